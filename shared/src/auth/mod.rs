@@ -1,0 +1,11 @@
+//! Authentication: EdDSA JWTs, role extractors, password hashing, one-time tokens.
+
+mod extract;
+mod jwt;
+mod keys;
+mod password;
+
+pub use extract::{Authenticated, ManagerAuth, OperatorAuth, PartnerAuth};
+pub use jwt::{Claims, JwtIssuer, JwtVerifier, Role, TOKEN_LIFETIME_SECS};
+pub use keys::{Ed25519Pems, generate_ed25519_pems};
+pub use password::{dummy_hash, hash_password, verify_password};

@@ -1,0 +1,145 @@
+//! The Blobs port: S3 through aws-sdk-s3 only, with presigned URLs for browser uploads.
+
+use std::time::Duration;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("object not found")]
+    NotFound,
+    #[error("object store unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl BlobError {
+    fn from_sdk(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unavailable(Box::new(e))
+    }
+}
+
+impl From<BlobError> for crate::error::Error {
+    fn from(e: BlobError) -> Self {
+        match e {
+            BlobError::NotFound => crate::error::Error::NotFound("Datei nicht gefunden.".into()),
+            BlobError::Unavailable(s) => crate::error::Error::Unavailable(s),
+        }
+    }
+}
+
+/// What a browser needs to upload: PUT to `url` with exactly these headers.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PresignedUpload {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_in_seconds: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    client: Client,
+    bucket: String,
+}
+
+impl Blobs {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    /// A presigned PUT; the content type is signed, so an upload declaring another type
+    /// fails at S3 with a signature mismatch.
+    pub async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        expires: Duration,
+    ) -> Result<PresignedUpload, BlobError> {
+        let config = PresigningConfig::expires_in(expires).map_err(BlobError::from_sdk)?;
+        let req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .presigned(config)
+            .await
+            .map_err(|e| BlobError::from_sdk(e.into_service_error()))?;
+        let headers = req
+            .headers()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Ok(PresignedUpload {
+            method: "PUT",
+            url: req.uri().to_string(),
+            headers,
+            expires_in_seconds: expires.as_secs(),
+        })
+    }
+
+    pub async fn presign_get(&self, key: &str, expires: Duration) -> Result<String, BlobError> {
+        let config = PresigningConfig::expires_in(expires).map_err(BlobError::from_sdk)?;
+        let req = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(config)
+            .await
+            .map_err(|e| BlobError::from_sdk(e.into_service_error()))?;
+        Ok(req.uri().to_string())
+    }
+
+    pub async fn put(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| BlobError::from_sdk(e.into_service_error()))?;
+        Ok(())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| match e.into_service_error() {
+                aws_sdk_s3::operation::get_object::GetObjectError::NoSuchKey(_) => BlobError::NotFound,
+                other => BlobError::from_sdk(other),
+            })?;
+        let data = out.body.collect().await.map_err(BlobError::from_sdk)?;
+        Ok(data.into_bytes().to_vec())
+    }
+
+    /// The stored object's content type, or `None` when there is no object.
+    pub async fn head(&self, key: &str) -> Result<Option<String>, BlobError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out.content_type.unwrap_or_default())),
+            Err(e) => match e.into_service_error() {
+                aws_sdk_s3::operation::head_object::HeadObjectError::NotFound(_) => Ok(None),
+                other => Err(BlobError::from_sdk(other)),
+            },
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! HTTP helpers shared by every router: JSON input with problem+json rejections, field
+//! validation, body limits and the request span.
+
+mod json;
+mod span;
+mod validate;
+
+pub use json::ApiJson;
+pub use span::request_span;
+pub use validate::Validator;
+
+/// Request bodies larger than this are refused with 413 before any parsing.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// The layer that enforces [`MAX_BODY_BYTES`].
+pub fn body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)
+}

@@ -1,0 +1,15 @@
+//! The common crate of every partnernetz function: configuration, errors, telemetry,
+//! auth, HTTP helpers, the storage, mail and blob ports, and domain value types.
+
+pub mod auth;
+pub mod blobs;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod store;
+pub mod telemetry;
+
+pub use error::{Error, FieldError, Result};

@@ -1,0 +1,467 @@
+//! `DynamoTable`: the Table port on DynamoDB (aws-sdk-dynamodb, items via serde_dynamo).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
+    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType, TransactWriteItem,
+    Update as DdbUpdate,
+};
+use serde_json::Value;
+
+use super::{
+    Cond, GSI1PK, GSI1SK, Index, Item, Key, PK, Page, Query, SK, SkCond, StoreError, Table, TxOp,
+    Update, cursor,
+};
+
+type AttrMap = HashMap<String, AttributeValue>;
+
+pub struct DynamoTable {
+    client: Client,
+    table: String,
+    /// Capacity units consumed by this adapter, in thousandths, for tests and benchmarks.
+    consumed_milli: AtomicU64,
+}
+
+impl DynamoTable {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            consumed_milli: AtomicU64::new(0),
+        }
+    }
+
+    /// Capacity units consumed so far (read and write together).
+    pub fn consumed_capacity(&self) -> f64 {
+        self.consumed_milli.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
+    fn record(&self, op: &'static str, cap: Option<&ConsumedCapacity>) {
+        if let Some(units) = cap.and_then(ConsumedCapacity::capacity_units) {
+            self.consumed_milli
+                .fetch_add((units * 1000.0) as u64, Ordering::Relaxed);
+            tracing::debug!(op, capacity_units = units, "dynamodb");
+        }
+    }
+
+    /// Creates the table as `infra/template.yaml` declares it; for emulators and tests.
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(StoreError::unavailable)
+        };
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(StoreError::unavailable)
+        };
+        let gsi = GlobalSecondaryIndex::builder()
+            .index_name("gsi1")
+            .key_schema(key(GSI1PK, KeyType::Hash)?)
+            .key_schema(key(GSI1SK, KeyType::Range)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(StoreError::unavailable)?;
+        let result = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr(PK)?)
+            .attribute_definitions(attr(SK)?)
+            .attribute_definitions(attr(GSI1PK)?)
+            .attribute_definitions(attr(GSI1SK)?)
+            .key_schema(key(PK, KeyType::Hash)?)
+            .key_schema(key(SK, KeyType::Range)?)
+            .global_secondary_indexes(gsi)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.code() == Some("ResourceInUseException") => Ok(()),
+            Err(e) => Err(StoreError::unavailable(e.into_service_error())),
+        }
+    }
+}
+
+/// Collects expression attribute names and values while rendering expressions.
+#[derive(Default)]
+struct Expr {
+    names: HashMap<String, String>,
+    values: AttrMap,
+}
+
+impl Expr {
+    fn name(&mut self, attr: &str) -> String {
+        let placeholder = format!("#{attr}");
+        self.names.insert(placeholder.clone(), attr.to_string());
+        placeholder
+    }
+
+    fn value(&mut self, v: &Value) -> Result<String, StoreError> {
+        let placeholder = format!(":v{}", self.values.len());
+        let av: AttributeValue = serde_dynamo::to_attribute_value(v).map_err(StoreError::unavailable)?;
+        self.values.insert(placeholder.clone(), av);
+        Ok(placeholder)
+    }
+
+    fn cond(&mut self, cond: &Cond) -> Result<Option<String>, StoreError> {
+        Ok(Some(match cond {
+            Cond::Always => return Ok(None),
+            Cond::Exists => format!("attribute_exists({})", self.name(PK)),
+            Cond::NotExists => format!("attribute_not_exists({})", self.name(PK)),
+            Cond::Eq(a, v) => format!("{} = {}", self.name(a), self.value(v)?),
+            Cond::Absent(a) => format!("attribute_not_exists({})", self.name(a)),
+            Cond::Ge(a, n) => format!("{} >= {}", self.name(a), self.value(&Value::from(*n))?),
+            Cond::LtOrAbsent(a, n) => {
+                let name = self.name(a);
+                let v = self.value(&Value::from(*n))?;
+                format!("(attribute_not_exists({name}) OR {name} < {v})")
+            }
+            Cond::All(all) => {
+                let mut parts = Vec::new();
+                for c in all {
+                    if let Some(p) = self.cond(c)? {
+                        parts.push(format!("({p})"));
+                    }
+                }
+                if parts.is_empty() {
+                    return Ok(None);
+                }
+                parts.join(" AND ")
+            }
+        }))
+    }
+
+    fn update(&mut self, ops: &[Update]) -> Result<String, StoreError> {
+        let (mut set, mut add, mut remove) = (Vec::new(), Vec::new(), Vec::new());
+        for op in ops {
+            match op {
+                Update::Set(a, v) => set.push(format!("{} = {}", self.name(a), self.value(v)?)),
+                Update::Add(a, n) => {
+                    add.push(format!("{} {}", self.name(a), self.value(&Value::from(*n))?))
+                }
+                Update::Remove(a) => remove.push(self.name(a)),
+            }
+        }
+        let mut expr = Vec::new();
+        for (verb, parts) in [("SET", set), ("ADD", add), ("REMOVE", remove)] {
+            if !parts.is_empty() {
+                expr.push(format!("{verb} {}", parts.join(", ")));
+            }
+        }
+        Ok(expr.join(" "))
+    }
+
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    fn values(&self) -> Option<AttrMap> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+fn key_map(key: &Key) -> AttrMap {
+    HashMap::from([
+        (PK.to_string(), AttributeValue::S(key.pk.clone())),
+        (SK.to_string(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+fn to_attrs(item: Item) -> Result<AttrMap, StoreError> {
+    serde_dynamo::to_item(item).map_err(StoreError::unavailable)
+}
+
+fn from_attrs(attrs: AttrMap) -> Result<Item, StoreError> {
+    serde_dynamo::from_item(attrs).map_err(StoreError::unavailable)
+}
+
+/// Maps an SDK failure to the port's errors by its service error code.
+fn map_err<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+    SdkError<E, R>: std::error::Error + Send + Sync + 'static,
+{
+    match e.code() {
+        Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
+        Some(
+            "ProvisionedThroughputExceededException"
+            | "RequestLimitExceeded"
+            | "ThrottlingException",
+        ) => StoreError::Throttled,
+        _ => StoreError::unavailable(e),
+    }
+}
+
+#[async_trait]
+impl Table for DynamoTable {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.record("get", out.consumed_capacity());
+        out.item.map(from_attrs).transpose()
+    }
+
+    async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
+        let mut expr = Expr::default();
+        let condition = expr.cond(&cond)?;
+        let out = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_attrs(item)?))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.record("put", out.consumed_capacity());
+        Ok(())
+    }
+
+    async fn update(&self, key: &Key, ops: &[Update], cond: Cond) -> Result<Item, StoreError> {
+        let mut expr = Expr::default();
+        let update = expr.update(ops)?;
+        let condition = expr.cond(&cond)?;
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .update_expression(update)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_values(ReturnValue::AllNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.record("update", out.consumed_capacity());
+        from_attrs(out.attributes.unwrap_or_default())
+    }
+
+    async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError> {
+        let mut expr = Expr::default();
+        let condition = expr.cond(&cond)?;
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.record("delete", out.consumed_capacity());
+        Ok(())
+    }
+
+    async fn query(&self, q: Query) -> Result<Page, StoreError> {
+        let (pk_attr, sk_attr) = q.index.key_attrs();
+        let mut expr = Expr::default();
+        let mut key_cond = format!(
+            "{} = {}",
+            expr.name(pk_attr),
+            expr.value(&Value::String(q.pk.clone()))?
+        );
+        let sk_part = match &q.sk {
+            SkCond::Any => None,
+            SkCond::Eq(v) => Some(format!(
+                "{} = {}",
+                expr.name(sk_attr),
+                expr.value(&Value::String(v.clone()))?
+            )),
+            SkCond::BeginsWith(p) => Some(format!(
+                "begins_with({}, {})",
+                expr.name(sk_attr),
+                expr.value(&Value::String(p.clone()))?
+            )),
+            SkCond::Between(a, b) => Some(format!(
+                "{} BETWEEN {} AND {}",
+                expr.name(sk_attr),
+                expr.value(&Value::String(a.clone()))?,
+                expr.value(&Value::String(b.clone()))?
+            )),
+        };
+        if let Some(p) = sk_part {
+            key_cond.push_str(" AND ");
+            key_cond.push_str(&p);
+        }
+        let start = match &q.cursor {
+            Some(c) => Some(to_attrs(cursor::decode(c)?)?),
+            None => None,
+        };
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .set_index_name(match q.index {
+                Index::Primary => None,
+                Index::Gsi1 => Some("gsi1".to_string()),
+            })
+            .key_condition_expression(key_cond)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .set_limit(q.limit.map(|l| l.max(1) as i32))
+            .set_exclusive_start_key(start)
+            .scan_index_forward(q.forward)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(map_err)?;
+        self.record("query", out.consumed_capacity());
+        let cursor = match out.last_evaluated_key {
+            Some(k) if !k.is_empty() => Some(cursor::encode(&from_attrs(k)?)),
+            _ => None,
+        };
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_attrs)
+            .collect::<Result<_, _>>()?;
+        Ok(Page { items, cursor })
+    }
+
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        let mut items = Vec::with_capacity(ops.len());
+        for op in ops {
+            let mut expr = Expr::default();
+            let item = match op {
+                TxOp::Put { item, cond } => {
+                    let condition = expr.cond(&cond)?;
+                    TransactWriteItem::builder().put(
+                        Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(to_attrs(item)?))
+                            .set_condition_expression(condition)
+                            .set_expression_attribute_names(expr.names())
+                            .set_expression_attribute_values(expr.values())
+                            .build()
+                            .map_err(StoreError::unavailable)?,
+                    )
+                }
+                TxOp::Update { key, ops, cond } => {
+                    let update = expr.update(&ops)?;
+                    let condition = expr.cond(&cond)?;
+                    TransactWriteItem::builder().update(
+                        DdbUpdate::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_map(&key)))
+                            .update_expression(update)
+                            .set_condition_expression(condition)
+                            .set_expression_attribute_names(expr.names())
+                            .set_expression_attribute_values(expr.values())
+                            .build()
+                            .map_err(StoreError::unavailable)?,
+                    )
+                }
+                TxOp::Delete { key, cond } => {
+                    let condition = expr.cond(&cond)?;
+                    TransactWriteItem::builder().delete(
+                        Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_map(&key)))
+                            .set_condition_expression(condition)
+                            .set_expression_attribute_names(expr.names())
+                            .set_expression_attribute_values(expr.values())
+                            .build()
+                            .map_err(StoreError::unavailable)?,
+                    )
+                }
+                TxOp::Check { key, cond } => {
+                    let condition = expr.cond(&cond)?.unwrap_or_else(|| {
+                        // A check needs an expression; "always" is the key existing or not.
+                        "attribute_exists(#pk) OR attribute_not_exists(#pk)".to_string()
+                    });
+                    expr.name(PK);
+                    TransactWriteItem::builder().condition_check(
+                        ConditionCheck::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key_map(&key)))
+                            .condition_expression(condition)
+                            .set_expression_attribute_names(expr.names())
+                            .set_expression_attribute_values(expr.values())
+                            .build()
+                            .map_err(StoreError::unavailable)?,
+                    )
+                }
+            };
+            items.push(item.build());
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                for cap in out.consumed_capacity() {
+                    self.record("transact", Some(cap));
+                }
+                Ok(())
+            }
+            Err(e) => match e.into_service_error() {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    let reasons = c.cancellation_reasons();
+                    let index = reasons
+                        .iter()
+                        .position(|r| {
+                            matches!(
+                                r.code(),
+                                Some("ConditionalCheckFailed" | "TransactionConflict")
+                            )
+                        })
+                        .unwrap_or(0);
+                    if reasons
+                        .iter()
+                        .any(|r| r.code() == Some("ThrottlingError"))
+                    {
+                        return Err(StoreError::Throttled);
+                    }
+                    Err(StoreError::TxCancelled { index })
+                }
+                other => match other.code() {
+                    Some("ProvisionedThroughputExceededException" | "ThrottlingException") => {
+                        Err(StoreError::Throttled)
+                    }
+                    _ => Err(StoreError::unavailable(other)),
+                },
+            },
+        }
+    }
+}
