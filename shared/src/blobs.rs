@@ -96,7 +96,12 @@ impl Blobs {
         Ok(req.uri().to_string())
     }
 
-    pub async fn put(&self, key: &str, content_type: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
+    pub async fn put(
+        &self,
+        key: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), BlobError> {
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -118,7 +123,9 @@ impl Blobs {
             .send()
             .await
             .map_err(|e| match e.into_service_error() {
-                aws_sdk_s3::operation::get_object::GetObjectError::NoSuchKey(_) => BlobError::NotFound,
+                aws_sdk_s3::operation::get_object::GetObjectError::NoSuchKey(_) => {
+                    BlobError::NotFound
+                }
                 other => BlobError::from_sdk(other),
             })?;
         let data = out.body.collect().await.map_err(BlobError::from_sdk)?;

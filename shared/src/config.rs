@@ -39,3 +39,13 @@ pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(conf)
 }
+
+pub use aws_config::SdkConfig;
+
+pub fn dynamodb_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(sdk)
+}
+
+pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
+    aws_sdk_ses::Client::new(sdk)
+}

@@ -44,7 +44,9 @@ impl std::fmt::Debug for DataKey {
 
 impl DataKey {
     pub fn from_base64(b64: &str) -> Result<Self, CryptoError> {
-        let bytes = STANDARD.decode(b64.trim()).map_err(|_| CryptoError::BadKey)?;
+        let bytes = STANDARD
+            .decode(b64.trim())
+            .map_err(|_| CryptoError::BadKey)?;
         Aes256Gcm::new_from_slice(&bytes)
             .map(Self)
             .map_err(|_| CryptoError::BadKey)
@@ -104,7 +106,10 @@ mod tests {
         let (a, b) = (random_token(), random_token());
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert_ne!(sha256_hex(a.as_bytes()), a);
     }
 

@@ -6,6 +6,8 @@ pub mod blobs;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+#[cfg(feature = "embedded-s3")]
+pub mod embedded_s3;
 pub mod error;
 pub mod http;
 pub mod mail;

@@ -1,5 +1,7 @@
 //! Axum extractors per role: 401 without a valid token, 403 with the wrong role or tenant.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -13,7 +15,7 @@ pub struct Authenticated(pub Claims);
 
 impl<S> FromRequestParts<S> for Authenticated
 where
-    JwtVerifier: FromRef<S>,
+    Arc<JwtVerifier>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -28,16 +30,17 @@ where
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| Error::Unauthorized("Erwartet wird ein Bearer-Token.".into()))?;
-        let verifier = JwtVerifier::from_ref(state);
-        verifier.verify(token.trim()).map(Authenticated).map_err(|_| {
-            Error::Unauthorized("Die Anmeldung ist ungültig oder abgelaufen.".into())
-        })
+        let verifier = Arc::<JwtVerifier>::from_ref(state);
+        verifier
+            .verify(token.trim())
+            .map(Authenticated)
+            .map_err(|_| Error::Unauthorized("Die Anmeldung ist ungültig oder abgelaufen.".into()))
     }
 }
 
 async fn with_role<S>(parts: &mut Parts, state: &S, roles: &[Role]) -> Result<Claims, Error>
 where
-    JwtVerifier: FromRef<S>,
+    Arc<JwtVerifier>: FromRef<S>,
     S: Send + Sync,
 {
     let Authenticated(claims) = Authenticated::from_request_parts(parts, state).await?;
@@ -59,7 +62,7 @@ pub struct PartnerAuth {
 
 impl<S> FromRequestParts<S> for PartnerAuth
 where
-    JwtVerifier: FromRef<S>,
+    Arc<JwtVerifier>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -93,7 +96,7 @@ impl ManagerAuth {
 
 impl<S> FromRequestParts<S> for ManagerAuth
 where
-    JwtVerifier: FromRef<S>,
+    Arc<JwtVerifier>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -111,7 +114,7 @@ pub struct OperatorAuth(pub Claims);
 
 impl<S> FromRequestParts<S> for OperatorAuth
 where
-    JwtVerifier: FromRef<S>,
+    Arc<JwtVerifier>: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;

@@ -154,7 +154,13 @@ mod tests {
         let verifier = JwtVerifier::from_pem(&pems.public_pem)?;
         let expired = issuer.issue("u1", Role::Partner, Some("t".into()), vec![], now() - 3600)?;
         assert!(verifier.verify(&expired).is_err(), "expired");
-        let forged = JwtIssuer::from_pem(&other.private_pem)?.issue("u1", Role::Operator, None, vec![], now())?;
+        let forged = JwtIssuer::from_pem(&other.private_pem)?.issue(
+            "u1",
+            Role::Operator,
+            None,
+            vec![],
+            now(),
+        )?;
         assert!(verifier.verify(&forged).is_err(), "signed by another key");
         let claims = Claims {
             sub: "u1".into(),
@@ -166,7 +172,11 @@ mod tests {
             exp: now() + 60,
             iat: now(),
         };
-        let foreign = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &EncodingKey::from_ed_pem(pems.private_pem.as_bytes())?)?;
+        let foreign = jsonwebtoken::encode(
+            &Header::new(Algorithm::EdDSA),
+            &claims,
+            &EncodingKey::from_ed_pem(pems.private_pem.as_bytes())?,
+        )?;
         assert!(verifier.verify(&foreign).is_err(), "wrong audience");
         Ok(())
     }

@@ -41,7 +41,8 @@ pub fn generate_ed25519_pems() -> Result<Ed25519Pems, KeyGenError> {
     use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
     let rng = SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8v1(&rng).map_err(|_| KeyGenError)?;
-    let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8.as_ref()).map_err(|_| KeyGenError)?;
+    let pair =
+        Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8.as_ref()).map_err(|_| KeyGenError)?;
     let mut spki = SPKI_PREFIX.to_vec();
     spki.extend_from_slice(pair.public_key().as_ref());
     Ok(Ed25519Pems {

@@ -53,7 +53,10 @@ mod tests {
 
     #[test]
     fn normalises_case_and_whitespace() {
-        assert_eq!(Email::parse("  Info@Baeckerei-Mueller.DE ").map(|e| e.to_string()), Ok("info@baeckerei-mueller.de".to_string()));
+        assert_eq!(
+            Email::parse("  Info@Baeckerei-Mueller.DE ").map(|e| e.to_string()),
+            Ok("info@baeckerei-mueller.de".to_string())
+        );
     }
 
     #[test]

@@ -17,7 +17,8 @@ fn is_json(req: &Request) -> bool {
         .and_then(|v| v.split(';').next())
         .map(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
 }
@@ -33,13 +34,15 @@ where
         if !is_json(&req) {
             return Err(Error::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e: BytesRejection| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge
-            } else {
-                Error::BadRequest("Der Anfrageinhalt konnte nicht gelesen werden.".to_string())
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e: BytesRejection| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::BadRequest("Der Anfrageinhalt konnte nicht gelesen werden.".to_string())
+                }
+            })?;
         parse(&bytes).map(ApiJson)
     }
 }
@@ -70,8 +73,16 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
             };
             return Error::Validation(vec![FieldError::new(field, "fehlt")]);
         }
-        let message = message.split(" at line ").next().unwrap_or_default().to_string();
-        let field = if path == "." { "body".to_string() } else { path };
+        let message = message
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let field = if path == "." {
+            "body".to_string()
+        } else {
+            path
+        };
         Error::Validation(vec![FieldError::new(field, message)])
     })
 }
@@ -101,13 +112,25 @@ mod tests {
 
     #[test]
     fn missing_fields_are_named_with_their_path() {
-        assert_eq!(field_of(parse::<Body>(br#"{"address":{"city":"Bonn"}}"#).unwrap_err()), "email");
-        assert_eq!(field_of(parse::<Body>(br#"{"email":"a","address":{}}"#).unwrap_err()), "address.city");
-        assert_eq!(field_of(parse::<Body>(br#"{"email":5,"address":{"city":"x"}}"#).unwrap_err()), "email");
+        assert_eq!(
+            field_of(parse::<Body>(br#"{"address":{"city":"Bonn"}}"#).unwrap_err()),
+            "email"
+        );
+        assert_eq!(
+            field_of(parse::<Body>(br#"{"email":"a","address":{}}"#).unwrap_err()),
+            "address.city"
+        );
+        assert_eq!(
+            field_of(parse::<Body>(br#"{"email":5,"address":{"city":"x"}}"#).unwrap_err()),
+            "email"
+        );
     }
 
     #[test]
     fn malformed_json_is_a_bad_request() {
-        assert!(matches!(parse::<Body>(b"{\"email\":"), Err(Error::BadRequest(_))));
+        assert!(matches!(
+            parse::<Body>(b"{\"email\":"),
+            Err(Error::BadRequest(_))
+        ));
     }
 }

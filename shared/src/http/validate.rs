@@ -36,7 +36,12 @@ impl Validator {
     }
 
     /// An optional text: absent or blank is `None`, otherwise as [`Validator::text`].
-    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) -> Option<String> {
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
         match value.map(str::trim) {
             None | Some("") => None,
             Some(v) => self.text(field, v, max),

@@ -43,7 +43,11 @@ impl Mailer for SesMailer {
         self.client
             .send_email()
             .source(&self.from)
-            .destination(Destination::builder().to_addresses(mail.to.as_str()).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(mail.to.as_str())
+                    .build(),
+            )
             .message(message)
             .send()
             .await

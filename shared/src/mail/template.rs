@@ -13,7 +13,11 @@ impl Template {
         let fill = |tpl: &str, escape: bool| {
             let mut out = tpl.to_string();
             for (name, value) in vars {
-                let value = if escape { escape_html(value) } else { (*value).to_string() };
+                let value = if escape {
+                    escape_html(value)
+                } else {
+                    (*value).to_string()
+                };
                 out = out.replace(&format!("{{{{{name}}}}}"), &value);
             }
             out
@@ -51,7 +55,10 @@ mod tests {
             text: "Hallo {{name}}\n\nIhr Link: {{link}}\n",
             html: "<p>Hallo {{name}}</p>",
         };
-        let (subject, text, html) = t.render(&[("name", "Müller & <Söhne>"), ("link", "https://x/y?a=1&b=2")]);
+        let (subject, text, html) = t.render(&[
+            ("name", "Müller & <Söhne>"),
+            ("link", "https://x/y?a=1&b=2"),
+        ]);
         assert_eq!(subject, "Hallo Müller & <Söhne>");
         assert_eq!(text, "Ihr Link: https://x/y?a=1&b=2\n");
         assert_eq!(html, "<p>Hallo Müller &amp; &lt;Söhne&gt;</p>");

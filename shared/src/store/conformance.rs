@@ -36,21 +36,36 @@ pub async fn run_all(table: &dyn Table) {
 
 pub async fn put_get_roundtrip(table: &dyn Table) {
     let key = Key::new(unique("CONF"), "A");
-    assert!(table.get(&key).await.unwrap().is_none(), "absent item reads as None");
+    assert!(
+        table.get(&key).await.unwrap().is_none(),
+        "absent item reads as None"
+    );
     let stored = item(
         &key,
         json!({"name": "Bäckerei Müller", "count": 3, "nested": {"city": "Köln"}, "tags": ["a", "b"], "flag": true}),
     );
     table.put(stored.clone(), Cond::Always).await.unwrap();
-    let got = table.get(&key).await.unwrap().expect("put item is readable");
+    let got = table
+        .get(&key)
+        .await
+        .unwrap()
+        .expect("put item is readable");
     assert_eq!(got, stored, "item round-trips unchanged");
 }
 
 pub async fn conditional_put_rejects_duplicates(table: &dyn Table) {
     let key = Key::new(unique("CONF"), "UNIQUE");
-    table.put(item(&key, json!({"v": 1})), Cond::NotExists).await.unwrap();
-    let second = table.put(item(&key, json!({"v": 2})), Cond::NotExists).await;
-    assert!(matches!(second, Err(StoreError::ConditionFailed)), "duplicate put fails: {second:?}");
+    table
+        .put(item(&key, json!({"v": 1})), Cond::NotExists)
+        .await
+        .unwrap();
+    let second = table
+        .put(item(&key, json!({"v": 2})), Cond::NotExists)
+        .await;
+    assert!(
+        matches!(second, Err(StoreError::ConditionFailed)),
+        "duplicate put fails: {second:?}"
+    );
     let got = table.get(&key).await.unwrap().unwrap();
     assert_eq!(got["v"], json!(1), "the first write stays");
     let exists = table.put(item(&key, json!({"v": 3})), Cond::Exists).await;
@@ -60,13 +75,25 @@ pub async fn conditional_put_rejects_duplicates(table: &dyn Table) {
 pub async fn update_sets_adds_removes_and_returns_new(table: &dyn Table) {
     let key = Key::new(unique("CONF"), "U");
     let created = table
-        .update(&key, &[Update::Add("n", 2), Update::Set("s", json!("x"))], Cond::Always)
+        .update(
+            &key,
+            &[Update::Add("n", 2), Update::Set("s", json!("x"))],
+            Cond::Always,
+        )
         .await
         .unwrap();
     assert_eq!(created["n"], json!(2), "Add starts from zero");
-    assert_eq!(created["pk"], json!(key.pk), "update on a new key creates the item");
+    assert_eq!(
+        created["pk"],
+        json!(key.pk),
+        "update on a new key creates the item"
+    );
     let after = table
-        .update(&key, &[Update::Add("n", 5), Update::Remove("s")], Cond::Exists)
+        .update(
+            &key,
+            &[Update::Add("n", 5), Update::Remove("s")],
+            Cond::Exists,
+        )
         .await
         .unwrap();
     assert_eq!(after["n"], json!(7), "Add accumulates");
@@ -76,72 +103,148 @@ pub async fn update_sets_adds_removes_and_returns_new(table: &dyn Table) {
 pub async fn update_conditions(table: &dyn Table) {
     let key = Key::new(unique("CONF"), "C");
     table
-        .put(item(&key, json!({"status": "pending", "n": 3})), Cond::NotExists)
+        .put(
+            item(&key, json!({"status": "pending", "n": 3})),
+            Cond::NotExists,
+        )
         .await
         .unwrap();
     let wrong = table
-        .update(&key, &[Update::Set("status", json!("approved"))], Cond::Eq("status", json!("rejected")))
+        .update(
+            &key,
+            &[Update::Set("status", json!("approved"))],
+            Cond::Eq("status", json!("rejected")),
+        )
         .await;
-    assert!(matches!(wrong, Err(StoreError::ConditionFailed)), "Eq mismatch fails");
+    assert!(
+        matches!(wrong, Err(StoreError::ConditionFailed)),
+        "Eq mismatch fails"
+    );
     let right = table
         .update(
             &key,
             &[Update::Set("status", json!("approved"))],
-            Cond::All(vec![Cond::Eq("status", json!("pending")), Cond::Ge("n", 3), Cond::Absent("gone")]),
+            Cond::All(vec![
+                Cond::Eq("status", json!("pending")),
+                Cond::Ge("n", 3),
+                Cond::Absent("gone"),
+            ]),
         )
         .await
         .unwrap();
     assert_eq!(right["status"], json!("approved"));
-    let ge = table.update(&key, &[Update::Add("n", -1)], Cond::Ge("n", 4)).await;
-    assert!(matches!(ge, Err(StoreError::ConditionFailed)), "Ge below the bound fails");
-    let lt = table.update(&key, &[Update::Add("n", 1)], Cond::LtOrAbsent("n", 4)).await.unwrap();
+    let ge = table
+        .update(&key, &[Update::Add("n", -1)], Cond::Ge("n", 4))
+        .await;
+    assert!(
+        matches!(ge, Err(StoreError::ConditionFailed)),
+        "Ge below the bound fails"
+    );
+    let lt = table
+        .update(&key, &[Update::Add("n", 1)], Cond::LtOrAbsent("n", 4))
+        .await
+        .unwrap();
     assert_eq!(lt["n"], json!(4), "LtOrAbsent holds below the bound");
     let lt_absent = table
-        .update(&key, &[Update::Set("m", json!(1))], Cond::LtOrAbsent("m", 0))
+        .update(
+            &key,
+            &[Update::Set("m", json!(1))],
+            Cond::LtOrAbsent("m", 0),
+        )
         .await;
-    assert!(lt_absent.is_ok(), "LtOrAbsent holds for an absent attribute");
+    assert!(
+        lt_absent.is_ok(),
+        "LtOrAbsent holds for an absent attribute"
+    );
     let missing = Key::new(unique("CONF"), "C");
-    let no_item = table.update(&missing, &[Update::Add("n", 1)], Cond::Exists).await;
-    assert!(matches!(no_item, Err(StoreError::ConditionFailed)), "Exists fails on a missing item");
-    assert!(table.get(&missing).await.unwrap().is_none(), "a failed update writes nothing");
+    let no_item = table
+        .update(&missing, &[Update::Add("n", 1)], Cond::Exists)
+        .await;
+    assert!(
+        matches!(no_item, Err(StoreError::ConditionFailed)),
+        "Exists fails on a missing item"
+    );
+    assert!(
+        table.get(&missing).await.unwrap().is_none(),
+        "a failed update writes nothing"
+    );
 }
 
 pub async fn delete_with_condition(table: &dyn Table) {
     let key = Key::new(unique("CONF"), "D");
-    table.put(item(&key, json!({"used": false})), Cond::Always).await.unwrap();
+    table
+        .put(item(&key, json!({"used": false})), Cond::Always)
+        .await
+        .unwrap();
     let refused = table.delete(&key, Cond::Eq("used", json!(true))).await;
     assert!(matches!(refused, Err(StoreError::ConditionFailed)));
-    assert!(table.get(&key).await.unwrap().is_some(), "refused delete keeps the item");
+    assert!(
+        table.get(&key).await.unwrap().is_some(),
+        "refused delete keeps the item"
+    );
     table.delete(&key, Cond::Exists).await.unwrap();
-    assert!(table.get(&key).await.unwrap().is_none(), "deleted item is gone");
+    assert!(
+        table.get(&key).await.unwrap().is_none(),
+        "deleted item is gone"
+    );
     let again = table.delete(&key, Cond::Exists).await;
-    assert!(matches!(again, Err(StoreError::ConditionFailed)), "second delete sees nothing");
+    assert!(
+        matches!(again, Err(StoreError::ConditionFailed)),
+        "second delete sees nothing"
+    );
 }
 
 pub async fn query_prefix_order_and_pages(table: &dyn Table) {
     let pk = unique("CONF");
-    for sk in ["ITEM#03", "ITEM#01", "ITEM#02", "ITEM#05", "ITEM#04", "OTHER#1"] {
-        table.put(item(&Key::new(&pk, sk), json!({})), Cond::Always).await.unwrap();
+    for sk in [
+        "ITEM#03", "ITEM#01", "ITEM#02", "ITEM#05", "ITEM#04", "OTHER#1",
+    ] {
+        table
+            .put(item(&Key::new(&pk, sk), json!({})), Cond::Always)
+            .await
+            .unwrap();
     }
-    let sks = |items: &[Item]| items.iter().map(|i| i["sk"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let sks = |items: &[Item]| {
+        items
+            .iter()
+            .map(|i| i["sk"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     let all = table
         .query(Query::partition(Index::Primary, &pk).sk(SkCond::BeginsWith("ITEM#".into())))
         .await
         .unwrap();
-    assert_eq!(sks(&all.items), ["ITEM#01", "ITEM#02", "ITEM#03", "ITEM#04", "ITEM#05"]);
+    assert_eq!(
+        sks(&all.items),
+        ["ITEM#01", "ITEM#02", "ITEM#03", "ITEM#04", "ITEM#05"]
+    );
     assert!(all.cursor.is_none(), "an unlimited query has no next page");
 
     let desc = table
-        .query(Query::partition(Index::Primary, &pk).sk(SkCond::BeginsWith("ITEM#".into())).backwards().limit(2))
+        .query(
+            Query::partition(Index::Primary, &pk)
+                .sk(SkCond::BeginsWith("ITEM#".into()))
+                .backwards()
+                .limit(2),
+        )
         .await
         .unwrap();
-    assert_eq!(sks(&desc.items), ["ITEM#05", "ITEM#04"], "backwards with limit");
+    assert_eq!(
+        sks(&desc.items),
+        ["ITEM#05", "ITEM#04"],
+        "backwards with limit"
+    );
 
     let mut collected = Vec::new();
     let mut cursor = None;
     for _ in 0..10 {
         let page = table
-            .query(Query::partition(Index::Primary, &pk).sk(SkCond::BeginsWith("ITEM#".into())).limit(2).cursor(cursor.clone()))
+            .query(
+                Query::partition(Index::Primary, &pk)
+                    .sk(SkCond::BeginsWith("ITEM#".into()))
+                    .limit(2)
+                    .cursor(cursor.clone()),
+            )
             .await
             .unwrap();
         assert!(page.items.len() <= 2, "a page respects the limit");
@@ -151,10 +254,17 @@ pub async fn query_prefix_order_and_pages(table: &dyn Table) {
             break;
         }
     }
-    assert_eq!(collected, ["ITEM#01", "ITEM#02", "ITEM#03", "ITEM#04", "ITEM#05"], "pages cover everything once");
+    assert_eq!(
+        collected,
+        ["ITEM#01", "ITEM#02", "ITEM#03", "ITEM#04", "ITEM#05"],
+        "pages cover everything once"
+    );
 
     let between = table
-        .query(Query::partition(Index::Primary, &pk).sk(SkCond::Between("ITEM#02".into(), "ITEM#04".into())))
+        .query(
+            Query::partition(Index::Primary, &pk)
+                .sk(SkCond::Between("ITEM#02".into(), "ITEM#04".into())),
+        )
         .await
         .unwrap();
     assert_eq!(sks(&between.items), ["ITEM#02", "ITEM#03", "ITEM#04"]);
@@ -170,7 +280,13 @@ pub async fn query_gsi1(table: &dyn Table) {
     for (i, status) in ["pending", "approved", "pending"].iter().enumerate() {
         let key = Key::new(unique("CONF"), "APP");
         table
-            .put(item(&key, json!({"gsi1pk": gpk, "gsi1sk": format!("{status}#{i}"), "i": i})), Cond::Always)
+            .put(
+                item(
+                    &key,
+                    json!({"gsi1pk": gpk, "gsi1sk": format!("{status}#{i}"), "i": i}),
+                ),
+                Cond::Always,
+            )
             .await
             .unwrap();
     }
@@ -178,8 +294,16 @@ pub async fn query_gsi1(table: &dyn Table) {
         .query(Query::partition(Index::Gsi1, &gpk).sk(SkCond::BeginsWith("pending#".into())))
         .await
         .unwrap();
-    let order: Vec<i64> = pending.items.iter().map(|i| i["i"].as_i64().unwrap()).collect();
-    assert_eq!(order, [0, 2], "GSI query filters by sort-key prefix, in order");
+    let order: Vec<i64> = pending
+        .items
+        .iter()
+        .map(|i| i["i"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        [0, 2],
+        "GSI query filters by sort-key prefix, in order"
+    );
     let first = table
         .query(Query::partition(Index::Gsi1, &gpk).limit(1))
         .await
@@ -189,43 +313,83 @@ pub async fn query_gsi1(table: &dyn Table) {
         .query(Query::partition(Index::Gsi1, &gpk).cursor(first.cursor))
         .await
         .unwrap();
-    assert_eq!(rest.items.len(), 2, "a GSI cursor continues after the first page");
+    assert_eq!(
+        rest.items.len(),
+        2,
+        "a GSI cursor continues after the first page"
+    );
 }
 
 pub async fn transaction_is_all_or_nothing(table: &dyn Table) {
     let pk = unique("CONF");
     let guard = Key::new(&pk, "GUARD");
     let a = Key::new(&pk, "A");
-    table.put(item(&guard, json!({})), Cond::Always).await.unwrap();
+    table
+        .put(item(&guard, json!({})), Cond::Always)
+        .await
+        .unwrap();
     let failed = table
         .transact(vec![
-            TxOp::Put { item: item(&a, json!({"v": 1})), cond: Cond::NotExists },
-            TxOp::Put { item: item(&guard, json!({})), cond: Cond::NotExists },
+            TxOp::Put {
+                item: item(&a, json!({"v": 1})),
+                cond: Cond::NotExists,
+            },
+            TxOp::Put {
+                item: item(&guard, json!({})),
+                cond: Cond::NotExists,
+            },
         ])
         .await;
-    assert!(matches!(failed, Err(StoreError::TxCancelled { index: 1 })), "second op cancels: {failed:?}");
-    assert!(table.get(&a).await.unwrap().is_none(), "a cancelled transaction writes nothing");
+    assert!(
+        matches!(failed, Err(StoreError::TxCancelled { index: 1 })),
+        "second op cancels: {failed:?}"
+    );
+    assert!(
+        table.get(&a).await.unwrap().is_none(),
+        "a cancelled transaction writes nothing"
+    );
 
     table
         .transact(vec![
-            TxOp::Put { item: item(&a, json!({"v": 1})), cond: Cond::NotExists },
-            TxOp::Update { key: guard.clone(), ops: vec![Update::Add("n", 1)], cond: Cond::Exists },
-            TxOp::Check { key: Key::new(&pk, "NONE"), cond: Cond::NotExists },
+            TxOp::Put {
+                item: item(&a, json!({"v": 1})),
+                cond: Cond::NotExists,
+            },
+            TxOp::Update {
+                key: guard.clone(),
+                ops: vec![Update::Add("n", 1)],
+                cond: Cond::Exists,
+            },
+            TxOp::Check {
+                key: Key::new(&pk, "NONE"),
+                cond: Cond::NotExists,
+            },
         ])
         .await
         .unwrap();
     assert_eq!(table.get(&a).await.unwrap().unwrap()["v"], json!(1));
     assert_eq!(table.get(&guard).await.unwrap().unwrap()["n"], json!(1));
     table
-        .transact(vec![TxOp::Delete { key: a.clone(), cond: Cond::Exists }])
+        .transact(vec![TxOp::Delete {
+            key: a.clone(),
+            cond: Cond::Exists,
+        }])
         .await
         .unwrap();
-    assert!(table.get(&a).await.unwrap().is_none(), "transactional delete removes");
+    assert!(
+        table.get(&a).await.unwrap().is_none(),
+        "transactional delete removes"
+    );
 }
 
 pub async fn invalid_cursor_is_rejected(table: &dyn Table) {
     let result = table
-        .query(Query::partition(Index::Primary, unique("CONF")).cursor(Some("not a cursor!".into())))
+        .query(
+            Query::partition(Index::Primary, unique("CONF")).cursor(Some("not a cursor!".into())),
+        )
         .await;
-    assert!(matches!(result, Err(StoreError::InvalidCursor)), "garbage cursor: {result:?}");
+    assert!(
+        matches!(result, Err(StoreError::InvalidCursor)),
+        "garbage cursor: {result:?}"
+    );
 }

@@ -116,7 +116,8 @@ impl Expr {
 
     fn value(&mut self, v: &Value) -> Result<String, StoreError> {
         let placeholder = format!(":v{}", self.values.len());
-        let av: AttributeValue = serde_dynamo::to_attribute_value(v).map_err(StoreError::unavailable)?;
+        let av: AttributeValue =
+            serde_dynamo::to_attribute_value(v).map_err(StoreError::unavailable)?;
         self.values.insert(placeholder.clone(), av);
         Ok(placeholder)
     }
@@ -154,9 +155,11 @@ impl Expr {
         for op in ops {
             match op {
                 Update::Set(a, v) => set.push(format!("{} = {}", self.name(a), self.value(v)?)),
-                Update::Add(a, n) => {
-                    add.push(format!("{} {}", self.name(a), self.value(&Value::from(*n))?))
-                }
+                Update::Add(a, n) => add.push(format!(
+                    "{} {}",
+                    self.name(a),
+                    self.value(&Value::from(*n))?
+                )),
                 Update::Remove(a) => remove.push(self.name(a)),
             }
         }
@@ -447,10 +450,7 @@ impl Table for DynamoTable {
                             )
                         })
                         .unwrap_or(0);
-                    if reasons
-                        .iter()
-                        .any(|r| r.code() == Some("ThrottlingError"))
-                    {
+                    if reasons.iter().any(|r| r.code() == Some("ThrottlingError")) {
                         return Err(StoreError::Throttled);
                     }
                     Err(StoreError::TxCancelled { index })

@@ -152,10 +152,23 @@ pub struct Page {
 
 #[derive(Debug, Clone)]
 pub enum TxOp {
-    Put { item: Item, cond: Cond },
-    Update { key: Key, ops: Vec<Update>, cond: Cond },
-    Delete { key: Key, cond: Cond },
-    Check { key: Key, cond: Cond },
+    Put {
+        item: Item,
+        cond: Cond,
+    },
+    Update {
+        key: Key,
+        ops: Vec<Update>,
+        cond: Cond,
+    },
+    Delete {
+        key: Key,
+        cond: Cond,
+    },
+    Check {
+        key: Key,
+        cond: Cond,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -52,7 +52,8 @@ impl SqliteTable {
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(StoreError::unavailable)?;
-        conn.execute_batch(SCHEMA).map_err(StoreError::unavailable)?;
+        conn.execute_batch(SCHEMA)
+            .map_err(StoreError::unavailable)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -95,9 +96,8 @@ fn parse(body: &str) -> Result<Item, StoreError> {
 }
 
 fn store(tx: &Transaction<'_>, item: &Item) -> Result<(), StoreError> {
-    let key = Key::of(item).ok_or_else(|| {
-        StoreError::unavailable(std::io::Error::other("item without pk and sk"))
-    })?;
+    let key = Key::of(item)
+        .ok_or_else(|| StoreError::unavailable(std::io::Error::other("item without pk and sk")))?;
     let text = |attr: &str| item.get(attr).and_then(Value::as_str).map(str::to_owned);
     let body = Value::Object(item.clone()).to_string();
     tx.execute(
@@ -201,7 +201,11 @@ impl Table for SqliteTable {
                 args.push(b.clone());
             }
         }
-        let (cmp, dir) = if q.forward { (">", "ASC") } else { ("<", "DESC") };
+        let (cmp, dir) = if q.forward {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
         if let Some(c) = &q.cursor {
             let after = cursor::decode(c)?;
             let attr = |a: &str| {
@@ -226,9 +230,7 @@ impl Table for SqliteTable {
         }
         match q.index {
             Index::Primary => sql.push_str(&format!(" ORDER BY sk {dir}")),
-            Index::Gsi1 => sql.push_str(&format!(
-                " ORDER BY gsi1sk {dir}, pk {dir}, sk {dir}"
-            )),
+            Index::Gsi1 => sql.push_str(&format!(" ORDER BY gsi1sk {dir}, pk {dir}, sk {dir}")),
         }
         // One extra row tells whether another page follows.
         let limit = q.limit.map(|l| i64::from(l.max(1)));
@@ -276,7 +278,9 @@ impl Table for SqliteTable {
                         None => Err(StoreError::ConditionFailed),
                     },
                     TxOp::Update { key, ops, cond } => update_in(tx, key, ops, cond).map(|_| ()),
-                    TxOp::Delete { key, cond } => check(tx, key, cond).and_then(|_| remove(tx, key)),
+                    TxOp::Delete { key, cond } => {
+                        check(tx, key, cond).and_then(|_| remove(tx, key))
+                    }
                     TxOp::Check { key, cond } => check(tx, key, cond).map(|_| ()),
                 };
                 match outcome {
@@ -318,7 +322,10 @@ mod tests {
         }
         let reopened = SqliteTable::open(&path)?;
         let got = reopened.get(&key).await?;
-        assert_eq!(got.and_then(|i| i.get("name").cloned()), Some(serde_json::json!("Café Ost")));
+        assert_eq!(
+            got.and_then(|i| i.get("name").cloned()),
+            Some(serde_json::json!("Café Ost"))
+        );
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     }

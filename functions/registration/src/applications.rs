@@ -1,0 +1,338 @@
+//! Applying to platforms, the managers' review, and cancelling a subscription.
+
+use axum::Json;
+use axum::extract::{Path, Query as QueryParams, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::auth::{ManagerAuth, PartnerAuth};
+use shared::domain::Cents;
+use shared::http::{ApiJson, Validator};
+use shared::store::{Cond, Index, Query, SkCond};
+use shared::{Error, FieldError, Result};
+
+use crate::records::{
+    Application, ApplicationStatus, application_key, applications_index, from_item, now_rfc3339,
+};
+use crate::state::AppState;
+use crate::{mails, notice, platforms, profile};
+
+async fn load(
+    state: &AppState,
+    partner_id: &str,
+    platform_id: &str,
+) -> Result<Option<Application>> {
+    match state
+        .table
+        .get(&application_key(partner_id, platform_id))
+        .await?
+    {
+        Some(item) => Ok(Some(from_item(item)?)),
+        None => Ok(None),
+    }
+}
+
+/// Writes the new state of an application only if it still has the status it was read with.
+async fn save_from(
+    state: &AppState,
+    app: &Application,
+    previous: Option<ApplicationStatus>,
+) -> Result<()> {
+    let cond = match previous {
+        Some(status) => Cond::Eq("status", status.as_str().into()),
+        None => Cond::NotExists,
+    };
+    state.table.put(app.to_item()?, cond).await?;
+    Ok(())
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    Path(platform_id): Path<String>,
+) -> Result<(StatusCode, Json<Application>)> {
+    let platform = platforms::load_platform(&state, &platform_id).await?;
+    let partner = profile::load_partner(&state, &auth.partner_id).await?;
+    let mut missing = Vec::new();
+    if !partner.email_confirmed {
+        missing.push(FieldError::new(
+            "email",
+            "Die E-Mail-Adresse ist noch nicht bestätigt.",
+        ));
+    }
+    if partner.mandate.is_none() {
+        missing.push(FieldError::new(
+            "sepa_mandate",
+            "Es fehlt ein SEPA-Lastschriftmandat.",
+        ));
+    }
+    if !missing.is_empty() {
+        let detail = missing
+            .iter()
+            .map(|m| m.message.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(Error::Unprocessable(format!(
+            "Bewerbung nicht möglich: {detail}"
+        )));
+    }
+    let today = crate::berlin_today();
+    let existing = load(&state, &auth.partner_id, &platform_id).await?;
+    if let Some(app) = &existing {
+        let still_running = match app.status {
+            ApplicationStatus::Pending | ApplicationStatus::Approved => true,
+            ApplicationStatus::Cancelled => app
+                .ends_on
+                .as_deref()
+                .and_then(|d| d.parse::<jiff::civil::Date>().ok())
+                .is_none_or(|end| end >= today),
+            ApplicationStatus::Rejected | ApplicationStatus::Withdrawn => false,
+        };
+        if still_running {
+            return Err(Error::Conflict(format!(
+                "Für {} besteht bereits eine Bewerbung oder Teilnahme (Status: {}).",
+                platform.name,
+                app.status.as_str()
+            )));
+        }
+    }
+    let app = Application {
+        partner_id: auth.partner_id.clone(),
+        platform_id: platform_id.clone(),
+        platform_name: platform.name,
+        company: partner.company,
+        contact_email: partner.email,
+        status: ApplicationStatus::Pending,
+        applied_at: now_rfc3339(),
+        decided_at: None,
+        approved_on: None,
+        rejection_reason: None,
+        cancelled_at: None,
+        ends_on: None,
+    };
+    save_from(&state, &app, existing.map(|e| e.status)).await?;
+    tracing::info!(
+        partner_id = auth.partner_id,
+        platform_id,
+        "application submitted"
+    );
+    Ok((StatusCode::CREATED, Json(app)))
+}
+
+pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<Value>> {
+    let page = state
+        .table
+        .query(
+            Query::partition(Index::Primary, format!("PARTNER#{}", auth.partner_id))
+                .sk(SkCond::BeginsWith("APPLICATION#".into())),
+        )
+        .await?;
+    let apps = page
+        .items
+        .into_iter()
+        .map(from_item::<Application>)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Json(json!({ "applications": apps })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListParams {
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+pub async fn list_for_platform(
+    State(state): State<AppState>,
+    manager: ManagerAuth,
+    Path(platform_id): Path<String>,
+    QueryParams(params): QueryParams<ListParams>,
+) -> Result<Json<Value>> {
+    manager.ensure_platform(&platform_id)?;
+    let sk = match params.status.as_deref() {
+        None | Some("") => SkCond::Any,
+        Some(s) => {
+            let status = ApplicationStatus::parse(s).ok_or_else(|| {
+                Error::field(
+                    "status",
+                    "muss pending, approved, rejected, withdrawn oder cancelled sein",
+                )
+            })?;
+            SkCond::BeginsWith(format!("{}#", status.as_str()))
+        }
+    };
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(Error::field("limit", "muss zwischen 1 und 100 liegen"));
+    }
+    let page = state
+        .table
+        .query(
+            Query::partition(Index::Gsi1, applications_index(&platform_id))
+                .sk(sk)
+                .limit(limit)
+                .cursor(params.cursor),
+        )
+        .await?;
+    let apps = page
+        .items
+        .into_iter()
+        .map(from_item::<Application>)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Json(
+        json!({ "applications": apps, "next_cursor": page.cursor }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub decision: Decision,
+    pub reason: Option<String>,
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    manager: ManagerAuth,
+    Path((platform_id, partner_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> Result<Json<Application>> {
+    manager.ensure_platform(&platform_id)?;
+    let mut v = Validator::new();
+    let reason = v.optional_text("reason", body.reason.as_deref(), 1000);
+    if matches!(body.decision, Decision::Reject) {
+        v.require(
+            "reason",
+            reason.is_some(),
+            "Eine Ablehnung braucht eine Begründung",
+        );
+    }
+    v.finish()?;
+    let mut app = load(&state, &partner_id, &platform_id)
+        .await?
+        .ok_or_else(|| Error::NotFound("Bewerbung nicht gefunden.".into()))?;
+    if app.status != ApplicationStatus::Pending {
+        return Err(Error::Conflict(format!(
+            "Über diese Bewerbung wurde bereits entschieden (Status: {}).",
+            app.status.as_str()
+        )));
+    }
+    app.decided_at = Some(now_rfc3339());
+    match body.decision {
+        Decision::Approve => {
+            app.status = ApplicationStatus::Approved;
+            app.approved_on = Some(crate::berlin_today().to_string());
+        }
+        Decision::Reject => {
+            app.status = ApplicationStatus::Rejected;
+            app.rejection_reason = reason.clone();
+        }
+    }
+    save_from(&state, &app, Some(ApplicationStatus::Pending)).await?;
+    tracing::info!(
+        platform_id,
+        partner_id,
+        status = app.status.as_str(),
+        "application decided"
+    );
+
+    let partner = profile::load_partner(&state, &partner_id).await?;
+    match app.status {
+        ApplicationStatus::Approved => {
+            let platform = platforms::load_platform(&state, &platform_id).await?;
+            let approved_on = mails::german_date(app.approved_on.as_deref().unwrap_or_default());
+            let fee = Cents(platform.monthly_fee_cents).to_string();
+            mails::send(
+                state.mailer.as_ref(),
+                &partner.email,
+                mails::APPLICATION_APPROVED,
+                &[
+                    ("contact_name", &partner.contact_name),
+                    ("company", &partner.company),
+                    ("platform", &app.platform_name),
+                    ("approved_on", &approved_on),
+                    ("monthly_fee", &fee),
+                ],
+            )
+            .await?;
+        }
+        _ => {
+            mails::send(
+                state.mailer.as_ref(),
+                &partner.email,
+                mails::APPLICATION_REJECTED,
+                &[
+                    ("contact_name", &partner.contact_name),
+                    ("company", &partner.company),
+                    ("platform", &app.platform_name),
+                    ("reason", reason.as_deref().unwrap_or_default()),
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(Json(app))
+}
+
+/// A pending application is withdrawn at once; an approved subscription ends after the
+/// notice period (one calendar month to the end of a month, Europe/Berlin).
+pub async fn cancel(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    Path(platform_id): Path<String>,
+) -> Result<Json<Value>> {
+    let mut app = load(&state, &auth.partner_id, &platform_id)
+        .await?
+        .ok_or_else(|| {
+            Error::NotFound("Keine Bewerbung oder Teilnahme für diese Plattform.".into())
+        })?;
+    let previous = app.status;
+    match previous {
+        ApplicationStatus::Pending => {
+            app.status = ApplicationStatus::Withdrawn;
+            app.cancelled_at = Some(now_rfc3339());
+            save_from(&state, &app, Some(previous)).await?;
+            Ok(Json(json!({
+                "status": "withdrawn",
+                "message": "Ihre Bewerbung wurde zurückgezogen."
+            })))
+        }
+        ApplicationStatus::Approved => {
+            let ends_on = notice::subscription_end(crate::berlin_today()).to_string();
+            app.status = ApplicationStatus::Cancelled;
+            app.cancelled_at = Some(now_rfc3339());
+            app.ends_on = Some(ends_on.clone());
+            save_from(&state, &app, Some(previous)).await?;
+            let partner = profile::load_partner(&state, &auth.partner_id).await?;
+            let ends_on_german = mails::german_date(&ends_on);
+            mails::send(
+                state.mailer.as_ref(),
+                &partner.email,
+                mails::SUBSCRIPTION_CANCELLED,
+                &[
+                    ("contact_name", &partner.contact_name),
+                    ("company", &partner.company),
+                    ("platform", &app.platform_name),
+                    ("ends_on", &ends_on_german),
+                ],
+            )
+            .await?;
+            Ok(Json(json!({
+                "status": "cancelled",
+                "ends_on": ends_on,
+                "message": format!("Gekündigt. Die Teilnahme endet mit Ablauf des {ends_on_german}.")
+            })))
+        }
+        other => Err(Error::Conflict(format!(
+            "Nichts zu kündigen (Status: {}).",
+            other.as_str()
+        ))),
+    }
+}

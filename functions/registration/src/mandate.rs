@@ -1,0 +1,63 @@
+//! `PUT /partners/me/sepa-mandate`: the SEPA direct-debit mandate for the platform fees.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use shared::auth::PartnerAuth;
+use shared::domain::{Iban, short_code};
+use shared::http::{ApiJson, Validator};
+use shared::store::{Cond, Update};
+use shared::{Error, Result};
+
+use crate::profile::MandateView;
+use crate::records::{Mandate, partner_key};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MandateInput {
+    pub account_holder: String,
+    pub iban: String,
+}
+
+/// SEPA allows 35 characters from a restricted set; ours are `PN-` and 16 base62 characters.
+fn new_reference() -> String {
+    format!("PN-{}", short_code(16))
+}
+
+pub async fn put_mandate(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiJson(body): ApiJson<MandateInput>,
+) -> Result<Json<MandateView>> {
+    let mut v = Validator::new();
+    // SEPA payment files allow 70 characters for the debtor's name.
+    let holder = v.text("account_holder", &body.account_holder, 70);
+    let iban = v.check("iban", Iban::parse(&body.iban));
+    v.finish()?;
+    let (Some(holder), Some(iban)) = (holder, iban) else {
+        return Err(Error::field("iban", "fehlt"));
+    };
+    let mandate = Mandate {
+        account_holder: holder,
+        iban_sealed: state.data_key.seal(iban.electronic()),
+        iban_masked: iban.masked(),
+        reference: new_reference(),
+        signed_on: crate::berlin_today().to_string(),
+    };
+    state
+        .table
+        .update(
+            &partner_key(&auth.partner_id),
+            &[Update::Set("mandate", serde_json::to_value(&mandate)?)],
+            Cond::Exists,
+        )
+        .await?;
+    tracing::info!(partner_id = auth.partner_id, "sepa mandate stored");
+    Ok(Json(MandateView {
+        account_holder: mandate.account_holder,
+        iban: mandate.iban_masked,
+        reference: mandate.reference,
+        signed_on: mandate.signed_on,
+    }))
+}

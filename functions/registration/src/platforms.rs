@@ -1,0 +1,216 @@
+//! Bank platforms: the public list, creation by the operator, inviting managers.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::auth::{OperatorAuth, Role};
+use shared::domain::{Cents, Email, new_id};
+use shared::http::{ApiJson, Validator};
+use shared::store::{Cond, Index, Query, StoreError, TxOp, Update};
+use shared::{Error, Result};
+
+use crate::records::{
+    Login, PLATFORMS_INDEX, Platform, from_item, login_key, now_rfc3339, platform_key,
+};
+use crate::state::AppState;
+use crate::tokens::{self, TokenKind};
+use crate::{mails, now_epoch};
+
+#[derive(Debug, Serialize)]
+pub struct PlatformView {
+    pub id: String,
+    pub name: String,
+    pub monthly_fee_cents: i64,
+    pub monthly_fee: String,
+}
+
+impl From<Platform> for PlatformView {
+    fn from(p: Platform) -> Self {
+        Self {
+            monthly_fee: Cents(p.monthly_fee_cents).to_string(),
+            id: p.platform_id,
+            name: p.name,
+            monthly_fee_cents: p.monthly_fee_cents,
+        }
+    }
+}
+
+pub async fn load_platform(state: &AppState, platform_id: &str) -> Result<Platform> {
+    let item = state
+        .table
+        .get(&platform_key(platform_id))
+        .await?
+        .ok_or_else(|| Error::NotFound("Plattform nicht gefunden.".into()))?;
+    from_item(item)
+}
+
+/// Public: every platform with its monthly fee, by name.
+pub async fn list(State(state): State<AppState>) -> Result<Json<Value>> {
+    let mut platforms = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = state
+            .table
+            .query(Query::partition(Index::Gsi1, PLATFORMS_INDEX).cursor(cursor))
+            .await?;
+        for item in page.items {
+            platforms.push(PlatformView::from(from_item::<Platform>(item)?));
+        }
+        cursor = page.cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    Ok(Json(json!({ "platforms": platforms })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlatform {
+    pub name: String,
+    pub monthly_fee_cents: i64,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    _operator: OperatorAuth,
+    ApiJson(body): ApiJson<NewPlatform>,
+) -> Result<(StatusCode, Json<PlatformView>)> {
+    let mut v = Validator::new();
+    let name = v.text("name", &body.name, 100);
+    let fee = v.check(
+        "monthly_fee_cents",
+        Cents::parse_non_negative(body.monthly_fee_cents),
+    );
+    v.finish()?;
+    let (Some(name), Some(fee)) = (name, fee) else {
+        return Err(Error::field("name", "fehlt"));
+    };
+    let platform = Platform {
+        platform_id: new_id(),
+        name,
+        monthly_fee_cents: fee.0,
+        created_at: now_rfc3339(),
+    };
+    let mut item = shared::store::item_with_key(&platform_key(&platform.platform_id), &platform)?;
+    item.insert("gsi1pk".into(), PLATFORMS_INDEX.into());
+    item.insert(
+        "gsi1sk".into(),
+        format!("{}#{}", platform.name.to_lowercase(), platform.platform_id).into(),
+    );
+    state.table.put(item, Cond::NotExists).await?;
+    tracing::info!(platform_id = platform.platform_id, "platform created");
+    Ok((StatusCode::CREATED, Json(platform.into())))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagerInvite {
+    pub email: String,
+    pub name: String,
+}
+
+/// Invites a manager by e-mail (a set-password link), or adds the platform to an existing
+/// manager's list.
+pub async fn invite_manager(
+    State(state): State<AppState>,
+    _operator: OperatorAuth,
+    Path(platform_id): Path<String>,
+    ApiJson(body): ApiJson<ManagerInvite>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let mut v = Validator::new();
+    let email = v.check("email", Email::parse(&body.email));
+    let name = v.text("name", &body.name, 200);
+    v.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(Error::field("email", "fehlt"));
+    };
+    let platform = load_platform(&state, &platform_id).await?;
+
+    if let Some(item) = state.table.get(&login_key(&email)).await? {
+        let existing: Login = from_item(item)?;
+        if existing.role != Role::Manager {
+            return Err(Error::Conflict(
+                "Diese E-Mail-Adresse gehört zu einem Konto mit einer anderen Rolle.".into(),
+            ));
+        }
+        if existing.platforms.contains(&platform_id) {
+            return Err(Error::Conflict(
+                "Diese Person verwaltet die Plattform bereits.".into(),
+            ));
+        }
+        let mut platforms = existing.platforms.clone();
+        platforms.push(platform_id.clone());
+        state
+            .table
+            .update(
+                &login_key(&email),
+                &[Update::Set("platforms", serde_json::to_value(&platforms)?)],
+                Cond::Eq("platforms", serde_json::to_value(&existing.platforms)?),
+            )
+            .await?;
+        mails::send(
+            state.mailer.as_ref(),
+            &email,
+            mails::MANAGER_ADDED,
+            &[("name", &existing.name), ("platform", &platform.name)],
+        )
+        .await?;
+        return Ok((
+            StatusCode::OK,
+            Json(json!({ "status": "added", "platform_id": platform_id })),
+        ));
+    }
+
+    let manager_id = new_id();
+    let login = Login {
+        email: email.clone(),
+        account_id: manager_id.clone(),
+        role: Role::Manager,
+        password_hash: None,
+        confirmed: false,
+        name: name.clone(),
+        platforms: vec![platform_id.clone()],
+        created_at: now_rfc3339(),
+    };
+    let (token, token_put) = tokens::issue(TokenKind::Invite, &email, &manager_id, now_epoch())?;
+    match state
+        .table
+        .transact(vec![
+            TxOp::Put {
+                item: shared::store::item_with_key(&login_key(&email), &login)?,
+                cond: Cond::NotExists,
+            },
+            token_put,
+        ])
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::TxCancelled { index: 0 }) => {
+            return Err(Error::Conflict(
+                "Diese E-Mail-Adresse ist bereits vergeben.".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let link = mails::link(&state.public_base_url, "einladung", &token);
+    mails::send(
+        state.mailer.as_ref(),
+        &email,
+        mails::MANAGER_INVITE,
+        &[
+            ("name", &name),
+            ("platform", &platform.name),
+            ("link", &link),
+            ("token", &token),
+        ],
+    )
+    .await?;
+    tracing::info!(platform_id, manager_id, "manager invited");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "status": "invited", "manager_id": manager_id, "platform_id": platform_id })),
+    ))
+}

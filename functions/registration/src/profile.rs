@@ -1,0 +1,276 @@
+//! The partner's own profile: `GET`/`PATCH /partners/me`, `POST /partners/me/logo`.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::auth::PartnerAuth;
+use shared::http::{ApiJson, Validator};
+use shared::store::{Cond, Update};
+use shared::{Error, Result};
+
+use crate::records::{Address, Partner, from_item, partner_key};
+use crate::state::AppState;
+
+const LOGO_URL_LIFETIME: Duration = Duration::from_secs(3600);
+const UPLOAD_URL_LIFETIME: Duration = Duration::from_secs(600);
+
+pub async fn load_partner(state: &AppState, partner_id: &str) -> Result<Partner> {
+    let item = state
+        .table
+        .get(&partner_key(partner_id))
+        .await?
+        .ok_or_else(|| Error::NotFound("Partnerkonto nicht gefunden.".into()))?;
+    from_item(item)
+}
+
+#[derive(Debug, Serialize)]
+pub struct MandateView {
+    pub account_holder: String,
+    pub iban: String,
+    pub reference: String,
+    pub signed_on: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProfileView {
+    pub id: String,
+    pub company: String,
+    pub contact_name: String,
+    pub email: String,
+    pub email_confirmed: bool,
+    pub phone: Option<String>,
+    pub address: Option<Address>,
+    pub vat_id: Option<String>,
+    pub logo_url: Option<String>,
+    pub sepa_mandate: Option<MandateView>,
+}
+
+pub async fn get_me(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<ProfileView>> {
+    let mut partner = load_partner(&state, &auth.partner_id).await?;
+    // A presigned upload becomes the logo once the object is really in the bucket.
+    if let Some(pending) = partner.logo_pending_key.clone()
+        && state.blobs.head(&pending).await?.is_some()
+    {
+        state
+            .table
+            .update(
+                &partner_key(&partner.partner_id),
+                &[
+                    Update::Set("logo_key", pending.clone().into()),
+                    Update::Remove("logo_pending_key"),
+                ],
+                Cond::Eq("logo_pending_key", pending.clone().into()),
+            )
+            .await?;
+        partner.logo_key = Some(pending);
+    }
+    let logo_url = match &partner.logo_key {
+        Some(key) => Some(state.blobs.presign_get(key, LOGO_URL_LIFETIME).await?),
+        None => None,
+    };
+    Ok(Json(ProfileView {
+        id: partner.partner_id,
+        company: partner.company,
+        contact_name: partner.contact_name,
+        email: partner.email.to_string(),
+        email_confirmed: partner.email_confirmed,
+        phone: partner.phone,
+        address: partner.address,
+        vat_id: partner.vat_id,
+        logo_url,
+        sepa_mandate: partner.mandate.map(|m| MandateView {
+            account_holder: m.account_holder,
+            iban: m.iban_masked,
+            reference: m.reference,
+            signed_on: m.signed_on,
+        }),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressInput {
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    #[serde(default = "germany")]
+    pub country: String,
+}
+
+fn germany() -> String {
+    "DE".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    pub company: Option<String>,
+    pub contact_name: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<AddressInput>,
+    pub vat_id: Option<String>,
+}
+
+/// German USt-IdNr. (DE + 9 digits) or another EU VAT id's general shape.
+fn valid_vat_id(raw: &str) -> Result<String, &'static str> {
+    let id: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    let (country, rest) = id.split_at(id.len().min(2));
+    let ok = if country == "DE" {
+        rest.len() == 9 && rest.chars().all(|c| c.is_ascii_digit())
+    } else {
+        country.chars().all(|c| c.is_ascii_uppercase())
+            && (2..=12).contains(&rest.len())
+            && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    if ok && country.len() == 2 {
+        Ok(id)
+    } else {
+        Err("ist keine gültige USt-IdNr. (z. B. DE123456789)")
+    }
+}
+
+fn valid_address(v: &mut Validator, a: &AddressInput) -> Option<Address> {
+    let street = v.text("address.street", &a.street, 200);
+    let city = v.text("address.city", &a.city, 100);
+    let country = a.country.trim().to_uppercase();
+    v.require(
+        "address.country",
+        country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase()),
+        "muss ein Ländercode mit zwei Buchstaben sein (z. B. DE)",
+    );
+    let postal_code = a.postal_code.trim().to_string();
+    let postal_ok = if country == "DE" {
+        postal_code.len() == 5 && postal_code.chars().all(|c| c.is_ascii_digit())
+    } else {
+        (3..=10).contains(&postal_code.len())
+    };
+    v.require(
+        "address.postal_code",
+        postal_ok,
+        "ist keine gültige Postleitzahl",
+    );
+    Some(Address {
+        street: street?,
+        postal_code,
+        city: city?,
+        country,
+    })
+}
+
+pub async fn patch_me(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiJson(body): ApiJson<ProfilePatch>,
+) -> Result<Json<ProfileView>> {
+    let mut v = Validator::new();
+    let mut ops = Vec::new();
+    if let Some(company) = &body.company
+        && let Some(c) = v.text("company", company, 200)
+    {
+        ops.push(Update::Set("company", c.into()));
+    }
+    if let Some(name) = &body.contact_name
+        && let Some(n) = v.text("contact_name", name, 200)
+    {
+        ops.push(Update::Set("contact_name", n.into()));
+    }
+    if let Some(phone) = &body.phone {
+        let ok = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-/()".contains(c))
+            && (6..=30).contains(&phone.trim().len());
+        v.require("phone", ok, "ist keine gültige Telefonnummer");
+        ops.push(Update::Set("phone", phone.trim().into()));
+    }
+    if let Some(address) = &body.address
+        && let Some(a) = valid_address(&mut v, address)
+    {
+        ops.push(Update::Set("address", serde_json::to_value(a)?));
+    }
+    if let Some(vat) = &body.vat_id
+        && let Some(id) = v.check("vat_id", valid_vat_id(vat))
+    {
+        ops.push(Update::Set("vat_id", id.into()));
+    }
+    v.finish()?;
+    if ops.is_empty() {
+        return Err(Error::field("body", "enthält kein änderbares Feld"));
+    }
+    state
+        .table
+        .update(&partner_key(&auth.partner_id), &ops, Cond::Exists)
+        .await?;
+    get_me(State(state), auth).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogoRequest {
+    pub content_type: String,
+}
+
+/// Raster formats only: SVG can carry scripts.
+const LOGO_TYPES: [(&str, &str); 3] = [
+    ("image/png", "png"),
+    ("image/jpeg", "jpg"),
+    ("image/webp", "webp"),
+];
+
+pub async fn presign_logo(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiJson(body): ApiJson<LogoRequest>,
+) -> Result<Json<Value>> {
+    let content_type = body.content_type.trim().to_ascii_lowercase();
+    let ext = LOGO_TYPES
+        .iter()
+        .find(|(t, _)| *t == content_type)
+        .map(|(_, e)| *e)
+        .ok_or_else(|| {
+            Error::field(
+                "content_type",
+                "muss image/png, image/jpeg oder image/webp sein",
+            )
+        })?;
+    let key = format!(
+        "logos/{}/{}.{ext}",
+        auth.partner_id,
+        shared::domain::new_id()
+    );
+    let upload = state
+        .blobs
+        .presign_put(&key, &content_type, UPLOAD_URL_LIFETIME)
+        .await?;
+    state
+        .table
+        .update(
+            &partner_key(&auth.partner_id),
+            &[Update::Set("logo_pending_key", key.into())],
+            Cond::Exists,
+        )
+        .await?;
+    Ok(Json(json!({ "upload": upload })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_vat_id;
+
+    #[test]
+    fn vat_ids() {
+        assert_eq!(
+            valid_vat_id("de 123 456 789"),
+            Ok("DE123456789".to_string())
+        );
+        assert!(valid_vat_id("DE12345678").is_err());
+        assert!(valid_vat_id("ATU12345678").is_ok());
+        assert!(valid_vat_id("1").is_err());
+    }
+}

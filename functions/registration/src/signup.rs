@@ -1,0 +1,182 @@
+//! Partner sign-up with double opt-in: `POST /partners`, `POST /partners/confirm`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::auth::{Role, hash_password};
+use shared::domain::{Email, Password, new_id};
+use shared::http::{ApiJson, Validator};
+use shared::store::{Cond, StoreError, TxOp, Update};
+use shared::{Error, Result};
+
+use crate::records::{Login, Partner, login_key, now_rfc3339, partner_key};
+use crate::state::AppState;
+use crate::tokens::{self, TokenKind};
+use crate::{mails, now_epoch};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignUp {
+    pub company: String,
+    pub contact_name: String,
+    pub email: String,
+    pub password: String,
+    pub accept_terms: bool,
+}
+
+fn accepted() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "message": "Vielen Dank! Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link, den wir Ihnen gesendet haben."
+        })),
+    )
+}
+
+/// Always 202: whether the address is new or known is told only to its mailbox.
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignUp>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let mut v = Validator::new();
+    let company = v.text("company", &body.company, 200);
+    let contact_name = v.text("contact_name", &body.contact_name, 200);
+    let email = v.check("email", Email::parse(&body.email));
+    let password = v.check("password", Password::parse(&body.password));
+    v.require(
+        "accept_terms",
+        body.accept_terms,
+        "Die AGB und die Datenschutzerklärung müssen akzeptiert werden",
+    );
+    v.finish()?;
+    let (Some(company), Some(contact_name), Some(email), Some(password)) =
+        (company, contact_name, email, password)
+    else {
+        return Err(Error::BadRequest("Ungültige Eingabe.".into()));
+    };
+
+    if state.table.get(&login_key(&email)).await?.is_some() {
+        send_already_registered(&state, &email).await?;
+        return Ok(accepted());
+    }
+
+    let password_hash =
+        hash_password(password.expose()).map_err(|e| Error::Internal(e.to_string().into()))?;
+    let partner_id = new_id();
+    let now = now_rfc3339();
+    let login = Login {
+        email: email.clone(),
+        account_id: partner_id.clone(),
+        role: Role::Partner,
+        password_hash: Some(password_hash),
+        confirmed: false,
+        name: contact_name.clone(),
+        platforms: vec![],
+        created_at: now.clone(),
+    };
+    let partner = Partner {
+        partner_id: partner_id.clone(),
+        company: company.clone(),
+        contact_name: contact_name.clone(),
+        email: email.clone(),
+        email_confirmed: false,
+        phone: None,
+        address: None,
+        vat_id: None,
+        logo_key: None,
+        logo_pending_key: None,
+        mandate: None,
+        terms_accepted_at: now.clone(),
+        created_at: now,
+    };
+    let (token, token_put) = tokens::issue(TokenKind::Confirm, &email, &partner_id, now_epoch())?;
+    let ops = vec![
+        // The e-mail guard: of two racing sign-ups only one gets past this condition.
+        TxOp::Put {
+            item: shared::store::item_with_key(&login_key(&email), &login)?,
+            cond: Cond::NotExists,
+        },
+        TxOp::Put {
+            item: shared::store::item_with_key(&partner_key(&partner_id), &partner)?,
+            cond: Cond::NotExists,
+        },
+        token_put,
+    ];
+    match state.table.transact(ops).await {
+        Ok(()) => {}
+        Err(StoreError::TxCancelled { index: 0 }) => {
+            send_already_registered(&state, &email).await?;
+            return Ok(accepted());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(partner_id, "partner registered");
+    let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
+    mails::send(
+        state.mailer.as_ref(),
+        &email,
+        mails::CONFIRM_EMAIL,
+        &[
+            ("contact_name", &contact_name),
+            ("company", &company),
+            ("link", &link),
+            ("token", &token),
+        ],
+    )
+    .await?;
+    Ok(accepted())
+}
+
+async fn send_already_registered(state: &AppState, email: &Email) -> Result<()> {
+    let link = format!(
+        "{}/passwort-vergessen",
+        state.public_base_url.trim_end_matches('/')
+    );
+    mails::send(
+        state.mailer.as_ref(),
+        email,
+        mails::ALREADY_REGISTERED,
+        &[("link", &link)],
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    pub token: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<TokenBody>,
+) -> Result<Json<Value>> {
+    let token = tokens::redeem(
+        state.table.as_ref(),
+        body.token.trim(),
+        TokenKind::Confirm,
+        now_epoch(),
+        |t| {
+            Ok(vec![
+                TxOp::Update {
+                    key: login_key(&t.email),
+                    ops: vec![Update::Set("confirmed", true.into())],
+                    cond: Cond::Exists,
+                },
+                TxOp::Update {
+                    key: partner_key(&t.account_id),
+                    ops: vec![Update::Set("email_confirmed", true.into())],
+                    cond: Cond::Exists,
+                },
+            ])
+        },
+    )
+    .await?;
+    tracing::info!(partner_id = token.account_id, "e-mail confirmed");
+    Ok(Json(json!({
+        "status": "confirmed",
+        "message": "Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."
+    })))
+}

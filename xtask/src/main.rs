@@ -1,0 +1,61 @@
+//! `cargo xtask <command>`: project automation in Rust instead of shell scripts.
+
+mod emulators;
+mod lint;
+mod process;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  test [cargo args] [-- test args]
+        install and start DynamoDB Local and moto on loopback ports, then run
+        `cargo test --workspace --all-targets -- --include-ignored` against them
+  lint  translate infra/template.yaml with aws-sam-translator and run cfn-lint on
+        the result, then run cfn-lint with the serverless rules on the template";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    let root = repo_root();
+
+    let result = match command.as_deref() {
+        Some("test") => test::run(&root, &rest),
+        Some("lint") => lint::run(&root),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        None => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask always lives one level below it, so this holds
+/// no matter from which directory `cargo xtask` is run.
+fn repo_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map_or_else(|| manifest_dir.to_path_buf(), Path::to_path_buf)
+}
