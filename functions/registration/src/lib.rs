@@ -7,6 +7,7 @@ pub mod login;
 pub mod mails;
 pub mod mandate;
 pub mod notice;
+pub mod operators;
 pub mod passwords;
 pub mod platforms;
 pub mod profile;

@@ -1,1 +1,171 @@
+//! The local runner: every function's router on one port, with embedded storage (SQLite),
+//! an embedded S3 (s3s) and the outbox mailer, all under one data folder.
 
+mod keys;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use shared::auth::{JwtIssuer, JwtVerifier};
+use shared::blobs::Blobs;
+use shared::embedded_s3::EmbeddedS3;
+use shared::mail::OutboxMailer;
+use shared::store::SqliteTable;
+
+pub const BUCKET: &str = "partnernetz-local";
+
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    pub data_dir: PathBuf,
+    pub api_addr: SocketAddr,
+    pub s3_addr: SocketAddr,
+}
+
+impl LocalConfig {
+    /// `.data/` and 127.0.0.1:3000 (S3 on :3001); `PARTNERNETZ_DATA_DIR`, `PORT` and
+    /// `S3_PORT` override.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let port = |name: &str, default: u16| -> anyhow::Result<u16> {
+            match std::env::var(name) {
+                Ok(v) => v.parse().with_context(|| format!("{name} must be a port number")),
+                Err(_) => Ok(default),
+            }
+        };
+        Ok(Self {
+            data_dir: std::env::var_os("PARTNERNETZ_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(".data")),
+            api_addr: SocketAddr::from(([127, 0, 0, 1], port("PORT", 3000)?)),
+            s3_addr: SocketAddr::from(([127, 0, 0, 1], port("S3_PORT", 3001)?)),
+        })
+    }
+}
+
+pub fn database_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("partnernetz.db")
+}
+
+/// A running local platform; dropping it stops the S3 server, `shutdown` stops the API.
+pub struct Running {
+    pub api_addr: SocketAddr,
+    pub s3: EmbeddedS3,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running").field("api_addr", &self.api_addr).finish()
+    }
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.api_addr)
+    }
+
+    /// Stops accepting, finishes in-flight requests and waits for the server to end.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.server).await??;
+        Ok(())
+    }
+
+    /// Serves until the server ends (Ctrl-C).
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        (&mut self.server).await??;
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+struct DevState {
+    outbox: OutboxMailer,
+}
+
+async fn list_outbox(State(dev): State<DevState>) -> Result<Json<serde_json::Value>, shared::Error> {
+    let mails = dev.outbox.list().await.map_err(shared::Error::internal)?;
+    Ok(Json(serde_json::json!({ "mails": mails })))
+}
+
+/// Starts S3 and the API; `until` ends the API server (Ctrl-C in the binary).
+pub async fn start(
+    config: &LocalConfig,
+    until: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let keys = keys::load_or_create(&config.data_dir.join("keys"))?;
+    let s3 = EmbeddedS3::start(&config.data_dir.join("s3"), BUCKET, config.s3_addr)
+        .await
+        .with_context(|| format!("starting the embedded S3 on {}", config.s3_addr))?;
+    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let outbox = OutboxMailer::new(config.data_dir.join("outbox")).context("creating the outbox")?;
+    let services = registration::Services {
+        table: Arc::new(table),
+        blobs: Blobs::new(s3.client(), BUCKET),
+        mailer: Arc::new(outbox.clone()),
+        issuer: JwtIssuer::from_pem(&keys.jwt.private_pem)?,
+        verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),
+        data_key: keys.data_key,
+        public_base_url: format!("http://{}", config.api_addr),
+    };
+    let app = Router::new()
+        .merge(registration::router(registration::AppState::new(services)))
+        .merge(
+            Router::new()
+                .route("/_dev/outbox", get(list_outbox))
+                .with_state(DevState { outbox }),
+        );
+    let listener = tokio::net::TcpListener::bind(config.api_addr)
+        .await
+        .with_context(|| format!("binding {}", config.api_addr))?;
+    let api_addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let stop = async move {
+            match until {
+                Some(signal) => {
+                    tokio::select! {
+                        _ = signal => {}
+                        _ = rx => {}
+                    }
+                }
+                None => {
+                    let _ = rx.await;
+                }
+            }
+        };
+        axum::serve(listener, app).with_graceful_shutdown(stop).await
+    });
+    Ok(Running {
+        api_addr,
+        s3,
+        shutdown: Some(tx),
+        server,
+    })
+}
+
+/// What the runner serves, for the start-up banner.
+pub fn describe(running: &Running, config: &LocalConfig) -> String {
+    let mut out = format!(
+        "partnernetz local API on http://{}\n  storage: SQLite {}\n  S3:      {} (bucket {BUCKET}, folder {})\n  mail:    {} (GET /_dev/outbox)\n  routes:\n",
+        running.api_addr,
+        database_path(&config.data_dir).display(),
+        running.s3.endpoint,
+        running.s3.root.display(),
+        config.data_dir.join("outbox").display(),
+    );
+    for (method, path, _) in registration::routes() {
+        out.push_str(&format!("    {:<7} {path}    (registration)\n", method.as_str()));
+    }
+    out.push_str("    GET     /_dev/outbox    (local only)\n");
+    out
+}

@@ -1,1 +1,75 @@
-fn main() {}
+//! `cargo run -p local-api` serves the platform on 127.0.0.1:3000.
+//! `cargo run -p local-api -- create-operator <email> [name]` creates the first operator
+//! (password from `OPERATOR_PASSWORD` or standard input); with `--dynamodb-table <name>`
+//! it writes to a deployed table instead (AWS credentials and region from the environment).
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use shared::domain::{Email, Password};
+use shared::store::{DynamoTable, SqliteTable, Table};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shared::telemetry::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = local_api::LocalConfig::from_env()?;
+    match args.first().map(String::as_str) {
+        None | Some("serve") => serve(&config).await,
+        Some("create-operator") => create_operator(&config, &args[1..]).await,
+        Some(other) => bail!(
+            "unknown command {other}; use `serve` (default) or `create-operator <email> [name] [--dynamodb-table <name>]`"
+        ),
+    }
+}
+
+async fn serve(config: &local_api::LocalConfig) -> anyhow::Result<()> {
+    let ctrl_c = Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    let running = local_api::start(config, Some(ctrl_c)).await?;
+    println!("{}", local_api::describe(&running, config));
+    running.wait().await
+}
+
+async fn create_operator(config: &local_api::LocalConfig, args: &[String]) -> anyhow::Result<()> {
+    let mut positional = Vec::new();
+    let mut dynamo_table = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg == "--dynamodb-table" {
+            dynamo_table = Some(it.next().context("--dynamodb-table needs a table name")?.clone());
+        } else {
+            positional.push(arg.clone());
+        }
+    }
+    let email = positional.first().context("usage: create-operator <email> [name]")?;
+    let email = Email::parse(email).map_err(|m| anyhow::anyhow!("email {m}"))?;
+    let name = positional.get(1).cloned().unwrap_or_else(|| "Betreiber".to_string());
+    let password = match std::env::var("OPERATOR_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Passwort für {email} (mindestens 10 Zeichen), dann Enter:");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let password = Password::parse(&password).map_err(|m| anyhow::anyhow!("password {m}"))?;
+    let table: Arc<dyn Table> = match dynamo_table {
+        Some(name) => {
+            let sdk = shared::config::aws().await;
+            Arc::new(DynamoTable::new(shared::config::dynamodb_client(&sdk), name))
+        }
+        None => {
+            std::fs::create_dir_all(&config.data_dir)?;
+            Arc::new(SqliteTable::open(&local_api::database_path(&config.data_dir))?)
+        }
+    };
+    let id = registration::operators::create_operator(table.as_ref(), &email, &name, &password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("operator {email} created (id {id}); log in with POST /auth/login");
+    Ok(())
+}

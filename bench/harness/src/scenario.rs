@@ -1,0 +1,329 @@
+//! What each function needs to run and which of its routes the bench drives: its
+//! environment, the items it reads, and the API Gateway v2 events it is sent.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use hyper::body::Bytes;
+use serde_json::{Value, json};
+use shared::auth::{JwtIssuer, Role, generate_ed25519_pems, hash_password};
+use shared::crypto::DataKey;
+use shared::domain::Email;
+use shared::store::{Cond, DynamoTable, Table, item_with_key};
+
+use crate::storage::StorageCall;
+
+pub const TABLE_NAME: &str = "partnernetz-bench";
+const PARTNER_ID: &str = "0196a1b2-0000-7000-8000-00000000b001";
+const PARTNER_EMAIL: &str = "bench@baeckerei-mueller.de";
+const PARTNER_PASSWORD: &str = "Sauerteig-seit-1897";
+
+/// One route the bench invokes, with the event sent for it.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// `GET /partners/me`, as in the report.
+    pub name: String,
+    pub kind: RouteKind,
+    pub event: Bytes,
+    /// Where the event came from: a file under `events/`, or built here.
+    pub source: String,
+    /// The DynamoDB calls the route makes, to time them without the function.
+    pub storage: Option<StorageCall>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    Read,
+    Write,
+    /// Password hashing, reported on its own line.
+    Login,
+    /// The baseline's echo.
+    Echo,
+}
+
+#[derive(Debug)]
+pub struct Scenario {
+    pub env: Vec<(String, String)>,
+    pub routes: Vec<Route>,
+}
+
+/// The scenario of a function by its crate name; seeds what it needs into the table.
+pub async fn prepare(
+    name: &str,
+    root: &Path,
+    table: &DynamoTable,
+    dynamodb_endpoint: &str,
+) -> Result<Scenario> {
+    match name {
+        "baseline" => Ok(Scenario {
+            env: Vec::new(),
+            routes: vec![Route {
+                name: "echo".into(),
+                kind: RouteKind::Echo,
+                event: Bytes::from(serde_json::to_vec(&api_gateway_event(
+                    "GET",
+                    "/partners/me",
+                    None,
+                    None,
+                ))?),
+                source: "built-in API Gateway v2 event".into(),
+                storage: None,
+            }],
+        }),
+        "registration" => registration(root, table, dynamodb_endpoint).await,
+        other => bail!(
+            "no bench scenario for the function `{other}`: add one to bench/harness/src/scenario.rs"
+        ),
+    }
+}
+
+async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
+    use registration::records::{Login, Partner, login_key, partner_key};
+
+    let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
+    let issuer = JwtIssuer::from_pem(&pems.private_pem).context("loading the JWT key")?;
+    let email = Email::parse(PARTNER_EMAIL).map_err(anyhow::Error::msg)?;
+    let now = epoch_secs();
+    let created = "2026-01-05T08:00:00Z".to_owned();
+
+    let partner = Partner {
+        partner_id: PARTNER_ID.into(),
+        company: "Bäckerei Müller GmbH".into(),
+        contact_name: "Anna Müller".into(),
+        email: email.clone(),
+        email_confirmed: true,
+        phone: Some("+49 89 1234567".into()),
+        address: Some(registration::records::Address {
+            street: "Marienplatz 1".into(),
+            postal_code: "80331".into(),
+            city: "München".into(),
+            country: "DE".into(),
+        }),
+        vat_id: Some("DE123456789".into()),
+        logo_key: None,
+        logo_pending_key: None,
+        mandate: None,
+        terms_accepted_at: created.clone(),
+        created_at: created.clone(),
+    };
+    let login = Login {
+        email: email.clone(),
+        account_id: PARTNER_ID.into(),
+        role: Role::Partner,
+        password_hash: Some(
+            hash_password(PARTNER_PASSWORD)
+                .map_err(|e| anyhow::anyhow!("hashing the bench password: {e}"))?,
+        ),
+        confirmed: true,
+        name: "Anna Müller".into(),
+        platforms: Vec::new(),
+        created_at: created,
+    };
+    for item in [
+        item_with_key(&partner_key(PARTNER_ID), &partner)?,
+        item_with_key(&login_key(&email), &login)?,
+    ] {
+        table
+            .put(item, Cond::Always)
+            .await
+            .context("seeding DynamoDB Local")?;
+    }
+
+    // Fresh for every run: a token lives 15 minutes, longer than one function's runs.
+    let token = issuer
+        .issue(
+            PARTNER_ID,
+            Role::Partner,
+            Some(PARTNER_ID.into()),
+            Vec::new(),
+            now,
+        )
+        .context("issuing the bench token")?;
+    let bearer = format!("Bearer {token}");
+    let patch_body = json!({ "company": "Bäckerei Müller GmbH" }).to_string();
+    let login_body = json!({ "email": PARTNER_EMAIL, "password": PARTNER_PASSWORD }).to_string();
+
+    let events = root.join("events").join("registration");
+    let profile = partner_key(PARTNER_ID);
+    let mut read = route(&events, "GET", "/partners/me", RouteKind::Read, Some(&bearer), None)?;
+    read.storage = Some(StorageCall::Get {
+        pk: profile.pk.clone(),
+        sk: profile.sk.clone(),
+    });
+    let mut write = route(
+        &events,
+        "PATCH",
+        "/partners/me",
+        RouteKind::Write,
+        Some(&bearer),
+        Some(&patch_body),
+    )?;
+    write.storage = Some(StorageCall::UpdateThenGet {
+        pk: profile.pk,
+        sk: profile.sk,
+        attr: "company",
+        value: "Bäckerei Müller GmbH".into(),
+    });
+    let login_route = route(&events, "POST", "/auth/login", RouteKind::Login, None, Some(&login_body))?;
+    let routes = vec![read, write, login_route];
+
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("JWT_PRIVATE_KEY_PEM", pems.private_pem),
+        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
+        ("DATA_KEY", DataKey::generate_base64()),
+        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario { env, routes })
+}
+
+/// The event for a route: the matching file under `events/<function>/` when there is
+/// one (its authorization header and body replaced by the bench's), else one built here.
+fn route(
+    dir: &Path,
+    method: &str,
+    path: &str,
+    kind: RouteKind,
+    authorization: Option<&str>,
+    body: Option<&str>,
+) -> Result<Route> {
+    let (event, source) = match event_file(dir, method, path)? {
+        Some((file, mut event)) => {
+            patch_event(&mut event, authorization, body);
+            (event, file)
+        }
+        None => (
+            api_gateway_event(method, path, authorization, body),
+            "built-in API Gateway v2 event".to_owned(),
+        ),
+    };
+    Ok(Route {
+        name: format!("{method} {path}"),
+        kind,
+        event: Bytes::from(serde_json::to_vec(&event)?),
+        source,
+        storage: None,
+    })
+}
+
+fn event_file(dir: &Path, method: &str, path: &str) -> Result<Option<(String, Value)>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(None);
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let Ok(event) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        let http = &event["requestContext"]["http"];
+        if http["method"] == method && event["rawPath"] == path {
+            let shown = file
+                .strip_prefix(dir.parent().and_then(Path::parent).unwrap_or(dir))
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            return Ok(Some((shown, event)));
+        }
+    }
+    Ok(None)
+}
+
+fn patch_event(event: &mut Value, authorization: Option<&str>, body: Option<&str>) {
+    if let Some(headers) = event.get_mut("headers").and_then(Value::as_object_mut) {
+        headers.retain(|k, _| !k.eq_ignore_ascii_case("authorization"));
+        if let Some(auth) = authorization {
+            headers.insert("authorization".into(), auth.into());
+        }
+        if body.is_some() {
+            headers.insert("content-type".into(), "application/json".into());
+        }
+    }
+    if let Some(body) = body {
+        if let Some(headers) = event.get_mut("headers").and_then(Value::as_object_mut) {
+            headers.insert("content-length".into(), body.len().to_string().into());
+        }
+        event["body"] = body.into();
+        event["isBase64Encoded"] = false.into();
+    }
+}
+
+/// An HTTP API (payload 2.0) event as API Gateway sends it, modelled on AWS's sample.
+pub fn api_gateway_event(
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+    body: Option<&str>,
+) -> Value {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let mut headers = json!({
+        "accept": "application/json",
+        "host": "api.partnernetz.de",
+        "user-agent": "Mozilla/5.0",
+        "x-amzn-trace-id": "Root=1-5e9f0c65-1de4d666d4dd26aced652b6c",
+        "x-forwarded-for": "203.0.113.7",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+        "content-length": body.map_or(0, str::len).to_string(),
+    });
+    if let Some(auth) = authorization {
+        headers["authorization"] = auth.into();
+    }
+    if body.is_some() {
+        headers["content-type"] = "application/json".into();
+    }
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "a1b2c3d4e5",
+            "domainName": "api.partnernetz.de",
+            "domainPrefix": "api",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "Mozilla/5.0"
+            },
+            "requestId": "LV7fzho-PHcEJPw=",
+            "routeKey": format!("{method} {path}"),
+            "stage": "$default",
+            "time": "21/Apr/2026:15:08:21 +0000",
+            "timeEpoch": now_ms
+        },
+        "isBase64Encoded": false
+    });
+    if let Some(body) = body {
+        event["body"] = body.into();
+    }
+    event
+}
+
+fn epoch_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
