@@ -1,1 +1,224 @@
+//! The end-to-end harness: the registration router served over real HTTP on loopback,
+//! persisting to DynamoDB Local, mailing through moto's SES and storing blobs in s3s.
+//! `cargo xtask test` starts the emulators and passes their endpoints in
+//! `DYNAMODB_ENDPOINT` and `MOTO_ENDPOINT`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use aws_credential_types::Credentials;
+use serde_json::Value;
+use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
+use shared::blobs::Blobs;
+use shared::crypto::DataKey;
+use shared::embedded_s3::EmbeddedS3;
+use shared::mail::SesMailer;
+use shared::store::DynamoTable;
+
+pub const SENDER: &str = "noreply@partnernetz.de";
+pub const REGION: &str = "eu-central-1";
+
+fn endpoint(var: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the emulator tests with `cargo xtask test`")
+    })
+}
+
+fn credentials() -> Credentials {
+    Credentials::from_keys("test", "test", None)
+}
+
+pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    let conf = aws_sdk_dynamodb::config::Builder::new()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodb::config::Region::new(REGION))
+        .credentials_provider(credentials())
+        .endpoint_url(endpoint("DYNAMODB_ENDPOINT"))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
+}
+
+pub fn ses_client() -> aws_sdk_ses::Client {
+    let conf = aws_sdk_ses::config::Builder::new()
+        .behavior_version(aws_sdk_ses::config::BehaviorVersion::latest())
+        .region(aws_sdk_ses::config::Region::new(REGION))
+        .credentials_provider(credentials())
+        .endpoint_url(endpoint("MOTO_ENDPOINT"))
+        .build();
+    aws_sdk_ses::Client::from_conf(conf)
+}
+
+/// A fresh table on DynamoDB Local, named uniquely so tests never share data.
+pub async fn fresh_table() -> Arc<DynamoTable> {
+    let name = format!("partnernetz-{}", shared::domain::new_id());
+    let table = DynamoTable::new(dynamodb_client(), name);
+    table
+        .create_table()
+        .await
+        .expect("creating the table on DynamoDB Local");
+    Arc::new(table)
+}
+
+pub struct Stack {
+    pub base_url: String,
+    pub table: Arc<DynamoTable>,
+    pub http: reqwest::Client,
+    pub issuer: JwtIssuer,
+    pub s3: EmbeddedS3,
+    server: tokio::task::JoinHandle<()>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Stack {
+    pub async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("pn-e2e-{}", shared::domain::new_id()));
+        let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let ses = ses_client();
+        ses.verify_email_identity()
+            .email_address(SENDER)
+            .send()
+            .await
+            .expect("verifying the sender in moto");
+        let pems = generate_ed25519_pems().unwrap();
+        let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
+        let table = fresh_table().await;
+        let services = registration::Services {
+            table: table.clone(),
+            blobs: Blobs::new(s3.client(), "assets"),
+            mailer: Arc::new(SesMailer::new(ses, SENDER)),
+            issuer: issuer.clone(),
+            verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
+            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
+            public_base_url: "https://partnernetz.de".into(),
+        };
+        let app = registration::router(registration::AppState::new(services));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base_url: format!("http://{addr}"),
+            table,
+            http: reqwest::Client::new(),
+            issuer,
+            s3,
+            server,
+            dir,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base_url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        reply(req.send().await.unwrap()).await
+    }
+
+    pub async fn raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .header("content-type", content_type)
+            .body(body);
+        reply(req.send().await.unwrap()).await
+    }
+}
+
+async fn reply(res: reqwest::Response) -> Reply {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Reply { status, body }
+}
+
+/// A mail as moto's SES recorded it.
+#[derive(Debug, Clone)]
+pub struct SentMail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Every mail moto accepted so far (all tests share the server).
+pub async fn sent_mails() -> Vec<SentMail> {
+    let url = format!("{}/moto-api/data.json", endpoint("MOTO_ENDPOINT"));
+    let data: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| SentMail {
+            to: m["destinations"]["ToAddresses"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            subject: m["subject"].as_str().unwrap_or_default().to_string(),
+            body: m["body"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+pub async fn mails_to(address: &str) -> Vec<SentMail> {
+    sent_mails()
+        .await
+        .into_iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .collect()
+}
+
+/// The token in the newest link mailed to `address`.
+pub async fn token_mailed_to(address: &str) -> String {
+    let mail = mails_to(address)
+        .await
+        .pop()
+        .unwrap_or_else(|| panic!("no mail to {address}"));
+    let start = mail.body.find("token=").expect("a link with a token") + "token=".len();
+    mail.body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// A unique address per test run, since moto's mailbox is shared.
+pub fn unique_email(name: &str) -> String {
+    format!(
+        "{name}-{}@baeckerei-e2e.de",
+        shared::domain::short_code(8).to_lowercase()
+    )
+}

@@ -1,0 +1,93 @@
+//! `cargo run -p local-api` as a newcomer uses it: it serves, and data survives a restart.
+
+use serde_json::json;
+
+fn config(dir: &std::path::Path) -> local_api::LocalConfig {
+    local_api::LocalConfig {
+        data_dir: dir.to_path_buf(),
+        api_addr: "127.0.0.1:0".parse().unwrap(),
+        s3_addr: "127.0.0.1:0".parse().unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn local_api_keeps_partners_and_keys_across_restarts() {
+    let dir = std::env::temp_dir().join(format!("pn-local-{}", shared::domain::new_id()));
+    let http = reqwest::Client::new();
+    let email = "anna@baeckerei-lokal.de";
+
+    let first = local_api::start(&config(&dir), None).await.unwrap();
+    let base = first.base_url();
+    let r = http
+        .post(format!("{base}/partners"))
+        .json(&json!({"company": "Bäckerei", "contact_name": "Anna", "email": email, "password": "sehr-geheim-123", "accept_terms": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let outbox: serde_json::Value = http
+        .get(format!("{base}/_dev/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = outbox["mails"][0]["text"].as_str().unwrap().to_string();
+    assert_eq!(outbox["mails"][0]["to"], email);
+    first.shutdown().await.unwrap();
+
+    let second = local_api::start(&config(&dir), None).await.unwrap();
+    let base = second.base_url();
+    let start = text.find("token=").unwrap() + 6;
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let confirm = http
+        .post(format!("{base}/partners/confirm"))
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        confirm.status(),
+        200,
+        "the token stored before the restart still works"
+    );
+    let login: serde_json::Value = http
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"email": email, "password": "sehr-geheim-123"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwt = login["access_token"].as_str().unwrap();
+    let me: serde_json::Value = http
+        .get(format!("{base}/partners/me"))
+        .bearer_auth(jwt)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["company"], "Bäckerei");
+    let outbox: serde_json::Value = http
+        .get(format!("{base}/_dev/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        outbox["mails"].as_array().unwrap().len(),
+        1,
+        "the outbox survives too"
+    );
+    second.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,308 @@
+//! A partner's whole way through registration, over HTTP, against DynamoDB Local, moto's
+//! SES and the embedded S3: what a real client of the deployed API would see.
+
+use serde_json::json;
+use shared::auth::Role;
+use tests::{Stack, mails_to, token_mailed_to, unique_email};
+
+const PASSWORD: &str = "sehr-geheim-123";
+
+async fn login(stack: &Stack, email: &str, password: &str) -> String {
+    let r = stack
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"email": email, "password": password})),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "login {email}: {:?}", r.body);
+    r.body["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn partner_journey_from_sign_up_to_cancellation() {
+    let stack = Stack::start().await;
+    let email = unique_email("anna");
+
+    // Sign up and read the German confirmation mail from SES.
+    let r = stack
+        .call("POST", "/partners", Some(json!({"company": "Bäckerei Müller", "contact_name": "Anna Müller", "email": email, "password": PASSWORD, "accept_terms": true})), None)
+        .await;
+    assert_eq!(r.status, 202);
+    let mails = mails_to(&email).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].subject,
+        "Bitte bestätigen Sie Ihre E-Mail-Adresse bei partnernetz"
+    );
+    let token = token_mailed_to(&email).await;
+
+    // Before confirming, the right password only says "confirm first".
+    let early = stack
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"email": email, "password": PASSWORD})),
+            None,
+        )
+        .await;
+    assert_eq!(early.status, 403);
+    let confirmed = stack
+        .call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": token})),
+            None,
+        )
+        .await;
+    assert_eq!(confirmed.status, 200);
+    let jwt = login(&stack, &email, PASSWORD).await;
+
+    // Logo through the presigned URL, then visible on the profile.
+    let upload = stack
+        .call(
+            "POST",
+            "/partners/me/logo",
+            Some(json!({"content_type": "image/webp"})),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(upload.status, 200);
+    let url = upload.body["upload"]["url"].as_str().unwrap();
+    let logo = b"RIFF----WEBPVP8 logo".to_vec();
+    let put = stack
+        .http
+        .put(url)
+        .header("content-type", "image/webp")
+        .body(logo.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "upload: {}", put.status());
+    let me = stack.call("GET", "/partners/me", None, Some(&jwt)).await;
+    let logo_url = me.body["logo_url"].as_str().expect("logo shown");
+    assert_eq!(
+        stack
+            .http
+            .get(logo_url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        logo
+    );
+
+    // Applying needs a mandate.
+    let operator = stack
+        .issuer
+        .issue("op", Role::Operator, None, vec![], now())
+        .unwrap();
+    let platform = stack
+        .call(
+            "POST",
+            "/platforms",
+            Some(json!({"name": "Sparkasse Vorteilswelt", "monthly_fee_cents": 4900})),
+            Some(&operator),
+        )
+        .await;
+    assert_eq!(platform.status, 201);
+    let platform_id = platform.body["id"].as_str().unwrap().to_string();
+    let refused = stack
+        .call(
+            "POST",
+            &format!("/partners/me/platforms/{platform_id}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    let mandate = stack
+        .call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(json!({"account_holder": "Bäckerei Müller", "iban": "DE89370400440532013000"})),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(mandate.status, 200);
+    assert_eq!(mandate.body["iban"], "DE89 •••• •••• •••• ••30 00");
+    let applied = stack
+        .call(
+            "POST",
+            &format!("/partners/me/platforms/{platform_id}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(applied.status, 201);
+
+    // The operator invites a manager, who sets a password and approves.
+    let manager_email = unique_email("max");
+    let invited = stack
+        .call(
+            "POST",
+            &format!("/platforms/{platform_id}/managers"),
+            Some(json!({"email": manager_email, "name": "Max Manager"})),
+            Some(&operator),
+        )
+        .await;
+    assert_eq!(invited.status, 201);
+    let invite = token_mailed_to(&manager_email).await;
+    let set = stack
+        .call(
+            "POST",
+            "/auth/invitations/accept",
+            Some(json!({"token": invite, "password": "manager-passwort-1"})),
+            None,
+        )
+        .await;
+    assert_eq!(set.status, 200);
+    let manager = login(&stack, &manager_email, "manager-passwort-1").await;
+    let pending = stack
+        .call(
+            "GET",
+            &format!("/platforms/{platform_id}/applications?status=pending"),
+            None,
+            Some(&manager),
+        )
+        .await;
+    let partner_id = pending.body["applications"][0]["partner_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let approved = stack
+        .call(
+            "POST",
+            &format!("/platforms/{platform_id}/applications/{partner_id}/decision"),
+            Some(json!({"decision": "approve"})),
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(approved.status, 200);
+    assert_eq!(
+        approved.body["approved_on"],
+        registration::berlin_today().to_string()
+    );
+    let approval_mail = mails_to(&email).await.pop().unwrap();
+    assert_eq!(
+        approval_mail.subject,
+        "Ihre Bewerbung bei Sparkasse Vorteilswelt wurde angenommen"
+    );
+
+    // Cancelling ends the subscription after the notice period.
+    let cancelled = stack
+        .call(
+            "DELETE",
+            &format!("/partners/me/platforms/{platform_id}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    let expected = registration::notice::subscription_end(registration::berlin_today()).to_string();
+    assert_eq!(cancelled.body["ends_on"], expected.as_str());
+    let mine = stack
+        .call("GET", "/partners/me/platforms", None, Some(&jwt))
+        .await;
+    assert_eq!(mine.body["applications"][0]["status"], "cancelled");
+    assert!(stack.table.consumed_capacity() > 0.0);
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn bad_input_and_wrong_roles_over_http() {
+    let stack = Stack::start().await;
+    let email = unique_email("bad");
+    let malformed = stack
+        .raw("/partners", "application/json", b"{\"company\":".to_vec())
+        .await;
+    assert_eq!(malformed.status, 400);
+    let wrong_type = stack.raw("/partners", "text/plain", b"{}".to_vec()).await;
+    assert_eq!(wrong_type.status, 415);
+    let oversized = stack
+        .raw("/partners", "application/json", vec![b' '; 64 * 1024])
+        .await;
+    assert_eq!(oversized.status, 413);
+    let invalid = stack
+        .call("POST", "/partners", Some(json!({"company": "X", "contact_name": "Y", "email": email, "password": "kurz", "accept_terms": true})), None)
+        .await;
+    assert_eq!(invalid.status, 400);
+    assert_eq!(invalid.body["errors"][0]["field"], "password");
+    assert!(
+        mails_to(&email).await.is_empty(),
+        "nothing sent for refused input"
+    );
+
+    let partner = stack
+        .issuer
+        .issue("p1", Role::Partner, Some("p1".into()), vec![], now())
+        .unwrap();
+    let as_partner = stack
+        .call(
+            "POST",
+            "/platforms",
+            Some(json!({"name": "X", "monthly_fee_cents": 1})),
+            Some(&partner),
+        )
+        .await;
+    assert_eq!(as_partner.status, 403);
+    let manager = stack
+        .issuer
+        .issue("m1", Role::Manager, None, vec!["a".into()], now())
+        .unwrap();
+    let other_platform = stack
+        .call("GET", "/platforms/b/applications", None, Some(&manager))
+        .await;
+    assert_eq!(other_platform.status, 403);
+    let expired = stack
+        .issuer
+        .issue("p1", Role::Partner, Some("p1".into()), vec![], now() - 3600)
+        .unwrap();
+    assert_eq!(
+        stack
+            .call("GET", "/partners/me", None, Some(&expired))
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn racing_duplicate_sign_ups_create_one_partner_on_dynamodb() {
+    let stack = std::sync::Arc::new(Stack::start().await);
+    let email = unique_email("race");
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let stack = stack.clone();
+        let email = email.clone();
+        tasks.push(tokio::spawn(async move {
+            stack
+                .call("POST", "/partners", Some(json!({"company": "Race", "contact_name": "R", "email": email, "password": PASSWORD, "accept_terms": true})), None)
+                .await
+                .status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 202);
+    }
+    let mails = mails_to(&email).await;
+    assert_eq!(mails.len(), 5);
+    let confirmations = mails
+        .iter()
+        .filter(|m| m.subject.contains("bestätigen"))
+        .count();
+    assert_eq!(confirmations, 1, "exactly one partner was created");
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
