@@ -208,11 +208,7 @@ pub async fn token_mailed_to(address: &str) -> String {
         .await
         .pop()
         .unwrap_or_else(|| panic!("no mail to {address}"));
-    let start = mail.body.find("token=").expect("a link with a token") + "token=".len();
-    mail.body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
+    registration::mails::token_in_link(&mail.body).expect("a link with a token")
 }
 
 /// A unique address per test run, since moto's mailbox is shared.

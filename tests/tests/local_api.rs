@@ -39,11 +39,7 @@ async fn local_api_keeps_partners_and_keys_across_restarts() {
 
     let second = local_api::start(&config(&dir), None).await.unwrap();
     let base = second.base_url();
-    let start = text.find("token=").unwrap() + 6;
-    let token: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
+    let token = registration::mails::token_in_link(&text).unwrap();
     let confirm = http
         .post(format!("{base}/partners/confirm"))
         .json(&json!({"token": token}))

@@ -20,7 +20,7 @@ pub async fn create_operator(
         email: email.clone(),
         account_id: id.clone(),
         role: Role::Operator,
-        password_hash: Some(hash_password(password.expose()).map_err(|e| Error::Internal(e.to_string().into()))?),
+        password_hash: Some(hash_password(password.expose())?),
         confirmed: true,
         name: name.to_string(),
         platforms: vec![],

@@ -65,8 +65,7 @@ async fn set_password(state: &AppState, body: NewPassword, kind: TokenKind) -> R
     let Some(password) = password else {
         return Err(Error::field("password", "fehlt"));
     };
-    let hash =
-        hash_password(password.expose()).map_err(|e| Error::Internal(e.to_string().into()))?;
+    let hash = hash_password(password.expose())?;
     tokens::redeem(
         state.table.as_ref(),
         body.token.trim(),

@@ -62,8 +62,7 @@ pub async fn register(
         return Ok(accepted());
     }
 
-    let password_hash =
-        hash_password(password.expose()).map_err(|e| Error::Internal(e.to_string().into()))?;
+    let password_hash = hash_password(password.expose())?;
     let partner_id = new_id();
     let now = now_rfc3339();
     let login = Login {

@@ -33,18 +33,40 @@ async fn every_sample_event_reaches_its_handler() {
         };
         let raw = raw.replace("{{token}}", &token);
 
-        let request = lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let request =
+            lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
         let (parts, body) = request.into_parts();
         let request = axum::http::Request::from_parts(parts, Body::from(body.to_vec()));
         let response = app.send(request).await;
 
-        let detail = response.body["detail"].as_str().unwrap_or_default().to_string();
+        let detail = response.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         assert_ne!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{name}");
-        assert!(!detail.contains("Diese Adresse gibt es nicht"), "{name}: the route is not served");
-        assert_ne!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}: content type lost");
-        assert!(!detail.contains("Ungültiges JSON"), "{name}: body not decoded");
-        assert_ne!(response.status, StatusCode::UNAUTHORIZED, "{name}: authorization header lost");
-        assert!(!response.status.is_server_error(), "{name}: {:?}", response.body);
+        assert!(
+            !detail.contains("Diese Adresse gibt es nicht"),
+            "{name}: the route is not served"
+        );
+        assert_ne!(
+            response.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}: content type lost"
+        );
+        assert!(
+            !detail.contains("Ungültiges JSON"),
+            "{name}: body not decoded"
+        );
+        assert_ne!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{name}: authorization header lost"
+        );
+        assert!(
+            !response.status.is_server_error(),
+            "{name}: {:?}",
+            response.body
+        );
         seen += 1;
     }
     assert_eq!(seen, registration::routes().len(), "one event per route");
@@ -56,10 +78,18 @@ async fn base64_encoded_bodies_are_decoded() {
     app.confirmed_partner("anna@baeckerei-mueller.de").await;
     let raw = std::fs::read_to_string(events_dir().join("post-auth-login.json")).unwrap();
     let event: serde_json::Value = serde_json::from_str(&raw).unwrap();
-    assert_eq!(event["isBase64Encoded"], true, "the login sample is base64-encoded");
+    assert_eq!(
+        event["isBase64Encoded"], true,
+        "the login sample is base64-encoded"
+    );
     let request = lambda_http::request::from_str(&raw).unwrap();
     let (parts, body) = request.into_parts();
-    let response = app.send(axum::http::Request::from_parts(parts, Body::from(body.to_vec()))).await;
+    let response = app
+        .send(axum::http::Request::from_parts(
+            parts,
+            Body::from(body.to_vec()),
+        ))
+        .await;
     assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
     assert_eq!(response.body["token_type"], "Bearer");
 }

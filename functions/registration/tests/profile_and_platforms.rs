@@ -24,33 +24,79 @@ async fn profile_updates_are_validated_and_shown() {
     assert_eq!(ok.body["company"], "Bäckerei Müller GmbH");
     assert_eq!(ok.body["vat_id"], "DE123456789");
     assert_eq!(ok.body["address"]["country"], "DE");
-    let unknown_field = app.call("PATCH", "/partners/me", Some(json!({"email": "neu@x.de"})), Some(&jwt)).await;
-    assert_eq!(unknown_field.status, StatusCode::BAD_REQUEST, "the e-mail cannot be patched");
+    let unknown_field = app
+        .call(
+            "PATCH",
+            "/partners/me",
+            Some(json!({"email": "neu@x.de"})),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(
+        unknown_field.status,
+        StatusCode::BAD_REQUEST,
+        "the e-mail cannot be patched"
+    );
 }
 
 #[tokio::test]
 async fn logo_upload_goes_through_a_presigned_url_limited_to_its_type() {
     let app = TestApp::new().await;
     let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
-    let svg = app.call("POST", "/partners/me/logo", Some(json!({"content_type": "image/svg+xml"})), Some(&jwt)).await;
+    let svg = app
+        .call(
+            "POST",
+            "/partners/me/logo",
+            Some(json!({"content_type": "image/svg+xml"})),
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(svg.status, StatusCode::BAD_REQUEST);
     assert_eq!(field_names(&svg.body), ["content_type"]);
-    let r = app.call("POST", "/partners/me/logo", Some(json!({"content_type": "image/png"})), Some(&jwt)).await;
+    let r = app
+        .call(
+            "POST",
+            "/partners/me/logo",
+            Some(json!({"content_type": "image/png"})),
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let url = r.body["upload"]["url"].as_str().unwrap().to_string();
     assert_eq!(r.body["upload"]["headers"]["content-type"], "image/png");
     let before = app.call("GET", "/partners/me", None, Some(&jwt)).await;
-    assert!(before.body["logo_url"].is_null(), "no logo before the upload");
+    assert!(
+        before.body["logo_url"].is_null(),
+        "no logo before the upload"
+    );
 
     let http = reqwest::Client::new();
     let png = b"\x89PNG\r\n\x1a\n-logo-".to_vec();
-    let wrong = http.put(&url).header("content-type", "image/jpeg").body(png.clone()).send().await.unwrap();
-    assert_eq!(wrong.status(), reqwest::StatusCode::FORBIDDEN, "S3 refuses another content type");
-    let right = http.put(&url).header("content-type", "image/png").body(png.clone()).send().await.unwrap();
+    let wrong = http
+        .put(&url)
+        .header("content-type", "image/jpeg")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong.status(),
+        reqwest::StatusCode::FORBIDDEN,
+        "S3 refuses another content type"
+    );
+    let right = http
+        .put(&url)
+        .header("content-type", "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
     assert!(right.status().is_success());
 
     let after = app.call("GET", "/partners/me", None, Some(&jwt)).await;
-    let logo_url = after.body["logo_url"].as_str().expect("the profile shows the logo");
+    let logo_url = after.body["logo_url"]
+        .as_str()
+        .expect("the profile shows the logo");
     let fetched = http.get(logo_url).send().await.unwrap();
     assert!(fetched.status().is_success());
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), png);
@@ -61,7 +107,12 @@ async fn sepa_mandate_checks_the_iban_and_stores_it_encrypted() {
     let app = TestApp::new().await;
     let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
     let bad = app
-        .call("PUT", "/partners/me/sepa-mandate", Some(json!({"account_holder": "", "iban": "DE89370400440532013001"})), Some(&jwt))
+        .call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(json!({"account_holder": "", "iban": "DE89370400440532013001"})),
+            Some(&jwt),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(field_names(&bad.body), ["account_holder", "iban"]);
@@ -70,10 +121,21 @@ async fn sepa_mandate_checks_the_iban_and_stores_it_encrypted() {
     let mandate = &me.body["sepa_mandate"];
     assert_eq!(mandate["iban"], "DE89 •••• •••• •••• ••30 00");
     assert!(mandate["reference"].as_str().unwrap().starts_with("PN-"));
-    assert_eq!(mandate["signed_on"], registration::berlin_today().to_string());
-    let stored = app.table().get(&partner_key(&partner_id)).await.unwrap().unwrap();
+    assert_eq!(
+        mandate["signed_on"],
+        registration::berlin_today().to_string()
+    );
+    let stored = app
+        .table()
+        .get(&partner_key(&partner_id))
+        .await
+        .unwrap()
+        .unwrap();
     let raw = serde_json::to_string(&stored).unwrap();
-    assert!(!raw.contains("DE89370400440532013000"), "the IBAN is not stored in clear");
+    assert!(
+        !raw.contains("DE89370400440532013000"),
+        "the IBAN is not stored in clear"
+    );
 }
 
 #[tokio::test]
@@ -81,16 +143,49 @@ async fn applying_needs_a_confirmed_email_and_a_mandate() {
     let app = TestApp::new().await;
     let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
     let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
-    let no_mandate = app.call("POST", &format!("/partners/me/platforms/{platform}"), None, Some(&jwt)).await;
+    let no_mandate = app
+        .call(
+            "POST",
+            &format!("/partners/me/platforms/{platform}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(no_mandate.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(no_mandate.body["detail"].as_str().unwrap().contains("SEPA-Lastschriftmandat"));
+    assert!(
+        no_mandate.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("SEPA-Lastschriftmandat")
+    );
     app.add_mandate(&jwt).await;
-    let missing = app.call("POST", "/partners/me/platforms/unknown-platform", None, Some(&jwt)).await;
+    let missing = app
+        .call(
+            "POST",
+            "/partners/me/platforms/unknown-platform",
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    let applied = app.call("POST", &format!("/partners/me/platforms/{platform}"), None, Some(&jwt)).await;
+    let applied = app
+        .call(
+            "POST",
+            &format!("/partners/me/platforms/{platform}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(applied.status, StatusCode::CREATED);
     assert_eq!(applied.body["status"], "pending");
-    let twice = app.call("POST", &format!("/partners/me/platforms/{platform}"), None, Some(&jwt)).await;
+    let twice = app
+        .call(
+            "POST",
+            &format!("/partners/me/platforms/{platform}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 }
 
@@ -101,43 +196,114 @@ async fn managers_review_only_their_platforms() {
     let other = app.platform("Volksbank Vorteile", 3900).await;
     let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
     app.add_mandate(&jwt).await;
-    app.call("POST", &format!("/partners/me/platforms/{mine}"), None, Some(&jwt)).await;
+    app.call(
+        "POST",
+        &format!("/partners/me/platforms/{mine}"),
+        None,
+        Some(&jwt),
+    )
+    .await;
 
     let manager = app.token("m-1", Role::Manager, None, &[&mine]);
     let foreign = app.token("m-2", Role::Manager, None, &[&other]);
-    let list = app.call("GET", &format!("/platforms/{mine}/applications?status=pending"), None, Some(&manager)).await;
+    let list = app
+        .call(
+            "GET",
+            &format!("/platforms/{mine}/applications?status=pending"),
+            None,
+            Some(&manager),
+        )
+        .await;
     assert_eq!(list.status, StatusCode::OK);
-    assert_eq!(list.body["applications"][0]["partner_id"], partner_id.as_str());
+    assert_eq!(
+        list.body["applications"][0]["partner_id"],
+        partner_id.as_str()
+    );
     assert_eq!(list.body["applications"][0]["company"], "Bäckerei Müller");
-    let bad_status = app.call("GET", &format!("/platforms/{mine}/applications?status=offen"), None, Some(&manager)).await;
+    let bad_status = app
+        .call(
+            "GET",
+            &format!("/platforms/{mine}/applications?status=offen"),
+            None,
+            Some(&manager),
+        )
+        .await;
     assert_eq!(field_names(&bad_status.body), ["status"]);
-    let denied = app.call("GET", &format!("/platforms/{mine}/applications"), None, Some(&foreign)).await;
+    let denied = app
+        .call(
+            "GET",
+            &format!("/platforms/{mine}/applications"),
+            None,
+            Some(&foreign),
+        )
+        .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     let denied_decision = app
-        .call("POST", &format!("/platforms/{mine}/applications/{partner_id}/decision"), Some(json!({"decision": "approve"})), Some(&foreign))
+        .call(
+            "POST",
+            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
+            Some(json!({"decision": "approve"})),
+            Some(&foreign),
+        )
         .await;
     assert_eq!(denied_decision.status, StatusCode::FORBIDDEN);
-    let partner_as_manager = app.call("GET", &format!("/platforms/{mine}/applications"), None, Some(&jwt)).await;
+    let partner_as_manager = app
+        .call(
+            "GET",
+            &format!("/platforms/{mine}/applications"),
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(partner_as_manager.status, StatusCode::FORBIDDEN);
 
     let no_reason = app
-        .call("POST", &format!("/platforms/{mine}/applications/{partner_id}/decision"), Some(json!({"decision": "reject"})), Some(&manager))
+        .call(
+            "POST",
+            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
+            Some(json!({"decision": "reject"})),
+            Some(&manager),
+        )
         .await;
     assert_eq!(field_names(&no_reason.body), ["reason"]);
     let approved = app
-        .call("POST", &format!("/platforms/{mine}/applications/{partner_id}/decision"), Some(json!({"decision": "approve"})), Some(&manager))
+        .call(
+            "POST",
+            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
+            Some(json!({"decision": "approve"})),
+            Some(&manager),
+        )
         .await;
     assert_eq!(approved.status, StatusCode::OK);
-    assert_eq!(approved.body["approved_on"], registration::berlin_today().to_string());
+    assert_eq!(
+        approved.body["approved_on"],
+        registration::berlin_today().to_string()
+    );
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("angenommen"));
     assert!(mail.text.contains("49,00 €"));
     let again = app
-        .call("POST", &format!("/platforms/{mine}/applications/{partner_id}/decision"), Some(json!({"decision": "reject", "reason": "doch nicht"})), Some(&manager))
+        .call(
+            "POST",
+            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
+            Some(json!({"decision": "reject", "reason": "doch nicht"})),
+            Some(&manager),
+        )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    let pending = app.call("GET", &format!("/platforms/{mine}/applications?status=pending"), None, Some(&manager)).await;
-    assert_eq!(pending.body["applications"], json!([]), "approved leaves the pending list");
+    let pending = app
+        .call(
+            "GET",
+            &format!("/platforms/{mine}/applications?status=pending"),
+            None,
+            Some(&manager),
+        )
+        .await;
+    assert_eq!(
+        pending.body["applications"],
+        json!([]),
+        "approved leaves the pending list"
+    );
 }
 
 #[tokio::test]
@@ -146,17 +312,42 @@ async fn rejection_mails_the_reason() {
     let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
     let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
     app.add_mandate(&jwt).await;
-    app.call("POST", &format!("/partners/me/platforms/{platform}"), None, Some(&jwt)).await;
+    app.call(
+        "POST",
+        &format!("/partners/me/platforms/{platform}"),
+        None,
+        Some(&jwt),
+    )
+    .await;
     let manager = app.token("m-1", Role::Manager, None, &[&platform]);
     let r = app
-        .call("POST", &format!("/platforms/{platform}/applications/{partner_id}/decision"), Some(json!({"decision": "reject", "reason": "Branche <passt> nicht"})), Some(&manager))
+        .call(
+            "POST",
+            &format!("/platforms/{platform}/applications/{partner_id}/decision"),
+            Some(json!({"decision": "reject", "reason": "Branche <passt> nicht"})),
+            Some(&manager),
+        )
         .await;
     assert_eq!(r.body["status"], "rejected");
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.text.contains("Begründung: Branche <passt> nicht"));
-    assert!(mail.html.contains("Branche &lt;passt&gt; nicht"), "values are escaped in HTML");
-    let again = app.call("POST", &format!("/partners/me/platforms/{platform}"), None, Some(&jwt)).await;
-    assert_eq!(again.status, StatusCode::CREATED, "a rejected partner may apply again");
+    assert!(
+        mail.html.contains("Branche &lt;passt&gt; nicht"),
+        "values are escaped in HTML"
+    );
+    let again = app
+        .call(
+            "POST",
+            &format!("/partners/me/platforms/{platform}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::CREATED,
+        "a rejected partner may apply again"
+    );
 }
 
 #[tokio::test]
@@ -166,21 +357,60 @@ async fn withdrawing_is_immediate_and_cancelling_keeps_the_notice_period() {
     let b = app.platform("Volksbank Vorteile", 3900).await;
     let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
     app.add_mandate(&jwt).await;
-    app.call("POST", &format!("/partners/me/platforms/{a}"), None, Some(&jwt)).await;
-    app.call("POST", &format!("/partners/me/platforms/{b}"), None, Some(&jwt)).await;
-    let withdrawn = app.call("DELETE", &format!("/partners/me/platforms/{a}"), None, Some(&jwt)).await;
+    app.call(
+        "POST",
+        &format!("/partners/me/platforms/{a}"),
+        None,
+        Some(&jwt),
+    )
+    .await;
+    app.call(
+        "POST",
+        &format!("/partners/me/platforms/{b}"),
+        None,
+        Some(&jwt),
+    )
+    .await;
+    let withdrawn = app
+        .call(
+            "DELETE",
+            &format!("/partners/me/platforms/{a}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(withdrawn.body["status"], "withdrawn");
     assert!(withdrawn.body.get("ends_on").is_none());
 
     let manager = app.token("m-1", Role::Manager, None, &[&b]);
-    app.call("POST", &format!("/platforms/{b}/applications/{partner_id}/decision"), Some(json!({"decision": "approve"})), Some(&manager)).await;
-    let cancelled = app.call("DELETE", &format!("/partners/me/platforms/{b}"), None, Some(&jwt)).await;
+    app.call(
+        "POST",
+        &format!("/platforms/{b}/applications/{partner_id}/decision"),
+        Some(json!({"decision": "approve"})),
+        Some(&manager),
+    )
+    .await;
+    let cancelled = app
+        .call(
+            "DELETE",
+            &format!("/partners/me/platforms/{b}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(cancelled.status, StatusCode::OK);
     let expected = registration::notice::subscription_end(registration::berlin_today()).to_string();
     assert_eq!(cancelled.body["ends_on"], expected.as_str());
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("Kündigung"));
-    let twice = app.call("DELETE", &format!("/partners/me/platforms/{b}"), None, Some(&jwt)).await;
+    let twice = app
+        .call(
+            "DELETE",
+            &format!("/partners/me/platforms/{b}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 }
 
@@ -188,28 +418,72 @@ async fn withdrawing_is_immediate_and_cancelling_keeps_the_notice_period() {
 async fn operators_create_platforms_and_invite_managers() {
     let app = TestApp::new().await;
     let (partner_jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
-    let denied = app.call("POST", "/platforms", Some(json!({"name": "X", "monthly_fee_cents": 100})), Some(&partner_jwt)).await;
+    let denied = app
+        .call(
+            "POST",
+            "/platforms",
+            Some(json!({"name": "X", "monthly_fee_cents": 100})),
+            Some(&partner_jwt),
+        )
+        .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
-    let negative = app.call("POST", "/platforms", Some(json!({"name": "X", "monthly_fee_cents": -1})), Some(&app.operator_token())).await;
+    let negative = app
+        .call(
+            "POST",
+            "/platforms",
+            Some(json!({"name": "X", "monthly_fee_cents": -1})),
+            Some(&app.operator_token()),
+        )
+        .await;
     assert_eq!(field_names(&negative.body), ["monthly_fee_cents"]);
     let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
     let list = app.call("GET", "/platforms", None, None).await;
     assert_eq!(list.body["platforms"][0]["monthly_fee"], "49,00 €");
 
     let invited = app
-        .call("POST", &format!("/platforms/{platform}/managers"), Some(json!({"email": "max@sparkasse.example", "name": "Max Manager"})), Some(&app.operator_token()))
+        .call(
+            "POST",
+            &format!("/platforms/{platform}/managers"),
+            Some(json!({"email": "max@sparkasse.example", "name": "Max Manager"})),
+            Some(&app.operator_token()),
+        )
         .await;
     assert_eq!(invited.status, StatusCode::CREATED);
     let mail = app.last_mail_to("max@sparkasse.example").await;
     assert!(mail.subject.contains("Sparkasse Vorteilswelt"));
     let token = common::token_in(&mail.text);
-    let accepted = app.call("POST", "/auth/invitations/accept", Some(json!({"token": token, "password": "manager-passwort-1"})), None).await;
+    let accepted = app
+        .call(
+            "POST",
+            "/auth/invitations/accept",
+            Some(json!({"token": token, "password": "manager-passwort-1"})),
+            None,
+        )
+        .await;
     assert_eq!(accepted.status, StatusCode::OK);
-    let jwt = app.login("max@sparkasse.example", "manager-passwort-1").await;
-    let apps = app.call("GET", &format!("/platforms/{platform}/applications"), None, Some(&jwt)).await;
-    assert_eq!(apps.status, StatusCode::OK, "the invited manager manages the platform");
+    let jwt = app
+        .login("max@sparkasse.example", "manager-passwort-1")
+        .await;
+    let apps = app
+        .call(
+            "GET",
+            &format!("/platforms/{platform}/applications"),
+            None,
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(
+        apps.status,
+        StatusCode::OK,
+        "the invited manager manages the platform"
+    );
     let partner_email = app
-        .call("POST", &format!("/platforms/{platform}/managers"), Some(json!({"email": "anna@baeckerei.de", "name": "Anna"})), Some(&app.operator_token()))
+        .call(
+            "POST",
+            &format!("/platforms/{platform}/managers"),
+            Some(json!({"email": "anna@baeckerei.de", "name": "Anna"})),
+            Some(&app.operator_token()),
+        )
         .await;
     assert_eq!(partner_email.status, StatusCode::CONFLICT);
 }
@@ -220,16 +494,36 @@ async fn forged_expired_and_missing_tokens_are_401() {
     let other_key = shared::auth::generate_ed25519_pems().unwrap();
     let forged = shared::auth::JwtIssuer::from_pem(&other_key.private_pem)
         .unwrap()
-        .issue("p", Role::Partner, Some("p".into()), vec![], jiff::Timestamp::now().as_second())
+        .issue(
+            "p",
+            Role::Partner,
+            Some("p".into()),
+            vec![],
+            jiff::Timestamp::now().as_second(),
+        )
         .unwrap();
     let expired = app
         .issuer
-        .issue("p", Role::Partner, Some("p".into()), vec![], jiff::Timestamp::now().as_second() - 3600)
+        .issue(
+            "p",
+            Role::Partner,
+            Some("p".into()),
+            vec![],
+            jiff::Timestamp::now().as_second() - 3600,
+        )
         .unwrap();
-    for token in [Some(forged.as_str()), Some(expired.as_str()), Some("not-a-jwt"), None] {
+    for token in [
+        Some(forged.as_str()),
+        Some(expired.as_str()),
+        Some("not-a-jwt"),
+        None,
+    ] {
         let r = app.call("GET", "/partners/me", None, token).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{token:?}");
-        assert_eq!(r.body["type"], "https://partnernetz.de/probleme/unauthorized");
+        assert_eq!(
+            r.body["type"],
+            "https://partnernetz.de/probleme/unauthorized"
+        );
     }
     let unknown = app.call("GET", "/nirgendwo", None, None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);

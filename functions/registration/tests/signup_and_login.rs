@@ -13,34 +13,81 @@ use shared::domain::Email;
 #[tokio::test]
 async fn sign_up_mails_a_german_confirmation_and_creates_no_fee() {
     let app = TestApp::new().await;
-    let r = app.call("POST", "/partners", Some(sign_up("anna@baeckerei.de")), None).await;
+    let r = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("anna@baeckerei.de")),
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("bestätigen"), "{}", mail.subject);
     assert!(mail.text.contains("Guten Tag Anna Müller"));
     assert!(mail.text.contains("48 Stunden"));
-    assert!(mail.html.contains("<a href=\"https://partnernetz.de/registrierung/bestaetigen?token="));
+    assert!(
+        mail.html
+            .contains("<a href=\"https://partnernetz.de/registrierung/bestaetigen?token=")
+    );
     let jwt = {
         let token = common::token_in(&mail.text);
-        let c = app.call("POST", "/partners/confirm", Some(json!({"token": token})), None).await;
+        let c = app
+            .call(
+                "POST",
+                "/partners/confirm",
+                Some(json!({"token": token})),
+                None,
+            )
+            .await;
         assert_eq!(c.status, StatusCode::OK);
         app.login("anna@baeckerei.de", PASSWORD).await
     };
-    let mine = app.call("GET", "/partners/me/platforms", None, Some(&jwt)).await;
-    assert_eq!(mine.body["applications"], json!([]), "registration alone subscribes to nothing");
+    let mine = app
+        .call("GET", "/partners/me/platforms", None, Some(&jwt))
+        .await;
+    assert_eq!(
+        mine.body["applications"],
+        json!([]),
+        "registration alone subscribes to nothing"
+    );
 }
 
 #[tokio::test]
 async fn a_known_address_gets_the_same_answer_and_an_already_registered_mail() {
     let app = TestApp::new().await;
-    let first = app.call("POST", "/partners", Some(sign_up("anna@baeckerei.de")), None).await;
-    let second = app.call("POST", "/partners", Some(sign_up("Anna@Baeckerei.de")), None).await;
+    let first = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("anna@baeckerei.de")),
+            None,
+        )
+        .await;
+    let second = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("Anna@Baeckerei.de")),
+            None,
+        )
+        .await;
     assert_eq!(first.status, second.status);
-    assert_eq!(first.body, second.body, "no account enumeration through the answer");
+    assert_eq!(
+        first.body, second.body,
+        "no account enumeration through the answer"
+    );
     let mails = app.mails().await;
     assert_eq!(mails.len(), 2);
-    assert!(mails[1].subject.contains("bereits ein Konto"), "{}", mails[1].subject);
-    assert!(!mails[1].text.contains("token="), "the second mail carries no confirmation link");
+    assert!(
+        mails[1].subject.contains("bereits ein Konto"),
+        "{}",
+        mails[1].subject
+    );
+    assert!(
+        !mails[1].text.contains("token="),
+        "the second mail carries no confirmation link"
+    );
 }
 
 #[tokio::test]
@@ -50,7 +97,14 @@ async fn racing_sign_ups_create_exactly_one_account() {
     for _ in 0..6 {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
-            app.call("POST", "/partners", Some(sign_up("race@baeckerei.de")), None).await.status
+            app.call(
+                "POST",
+                "/partners",
+                Some(sign_up("race@baeckerei.de")),
+                None,
+            )
+            .await
+            .status
         }));
     }
     for t in tasks {
@@ -58,9 +112,16 @@ async fn racing_sign_ups_create_exactly_one_account() {
     }
     let mails = app.mails().await;
     let confirmations = mails.iter().filter(|m| m.text.contains("token=")).count();
-    assert_eq!(confirmations, 1, "exactly one account got a confirmation link");
+    assert_eq!(
+        confirmations, 1,
+        "exactly one account got a confirmation link"
+    );
     assert_eq!(mails.len(), 6);
-    let login = app.table().get(&login_key(&Email::parse("race@baeckerei.de").unwrap())).await.unwrap();
+    let login = app
+        .table()
+        .get(&login_key(&Email::parse("race@baeckerei.de").unwrap()))
+        .await
+        .unwrap();
     assert!(login.is_some());
 }
 
@@ -76,25 +137,51 @@ async fn invalid_sign_up_names_every_field_and_writes_nothing() {
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(field_names(&r.body), ["company", "email", "password", "accept_terms"]);
+    assert_eq!(
+        field_names(&r.body),
+        ["company", "email", "password", "accept_terms"]
+    );
     assert_eq!(r.body["title"], "Ungültige Eingabe");
-    let missing = app.call("POST", "/partners", Some(json!({"company": "X"})), None).await;
+    let missing = app
+        .call("POST", "/partners", Some(json!({"company": "X"})), None)
+        .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(field_names(&missing.body), ["contact_name"]);
     assert!(app.mails().await.is_empty(), "no mail for rejected input");
-    assert!(app.table().get(&login_key(&Email::parse("kein-at@x.de").unwrap())).await.unwrap().is_none());
+    assert!(
+        app.table()
+            .get(&login_key(&Email::parse("kein-at@x.de").unwrap()))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn malformed_json_wrong_type_and_oversized_bodies_are_refused() {
     let app = TestApp::new().await;
     let malformed = app
-        .send(Request::post("/partners").header("content-type", "application/json").body(Body::from("{\"company\":")).unwrap())
+        .send(
+            Request::post("/partners")
+                .header("content-type", "application/json")
+                .body(Body::from("{\"company\":"))
+                .unwrap(),
+        )
         .await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
-    assert!(malformed.body["detail"].as_str().unwrap().contains("Ungültiges JSON"));
+    assert!(
+        malformed.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Ungültiges JSON")
+    );
     let text = app
-        .send(Request::post("/partners").header("content-type", "text/plain").body(Body::from("{}")).unwrap())
+        .send(
+            Request::post("/partners")
+                .header("content-type", "text/plain")
+                .body(Body::from("{}"))
+                .unwrap(),
+        )
         .await;
     assert_eq!(text.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let huge = json!({"company": "x".repeat(20_000), "contact_name": "A", "email": "a@b.de", "password": PASSWORD, "accept_terms": true});
@@ -107,37 +194,125 @@ async fn malformed_json_wrong_type_and_oversized_bodies_are_refused() {
 #[tokio::test]
 async fn confirmation_links_work_once_and_expire() {
     let app = TestApp::new().await;
-    app.call("POST", "/partners", Some(sign_up("anna@baeckerei.de")), None).await;
+    app.call(
+        "POST",
+        "/partners",
+        Some(sign_up("anna@baeckerei.de")),
+        None,
+    )
+    .await;
     let token = app.token_from_mail("anna@baeckerei.de").await;
-    let unknown = app.call("POST", "/partners/confirm", Some(json!({"token": "x".repeat(43)})), None).await;
+    let unknown = app
+        .call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": "x".repeat(43)})),
+            None,
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     assert_eq!(field_names(&unknown.body), ["token"]);
-    assert_eq!(app.call("POST", "/partners/confirm", Some(json!({"token": token})), None).await.status, StatusCode::OK);
-    let again = app.call("POST", "/partners/confirm", Some(json!({"token": token})), None).await;
+    assert_eq!(
+        app.call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": token})),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let again = app
+        .call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": token})),
+            None,
+        )
+        .await;
     assert_eq!(again.status, StatusCode::GONE);
-    assert!(again.body["detail"].as_str().unwrap().contains("bereits verwendet"));
+    assert!(
+        again.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bereits verwendet")
+    );
 
     // A token issued 49 hours ago has expired.
     let email = Email::parse("old@baeckerei.de").unwrap();
-    let (raw, put) = tokens::issue(TokenKind::Confirm, &email, "p-old", jiff::Timestamp::now().as_second() - 49 * 3600).unwrap();
+    let (raw, put) = tokens::issue(
+        TokenKind::Confirm,
+        &email,
+        "p-old",
+        jiff::Timestamp::now().as_second() - 49 * 3600,
+    )
+    .unwrap();
     app.table().transact(vec![put]).await.unwrap();
-    let expired = app.call("POST", "/partners/confirm", Some(json!({"token": raw})), None).await;
+    let expired = app
+        .call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": raw})),
+            None,
+        )
+        .await;
     assert_eq!(expired.status, StatusCode::GONE);
-    assert!(expired.body["detail"].as_str().unwrap().contains("abgelaufen"));
+    assert!(
+        expired.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("abgelaufen")
+    );
 }
 
 #[tokio::test]
 async fn unconfirmed_partners_learn_it_only_with_the_right_password() {
     let app = TestApp::new().await;
-    app.call("POST", "/partners", Some(sign_up("anna@baeckerei.de")), None).await;
-    let wrong = app.call("POST", "/auth/login", Some(json!({"email": "anna@baeckerei.de", "password": "falsches-passwort"})), None).await;
+    app.call(
+        "POST",
+        "/partners",
+        Some(sign_up("anna@baeckerei.de")),
+        None,
+    )
+    .await;
+    let wrong = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"email": "anna@baeckerei.de", "password": "falsches-passwort"})),
+            None,
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let unknown = app.call("POST", "/auth/login", Some(json!({"email": "niemand@baeckerei.de", "password": "falsches-passwort"})), None).await;
+    let unknown = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"email": "niemand@baeckerei.de", "password": "falsches-passwort"})),
+            None,
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.body["detail"], unknown.body["detail"], "unknown and wrong look the same");
-    let right = app.call("POST", "/auth/login", Some(json!({"email": "anna@baeckerei.de", "password": PASSWORD})), None).await;
+    assert_eq!(
+        wrong.body["detail"], unknown.body["detail"],
+        "unknown and wrong look the same"
+    );
+    let right = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"email": "anna@baeckerei.de", "password": PASSWORD})),
+            None,
+        )
+        .await;
     assert_eq!(right.status, StatusCode::FORBIDDEN);
-    assert!(right.body["detail"].as_str().unwrap().contains("bestätigen"));
+    assert!(
+        right.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bestätigen")
+    );
 }
 
 #[tokio::test]
@@ -145,11 +320,29 @@ async fn repeated_failures_throttle_the_account() {
     let app = TestApp::new().await;
     app.confirmed_partner("anna@baeckerei.de").await;
     for _ in 0..5 {
-        let r = app.call("POST", "/auth/login", Some(json!({"email": "anna@baeckerei.de", "password": "falsches-passwort"})), None).await;
+        let r = app
+            .call(
+                "POST",
+                "/auth/login",
+                Some(json!({"email": "anna@baeckerei.de", "password": "falsches-passwort"})),
+                None,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let blocked = app.call("POST", "/auth/login", Some(json!({"email": "anna@baeckerei.de", "password": PASSWORD})), None).await;
-    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    let blocked = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"email": "anna@baeckerei.de", "password": PASSWORD})),
+            None,
+        )
+        .await;
+    assert_eq!(
+        blocked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
     let other = app.confirmed_partner("bernd@baeckerei.de").await;
     assert!(!other.0.is_empty(), "other accounts are not affected");
 }
@@ -159,22 +352,68 @@ async fn password_reset_replaces_the_password_once() {
     let app = TestApp::new().await;
     app.confirmed_partner("anna@baeckerei.de").await;
     let mails_before = app.mails().await.len();
-    let unknown = app.call("POST", "/auth/password-reset", Some(json!({"email": "niemand@baeckerei.de"})), None).await;
+    let unknown = app
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(json!({"email": "niemand@baeckerei.de"})),
+            None,
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::ACCEPTED);
-    assert_eq!(app.mails().await.len(), mails_before, "no mail to unknown addresses");
-    let known = app.call("POST", "/auth/password-reset", Some(json!({"email": "anna@baeckerei.de"})), None).await;
+    assert_eq!(
+        app.mails().await.len(),
+        mails_before,
+        "no mail to unknown addresses"
+    );
+    let known = app
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(json!({"email": "anna@baeckerei.de"})),
+            None,
+        )
+        .await;
     assert_eq!(known.status, StatusCode::ACCEPTED);
     assert_eq!(unknown.body, known.body);
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.text.contains("eine Stunde"));
     let token = common::token_in(&mail.text);
-    let short = app.call("POST", "/auth/password-reset/confirm", Some(json!({"token": token, "password": "kurz"})), None).await;
+    let short = app
+        .call(
+            "POST",
+            "/auth/password-reset/confirm",
+            Some(json!({"token": token, "password": "kurz"})),
+            None,
+        )
+        .await;
     assert_eq!(field_names(&short.body), ["password"]);
-    let ok = app.call("POST", "/auth/password-reset/confirm", Some(json!({"token": token, "password": "ganz-neues-passwort"})), None).await;
+    let ok = app
+        .call(
+            "POST",
+            "/auth/password-reset/confirm",
+            Some(json!({"token": token, "password": "ganz-neues-passwort"})),
+            None,
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
-    let reuse = app.call("POST", "/auth/password-reset/confirm", Some(json!({"token": token, "password": "noch-ein-passwort"})), None).await;
+    let reuse = app
+        .call(
+            "POST",
+            "/auth/password-reset/confirm",
+            Some(json!({"token": token, "password": "noch-ein-passwort"})),
+            None,
+        )
+        .await;
     assert_eq!(reuse.status, StatusCode::GONE);
-    let old = app.call("POST", "/auth/login", Some(json!({"email": "anna@baeckerei.de", "password": PASSWORD})), None).await;
+    let old = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"email": "anna@baeckerei.de", "password": PASSWORD})),
+            None,
+        )
+        .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     app.login("anna@baeckerei.de", "ganz-neues-passwort").await;
 }

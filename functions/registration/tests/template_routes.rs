@@ -17,7 +17,10 @@ fn template_routes(function: &str) -> BTreeSet<(String, String)> {
         .filter(|e| e["Type"].as_str() == Some("HttpApi"))
         .map(|e| {
             let p = &e["Properties"];
-            (p["Method"].as_str().unwrap().to_uppercase(), p["Path"].as_str().unwrap().to_string())
+            (
+                p["Method"].as_str().unwrap().to_uppercase(),
+                p["Path"].as_str().unwrap().to_string(),
+            )
         })
         .collect()
 }
@@ -31,7 +34,13 @@ fn every_template_route_is_served_by_the_router_and_vice_versa() {
         .collect();
     let missing_in_router: Vec<_> = in_template.difference(&in_router).collect();
     let missing_in_template: Vec<_> = in_router.difference(&in_template).collect();
-    assert!(missing_in_router.is_empty(), "in the template only: {missing_in_router:?}");
-    assert!(missing_in_template.is_empty(), "in the router only: {missing_in_template:?}");
+    assert!(
+        missing_in_router.is_empty(),
+        "in the template only: {missing_in_router:?}"
+    );
+    assert!(
+        missing_in_template.is_empty(),
+        "in the router only: {missing_in_template:?}"
+    );
     assert_eq!(in_template.len(), 18);
 }

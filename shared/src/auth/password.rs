@@ -8,11 +8,13 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+/// A PHC string (algorithm, parameters, salt and hash) for storage.
+pub fn hash_password(password: &str) -> Result<String, crate::Error> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Ok(argon2()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(crate::Error::internal)
 }
 
 /// Compares in constant time (argon2's verifier does).
@@ -35,7 +37,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashes_verify_only_the_right_password() -> Result<(), argon2::password_hash::Error> {
+    fn hashes_verify_only_the_right_password() -> Result<(), crate::Error> {
         let hash = hash_password("richtig-lang-genug")?;
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify_password("richtig-lang-genug", &hash));

@@ -79,8 +79,8 @@ impl SqliteTable {
     }
 }
 
-fn load(tx: &Transaction<'_>, key: &Key) -> Result<Option<Item>, StoreError> {
-    let body: Option<String> = tx
+fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    let body: Option<String> = conn
         .query_row(
             "SELECT body FROM items WHERE pk = ?1 AND sk = ?2",
             params![key.pk, key.sk],
@@ -147,16 +147,7 @@ fn prefix_end(prefix: &str) -> String {
 #[async_trait]
 impl Table for SqliteTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        let conn = self.lock();
-        let body: Option<String> = conn
-            .query_row(
-                "SELECT body FROM items WHERE pk = ?1 AND sk = ?2",
-                params![key.pk, key.sk],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(StoreError::unavailable)?;
-        body.map(|b| parse(&b)).transpose()
+        load(&self.lock(), key)
     }
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {

@@ -77,12 +77,19 @@ impl TestApp {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         Response { status, body }
     }
 
-    pub async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Response {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Response {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
@@ -133,10 +140,19 @@ impl TestApp {
 
     /// Registers and confirms a partner, and logs in: the partner's bearer token and id.
     pub async fn confirmed_partner(&self, email: &str) -> (String, String) {
-        let r = self.call("POST", "/partners", Some(sign_up(email)), None).await;
+        let r = self
+            .call("POST", "/partners", Some(sign_up(email)), None)
+            .await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
         let token = self.token_from_mail(email).await;
-        let r = self.call("POST", "/partners/confirm", Some(serde_json::json!({"token": token})), None).await;
+        let r = self
+            .call(
+                "POST",
+                "/partners/confirm",
+                Some(serde_json::json!({"token": token})),
+                None,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         let jwt = self.login(email, PASSWORD).await;
         let me = self.call("GET", "/partners/me", None, Some(&jwt)).await;
@@ -145,7 +161,12 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
-            .call("POST", "/auth/login", Some(serde_json::json!({"email": email, "password": password})), None)
+            .call(
+                "POST",
+                "/auth/login",
+                Some(serde_json::json!({"email": email, "password": password})),
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {email}: {:?}", r.body);
         r.body["access_token"].as_str().unwrap().to_string()
@@ -153,7 +174,12 @@ impl TestApp {
 
     pub async fn platform(&self, name: &str, fee: i64) -> String {
         let r = self
-            .call("POST", "/platforms", Some(serde_json::json!({"name": name, "monthly_fee_cents": fee})), Some(&self.operator_token()))
+            .call(
+                "POST",
+                "/platforms",
+                Some(serde_json::json!({"name": name, "monthly_fee_cents": fee})),
+                Some(&self.operator_token()),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
         r.body["id"].as_str().unwrap().to_string()
@@ -187,11 +213,7 @@ pub fn sign_up(email: &str) -> Value {
 }
 
 pub fn token_in(text: &str) -> String {
-    let start = text.find("token=").expect("a link with a token") + "token=".len();
-    text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
+    registration::mails::token_in_link(text).expect("a link with a token")
 }
 
 fn uuid_like() -> String {
@@ -201,6 +223,10 @@ fn uuid_like() -> String {
 pub fn field_names(body: &Value) -> Vec<String> {
     body["errors"]
         .as_array()
-        .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or_default().to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
