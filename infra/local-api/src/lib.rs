@@ -32,7 +32,9 @@ impl LocalConfig {
     pub fn from_env() -> anyhow::Result<Self> {
         let port = |name: &str, default: u16| -> anyhow::Result<u16> {
             match std::env::var(name) {
-                Ok(v) => v.parse().with_context(|| format!("{name} must be a port number")),
+                Ok(v) => v
+                    .parse()
+                    .with_context(|| format!("{name} must be a port number")),
                 Err(_) => Ok(default),
             }
         };
@@ -60,7 +62,9 @@ pub struct Running {
 
 impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Running").field("api_addr", &self.api_addr).finish()
+        f.debug_struct("Running")
+            .field("api_addr", &self.api_addr)
+            .finish()
     }
 }
 
@@ -90,7 +94,9 @@ struct DevState {
     outbox: OutboxMailer,
 }
 
-async fn list_outbox(State(dev): State<DevState>) -> Result<Json<serde_json::Value>, shared::Error> {
+async fn list_outbox(
+    State(dev): State<DevState>,
+) -> Result<Json<serde_json::Value>, shared::Error> {
     let mails = dev.outbox.list().await.map_err(shared::Error::internal)?;
     Ok(Json(serde_json::json!({ "mails": mails })))
 }
@@ -107,7 +113,8 @@ pub async fn start(
         .await
         .with_context(|| format!("starting the embedded S3 on {}", config.s3_addr))?;
     let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
-    let outbox = OutboxMailer::new(config.data_dir.join("outbox")).context("creating the outbox")?;
+    let outbox =
+        OutboxMailer::new(config.data_dir.join("outbox")).context("creating the outbox")?;
     let services = registration::Services {
         table: Arc::new(table),
         blobs: Blobs::new(s3.client(), BUCKET),
@@ -143,7 +150,9 @@ pub async fn start(
                 }
             }
         };
-        axum::serve(listener, app).with_graceful_shutdown(stop).await
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
     });
     Ok(Running {
         api_addr,
@@ -164,7 +173,10 @@ pub fn describe(running: &Running, config: &LocalConfig) -> String {
         config.data_dir.join("outbox").display(),
     );
     for (method, path, _) in registration::routes() {
-        out.push_str(&format!("    {:<7} {path}    (registration)\n", method.as_str()));
+        out.push_str(&format!(
+            "    {:<7} {path}    (registration)\n",
+            method.as_str()
+        ));
     }
     out.push_str("    GET     /_dev/outbox    (local only)\n");
     out

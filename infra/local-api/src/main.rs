@@ -39,14 +39,23 @@ async fn create_operator(config: &local_api::LocalConfig, args: &[String]) -> an
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         if arg == "--dynamodb-table" {
-            dynamo_table = Some(it.next().context("--dynamodb-table needs a table name")?.clone());
+            dynamo_table = Some(
+                it.next()
+                    .context("--dynamodb-table needs a table name")?
+                    .clone(),
+            );
         } else {
             positional.push(arg.clone());
         }
     }
-    let email = positional.first().context("usage: create-operator <email> [name]")?;
+    let email = positional
+        .first()
+        .context("usage: create-operator <email> [name]")?;
     let email = Email::parse(email).map_err(|m| anyhow::anyhow!("email {m}"))?;
-    let name = positional.get(1).cloned().unwrap_or_else(|| "Betreiber".to_string());
+    let name = positional
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "Betreiber".to_string());
     let password = match std::env::var("OPERATOR_PASSWORD") {
         Ok(p) => p,
         Err(_) => {
@@ -60,11 +69,16 @@ async fn create_operator(config: &local_api::LocalConfig, args: &[String]) -> an
     let table: Arc<dyn Table> = match dynamo_table {
         Some(name) => {
             let sdk = shared::config::aws().await;
-            Arc::new(DynamoTable::new(shared::config::dynamodb_client(&sdk), name))
+            Arc::new(DynamoTable::new(
+                shared::config::dynamodb_client(&sdk),
+                name,
+            ))
         }
         None => {
             std::fs::create_dir_all(&config.data_dir)?;
-            Arc::new(SqliteTable::open(&local_api::database_path(&config.data_dir))?)
+            Arc::new(SqliteTable::open(&local_api::database_path(
+                &config.data_dir,
+            ))?)
         }
     };
     let id = registration::operators::create_operator(table.as_ref(), &email, &name, &password)
