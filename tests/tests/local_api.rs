@@ -1,12 +1,13 @@
 //! `cargo run -p local-api` as a newcomer uses it: it serves, and data survives a restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
 
 fn config(dir: &std::path::Path) -> local_api::LocalConfig {
     local_api::LocalConfig {
         data_dir: dir.to_path_buf(),
-        api_addr: "127.0.0.1:0".parse().unwrap(),
-        s3_addr: "127.0.0.1:0".parse().unwrap(),
+        api_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        s3_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
     }
 }
 

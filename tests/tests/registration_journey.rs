@@ -1,5 +1,6 @@
 //! A partner's whole way through registration, over HTTP, against DynamoDB Local, moto's
 //! SES and the embedded S3: what a real client of the deployed API would see.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
 use shared::auth::Role;

@@ -1,4 +1,5 @@
 //! The Table conformance suite on DynamoDB Local.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[tokio::test]
 #[ignore = "needs emulators: cargo xtask test"]

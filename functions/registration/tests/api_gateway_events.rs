@@ -1,5 +1,6 @@
 //! Every sample event in `events/registration/` goes through lambda_http's API Gateway v2
 //! mapping into the router, as in Lambda.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Profile, logo, SEPA mandate, platforms, applications and their review, through the router.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Sign-up, confirmation, login and password reset, through the router.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! `infra/template.yaml` and the router declare the same routes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 

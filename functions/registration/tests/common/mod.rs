@@ -1,5 +1,6 @@
 //! A registration router over SQLite (in memory), the outbox mailer and an embedded S3,
 //! driven with `oneshot`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::path::PathBuf;
