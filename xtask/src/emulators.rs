@@ -48,33 +48,9 @@ pub struct Emulators {
 impl Emulators {
     /// Spawns both emulators without waiting for them, so they boot while cargo compiles.
     pub fn start(root: &Path, dynamodb: &DynamoDbLocal, venv: &Venv) -> Result<Self> {
-        let log_dir = root.join("target").join("emulators");
-        fs::create_dir_all(&log_dir).with_context(|| format!("creating {}", log_dir.display()))?;
+        let log_dir = log_dir(root)?;
         let (dynamodb_port, moto_port) = two_free_ports()?;
-
-        let mut java = Command::new("java");
-        java.arg(format!(
-            "-Djava.library.path={}",
-            dynamodb.native_libs().display()
-        ))
-        .arg("-jar")
-        .arg(dynamodb.jar())
-        // DynamoDB Local cannot be told a bind address and listens on all
-        // interfaces; we only ever send it traffic via 127.0.0.1.
-        .args(["-inMemory", "-port", &dynamodb_port.to_string()])
-        // One database whatever access key or region a client signs with,
-        // so a test using other credentials still sees the same tables.
-        .arg("-sharedDb")
-        .arg("-disableTelemetry")
-        // Nothing is written with -inMemory, but keep any stray file out of the repo.
-        .current_dir(&log_dir);
-        let dynamodb = Emulator::spawn(
-            "dynamodb",
-            java,
-            dynamodb_port,
-            &log_dir,
-            Probe::AnyHttpResponse,
-        )?;
+        let dynamodb = Emulator::dynamodb(dynamodb, dynamodb_port, &log_dir)?;
 
         let mut moto_server = Command::new(venv.bin("moto_server"));
         moto_server
@@ -97,7 +73,41 @@ impl Emulators {
     }
 }
 
+/// `target/emulators/`, where the emulators run and log.
+fn log_dir(root: &Path) -> Result<PathBuf> {
+    let log_dir = root.join("target").join("emulators");
+    fs::create_dir_all(&log_dir).with_context(|| format!("creating {}", log_dir.display()))?;
+    Ok(log_dir)
+}
+
 impl Emulator {
+    /// DynamoDB Local alone, on a free loopback port, without waiting for it (`cargo xtask bench`).
+    pub fn start_dynamodb(root: &Path, dynamodb: &DynamoDbLocal) -> Result<Self> {
+        let log_dir = log_dir(root)?;
+        let (port, _) = two_free_ports()?;
+        Self::dynamodb(dynamodb, port, &log_dir)
+    }
+
+    fn dynamodb(dynamodb: &DynamoDbLocal, port: u16, log_dir: &Path) -> Result<Self> {
+        let mut java = Command::new("java");
+        java.arg(format!(
+            "-Djava.library.path={}",
+            dynamodb.native_libs().display()
+        ))
+        .arg("-jar")
+        .arg(dynamodb.jar())
+        // DynamoDB Local cannot be told a bind address and listens on all
+        // interfaces; we only ever send it traffic via 127.0.0.1.
+        .args(["-inMemory", "-port", &port.to_string()])
+        // One database whatever access key or region a client signs with,
+        // so a test using other credentials still sees the same tables.
+        .arg("-sharedDb")
+        .arg("-disableTelemetry")
+        // Nothing is written with -inMemory, but keep any stray file out of the repo.
+        .current_dir(log_dir);
+        Self::spawn("dynamodb", java, port, log_dir, Probe::AnyHttpResponse)
+    }
+
     fn spawn(
         name: &'static str,
         mut command: Command,
@@ -140,7 +150,7 @@ impl Emulator {
     }
 
     /// Polls until the emulator answers, it exits, or the timeout passes.
-    fn wait_ready(&mut self) -> Result<()> {
+    pub fn wait_ready(&mut self) -> Result<()> {
         let started = Instant::now();
         loop {
             if let Some(status) = self

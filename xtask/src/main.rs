@@ -1,5 +1,6 @@
 //! `cargo xtask <command>`: project automation in Rust instead of shell scripts.
 
+mod bench;
 mod emulators;
 mod lint;
 mod process;
@@ -17,7 +18,12 @@ commands:
         install and start DynamoDB Local and moto on loopback ports, then run
         `cargo test --workspace --all-targets -- --include-ignored` against them
   lint  translate infra/template.yaml with aws-sam-translator and run cfn-lint on
-        the result, then run cfn-lint with the serverless rules on the template";
+        the result, then run cfn-lint with the serverless rules on the template
+  bench [--quick]
+        build every function's release bootstrap and a minimal baseline, then measure
+        size, cold start (uncapped and under a 7.2 % CPU cgroup quota), warm latency
+        against DynamoDB Local, handler-only latency (criterion) and peak memory;
+        prints a table and writes target/bench/results.json";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -28,6 +34,7 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("test") => test::run(&root, &rest),
         Some("lint") => lint::run(&root),
+        Some("bench") => bench::run(&root, &rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -120,11 +120,33 @@ impl Launch {
 }
 
 impl Running {
+    /// CPU time the process has used so far, all threads (`/proc/<pid>/task/*/schedstat`,
+    /// nanoseconds; /proc's utime and stime count in 10 ms ticks, too coarse for init).
+    pub fn cpu_time(&self) -> Result<Duration> {
+        let tasks = format!("/proc/{}/task", self.pid);
+        let mut total = 0_u64;
+        for task in std::fs::read_dir(&tasks).with_context(|| format!("listing {tasks}"))? {
+            let path = task
+                .with_context(|| format!("listing {tasks}"))?
+                .path()
+                .join("schedstat");
+            // A thread may end between listing and reading; it then no longer counts here.
+            let Ok(stat) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            total += stat
+                .split_whitespace()
+                .next()
+                .and_then(|ns| ns.parse::<u64>().ok())
+                .with_context(|| format!("unexpected {}: {stat:?}", path.display()))?;
+        }
+        Ok(Duration::from_nanos(total))
+    }
+
     /// Peak resident set so far (VmHWM), in bytes.
     pub fn peak_rss_bytes(&self) -> Result<u64> {
         let path = format!("/proc/{}/status", self.pid);
-        let status =
-            std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+        let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
         let kib = status
             .lines()
             .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -153,10 +175,7 @@ fn lambda_env(name: &str, runtime_api: &str) -> Vec<(&'static str, String)> {
         ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{name}"),
-        ),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
         (
             "AWS_LAMBDA_LOG_STREAM_NAME",
             "2026/01/01/[$LATEST]bench".to_owned(),

@@ -146,7 +146,14 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
 
     let events = root.join("events").join("registration");
     let profile = partner_key(PARTNER_ID);
-    let mut read = route(&events, "GET", "/partners/me", RouteKind::Read, Some(&bearer), None)?;
+    let mut read = route(
+        &events,
+        "GET",
+        "/partners/me",
+        RouteKind::Read,
+        Some(&bearer),
+        None,
+    )?;
     read.storage = Some(StorageCall::Get {
         pk: profile.pk.clone(),
         sk: profile.sk.clone(),
@@ -165,7 +172,14 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
         attr: "company",
         value: "Bäckerei Müller GmbH".into(),
     });
-    let login_route = route(&events, "POST", "/auth/login", RouteKind::Login, None, Some(&login_body))?;
+    let login_route = route(
+        &events,
+        "POST",
+        "/auth/login",
+        RouteKind::Login,
+        None,
+        Some(&login_body),
+    )?;
     let routes = vec![read, write, login_route];
 
     let env = [

@@ -1,0 +1,344 @@
+//! `cargo xtask bench`: size, cold start, warm latency and memory of every function's
+//! release bootstrap, side by side with a minimal `lambda_runtime` baseline.
+//!
+//! xtask builds, sets up (cgroup, DynamoDB Local) and reports; the timing itself runs in
+//! `bench/harness`, built with the release profile so the driver's own overhead stays
+//! small, and in each function's criterion bench `benches/handlers.rs`.
+
+mod cgroup;
+mod report;
+
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail, ensure};
+use serde::{Deserialize, Serialize};
+
+use crate::emulators::Emulator;
+use crate::process;
+use crate::tools;
+
+use self::cgroup::CpuQuota;
+pub use self::report::HarnessReport;
+
+const BASELINE: &str = "baseline";
+
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    cold_starts: usize,
+    warmup_invocations: usize,
+    warm_invocations: usize,
+    login_invocations: usize,
+}
+
+const FULL: Counts = Counts {
+    cold_starts: 30,
+    warmup_invocations: 500,
+    warm_invocations: 10_000,
+    login_invocations: 100,
+};
+
+/// A smoke run to check the harness itself; its figures are not for the README.
+const QUICK: Counts = Counts {
+    cold_starts: 5,
+    warmup_invocations: 50,
+    warm_invocations: 500,
+    login_invocations: 5,
+};
+
+/// The plan the harness reads (bench/harness/src/main.rs `Plan`).
+#[derive(Debug, Serialize)]
+struct Plan<'a> {
+    root: &'a Path,
+    out: PathBuf,
+    log_dir: PathBuf,
+    dynamodb_endpoint: String,
+    cgroup_procs: Option<PathBuf>,
+    cold_starts: usize,
+    warmup_invocations: usize,
+    warm_invocations: usize,
+    login_invocations: usize,
+    functions: Vec<PlanFunction>,
+}
+
+#[derive(Debug, Serialize)]
+struct PlanFunction {
+    name: String,
+    bootstrap: PathBuf,
+}
+
+/// Size of one bootstrap as built and as Lambda stores it (a zip with `bootstrap` inside).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Size {
+    pub name: String,
+    pub bytes: u64,
+    pub zipped_bytes: u64,
+    pub stripped: bool,
+}
+
+/// Per-call figures written by a function's `benches/handlers.rs`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandlerReport {
+    pub function: String,
+    pub calls: Vec<HandlerCall>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandlerCall {
+    pub route: String,
+    pub kind: String,
+    pub criterion: String,
+    pub samples: usize,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub mean_us: f64,
+    pub max_us: f64,
+    /// criterion's median of per-sample means, from `target/criterion/<id>/new/estimates.json`.
+    #[serde(default)]
+    pub criterion_median_us: Option<f64>,
+    #[serde(default)]
+    pub criterion_mean_us: Option<f64>,
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let quick = match args {
+        [] => false,
+        [flag] if flag == "--quick" => true,
+        other => bail!("unknown arguments {other:?}; usage: cargo xtask bench [--quick]"),
+    };
+    let counts = if quick { QUICK } else { FULL };
+    let target = target_dir(root);
+    let out_dir = target.join("bench");
+    fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+
+    let functions = function_crates(root)?;
+    ensure!(!functions.is_empty(), "no function crates under functions/");
+    let host = host_triple()?;
+    println!(
+        "xtask: building release bootstraps with plain cargo for the host target {host} \
+         (not cargo-lambda, which would cross-compile for Lambda's arm64); same release profile"
+    );
+    let mut packages: Vec<&str> = functions.iter().map(String::as_str).collect();
+    packages.push(BASELINE);
+    cargo_release(root, &["build"], &packages)?;
+    // Its own invocation: built together, its dependencies' features would unify into
+    // the bootstraps and change what is measured.
+    cargo_release(root, &["build"], &["harness"])?;
+    let handler_benches: Vec<&String> = functions
+        .iter()
+        .filter(|f| has_handler_bench(root, f))
+        .collect();
+    for function in &handler_benches {
+        process::run(
+            process::cargo()
+                .current_dir(root)
+                .args(["bench", "--no-run", "-p", function, "--bench", "handlers"])
+                .env("AWS_LC_SYS_NO_JITTER_ENTROPY", "1"),
+        )?;
+    }
+
+    let release = target.join("release");
+    let mut sizes = Vec::new();
+    for name in std::iter::once(BASELINE).chain(functions.iter().map(String::as_str)) {
+        sizes.push(size_of(name, &release.join(name))?);
+    }
+
+    let (quota, quota_note) = match CpuQuota::create() {
+        Ok(quota) => {
+            println!("xtask: CPU quota for cold starts: {}", quota.mechanism);
+            let note = Ok(quota.mechanism.clone());
+            (Some(quota), note)
+        }
+        Err(error) => {
+            let reason = format!("{error:#}");
+            println!(
+                "xtask: cannot use cgroups ({reason}); cold starts are reported uncapped only"
+            );
+            (None, Err(reason))
+        }
+    };
+
+    let dynamodb = tools::ensure_dynamodb_local(root)?;
+    let mut emulator = Emulator::start_dynamodb(root, &dynamodb)?;
+    emulator.wait_ready()?;
+
+    let harness_out = out_dir.join("harness.json");
+    let plan = Plan {
+        root,
+        out: harness_out.clone(),
+        log_dir: out_dir.join("logs"),
+        dynamodb_endpoint: emulator.endpoint(),
+        cgroup_procs: quota.as_ref().map(CpuQuota::procs_file),
+        cold_starts: counts.cold_starts,
+        warmup_invocations: counts.warmup_invocations,
+        warm_invocations: counts.warm_invocations,
+        login_invocations: counts.login_invocations,
+        functions: std::iter::once(BASELINE)
+            .chain(functions.iter().map(String::as_str))
+            .map(|name| PlanFunction {
+                name: name.to_owned(),
+                bootstrap: release.join(name),
+            })
+            .collect(),
+    };
+    let plan_path = out_dir.join("plan.json");
+    fs::write(&plan_path, serde_json::to_vec_pretty(&plan)?)
+        .with_context(|| format!("writing {}", plan_path.display()))?;
+    // Stale figures must never be reported as this run's.
+    let _ = fs::remove_file(&harness_out);
+    let harness = process::status(Command::new(release.join("harness")).arg(&plan_path));
+    // Stop DynamoDB Local and remove the cgroup before anything else runs.
+    drop(emulator);
+    drop(quota);
+    let harness = harness?;
+    ensure!(
+        harness.success(),
+        "the harness failed ({harness}); bootstrap logs are in {}",
+        out_dir.join("logs").display()
+    );
+    let harness: HarnessReport = serde_json::from_slice(
+        &fs::read(&harness_out).with_context(|| format!("reading {}", harness_out.display()))?,
+    )
+    .with_context(|| format!("parsing {}", harness_out.display()))?;
+
+    let mut handlers = Vec::new();
+    for function in &handler_benches {
+        handlers.push(handler_bench(root, function, quick)?);
+    }
+
+    let meta = report::Meta::collect(&host, quick, quota_note)?;
+    let results = report::Results::build(meta, &sizes, &harness, &handlers);
+    let table = results.markdown();
+    println!("\n{table}");
+    for note in &results.notes {
+        println!("{note}");
+    }
+    let json_path = out_dir.join("results.json");
+    fs::write(&json_path, serde_json::to_vec_pretty(&results)?)
+        .with_context(|| format!("writing {}", json_path.display()))?;
+    println!("\nxtask: wrote {}", json_path.display());
+    Ok(())
+}
+
+/// Where cargo puts its builds: `CARGO_TARGET_DIR` when set, as cargo itself honours it.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| root.join("target"), |dir| root.join(dir))
+}
+
+/// Every crate under `functions/` (folder name = crate name = binary name).
+fn function_crates(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join("functions");
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+        if entry.path().join("Cargo.toml").is_file()
+            && let Some(name) = entry.file_name().to_str()
+        {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn has_handler_bench(root: &Path, function: &str) -> bool {
+    root.join("functions")
+        .join(function)
+        .join("benches")
+        .join("handlers.rs")
+        .is_file()
+}
+
+fn cargo_release(root: &Path, command: &[&str], packages: &[&str]) -> Result<()> {
+    let mut cargo = process::cargo();
+    cargo.current_dir(root).args(command).arg("--release");
+    for package in packages {
+        cargo.args(["-p", package]);
+    }
+    // .cargo/config.toml sets it too; said again so a build outside this repo's config
+    // (or an overriding environment) cannot drop it.
+    cargo.env("AWS_LC_SYS_NO_JITTER_ENTROPY", "1");
+    process::run(&mut cargo)
+}
+
+fn host_triple() -> Result<String> {
+    let output = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .context("running `rustc -vV`")?;
+    ensure!(output.status.success(), "`rustc -vV` failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(str::to_owned)
+        .context("`rustc -vV` printed no host triple")
+}
+
+fn size_of(name: &str, path: &Path) -> Result<Size> {
+    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Size {
+        name: name.to_owned(),
+        bytes: bytes.len() as u64,
+        zipped_bytes: zipped_len(&bytes)?,
+        // A stripped ELF keeps .dynsym but has no .symtab section name left.
+        stripped: !bytes.windows(8).any(|w| w == b".symtab\0"),
+    })
+}
+
+/// The deployment zip as `cargo lambda build --output-format zip` makes it: one
+/// executable `bootstrap`, deflated.
+fn zipped_len(bootstrap: &[u8]) -> Result<u64> {
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o755);
+    zip.start_file("bootstrap", options)
+        .context("starting the zip entry")?;
+    zip.write_all(bootstrap).context("zipping the bootstrap")?;
+    let cursor = zip.finish().context("finishing the zip")?;
+    Ok(cursor.into_inner().len() as u64)
+}
+
+/// Runs a function's criterion bench and joins its per-call figures with criterion's.
+fn handler_bench(root: &Path, function: &str, quick: bool) -> Result<HandlerReport> {
+    let criterion_home = target_dir(root).join("criterion");
+    let out = target_dir(root)
+        .join("bench")
+        .join(format!("handlers-{function}.json"));
+    let _ = fs::remove_file(&out);
+    let mut cargo = process::cargo();
+    cargo
+        .current_dir(root)
+        .args(["bench", "-p", function, "--bench", "handlers", "--"])
+        .env("AWS_LC_SYS_NO_JITTER_ENTROPY", "1")
+        .env("CRITERION_HOME", &criterion_home)
+        .env("PARTNERNETZ_BENCH_OUT", &out);
+    if quick {
+        cargo.arg("--quick");
+    }
+    process::run(&mut cargo)?;
+    let mut report: HandlerReport = serde_json::from_slice(
+        &fs::read(&out).with_context(|| format!("reading {}", out.display()))?,
+    )
+    .with_context(|| format!("parsing {}", out.display()))?;
+    for call in &mut report.calls {
+        let estimates = criterion_home
+            .join(&call.criterion)
+            .join("new")
+            .join("estimates.json");
+        let text = fs::read_to_string(&estimates)
+            .with_context(|| format!("reading criterion's {}", estimates.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("parsing {}", estimates.display()))?;
+        // criterion reports nanoseconds.
+        let point = |name: &str| json[name]["point_estimate"].as_f64().map(|ns| ns / 1000.0);
+        call.criterion_median_us = point("median");
+        call.criterion_mean_us = point("mean");
+    }
+    Ok(report)
+}

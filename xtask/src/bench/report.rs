@@ -1,0 +1,602 @@
+//! Turning the raw figures into one table (markdown, for the terminal and the README)
+//! and `target/bench/results.json`, each figure marked against DESIGN.md §11.
+
+use std::fs;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{HandlerReport, Size};
+
+// DESIGN.md §11, per function. MB are 10^6 bytes: the stricter reading.
+const BUDGET_INIT_MS: f64 = 30.0;
+const BUDGET_HANDLER_P99_US: f64 = 250.0;
+const BUDGET_BOOTSTRAP_BYTES: f64 = 6e6;
+const BUDGET_PEAK_BYTES: f64 = 15e6;
+
+/// What `bench/harness` writes (its `Report`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HarnessReport {
+    pub functions: Vec<FunctionReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FunctionReport {
+    pub name: String,
+    pub cold_uncapped: ColdReport,
+    pub cold_capped: Option<ColdReport>,
+    pub warm: Vec<RouteReport>,
+    pub peak_rss_bytes: u64,
+    pub peak_rss_after_login_bytes: Option<u64>,
+    pub storage: Vec<RouteReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ColdReport {
+    pub init: Stats,
+    pub init_cpu: Stats,
+    pub first_invocation: Stats,
+    pub first_route: String,
+    pub throttled_starts: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RouteReport {
+    pub route: String,
+    pub kind: String,
+    pub source: String,
+    pub stats: Stats,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stats {
+    pub samples: usize,
+    pub p50_us: f64,
+    pub p90_us: f64,
+    pub p99_us: f64,
+    pub min_us: f64,
+    pub max_us: f64,
+    pub mean_us: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Meta {
+    pub date: String,
+    pub command: &'static str,
+    pub quick: bool,
+    pub cpus: usize,
+    pub memory_gib: f64,
+    pub cpu_model: String,
+    pub kernel: String,
+    pub rustc: String,
+    pub build: String,
+    /// How the 7.2 % quota was applied, or why it could not be.
+    pub cpu_quota: std::result::Result<String, String>,
+}
+
+impl Meta {
+    pub fn collect(
+        host: &str,
+        quick: bool,
+        cpu_quota: std::result::Result<String, String>,
+    ) -> Result<Self> {
+        let meminfo = fs::read_to_string("/proc/meminfo").context("reading /proc/meminfo")?;
+        let mem_kib: f64 = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .context("no MemTotal in /proc/meminfo")?;
+        let cpu_model = fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|l| l.strip_prefix("model name"))
+                    .map(|rest| rest.trim_start_matches([' ', '\t', ':']).trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned());
+        let kernel = fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|k| k.trim().to_owned())
+            .unwrap_or_else(|_| "unknown".to_owned());
+        let rustc = Command::new("rustc")
+            .arg("--version")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(Self {
+            date: jiff::Timestamp::now()
+                .strftime("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+            command: "cargo xtask bench",
+            quick,
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_gib: mem_kib / (1024.0 * 1024.0),
+            cpu_model,
+            kernel,
+            rustc,
+            build: format!(
+                "plain cargo, host target {host}, workspace release profile \
+                 (lto, codegen-units = 1, strip, panic = abort), AWS_LC_SYS_NO_JITTER_ENTROPY=1"
+            ),
+            cpu_quota,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Within,
+    Over,
+    /// No budget applies (reference figures, emulator timings, the login).
+    NoBudget,
+    /// A budget applies but the figure could not be taken here.
+    NotMeasured,
+}
+
+impl Verdict {
+    fn of(within: bool) -> Self {
+        if within { Self::Within } else { Self::Over }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Within => "within",
+            Self::Over => "**over**",
+            Self::NoBudget => "–",
+            Self::NotMeasured => "not measured",
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub function: String,
+    pub figure: String,
+    /// As shown in the table.
+    pub value: String,
+    /// The figure's main number in its unit, for scripts.
+    pub number: Option<f64>,
+    pub unit: &'static str,
+    pub ratio_to_baseline: Option<f64>,
+    pub budget: Option<String>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Results {
+    pub meta: Meta,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+    pub sizes: Vec<Size>,
+    pub harness: HarnessReport,
+    pub handlers: Vec<HandlerReport>,
+}
+
+impl Results {
+    pub fn build(
+        meta: Meta,
+        sizes: &[Size],
+        harness: &HarnessReport,
+        handlers: &[HandlerReport],
+    ) -> Self {
+        let mut rows = Vec::new();
+        let size = |name: &str| sizes.iter().find(|s| s.name == name);
+        let baseline = harness.functions.iter().find(|f| f.name == super::BASELINE);
+        let base_size = size(super::BASELINE);
+
+        for function in &harness.functions {
+            let name = function.name.as_str();
+            let is_base = name == super::BASELINE;
+            let mut push = |figure: String,
+                            value: String,
+                            number: Option<f64>,
+                            unit: &'static str,
+                            ratio: Option<f64>,
+                            budget: Option<String>,
+                            verdict: Verdict| {
+                rows.push(Row {
+                    function: name.to_owned(),
+                    figure,
+                    value,
+                    number,
+                    unit,
+                    ratio_to_baseline: if is_base { None } else { ratio },
+                    budget,
+                    verdict,
+                });
+            };
+
+            if let Some(s) = size(name) {
+                let stripped = if s.stripped { "" } else { " (not stripped!)" };
+                let within = s.bytes as f64 <= BUDGET_BOOTSTRAP_BYTES;
+                push(
+                    "bootstrap size".into(),
+                    format!("{}{stripped}", mb(s.bytes as f64)),
+                    Some(s.bytes as f64),
+                    "bytes",
+                    base_size.map(|b| s.bytes as f64 / b.bytes as f64),
+                    (!is_base).then(|| "≤ 6 MB".into()),
+                    if is_base {
+                        Verdict::NoBudget
+                    } else {
+                        Verdict::of(within)
+                    },
+                );
+                push(
+                    "bootstrap zipped (deflate)".into(),
+                    mb(s.zipped_bytes as f64),
+                    Some(s.zipped_bytes as f64),
+                    "bytes",
+                    base_size.map(|b| s.zipped_bytes as f64 / b.zipped_bytes as f64),
+                    None,
+                    Verdict::NoBudget,
+                );
+            }
+
+            let cold = &function.cold_uncapped;
+            let init = &cold.init;
+            push(
+                format!(
+                    "cold start (init), uncapped, p50 / p90 (n={})",
+                    init.samples
+                ),
+                pair_ms(init.p50_us, init.p90_us),
+                Some(init.p50_us / 1000.0),
+                "ms",
+                baseline.map(|b| init.p50_us / b.cold_uncapped.init.p50_us),
+                None,
+                Verdict::NoBudget,
+            );
+            match &function.cold_capped {
+                Some(capped) => {
+                    let init = &capped.init;
+                    let verdict = if is_base {
+                        Verdict::NoBudget
+                    } else {
+                        Verdict::of(init.p90_us / 1000.0 <= BUDGET_INIT_MS)
+                    };
+                    let throttled = capped.throttled_starts.map_or(String::new(), |t| {
+                        format!(", throttled in {t} of {}", init.samples)
+                    });
+                    let cpu = &capped.init_cpu;
+                    push(
+                        format!(
+                            "cold start (init), 7.2 % CPU, p50 / p90 (n={})",
+                            init.samples
+                        ),
+                        format!(
+                            "{}; CPU {}{throttled}",
+                            pair_ms(init.p50_us, init.p90_us),
+                            pair_ms(cpu.p50_us, cpu.p90_us)
+                        ),
+                        Some(init.p50_us / 1000.0),
+                        "ms",
+                        baseline
+                            .and_then(|b| b.cold_capped.as_ref())
+                            .map(|b| init.p50_us / b.init.p50_us),
+                        (!is_base).then(|| "p90 ≤ 30 ms".into()),
+                        verdict,
+                    );
+                }
+                None => push(
+                    "cold start (init), 7.2 % CPU".into(),
+                    "no cgroup available".into(),
+                    None,
+                    "ms",
+                    None,
+                    (!is_base).then(|| "p90 ≤ 30 ms".into()),
+                    if is_base {
+                        Verdict::NoBudget
+                    } else {
+                        Verdict::NotMeasured
+                    },
+                ),
+            }
+            for (label, report, base) in [
+                ("uncapped", Some(cold), baseline.map(|b| &b.cold_uncapped)),
+                (
+                    "7.2 % CPU",
+                    function.cold_capped.as_ref(),
+                    baseline.and_then(|b| b.cold_capped.as_ref()),
+                ),
+            ] {
+                let Some(report) = report else { continue };
+                let first = &report.first_invocation;
+                push(
+                    format!(
+                        "first invocation after init ({}), {label}, p50 / p90",
+                        report.first_route
+                    ),
+                    pair_us(first.p50_us, first.p90_us),
+                    Some(first.p50_us),
+                    "µs",
+                    base.map(|b| first.p50_us / b.first_invocation.p50_us),
+                    None,
+                    Verdict::NoBudget,
+                );
+            }
+
+            let echo = baseline.and_then(|b| b.warm.iter().find(|r| r.kind == "echo"));
+            for route in function.warm.iter().filter(|r| r.kind != "login") {
+                let s = &route.stats;
+                let label = if route.kind == "echo" {
+                    format!("warm echo via Runtime API, p50 / p99 (n={})", s.samples)
+                } else {
+                    format!(
+                        "warm {} via Runtime API + DynamoDB Local, p50 / p99 (n={})",
+                        route.route, s.samples
+                    )
+                };
+                push(
+                    label,
+                    pair_us(s.p50_us, s.p99_us),
+                    Some(s.p50_us),
+                    "µs",
+                    echo.map(|e| s.p50_us / e.stats.p50_us),
+                    None,
+                    Verdict::NoBudget,
+                );
+                if let Some(storage) = function.storage.iter().find(|r| r.route == route.route) {
+                    let t = &storage.stats;
+                    let calls = if storage.kind == "write" {
+                        "UpdateItem + GetItem"
+                    } else {
+                        "GetItem"
+                    };
+                    push(
+                        format!("↳ same DynamoDB calls from a plain SDK client ({calls})"),
+                        format!(
+                            "{} ({:.0} % of the p50)",
+                            pair_us(t.p50_us, t.p99_us),
+                            100.0 * t.p50_us / s.p50_us
+                        ),
+                        Some(t.p50_us),
+                        "µs",
+                        None,
+                        None,
+                        Verdict::NoBudget,
+                    );
+                }
+            }
+
+            let handler = handlers.iter().find(|h| h.function == name);
+            for call in handler
+                .iter()
+                .flat_map(|h| &h.calls)
+                .filter(|c| c.kind != "login")
+            {
+                push(
+                    format!(
+                        "handler only {}, in-process, p50 / p99 (n={}; criterion median)",
+                        call.route, call.samples
+                    ),
+                    format!(
+                        "{} ({})",
+                        pair_us(call.p50_us, call.p99_us),
+                        call.criterion_median_us.map_or("–".into(), us)
+                    ),
+                    Some(call.p99_us),
+                    "µs",
+                    None,
+                    Some("p99 ≤ 250 µs".into()),
+                    Verdict::of(call.p99_us <= BUDGET_HANDLER_P99_US),
+                );
+            }
+
+            let peak = function.peak_rss_bytes as f64;
+            push(
+                "peak memory (VmHWM) after the warm runs".into(),
+                mb(peak),
+                Some(peak),
+                "bytes",
+                baseline.map(|b| peak / b.peak_rss_bytes as f64),
+                (!is_base).then(|| "≤ 15 MB".into()),
+                if is_base {
+                    Verdict::NoBudget
+                } else {
+                    Verdict::of(peak <= BUDGET_PEAK_BYTES)
+                },
+            );
+
+            // The login hashes with argon2id (19 MiB, t=2) on purpose: its own lines.
+            for route in function.warm.iter().filter(|r| r.kind == "login") {
+                let s = &route.stats;
+                push(
+                    format!(
+                        "{} (argon2id) warm via Runtime API, p50 / p99 (n={})",
+                        route.route, s.samples
+                    ),
+                    pair_us(s.p50_us, s.p99_us),
+                    Some(s.p50_us),
+                    "µs",
+                    None,
+                    Some("exempt: hashing".into()),
+                    Verdict::NoBudget,
+                );
+            }
+            for call in handler
+                .iter()
+                .flat_map(|h| &h.calls)
+                .filter(|c| c.kind == "login")
+            {
+                push(
+                    format!(
+                        "{} (argon2id) handler only, p50 / p99 (n={}; criterion median)",
+                        call.route, call.samples
+                    ),
+                    format!(
+                        "{} ({})",
+                        pair_us(call.p50_us, call.p99_us),
+                        call.criterion_median_us.map_or("–".into(), us)
+                    ),
+                    Some(call.p99_us),
+                    "µs",
+                    None,
+                    Some("exempt: hashing".into()),
+                    Verdict::NoBudget,
+                );
+            }
+            if let Some(after) = function.peak_rss_after_login_bytes {
+                let after = after as f64;
+                push(
+                    "peak memory (VmHWM) after logins too".into(),
+                    mb(after),
+                    Some(after),
+                    "bytes",
+                    baseline.map(|b| after / b.peak_rss_bytes as f64),
+                    Some("≤ 15 MB".into()),
+                    Verdict::of(after <= BUDGET_PEAK_BYTES),
+                );
+            }
+        }
+
+        let notes = notes(&meta, harness);
+        Self {
+            meta,
+            rows,
+            notes,
+            sizes: sizes.to_vec(),
+            harness: harness.clone(),
+            handlers: handlers.to_vec(),
+        }
+    }
+
+    /// One markdown table, columns padded so it also reads well in a terminal.
+    pub fn markdown(&self) -> String {
+        let header = [
+            "function",
+            "figure",
+            "value",
+            "× baseline",
+            "budget",
+            "verdict",
+        ];
+        let lines: Vec<[String; 6]> = self
+            .rows
+            .iter()
+            .map(|r| {
+                [
+                    r.function.clone(),
+                    r.figure.clone(),
+                    r.value.clone(),
+                    r.ratio_to_baseline
+                        .map_or("–".into(), |x| format!("{x:.2}×")),
+                    r.budget.clone().unwrap_or_else(|| "–".into()),
+                    r.verdict.label().to_owned(),
+                ]
+            })
+            .collect();
+        let mut widths = header.map(|h| h.chars().count());
+        for line in &lines {
+            for (w, cell) in widths.iter_mut().zip(line) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let render = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                .collect();
+            format!("| {} |", padded.join(" | "))
+        };
+        let mut out = vec![
+            render(&header.map(str::to_owned)),
+            format!("|{}|", widths.map(|w| "-".repeat(w + 2)).join("|")),
+        ];
+        out.extend(lines.iter().map(|l| render(l)));
+        out.join("\n")
+    }
+}
+
+fn notes(meta: &Meta, harness: &HarnessReport) -> Vec<String> {
+    let mut notes = vec![
+        format!(
+            "{}, {} CPUs ({}), {:.1} GiB, Linux {}, {}; built with {}.",
+            meta.date,
+            meta.cpus,
+            meta.cpu_model,
+            meta.memory_gib,
+            meta.kernel,
+            meta.rustc,
+            meta.build
+        ),
+        "Cold start (init): from spawning the bootstrap (through a /bin/sh that execs it, the \
+         same wrapper capped and uncapped) to its first GET /2018-06-01/runtime/invocation/next, \
+         as Lambda's Init Duration. CPU: what the bootstrap's threads used until then \
+         (/proc/<pid>/task/*/schedstat); an init needing more than the 7.2 ms a period allows \
+         waits for the next 100 ms period (\"throttled\"); capped starts are spread over the \
+         period's phase by a random 200–300 ms pause. \
+         The first invocation after init pays what init left lazy (SDK connection, credentials)."
+            .to_owned(),
+        match &meta.cpu_quota {
+            Ok(how) => format!("CPU quota: {how}."),
+            Err(why) => format!("CPU quota: not applied, {why}."),
+        },
+        "Warm: from the fake Runtime API answering `next` to the function's `response` read \
+         in full; one bootstrap per function, invocations one after another as Lambda sends them. \
+         Each is followed by the same DynamoDB calls from a plain SDK client in the harness \
+         (interleaved, so both meet the emulator in the same state): the emulator's share."
+            .to_owned(),
+        "Handler only: the axum router with SqliteTable in memory, called through \
+         tower::ServiceExt::oneshot; p50/p99 of individually timed calls (nearest rank), \
+         criterion's median of sample means in parentheses; SQLite time is included."
+            .to_owned(),
+        "MB = 10^6 bytes; ratios are to the baseline figure of the same run.".to_owned(),
+    ];
+    let sources: Vec<String> = harness
+        .functions
+        .iter()
+        .flat_map(|f| {
+            f.warm
+                .iter()
+                .map(move |r| format!("{} {}: {}", f.name, r.route, r.source))
+        })
+        .collect();
+    notes.push(format!("Events: {}.", sources.join("; ")));
+    if meta.quick {
+        notes.push("QUICK RUN (--quick): too few samples for the README.".to_owned());
+    }
+    notes
+}
+
+fn mb(bytes: f64) -> String {
+    format!("{:.2} MB", bytes / 1e6)
+}
+
+fn us(value: f64) -> String {
+    if value >= 10_000.0 {
+        format!("{:.1} ms", value / 1000.0)
+    } else if value >= 1000.0 {
+        format!("{:.2} ms", value / 1000.0)
+    } else {
+        format!("{value:.0} µs")
+    }
+}
+
+fn pair_us(a: f64, b: f64) -> String {
+    format!("{} / {}", us(a), us(b))
+}
+
+fn pair_ms(a_us: f64, b_us: f64) -> String {
+    format!("{:.1} / {:.1} ms", a_us / 1000.0, b_us / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_switch_unit_at_a_millisecond() {
+        assert_eq!(us(87.4), "87 µs");
+        assert_eq!(us(1534.0), "1.53 ms");
+        assert_eq!(us(61_260.0), "61.3 ms");
+    }
+
+    #[test]
+    fn sizes_are_decimal_megabytes() {
+        assert_eq!(mb(6_000_000.0), "6.00 MB");
+    }
+}
