@@ -27,9 +27,31 @@ pub fn flag(name: &'static str) -> bool {
 /// The AWS SDK configuration: region and credentials from the environment (the Lambda
 /// role in AWS). `AWS_ENDPOINT_URL_<SERVICE>` points a client at an emulator.
 pub async fn aws() -> aws_config::SdkConfig {
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    let builder = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+    let https = match amazon_trust() {
+        Ok(context) => builder.tls_context(context).build_https(),
+        // The bundled roots always parse; should they not, the system's roots still work.
+        Err(_) => builder.build_https(),
+    };
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https)
         .load()
         .await
+}
+
+/// Amazon's root CAs (Amazon Root CA 1-4 and Starfield Services G2), which sign every AWS
+/// endpoint. Trusting only these, instead of parsing the system's ~150 roots, saves about
+/// 4 ms of CPU per cold start: half of a 128 MB function's 7.2 ms CPU share per 100 ms.
+const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-roots.pem");
+
+fn amazon_trust() -> Result<aws_smithy_http_client::tls::TlsContext, impl std::error::Error> {
+    use aws_smithy_http_client::tls::{TlsContext, TrustStore};
+    let trust = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(AMAZON_ROOTS);
+    TlsContext::builder().with_trust_store(trust).build()
 }
 
 /// An S3 client; path-style addressing when `S3_FORCE_PATH_STYLE` is set (emulators).
@@ -48,4 +70,14 @@ pub fn dynamodb_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
 
 pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::new(sdk)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bundled_amazon_roots_make_a_tls_context() {
+        assert!(super::amazon_trust().is_ok());
+        let pem = String::from_utf8_lossy(super::AMAZON_ROOTS);
+        assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 5);
+    }
 }

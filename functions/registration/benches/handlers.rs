@@ -215,7 +215,7 @@ fn main() -> Result<(), BoxError> {
     // Lambda writes one JSON log line per request (shared::telemetry); format them the
     // same way so their cost is counted, but into a sink instead of the terminal.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("info"))
+        .with_max_level(tracing::Level::INFO)
         .json()
         .with_current_span(true)
         .with_span_list(false)
