@@ -1,5 +1,5 @@
 //! `cargo xtask test`: the whole workspace's tests, including the ones marked
-//! `#[ignore]` because they need DynamoDB Local and moto.
+//! ignored by default (the `ignore` attribute) because they need DynamoDB Local and moto.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};

@@ -144,14 +144,7 @@ async fn applying_needs_a_confirmed_email_and_a_mandate() {
     let app = TestApp::new().await;
     let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
     let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
-    let no_mandate = app
-        .call(
-            "POST",
-            &format!("/partners/me/platforms/{platform}"),
-            None,
-            Some(&jwt),
-        )
-        .await;
+    let no_mandate = app.apply(&platform, &jwt).await;
     assert_eq!(no_mandate.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         no_mandate.body["detail"]
@@ -169,24 +162,10 @@ async fn applying_needs_a_confirmed_email_and_a_mandate() {
         )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    let applied = app
-        .call(
-            "POST",
-            &format!("/partners/me/platforms/{platform}"),
-            None,
-            Some(&jwt),
-        )
-        .await;
+    let applied = app.apply(&platform, &jwt).await;
     assert_eq!(applied.status, StatusCode::CREATED);
     assert_eq!(applied.body["status"], "pending");
-    let twice = app
-        .call(
-            "POST",
-            &format!("/partners/me/platforms/{platform}"),
-            None,
-            Some(&jwt),
-        )
-        .await;
+    let twice = app.apply(&platform, &jwt).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 }
 
@@ -197,13 +176,7 @@ async fn managers_review_only_their_platforms() {
     let other = app.platform("Volksbank Vorteile", 3900).await;
     let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
     app.add_mandate(&jwt).await;
-    app.call(
-        "POST",
-        &format!("/partners/me/platforms/{mine}"),
-        None,
-        Some(&jwt),
-    )
-    .await;
+    app.apply(&mine, &jwt).await;
 
     let manager = app.token("m-1", Role::Manager, None, &[&mine]);
     let foreign = app.token("m-2", Role::Manager, None, &[&other]);
@@ -240,12 +213,7 @@ async fn managers_review_only_their_platforms() {
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     let denied_decision = app
-        .call(
-            "POST",
-            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
-            Some(json!({"decision": "approve"})),
-            Some(&foreign),
-        )
+        .decide(&mine, &partner_id, json!({"decision": "approve"}), &foreign)
         .await;
     assert_eq!(denied_decision.status, StatusCode::FORBIDDEN);
     let partner_as_manager = app
@@ -259,21 +227,11 @@ async fn managers_review_only_their_platforms() {
     assert_eq!(partner_as_manager.status, StatusCode::FORBIDDEN);
 
     let no_reason = app
-        .call(
-            "POST",
-            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
-            Some(json!({"decision": "reject"})),
-            Some(&manager),
-        )
+        .decide(&mine, &partner_id, json!({"decision": "reject"}), &manager)
         .await;
     assert_eq!(field_names(&no_reason.body), ["reason"]);
     let approved = app
-        .call(
-            "POST",
-            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
-            Some(json!({"decision": "approve"})),
-            Some(&manager),
-        )
+        .decide(&mine, &partner_id, json!({"decision": "approve"}), &manager)
         .await;
     assert_eq!(approved.status, StatusCode::OK);
     assert_eq!(
@@ -284,11 +242,11 @@ async fn managers_review_only_their_platforms() {
     assert!(mail.subject.contains("angenommen"));
     assert!(mail.text.contains("49,00 €"));
     let again = app
-        .call(
-            "POST",
-            &format!("/platforms/{mine}/applications/{partner_id}/decision"),
-            Some(json!({"decision": "reject", "reason": "doch nicht"})),
-            Some(&manager),
+        .decide(
+            &mine,
+            &partner_id,
+            json!({"decision": "reject", "reason": "doch nicht"}),
+            &manager,
         )
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
@@ -313,20 +271,14 @@ async fn rejection_mails_the_reason() {
     let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
     let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
     app.add_mandate(&jwt).await;
-    app.call(
-        "POST",
-        &format!("/partners/me/platforms/{platform}"),
-        None,
-        Some(&jwt),
-    )
-    .await;
+    app.apply(&platform, &jwt).await;
     let manager = app.token("m-1", Role::Manager, None, &[&platform]);
     let r = app
-        .call(
-            "POST",
-            &format!("/platforms/{platform}/applications/{partner_id}/decision"),
-            Some(json!({"decision": "reject", "reason": "Branche <passt> nicht"})),
-            Some(&manager),
+        .decide(
+            &platform,
+            &partner_id,
+            json!({"decision": "reject", "reason": "Branche <passt> nicht"}),
+            &manager,
         )
         .await;
     assert_eq!(r.body["status"], "rejected");
@@ -336,14 +288,7 @@ async fn rejection_mails_the_reason() {
         mail.html.contains("Branche &lt;passt&gt; nicht"),
         "values are escaped in HTML"
     );
-    let again = app
-        .call(
-            "POST",
-            &format!("/partners/me/platforms/{platform}"),
-            None,
-            Some(&jwt),
-        )
-        .await;
+    let again = app.apply(&platform, &jwt).await;
     assert_eq!(
         again.status,
         StatusCode::CREATED,
@@ -358,20 +303,8 @@ async fn withdrawing_is_immediate_and_cancelling_keeps_the_notice_period() {
     let b = app.platform("Volksbank Vorteile", 3900).await;
     let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
     app.add_mandate(&jwt).await;
-    app.call(
-        "POST",
-        &format!("/partners/me/platforms/{a}"),
-        None,
-        Some(&jwt),
-    )
-    .await;
-    app.call(
-        "POST",
-        &format!("/partners/me/platforms/{b}"),
-        None,
-        Some(&jwt),
-    )
-    .await;
+    app.apply(&a, &jwt).await;
+    app.apply(&b, &jwt).await;
     let withdrawn = app
         .call(
             "DELETE",
@@ -384,13 +317,8 @@ async fn withdrawing_is_immediate_and_cancelling_keeps_the_notice_period() {
     assert!(withdrawn.body.get("ends_on").is_none());
 
     let manager = app.token("m-1", Role::Manager, None, &[&b]);
-    app.call(
-        "POST",
-        &format!("/platforms/{b}/applications/{partner_id}/decision"),
-        Some(json!({"decision": "approve"})),
-        Some(&manager),
-    )
-    .await;
+    app.decide(&b, &partner_id, json!({"decision": "approve"}), &manager)
+        .await;
     let cancelled = app
         .call(
             "DELETE",

@@ -198,6 +198,30 @@ impl TestApp {
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     }
 
+    /// The partner applies to a platform.
+    pub async fn apply(&self, platform: &str, partner_jwt: &str) -> Response {
+        self.call(
+            "POST",
+            &format!("/partners/me/platforms/{platform}"),
+            None,
+            Some(partner_jwt),
+        )
+        .await
+    }
+
+    /// A manager decides on a partner's application.
+    pub async fn decide(
+        &self,
+        platform: &str,
+        partner: &str,
+        decision: Value,
+        manager_jwt: &str,
+    ) -> Response {
+        let path = format!("/platforms/{platform}/applications/{partner}/decision");
+        self.call("POST", &path, Some(decision), Some(manager_jwt))
+            .await
+    }
+
     pub fn table(&self) -> &dyn Table {
         self.table.as_ref()
     }
