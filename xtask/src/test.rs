@@ -85,7 +85,7 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
     );
     if summary.emulator_passed == 0 {
         bail!(
-            "no emulator test was executed: expected at least one test marked #[ignore] \
+            "no emulator test was executed: expected at least one test ignored by default \
              (or named *emulator*) to pass against DynamoDB Local and moto"
         );
     }
