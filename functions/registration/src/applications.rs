@@ -12,7 +12,8 @@ use shared::store::{Cond, Index, Query, SkCond};
 use shared::{Error, FieldError, Result};
 
 use crate::records::{
-    Application, ApplicationStatus, application_key, applications_index, from_item, now_rfc3339,
+    Application, ApplicationStatus, Partner, application_key, applications_index, from_item,
+    now_rfc3339,
 };
 use crate::state::AppState;
 use crate::{mails, notice, platforms, profile};
@@ -249,36 +250,44 @@ pub async fn decide(
             let platform = platforms::load_platform(&state, &platform_id).await?;
             let approved_on = mails::german_date(app.approved_on.as_deref().unwrap_or_default());
             let fee = Cents(platform.monthly_fee_cents).to_string();
-            mails::send(
-                state.mailer.as_ref(),
-                &partner.email,
+            mail_partner(
+                &state,
+                &partner,
                 mails::APPLICATION_APPROVED,
-                &[
-                    ("contact_name", &partner.contact_name),
-                    ("company", &partner.company),
-                    ("platform", &app.platform_name),
-                    ("approved_on", &approved_on),
-                    ("monthly_fee", &fee),
-                ],
+                &app.platform_name,
+                &[("approved_on", &approved_on), ("monthly_fee", &fee)],
             )
             .await?;
         }
         _ => {
-            mails::send(
-                state.mailer.as_ref(),
-                &partner.email,
+            mail_partner(
+                &state,
+                &partner,
                 mails::APPLICATION_REJECTED,
-                &[
-                    ("contact_name", &partner.contact_name),
-                    ("company", &partner.company),
-                    ("platform", &app.platform_name),
-                    ("reason", reason.as_deref().unwrap_or_default()),
-                ],
+                &app.platform_name,
+                &[("reason", reason.as_deref().unwrap_or_default())],
             )
             .await?;
         }
     }
     Ok(Json(app))
+}
+
+/// Mails the partner about one of its platforms; templates address the contact by name.
+async fn mail_partner(
+    state: &AppState,
+    partner: &Partner,
+    template: shared::mail::Template,
+    platform_name: &str,
+    extra: &[(&str, &str)],
+) -> Result<()> {
+    let mut vars = vec![
+        ("contact_name", partner.contact_name.as_str()),
+        ("company", partner.company.as_str()),
+        ("platform", platform_name),
+    ];
+    vars.extend_from_slice(extra);
+    mails::send(state.mailer.as_ref(), &partner.email, template, &vars).await
 }
 
 /// A pending application is withdrawn at once; an approved subscription ends after the
@@ -312,16 +321,12 @@ pub async fn cancel(
             save_from(&state, &app, Some(previous)).await?;
             let partner = profile::load_partner(&state, &auth.partner_id).await?;
             let ends_on_german = mails::german_date(&ends_on);
-            mails::send(
-                state.mailer.as_ref(),
-                &partner.email,
+            mail_partner(
+                &state,
+                &partner,
                 mails::SUBSCRIPTION_CANCELLED,
-                &[
-                    ("contact_name", &partner.contact_name),
-                    ("company", &partner.company),
-                    ("platform", &app.platform_name),
-                    ("ends_on", &ends_on_german),
-                ],
+                &app.platform_name,
+                &[("ends_on", &ends_on_german)],
             )
             .await?;
             Ok(Json(json!({
