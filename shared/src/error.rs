@@ -179,6 +179,9 @@ impl From<StoreError> for Error {
             StoreError::ConditionFailed | StoreError::TxCancelled { .. } => {
                 Error::Conflict("Der Datensatz wurde zwischenzeitlich geändert.".to_string())
             }
+            StoreError::Conflict => Error::Conflict(
+                "Der Datensatz wird gerade von einer anderen Anfrage geändert. Bitte versuchen Sie es noch einmal.".to_string(),
+            ),
             StoreError::Throttled => {
                 Error::TooManyRequests("Bitte versuchen Sie es gleich noch einmal.".to_string())
             }

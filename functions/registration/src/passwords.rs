@@ -77,11 +77,14 @@ async fn set_password(state: &AppState, body: NewPassword, kind: TokenKind) -> R
             if kind == TokenKind::Invite {
                 ops.push(Update::Set("confirmed", true.into()));
             }
-            Ok(vec![shared::store::TxOp::Update {
-                key: login_key(&t.email),
-                ops,
-                cond: Cond::Exists,
-            }])
+            Ok(vec![
+                shared::store::TxOp::Update {
+                    key: login_key(&t.email),
+                    ops,
+                    cond: Cond::Exists,
+                }
+                .named("set_password"),
+            ])
         },
     )
     .await?;

@@ -182,13 +182,16 @@ pub async fn invite_manager(
             TxOp::Put {
                 item: shared::store::item_with_key(&login_key(&email), &login)?,
                 cond: Cond::NotExists,
-            },
+            }
+            .named("email_guard"),
             token_put,
         ])
         .await
     {
         Ok(()) => {}
-        Err(StoreError::TxCancelled { index: 0 }) => {
+        Err(StoreError::TxCancelled {
+            failed: "email_guard",
+        }) => {
             return Err(Error::Conflict(
                 "Diese E-Mail-Adresse ist bereits vergeben.".into(),
             ));

@@ -16,6 +16,9 @@ use crate::state::AppState;
 use crate::tokens::{self, TokenKind};
 use crate::{mails, now_epoch};
 
+/// The transaction operation that keeps one account per e-mail address.
+const EMAIL_GUARD: &str = "email_guard";
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignUp {
@@ -96,16 +99,20 @@ pub async fn register(
         TxOp::Put {
             item: shared::store::item_with_key(&login_key(&email), &login)?,
             cond: Cond::NotExists,
-        },
+        }
+        .named(EMAIL_GUARD),
         TxOp::Put {
             item: shared::store::item_with_key(&partner_key(&partner_id), &partner)?,
             cond: Cond::NotExists,
-        },
+        }
+        .named("partner"),
         token_put,
     ];
     match state.table.transact(ops).await {
         Ok(()) => {}
-        Err(StoreError::TxCancelled { index: 0 }) => {
+        Err(StoreError::TxCancelled {
+            failed: EMAIL_GUARD,
+        }) => {
             send_already_registered(&state, &email).await?;
             return Ok(accepted());
         }
@@ -163,12 +170,14 @@ pub async fn confirm(
                     key: login_key(&t.email),
                     ops: vec![Update::Set("confirmed", true.into())],
                     cond: Cond::Exists,
-                },
+                }
+                .named("confirm_login"),
                 TxOp::Update {
                     key: partner_key(&t.account_id),
                     ops: vec![Update::Set("email_confirmed", true.into())],
                     cond: Cond::Exists,
-                },
+                }
+                .named("confirm_partner"),
             ])
         },
     )

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use shared::Error;
 use shared::crypto::{random_token, sha256_hex};
 use shared::domain::Email;
-use shared::store::{Cond, Item, Key, StoreError, Table, TxOp, Update};
+use shared::store::{Cond, Item, Key, Named, StoreError, Table, TxOp, Update};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -35,6 +35,9 @@ pub struct OneTimeToken {
     pub used_at: Option<String>,
 }
 
+/// The name of the token's own operation in a transaction.
+pub const TOKEN_OP: &str = "one_time_token";
+
 fn key(raw: &str) -> Key {
     Key::new(format!("TOKEN#{}", sha256_hex(raw.as_bytes())), "TOKEN")
 }
@@ -45,7 +48,7 @@ pub fn issue(
     email: &Email,
     account_id: &str,
     now: i64,
-) -> Result<(String, TxOp), Error> {
+) -> Result<(String, Named), Error> {
     let raw = random_token();
     let token = OneTimeToken {
         kind,
@@ -62,7 +65,8 @@ pub fn issue(
         TxOp::Put {
             item,
             cond: Cond::NotExists,
-        },
+        }
+        .named(TOKEN_OP),
     ))
 }
 
@@ -77,7 +81,7 @@ pub async fn redeem(
     raw: &str,
     kind: TokenKind,
     now: i64,
-    writes: impl FnOnce(&OneTimeToken) -> Result<Vec<TxOp>, Error>,
+    writes: impl FnOnce(&OneTimeToken) -> Result<Vec<Named>, Error>,
 ) -> Result<OneTimeToken, Error> {
     if raw.len() != 43 {
         return Err(invalid());
@@ -96,15 +100,18 @@ pub async fn redeem(
             "Der Link ist abgelaufen. Bitte fordern Sie einen neuen an.".into(),
         ));
     }
-    let mut ops = vec![TxOp::Update {
-        key: k,
-        ops: vec![Update::Set("used_at", crate::records::now_rfc3339().into())],
-        cond: Cond::Absent("used_at"),
-    }];
+    let mut ops = vec![
+        TxOp::Update {
+            key: k,
+            ops: vec![Update::Set("used_at", crate::records::now_rfc3339().into())],
+            cond: Cond::Absent("used_at"),
+        }
+        .named(TOKEN_OP),
+    ];
     ops.extend(writes(&token)?);
     match table.transact(ops).await {
         Ok(()) => Ok(token),
-        Err(StoreError::TxCancelled { index: 0 }) => Err(used()),
+        Err(StoreError::TxCancelled { failed: TOKEN_OP }) => Err(used()),
         Err(e) => Err(e.into()),
     }
 }

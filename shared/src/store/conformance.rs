@@ -333,16 +333,18 @@ pub async fn transaction_is_all_or_nothing(table: &dyn Table) {
             TxOp::Put {
                 item: item(&a, json!({"v": 1})),
                 cond: Cond::NotExists,
-            },
+            }
+            .named("new_item"),
             TxOp::Put {
                 item: item(&guard, json!({})),
                 cond: Cond::NotExists,
-            },
+            }
+            .named("guard"),
         ])
         .await;
     assert!(
-        matches!(failed, Err(StoreError::TxCancelled { index: 1 })),
-        "second op cancels: {failed:?}"
+        matches!(failed, Err(StoreError::TxCancelled { failed: "guard" })),
+        "the guard's condition cancels, by name: {failed:?}"
     );
     assert!(
         table.get(&a).await.unwrap().is_none(),
@@ -354,26 +356,32 @@ pub async fn transaction_is_all_or_nothing(table: &dyn Table) {
             TxOp::Put {
                 item: item(&a, json!({"v": 1})),
                 cond: Cond::NotExists,
-            },
+            }
+            .named("new_item"),
             TxOp::Update {
                 key: guard.clone(),
                 ops: vec![Update::Add("n", 1)],
                 cond: Cond::Exists,
-            },
+            }
+            .named("count"),
             TxOp::Check {
                 key: Key::new(&pk, "NONE"),
                 cond: Cond::NotExists,
-            },
+            }
+            .named("absent"),
         ])
         .await
         .unwrap();
     assert_eq!(table.get(&a).await.unwrap().unwrap()["v"], json!(1));
     assert_eq!(table.get(&guard).await.unwrap().unwrap()["n"], json!(1));
     table
-        .transact(vec![TxOp::Delete {
-            key: a.clone(),
-            cond: Cond::Exists,
-        }])
+        .transact(vec![
+            TxOp::Delete {
+                key: a.clone(),
+                cond: Cond::Exists,
+            }
+            .named("delete"),
+        ])
         .await
         .unwrap();
     assert!(

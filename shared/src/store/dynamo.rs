@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::{
 use serde_json::Value;
 
 use super::{
-    Cond, GSI1PK, GSI1SK, Index, Item, Key, PK, Page, Query, SK, SkCond, StoreError, Table, TxOp,
-    Update, cursor,
+    Cond, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK, SkCond, StoreError, Table,
+    TxOp, Update, cursor,
 };
 
 type AttrMap = HashMap<String, AttributeValue>;
@@ -358,9 +358,10 @@ impl Table for DynamoTable {
         Ok(Page { items, cursor })
     }
 
-    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+    async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError> {
+        let names: Vec<&'static str> = ops.iter().map(|n| n.name).collect();
         let mut items = Vec::with_capacity(ops.len());
-        for op in ops {
+        for Named { op, .. } in ops {
             let mut expr = Expr::default();
             let item = match op {
                 TxOp::Put { item, cond } => {
@@ -441,19 +442,19 @@ impl Table for DynamoTable {
             Err(e) => match e.into_service_error() {
                 TransactWriteItemsError::TransactionCanceledException(c) => {
                     let reasons = c.cancellation_reasons();
-                    let index = reasons
-                        .iter()
-                        .position(|r| {
-                            matches!(
-                                r.code(),
-                                Some("ConditionalCheckFailed" | "TransactionConflict")
-                            )
-                        })
-                        .unwrap_or(0);
                     if reasons.iter().any(|r| r.code() == Some("ThrottlingError")) {
                         return Err(StoreError::Throttled);
                     }
-                    Err(StoreError::TxCancelled { index })
+                    // Only a condition that really failed is reported as failed; a
+                    // concurrent writer (TransactionConflict) is a conflict, not a verdict.
+                    let failed = reasons
+                        .iter()
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+                        .and_then(|i| names.get(i).copied());
+                    match failed {
+                        Some(failed) => Err(StoreError::TxCancelled { failed }),
+                        None => Err(StoreError::Conflict),
+                    }
                 }
                 other => match other.code() {
                     Some("ProvisionedThroughputExceededException" | "ThrottlingException") => {

@@ -171,12 +171,30 @@ pub enum TxOp {
     },
 }
 
+impl TxOp {
+    /// Names the operation, so a cancelled transaction can say which condition failed.
+    pub fn named(self, name: &'static str) -> Named {
+        Named { name, op: self }
+    }
+}
+
+/// A transaction operation with the name its failed condition is reported by.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: &'static str,
+    pub op: TxOp,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("condition failed")]
     ConditionFailed,
-    #[error("transaction cancelled by operation {index}")]
-    TxCancelled { index: usize },
+    /// The condition of the named operation failed (never a concurrent writer: see `Conflict`).
+    #[error("transaction cancelled: condition {failed} failed")]
+    TxCancelled { failed: &'static str },
+    /// Concurrent writers kept winning, even after retries with backoff.
+    #[error("conflicting concurrent writes")]
+    Conflict,
     #[error("throttled")]
     Throttled,
     #[error("invalid cursor")]
@@ -201,7 +219,7 @@ pub trait Table: Send + Sync {
     async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError>;
     async fn query(&self, query: Query) -> Result<Page, StoreError>;
     /// All or nothing; at most 100 operations, one per item.
-    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError>;
+    async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError>;
 }
 
 pub type SharedTable = Arc<dyn Table>;

@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde_json::Value;
 
 use super::{
-    Cond, GSI1PK, GSI1SK, Index, Item, Key, PK, Page, Query, SK, SkCond, StoreError, Table, TxOp,
-    Update, apply_updates, cond_holds, cursor,
+    Cond, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK, SkCond, StoreError, Table,
+    TxOp, Update, apply_updates, cond_holds, cursor,
 };
 
 pub struct SqliteTable {
@@ -260,9 +260,9 @@ impl Table for SqliteTable {
         })
     }
 
-    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+    async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError> {
         self.in_tx(|tx| {
-            for (index, op) in ops.iter().enumerate() {
+            for Named { name, op } in &ops {
                 let outcome = match op {
                     TxOp::Put { item, cond } => match Key::of(item) {
                         Some(key) => check(tx, &key, cond).and_then(|_| store(tx, item)),
@@ -278,7 +278,7 @@ impl Table for SqliteTable {
                     Ok(()) => {}
                     // Dropping the transaction without commit rolls every earlier op back.
                     Err(StoreError::ConditionFailed) => {
-                        return Err(StoreError::TxCancelled { index });
+                        return Err(StoreError::TxCancelled { failed: name });
                     }
                     Err(e) => return Err(e),
                 }

@@ -1,0 +1,93 @@
+//! The clock port: handlers ask the state's clock for the time, never the system, so tests
+//! can set the date (billing, notice periods, token expiry, validity windows).
+
+use std::sync::{Arc, Mutex};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+/// Contracts, fees and notice periods run on German civil dates.
+pub const BUSINESS_TZ: &str = "Europe/Berlin";
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+
+    /// Seconds since the epoch, for TTLs and token expiry.
+    fn epoch(&self) -> i64 {
+        self.now().as_second()
+    }
+
+    /// Today's civil date in Europe/Berlin.
+    fn today(&self) -> Date {
+        berlin_date(self.now())
+    }
+}
+
+pub type SharedClock = Arc<dyn Clock>;
+
+/// The civil date of an instant in Europe/Berlin (the bundled tz database always has it).
+pub fn berlin_date(at: Timestamp) -> Date {
+    let tz = TimeZone::get(BUSINESS_TZ).unwrap_or(TimeZone::UTC);
+    at.to_zoned(tz).date()
+}
+
+/// The real time, for deployed functions and local runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock that stands still until a test moves it.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<Timestamp>);
+
+impl FixedClock {
+    pub fn at(at: Timestamp) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: Timestamp) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = at;
+    }
+
+    pub fn advance(&self, by: SignedDuration) {
+        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *now = now.saturating_add(by).unwrap_or(*now);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn berlin_date_turns_at_local_midnight() -> Result<(), jiff::Error> {
+        // 23:30 UTC on 30 Nov is already 1 Dec in Berlin (UTC+1 in winter).
+        let late: Timestamp = "2026-11-30T23:30:00Z".parse()?;
+        assert_eq!(berlin_date(late), jiff::civil::date(2026, 12, 1));
+        // 21:30 UTC in summer is 23:30 in Berlin (UTC+2): still the same day.
+        let summer: Timestamp = "2026-07-14T21:30:00Z".parse()?;
+        assert_eq!(berlin_date(summer), jiff::civil::date(2026, 7, 14));
+        Ok(())
+    }
+
+    #[test]
+    fn fixed_clock_moves_only_when_told() -> Result<(), jiff::Error> {
+        let clock = FixedClock::at("2026-11-16T09:00:00Z".parse()?);
+        assert_eq!(clock.today(), jiff::civil::date(2026, 11, 16));
+        clock.advance(SignedDuration::from_hours(24 * 15));
+        assert_eq!(clock.today(), jiff::civil::date(2026, 12, 1));
+        Ok(())
+    }
+}
