@@ -1,6 +1,9 @@
 //! The Mailer port: SES in AWS, an outbox folder locally. Mails are German, text and HTML.
+//! Handlers do not call a mailer directly: [`pending`] writes each mail together with the
+//! change it reports and sends it after the commit, retried until sent.
 
 mod outbox;
+pub mod pending;
 mod ses;
 mod template;
 
@@ -10,7 +13,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use outbox::OutboxMailer;
-pub use ses::SesMailer;
+pub use ses::{SesFailure, SesMailer};
 pub use template::Template;
 
 use crate::domain::Email;
@@ -23,6 +26,8 @@ pub struct Mail {
     pub html: String,
 }
 
+/// Why a mail was not sent. Its messages (and those of its sources) are logged and stored
+/// with the pending mail, so they carry no addresses or other personal data.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("mail could not be sent")]
