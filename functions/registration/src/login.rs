@@ -19,6 +19,7 @@ pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_SECS: i64 = 15 * 60;
 
 const THROTTLE_PREFIX: &str = "THROTTLE#";
+const WINDOW_PREFIX: &str = "LOGIN#";
 const FAILURES: Attr = "failures";
 
 fn platform_scope() -> String {
@@ -46,7 +47,7 @@ pub struct Credentials {
 fn throttle_key(login: &Key, now: i64) -> Key {
     Key::new(
         format!("{THROTTLE_PREFIX}{}", sha256_hex(login.pk.as_bytes())),
-        format!("LOGIN#{}", now / WINDOW_SECS),
+        format!("{WINDOW_PREFIX}{}", now / WINDOW_SECS),
     )
 }
 
