@@ -2,6 +2,7 @@
 //! Handlers do not call a mailer directly: [`pending`] writes each mail together with the
 //! change it reports and sends it after the commit, retried until sent.
 
+mod links;
 mod outbox;
 pub mod pending;
 mod ses;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use links::{link, token_in_link};
 pub use outbox::OutboxMailer;
 pub use ses::{SesFailure, SesMailer};
 pub use template::Template;
