@@ -133,7 +133,7 @@ impl Expr {
             Cond::LtOrAbsent(a, n) => {
                 let name = self.name(a);
                 let v = self.value(&Value::from(*n))?;
-                format!("(attribute_not_exists({name}) OR {name} < {v})")
+                format!("attribute_not_exists({name}) OR {name} < {v}")
             }
             Cond::All(all) => {
                 let mut parts = Vec::new();
