@@ -28,6 +28,19 @@ pub struct Mail {
     pub html: String,
 }
 
+impl Mail {
+    /// A mail to `to` from a template of the repository and its values.
+    pub fn render(to: &Email, template: Template, vars: &[(&str, &str)]) -> Self {
+        let (subject, text, html) = template.render(vars);
+        Self {
+            to: to.clone(),
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
 /// Why a mail was not sent. Its messages (and those of its sources) are logged and stored
 /// with the pending mail, so they carry no addresses or other personal data.
 #[derive(Debug, thiserror::Error)]

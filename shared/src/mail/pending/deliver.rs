@@ -82,7 +82,7 @@ pub(super) fn new_record(
     mail: Mail,
     now: Timestamp,
 ) -> Result<(PendingMail, Item), serde_json::Error> {
-    let id = PendingMailId::new();
+    let id = PendingMailId::generate();
     let claim = crate::crypto::random_token();
     let lease_end = now.as_second() + LEASE.as_secs();
     let record = PendingMailRecord {

@@ -6,16 +6,19 @@
 //! a later due time, and the `mail-retry` schedule sends it then. A request never fails
 //! because of its mail, so a saved change is never answered with a 5xx.
 //!
-//! In a handler (the clock from the state, never the system time):
+//! In a handler, over the state's table, mailer and clock:
 //!
 //! ```text
-//! let (mail, mail_op) = pending::enqueue(mail, state.clock.now())?;
-//! state.table.transact(vec![change_op, mail_op]).await?;   // both, or neither
-//! pending::deliver(table, mailer, clock, mail).await;       // after the commit; never fails
+//! let outgoing = PendingMails::of(&state);
+//! let mail = Mail::render(&email, mails::CONFIRM_EMAIL, &[("link", &link)]);
+//! let (mail, mail_op) = outgoing.enqueue(mail)?;
+//! state.table.transact(vec![change_op, mail_op]).await?;  // the change and its mail, or neither
+//! outgoing.deliver(mail).await;                           // after the commit; never fails
 //! ```
 //!
 //! A mail that reports no change of its own (e.g. "already registered") goes through
-//! [`send_alone`]. The schedule calls [`retry_due`].
+//! [`PendingMails::send_alone`]. The schedule calls [`retry_due`]. The free functions
+//! ([`enqueue`], [`deliver`], [`send_alone`]) do the same over ports passed one by one.
 //!
 //! **Never twice.** Only the holder of a mail's claim sends it, and only it can mark it
 //! sent. The writer of a mail holds the first claim (it is written claimed, for `LEASE`);
@@ -50,8 +53,47 @@ pub use record::{
 pub use retry::{FAILURES_IN_A_ROW, RetryLimits, RetrySummary, retry_due, retry_due_with};
 
 use crate::clock::Clock;
+use crate::env::Env;
 use crate::mail::{Mail, Mailer};
-use crate::store::{Cond, Table};
+use crate::store::{Cond, Named, StoreError, Table};
+
+/// The outbox over one table, mailer and clock (a function's state), for handlers.
+#[derive(Clone, Copy)]
+pub struct PendingMails<'a> {
+    pub table: &'a dyn Table,
+    pub mailer: &'a dyn Mailer,
+    pub clock: &'a dyn Clock,
+}
+
+impl<'a> PendingMails<'a> {
+    pub fn of(env: &'a Env) -> Self {
+        Self {
+            table: env.table.as_ref(),
+            mailer: env.mailer.as_ref(),
+            clock: env.clock.as_ref(),
+        }
+    }
+
+    /// [`enqueue`] at the clock's time: add the operation to the change's transaction.
+    pub fn enqueue(&self, mail: Mail) -> Result<(PendingMail, Named), crate::Error> {
+        enqueue(mail, self.clock.now())
+    }
+
+    /// [`deliver`]: after the commit; never fails.
+    pub async fn deliver(&self, mail: PendingMail) -> Delivery {
+        deliver(self.table, self.mailer, self.clock, mail).await
+    }
+
+    /// [`send_alone`]: a mail that reports no change of its own.
+    pub async fn send_alone(&self, mail: Mail) -> Result<Delivery, crate::Error> {
+        send_alone(self.table, self.mailer, self.clock, mail).await
+    }
+
+    /// [`retry_due`]: one run of the schedule.
+    pub async fn retry_due(&self, limit: usize) -> Result<RetrySummary, StoreError> {
+        retry_due(self.table, self.mailer, self.clock, limit).await
+    }
+}
 
 /// A mail that reports no change of its own: written to the outbox, then delivered. Fails
 /// only when the record cannot be written (then nothing was saved and nothing is sent).

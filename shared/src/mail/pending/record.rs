@@ -37,8 +37,14 @@ pub const LAST_ERROR: Attr = "last_error";
 pub struct PendingMailId(String);
 
 impl PendingMailId {
-    pub fn new() -> Self {
+    /// A fresh UUIDv7, sortable by creation.
+    pub fn generate() -> Self {
         Self(crate::domain::new_id())
+    }
+
+    /// Wraps an id read from a log line or a stored record.
+    pub fn from_raw(raw: impl Into<String>) -> Self {
+        Self(raw.into())
     }
 
     pub fn as_str(&self) -> &str {
@@ -47,12 +53,6 @@ impl PendingMailId {
 
     pub fn key(&self) -> Key {
         Key::new(format!("{MAIL_PREFIX}{}", self.0), MAIL_SK)
-    }
-}
-
-impl Default for PendingMailId {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn the_attribute_names_are_the_record_fields() -> Result<(), Box<dyn std::error::Error>> {
         let record = PendingMailRecord {
-            mail_id: PendingMailId::new(),
+            mail_id: PendingMailId::generate(),
             mail: Some(Mail {
                 to: Email::parse("anna@baeckerei-mueller.de")?,
                 subject: "Betreff".into(),
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn due_keys_sort_by_time_then_id() {
-        let (a, b) = (PendingMailId::new(), PendingMailId::new());
+        let (a, b) = (PendingMailId::generate(), PendingMailId::generate());
         let early = due_sort_key(999, &b);
         let later = due_sort_key(1000, &a);
         assert!(early < later, "time before id");
