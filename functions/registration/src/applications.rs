@@ -1,13 +1,13 @@
 //! Applying to platforms, the managers' review, and cancelling a subscription.
 
 use axum::Json;
-use axum::extract::{Path, Query as QueryParams, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{ManagerAuth, PartnerAuth};
 use shared::domain::Cents;
-use shared::http::{ApiJson, Validator};
+use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::store::{Cond, Index, Query, SkCond};
 use shared::{Error, FieldError, Result};
 
@@ -50,7 +50,7 @@ async fn save_from(
 pub async fn apply(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    Path(platform_id): Path<String>,
+    ApiPath(platform_id): ApiPath<String>,
 ) -> Result<(StatusCode, Json<Application>)> {
     let platform = platforms::load_platform(&state, &platform_id).await?;
     let partner = profile::load_partner(&state, &auth.partner_id).await?;
@@ -146,8 +146,8 @@ pub struct ListParams {
 pub async fn list_for_platform(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    Path(platform_id): Path<String>,
-    QueryParams(params): QueryParams<ListParams>,
+    ApiPath(platform_id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Value>> {
     manager.ensure_platform(&platform_id)?;
     let sk = match params.status.as_deref() {
@@ -202,12 +202,12 @@ pub struct DecisionBody {
 pub async fn decide(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    Path((platform_id, partner_id)): Path<(String, String)>,
+    ApiPath((platform_id, partner_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<Application>> {
     manager.ensure_platform(&platform_id)?;
     let mut v = Validator::new();
-    let reason = v.optional_text("reason", body.reason.as_deref(), 1000);
+    let reason = v.optional_multiline_text("reason", body.reason.as_deref(), 1000);
     if matches!(body.decision, Decision::Reject) {
         v.require(
             "reason",
@@ -295,7 +295,7 @@ async fn mail_partner(
 pub async fn cancel(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    Path(platform_id): Path<String>,
+    ApiPath(platform_id): ApiPath<String>,
 ) -> Result<Json<Value>> {
     let mut app = load(&state, &auth.partner_id, &platform_id)
         .await?

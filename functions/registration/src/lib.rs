@@ -99,19 +99,12 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
 }
 
 pub fn router(state: AppState) -> Router {
-    routes()
+    let routes = routes()
         .into_iter()
         .fold(Router::new(), |r, (_, path, handler)| {
             r.route(path, handler)
-        })
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(shared::http::request_span))
-        .layer(shared::http::body_limit())
-        .with_state(state)
-}
-
-async fn not_found() -> shared::Error {
-    shared::Error::NotFound("Diese Adresse gibt es nicht.".into())
+        });
+    shared::http::finish(routes).with_state(state)
 }
 
 /// Builds the services from configuration and AWS clients (DynamoDB, S3, SES).

@@ -1,13 +1,13 @@
 //! Bank platforms: the public list, creation by the operator, inviting managers.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::{OperatorAuth, Role};
 use shared::domain::{Cents, Email, new_id};
-use shared::http::{ApiJson, Validator};
+use shared::http::{ApiJson, ApiPath, Validator};
 use shared::store::{Cond, Index, Query, StoreError, TxOp, Update};
 use shared::{Error, Result};
 
@@ -80,10 +80,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<PlatformView>)> {
     let mut v = Validator::new();
     let name = v.text("name", &body.name, 100);
-    let fee = v.check(
-        "monthly_fee_cents",
-        Cents::parse_non_negative(body.monthly_fee_cents),
-    );
+    let fee = v.cents("monthly_fee_cents", body.monthly_fee_cents);
     v.finish()?;
     let (Some(name), Some(fee)) = (name, fee) else {
         return Err(Error::field("name", "fehlt"));
@@ -117,7 +114,7 @@ pub struct ManagerInvite {
 pub async fn invite_manager(
     State(state): State<AppState>,
     _operator: OperatorAuth,
-    Path(platform_id): Path<String>,
+    ApiPath(platform_id): ApiPath<String>,
     ApiJson(body): ApiJson<ManagerInvite>,
 ) -> Result<(StatusCode, Json<Value>)> {
     let mut v = Validator::new();
