@@ -209,11 +209,9 @@ pub async fn decide(
     let mut v = Validator::new();
     let reason = v.optional_multiline_text("reason", body.reason.as_deref(), 1000);
     if matches!(body.decision, Decision::Reject) {
-        v.require(
-            "reason",
-            reason.is_some(),
-            "Eine Ablehnung braucht eine Begründung",
-        );
+        // An invalid reason is reported once, by its own message.
+        let given = body.reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+        v.require("reason", given, "Eine Ablehnung braucht eine Begründung");
     }
     v.finish()?;
     let mut app = load(&state, &partner_id, &platform_id)

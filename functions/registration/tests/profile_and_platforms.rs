@@ -458,3 +458,264 @@ async fn forged_expired_and_missing_tokens_are_401() {
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.body["status"], 404);
 }
+
+/// The whole answer with its headers (the common client keeps status and body only).
+async fn answer(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        request = request.header("authorization", format!("Bearer {t}"));
+    }
+    let request = request.body(axum::body::Body::empty()).unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (parts.status, parts.headers, json)
+}
+
+fn is_problem(headers: &axum::http::HeaderMap) -> bool {
+    headers.get("content-type").and_then(|v| v.to_str().ok()) == Some("application/problem+json")
+}
+
+#[tokio::test]
+async fn fees_are_bounded_so_no_sum_can_overflow() {
+    let app = TestApp::new().await;
+    let operator = app.operator_token();
+    let create = |fee: serde_json::Value| {
+        app.call(
+            "POST",
+            "/platforms",
+            Some(json!({"name": "Sparkasse Vorteilswelt", "monthly_fee_cents": fee})),
+            Some(&operator),
+        )
+    };
+    for too_much in [
+        json!(9_223_372_036_854_775_807_i64),
+        json!(10_000_001),
+        json!(-1),
+        json!(i64::MIN),
+    ] {
+        let r = create(too_much.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{too_much}");
+        assert_eq!(field_names(&r.body), ["monthly_fee_cents"], "{too_much}");
+    }
+    let r = create(json!(10_000_001)).await;
+    assert_eq!(
+        r.body["errors"][0]["message"],
+        "darf höchstens 100.000,00 € betragen (Angabe in Cent)"
+    );
+    // Beyond i64 and fractions of a cent never reach the handler; still named, in German.
+    for not_cents in [
+        json!(18_446_744_073_709_551_616_f64),
+        json!(49.5),
+        json!("4900"),
+    ] {
+        let r = create(not_cents.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{not_cents}");
+        assert_eq!(field_names(&r.body), ["monthly_fee_cents"], "{not_cents}");
+        assert_eq!(r.body["errors"][0]["message"], "muss eine ganze Zahl sein");
+    }
+    let highest = create(json!(10_000_000)).await;
+    assert_eq!(highest.status, StatusCode::CREATED, "{:?}", highest.body);
+    assert_eq!(highest.body["monthly_fee"], "100.000,00 €");
+}
+
+#[tokio::test]
+async fn mandates_take_only_sepa_ibans_and_sepa_names() {
+    let app = TestApp::new().await;
+    let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
+    let put = |holder: &str, iban: &str| {
+        app.call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(json!({"account_holder": holder, "iban": iban})),
+            Some(&jwt),
+        )
+    };
+    // Valid IBANs, but Saudi Arabia and Brazil are outside the SEPA schemes.
+    for outside in [
+        "SA03 8000 0000 6080 1016 7519",
+        "BR18 0036 0305 0000 1000 9795 493C 1",
+    ] {
+        let r = put("Bäckerei Müller GmbH", outside).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{outside}");
+        assert_eq!(field_names(&r.body), ["iban"]);
+        assert!(
+            r.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("außerhalb des SEPA-Raums"),
+            "{:?}",
+            r.body
+        );
+    }
+    for (holder, shown) in [
+        ("Bäckerei\u{0}Müller", "U+0000"),
+        ("Bäckerei Müller\u{202E}", "U+202E"),
+        ("Café Crème SARL", "é è"),
+        ("Bäckerei_Müller", "_"),
+    ] {
+        let r = put(holder, "DE89 3704 0044 0532 0130 00").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{holder:?}");
+        assert_eq!(field_names(&r.body), ["account_holder"], "{holder:?}");
+        let message = r.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(shown), "{holder:?}: {message}");
+    }
+    let too_long = put(&"A".repeat(71), "DE89 3704 0044 0532 0130 00").await;
+    assert_eq!(field_names(&too_long.body), ["account_holder"]);
+    let me = app.call("GET", "/partners/me", None, Some(&jwt)).await;
+    assert!(me.body["sepa_mandate"].is_null(), "nothing was stored");
+
+    let ok = put("Bäckerei Müller GmbH & Co. KG", "AT61 1904 3002 3457 3201").await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.body["account_holder"], "Bäckerei Müller GmbH & Co. KG");
+}
+
+#[tokio::test]
+async fn profile_texts_refuse_control_characters_and_odd_vat_ids_do_not_crash() {
+    let app = TestApp::new().await;
+    let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
+    let r = app
+        .call(
+            "PATCH",
+            "/partners/me",
+            Some(json!({
+                "contact_name": "Anna\u{7}",
+                "address": {"street": "Hauptstr.\u{0} 1", "postal_code": "1\u{0}2\u{0}3", "city": "Wien", "country": "AT"}
+            })),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        field_names(&r.body),
+        ["contact_name", "address.street", "address.postal_code"]
+    );
+    for odd in ["€1", "Ä", "€€€€€"] {
+        let r = app
+            .call(
+                "PATCH",
+                "/partners/me",
+                Some(json!({"vat_id": odd})),
+                Some(&jwt),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{odd}");
+        assert_eq!(field_names(&r.body), ["vat_id"], "{odd}");
+    }
+    let me = app.call("GET", "/partners/me", None, Some(&jwt)).await;
+    assert_eq!(me.body["contact_name"], "Anna Müller", "nothing was stored");
+}
+
+#[tokio::test]
+async fn decisions_keep_multi_line_reasons_and_refuse_control_characters() {
+    let app = TestApp::new().await;
+    let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
+    let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
+    app.add_mandate(&jwt).await;
+    app.apply(&platform, &jwt).await;
+    let manager = app.token("m-1", Role::Manager, None, &[&platform]);
+    let bad = app
+        .decide(
+            &platform,
+            &partner_id,
+            json!({"decision": "reject", "reason": "Branche\u{0}passt nicht"}),
+            &manager,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(field_names(&bad.body), ["reason"]);
+    let unknown = app
+        .decide(
+            &platform,
+            &partner_id,
+            json!({"decision": "vielleicht"}),
+            &manager,
+        )
+        .await;
+    assert_eq!(field_names(&unknown.body), ["decision"]);
+    assert_eq!(
+        unknown.body["errors"][0]["message"],
+        "muss einer dieser Werte sein: approve, reject"
+    );
+    let ok = app
+        .decide(
+            &platform,
+            &partner_id,
+            json!({"decision": "reject", "reason": "Erstens: Branche.\r\nZweitens: Region."}),
+            &manager,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(
+        ok.body["rejection_reason"],
+        "Erstens: Branche.\nZweitens: Region."
+    );
+}
+
+#[tokio::test]
+async fn framework_rejections_are_problems_naming_the_parameter() {
+    let app = TestApp::new().await;
+    let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
+    let manager = app.token("m-1", Role::Manager, None, &[&platform]);
+    let (partner, _) = app.confirmed_partner("anna@baeckerei.de").await;
+
+    // A query string that does not parse.
+    let (status, headers, body) = answer(
+        &app,
+        "GET",
+        &format!("/platforms/{platform}/applications?limit=abc"),
+        Some(&manager),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(is_problem(&headers), "{headers:?}");
+    assert_eq!(field_names(&body), ["limit"]);
+    assert_eq!(body["errors"][0]["message"], "muss eine ganze Zahl sein");
+
+    // Invalid UTF-8 in a path parameter, alone and as the second of two.
+    let (status, headers, body) = answer(
+        &app,
+        "POST",
+        "/partners/me/platforms/%FF%FE",
+        Some(&partner),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(is_problem(&headers), "{headers:?}");
+    assert_eq!(field_names(&body), ["platform_id"]);
+    let (status, headers, body) = answer(
+        &app,
+        "POST",
+        &format!("/platforms/{platform}/applications/%C3%28/decision"),
+        Some(&manager),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(is_problem(&headers));
+    assert_eq!(field_names(&body), ["partner_id"]);
+
+    // A method the route does not have: 405 with Allow.
+    let (status, headers, body) = answer(&app, "DELETE", "/platforms", None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(is_problem(&headers), "{headers:?}");
+    assert_eq!(body["status"], 405);
+    let allow = headers["allow"].to_str().unwrap();
+    assert!(
+        allow.contains("GET") && allow.contains("POST"),
+        "Allow: {allow}"
+    );
+
+    // No such route.
+    let (status, headers, body) = answer(&app, "GET", "/plattformen", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(is_problem(&headers));
+    assert_eq!(body["detail"], "Diese Adresse gibt es nicht.");
+}

@@ -418,3 +418,171 @@ async fn password_reset_replaces_the_password_once() {
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     app.login("anna@baeckerei.de", "ganz-neues-passwort").await;
 }
+
+/// The whole answer with its headers (the common client keeps status and body only).
+async fn answer(
+    app: &TestApp,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (parts.status, parts.headers, json)
+}
+
+fn json_post(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+fn content_type(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn sign_up_hashes_the_password_for_known_addresses_too() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    /// Counts `hash_password` spans: one per argon2id hash.
+    struct Hashes(Arc<AtomicUsize>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Hashes {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _: &tracing::span::Id,
+            _: Context<'_, S>,
+        ) {
+            if attrs.metadata().name() == "hash_password" {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let hashes = Arc::new(AtomicUsize::new(0));
+    // This test's thread only: the router runs on it (current-thread runtime).
+    let _subscriber = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(Hashes(hashes.clone())),
+    );
+
+    let app = TestApp::new().await;
+    let new = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("anna@baeckerei.de")),
+            None,
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::ACCEPTED);
+    let for_new = hashes.swap(0, Ordering::SeqCst);
+    let known = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("Anna@Baeckerei.de")),
+            None,
+        )
+        .await;
+    assert_eq!(known.status, StatusCode::ACCEPTED);
+    let for_known = hashes.swap(0, Ordering::SeqCst);
+    assert_eq!(for_new, 1, "a new account costs one hash");
+    assert_eq!(
+        for_known, for_new,
+        "a known address costs the same hash, so timing tells nothing"
+    );
+    assert_eq!(new.body, known.body);
+}
+
+#[tokio::test]
+async fn the_login_throttle_says_when_its_window_ends() {
+    let app = TestApp::new().await;
+    app.confirmed_partner("anna@baeckerei.de").await;
+    let attempt = || {
+        json_post(
+            "/auth/login",
+            json!({"email": "anna@baeckerei.de", "password": "falsches-passwort"}).to_string(),
+        )
+    };
+    for _ in 0..5 {
+        let (status, headers, _) = answer(&app, attempt()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(
+            headers.get("retry-after").is_none(),
+            "a 401 has no Retry-After"
+        );
+    }
+    let (status, headers, body) = answer(&app, attempt()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(content_type(&headers), "application/problem+json");
+    let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let window = u64::try_from(registration::login::WINDOW_SECS).unwrap();
+    assert!(
+        (1..=window).contains(&retry_after),
+        "Retry-After {retry_after} is within the 15-minute window"
+    );
+    let minutes = retry_after.div_ceil(60);
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("{minutes} Minuten"))
+            || (minutes == 1 && detail.contains("einer Minute")),
+        "the detail names the wait: {detail}"
+    );
+}
+
+#[tokio::test]
+async fn json_with_trailing_data_is_refused_and_nothing_is_written() {
+    let app = TestApp::new().await;
+    let valid = sign_up("anna@baeckerei.de").to_string();
+    for trailing in [
+        format!("{valid}x"),
+        format!("{valid}{{\"admin\":true}}"),
+        format!("{valid}\u{0}"),
+        format!("{valid} []"),
+    ] {
+        let (status, headers, body) = answer(&app, json_post("/partners", trailing.clone())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{trailing}");
+        assert_eq!(content_type(&headers), "application/problem+json");
+        assert!(
+            body["detail"].as_str().unwrap().contains("weitere Zeichen"),
+            "{body}"
+        );
+    }
+    assert!(app.mails().await.is_empty(), "no account was created");
+    let (status, _, _) = answer(&app, json_post("/partners", format!("{valid}\n"))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "trailing whitespace is fine");
+}
+
+#[tokio::test]
+async fn control_characters_in_names_are_refused_by_field() {
+    let app = TestApp::new().await;
+    let mut body = sign_up("anna@baeckerei.de");
+    body["company"] = json!("Bäckerei\u{0}Müller");
+    body["contact_name"] = json!("Anna \u{1b}[31mMüller");
+    let r = app.call("POST", "/partners", Some(body), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(field_names(&r.body), ["company", "contact_name"]);
+    let messages: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("U+0000"), "{messages:?}");
+    assert!(messages[1].contains("U+001B"), "{messages:?}");
+    assert!(app.mails().await.is_empty(), "nothing was stored or sent");
+
+    // A right-to-left override hides what a name says: refused as well.
+    let mut body = sign_up("anna@baeckerei.de");
+    body["company"] = json!("Bank\u{202E}gnuhcstuL");
+    let r = app.call("POST", "/partners", Some(body), None).await;
+    assert_eq!(field_names(&r.body), ["company"]);
+}
