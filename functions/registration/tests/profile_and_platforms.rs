@@ -5,9 +5,12 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{TestApp, field_names};
-use registration::records::partner_key;
 use serde_json::json;
 use shared::auth::Role;
+use shared::clock::Clock;
+use shared::domain::PartnerId;
+use shared::model::partners::partner_key;
+use shared::testing::assert_problem;
 
 #[tokio::test]
 async fn profile_updates_are_validated_and_shown() {
@@ -122,13 +125,10 @@ async fn sepa_mandate_checks_the_iban_and_stores_it_encrypted() {
     let mandate = &me.body["sepa_mandate"];
     assert_eq!(mandate["iban"], "DE89 •••• •••• •••• ••30 00");
     assert!(mandate["reference"].as_str().unwrap().starts_with("PN-"));
-    assert_eq!(
-        mandate["signed_on"],
-        registration::berlin_today().to_string()
-    );
+    assert_eq!(mandate["signed_on"], app.clock.today().to_string());
     let stored = app
         .table()
-        .get(&partner_key(&partner_id))
+        .get(&partner_key(&PartnerId::from_raw(partner_id.as_str())))
         .await
         .unwrap()
         .unwrap();
@@ -234,10 +234,7 @@ async fn managers_review_only_their_platforms() {
         .decide(&mine, &partner_id, json!({"decision": "approve"}), &manager)
         .await;
     assert_eq!(approved.status, StatusCode::OK);
-    assert_eq!(
-        approved.body["approved_on"],
-        registration::berlin_today().to_string()
-    );
+    assert_eq!(approved.body["approved_on"], app.clock.today().to_string());
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("angenommen"));
     assert!(mail.text.contains("49,00 €"));
@@ -328,7 +325,7 @@ async fn withdrawing_is_immediate_and_cancelling_keeps_the_notice_period() {
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK);
-    let expected = registration::notice::subscription_end(registration::berlin_today()).to_string();
+    let expected = registration::notice::subscription_end(app.clock.today()).to_string();
     assert_eq!(cancelled.body["ends_on"], expected.as_str());
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("Kündigung"));
@@ -457,31 +454,6 @@ async fn forged_expired_and_missing_tokens_are_401() {
     let unknown = app.call("GET", "/nirgendwo", None, None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.body["status"], 404);
-}
-
-/// The whole answer with its headers (the common client keeps status and body only).
-async fn answer(
-    app: &TestApp,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let mut request = axum::http::Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        request = request.header("authorization", format!("Bearer {t}"));
-    }
-    let request = request.body(axum::body::Body::empty()).unwrap();
-    let response = app.router.clone().oneshot(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    (parts.status, parts.headers, json)
-}
-
-fn is_problem(headers: &axum::http::HeaderMap) -> bool {
-    headers.get("content-type").and_then(|v| v.to_str().ok()) == Some("application/problem+json")
 }
 
 #[tokio::test]
@@ -666,56 +638,48 @@ async fn framework_rejections_are_problems_naming_the_parameter() {
     let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
     let manager = app.token("m-1", Role::Manager, None, &[&platform]);
     let (partner, _) = app.confirmed_partner("anna@baeckerei.de").await;
+    let get = |method: &'static str, uri: String, token: Option<String>| {
+        let client = app.client.clone();
+        async move { client.call(method, &uri, None, token.as_deref()).await }
+    };
 
     // A query string that does not parse.
-    let (status, headers, body) = answer(
-        &app,
+    let r = get(
         "GET",
-        &format!("/platforms/{platform}/applications?limit=abc"),
-        Some(&manager),
+        format!("/platforms/{platform}/applications?limit=abc"),
+        Some(manager.clone()),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(is_problem(&headers), "{headers:?}");
-    assert_eq!(field_names(&body), ["limit"]);
-    assert_eq!(body["errors"][0]["message"], "muss eine ganze Zahl sein");
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("limit"));
+    assert_eq!(r.body["errors"][0]["message"], "muss eine ganze Zahl sein");
 
     // Invalid UTF-8 in a path parameter, alone and as the second of two.
-    let (status, headers, body) = answer(
-        &app,
+    let r = get(
         "POST",
-        "/partners/me/platforms/%FF%FE",
-        Some(&partner),
+        "/partners/me/platforms/%FF%FE".into(),
+        Some(partner.clone()),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(is_problem(&headers), "{headers:?}");
-    assert_eq!(field_names(&body), ["platform_id"]);
-    let (status, headers, body) = answer(
-        &app,
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("platform_id"));
+    let r = get(
         "POST",
-        &format!("/platforms/{platform}/applications/%C3%28/decision"),
-        Some(&manager),
+        format!("/platforms/{platform}/applications/%C3%28/decision"),
+        Some(manager.clone()),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(is_problem(&headers));
-    assert_eq!(field_names(&body), ["partner_id"]);
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("partner_id"));
 
     // A method the route does not have: 405 with Allow.
-    let (status, headers, body) = answer(&app, "DELETE", "/platforms", None).await;
-    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
-    assert!(is_problem(&headers), "{headers:?}");
-    assert_eq!(body["status"], 405);
-    let allow = headers["allow"].to_str().unwrap();
+    let r = get("DELETE", "/platforms".into(), None).await;
+    assert_problem(&r, StatusCode::METHOD_NOT_ALLOWED, None);
+    let allow = r.headers["allow"].to_str().unwrap();
     assert!(
         allow.contains("GET") && allow.contains("POST"),
         "Allow: {allow}"
     );
 
     // No such route.
-    let (status, headers, body) = answer(&app, "GET", "/plattformen", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(is_problem(&headers));
-    assert_eq!(body["detail"], "Diese Adresse gibt es nicht.");
+    let r = get("GET", "/plattformen".into(), None).await;
+    assert_problem(&r, StatusCode::NOT_FOUND, None);
+    assert_eq!(r.body["detail"], "Diese Adresse gibt es nicht.");
 }

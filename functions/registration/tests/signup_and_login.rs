@@ -6,10 +6,11 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{PASSWORD, TestApp, field_names, sign_up};
-use registration::records::login_key;
-use registration::tokens::{self, TokenKind};
 use serde_json::json;
+use shared::auth::Scope;
 use shared::domain::Email;
+use shared::model::accounts::{LoginName, login_key};
+use shared::testing::assert_problem;
 
 #[tokio::test]
 async fn sign_up_mails_a_german_confirmation_and_creates_no_fee() {
@@ -120,7 +121,10 @@ async fn racing_sign_ups_create_exactly_one_account() {
     assert_eq!(mails.len(), 6);
     let login = app
         .table()
-        .get(&login_key(&Email::parse("race@baeckerei.de").unwrap()))
+        .get(&login_key(
+            &Scope::Platform,
+            &LoginName::from_email(&Email::parse("race@baeckerei.de").unwrap()),
+        ))
         .await
         .unwrap();
     assert!(login.is_some());
@@ -151,7 +155,10 @@ async fn invalid_sign_up_names_every_field_and_writes_nothing() {
     assert!(app.mails().await.is_empty(), "no mail for rejected input");
     assert!(
         app.table()
-            .get(&login_key(&Email::parse("kein-at@x.de").unwrap()))
+            .get(&login_key(
+                &Scope::Platform,
+                &LoginName::from_email(&Email::parse("kein-at@x.de").unwrap()),
+            ))
             .await
             .unwrap()
             .is_none()
@@ -240,16 +247,11 @@ async fn confirmation_links_work_once_and_expire() {
             .contains("bereits verwendet")
     );
 
-    // A token issued 49 hours ago has expired.
-    let email = Email::parse("old@baeckerei.de").unwrap();
-    let (raw, put) = tokens::issue(
-        TokenKind::Confirm,
-        &email,
-        "p-old",
-        jiff::Timestamp::now().as_second() - 49 * 3600,
-    )
-    .unwrap();
-    app.table().transact(vec![put]).await.unwrap();
+    // A confirmation link is valid for 48 hours, by the injected clock.
+    app.call("POST", "/partners", Some(sign_up("old@baeckerei.de")), None)
+        .await;
+    let raw = app.token_from_mail("old@baeckerei.de").await;
+    app.clock.advance(jiff::SignedDuration::from_hours(49));
     let expired = app
         .call(
             "POST",
@@ -419,32 +421,11 @@ async fn password_reset_replaces_the_password_once() {
     app.login("anna@baeckerei.de", "ganz-neues-passwort").await;
 }
 
-/// The whole answer with its headers (the common client keeps status and body only).
-async fn answer(
-    app: &TestApp,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let response = app.router.clone().oneshot(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-    (parts.status, parts.headers, json)
-}
-
 fn json_post(path: &str, body: impl Into<Body>) -> Request<Body> {
     Request::post(path)
         .header("content-type", "application/json")
         .body(body.into())
         .unwrap()
-}
-
-fn content_type(headers: &axum::http::HeaderMap) -> &str {
-    headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -504,8 +485,15 @@ async fn sign_up_hashes_the_password_for_known_addresses_too() {
 
 #[tokio::test]
 async fn the_login_throttle_says_when_its_window_ends() {
+    use shared::clock::Clock;
+
     let app = TestApp::new().await;
     app.confirmed_partner("anna@baeckerei.de").await;
+    // 11 min 20 s into a 15-minute throttle window: 3 min 40 s are left.
+    let now = app.clock.epoch();
+    let window = registration::login::WINDOW_SECS;
+    let at = now - now.rem_euclid(window) + 680;
+    app.clock.set(jiff::Timestamp::from_second(at).unwrap());
     let attempt = || {
         json_post(
             "/auth/login",
@@ -513,29 +501,29 @@ async fn the_login_throttle_says_when_its_window_ends() {
         )
     };
     for _ in 0..5 {
-        let (status, headers, _) = answer(&app, attempt()).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let r = app.client.send(attempt()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert!(
-            headers.get("retry-after").is_none(),
+            r.headers.get("retry-after").is_none(),
             "a 401 has no Retry-After"
         );
     }
-    let (status, headers, body) = answer(&app, attempt()).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(content_type(&headers), "application/problem+json");
-    let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
-    let window = u64::try_from(registration::login::WINDOW_SECS).unwrap();
-    assert!(
-        (1..=window).contains(&retry_after),
-        "Retry-After {retry_after} is within the 15-minute window"
+    let r = app.client.send(attempt()).await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(
+        r.headers["retry-after"], "220",
+        "seconds until the window ends"
     );
-    let minutes = retry_after.div_ceil(60);
-    let detail = body["detail"].as_str().unwrap();
-    assert!(
-        detail.contains(&format!("{minutes} Minuten"))
-            || (minutes == 1 && detail.contains("einer Minute")),
-        "the detail names the wait: {detail}"
-    );
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(detail.contains("in 4 Minuten"), "{detail}");
+
+    // A minute later the wait is a minute shorter.
+    app.clock
+        .set(jiff::Timestamp::from_second(at + 60).unwrap());
+    let r = app.client.send(attempt()).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers["retry-after"], "160");
+    assert!(r.body["detail"].as_str().unwrap().contains("in 3 Minuten"));
 }
 
 #[tokio::test]
@@ -548,17 +536,30 @@ async fn json_with_trailing_data_is_refused_and_nothing_is_written() {
         format!("{valid}\u{0}"),
         format!("{valid} []"),
     ] {
-        let (status, headers, body) = answer(&app, json_post("/partners", trailing.clone())).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{trailing}");
-        assert_eq!(content_type(&headers), "application/problem+json");
+        let r = app
+            .client
+            .send(json_post("/partners", trailing.clone()))
+            .await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, None);
         assert!(
-            body["detail"].as_str().unwrap().contains("weitere Zeichen"),
-            "{body}"
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("weitere Zeichen"),
+            "{trailing}: {:?}",
+            r.body
         );
     }
     assert!(app.mails().await.is_empty(), "no account was created");
-    let (status, _, _) = answer(&app, json_post("/partners", format!("{valid}\n"))).await;
-    assert_eq!(status, StatusCode::ACCEPTED, "trailing whitespace is fine");
+    let r = app
+        .client
+        .send(json_post("/partners", format!("{valid}\n")))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::ACCEPTED,
+        "trailing whitespace is fine"
+    );
 }
 
 #[tokio::test]
@@ -585,4 +586,120 @@ async fn control_characters_in_names_are_refused_by_field() {
     body["company"] = json!("Bank\u{202E}gnuhcstuL");
     let r = app.call("POST", "/partners", Some(body), None).await;
     assert_eq!(field_names(&r.body), ["company"]);
+}
+
+/// Another function (cards) creates a terminal user of a merchant through the kit; the
+/// identity service then serves its invitation and its login, within the merchant's scope.
+#[tokio::test]
+async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
+    use shared::auth::Role;
+    use shared::model::accounts::{Invitation, create_invited};
+
+    let app = TestApp::new().await;
+    let fixtures = app.fixtures();
+    let merchant = fixtures.confirmed_partner("inhaber@baeckerei.de").await;
+    let other = fixtures.confirmed_partner("inhaber@konditorei.de").await;
+    let invite = |scope: Scope, login: &str, role: Role| Invitation {
+        scope,
+        login: LoginName::parse(login).unwrap(),
+        email: Email::parse("kasse@baeckerei.de").unwrap(),
+        name: "Kasse vorne".into(),
+        role,
+        inviter: "Bäckerei Müller".into(),
+    };
+    let pos = Scope::Pos(merchant.id.clone());
+    let account = create_invited(
+        app.table(),
+        app.env.mailer.as_ref(),
+        app.clock.as_ref(),
+        &app.env.public_base_url,
+        invite(pos.clone(), "Kasse-1", Role::Pos),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mail = app.last_mail_to("kasse@baeckerei.de").await;
+    assert!(mail.subject.contains("Kassenzugang"), "{}", mail.subject);
+    assert!(mail.text.contains("kasse-1"), "the mail names the username");
+
+    // The same username at the same merchant is taken; at another merchant it is free.
+    let again = create_invited(
+        app.table(),
+        app.env.mailer.as_ref(),
+        app.clock.as_ref(),
+        &app.env.public_base_url,
+        invite(pos.clone(), "kasse-1", Role::Pos),
+        vec![],
+    )
+    .await;
+    assert!(
+        matches!(again, Err(shared::Error::Conflict(_))),
+        "{again:?}"
+    );
+
+    let token = common::token_in(&mail.text);
+    let accepted = app
+        .call(
+            "POST",
+            "/auth/invitations/accept",
+            Some(json!({"token": token, "password": PASSWORD})),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+
+    let login = |scope: &str, tenant: Option<String>| json!({"login": "kasse-1", "password": PASSWORD, "scope": scope, "tenant": tenant});
+    let ok = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(login("pos", Some(merchant.id.to_string()))),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    let claims = app
+        .env
+        .verifier
+        .verify(ok.body["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(claims.role, Role::Pos);
+    assert_eq!(claims.scope, pos);
+    assert_eq!(claims.sub, account.to_string());
+    assert_eq!(claims.tenant.as_deref(), Some(merchant.id.as_str()));
+
+    // Another merchant's scope, and the platform-wide login, do not know this account.
+    for refused in [
+        login("pos", Some(other.id.to_string())),
+        login("platform", None),
+    ] {
+        let r = app.call("POST", "/auth/login", Some(refused), None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
+    }
+    // A terminal user's token opens no partner route.
+    let me = app
+        .call(
+            "GET",
+            "/partners/me",
+            None,
+            ok.body["access_token"].as_str(),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::FORBIDDEN);
+
+    // One address may hold accounts in several scopes: the same person as a cardholder.
+    create_invited(
+        app.table(),
+        app.env.mailer.as_ref(),
+        app.clock.as_ref(),
+        &app.env.public_base_url,
+        invite(
+            Scope::Cardholder(merchant.id.clone()),
+            "kasse@baeckerei.de",
+            Role::Cardholder,
+        ),
+        vec![],
+    )
+    .await
+    .unwrap();
 }
