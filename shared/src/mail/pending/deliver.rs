@@ -155,6 +155,7 @@ pub(super) async fn claim(
     now: Timestamp,
 ) -> Result<Option<PendingMail>, StoreError> {
     let claim = crate::crypto::random_token();
+    let at = now;
     let now = now.as_second();
     let lease_end = now + LEASE.as_secs();
     let ops = [
@@ -174,14 +175,24 @@ pub(super) async fn claim(
         Err(StoreError::ConditionFailed) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let record = PendingMailRecord::from_item(item).map_err(StoreError::unavailable)?;
-    let mail = record.mail.ok_or_else(|| {
-        StoreError::unavailable(std::io::Error::other("pending mail without content"))
-    })?;
+    let readable = PendingMailRecord::from_item(item)
+        .ok()
+        .and_then(|r| Some((r.attempts, r.mail?)));
+    let Some((attempt, mail)) = readable else {
+        let settle = Settle {
+            table,
+            id,
+            claim: &claim,
+            attempt: 0,
+            now: at,
+        };
+        settle.unreadable().await;
+        return Ok(None);
+    };
     Ok(Some(PendingMail {
         id: id.clone(),
         claim,
-        attempt: record.attempts,
+        attempt,
         lease_end,
         mail,
     }))
@@ -247,6 +258,27 @@ impl Settle<'_> {
             mail_id = %self.id,
             "mail sent but not marked as sent: it is sent again when its lease ends"
         );
+    }
+
+    /// A record this code cannot read would fail every run: it leaves the index, keeping
+    /// its content for whoever fixes the cause.
+    async fn unreadable(&self) {
+        let expires = self.now.as_second() + RETENTION.as_secs();
+        let ops = [
+            Update::Set(STATUS, MailStatus::Abandoned.as_str().into()),
+            Update::Set(SETTLED_AT, Value::String(self.now.to_string())),
+            Update::Set(TTL, expires.into()),
+            Update::Set(LAST_ERROR, "unreadable record".into()),
+            Update::Remove(CLAIM),
+            Update::Remove(DUE_AT),
+            Update::Remove(GSI1PK),
+            Update::Remove(GSI1SK),
+        ];
+        let written = self
+            .table
+            .update(&self.id.key(), &ops, self.holds_claim())
+            .await;
+        tracing::error!(mail_id = %self.id, recorded = written.is_ok(), "unreadable pending mail abandoned");
     }
 
     async fn failed(&self, reason: String, lease_end: i64) -> Delivery {

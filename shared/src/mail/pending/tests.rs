@@ -383,3 +383,38 @@ async fn a_mail_without_a_change_is_retried_too() {
     );
     assert_eq!(mailer.sent().len(), 1);
 }
+
+#[tokio::test]
+async fn an_unreadable_record_is_set_aside_and_the_run_goes_on() {
+    let table = SqliteTable::in_memory().unwrap();
+    let clock = FixedClock::at(t0());
+    let mailer = Switchable::default();
+    let broken = save_with_mail(&table, 1, mail("anna@baeckerei.de", "Kaputt"), clock.now()).await;
+    let broken_id = broken.id().clone();
+    drop(broken);
+    table
+        .update(
+            &broken_id.key(),
+            &[crate::store::Update::Set(
+                CONTENT,
+                json!("kein Mail-Objekt"),
+            )],
+            crate::store::Cond::Exists,
+        )
+        .await
+        .unwrap();
+    drop(save_with_mail(&table, 2, mail("bert@baeckerei.de", "Heil"), clock.now()).await);
+    clock.advance(LEASE);
+
+    let run = retry_due(&table, &mailer, &clock, 100).await.unwrap();
+    assert_eq!((run.due, run.sent, run.skipped), (2, 1, 1));
+    assert_eq!(mailer.sent(), vec![mail("bert@baeckerei.de", "Heil")]);
+    let item = table.get(&broken_id.key()).await.unwrap().unwrap();
+    assert_eq!(item.get(STATUS), Some(&json!("abandoned")));
+    assert_eq!(
+        item.get(CONTENT),
+        Some(&json!("kein Mail-Objekt")),
+        "kept for inspection"
+    );
+    assert_eq!(listed_as_pending(&table).await, 0);
+}
