@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::store::StoreError;
+use crate::store::idempotency::IdempotencyError;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldError {
@@ -187,6 +188,18 @@ impl From<StoreError> for Error {
             }
             StoreError::InvalidCursor => Error::field("cursor", "ist ungültig"),
             StoreError::Unavailable(source) => Error::Unavailable(source),
+        }
+    }
+}
+
+impl From<IdempotencyError> for Error {
+    fn from(e: IdempotencyError) -> Self {
+        match e {
+            IdempotencyError::Mismatch => Error::Unprocessable(
+                "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet."
+                    .to_string(),
+            ),
+            IdempotencyError::Store(e) => e.into(),
         }
     }
 }
