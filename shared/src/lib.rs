@@ -9,10 +9,14 @@ pub mod crypto;
 pub mod domain;
 #[cfg(feature = "embedded-s3")]
 pub mod embedded_s3;
+pub mod env;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod model;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, FieldError, Result};

@@ -296,7 +296,8 @@ pub trait Table: Send + Sync {
     /// `TxCancelled` naming its operation; concurrent writers are retried, then `Conflict`.
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError>;
 
-    /// Every matching item, following cursors from the query's own (its limit is the page size).
+    /// Every item of the query, page after page from the query's own cursor (a page stops
+    /// at about 1 MB; the query's limit, if any, is the page size).
     async fn query_all(&self, query: Query) -> Result<Vec<Item>, StoreError> {
         let mut query = query;
         let mut items = Vec::new();
