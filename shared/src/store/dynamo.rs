@@ -296,7 +296,6 @@ where
 /// Why DynamoDB cancelled a transaction: a failed condition is a verdict and names its
 /// operation; a concurrent transaction (`TransactionConflict`) is only a lost race.
 fn cancelled(reasons: &[CancellationReason], names: &[&'static str]) -> StoreError {
-    let code = |r: &CancellationReason| r.code().unwrap_or_default().to_string();
     if let Some(failed) = reasons
         .iter()
         .position(|r| r.code() == Some("ConditionalCheckFailed"))
@@ -318,7 +317,10 @@ fn cancelled(reasons: &[CancellationReason], names: &[&'static str]) -> StoreErr
     }) {
         return StoreError::Throttled;
     }
-    let codes: Vec<String> = reasons.iter().map(code).collect();
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|r| r.code().unwrap_or_default())
+        .collect();
     StoreError::unavailable(std::io::Error::other(format!(
         "transaction cancelled: {codes:?}"
     )))
@@ -348,9 +350,8 @@ impl Table for DynamoTable {
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
         let mut expr = Expr::default();
-        let condition = expr.condition(&cond, self.clock.epoch())?;
+        let condition = &expr.condition(&cond, self.clock.epoch())?;
         let (item, names, values) = (&to_attrs(item)?, &expr.names(), &expr.values());
-        let condition = &condition;
         self.retrying("put", || async move {
             let out = self
                 .client

@@ -236,6 +236,7 @@ impl Table for SqliteTable {
                 Index::Gsi1 => ("(gsi1sk, pk, sk)", "(?, ?, ?)"),
             };
             sql.push_str(&format!(" AND {cols} {cmp} {marks}"));
+            // The partition is fixed by the query; the rest of the position, in column order.
             for attr in &q.index.position_attrs()[1..] {
                 let value = after.get(*attr).and_then(Value::as_str).unwrap_or_default();
                 args.push(value.to_owned());

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{Fixture, item, unique};
 use crate::clock::Clock;
-use crate::store::{Cond, Index, Key, Query, StoreError, TxOp, Update};
+use crate::store::{Cond, Index, Item, Key, Query, StoreError, TxOp, Update};
 
 pub async fn expired_items_are_invisible_to_readers(f: &Fixture) {
     let table = f.table.as_ref();
@@ -26,7 +26,7 @@ pub async fn expired_items_are_invisible_to_readers(f: &Fixture) {
     put("C-forever", None).await.unwrap();
     put("D-expires-now", Some(now)).await.unwrap();
 
-    let sks = |items: Vec<crate::store::Item>| {
+    let sks = |items: Vec<Item>| {
         items
             .iter()
             .map(|i| i["sk"].as_str().unwrap().to_string())

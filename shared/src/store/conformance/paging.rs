@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 
 use super::{item, unique};
-use crate::store::{Cond, Index, Item, Key, Query, SkCond, StoreError, Table};
+use crate::store::{
+    Cond, Consistency, Index, Item, Key, Page, Query, SkCond, StoreError, Table, TxOp,
+};
 
 pub async fn query_prefix_order_and_pages(table: &dyn Table) {
     let pk = unique("CONF");
@@ -143,7 +145,7 @@ pub async fn pages_stop_at_one_megabyte_and_query_all_reads_on(table: &dyn Table
         let ops = chunk
             .iter()
             .map(|&i| {
-                crate::store::TxOp::Put {
+                TxOp::Put {
                     item: item(&Key::new(&pk, sk(i)), json!({"data": filler, "i": i})),
                     cond: Cond::NotExists,
                 }
@@ -205,7 +207,7 @@ pub async fn tampered_cursors_are_invalid(table: &dyn Table) {
         .unwrap();
     assert_eq!(rest.items.len(), 2, "the genuine cursor continues");
 
-    let invalid = |result: Result<crate::store::Page, StoreError>, case: &str| {
+    let invalid = |result: Result<Page, StoreError>, case: &str| {
         assert!(
             matches!(result, Err(StoreError::InvalidCursor)),
             "{case}: {result:?}"
@@ -299,10 +301,7 @@ pub async fn reads_may_be_eventually_consistent(table: &dyn Table) {
         )
         .await
         .unwrap();
-    let got = table
-        .get_with(&key, crate::store::Consistency::Eventual)
-        .await
-        .unwrap();
+    let got = table.get_with(&key, Consistency::Eventual).await.unwrap();
     assert!(got.is_some(), "eventual get");
     let page = table
         .query(Query::partition(Index::Primary, &pk).eventually_consistent())
