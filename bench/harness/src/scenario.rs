@@ -37,6 +37,8 @@ pub enum RouteKind {
     Login,
     /// The baseline's echo.
     Echo,
+    /// A scheduled run (an EventBridge event), answered with its summary.
+    Schedule,
 }
 
 #[derive(Debug)]
@@ -69,10 +71,41 @@ pub async fn prepare(
             }],
         }),
         "registration" => registration(root, table, dynamodb_endpoint).await,
+        "mail-retry" => mail_retry(root, dynamodb_endpoint),
         other => bail!(
             "no bench scenario for the function `{other}`: add one to bench/harness/src/scenario.rs"
         ),
     }
+}
+
+/// The outbox's schedule: a run with no mail due, which is what nearly every run finds
+/// (one query of the pending-mail index).
+fn mail_retry(root: &Path, endpoint: &str) -> Result<Scenario> {
+    let file = root
+        .join("events")
+        .join("mail-retry")
+        .join("scheduled.json");
+    let event = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario {
+        env,
+        routes: vec![Route {
+            name: "scheduled run (nothing due)".into(),
+            kind: RouteKind::Schedule,
+            event: Bytes::from(event),
+            source: "events/mail-retry/scheduled.json".into(),
+            storage: None,
+        }],
+    })
 }
 
 async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {

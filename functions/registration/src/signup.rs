@@ -15,6 +15,8 @@ use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::store::{Cond, StoreError, TxOp, Update};
 use shared::{Error, Result};
 
+use shared::mail::pending::PendingMails;
+
 use crate::mails;
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +104,18 @@ pub async fn register(
         },
         now,
     )?;
+    let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
+    let outgoing = PendingMails::of(&state);
+    let (mail, mail_op) = outgoing.enqueue(mails::render(
+        &email,
+        mails::CONFIRM_EMAIL,
+        &[
+            ("contact_name", &contact_name),
+            ("company", &company),
+            ("link", &link),
+            ("token", &token),
+        ],
+    ))?;
     let ops = vec![
         // The login guard: of two racing sign-ups only one gets past this condition.
         login.guard_put()?,
@@ -111,6 +125,7 @@ pub async fn register(
         }
         .named("partner"),
         token_put,
+        mail_op,
     ];
     match state.table.transact(ops).await {
         Ok(()) => {}
@@ -123,19 +138,7 @@ pub async fn register(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(partner_id = %partner_id, "partner registered");
-    let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
-    mails::send(
-        state.mailer.as_ref(),
-        &email,
-        mails::CONFIRM_EMAIL,
-        &[
-            ("contact_name", &contact_name),
-            ("company", &company),
-            ("link", &link),
-            ("token", &token),
-        ],
-    )
-    .await?;
+    outgoing.deliver(mail).await;
     Ok(accepted())
 }
 
@@ -144,13 +147,14 @@ async fn send_already_registered(state: &AppState, email: &Email) -> Result<()> 
         "{}/passwort-vergessen",
         state.public_base_url.trim_end_matches('/')
     );
-    mails::send(
-        state.mailer.as_ref(),
-        email,
-        mails::ALREADY_REGISTERED,
-        &[("link", &link)],
-    )
-    .await
+    PendingMails::of(state)
+        .send_alone(mails::render(
+            email,
+            mails::ALREADY_REGISTERED,
+            &[("link", &link)],
+        ))
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
