@@ -12,6 +12,8 @@ pub mod embedded_s3;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod openapi;
+pub mod routes;
 pub mod store;
 pub mod telemetry;
 
