@@ -9,12 +9,16 @@ pub mod crypto;
 pub mod domain;
 #[cfg(feature = "embedded-s3")]
 pub mod embedded_s3;
+pub mod env;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod model;
 pub mod openapi;
 pub mod routes;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, FieldError, Result};

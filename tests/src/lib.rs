@@ -11,10 +11,13 @@ use aws_credential_types::Credentials;
 use serde_json::Value;
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
 use shared::blobs::Blobs;
+use shared::clock::SystemClock;
 use shared::crypto::DataKey;
 use shared::embedded_s3::EmbeddedS3;
+use shared::env::Env;
 use shared::mail::SesMailer;
 use shared::store::DynamoTable;
+use shared::testing::Client;
 
 pub const SENDER: &str = "noreply@partnernetz.de";
 pub const REGION: &str = "eu-central-1";
@@ -63,6 +66,8 @@ pub async fn fresh_table() -> Arc<DynamoTable> {
 pub struct Stack {
     pub base_url: String,
     pub table: Arc<DynamoTable>,
+    pub client: Client,
+    /// For presigned S3 URLs, which are not API routes.
     pub http: reqwest::Client,
     pub issuer: JwtIssuer,
     pub s3: EmbeddedS3,
@@ -97,16 +102,17 @@ impl Stack {
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
         let table = fresh_table().await;
-        let services = registration::Services {
+        let env = Env {
             table: table.clone(),
             blobs: Blobs::new(s3.client(), "assets"),
             mailer: Arc::new(SesMailer::new(ses, SENDER)),
-            issuer: issuer.clone(),
+            clock: Arc::new(SystemClock),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
+            issuer: Some(issuer.clone()),
             data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
             public_base_url: "https://partnernetz.de".into(),
         };
-        let app = registration::router(registration::AppState::new(services));
+        let app = registration::build(&env);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
@@ -117,6 +123,7 @@ impl Stack {
         Self {
             base_url: format!("http://{addr}"),
             table,
+            client: Client::http(format!("http://{addr}")),
             http: reqwest::Client::new(),
             issuer,
             s3,
@@ -132,34 +139,23 @@ impl Stack {
         body: Option<Value>,
         token: Option<&str>,
     ) -> Reply {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base_url));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        reply(req.send().await.unwrap()).await
+        reply(self.client.call(method, path, body, token).await)
     }
 
     pub async fn raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Reply {
-        let req = self
-            .http
-            .post(format!("{}{path}", self.base_url))
+        let req = http::Request::post(path)
             .header("content-type", content_type)
-            .body(body);
-        reply(req.send().await.unwrap()).await
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        reply(self.client.send(req).await)
     }
 }
 
-async fn reply(res: reqwest::Response) -> Reply {
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Reply { status, body }
+fn reply(r: shared::testing::Reply) -> Reply {
+    Reply {
+        status: r.status.as_u16(),
+        body: r.body,
+    }
 }
 
 /// A mail as moto's SES recorded it.
@@ -208,7 +204,7 @@ pub async fn token_mailed_to(address: &str) -> String {
         .await
         .pop()
         .unwrap_or_else(|| panic!("no mail to {address}"));
-    registration::mails::token_in_link(&mail.body).expect("a link with a token")
+    shared::mail::token_in_link(&mail.body).expect("a link with a token")
 }
 
 /// A unique address per test run, since moto's mailbox is shared.

@@ -187,7 +187,7 @@ async fn partner_journey_from_sign_up_to_cancellation() {
     assert_eq!(approved.status, 200);
     assert_eq!(
         approved.body["approved_on"],
-        registration::berlin_today().to_string()
+        shared::clock::berlin_date(jiff::Timestamp::now()).to_string()
     );
     let approval_mail = mails_to(&email).await.pop().unwrap();
     assert_eq!(
@@ -205,7 +205,9 @@ async fn partner_journey_from_sign_up_to_cancellation() {
         )
         .await;
     assert_eq!(cancelled.status, 200);
-    let expected = registration::notice::subscription_end(registration::berlin_today()).to_string();
+    let expected =
+        registration::notice::subscription_end(shared::clock::berlin_date(jiff::Timestamp::now()))
+            .to_string();
     assert_eq!(cancelled.body["ends_on"], expected.as_str());
     let mine = stack
         .call("GET", "/partners/me/platforms", None, Some(&jwt))

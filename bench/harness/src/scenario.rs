@@ -79,22 +79,26 @@ pub async fn prepare(
 }
 
 async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
-    use registration::records::{Login, Partner, login_key, partner_key};
+    use shared::auth::Scope;
+    use shared::domain::{AccountId, PartnerId};
+    use shared::model::accounts::{Login, LoginName};
+    use shared::model::partners::{Address, Partner, partner_key};
 
     let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
     let issuer = JwtIssuer::from_pem(&pems.private_pem).context("loading the JWT key")?;
     let email = Email::parse(PARTNER_EMAIL).map_err(anyhow::Error::msg)?;
     let now = epoch_secs();
-    let created = "2026-01-05T08:00:00Z".to_owned();
+    let created: jiff::Timestamp = "2026-01-05T08:00:00Z".parse()?;
+    let partner_id = PartnerId::from_raw(PARTNER_ID);
 
     let partner = Partner {
-        partner_id: PARTNER_ID.into(),
+        partner_id: partner_id.clone(),
         company: "Bäckerei Müller GmbH".into(),
         contact_name: "Anna Müller".into(),
         email: email.clone(),
         email_confirmed: true,
         phone: Some("+49 89 1234567".into()),
-        address: Some(registration::records::Address {
+        address: Some(Address {
             street: "Marienplatz 1".into(),
             postal_code: "80331".into(),
             city: "München".into(),
@@ -104,12 +108,14 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
         logo_key: None,
         logo_pending_key: None,
         mandate: None,
-        terms_accepted_at: created.clone(),
-        created_at: created.clone(),
+        terms_accepted_at: created,
+        created_at: created,
     };
     let login = Login {
+        scope: Scope::Platform,
+        login: LoginName::from_email(&email),
         email: email.clone(),
-        account_id: PARTNER_ID.into(),
+        account_id: AccountId::from(&partner_id),
         role: Role::Partner,
         password_hash: Some(
             hash_password(PARTNER_PASSWORD)
@@ -121,8 +127,8 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
         created_at: created,
     };
     for item in [
-        item_with_key(&partner_key(PARTNER_ID), &partner)?,
-        item_with_key(&login_key(&email), &login)?,
+        item_with_key(&partner_key(&partner_id), &partner)?,
+        login.to_item().map_err(|e| anyhow::anyhow!("{e}"))?,
     ] {
         table
             .put(item, Cond::Always)
@@ -145,7 +151,7 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
     let login_body = json!({ "email": PARTNER_EMAIL, "password": PARTNER_PASSWORD }).to_string();
 
     let events = root.join("events").join("registration");
-    let profile = partner_key(PARTNER_ID);
+    let profile = partner_key(&partner_id);
     let mut read = route(
         &events,
         "GET",

@@ -7,7 +7,6 @@
 //! the file the per-call figures go to. Under `cargo test` every route runs a few times.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -15,22 +14,13 @@ use axum::body::Body;
 use criterion::Criterion;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use registration::records::{Address, Login, Partner, login_key, partner_key};
-use registration::{AppState, Services};
 use serde_json::json;
-use shared::auth::{JwtIssuer, JwtVerifier, Role, generate_ed25519_pems, hash_password};
-use shared::blobs::Blobs;
-use shared::crypto::DataKey;
-use shared::domain::Email;
-use shared::mail::OutboxMailer;
-use shared::store::{Cond, SqliteTable, Table, item_with_key};
+use shared::testing::{PASSWORD, TestEnv};
 use tower::ServiceExt;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-const PARTNER_ID: &str = "0196a1b2-0000-7000-8000-00000000b001";
 const EMAIL: &str = "bench@baeckerei-mueller.de";
-const PASSWORD: &str = "Sauerteig-seit-1897";
 
 struct Call {
     /// Criterion's benchmark id, also its folder under `target/criterion/<group>/`.
@@ -52,79 +42,15 @@ impl Call {
 struct Fixture {
     router: Router,
     calls: Vec<Call>,
-    outbox: PathBuf,
+    /// Owns the data folder and the embedded S3 for as long as the bench runs.
+    _kit: TestEnv,
 }
 
 impl Fixture {
     async fn new() -> Result<Self, BoxError> {
-        let pems = generate_ed25519_pems()?;
-        let table = Arc::new(SqliteTable::in_memory()?);
-        let email = Email::parse(EMAIL)?;
-        let created = "2026-01-05T08:00:00Z".to_owned();
-        let partner = Partner {
-            partner_id: PARTNER_ID.into(),
-            company: "Bäckerei Müller GmbH".into(),
-            contact_name: "Anna Müller".into(),
-            email: email.clone(),
-            email_confirmed: true,
-            phone: Some("+49 89 1234567".into()),
-            address: Some(Address {
-                street: "Marienplatz 1".into(),
-                postal_code: "80331".into(),
-                city: "München".into(),
-                country: "DE".into(),
-            }),
-            vat_id: Some("DE123456789".into()),
-            logo_key: None,
-            logo_pending_key: None,
-            mandate: None,
-            terms_accepted_at: created.clone(),
-            created_at: created.clone(),
-        };
-        let login = Login {
-            email: email.clone(),
-            account_id: PARTNER_ID.into(),
-            role: Role::Partner,
-            password_hash: Some(hash_password(PASSWORD).map_err(|e| e.to_string())?),
-            confirmed: true,
-            name: "Anna Müller".into(),
-            platforms: Vec::new(),
-            created_at: created,
-        };
-        table
-            .put(
-                item_with_key(&partner_key(PARTNER_ID), &partner)?,
-                Cond::Always,
-            )
-            .await?;
-        table
-            .put(item_with_key(&login_key(&email), &login)?, Cond::Always)
-            .await?;
-
-        let issuer = JwtIssuer::from_pem(&pems.private_pem)?;
-        let now = jiff::Timestamp::now().as_second();
-        let token = issuer.issue(
-            PARTNER_ID,
-            Role::Partner,
-            Some(PARTNER_ID.into()),
-            Vec::new(),
-            now,
-        )?;
-        let outbox =
-            std::env::temp_dir().join(format!("partnernetz-bench-outbox-{}", std::process::id()));
-        // These routes never touch S3: a client without region or credentials will do.
-        let s3 = shared::config::s3_client(&shared::config::SdkConfig::builder().build());
-        let state = AppState::new(Services {
-            table,
-            blobs: Blobs::new(s3, "partnernetz-bench"),
-            mailer: Arc::new(OutboxMailer::new(&outbox)?),
-            issuer,
-            verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem)?),
-            data_key: DataKey::from_base64(&DataKey::generate_base64())?,
-            public_base_url: "https://partnernetz.de".into(),
-        });
-
-        let bearer = Some(format!("Bearer {token}"));
+        let kit = TestEnv::new().await;
+        let partner = kit.fixtures().confirmed_partner(EMAIL).await;
+        let bearer = Some(format!("Bearer {}", partner.token));
         let calls = vec![
             Call {
                 id: "get_partners_me",
@@ -155,9 +81,9 @@ impl Fixture {
             },
         ];
         Ok(Self {
-            router: registration::router(state),
+            router: registration::build(&kit.env),
             calls,
-            outbox,
+            _kit: kit,
         })
     }
 
@@ -252,16 +178,13 @@ fn main() -> Result<(), BoxError> {
     }
     criterion.final_summary();
 
-    let result = match mode {
+    match mode {
         Mode::List => Ok(()),
         Mode::Test => runtime.block_on(per_call(&fixture, 10, 1)).map(|_| ()),
         Mode::Bench => runtime
             .block_on(per_call(&fixture, 10_000, 20))
             .and_then(write_report),
-    };
-    // Only a mail-sending route would have written here; none of these does.
-    let _ = std::fs::remove_dir_all(&fixture.outbox);
-    result
+    }
 }
 
 /// Times single calls: 10 000 of each route (20 for the login), after a warm-up.

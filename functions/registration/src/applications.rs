@@ -6,22 +6,23 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{ManagerAuth, PartnerAuth};
-use shared::domain::Cents;
+use shared::domain::{PartnerId, PlatformId};
+use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
+use shared::model::from_item;
+use shared::model::partners::{Partner, partner_pk};
+use shared::model::subscriptions::{
+    APPLICATION_PREFIX, Application, ApplicationStatus, STATUS, application_key, applications_index,
+};
 use shared::store::{Cond, Index, Query, SkCond};
 use shared::{Error, FieldError, Result};
 
-use crate::records::{
-    Application, ApplicationStatus, Partner, application_key, applications_index, from_item,
-    now_rfc3339,
-};
-use crate::state::AppState;
 use crate::{mails, notice, platforms, profile};
 
 async fn load(
     state: &AppState,
-    partner_id: &str,
-    platform_id: &str,
+    partner_id: &PartnerId,
+    platform_id: &PlatformId,
 ) -> Result<Option<Application>> {
     match state
         .table
@@ -40,7 +41,7 @@ async fn save_from(
     previous: Option<ApplicationStatus>,
 ) -> Result<()> {
     let cond = match previous {
-        Some(status) => Cond::Eq("status", status.as_str().into()),
+        Some(status) => Cond::Eq(STATUS, status.as_str().into()),
         None => Cond::NotExists,
     };
     state.table.put(app.to_item()?, cond).await?;
@@ -50,7 +51,7 @@ async fn save_from(
 pub async fn apply(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    Path(platform_id): Path<String>,
+    Path(platform_id): Path<PlatformId>,
 ) -> Result<(StatusCode, Json<Application>)> {
     let platform = platforms::load_platform(&state, &platform_id).await?;
     let partner = profile::load_partner(&state, &auth.partner_id).await?;
@@ -77,25 +78,16 @@ pub async fn apply(
             "Bewerbung nicht möglich: {detail}"
         )));
     }
-    let today = crate::berlin_today();
+    let today = state.clock.today();
     let existing = load(&state, &auth.partner_id, &platform_id).await?;
-    if let Some(app) = &existing {
-        let still_running = match app.status {
-            ApplicationStatus::Pending | ApplicationStatus::Approved => true,
-            ApplicationStatus::Cancelled => app
-                .ends_on
-                .as_deref()
-                .and_then(|d| d.parse::<jiff::civil::Date>().ok())
-                .is_none_or(|end| end >= today),
-            ApplicationStatus::Rejected | ApplicationStatus::Withdrawn => false,
-        };
-        if still_running {
-            return Err(Error::Conflict(format!(
-                "Für {} besteht bereits eine Bewerbung oder Teilnahme (Status: {}).",
-                platform.name,
-                app.status.as_str()
-            )));
-        }
+    if let Some(app) = &existing
+        && app.runs_on(today)
+    {
+        return Err(Error::Conflict(format!(
+            "Für {} besteht bereits eine Bewerbung oder Teilnahme (Status: {}).",
+            platform.name,
+            app.status.as_str()
+        )));
     }
     let app = Application {
         partner_id: auth.partner_id.clone(),
@@ -104,7 +96,7 @@ pub async fn apply(
         company: partner.company,
         contact_email: partner.email,
         status: ApplicationStatus::Pending,
-        applied_at: now_rfc3339(),
+        applied_at: state.clock.now(),
         decided_at: None,
         approved_on: None,
         rejection_reason: None,
@@ -113,23 +105,22 @@ pub async fn apply(
     };
     save_from(&state, &app, existing.map(|e| e.status)).await?;
     tracing::info!(
-        partner_id = auth.partner_id,
-        platform_id,
+        partner_id = %auth.partner_id,
+        platform_id = %platform_id,
         "application submitted"
     );
     Ok((StatusCode::CREATED, Json(app)))
 }
 
 pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<Value>> {
-    let page = state
+    let items = state
         .table
-        .query(
-            Query::partition(Index::Primary, format!("PARTNER#{}", auth.partner_id))
-                .sk(SkCond::BeginsWith("APPLICATION#".into())),
+        .query_all(
+            Query::partition(Index::Primary, partner_pk(&auth.partner_id))
+                .sk(SkCond::BeginsWith(APPLICATION_PREFIX.into())),
         )
         .await?;
-    let apps = page
-        .items
+    let apps = items
         .into_iter()
         .map(from_item::<Application>)
         .collect::<Result<Vec<_>>>()?;
@@ -146,7 +137,7 @@ pub struct ListParams {
 pub async fn list_for_platform(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    Path(platform_id): Path<String>,
+    Path(platform_id): Path<PlatformId>,
     QueryParams(params): QueryParams<ListParams>,
 ) -> Result<Json<Value>> {
     manager.ensure_platform(&platform_id)?;
@@ -159,7 +150,7 @@ pub async fn list_for_platform(
                     "muss pending, approved, rejected, withdrawn oder cancelled sein",
                 )
             })?;
-            SkCond::BeginsWith(format!("{}#", status.as_str()))
+            SkCond::BeginsWith(status.index_prefix())
         }
     };
     let limit = params.limit.unwrap_or(50);
@@ -202,7 +193,7 @@ pub struct DecisionBody {
 pub async fn decide(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    Path((platform_id, partner_id)): Path<(String, String)>,
+    Path((platform_id, partner_id)): Path<(PlatformId, PartnerId)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<Application>> {
     manager.ensure_platform(&platform_id)?;
@@ -225,11 +216,11 @@ pub async fn decide(
             app.status.as_str()
         )));
     }
-    app.decided_at = Some(now_rfc3339());
+    app.decided_at = Some(state.clock.now());
     match body.decision {
         Decision::Approve => {
             app.status = ApplicationStatus::Approved;
-            app.approved_on = Some(crate::berlin_today().to_string());
+            app.approved_on = Some(state.clock.today());
         }
         Decision::Reject => {
             app.status = ApplicationStatus::Rejected;
@@ -238,8 +229,8 @@ pub async fn decide(
     }
     save_from(&state, &app, Some(ApplicationStatus::Pending)).await?;
     tracing::info!(
-        platform_id,
-        partner_id,
+        platform_id = %platform_id,
+        partner_id = %partner_id,
         status = app.status.as_str(),
         "application decided"
     );
@@ -248,8 +239,8 @@ pub async fn decide(
     match app.status {
         ApplicationStatus::Approved => {
             let platform = platforms::load_platform(&state, &platform_id).await?;
-            let approved_on = mails::german_date(app.approved_on.as_deref().unwrap_or_default());
-            let fee = Cents(platform.monthly_fee_cents).to_string();
+            let approved_on = app.approved_on.map(mails::german_date).unwrap_or_default();
+            let fee = platform.monthly_fee.to_string();
             mail_partner(
                 &state,
                 &partner,
@@ -295,7 +286,7 @@ async fn mail_partner(
 pub async fn cancel(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    Path(platform_id): Path<String>,
+    Path(platform_id): Path<PlatformId>,
 ) -> Result<Json<Value>> {
     let mut app = load(&state, &auth.partner_id, &platform_id)
         .await?
@@ -306,7 +297,7 @@ pub async fn cancel(
     match previous {
         ApplicationStatus::Pending => {
             app.status = ApplicationStatus::Withdrawn;
-            app.cancelled_at = Some(now_rfc3339());
+            app.cancelled_at = Some(state.clock.now());
             save_from(&state, &app, Some(previous)).await?;
             Ok(Json(json!({
                 "status": "withdrawn",
@@ -314,13 +305,13 @@ pub async fn cancel(
             })))
         }
         ApplicationStatus::Approved => {
-            let ends_on = notice::subscription_end(crate::berlin_today()).to_string();
+            let ends_on = notice::subscription_end(state.clock.today());
             app.status = ApplicationStatus::Cancelled;
-            app.cancelled_at = Some(now_rfc3339());
-            app.ends_on = Some(ends_on.clone());
+            app.cancelled_at = Some(state.clock.now());
+            app.ends_on = Some(ends_on);
             save_from(&state, &app, Some(previous)).await?;
             let partner = profile::load_partner(&state, &auth.partner_id).await?;
-            let ends_on_german = mails::german_date(&ends_on);
+            let ends_on_german = mails::german_date(ends_on);
             mail_partner(
                 &state,
                 &partner,

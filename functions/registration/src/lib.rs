@@ -2,7 +2,6 @@
 //! applications and their review.
 
 pub mod applications;
-pub mod config;
 pub mod login;
 pub mod mails;
 pub mod mandate;
@@ -11,24 +10,12 @@ pub mod operators;
 pub mod passwords;
 pub mod platforms;
 pub mod profile;
-pub mod records;
 pub mod signup;
-pub mod state;
-pub mod tokens;
-
-use std::sync::Arc;
 
 use axum::Router;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
-use shared::auth::{JwtIssuer, JwtVerifier};
-use shared::blobs::Blobs;
-use shared::crypto::DataKey;
-use shared::mail::SharedMailer;
-use shared::store::SharedTable;
-
-pub use config::Config;
-pub use state::{AppState, Services};
+pub use shared::env::{AppState, Env};
 
 /// Every route of the function, declared once; `infra/template.yaml` must list the same.
 pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
@@ -98,56 +85,17 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
-pub fn router(state: AppState) -> Router {
+/// The function's routes over its environment, not yet finished: local-api merges several.
+pub fn api(env: &Env) -> Router {
     routes()
         .into_iter()
         .fold(Router::new(), |r, (_, path, handler)| {
             r.route(path, handler)
         })
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(shared::http::request_span))
-        .layer(shared::http::body_limit())
-        .with_state(state)
+        .with_state(AppState::new(env))
 }
 
-async fn not_found() -> shared::Error {
-    shared::Error::NotFound("Diese Adresse gibt es nicht.".into())
-}
-
-/// Builds the services from configuration and AWS clients (DynamoDB, S3, SES).
-pub fn services_from_config(
-    config: &Config,
-    sdk: &shared::config::SdkConfig,
-) -> Result<Services, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(Services {
-        table: Arc::new(shared::store::DynamoTable::new(
-            shared::config::dynamodb_client(sdk),
-            &config.table_name,
-        )) as SharedTable,
-        blobs: Blobs::new(shared::config::s3_client(sdk), &config.bucket_name),
-        mailer: Arc::new(shared::mail::SesMailer::new(
-            shared::config::ses_client(sdk),
-            &config.sender_address,
-        )) as SharedMailer,
-        issuer: JwtIssuer::from_pem(&config.jwt_private_key_pem)?,
-        verifier: Arc::new(JwtVerifier::from_pem(&config.jwt_public_key_pem)?),
-        data_key: DataKey::from_base64(&config.data_key)?,
-        public_base_url: config.public_base_url.clone(),
-    })
-}
-
-pub(crate) fn now_epoch() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
-/// Today's civil date in Europe/Berlin: fees and notice periods run on German dates.
-pub fn berlin_today() -> jiff::civil::Date {
-    jiff::Timestamp::now()
-        .in_tz("Europe/Berlin")
-        .map(|z| z.date())
-        .unwrap_or_else(|_| {
-            jiff::Timestamp::now()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .date()
-        })
+/// The function's router; `main.rs`, the tests and the bench all build it here.
+pub fn build(env: &Env) -> Router {
+    shared::http::finish(api(env))
 }

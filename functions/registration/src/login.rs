@@ -1,61 +1,80 @@
-//! `POST /auth/login`: a 15-minute EdDSA JWT for any role, with per-account throttling.
+//! `POST /auth/login`: a 15-minute EdDSA JWT for any account kind, within its scope, with
+//! per-account throttling.
 
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::auth::{Role, TOKEN_LIFETIME_SECS, dummy_hash, verify_password};
+use shared::auth::{PLATFORM_SCOPE, Scope, TOKEN_LIFETIME_SECS, dummy_hash, verify_password};
 use shared::crypto::sha256_hex;
-use shared::domain::Email;
+use shared::env::AppState;
 use shared::http::ApiJson;
-use shared::store::{Cond, Key, Update};
+use shared::model::accounts::{Login, LoginName, login_key};
+use shared::model::from_item;
+use shared::store::{Attr, Cond, Key, TTL, Update};
 use shared::{Error, Result};
-
-use crate::now_epoch;
-use crate::records::{Login, from_item, login_key};
-use crate::state::AppState;
 
 /// Failed attempts allowed per account and window before logins are refused with 429.
 pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_SECS: i64 = 15 * 60;
 
+const THROTTLE_PREFIX: &str = "THROTTLE#";
+const WINDOW_PREFIX: &str = "LOGIN#";
+const FAILURES: Attr = "failures";
+
+fn platform_scope() -> String {
+    PLATFORM_SCOPE.to_string()
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
-    pub email: String,
+    /// An e-mail address, or a terminal user's username.
+    #[serde(alias = "email")]
+    pub login: String,
     pub password: String,
+    /// `platform` (operators, managers, partners) or a tenant scope: `pos`, `cardholder`,
+    /// `customer`, `enduser`.
+    #[serde(default = "platform_scope")]
+    pub scope: String,
+    /// The merchant (or, for end users, the platform) of a tenant scope.
+    #[serde(default)]
+    pub tenant: Option<String>,
 }
 
 /// The failure counter of one account in the current window; keyed by a hash so that the
-/// address itself is not in the key.
-fn throttle_key(email: &Email, now: i64) -> Key {
+/// login name itself is not in the key.
+fn throttle_key(login: &Key, now: i64) -> Key {
     Key::new(
-        format!("THROTTLE#{}", sha256_hex(email.as_str().as_bytes())),
-        format!("LOGIN#{}", now / WINDOW_SECS),
+        format!("{THROTTLE_PREFIX}{}", sha256_hex(login.pk.as_bytes())),
+        format!("{WINDOW_PREFIX}{}", now / WINDOW_SECS),
     )
 }
 
 fn wrong_credentials() -> Error {
-    Error::Unauthorized("E-Mail-Adresse oder Passwort ist falsch.".into())
+    Error::Unauthorized("Anmeldename oder Passwort ist falsch.".into())
 }
 
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Value>> {
-    // A malformed address cannot have an account: same answer as a wrong password.
-    let email = Email::parse(&body.email).map_err(|_| wrong_credentials())?;
-    let now = now_epoch();
-    let throttle = throttle_key(&email, now);
+    let scope = Scope::from_parts(body.scope.trim(), body.tenant.as_deref())
+        .map_err(|m| Error::field("scope", m))?;
+    // A malformed login name cannot have an account: same answer as a wrong password.
+    let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;
+    let key = login_key(&scope, &name);
+    let now = state.clock.epoch();
+    let throttle = throttle_key(&key, now);
     if let Some(counter) = state.table.get(&throttle).await?
-        && counter.get("failures").and_then(Value::as_i64).unwrap_or(0) >= MAX_FAILURES
+        && counter.get(FAILURES).and_then(Value::as_i64).unwrap_or(0) >= MAX_FAILURES
     {
         return Err(Error::TooManyRequests(
             "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten oder setzen Sie Ihr Passwort zurück.".into(),
         ));
     }
 
-    let login: Option<Login> = match state.table.get(&login_key(&email)).await? {
+    let login: Option<Login> = match state.table.get(&key).await? {
         Some(item) => Some(from_item(item)?),
         None => None,
     };
@@ -71,8 +90,8 @@ pub async fn login(
             .update(
                 &throttle,
                 &[
-                    Update::Add("failures", 1),
-                    Update::Set("ttl", (now + 2 * WINDOW_SECS).into()),
+                    Update::Add(FAILURES, 1),
+                    Update::Set(TTL, (now + 2 * WINDOW_SECS).into()),
                 ],
                 Cond::Always,
             )
@@ -85,14 +104,18 @@ pub async fn login(
                 .into(),
         ));
     }
-    let tenant = (login.role == Role::Partner).then(|| login.account_id.clone());
-    let token = state
-        .issuer
-        .issue(
-            &login.account_id,
+    let issuer = state.issuer.as_ref().ok_or_else(|| {
+        Error::internal(std::io::Error::other(
+            "registration runs without its signing key",
+        ))
+    })?;
+    let token = issuer
+        .issue_scoped(
+            login.account_id.as_str(),
             login.role,
-            tenant,
-            login.platforms.clone(),
+            login.tenant(),
+            login.token_platforms(),
+            login.scope.clone(),
             now,
         )
         .map_err(Error::internal)?;
@@ -101,5 +124,6 @@ pub async fn login(
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME_SECS,
         "role": login.role.as_str(),
+        "scope": login.scope.to_string(),
     })))
 }

@@ -1,14 +1,16 @@
 //! Lambda entry point: configuration, clients and the runtime; nothing else.
 
 use lambda_http::Error;
+use shared::env::{Env, EnvConfig};
 
 // Lambda hands a sandbox one invocation at a time: one thread starts faster and keeps a
 // single allocator arena, so the 19 MiB of a password hash is reused, not multiplied.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = registration::Config::from_env()?;
+    // Registration is the identity service: it alone needs the signing key.
+    let config = EnvConfig::from_env()?.require_signing_key()?;
     let sdk = shared::config::aws().await;
-    let state = registration::AppState::new(registration::services_from_config(&config, &sdk)?);
-    lambda_http::run(registration::router(state)).await
+    let env = Env::from_aws(&config, &sdk)?;
+    lambda_http::run(registration::build(&env)).await
 }

@@ -9,9 +9,10 @@ use shared::http::{ApiJson, Validator};
 use shared::store::{Cond, Update};
 use shared::{Error, Result};
 
+use shared::env::AppState;
+use shared::model::partners::{Mandate, attr, partner_key};
+
 use crate::profile::MandateView;
-use crate::records::{Mandate, partner_key};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,17 +44,17 @@ pub async fn put_mandate(
         iban_sealed: state.data_key.seal(iban.electronic()),
         iban_masked: iban.masked(),
         reference: new_reference(),
-        signed_on: crate::berlin_today().to_string(),
+        signed_on: state.clock.today(),
     };
     state
         .table
         .update(
             &partner_key(&auth.partner_id),
-            &[Update::Set("mandate", serde_json::to_value(&mandate)?)],
+            &[Update::Set(attr::MANDATE, serde_json::to_value(&mandate)?)],
             Cond::Exists,
         )
         .await?;
-    tracing::info!(partner_id = auth.partner_id, "sepa mandate stored");
+    tracing::info!(partner_id = %auth.partner_id, "sepa mandate stored");
     Ok(Json(MandateView {
         account_holder: mandate.account_holder,
         iban: mandate.iban_masked,

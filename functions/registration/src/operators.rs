@@ -1,22 +1,25 @@
 //! The first operator account, created from the command line (there is nobody yet to
 //! invite it).
 
-use shared::auth::{Role, hash_password};
-use shared::domain::{Email, Password, new_id};
+use shared::auth::{Role, Scope, hash_password};
+use shared::clock::Clock;
+use shared::domain::{AccountId, Email, Password};
+use shared::model::accounts::{Login, LoginName};
 use shared::store::{Cond, StoreError, Table};
 use shared::{Error, Result};
-
-use crate::records::{Login, login_key, now_rfc3339};
 
 /// Creates a confirmed operator login; 409 if the address is taken.
 pub async fn create_operator(
     table: &dyn Table,
+    clock: &dyn Clock,
     email: &Email,
     name: &str,
     password: &Password,
-) -> Result<String> {
-    let id = new_id();
+) -> Result<AccountId> {
+    let id = AccountId::generate();
     let login = Login {
+        scope: Scope::Platform,
+        login: LoginName::from_email(email),
         email: email.clone(),
         account_id: id.clone(),
         role: Role::Operator,
@@ -24,10 +27,9 @@ pub async fn create_operator(
         confirmed: true,
         name: name.to_string(),
         platforms: vec![],
-        created_at: now_rfc3339(),
+        created_at: clock.now(),
     };
-    let item = shared::store::item_with_key(&login_key(email), &login)?;
-    match table.put(item, Cond::NotExists).await {
+    match table.put(login.to_item()?, Cond::NotExists).await {
         Ok(()) => Ok(id),
         Err(StoreError::ConditionFailed) => Err(Error::Conflict(
             "Diese E-Mail-Adresse ist bereits vergeben.".into(),

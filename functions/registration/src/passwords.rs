@@ -1,42 +1,72 @@
-//! Setting passwords through one-time links: reset (`/auth/password-reset[/confirm]`) and
-//! manager invitations (`/auth/invitations/accept`).
+//! Setting passwords through one-time links, for every account kind: reset
+//! (`/auth/password-reset[/confirm]`) and invitations (`/auth/invitations/accept`).
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::auth::hash_password;
-use shared::domain::{Email, Password};
+use shared::auth::{Scope, hash_password};
+use shared::domain::Password;
+use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
-use shared::store::{Cond, Update};
+use shared::model::accounts::{self, Login, LoginName, login_key};
+use shared::model::from_item;
+use shared::model::tokens::{self, TokenFor, TokenKind};
+use shared::store::{Cond, TxOp, Update};
 use shared::{Error, Result};
 
-use crate::records::{Login, from_item, login_key};
-use crate::state::AppState;
-use crate::tokens::{self, TokenKind};
-use crate::{mails, now_epoch};
+use crate::mails;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
-    pub email: String,
+    /// The e-mail address or username the account logs in with.
+    #[serde(alias = "email")]
+    pub login: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+    #[serde(default)]
+    pub tenant: Option<String>,
 }
 
-/// Always 202, known address or not.
+/// Always 202, known account or not.
 pub async fn request_reset(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetRequest>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let email = Email::parse(&body.email).map_err(|m| Error::field("email", m))?;
-    if let Some(item) = state.table.get(&login_key(&email)).await? {
+    let mut v = Validator::new();
+    let name = v.check("login", LoginName::parse(&body.login));
+    let scope = v.check(
+        "scope",
+        Scope::from_parts(
+            body.scope
+                .as_deref()
+                .unwrap_or(shared::auth::PLATFORM_SCOPE),
+            body.tenant.as_deref(),
+        ),
+    );
+    v.finish()?;
+    let (Some(name), Some(scope)) = (name, scope) else {
+        return Err(Error::field("login", "fehlt"));
+    };
+    if let Some(item) = state.table.get(&login_key(&scope, &name)).await? {
         let login: Login = from_item(item)?;
-        let (token, put) = tokens::issue(TokenKind::Reset, &email, &login.account_id, now_epoch())?;
+        let (token, put) = tokens::issue(
+            TokenFor {
+                kind: TokenKind::Reset,
+                scope: &login.scope,
+                login: &login.login,
+                email: &login.email,
+                account_id: &login.account_id,
+            },
+            state.clock.now(),
+        )?;
         state.table.transact(vec![put]).await?;
         let link = mails::link(&state.public_base_url, "passwort-zuruecksetzen", &token);
         mails::send(
             state.mailer.as_ref(),
-            &email,
+            &login.email,
             mails::PASSWORD_RESET,
             &[("link", &link), ("token", &token)],
         )
@@ -70,16 +100,19 @@ async fn set_password(state: &AppState, body: NewPassword, kind: TokenKind) -> R
         state.table.as_ref(),
         body.token.trim(),
         kind,
-        now_epoch(),
+        state.clock.now(),
         |t| {
-            let mut ops = vec![Update::Set("password_hash", hash.clone().into())];
+            let mut ops = vec![Update::Set(
+                accounts::attr::PASSWORD_HASH,
+                hash.clone().into(),
+            )];
             // Accepting an invitation proves the mailbox, as confirming does.
             if kind == TokenKind::Invite {
-                ops.push(Update::Set("confirmed", true.into()));
+                ops.push(Update::Set(accounts::attr::CONFIRMED, true.into()));
             }
             Ok(vec![
-                shared::store::TxOp::Update {
-                    key: login_key(&t.email),
+                TxOp::Update {
+                    key: t.login_key(),
                     ops,
                     cond: Cond::Exists,
                 }

@@ -5,22 +5,22 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use shared::auth::{OperatorAuth, Role};
-use shared::domain::{Cents, Email, new_id};
+use shared::auth::{OperatorAuth, Role, Scope};
+use shared::domain::{AccountId, Cents, Email, PlatformId};
+use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
-use shared::store::{Cond, Index, Query, StoreError, TxOp, Update};
+use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
+use shared::model::from_item;
+use shared::model::platforms::{PLATFORMS_INDEX, Platform, platform_key};
+use shared::model::tokens::{self, TokenFor, TokenKind};
+use shared::store::{Cond, Index, Query, StoreError, Update};
 use shared::{Error, Result};
 
-use crate::records::{
-    Login, PLATFORMS_INDEX, Platform, from_item, login_key, now_rfc3339, platform_key,
-};
-use crate::state::AppState;
-use crate::tokens::{self, TokenKind};
-use crate::{mails, now_epoch};
+use crate::mails;
 
 #[derive(Debug, Serialize)]
 pub struct PlatformView {
-    pub id: String,
+    pub id: PlatformId,
     pub name: String,
     pub monthly_fee_cents: i64,
     pub monthly_fee: String,
@@ -29,15 +29,15 @@ pub struct PlatformView {
 impl From<Platform> for PlatformView {
     fn from(p: Platform) -> Self {
         Self {
-            monthly_fee: Cents(p.monthly_fee_cents).to_string(),
+            monthly_fee: p.monthly_fee.to_string(),
             id: p.platform_id,
             name: p.name,
-            monthly_fee_cents: p.monthly_fee_cents,
+            monthly_fee_cents: p.monthly_fee.0,
         }
     }
 }
 
-pub async fn load_platform(state: &AppState, platform_id: &str) -> Result<Platform> {
+pub async fn load_platform(state: &AppState, platform_id: &PlatformId) -> Result<Platform> {
     let item = state
         .table
         .get(&platform_key(platform_id))
@@ -48,21 +48,13 @@ pub async fn load_platform(state: &AppState, platform_id: &str) -> Result<Platfo
 
 /// Public: every platform with its monthly fee, by name.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>> {
-    let mut platforms = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = state
-            .table
-            .query(Query::partition(Index::Gsi1, PLATFORMS_INDEX).cursor(cursor))
-            .await?;
-        for item in page.items {
-            platforms.push(PlatformView::from(from_item::<Platform>(item)?));
-        }
-        cursor = page.cursor;
-        if cursor.is_none() {
-            break;
-        }
-    }
+    let platforms = state
+        .table
+        .query_all(Query::partition(Index::Gsi1, PLATFORMS_INDEX))
+        .await?
+        .into_iter()
+        .map(|item| from_item::<Platform>(item).map(PlatformView::from))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Json(json!({ "platforms": platforms })))
 }
 
@@ -89,19 +81,16 @@ pub async fn create(
         return Err(Error::field("name", "fehlt"));
     };
     let platform = Platform {
-        platform_id: new_id(),
+        platform_id: PlatformId::generate(),
         name,
-        monthly_fee_cents: fee.0,
-        created_at: now_rfc3339(),
+        monthly_fee: fee,
+        created_at: state.clock.now(),
     };
-    let mut item = shared::store::item_with_key(&platform_key(&platform.platform_id), &platform)?;
-    item.insert("gsi1pk".into(), PLATFORMS_INDEX.into());
-    item.insert(
-        "gsi1sk".into(),
-        format!("{}#{}", platform.name.to_lowercase(), platform.platform_id).into(),
-    );
-    state.table.put(item, Cond::NotExists).await?;
-    tracing::info!(platform_id = platform.platform_id, "platform created");
+    state
+        .table
+        .put(platform.to_item()?, Cond::NotExists)
+        .await?;
+    tracing::info!(platform_id = %platform.platform_id, "platform created");
     Ok((StatusCode::CREATED, Json(platform.into())))
 }
 
@@ -117,7 +106,7 @@ pub struct ManagerInvite {
 pub async fn invite_manager(
     State(state): State<AppState>,
     _operator: OperatorAuth,
-    Path(platform_id): Path<String>,
+    Path(platform_id): Path<PlatformId>,
     ApiJson(body): ApiJson<ManagerInvite>,
 ) -> Result<(StatusCode, Json<Value>)> {
     let mut v = Validator::new();
@@ -129,7 +118,8 @@ pub async fn invite_manager(
     };
     let platform = load_platform(&state, &platform_id).await?;
 
-    if let Some(item) = state.table.get(&login_key(&email)).await? {
+    let key = login_key(&Scope::Platform, &LoginName::from_email(&email));
+    if let Some(item) = state.table.get(&key).await? {
         let existing: Login = from_item(item)?;
         if existing.role != Role::Manager {
             return Err(Error::Conflict(
@@ -146,9 +136,15 @@ pub async fn invite_manager(
         state
             .table
             .update(
-                &login_key(&email),
-                &[Update::Set("platforms", serde_json::to_value(&platforms)?)],
-                Cond::Eq("platforms", serde_json::to_value(&existing.platforms)?),
+                &key,
+                &[Update::Set(
+                    accounts::attr::PLATFORMS,
+                    serde_json::to_value(&platforms)?,
+                )],
+                Cond::Eq(
+                    accounts::attr::PLATFORMS,
+                    serde_json::to_value(&existing.platforms)?,
+                ),
             )
             .await?;
         mails::send(
@@ -164,8 +160,11 @@ pub async fn invite_manager(
         ));
     }
 
-    let manager_id = new_id();
+    let manager_id = AccountId::generate();
+    let now = state.clock.now();
     let login = Login {
+        scope: Scope::Platform,
+        login: LoginName::from_email(&email),
         email: email.clone(),
         account_id: manager_id.clone(),
         role: Role::Manager,
@@ -173,24 +172,26 @@ pub async fn invite_manager(
         confirmed: false,
         name: name.clone(),
         platforms: vec![platform_id.clone()],
-        created_at: now_rfc3339(),
+        created_at: now,
     };
-    let (token, token_put) = tokens::issue(TokenKind::Invite, &email, &manager_id, now_epoch())?;
+    let (token, token_put) = tokens::issue(
+        TokenFor {
+            kind: TokenKind::Invite,
+            scope: &login.scope,
+            login: &login.login,
+            email: &email,
+            account_id: &manager_id,
+        },
+        now,
+    )?;
     match state
         .table
-        .transact(vec![
-            TxOp::Put {
-                item: shared::store::item_with_key(&login_key(&email), &login)?,
-                cond: Cond::NotExists,
-            }
-            .named("email_guard"),
-            token_put,
-        ])
+        .transact(vec![login.guard_put()?, token_put])
         .await
     {
         Ok(()) => {}
         Err(StoreError::TxCancelled {
-            failed: "email_guard",
+            failed: LOGIN_GUARD,
         }) => {
             return Err(Error::Conflict(
                 "Diese E-Mail-Adresse ist bereits vergeben.".into(),
@@ -211,7 +212,7 @@ pub async fn invite_manager(
         ],
     )
     .await?;
-    tracing::info!(platform_id, manager_id, "manager invited");
+    tracing::info!(platform_id = %platform_id, manager_id = %manager_id, "manager invited");
     Ok((
         StatusCode::CREATED,
         Json(json!({ "status": "invited", "manager_id": manager_id, "platform_id": platform_id })),

@@ -7,17 +7,18 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::PartnerAuth;
+use shared::domain::PartnerId;
+use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
+use shared::model::from_item;
+use shared::model::partners::{Address, Partner, attr, partner_key};
 use shared::store::{Cond, Update};
 use shared::{Error, Result};
-
-use crate::records::{Address, Partner, from_item, partner_key};
-use crate::state::AppState;
 
 const LOGO_URL_LIFETIME: Duration = Duration::from_secs(3600);
 const UPLOAD_URL_LIFETIME: Duration = Duration::from_secs(600);
 
-pub async fn load_partner(state: &AppState, partner_id: &str) -> Result<Partner> {
+pub async fn load_partner(state: &AppState, partner_id: &PartnerId) -> Result<Partner> {
     let item = state
         .table
         .get(&partner_key(partner_id))
@@ -31,12 +32,12 @@ pub struct MandateView {
     pub account_holder: String,
     pub iban: String,
     pub reference: String,
-    pub signed_on: String,
+    pub signed_on: jiff::civil::Date,
 }
 
 #[derive(Debug, Serialize)]
 pub struct ProfileView {
-    pub id: String,
+    pub id: PartnerId,
     pub company: String,
     pub contact_name: String,
     pub email: String,
@@ -59,10 +60,10 @@ pub async fn get_me(State(state): State<AppState>, auth: PartnerAuth) -> Result<
             .update(
                 &partner_key(&partner.partner_id),
                 &[
-                    Update::Set("logo_key", pending.clone().into()),
-                    Update::Remove("logo_pending_key"),
+                    Update::Set(attr::LOGO_KEY, pending.clone().into()),
+                    Update::Remove(attr::LOGO_PENDING_KEY),
                 ],
-                Cond::Eq("logo_pending_key", pending.clone().into()),
+                Cond::Eq(attr::LOGO_PENDING_KEY, pending.clone().into()),
             )
             .await?;
         partner.logo_key = Some(pending);
@@ -174,12 +175,12 @@ pub async fn patch_me(
     if let Some(company) = &body.company
         && let Some(c) = v.text("company", company, 200)
     {
-        ops.push(Update::Set("company", c.into()));
+        ops.push(Update::Set(attr::COMPANY, c.into()));
     }
     if let Some(name) = &body.contact_name
         && let Some(n) = v.text("contact_name", name, 200)
     {
-        ops.push(Update::Set("contact_name", n.into()));
+        ops.push(Update::Set(attr::CONTACT_NAME, n.into()));
     }
     if let Some(phone) = &body.phone {
         let ok = phone
@@ -187,17 +188,17 @@ pub async fn patch_me(
             .all(|c| c.is_ascii_digit() || " +-/()".contains(c))
             && (6..=30).contains(&phone.trim().len());
         v.require("phone", ok, "ist keine gültige Telefonnummer");
-        ops.push(Update::Set("phone", phone.trim().into()));
+        ops.push(Update::Set(attr::PHONE, phone.trim().into()));
     }
     if let Some(address) = &body.address
         && let Some(a) = valid_address(&mut v, address)
     {
-        ops.push(Update::Set("address", serde_json::to_value(a)?));
+        ops.push(Update::Set(attr::ADDRESS, serde_json::to_value(a)?));
     }
     if let Some(vat) = &body.vat_id
         && let Some(id) = v.check("vat_id", valid_vat_id(vat))
     {
-        ops.push(Update::Set("vat_id", id.into()));
+        ops.push(Update::Set(attr::VAT_ID, id.into()));
     }
     v.finish()?;
     if ops.is_empty() {
@@ -252,7 +253,7 @@ pub async fn presign_logo(
         .table
         .update(
             &partner_key(&auth.partner_id),
-            &[Update::Set("logo_pending_key", key.into())],
+            &[Update::Set(attr::LOGO_PENDING_KEY, key.into())],
             Cond::Exists,
         )
         .await?;

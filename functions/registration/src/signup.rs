@@ -5,19 +5,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::auth::{Role, hash_password};
-use shared::domain::{Email, Password, new_id};
+use shared::auth::{Role, Scope, hash_password};
+use shared::domain::{AccountId, Email, PartnerId, Password};
+use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
+use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
+use shared::model::partners::{self, Partner, partner_key};
+use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::store::{Cond, StoreError, TxOp, Update};
 use shared::{Error, Result};
 
-use crate::records::{Login, Partner, login_key, now_rfc3339, partner_key};
-use crate::state::AppState;
-use crate::tokens::{self, TokenKind};
-use crate::{mails, now_epoch};
-
-/// The transaction operation that keeps one account per e-mail address.
-const EMAIL_GUARD: &str = "email_guard";
+use crate::mails;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,23 +58,32 @@ pub async fn register(
         return Err(Error::BadRequest("Ungültige Eingabe.".into()));
     };
 
-    if state.table.get(&login_key(&email)).await?.is_some() {
+    let login_name = LoginName::from_email(&email);
+    if state
+        .table
+        .get(&login_key(&Scope::Platform, &login_name))
+        .await?
+        .is_some()
+    {
         send_already_registered(&state, &email).await?;
         return Ok(accepted());
     }
 
     let password_hash = hash_password(password.expose())?;
-    let partner_id = new_id();
-    let now = now_rfc3339();
+    let partner_id = PartnerId::generate();
+    let account_id = AccountId::from(&partner_id);
+    let now = state.clock.now();
     let login = Login {
+        scope: Scope::Platform,
+        login: login_name,
         email: email.clone(),
-        account_id: partner_id.clone(),
+        account_id: account_id.clone(),
         role: Role::Partner,
         password_hash: Some(password_hash),
         confirmed: false,
         name: contact_name.clone(),
         platforms: vec![],
-        created_at: now.clone(),
+        created_at: now,
     };
     let partner = Partner {
         partner_id: partner_id.clone(),
@@ -90,19 +97,24 @@ pub async fn register(
         logo_key: None,
         logo_pending_key: None,
         mandate: None,
-        terms_accepted_at: now.clone(),
+        terms_accepted_at: now,
         created_at: now,
     };
-    let (token, token_put) = tokens::issue(TokenKind::Confirm, &email, &partner_id, now_epoch())?;
+    let (token, token_put) = tokens::issue(
+        TokenFor {
+            kind: TokenKind::Confirm,
+            scope: &login.scope,
+            login: &login.login,
+            email: &email,
+            account_id: &account_id,
+        },
+        now,
+    )?;
     let ops = vec![
-        // The e-mail guard: of two racing sign-ups only one gets past this condition.
+        // The login guard: of two racing sign-ups only one gets past this condition.
+        login.guard_put()?,
         TxOp::Put {
-            item: shared::store::item_with_key(&login_key(&email), &login)?,
-            cond: Cond::NotExists,
-        }
-        .named(EMAIL_GUARD),
-        TxOp::Put {
-            item: shared::store::item_with_key(&partner_key(&partner_id), &partner)?,
+            item: shared::model::to_item(&partner_key(&partner_id), &partner)?,
             cond: Cond::NotExists,
         }
         .named("partner"),
@@ -111,14 +123,14 @@ pub async fn register(
     match state.table.transact(ops).await {
         Ok(()) => {}
         Err(StoreError::TxCancelled {
-            failed: EMAIL_GUARD,
+            failed: LOGIN_GUARD,
         }) => {
             send_already_registered(&state, &email).await?;
             return Ok(accepted());
         }
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(partner_id, "partner registered");
+    tracing::info!(partner_id = %partner_id, "partner registered");
     let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
     mails::send(
         state.mailer.as_ref(),
@@ -163,18 +175,18 @@ pub async fn confirm(
         state.table.as_ref(),
         body.token.trim(),
         TokenKind::Confirm,
-        now_epoch(),
+        state.clock.now(),
         |t| {
             Ok(vec![
                 TxOp::Update {
-                    key: login_key(&t.email),
-                    ops: vec![Update::Set("confirmed", true.into())],
+                    key: t.login_key(),
+                    ops: vec![Update::Set(accounts::attr::CONFIRMED, true.into())],
                     cond: Cond::Exists,
                 }
                 .named("confirm_login"),
                 TxOp::Update {
-                    key: partner_key(&t.account_id),
-                    ops: vec![Update::Set("email_confirmed", true.into())],
+                    key: partner_key(&PartnerId::from_raw(t.account_id.as_str())),
+                    ops: vec![Update::Set(partners::attr::EMAIL_CONFIRMED, true.into())],
                     cond: Cond::Exists,
                 }
                 .named("confirm_partner"),
@@ -182,7 +194,7 @@ pub async fn confirm(
         },
     )
     .await?;
-    tracing::info!(partner_id = token.account_id, "e-mail confirmed");
+    tracing::info!(partner_id = %token.account_id, "e-mail confirmed");
     Ok(Json(json!({
         "status": "confirmed",
         "message": "Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."

@@ -5,9 +5,11 @@ mod common;
 
 use axum::http::StatusCode;
 use common::{TestApp, field_names};
-use registration::records::partner_key;
 use serde_json::json;
 use shared::auth::Role;
+use shared::clock::Clock;
+use shared::domain::PartnerId;
+use shared::model::partners::partner_key;
 
 #[tokio::test]
 async fn profile_updates_are_validated_and_shown() {
@@ -122,13 +124,10 @@ async fn sepa_mandate_checks_the_iban_and_stores_it_encrypted() {
     let mandate = &me.body["sepa_mandate"];
     assert_eq!(mandate["iban"], "DE89 •••• •••• •••• ••30 00");
     assert!(mandate["reference"].as_str().unwrap().starts_with("PN-"));
-    assert_eq!(
-        mandate["signed_on"],
-        registration::berlin_today().to_string()
-    );
+    assert_eq!(mandate["signed_on"], app.clock.today().to_string());
     let stored = app
         .table()
-        .get(&partner_key(&partner_id))
+        .get(&partner_key(&PartnerId::from_raw(partner_id.as_str())))
         .await
         .unwrap()
         .unwrap();
@@ -234,10 +233,7 @@ async fn managers_review_only_their_platforms() {
         .decide(&mine, &partner_id, json!({"decision": "approve"}), &manager)
         .await;
     assert_eq!(approved.status, StatusCode::OK);
-    assert_eq!(
-        approved.body["approved_on"],
-        registration::berlin_today().to_string()
-    );
+    assert_eq!(approved.body["approved_on"], app.clock.today().to_string());
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("angenommen"));
     assert!(mail.text.contains("49,00 €"));
@@ -328,7 +324,7 @@ async fn withdrawing_is_immediate_and_cancelling_keeps_the_notice_period() {
         )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK);
-    let expected = registration::notice::subscription_end(registration::berlin_today()).to_string();
+    let expected = registration::notice::subscription_end(app.clock.today()).to_string();
     assert_eq!(cancelled.body["ends_on"], expected.as_str());
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("Kündigung"));

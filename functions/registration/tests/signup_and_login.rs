@@ -6,10 +6,10 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{PASSWORD, TestApp, field_names, sign_up};
-use registration::records::login_key;
-use registration::tokens::{self, TokenKind};
 use serde_json::json;
+use shared::auth::Scope;
 use shared::domain::Email;
+use shared::model::accounts::{LoginName, login_key};
 
 #[tokio::test]
 async fn sign_up_mails_a_german_confirmation_and_creates_no_fee() {
@@ -120,7 +120,10 @@ async fn racing_sign_ups_create_exactly_one_account() {
     assert_eq!(mails.len(), 6);
     let login = app
         .table()
-        .get(&login_key(&Email::parse("race@baeckerei.de").unwrap()))
+        .get(&login_key(
+            &Scope::Platform,
+            &LoginName::from_email(&Email::parse("race@baeckerei.de").unwrap()),
+        ))
         .await
         .unwrap();
     assert!(login.is_some());
@@ -151,7 +154,10 @@ async fn invalid_sign_up_names_every_field_and_writes_nothing() {
     assert!(app.mails().await.is_empty(), "no mail for rejected input");
     assert!(
         app.table()
-            .get(&login_key(&Email::parse("kein-at@x.de").unwrap()))
+            .get(&login_key(
+                &Scope::Platform,
+                &LoginName::from_email(&Email::parse("kein-at@x.de").unwrap()),
+            ))
             .await
             .unwrap()
             .is_none()
@@ -240,16 +246,11 @@ async fn confirmation_links_work_once_and_expire() {
             .contains("bereits verwendet")
     );
 
-    // A token issued 49 hours ago has expired.
-    let email = Email::parse("old@baeckerei.de").unwrap();
-    let (raw, put) = tokens::issue(
-        TokenKind::Confirm,
-        &email,
-        "p-old",
-        jiff::Timestamp::now().as_second() - 49 * 3600,
-    )
-    .unwrap();
-    app.table().transact(vec![put]).await.unwrap();
+    // A confirmation link is valid for 48 hours, by the injected clock.
+    app.call("POST", "/partners", Some(sign_up("old@baeckerei.de")), None)
+        .await;
+    let raw = app.token_from_mail("old@baeckerei.de").await;
+    app.clock.advance(jiff::SignedDuration::from_hours(49));
     let expired = app
         .call(
             "POST",
@@ -417,4 +418,120 @@ async fn password_reset_replaces_the_password_once() {
         .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     app.login("anna@baeckerei.de", "ganz-neues-passwort").await;
+}
+
+/// Another function (cards) creates a terminal user of a merchant through the kit; the
+/// identity service then serves its invitation and its login, within the merchant's scope.
+#[tokio::test]
+async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
+    use shared::auth::Role;
+    use shared::model::accounts::{Invitation, create_invited};
+
+    let app = TestApp::new().await;
+    let fixtures = app.fixtures();
+    let merchant = fixtures.confirmed_partner("inhaber@baeckerei.de").await;
+    let other = fixtures.confirmed_partner("inhaber@konditorei.de").await;
+    let invite = |scope: Scope, login: &str, role: Role| Invitation {
+        scope,
+        login: LoginName::parse(login).unwrap(),
+        email: Email::parse("kasse@baeckerei.de").unwrap(),
+        name: "Kasse vorne".into(),
+        role,
+        inviter: "Bäckerei Müller".into(),
+    };
+    let pos = Scope::Pos(merchant.id.clone());
+    let account = create_invited(
+        app.table(),
+        app.env.mailer.as_ref(),
+        app.clock.as_ref(),
+        &app.env.public_base_url,
+        invite(pos.clone(), "Kasse-1", Role::Pos),
+        vec![],
+    )
+    .await
+    .unwrap();
+    let mail = app.last_mail_to("kasse@baeckerei.de").await;
+    assert!(mail.subject.contains("Kassenzugang"), "{}", mail.subject);
+    assert!(mail.text.contains("kasse-1"), "the mail names the username");
+
+    // The same username at the same merchant is taken; at another merchant it is free.
+    let again = create_invited(
+        app.table(),
+        app.env.mailer.as_ref(),
+        app.clock.as_ref(),
+        &app.env.public_base_url,
+        invite(pos.clone(), "kasse-1", Role::Pos),
+        vec![],
+    )
+    .await;
+    assert!(
+        matches!(again, Err(shared::Error::Conflict(_))),
+        "{again:?}"
+    );
+
+    let token = common::token_in(&mail.text);
+    let accepted = app
+        .call(
+            "POST",
+            "/auth/invitations/accept",
+            Some(json!({"token": token, "password": PASSWORD})),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+
+    let login = |scope: &str, tenant: Option<String>| json!({"login": "kasse-1", "password": PASSWORD, "scope": scope, "tenant": tenant});
+    let ok = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(login("pos", Some(merchant.id.to_string()))),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    let claims = app
+        .env
+        .verifier
+        .verify(ok.body["access_token"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(claims.role, Role::Pos);
+    assert_eq!(claims.scope, pos);
+    assert_eq!(claims.sub, account.to_string());
+    assert_eq!(claims.tenant.as_deref(), Some(merchant.id.as_str()));
+
+    // Another merchant's scope, and the platform-wide login, do not know this account.
+    for refused in [
+        login("pos", Some(other.id.to_string())),
+        login("platform", None),
+    ] {
+        let r = app.call("POST", "/auth/login", Some(refused), None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
+    }
+    // A terminal user's token opens no partner route.
+    let me = app
+        .call(
+            "GET",
+            "/partners/me",
+            None,
+            ok.body["access_token"].as_str(),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::FORBIDDEN);
+
+    // One address may hold accounts in several scopes: the same person as a cardholder.
+    create_invited(
+        app.table(),
+        app.env.mailer.as_ref(),
+        app.clock.as_ref(),
+        &app.env.public_base_url,
+        invite(
+            Scope::Cardholder(merchant.id.clone()),
+            "kasse@baeckerei.de",
+            Role::Cardholder,
+        ),
+        vec![],
+    )
+    .await
+    .unwrap();
 }

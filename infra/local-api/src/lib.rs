@@ -9,15 +9,37 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::extract::State;
+use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
 use shared::auth::{JwtIssuer, JwtVerifier};
 use shared::blobs::Blobs;
+use shared::clock::SystemClock;
 use shared::embedded_s3::EmbeddedS3;
+use shared::env::Env;
 use shared::mail::OutboxMailer;
 use shared::store::SqliteTable;
 
 pub const BUCKET: &str = "partnernetz-local";
+
+/// A function local-api serves: its routes over the shared environment and their list.
+pub struct Function {
+    pub name: &'static str,
+    pub api: fn(&Env) -> Router,
+    pub routes: fn() -> Vec<(Method, &'static str)>,
+}
+
+/// Every function, served on one port; a new function is one entry here.
+pub const FUNCTIONS: &[Function] = &[Function {
+    name: "registration",
+    api: registration::api,
+    routes: || {
+        registration::routes()
+            .into_iter()
+            .map(|(method, path, _)| (method, path))
+            .collect()
+    },
+}];
 
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
@@ -115,22 +137,26 @@ pub async fn start(
     let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
     let outbox =
         OutboxMailer::new(config.data_dir.join("outbox")).context("creating the outbox")?;
-    let services = registration::Services {
+    let env = Env {
         table: Arc::new(table),
         blobs: Blobs::new(s3.client(), BUCKET),
         mailer: Arc::new(outbox.clone()),
-        issuer: JwtIssuer::from_pem(&keys.jwt.private_pem)?,
+        clock: Arc::new(SystemClock),
         verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),
+        issuer: Some(JwtIssuer::from_pem(&keys.jwt.private_pem)?),
         data_key: keys.data_key,
         public_base_url: format!("http://{}", config.api_addr),
     };
-    let app = Router::new()
-        .merge(registration::router(registration::AppState::new(services)))
-        .merge(
+    let functions = FUNCTIONS
+        .iter()
+        .fold(Router::new(), |app, f| app.merge((f.api)(&env)));
+    let app = shared::http::finish(
+        functions.merge(
             Router::new()
                 .route("/_dev/outbox", get(list_outbox))
                 .with_state(DevState { outbox }),
-        );
+        ),
+    );
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await
         .with_context(|| format!("binding {}", config.api_addr))?;
@@ -172,11 +198,14 @@ pub fn describe(running: &Running, config: &LocalConfig) -> String {
         running.s3.root.display(),
         config.data_dir.join("outbox").display(),
     );
-    for (method, path, _) in registration::routes() {
-        out.push_str(&format!(
-            "    {:<7} {path}    (registration)\n",
-            method.as_str()
-        ));
+    for function in FUNCTIONS {
+        for (method, path) in (function.routes)() {
+            out.push_str(&format!(
+                "    {:<7} {path}    ({})\n",
+                method.as_str(),
+                function.name
+            ));
+        }
     }
     out.push_str("    GET     /_dev/outbox    (local only)\n");
     out

@@ -81,9 +81,15 @@ async fn create_operator(config: &local_api::LocalConfig, args: &[String]) -> an
             ))?)
         }
     };
-    let id = registration::operators::create_operator(table.as_ref(), &email, &name, &password)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = registration::operators::create_operator(
+        table.as_ref(),
+        &shared::clock::SystemClock,
+        &email,
+        &name,
+        &password,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("operator {email} created (id {id}); log in with POST /auth/login");
     Ok(())
 }

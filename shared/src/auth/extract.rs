@@ -7,6 +7,8 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use super::jwt::{Claims, JwtVerifier, Role};
+use super::scope::Scope;
+use crate::domain::{AccountId, PartnerId, PlatformId};
 use crate::error::Error;
 
 /// Any valid token.
@@ -44,7 +46,9 @@ where
     S: Send + Sync,
 {
     let Authenticated(claims) = Authenticated::from_request_parts(parts, state).await?;
-    if roles.contains(&claims.role) {
+    // A platform role is only ever granted by a platform-wide login.
+    let scope_ok = claims.scope.admits(claims.role);
+    if scope_ok && roles.contains(&claims.role) {
         Ok(claims)
     } else {
         Err(Error::Forbidden(
@@ -56,7 +60,7 @@ where
 /// A partner acting for its own tenant.
 #[derive(Debug, Clone)]
 pub struct PartnerAuth {
-    pub partner_id: String,
+    pub partner_id: PartnerId,
     pub claims: Claims,
 }
 
@@ -72,6 +76,7 @@ where
         let partner_id = claims
             .tenant
             .clone()
+            .map(PartnerId::from_raw)
             .ok_or_else(|| Error::Forbidden("Das Token nennt keinen Partner.".into()))?;
         Ok(Self { partner_id, claims })
     }
@@ -83,8 +88,10 @@ pub struct ManagerAuth(pub Claims);
 
 impl ManagerAuth {
     /// 403 unless the caller manages this platform.
-    pub fn ensure_platform(&self, platform_id: &str) -> Result<(), Error> {
-        if self.0.role == Role::Operator || self.0.platforms.iter().any(|p| p == platform_id) {
+    pub fn ensure_platform(&self, platform_id: &PlatformId) -> Result<(), Error> {
+        if self.0.role == Role::Operator
+            || self.0.platforms.iter().any(|p| p == platform_id.as_str())
+        {
             Ok(())
         } else {
             Err(Error::Forbidden(
@@ -123,5 +130,49 @@ where
         with_role(parts, state, &[Role::Operator])
             .await
             .map(OperatorAuth)
+    }
+}
+
+/// An account that logged in within a tenant scope (terminal user, cardholder, a supplier's
+/// customer, an end user). Functions check the kind with [`TenantAuth::require`].
+#[derive(Debug, Clone)]
+pub struct TenantAuth {
+    pub account_id: AccountId,
+    pub scope: Scope,
+    pub claims: Claims,
+}
+
+impl TenantAuth {
+    /// 403 unless the token is of this role.
+    pub fn require(&self, role: Role) -> Result<(), Error> {
+        if self.claims.role == role {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "Diese Funktion steht Ihrer Rolle nicht zur Verfügung.".into(),
+            ))
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for TenantAuth
+where
+    Arc<JwtVerifier>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let claims = with_role(
+            parts,
+            state,
+            &[Role::Pos, Role::Cardholder, Role::Customer, Role::EndUser],
+        )
+        .await?;
+        Ok(Self {
+            account_id: AccountId::from_raw(claims.sub.clone()),
+            scope: claims.scope.clone(),
+            claims,
+        })
     }
 }

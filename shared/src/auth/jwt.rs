@@ -1,6 +1,8 @@
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use super::scope::Scope;
+
 pub const ISSUER: &str = "partnernetz";
 pub const AUDIENCE: &str = "partnernetz-api";
 pub const TOKEN_LIFETIME_SECS: i64 = 15 * 60;
@@ -12,7 +14,10 @@ pub enum Role {
     Manager,
     Partner,
     Pos,
+    Cardholder,
     Customer,
+    #[serde(rename = "enduser")]
+    EndUser,
 }
 
 impl Role {
@@ -22,7 +27,9 @@ impl Role {
             Role::Manager => "manager",
             Role::Partner => "partner",
             Role::Pos => "pos",
+            Role::Cardholder => "cardholder",
             Role::Customer => "customer",
+            Role::EndUser => "enduser",
         }
     }
 }
@@ -37,6 +44,8 @@ pub struct Claims {
     /// Platforms a manager manages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// Where the subject logged in: `platform`, or a tenant scope such as `pos:<partner>`.
+    pub scope: Scope,
     pub iss: String,
     pub aud: String,
     pub exp: i64,
@@ -70,7 +79,7 @@ impl JwtIssuer {
         })
     }
 
-    /// Issues a token valid for 15 minutes from `now` (epoch seconds).
+    /// Issues a platform-scoped token valid for 15 minutes from `now` (epoch seconds).
     pub fn issue(
         &self,
         sub: &str,
@@ -79,11 +88,25 @@ impl JwtIssuer {
         platforms: Vec<String>,
         now: i64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_scoped(sub, role, tenant, platforms, Scope::Platform, now)
+    }
+
+    /// Issues a token for a login within `scope`.
+    pub fn issue_scoped(
+        &self,
+        sub: &str,
+        role: Role,
+        tenant: Option<String>,
+        platforms: Vec<String>,
+        scope: Scope,
+        now: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = Claims {
             sub: sub.to_string(),
             role,
             tenant,
             platforms,
+            scope,
             iss: ISSUER.to_string(),
             aud: AUDIENCE.to_string(),
             exp: now + TOKEN_LIFETIME_SECS,
@@ -167,6 +190,7 @@ mod tests {
             role: Role::Operator,
             tenant: None,
             platforms: vec![],
+            scope: Scope::Platform,
             iss: ISSUER.into(),
             aud: "another-api".into(),
             exp: now() + 60,

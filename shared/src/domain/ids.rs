@@ -1,4 +1,62 @@
 use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Typed ids: a partner id cannot be passed where a platform id is expected.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh UUIDv7, sortable by creation.
+            pub fn generate() -> Self {
+                Self(new_id())
+            }
+
+            /// Wraps an id read from a path, a token or a stored record.
+            pub fn from_raw(raw: impl Into<String>) -> Self {
+                Self(raw.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A merchant: the one tenant of every product.
+    PartnerId
+);
+id_type!(
+    /// A bank customer platform.
+    PlatformId
+);
+id_type!(
+    /// The subject of a login: a partner's id for partners, its own id for everyone else.
+    AccountId
+);
+
+impl From<&PartnerId> for AccountId {
+    fn from(p: &PartnerId) -> Self {
+        Self(p.0.clone())
+    }
+}
 
 /// A new sortable id (UUIDv7).
 pub fn new_id() -> String {

@@ -8,6 +8,6 @@ mod password;
 
 pub use email::Email;
 pub use iban::Iban;
-pub use ids::{new_id, short_code};
+pub use ids::{AccountId, PartnerId, PlatformId, new_id, short_code};
 pub use money::Cents;
 pub use password::Password;

@@ -1,5 +1,6 @@
 //! The Mailer port: SES in AWS, an outbox folder locally. Mails are German, text and HTML.
 
+mod links;
 mod outbox;
 mod ses;
 mod template;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use links::{link, token_in_link};
 pub use outbox::OutboxMailer;
 pub use ses::SesMailer;
 pub use template::Template;

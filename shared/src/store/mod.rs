@@ -220,6 +220,20 @@ pub trait Table: Send + Sync {
     async fn query(&self, query: Query) -> Result<Page, StoreError>;
     /// All or nothing; at most 100 operations, one per item.
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError>;
+
+    /// Every item of the query, page after page (a page stops at 1 MB on DynamoDB).
+    async fn query_all(&self, query: Query) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut cursor = query.cursor.clone();
+        loop {
+            let page = self.query(query.clone().cursor(cursor)).await?;
+            items.extend(page.items);
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(items),
+            }
+        }
+    }
 }
 
 pub type SharedTable = Arc<dyn Table>;

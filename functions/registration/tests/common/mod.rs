@@ -1,39 +1,30 @@
-//! A registration router over SQLite (in memory), the outbox mailer and an embedded S3,
-//! driven with `oneshot`.
+//! A registration router on the shared test kit: SQLite in memory, the folder mailer, an
+//! embedded S3 and a clock the tests can move, driven in process.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::ops::Deref;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use registration::{AppState, Services};
 use serde_json::Value;
-use shared::auth::{JwtIssuer, JwtVerifier, Role, generate_ed25519_pems};
-use shared::blobs::Blobs;
-use shared::crypto::DataKey;
-use shared::embedded_s3::EmbeddedS3;
-use shared::mail::{Mail, OutboxMailer};
+use shared::auth::Role;
 use shared::store::{SqliteTable, Table};
-use tower::ServiceExt;
+use shared::testing::{Client, TestEnv};
 
-pub const PASSWORD: &str = "sehr-geheim-123";
+pub use shared::testing::PASSWORD;
 
 pub struct TestApp {
-    pub router: Router,
+    pub kit: TestEnv,
+    pub client: Client,
     pub table: Arc<SqliteTable>,
-    pub outbox: OutboxMailer,
-    pub issuer: JwtIssuer,
-    pub s3: EmbeddedS3,
-    dir: PathBuf,
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+impl Deref for TestApp {
+    type Target = TestEnv;
+    fn deref(&self) -> &TestEnv {
+        &self.kit
     }
 }
 
@@ -44,44 +35,18 @@ pub struct Response {
 
 impl TestApp {
     pub async fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("pn-registration-{}", uuid_like()));
-        let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-        let pems = generate_ed25519_pems().unwrap();
-        let table = Arc::new(SqliteTable::in_memory().unwrap());
-        let outbox = OutboxMailer::new(dir.join("outbox")).unwrap();
-        let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
-        let services = Services {
-            table: table.clone(),
-            blobs: Blobs::new(s3.client(), "assets"),
-            mailer: Arc::new(outbox.clone()),
-            issuer: issuer.clone(),
-            verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
-            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
-            public_base_url: "https://partnernetz.de".into(),
-        };
-        Self {
-            router: registration::router(AppState::new(services)),
-            table,
-            outbox,
-            issuer,
-            s3,
-            dir,
-        }
+        let kit = TestEnv::new().await;
+        let client = Client::in_process(registration::build(&kit.env));
+        let table = kit.table.clone();
+        Self { kit, client, table }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Response {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        Response { status, body }
+        let reply = self.client.send(req).await;
+        Response {
+            status: reply.status,
+            body: reply.body,
+        }
     }
 
     pub async fn call(
@@ -105,24 +70,6 @@ impl TestApp {
         self.send(req).await
     }
 
-    pub async fn mails(&self) -> Vec<Mail> {
-        self.outbox.list().await.unwrap()
-    }
-
-    pub async fn last_mail_to(&self, to: &str) -> Mail {
-        self.mails()
-            .await
-            .into_iter()
-            .rev()
-            .find(|m| m.to.as_str() == to)
-            .unwrap_or_else(|| panic!("no mail to {to}"))
-    }
-
-    /// The token of the newest link mailed to `to`.
-    pub async fn token_from_mail(&self, to: &str) -> String {
-        token_in(&self.last_mail_to(to).await.text)
-    }
-
     pub fn token(&self, sub: &str, role: Role, tenant: Option<&str>, platforms: &[&str]) -> String {
         self.issuer
             .issue(
@@ -130,7 +77,7 @@ impl TestApp {
                 role,
                 tenant.map(str::to_owned),
                 platforms.iter().map(|p| p.to_string()).collect(),
-                jiff::Timestamp::now().as_second(),
+                shared::clock::Clock::epoch(self.clock.as_ref()),
             )
             .unwrap()
     }
@@ -238,11 +185,7 @@ pub fn sign_up(email: &str) -> Value {
 }
 
 pub fn token_in(text: &str) -> String {
-    registration::mails::token_in_link(text).expect("a link with a token")
-}
-
-fn uuid_like() -> String {
-    shared::domain::new_id()
+    shared::mail::token_in_link(text).expect("a link with a token")
 }
 
 pub fn field_names(body: &Value) -> Vec<String> {

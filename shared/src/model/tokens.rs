@@ -1,11 +1,24 @@
-//! One-time tokens (confirm e-mail, reset password, manager invitation): 32 random bytes
-//! for the link, only their SHA-256 stored, with an expiry and single use.
+//! One-time tokens (confirm e-mail, reset password, invitation): 32 random bytes for the
+//! link, only their SHA-256 stored, with an expiry and single use (DESIGN §6).
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use shared::Error;
-use shared::crypto::{random_token, sha256_hex};
-use shared::domain::Email;
-use shared::store::{Cond, Item, Key, Named, StoreError, Table, TxOp, Update};
+
+use crate::Error;
+use crate::auth::Scope;
+use crate::crypto::{random_token, sha256_hex};
+use crate::domain::{AccountId, Email};
+use crate::store::{Attr, Cond, Key, Named, StoreError, TTL, Table, TxOp, Update};
+
+use super::accounts::{LoginName, login_key};
+
+const TOKEN_PREFIX: &str = "TOKEN#";
+const TOKEN_SK: &str = "TOKEN";
+const USED_AT: Attr = "used_at";
+/// The name of the token's own operation in a transaction.
+pub const TOKEN_OP: &str = "one_time_token";
+/// Length of a token as it appears in a link (32 bytes, base64url without padding).
+const TOKEN_LEN: usize = 43;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,38 +41,54 @@ impl TokenKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OneTimeToken {
     pub kind: TokenKind,
+    /// The login the token acts on.
+    pub scope: Scope,
+    pub login: LoginName,
     pub email: Email,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub expires_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub used_at: Option<String>,
+    pub used_at: Option<Timestamp>,
 }
 
-/// The name of the token's own operation in a transaction.
-pub const TOKEN_OP: &str = "one_time_token";
+impl OneTimeToken {
+    pub fn login_key(&self) -> Key {
+        login_key(&self.scope, &self.login)
+    }
+}
 
 fn key(raw: &str) -> Key {
-    Key::new(format!("TOKEN#{}", sha256_hex(raw.as_bytes())), "TOKEN")
+    Key::new(
+        format!("{TOKEN_PREFIX}{}", sha256_hex(raw.as_bytes())),
+        TOKEN_SK,
+    )
+}
+
+/// What a new token is for.
+#[derive(Debug, Clone)]
+pub struct TokenFor<'a> {
+    pub kind: TokenKind,
+    pub scope: &'a Scope,
+    pub login: &'a LoginName,
+    pub email: &'a Email,
+    pub account_id: &'a AccountId,
 }
 
 /// A new token: the raw value for the e-mail link and the put that stores its hash.
-pub fn issue(
-    kind: TokenKind,
-    email: &Email,
-    account_id: &str,
-    now: i64,
-) -> Result<(String, Named), Error> {
+pub fn issue(spec: TokenFor<'_>, now: Timestamp) -> Result<(String, Named), Error> {
     let raw = random_token();
     let token = OneTimeToken {
-        kind,
-        email: email.clone(),
-        account_id: account_id.to_string(),
-        expires_at: now + kind.lifetime_secs(),
+        kind: spec.kind,
+        scope: spec.scope.clone(),
+        login: spec.login.clone(),
+        email: spec.email.clone(),
+        account_id: spec.account_id.clone(),
+        expires_at: now.as_second() + spec.kind.lifetime_secs(),
         used_at: None,
     };
-    let mut item: Item = shared::store::item_with_key(&key(&raw), &token)?;
+    let mut item = super::to_item(&key(&raw), &token)?;
     // DynamoDB's TTL removes the record a day after it stops being useful.
-    item.insert("ttl".into(), (token.expires_at + 86_400).into());
+    item.insert(TTL.into(), (token.expires_at + 86_400).into());
     Ok((
         raw,
         TxOp::Put {
@@ -74,28 +103,32 @@ fn invalid() -> Error {
     Error::field("token", "ist ungültig")
 }
 
+fn used() -> Error {
+    Error::Gone("Der Link wurde bereits verwendet.".into())
+}
+
 /// Checks the token and, in one transaction with the caller's writes, marks it used.
 /// Unknown or foreign tokens are 400, expired or used ones 410.
 pub async fn redeem(
     table: &dyn Table,
     raw: &str,
     kind: TokenKind,
-    now: i64,
+    now: Timestamp,
     writes: impl FnOnce(&OneTimeToken) -> Result<Vec<Named>, Error>,
 ) -> Result<OneTimeToken, Error> {
-    if raw.len() != 43 {
+    if raw.len() != TOKEN_LEN {
         return Err(invalid());
     }
     let k = key(raw);
     let item = table.get(&k).await?.ok_or_else(invalid)?;
-    let token: OneTimeToken = crate::records::from_item(item)?;
+    let token: OneTimeToken = super::from_item(item)?;
     if token.kind != kind {
         return Err(invalid());
     }
     if token.used_at.is_some() {
         return Err(used());
     }
-    if token.expires_at < now {
+    if token.expires_at < now.as_second() {
         return Err(Error::Gone(
             "Der Link ist abgelaufen. Bitte fordern Sie einen neuen an.".into(),
         ));
@@ -103,8 +136,8 @@ pub async fn redeem(
     let mut ops = vec![
         TxOp::Update {
             key: k,
-            ops: vec![Update::Set("used_at", crate::records::now_rfc3339().into())],
-            cond: Cond::Absent("used_at"),
+            ops: vec![Update::Set(USED_AT, serde_json::to_value(now)?)],
+            cond: Cond::Absent(USED_AT),
         }
         .named(TOKEN_OP),
     ];
@@ -114,8 +147,4 @@ pub async fn redeem(
         Err(StoreError::TxCancelled { failed: TOKEN_OP }) => Err(used()),
         Err(e) => Err(e.into()),
     }
-}
-
-fn used() -> Error {
-    Error::Gone("Der Link wurde bereits verwendet.".into())
 }

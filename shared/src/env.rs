@@ -1,0 +1,170 @@
+//! What every function is built from (DESIGN §3): the ports, the clock and the keys, built
+//! once per cold start. `main.rs`, local-api, the router tests, the end-to-end stack and the
+//! bench all build a function with its `build(&Env)`.
+
+use std::sync::Arc;
+
+use crate::auth::{JwtIssuer, JwtVerifier};
+use crate::blobs::Blobs;
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{ConfigError, SdkConfig, optional, required};
+use crate::crypto::DataKey;
+use crate::mail::{SesMailer, SharedMailer};
+use crate::store::{DynamoTable, SharedTable};
+
+#[derive(Clone)]
+pub struct Env {
+    pub table: SharedTable,
+    pub blobs: Blobs,
+    pub mailer: SharedMailer,
+    pub clock: SharedClock,
+    pub verifier: Arc<JwtVerifier>,
+    /// Only registration, the identity service, holds the signing key.
+    pub issuer: Option<JwtIssuer>,
+    pub data_key: DataKey,
+    /// Base of the links in e-mails (the web front end).
+    pub public_base_url: String,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env")
+            .field("public_base_url", &self.public_base_url)
+            .field("signs_tokens", &self.issuer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A function's router state: the environment behind one reference count, so axum's
+/// per-request clone is cheap.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Env>);
+
+impl AppState {
+    pub fn new(env: &Env) -> Self {
+        Self(Arc::new(env.clone()))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Env;
+    fn deref(&self) -> &Env {
+        &self.0
+    }
+}
+
+impl axum::extract::FromRef<AppState> for Arc<JwtVerifier> {
+    fn from_ref(state: &AppState) -> Self {
+        state.0.verifier.clone()
+    }
+}
+
+/// A secret from the environment; never shown by `Debug`.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The Lambda environment every function reads (README: Configuration).
+#[derive(Debug, Clone)]
+pub struct EnvConfig {
+    pub table_name: String,
+    pub bucket_name: String,
+    pub sender_address: String,
+    pub jwt_public_key_pem: String,
+    /// Set for registration only.
+    pub jwt_private_key_pem: Option<Secret>,
+    pub data_key: Secret,
+    pub public_base_url: String,
+}
+
+impl EnvConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            table_name: required("TABLE_NAME")?,
+            bucket_name: required("BUCKET_NAME")?,
+            sender_address: required("SENDER_ADDRESS")?,
+            jwt_public_key_pem: required("JWT_PUBLIC_KEY_PEM")?,
+            jwt_private_key_pem: optional("JWT_PRIVATE_KEY_PEM").map(Secret),
+            data_key: Secret(required("DATA_KEY")?),
+            public_base_url: optional("PUBLIC_BASE_URL")
+                .unwrap_or_else(|| "https://partnernetz.de".to_string()),
+        })
+    }
+
+    /// For the identity service: fails fast when the signing key is missing.
+    pub fn require_signing_key(self) -> Result<Self, ConfigError> {
+        if self.jwt_private_key_pem.is_none() {
+            return Err(ConfigError::Missing("JWT_PRIVATE_KEY_PEM"));
+        }
+        Ok(self)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EnvError {
+    #[error("invalid JWT key: {0}")]
+    Key(#[from] crate::auth::KeyError),
+    #[error("invalid DATA_KEY: {0}")]
+    DataKey(#[from] crate::crypto::CryptoError),
+}
+
+impl Env {
+    /// The deployed environment: DynamoDB, S3 and SES clients from one SDK configuration.
+    pub fn from_aws(config: &EnvConfig, sdk: &SdkConfig) -> Result<Self, EnvError> {
+        Ok(Self {
+            table: Arc::new(DynamoTable::new(
+                crate::config::dynamodb_client(sdk),
+                &config.table_name,
+            )),
+            blobs: Blobs::new(crate::config::s3_client(sdk), &config.bucket_name),
+            mailer: Arc::new(SesMailer::new(
+                crate::config::ses_client(sdk),
+                &config.sender_address,
+            )),
+            clock: Arc::new(SystemClock),
+            verifier: Arc::new(JwtVerifier::from_pem(&config.jwt_public_key_pem)?),
+            issuer: config
+                .jwt_private_key_pem
+                .as_ref()
+                .map(|pem| JwtIssuer::from_pem(pem.expose()))
+                .transpose()?,
+            data_key: DataKey::from_base64(config.data_key.expose())?,
+            public_base_url: config.public_base_url.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let config = super::EnvConfig {
+            table_name: "t".into(),
+            bucket_name: "b".into(),
+            sender_address: "s@example.de".into(),
+            jwt_public_key_pem: "public".into(),
+            jwt_private_key_pem: Some(super::Secret::new("PRIVATE-KEY-MATERIAL")),
+            data_key: super::Secret::new("DATA-KEY-MATERIAL"),
+            public_base_url: "https://x".into(),
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("PRIVATE-KEY-MATERIAL"), "{shown}");
+        assert!(!shown.contains("DATA-KEY-MATERIAL"), "{shown}");
+        assert!(shown.contains("table_name"));
+    }
+}

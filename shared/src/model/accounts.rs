@@ -1,0 +1,280 @@
+//! Accounts and their logins (DESIGN §6). Registration serves login, password reset and
+//! invitation accept for every account kind; other functions create tenant-scoped accounts
+//! (terminal users, cardholders, a supplier's customers, end users) through [`create_invited`].
+//!
+//! The login record is the uniqueness guard and the credentials at once: its key holds the
+//! scope and the login name, so one e-mail address can hold accounts in several scopes.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Role, Scope};
+use crate::clock::Clock;
+use crate::domain::{AccountId, Email, PlatformId};
+use crate::mail::{Mail, Mailer, Template, link};
+use crate::store::{Cond, Item, Key, Named, StoreError, Table, TxOp};
+use crate::{Error, Result};
+
+use super::tokens::{self, TokenFor, TokenKind};
+
+const LOGIN_PREFIX: &str = "LOGIN#";
+const LOGIN_SK: &str = "LOGIN";
+/// The transaction operation that keeps one account per login name and scope.
+pub const LOGIN_GUARD: &str = "login_guard";
+
+/// Attribute names of the login record that are updated in place.
+pub mod attr {
+    use crate::store::Attr;
+    pub const PASSWORD_HASH: Attr = "password_hash";
+    pub const CONFIRMED: Attr = "confirmed";
+    pub const PLATFORMS: Attr = "platforms";
+}
+
+/// What a person types to log in: an e-mail address, or a username (terminal users), both
+/// compared in lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LoginName(String);
+
+impl LoginName {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let trimmed = raw.trim();
+        if trimmed.contains('@') {
+            return Email::parse(trimmed).map(|e| Self::from_email(&e));
+        }
+        let name = trimmed.to_lowercase();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+        if !(3..=64).contains(&name.len()) || !name.chars().all(allowed) {
+            return Err(
+                "muss eine E-Mail-Adresse oder ein Benutzername aus 3 bis 64 Zeichen (a-z, 0-9, . _ -) sein",
+            );
+        }
+        Ok(Self(name))
+    }
+
+    pub fn from_email(email: &Email) -> Self {
+        Self(email.as_str().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LoginName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for LoginName {
+    type Error = &'static str;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<LoginName> for String {
+    fn from(l: LoginName) -> Self {
+        l.0
+    }
+}
+
+pub fn login_key(scope: &Scope, login: &LoginName) -> Key {
+    Key::new(format!("{LOGIN_PREFIX}{scope}#{login}"), LOGIN_SK)
+}
+
+/// The login guard and credentials of one account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Login {
+    pub scope: Scope,
+    pub login: LoginName,
+    /// Where mails for this account go.
+    pub email: Email,
+    pub account_id: AccountId,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
+    pub confirmed: bool,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub platforms: Vec<PlatformId>,
+    pub created_at: Timestamp,
+}
+
+impl Login {
+    pub fn key(&self) -> Key {
+        login_key(&self.scope, &self.login)
+    }
+
+    pub fn to_item(&self) -> Result<Item> {
+        super::to_item(&self.key(), self)
+    }
+
+    /// The put that claims the login name in its scope; fails as [`LOGIN_GUARD`].
+    pub fn guard_put(&self) -> Result<Named> {
+        Ok(TxOp::Put {
+            item: self.to_item()?,
+            cond: Cond::NotExists,
+        }
+        .named(LOGIN_GUARD))
+    }
+
+    /// The tenant a token of this account carries: a partner acts for itself; a
+    /// tenant-scoped account belongs to its merchant.
+    pub fn tenant(&self) -> Option<String> {
+        match (&self.scope, self.role) {
+            (Scope::Platform, Role::Partner) => Some(self.account_id.to_string()),
+            (scope, _) => scope.partner().map(ToString::to_string),
+        }
+    }
+
+    /// Platforms in the token: a manager's, or an end user's one platform.
+    pub fn token_platforms(&self) -> Vec<String> {
+        match &self.scope {
+            Scope::EndUser(platform) => vec![platform.to_string()],
+            _ => self.platforms.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// An account another function creates and invites to set its password.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub scope: Scope,
+    pub login: LoginName,
+    pub email: Email,
+    pub name: String,
+    pub role: Role,
+    /// Who invites, as the mail names them (e.g. the merchant's company).
+    pub inviter: String,
+}
+
+const ACCOUNT_INVITE: Template = Template {
+    text: include_str!("../../templates/account_invite.txt"),
+    html: include_str!("../../templates/account_invite.html"),
+};
+
+/// What the invited person gets, in German.
+fn access_label(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::Platform => "Zugang",
+        Scope::Pos(_) => "Kassenzugang",
+        Scope::Cardholder(_) => "Kundenkarten-Konto",
+        Scope::Customer(_) => "digitales Kundenkonto",
+        Scope::EndUser(_) => "Kundenkonto",
+    }
+}
+
+/// Where an invitation link leads (the web front end's set-password page).
+pub const INVITATION_PATH: &str = "einladung";
+
+/// Creates an invited account: its login guard, an invitation token and the caller's own
+/// records (`extra`, e.g. the terminal user) in one transaction; then mails the link.
+/// 409 when the login name is taken in that scope.
+pub async fn create_invited(
+    table: &dyn Table,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    public_base_url: &str,
+    invitation: Invitation,
+    extra: Vec<Named>,
+) -> Result<AccountId> {
+    if !invitation.scope.admits(invitation.role) {
+        return Err(Error::internal(std::io::Error::other(
+            "role does not belong to the scope",
+        )));
+    }
+    let now = clock.now();
+    let account_id = AccountId::generate();
+    let login = Login {
+        scope: invitation.scope.clone(),
+        login: invitation.login.clone(),
+        email: invitation.email.clone(),
+        account_id: account_id.clone(),
+        role: invitation.role,
+        password_hash: None,
+        confirmed: false,
+        name: invitation.name.clone(),
+        platforms: vec![],
+        created_at: now,
+    };
+    let (token, token_put) = tokens::issue(
+        TokenFor {
+            kind: TokenKind::Invite,
+            scope: &login.scope,
+            login: &login.login,
+            email: &login.email,
+            account_id: &account_id,
+        },
+        now,
+    )?;
+    let mut ops = vec![login.guard_put()?, token_put];
+    ops.extend(extra);
+    match table.transact(ops).await {
+        Ok(()) => {}
+        Err(StoreError::TxCancelled {
+            failed: LOGIN_GUARD,
+        }) => {
+            return Err(Error::Conflict(format!(
+                "Der Anmeldename {} ist hier bereits vergeben.",
+                invitation.login
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let (subject, text, html) = ACCOUNT_INVITE.render(&[
+        ("name", &invitation.name),
+        ("inviter", &invitation.inviter),
+        ("access", access_label(&invitation.scope)),
+        ("login", invitation.login.as_str()),
+        ("link", &link(public_base_url, INVITATION_PATH, &token)),
+    ]);
+    mailer
+        .send(Mail {
+            to: invitation.email,
+            subject,
+            text,
+            html,
+        })
+        .await?;
+    Ok(account_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_names_are_emails_or_plain_usernames() {
+        assert_eq!(
+            LoginName::parse(" Kasse-1 ").map(|l| l.0),
+            Ok("kasse-1".into())
+        );
+        assert_eq!(
+            LoginName::parse("Anna@Example.de").map(|l| l.0),
+            Ok("anna@example.de".into())
+        );
+        assert!(LoginName::parse("ab").is_err());
+        assert!(LoginName::parse("kasse 1").is_err());
+        assert!(LoginName::parse("kein@domain").is_err());
+    }
+
+    #[test]
+    fn one_address_has_one_key_per_scope() {
+        let name = LoginName::parse("anna@example.de").unwrap_or_else(|e| panic!("{e}"));
+        let a = login_key(
+            &Scope::Cardholder(crate::domain::PartnerId::from_raw("m1")),
+            &name,
+        );
+        let b = login_key(
+            &Scope::Cardholder(crate::domain::PartnerId::from_raw("m2")),
+            &name,
+        );
+        assert_ne!(a, b);
+        assert_ne!(a, login_key(&Scope::Platform, &name));
+    }
+}

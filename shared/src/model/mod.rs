@@ -1,0 +1,25 @@
+//! The records more than one function reads (DESIGN §2, §5), each with its key builders and
+//! attribute names, defined once. A record read by one function lives in that function.
+
+pub mod accounts;
+pub mod contracts;
+pub mod partners;
+pub mod platforms;
+pub mod subscriptions;
+pub mod tokens;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::Error;
+use crate::store::{Item, Key};
+
+/// Reads a stored item into its record type.
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
+    serde_json::from_value(serde_json::Value::Object(item)).map_err(Error::internal)
+}
+
+/// A record as an item under its key.
+pub fn to_item<T: Serialize>(key: &Key, value: &T) -> Result<Item, Error> {
+    crate::store::item_with_key(key, value).map_err(Error::internal)
+}

@@ -1,0 +1,76 @@
+//! The partner (merchant): the one tenant of every product.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Email, PartnerId};
+use crate::store::Key;
+
+pub const PARTNER_PREFIX: &str = "PARTNER#";
+const PROFILE_SK: &str = "PROFILE";
+
+/// Attribute names of the partner record that are updated in place.
+pub mod attr {
+    use crate::store::Attr;
+    pub const COMPANY: Attr = "company";
+    pub const CONTACT_NAME: Attr = "contact_name";
+    pub const PHONE: Attr = "phone";
+    pub const ADDRESS: Attr = "address";
+    pub const VAT_ID: Attr = "vat_id";
+    pub const EMAIL_CONFIRMED: Attr = "email_confirmed";
+    pub const LOGO_KEY: Attr = "logo_key";
+    pub const LOGO_PENDING_KEY: Attr = "logo_pending_key";
+    pub const MANDATE: Attr = "mandate";
+}
+
+/// The partition of everything a partner owns.
+pub fn partner_pk(partner: &PartnerId) -> String {
+    format!("{PARTNER_PREFIX}{partner}")
+}
+
+pub fn partner_key(partner: &PartnerId) -> Key {
+    Key::new(partner_pk(partner), PROFILE_SK)
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Address {
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Mandate {
+    pub account_holder: String,
+    /// AES-256-GCM sealed; never shown in full.
+    pub iban_sealed: String,
+    pub iban_masked: String,
+    pub reference: String,
+    pub signed_on: Date,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Partner {
+    pub partner_id: PartnerId,
+    pub company: String,
+    pub contact_name: String,
+    pub email: Email,
+    pub email_confirmed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_key: Option<String>,
+    /// A logo upload that was presigned but not yet seen in the bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_pending_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mandate: Option<Mandate>,
+    pub terms_accepted_at: Timestamp,
+    pub created_at: Timestamp,
+}

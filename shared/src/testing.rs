@@ -1,0 +1,410 @@
+//! The test kit (feature `testing`, DESIGN §12): one environment builder, one client for any
+//! router (in process or over HTTP), `assert_problem`, and fixtures (an operator, a confirmed
+//! partner, a platform and its manager) shared by every crate's tests and the bench.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use jiff::Timestamp;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::auth::{JwtIssuer, JwtVerifier, Role, Scope, generate_ed25519_pems, hash_password};
+use crate::blobs::Blobs;
+use crate::clock::{Clock, FixedClock};
+use crate::crypto::DataKey;
+use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId};
+use crate::embedded_s3::EmbeddedS3;
+use crate::env::Env;
+use crate::mail::{Mail, OutboxMailer, token_in_link};
+use crate::model::accounts::{Login, LoginName};
+use crate::model::partners::Address;
+use crate::model::partners::{Partner, partner_key};
+use crate::model::platforms::Platform;
+use crate::store::{Cond, SqliteTable, Table};
+
+/// The password of every fixture account.
+pub const PASSWORD: &str = "sehr-geheim-123";
+pub const BUCKET: &str = "assets";
+
+/// A complete environment on SQLite in memory, the folder mailer, an embedded S3 and a
+/// clock that stands still; removed from disk when dropped.
+pub struct TestEnv {
+    pub env: Env,
+    pub table: Arc<SqliteTable>,
+    pub outbox: OutboxMailer,
+    pub clock: Arc<FixedClock>,
+    pub issuer: JwtIssuer,
+    pub s3: EmbeddedS3,
+    dir: PathBuf,
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestEnv {
+    /// The clock starts at the real time, so tokens it signs are valid for the verifier.
+    pub async fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("pn-test-{}", crate::domain::new_id()));
+        let s3 = EmbeddedS3::start(&dir.join("s3"), BUCKET, ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        let table = Arc::new(SqliteTable::in_memory().unwrap());
+        let outbox = OutboxMailer::new(dir.join("outbox")).unwrap();
+        let clock = Arc::new(FixedClock::at(Timestamp::now()));
+        let pems = generate_ed25519_pems().unwrap();
+        let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
+        let env = Env {
+            table: table.clone(),
+            blobs: Blobs::new(s3.client(), BUCKET),
+            mailer: Arc::new(outbox.clone()),
+            clock: clock.clone(),
+            verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
+            issuer: Some(issuer.clone()),
+            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
+            public_base_url: "https://partnernetz.de".into(),
+        };
+        Self {
+            env,
+            table,
+            outbox,
+            clock,
+            issuer,
+            s3,
+            dir,
+        }
+    }
+
+    pub fn fixtures(&self) -> Fixtures<'_> {
+        Fixtures {
+            table: self.table.as_ref(),
+            clock: self.clock.as_ref(),
+            issuer: &self.issuer,
+        }
+    }
+
+    pub async fn mails(&self) -> Vec<Mail> {
+        self.outbox.list().await.unwrap()
+    }
+
+    pub async fn last_mail_to(&self, to: &str) -> Mail {
+        self.mails()
+            .await
+            .into_iter()
+            .rev()
+            .find(|m| m.to.as_str() == to)
+            .unwrap_or_else(|| panic!("no mail to {to}"))
+    }
+
+    /// The token of the newest link mailed to `to`.
+    pub async fn token_from_mail(&self, to: &str) -> String {
+        token_in_link(&self.last_mail_to(to).await.text).expect("a link with a token")
+    }
+}
+
+/// An answer as a user sees it: status, headers and the body (JSON, or text as a string).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    fn from_parts(status: StatusCode, headers: HeaderMap, bytes: &[u8]) -> Self {
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into()))
+        };
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The fields named in a problem's `errors`.
+    pub fn problem_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Asserts an RFC 9457 problem with this status, naming `field` among its errors if given.
+pub fn assert_problem(reply: &Reply, status: StatusCode, field: Option<&str>) {
+    assert_eq!(reply.status, status, "status of {:?}", reply.body);
+    assert_eq!(
+        reply.content_type(),
+        "application/problem+json",
+        "content type of {:?}",
+        reply.body
+    );
+    assert_eq!(reply.body["status"], status.as_u16(), "{:?}", reply.body);
+    assert!(
+        reply.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "a problem explains itself: {:?}",
+        reply.body
+    );
+    if let Some(field) = field {
+        assert!(
+            reply.problem_fields().iter().any(|f| f == field),
+            "expected field {field} in {:?}",
+            reply.body
+        );
+    }
+}
+
+/// One client for any router: in process (`oneshot`) or over real HTTP.
+#[derive(Clone)]
+pub enum Client {
+    InProcess(Router),
+    Http {
+        base_url: String,
+        http: reqwest::Client,
+    },
+}
+
+impl Client {
+    pub fn in_process(router: Router) -> Self {
+        Self::InProcess(router)
+    }
+
+    pub fn http(base_url: impl Into<String>) -> Self {
+        Self::Http {
+            base_url: base_url.into(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A JSON request, with a bearer token if given.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Reply {
+        let mut req = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).unwrap())
+            .uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    /// Any request, as built by the test.
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        match self {
+            Client::InProcess(router) => {
+                let res = router.clone().oneshot(req).await.unwrap();
+                let (parts, body) = res.into_parts();
+                let bytes = body.collect().await.unwrap().to_bytes();
+                Reply::from_parts(parts.status, parts.headers, &bytes)
+            }
+            Client::Http { base_url, http } => {
+                let (parts, body) = req.into_parts();
+                let bytes = body.collect().await.unwrap().to_bytes();
+                let url = format!("{base_url}{}", parts.uri);
+                let res = http
+                    .request(parts.method, url)
+                    .headers(parts.headers)
+                    .body(bytes)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status();
+                let headers = res.headers().clone();
+                let bytes = res.bytes().await.unwrap();
+                Reply::from_parts(status, headers, &bytes)
+            }
+        }
+    }
+}
+
+/// An account created by a fixture, with a valid bearer token.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: AccountId,
+    pub email: Email,
+    pub token: String,
+}
+
+/// A confirmed partner with a bearer token.
+#[derive(Debug, Clone)]
+pub struct PartnerFixture {
+    pub id: PartnerId,
+    pub email: Email,
+    pub token: String,
+}
+
+/// Creates accounts and records directly in a table, as registration would have left them.
+pub struct Fixtures<'a> {
+    pub table: &'a dyn Table,
+    pub clock: &'a dyn Clock,
+    pub issuer: &'a JwtIssuer,
+}
+
+/// The fixture password's hash, computed once: argon2id is slow by design.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+impl Fixtures<'_> {
+    fn login(
+        &self,
+        email: &Email,
+        id: &AccountId,
+        role: Role,
+        platforms: Vec<PlatformId>,
+    ) -> Login {
+        Login {
+            scope: Scope::Platform,
+            login: LoginName::from_email(email),
+            email: email.clone(),
+            account_id: id.clone(),
+            role,
+            password_hash: Some(password_hash()),
+            confirmed: true,
+            name: "Test".into(),
+            platforms,
+            created_at: self.clock.now(),
+        }
+    }
+
+    /// A token as login issues it for this account.
+    pub fn token_for(&self, login: &Login) -> String {
+        self.issuer
+            .issue_scoped(
+                login.account_id.as_str(),
+                login.role,
+                login.tenant(),
+                login.token_platforms(),
+                login.scope.clone(),
+                self.clock.epoch(),
+            )
+            .unwrap()
+    }
+
+    pub async fn operator(&self, email: &str) -> Account {
+        let email = Email::parse(email).unwrap();
+        let id = AccountId::generate();
+        let login = self.login(&email, &id, Role::Operator, vec![]);
+        self.table
+            .put(login.to_item().unwrap(), Cond::NotExists)
+            .await
+            .unwrap();
+        Account {
+            token: self.token_for(&login),
+            id,
+            email,
+        }
+    }
+
+    /// A partner who signed up, accepted the terms, confirmed the address and filled in the
+    /// profile.
+    pub async fn confirmed_partner(&self, email: &str) -> PartnerFixture {
+        let email = Email::parse(email).unwrap();
+        let id = PartnerId::generate();
+        let now = self.clock.now();
+        let login = self.login(&email, &AccountId::from(&id), Role::Partner, vec![]);
+        let partner = Partner {
+            partner_id: id.clone(),
+            company: "Bäckerei Müller".into(),
+            contact_name: "Anna Müller".into(),
+            email: email.clone(),
+            email_confirmed: true,
+            phone: Some("+49 89 1234567".into()),
+            address: Some(Address {
+                street: "Marienplatz 1".into(),
+                postal_code: "80331".into(),
+                city: "München".into(),
+                country: "DE".into(),
+            }),
+            vat_id: Some("DE123456789".into()),
+            logo_key: None,
+            logo_pending_key: None,
+            mandate: None,
+            terms_accepted_at: now,
+            created_at: now,
+        };
+        self.table
+            .transact(vec![
+                login.guard_put().unwrap(),
+                crate::store::TxOp::Put {
+                    item: crate::model::to_item(&partner_key(&id), &partner).unwrap(),
+                    cond: Cond::NotExists,
+                }
+                .named("partner"),
+            ])
+            .await
+            .unwrap();
+        PartnerFixture {
+            token: self.token_for(&login),
+            id,
+            email,
+        }
+    }
+
+    pub async fn platform(&self, name: &str, fee: Cents) -> PlatformId {
+        let platform = Platform {
+            platform_id: PlatformId::generate(),
+            name: name.into(),
+            monthly_fee: fee,
+            created_at: self.clock.now(),
+        };
+        self.table
+            .put(platform.to_item().unwrap(), Cond::NotExists)
+            .await
+            .unwrap();
+        platform.platform_id
+    }
+
+    /// A manager who accepted the invitation to `platform`.
+    pub async fn manager_of(&self, email: &str, platform: &PlatformId) -> Account {
+        let email = Email::parse(email).unwrap();
+        let id = AccountId::generate();
+        let login = self.login(&email, &id, Role::Manager, vec![platform.clone()]);
+        self.table
+            .put(login.to_item().unwrap(), Cond::NotExists)
+            .await
+            .unwrap();
+        Account {
+            token: self.token_for(&login),
+            id,
+            email,
+        }
+    }
+}
