@@ -192,10 +192,8 @@ struct DataDir(PathBuf);
 impl DataDir {
     fn new() -> Result<Self> {
         let stamp = jiff::Timestamp::now().as_nanosecond();
-        let dir = std::env::temp_dir().join(format!(
-            "partnernetz-fuzz-{}-{stamp}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("partnernetz-fuzz-{}-{stamp}", std::process::id()));
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         Ok(Self(dir))
     }
@@ -284,10 +282,7 @@ impl LocalApi {
     /// A crash during fuzzing is a finding too, whatever schemathesis made of it.
     fn ensure_running(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait().context("checking on local-api")? {
-            bail!(
-                "local-api exited with {status}; see {}",
-                self.log.display()
-            );
+            bail!("local-api exited with {status}; see {}", self.log.display());
         }
         Ok(())
     }
@@ -430,9 +425,7 @@ impl Fixtures {
         if !body.is_null() {
             request = request.json(&body);
         }
-        let response = request
-            .send()
-            .with_context(|| format!("{method} {path}"))?;
+        let response = request.send().with_context(|| format!("{method} {path}"))?;
         let status = response.status().as_u16();
         let text = response
             .text()

@@ -19,6 +19,9 @@ use utoipa::openapi::schema::Schema;
 
 use crate::auth::Role;
 
+#[cfg(feature = "testing")]
+pub mod matrix;
+
 #[doc(hidden)]
 pub use utoipa_axum as __utoipa_axum;
 

@@ -27,6 +27,8 @@ use utoipa::{PartialSchema, ToResponse, ToSchema};
 
 use crate::routes::{Access, Route};
 
+mod schemas;
+
 /// The media type of every error answer (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -370,7 +372,10 @@ mod tests {
         let get = &doc["paths"]["/things/{id}"]["get"];
         assert_eq!(get["security"], json!([]), "public");
         assert!(get["responses"].get("401").is_none());
-        assert_eq!(get["responses"]["404"]["$ref"], "#/components/responses/NotFound");
+        assert_eq!(
+            get["responses"]["404"]["$ref"],
+            "#/components/responses/NotFound"
+        );
     }
 
     #[test]
@@ -432,7 +437,11 @@ mod tests {
     async fn the_document_is_served_as_json() {
         let app: Router = serve(|| document("Test", "1", &table()));
         let response = app
-            .oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap_or_default())
+            .oneshot(
+                Request::get("/openapi.json")
+                    .body(Body::empty())
+                    .unwrap_or_default(),
+            )
             .await
             .unwrap_or_else(|e| match e {});
         assert_eq!(response.status(), StatusCode::OK);
@@ -451,10 +460,7 @@ mod tests {
         let merged = as_json(&merge(
             "All",
             "1",
-            [
-                document("A", "1", &table()),
-                document("B", "1", &other),
-            ],
+            [document("A", "1", &table()), document("B", "1", &other)],
         ));
         assert_eq!(merged["info"]["title"], "All");
         assert!(merged["paths"]["/things"]["post"].is_object());
