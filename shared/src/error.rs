@@ -1,6 +1,6 @@
 //! One error type for every handler, rendered as RFC 9457 `application/problem+json`.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -45,8 +45,16 @@ pub enum Error {
     /// Well-formed, but a business rule forbids it.
     #[error("rule violated: {0}")]
     Unprocessable(String),
-    #[error("too many requests: {0}")]
-    TooManyRequests(String),
+    /// The route exists, but not for this method (axum adds the `Allow` header).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Answered with `Retry-After: retry_after_secs`, so the client knows when to come back.
+    #[error("too many requests: {detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    /// A dependency is down; answered with `Retry-After: DEFAULT_RETRY_AFTER_SECS`.
     #[error("dependency unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
@@ -55,6 +63,13 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// `Retry-After` of a 503, and of a 429 that knows no better (storage throttling): long
+/// enough for a dependency to recover from a blip, short enough not to lose the user.
+pub const DEFAULT_RETRY_AFTER_SECS: u64 = 5;
+
+/// The media type of every error answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
 impl Error {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
@@ -62,6 +77,25 @@ impl Error {
 
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Internal(Box::new(e))
+    }
+
+    /// A 429 that tells the client how many seconds to wait (at least one).
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self::TooManyRequests {
+            detail: detail.into(),
+            retry_after_secs: retry_after_secs.max(1),
+        }
+    }
+
+    /// Seconds a client should wait before trying again, for the answers that have one.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::TooManyRequests {
+                retry_after_secs, ..
+            } => Some((*retry_after_secs).max(1)),
+            Error::Unavailable(_) => Some(DEFAULT_RETRY_AFTER_SECS),
+            _ => None,
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -74,8 +108,9 @@ impl Error {
             Error::Gone(_) => StatusCode::GONE,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -92,8 +127,9 @@ impl Error {
             Error::Gone(_) => ("gone", "Nicht mehr gültig"),
             Error::PayloadTooLarge => ("payload-too-large", "Anfrage zu groß"),
             Error::UnsupportedMediaType => ("unsupported-media-type", "Falscher Inhaltstyp"),
+            Error::MethodNotAllowed => ("method-not-allowed", "Methode nicht erlaubt"),
             Error::Unprocessable(_) => ("rule-violated", "Nicht möglich"),
-            Error::TooManyRequests(_) => ("too-many-requests", "Zu viele Versuche"),
+            Error::TooManyRequests { .. } => ("too-many-requests", "Zu viele Versuche"),
             Error::Unavailable(_) => ("unavailable", "Dienst vorübergehend nicht erreichbar"),
             Error::Internal(_) => ("internal", "Interner Fehler"),
         }
@@ -112,10 +148,13 @@ impl Error {
             | Error::Conflict(d)
             | Error::Gone(d)
             | Error::Unprocessable(d)
-            | Error::TooManyRequests(d) => d.clone(),
+            | Error::TooManyRequests { detail: d, .. } => d.clone(),
             Error::PayloadTooLarge => "Der Anfrageinhalt ist zu groß.".to_string(),
             Error::UnsupportedMediaType => {
                 "Erwartet wird Content-Type: application/json.".to_string()
+            }
+            Error::MethodNotAllowed => {
+                "Diese Adresse unterstützt die Methode nicht; erlaubt sind die im Allow-Header genannten.".to_string()
             }
             Error::Unavailable(_) => "Bitte versuchen Sie es gleich noch einmal.".to_string(),
             Error::Internal(_) => "Ein unerwarteter Fehler ist aufgetreten.".to_string(),
@@ -134,6 +173,22 @@ struct Problem<'a> {
     errors: Option<&'a [FieldError]>,
 }
 
+impl Problem<'_> {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+    }
+}
+
+fn problem_type(slug: &str) -> String {
+    format!("https://partnernetz.de/probleme/{slug}")
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -148,8 +203,8 @@ impl IntoResponse for Error {
             tracing::error!(error = %self, causes = ?chain, "request failed");
         }
         let (slug, title) = self.slug_and_title();
-        let problem = Problem {
-            kind: format!("https://partnernetz.de/probleme/{slug}"),
+        let mut response = Problem {
+            kind: problem_type(slug),
             title,
             status: status.as_u16(),
             detail: self.detail(),
@@ -157,20 +212,133 @@ impl IntoResponse for Error {
                 Error::Validation(e) => Some(e),
                 _ => None,
             },
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut response = (status, body).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        }
+        .into_response();
         if matches!(self, Error::Unauthorized(_)) {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(secs) = self.retry_after_secs() {
+            set_retry_after(response.headers_mut(), secs);
+        }
         response
     }
+}
+
+/// `Retry-After` in seconds (RFC 9110 §10.2.3).
+pub fn set_retry_after(headers: &mut HeaderMap, secs: u64) {
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+}
+
+/// The problem+json answer for a status no [`Error`] produced (the framework's own rejections),
+/// so that every error a client sees has the same shape.
+pub fn problem_for_status(status: StatusCode) -> Response {
+    let (slug, title, detail) = match status.as_u16() {
+        400 => (
+            "bad-request",
+            "Fehlerhafte Anfrage",
+            "Die Anfrage ist fehlerhaft.",
+        ),
+        401 => (
+            "unauthorized",
+            "Nicht angemeldet",
+            "Bitte melden Sie sich an.",
+        ),
+        403 => (
+            "forbidden",
+            "Keine Berechtigung",
+            "Dazu fehlt Ihnen die Berechtigung.",
+        ),
+        404 => (
+            "not-found",
+            "Nicht gefunden",
+            "Diese Adresse gibt es nicht.",
+        ),
+        405 => return Error::MethodNotAllowed.into_response(),
+        406 => (
+            "not-acceptable",
+            "Nicht annehmbar",
+            "Antworten gibt es nur als JSON.",
+        ),
+        408 => (
+            "request-timeout",
+            "Zeitüberschreitung",
+            "Die Anfrage kam nicht rechtzeitig vollständig an.",
+        ),
+        409 => (
+            "conflict",
+            "Konflikt",
+            "Die Anfrage steht im Konflikt mit dem aktuellen Zustand.",
+        ),
+        410 => (
+            "gone",
+            "Nicht mehr gültig",
+            "Diese Adresse ist nicht mehr gültig.",
+        ),
+        411 => (
+            "length-required",
+            "Länge erforderlich",
+            "Die Anfrage braucht einen Content-Length-Header.",
+        ),
+        413 => return Error::PayloadTooLarge.into_response(),
+        414 => (
+            "uri-too-long",
+            "Adresse zu lang",
+            "Die Adresse der Anfrage ist zu lang.",
+        ),
+        415 => return Error::UnsupportedMediaType.into_response(),
+        422 => (
+            "rule-violated",
+            "Nicht möglich",
+            "Die Anfrage ist so nicht möglich.",
+        ),
+        429 => (
+            "too-many-requests",
+            "Zu viele Versuche",
+            "Bitte versuchen Sie es gleich noch einmal.",
+        ),
+        431 => (
+            "headers-too-large",
+            "Kopfzeilen zu groß",
+            "Die Kopfzeilen der Anfrage sind zu groß.",
+        ),
+        501 => (
+            "not-implemented",
+            "Nicht unterstützt",
+            "Diese Methode wird nicht unterstützt.",
+        ),
+        502..=504 => (
+            "unavailable",
+            "Dienst vorübergehend nicht erreichbar",
+            "Bitte versuchen Sie es gleich noch einmal.",
+        ),
+        s if s >= 500 => (
+            "internal",
+            "Interner Fehler",
+            "Ein unerwarteter Fehler ist aufgetreten.",
+        ),
+        _ => (
+            "bad-request",
+            "Fehlerhafte Anfrage",
+            "Die Anfrage ist fehlerhaft.",
+        ),
+    };
+    let mut response = Problem {
+        kind: problem_type(slug),
+        title,
+        status: status.as_u16(),
+        detail: detail.to_string(),
+        errors: None,
+    }
+    .into_response();
+    if matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    ) {
+        set_retry_after(response.headers_mut(), DEFAULT_RETRY_AFTER_SECS);
+    }
+    response
 }
 
 impl From<StoreError> for Error {
@@ -182,9 +350,10 @@ impl From<StoreError> for Error {
             StoreError::Conflict => Error::Conflict(
                 "Der Datensatz wird gerade von einer anderen Anfrage geändert. Bitte versuchen Sie es noch einmal.".to_string(),
             ),
-            StoreError::Throttled => {
-                Error::TooManyRequests("Bitte versuchen Sie es gleich noch einmal.".to_string())
-            }
+            StoreError::Throttled => Error::too_many_requests(
+                "Bitte versuchen Sie es gleich noch einmal.",
+                DEFAULT_RETRY_AFTER_SECS,
+            ),
             StoreError::InvalidCursor => Error::field("cursor", "ist ungültig"),
             StoreError::Unavailable(source) => Error::Unavailable(source),
         }

@@ -7,17 +7,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use hyper::body::Bytes;
 use serde_json::{Value, json};
-use shared::auth::{JwtIssuer, Role, generate_ed25519_pems, hash_password};
+use shared::auth::{JwtIssuer, generate_ed25519_pems};
 use shared::crypto::DataKey;
-use shared::domain::Email;
-use shared::store::{Cond, DynamoTable, Table, item_with_key};
+use shared::store::DynamoTable;
 
 use crate::storage::StorageCall;
 
 pub const TABLE_NAME: &str = "partnernetz-bench";
-const PARTNER_ID: &str = "0196a1b2-0000-7000-8000-00000000b001";
 const PARTNER_EMAIL: &str = "bench@baeckerei-mueller.de";
-const PARTNER_PASSWORD: &str = "Sauerteig-seit-1897";
 
 /// One route the bench invokes, with the event sent for it.
 #[derive(Debug, Clone)]
@@ -79,76 +76,25 @@ pub async fn prepare(
 }
 
 async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
-    use shared::auth::Scope;
-    use shared::domain::{AccountId, PartnerId};
-    use shared::model::accounts::{Login, LoginName};
-    use shared::model::partners::{Address, Partner, partner_key};
+    use shared::clock::SystemClock;
+    use shared::model::partners::partner_key;
+    use shared::testing::{Fixtures, PASSWORD};
 
     let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
     let issuer = JwtIssuer::from_pem(&pems.private_pem).context("loading the JWT key")?;
-    let email = Email::parse(PARTNER_EMAIL).map_err(anyhow::Error::msg)?;
-    let now = epoch_secs();
-    let created: jiff::Timestamp = "2026-01-05T08:00:00Z".parse()?;
-    let partner_id = PartnerId::from_raw(PARTNER_ID);
-
-    let partner = Partner {
-        partner_id: partner_id.clone(),
-        company: "Bäckerei Müller GmbH".into(),
-        contact_name: "Anna Müller".into(),
-        email: email.clone(),
-        email_confirmed: true,
-        phone: Some("+49 89 1234567".into()),
-        address: Some(Address {
-            street: "Marienplatz 1".into(),
-            postal_code: "80331".into(),
-            city: "München".into(),
-            country: "DE".into(),
-        }),
-        vat_id: Some("DE123456789".into()),
-        logo_key: None,
-        logo_pending_key: None,
-        mandate: None,
-        terms_accepted_at: created,
-        created_at: created,
-    };
-    let login = Login {
-        scope: Scope::Platform,
-        login: LoginName::from_email(&email),
-        email: email.clone(),
-        account_id: AccountId::from(&partner_id),
-        role: Role::Partner,
-        password_hash: Some(
-            hash_password(PARTNER_PASSWORD)
-                .map_err(|e| anyhow::anyhow!("hashing the bench password: {e}"))?,
-        ),
-        confirmed: true,
-        name: "Anna Müller".into(),
-        platforms: Vec::new(),
-        created_at: created,
-    };
-    for item in [
-        item_with_key(&partner_key(&partner_id), &partner)?,
-        login.to_item().map_err(|e| anyhow::anyhow!("{e}"))?,
-    ] {
-        table
-            .put(item, Cond::Always)
-            .await
-            .context("seeding DynamoDB Local")?;
+    // The same confirmed partner the handler bench and the router tests use; a fresh token
+    // for every run, since a token lives 15 minutes, longer than one function's runs.
+    let partner = Fixtures {
+        table,
+        clock: &SystemClock,
+        issuer: &issuer,
     }
-
-    // Fresh for every run: a token lives 15 minutes, longer than one function's runs.
-    let token = issuer
-        .issue(
-            PARTNER_ID,
-            Role::Partner,
-            Some(PARTNER_ID.into()),
-            Vec::new(),
-            now,
-        )
-        .context("issuing the bench token")?;
-    let bearer = format!("Bearer {token}");
+    .confirmed_partner(PARTNER_EMAIL)
+    .await;
+    let partner_id = partner.id;
+    let bearer = format!("Bearer {}", partner.token);
     let patch_body = json!({ "company": "Bäckerei Müller GmbH" }).to_string();
-    let login_body = json!({ "email": PARTNER_EMAIL, "password": PARTNER_PASSWORD }).to_string();
+    let login_body = json!({ "email": PARTNER_EMAIL, "password": PASSWORD }).to_string();
 
     let events = root.join("events").join("registration");
     let profile = partner_key(&partner_id);
@@ -339,11 +285,4 @@ pub fn api_gateway_event(
         event["body"] = body.into();
     }
     event
-}
-
-fn epoch_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
 }

@@ -1,14 +1,14 @@
 //! Applying to platforms, the managers' review, and cancelling a subscription.
 
 use axum::Json;
-use axum::extract::{Path, Query as QueryParams, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{ManagerAuth, PartnerAuth};
 use shared::domain::{PartnerId, PlatformId};
 use shared::env::AppState;
-use shared::http::{ApiJson, Validator};
+use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_pk};
 use shared::model::subscriptions::{
@@ -62,7 +62,7 @@ async fn save_from(
 pub async fn apply(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    Path(platform_id): Path<PlatformId>,
+    ApiPath(platform_id): ApiPath<PlatformId>,
 ) -> Result<(StatusCode, Json<Application>)> {
     let platform = platforms::load_platform(&state, &platform_id).await?;
     let partner = profile::load_partner(&state, &auth.partner_id).await?;
@@ -161,8 +161,8 @@ pub struct ListParams {
 pub async fn list_for_platform(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    Path(platform_id): Path<PlatformId>,
-    QueryParams(params): QueryParams<ListParams>,
+    ApiPath(platform_id): ApiPath<PlatformId>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Value>> {
     manager.ensure_platform(&platform_id)?;
     let sk = match params.status.as_deref() {
@@ -231,18 +231,16 @@ pub struct DecisionBody {
 pub async fn decide(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    Path((platform_id, partner_id)): Path<(PlatformId, PartnerId)>,
+    ApiPath((platform_id, partner_id)): ApiPath<(PlatformId, PartnerId)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<Application>> {
     manager.ensure_platform(&platform_id)?;
     let mut v = Validator::new();
-    let reason = v.optional_text("reason", body.reason.as_deref(), 1000);
+    let reason = v.optional_multiline_text("reason", body.reason.as_deref(), 1000);
     if matches!(body.decision, Decision::Reject) {
-        v.require(
-            "reason",
-            reason.is_some(),
-            "Eine Ablehnung braucht eine Begründung",
-        );
+        // An invalid reason is reported once, by its own message.
+        let given = body.reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+        v.require("reason", given, "Eine Ablehnung braucht eine Begründung");
     }
     v.finish()?;
     let mut app = load(&state, &partner_id, &platform_id)
@@ -332,7 +330,7 @@ async fn mail_partner(
 pub async fn cancel(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    Path(platform_id): Path<PlatformId>,
+    ApiPath(platform_id): ApiPath<PlatformId>,
 ) -> Result<Json<Value>> {
     let mut app = load(&state, &auth.partner_id, &platform_id)
         .await?

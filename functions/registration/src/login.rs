@@ -57,6 +57,24 @@ fn throttle_key(login: &Key, now: i64) -> Key {
     )
 }
 
+/// 429 until the current window ends, saying when that is.
+fn throttled(now: i64) -> Error {
+    let window_end = (now.div_euclid(WINDOW_SECS) + 1) * WINDOW_SECS;
+    let secs = u64::try_from(window_end - now).unwrap_or(1);
+    let minutes = secs.div_ceil(60);
+    let wait = if minutes == 1 {
+        "einer Minute".to_string()
+    } else {
+        format!("{minutes} Minuten")
+    };
+    Error::too_many_requests(
+        format!(
+            "Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in {wait} erneut oder setzen Sie Ihr Passwort zurück."
+        ),
+        secs,
+    )
+}
+
 fn wrong_credentials() -> Error {
     Error::Unauthorized("Anmeldename oder Passwort ist falsch.".into())
 }
@@ -86,9 +104,7 @@ pub async fn login(
     if let Some(counter) = state.table.get(&throttle).await?
         && counter.get(FAILURES).and_then(Value::as_i64).unwrap_or(0) >= MAX_FAILURES
     {
-        return Err(Error::TooManyRequests(
-            "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie 15 Minuten oder setzen Sie Ihr Passwort zurück.".into(),
-        ));
+        return Err(throttled(now));
     }
 
     let login: Option<Login> = match state.table.get(&key).await? {

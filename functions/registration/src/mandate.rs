@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use shared::auth::PartnerAuth;
-use shared::domain::{Iban, short_code};
+use shared::domain::{Iban, SEPA_NAME_MAX_CHARS, short_code};
 use shared::http::{ApiJson, Validator};
 use shared::openapi::{Conflict, NotFound};
 use shared::store::{Cond, Update};
@@ -46,15 +46,15 @@ pub async fn put_mandate(
     ApiJson(body): ApiJson<MandateInput>,
 ) -> Result<Json<MandateView>> {
     let mut v = Validator::new();
-    // SEPA payment files allow 70 characters for the debtor's name.
-    let holder = v.text("account_holder", &body.account_holder, 70);
+    // The debtor's name goes into the pain.008 file: the DK character set, 70 characters.
+    let holder = v.sepa_text("account_holder", &body.account_holder, SEPA_NAME_MAX_CHARS);
     let iban = v.check("iban", Iban::parse(&body.iban));
     v.finish()?;
     let (Some(holder), Some(iban)) = (holder, iban) else {
         return Err(Error::field("iban", "fehlt"));
     };
     let mandate = Mandate {
-        account_holder: holder,
+        account_holder: holder.into_string(),
         iban_sealed: state.data_key.seal(iban.electronic()),
         iban_masked: iban.masked(),
         reference: new_reference(),

@@ -1,14 +1,14 @@
 //! Bank platforms: the public list, creation by the operator, inviting managers.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::{OperatorAuth, Role, Scope};
-use shared::domain::{AccountId, Cents, Email, PlatformId};
+use shared::domain::{AccountId, Email, PlatformId};
 use shared::env::AppState;
-use shared::http::{ApiJson, Validator};
+use shared::http::{ApiJson, ApiPath, Validator};
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
 use shared::model::from_item;
 use shared::model::platforms::{PLATFORMS_INDEX, Platform, platform_key};
@@ -72,8 +72,8 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>> {
 pub struct NewPlatform {
     /// 1–100 characters.
     pub name: String,
-    /// Net, in euro cents.
-    #[schema(minimum = 0)]
+    /// Net, in euro cents, up to 100.000,00 €.
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub monthly_fee_cents: i64,
 }
 
@@ -90,10 +90,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<PlatformView>)> {
     let mut v = Validator::new();
     let name = v.text("name", &body.name, 100);
-    let fee = v.check(
-        "monthly_fee_cents",
-        Cents::parse_non_negative(body.monthly_fee_cents),
-    );
+    let fee = v.cents("monthly_fee_cents", body.monthly_fee_cents);
     v.finish()?;
     let (Some(name), Some(fee)) = (name, fee) else {
         return Err(Error::field("name", "fehlt"));
@@ -136,7 +133,7 @@ pub struct ManagerInvite {
 pub async fn invite_manager(
     State(state): State<AppState>,
     _operator: OperatorAuth,
-    Path(platform_id): Path<PlatformId>,
+    ApiPath(platform_id): ApiPath<PlatformId>,
     ApiJson(body): ApiJson<ManagerInvite>,
 ) -> Result<(StatusCode, Json<Value>)> {
     let mut v = Validator::new();

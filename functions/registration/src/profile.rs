@@ -146,7 +146,9 @@ fn valid_vat_id(raw: &str) -> Result<String, &'static str> {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_uppercase();
-    let (country, rest) = id.split_at(id.len().min(2));
+    // Split after two characters, not two bytes: `€1` must be refused, not panic.
+    let split = id.char_indices().nth(2).map_or(id.len(), |(i, _)| i);
+    let (country, rest) = id.split_at(split);
     let ok = if country == "DE" {
         rest.len() == 9 && rest.chars().all(|c| c.is_ascii_digit())
     } else {
@@ -170,20 +172,22 @@ fn valid_address(v: &mut Validator, a: &AddressInput) -> Option<Address> {
         country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase()),
         "muss ein Ländercode mit zwei Buchstaben sein (z. B. DE)",
     );
-    let postal_code = a.postal_code.trim().to_string();
-    let postal_ok = if country == "DE" {
-        postal_code.len() == 5 && postal_code.chars().all(|c| c.is_ascii_digit())
-    } else {
-        (3..=10).contains(&postal_code.len())
-    };
-    v.require(
-        "address.postal_code",
-        postal_ok,
-        "ist keine gültige Postleitzahl",
-    );
+    let postal_code = v.text("address.postal_code", &a.postal_code, 10);
+    if let Some(code) = &postal_code {
+        let postal_ok = if country == "DE" {
+            code.len() == 5 && code.chars().all(|c| c.is_ascii_digit())
+        } else {
+            (3..=10).contains(&code.chars().count())
+        };
+        v.require(
+            "address.postal_code",
+            postal_ok,
+            "ist keine gültige Postleitzahl",
+        );
+    }
     Some(Address {
         street: street?,
-        postal_code,
+        postal_code: postal_code?,
         city: city?,
         country,
     })

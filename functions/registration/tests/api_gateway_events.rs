@@ -94,3 +94,73 @@ async fn base64_encoded_bodies_are_decoded() {
     assert_eq!(response.status, StatusCode::OK, "{:?}", response.body);
     assert_eq!(response.body["token_type"], "Bearer");
 }
+
+/// The log lines written while it runs, as the deployed function writes them (JSON, with the
+/// current span).
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
+    type Writer = CapturedLog;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn the_request_span_carries_the_request_ids_of_the_event() {
+    use lambda_http::RequestExt;
+
+    let log = CapturedLog::default();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(log.clone())
+        .finish();
+    // This test's thread only: the router runs on it (current-thread runtime).
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::new().await;
+    let raw = std::fs::read_to_string(events_dir().join("get-platforms.json")).unwrap();
+    let event: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    let api_gateway_id = event["requestContext"]["requestId"].as_str().unwrap();
+    let mut context = lambda_http::Context::default();
+    context.request_id = "8476a536-e9f4-11e8-9739-2dfe598c3fcd".into();
+    let request = lambda_http::request::from_str(&raw)
+        .unwrap()
+        .with_lambda_context(context);
+    let (parts, body) = request.into_parts();
+    let response = app
+        .send(axum::http::Request::from_parts(
+            parts,
+            Body::from(body.to_vec()),
+        ))
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let handled: serde_json::Value = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["fields"]["message"] == "handled")
+        .unwrap_or_else(|| panic!("no request log line in {text}"));
+    let span = &handled["span"];
+    assert_eq!(span["request_id"], api_gateway_id, "{handled}");
+    assert_eq!(
+        span["lambda_request_id"], "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+        "{handled}"
+    );
+    assert_eq!(span["route"], "/platforms");
+    assert_eq!(span["status"], 200);
+}

@@ -10,6 +10,7 @@ use shared::auth::Role;
 use shared::clock::Clock;
 use shared::domain::PartnerId;
 use shared::model::partners::partner_key;
+use shared::testing::assert_problem;
 
 #[tokio::test]
 async fn profile_updates_are_validated_and_shown() {
@@ -453,4 +454,232 @@ async fn forged_expired_and_missing_tokens_are_401() {
     let unknown = app.call("GET", "/nirgendwo", None, None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert_eq!(unknown.body["status"], 404);
+}
+
+#[tokio::test]
+async fn fees_are_bounded_so_no_sum_can_overflow() {
+    let app = TestApp::new().await;
+    let operator = app.operator_token();
+    let create = |fee: serde_json::Value| {
+        app.call(
+            "POST",
+            "/platforms",
+            Some(json!({"name": "Sparkasse Vorteilswelt", "monthly_fee_cents": fee})),
+            Some(&operator),
+        )
+    };
+    for too_much in [
+        json!(9_223_372_036_854_775_807_i64),
+        json!(10_000_001),
+        json!(-1),
+        json!(i64::MIN),
+    ] {
+        let r = create(too_much.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{too_much}");
+        assert_eq!(field_names(&r.body), ["monthly_fee_cents"], "{too_much}");
+    }
+    let r = create(json!(10_000_001)).await;
+    assert_eq!(
+        r.body["errors"][0]["message"],
+        "darf höchstens 100.000,00 € betragen (Angabe in Cent)"
+    );
+    // Beyond i64 and fractions of a cent never reach the handler; still named, in German.
+    for not_cents in [
+        json!(18_446_744_073_709_551_616_f64),
+        json!(49.5),
+        json!("4900"),
+    ] {
+        let r = create(not_cents.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{not_cents}");
+        assert_eq!(field_names(&r.body), ["monthly_fee_cents"], "{not_cents}");
+        assert_eq!(r.body["errors"][0]["message"], "muss eine ganze Zahl sein");
+    }
+    let highest = create(json!(10_000_000)).await;
+    assert_eq!(highest.status, StatusCode::CREATED, "{:?}", highest.body);
+    assert_eq!(highest.body["monthly_fee"], "100.000,00 €");
+}
+
+#[tokio::test]
+async fn mandates_take_only_sepa_ibans_and_sepa_names() {
+    let app = TestApp::new().await;
+    let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
+    let put = |holder: &str, iban: &str| {
+        app.call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(json!({"account_holder": holder, "iban": iban})),
+            Some(&jwt),
+        )
+    };
+    // Valid IBANs, but Saudi Arabia and Brazil are outside the SEPA schemes.
+    for outside in [
+        "SA03 8000 0000 6080 1016 7519",
+        "BR18 0036 0305 0000 1000 9795 493C 1",
+    ] {
+        let r = put("Bäckerei Müller GmbH", outside).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{outside}");
+        assert_eq!(field_names(&r.body), ["iban"]);
+        assert!(
+            r.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("außerhalb des SEPA-Raums"),
+            "{:?}",
+            r.body
+        );
+    }
+    for (holder, shown) in [
+        ("Bäckerei\u{0}Müller", "U+0000"),
+        ("Bäckerei Müller\u{202E}", "U+202E"),
+        ("Café Crème SARL", "é è"),
+        ("Bäckerei_Müller", "_"),
+    ] {
+        let r = put(holder, "DE89 3704 0044 0532 0130 00").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{holder:?}");
+        assert_eq!(field_names(&r.body), ["account_holder"], "{holder:?}");
+        let message = r.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(shown), "{holder:?}: {message}");
+    }
+    let too_long = put(&"A".repeat(71), "DE89 3704 0044 0532 0130 00").await;
+    assert_eq!(field_names(&too_long.body), ["account_holder"]);
+    let me = app.call("GET", "/partners/me", None, Some(&jwt)).await;
+    assert!(me.body["sepa_mandate"].is_null(), "nothing was stored");
+
+    let ok = put("Bäckerei Müller GmbH & Co. KG", "AT61 1904 3002 3457 3201").await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.body["account_holder"], "Bäckerei Müller GmbH & Co. KG");
+}
+
+#[tokio::test]
+async fn profile_texts_refuse_control_characters_and_odd_vat_ids_do_not_crash() {
+    let app = TestApp::new().await;
+    let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
+    let r = app
+        .call(
+            "PATCH",
+            "/partners/me",
+            Some(json!({
+                "contact_name": "Anna\u{7}",
+                "address": {"street": "Hauptstr.\u{0} 1", "postal_code": "1\u{0}2\u{0}3", "city": "Wien", "country": "AT"}
+            })),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        field_names(&r.body),
+        ["contact_name", "address.street", "address.postal_code"]
+    );
+    for odd in ["€1", "Ä", "€€€€€"] {
+        let r = app
+            .call(
+                "PATCH",
+                "/partners/me",
+                Some(json!({"vat_id": odd})),
+                Some(&jwt),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{odd}");
+        assert_eq!(field_names(&r.body), ["vat_id"], "{odd}");
+    }
+    let me = app.call("GET", "/partners/me", None, Some(&jwt)).await;
+    assert_eq!(me.body["contact_name"], "Anna Müller", "nothing was stored");
+}
+
+#[tokio::test]
+async fn decisions_keep_multi_line_reasons_and_refuse_control_characters() {
+    let app = TestApp::new().await;
+    let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
+    let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
+    app.add_mandate(&jwt).await;
+    app.apply(&platform, &jwt).await;
+    let manager = app.token("m-1", Role::Manager, None, &[&platform]);
+    let bad = app
+        .decide(
+            &platform,
+            &partner_id,
+            json!({"decision": "reject", "reason": "Branche\u{0}passt nicht"}),
+            &manager,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(field_names(&bad.body), ["reason"]);
+    let unknown = app
+        .decide(
+            &platform,
+            &partner_id,
+            json!({"decision": "vielleicht"}),
+            &manager,
+        )
+        .await;
+    assert_eq!(field_names(&unknown.body), ["decision"]);
+    assert_eq!(
+        unknown.body["errors"][0]["message"],
+        "muss einer dieser Werte sein: approve, reject"
+    );
+    let ok = app
+        .decide(
+            &platform,
+            &partner_id,
+            json!({"decision": "reject", "reason": "Erstens: Branche.\r\nZweitens: Region."}),
+            &manager,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(
+        ok.body["rejection_reason"],
+        "Erstens: Branche.\nZweitens: Region."
+    );
+}
+
+#[tokio::test]
+async fn framework_rejections_are_problems_naming_the_parameter() {
+    let app = TestApp::new().await;
+    let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
+    let manager = app.token("m-1", Role::Manager, None, &[&platform]);
+    let (partner, _) = app.confirmed_partner("anna@baeckerei.de").await;
+    let get = |method: &'static str, uri: String, token: Option<String>| {
+        let client = app.client.clone();
+        async move { client.call(method, &uri, None, token.as_deref()).await }
+    };
+
+    // A query string that does not parse.
+    let r = get(
+        "GET",
+        format!("/platforms/{platform}/applications?limit=abc"),
+        Some(manager.clone()),
+    )
+    .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("limit"));
+    assert_eq!(r.body["errors"][0]["message"], "muss eine ganze Zahl sein");
+
+    // Invalid UTF-8 in a path parameter, alone and as the second of two.
+    let r = get(
+        "POST",
+        "/partners/me/platforms/%FF%FE".into(),
+        Some(partner.clone()),
+    )
+    .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("platform_id"));
+    let r = get(
+        "POST",
+        format!("/platforms/{platform}/applications/%C3%28/decision"),
+        Some(manager.clone()),
+    )
+    .await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, Some("partner_id"));
+
+    // A method the route does not have: 405 with Allow.
+    let r = get("DELETE", "/platforms".into(), None).await;
+    assert_problem(&r, StatusCode::METHOD_NOT_ALLOWED, None);
+    let allow = r.headers["allow"].to_str().unwrap();
+    assert!(
+        allow.contains("GET") && allow.contains("POST"),
+        "Allow: {allow}"
+    );
+
+    // No such route.
+    let r = get("GET", "/plattformen".into(), None).await;
+    assert_problem(&r, StatusCode::NOT_FOUND, None);
+    assert_eq!(r.body["detail"], "Diese Adresse gibt es nicht.");
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 use shared::auth::Scope;
 use shared::domain::Email;
 use shared::model::accounts::{LoginName, login_key};
+use shared::testing::assert_problem;
 
 #[tokio::test]
 async fn sign_up_mails_a_german_confirmation_and_creates_no_fee() {
@@ -418,6 +419,173 @@ async fn password_reset_replaces_the_password_once() {
         .await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     app.login("anna@baeckerei.de", "ganz-neues-passwort").await;
+}
+
+fn json_post(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sign_up_hashes_the_password_for_known_addresses_too() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    /// Counts `hash_password` spans: one per argon2id hash.
+    struct Hashes(Arc<AtomicUsize>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Hashes {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _: &tracing::span::Id,
+            _: Context<'_, S>,
+        ) {
+            if attrs.metadata().name() == "hash_password" {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    let hashes = Arc::new(AtomicUsize::new(0));
+    // This test's thread only: the router runs on it (current-thread runtime).
+    let _subscriber = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(Hashes(hashes.clone())),
+    );
+
+    let app = TestApp::new().await;
+    let new = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("anna@baeckerei.de")),
+            None,
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::ACCEPTED);
+    let for_new = hashes.swap(0, Ordering::SeqCst);
+    let known = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("Anna@Baeckerei.de")),
+            None,
+        )
+        .await;
+    assert_eq!(known.status, StatusCode::ACCEPTED);
+    let for_known = hashes.swap(0, Ordering::SeqCst);
+    assert_eq!(for_new, 1, "a new account costs one hash");
+    assert_eq!(
+        for_known, for_new,
+        "a known address costs the same hash, so timing tells nothing"
+    );
+    assert_eq!(new.body, known.body);
+}
+
+#[tokio::test]
+async fn the_login_throttle_says_when_its_window_ends() {
+    use shared::clock::Clock;
+
+    let app = TestApp::new().await;
+    app.confirmed_partner("anna@baeckerei.de").await;
+    // 11 min 20 s into a 15-minute throttle window: 3 min 40 s are left.
+    let now = app.clock.epoch();
+    let window = registration::login::WINDOW_SECS;
+    let at = now - now.rem_euclid(window) + 680;
+    app.clock.set(jiff::Timestamp::from_second(at).unwrap());
+    let attempt = || {
+        json_post(
+            "/auth/login",
+            json!({"email": "anna@baeckerei.de", "password": "falsches-passwort"}).to_string(),
+        )
+    };
+    for _ in 0..5 {
+        let r = app.client.send(attempt()).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert!(
+            r.headers.get("retry-after").is_none(),
+            "a 401 has no Retry-After"
+        );
+    }
+    let r = app.client.send(attempt()).await;
+    assert_problem(&r, StatusCode::TOO_MANY_REQUESTS, None);
+    assert_eq!(
+        r.headers["retry-after"], "220",
+        "seconds until the window ends"
+    );
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(detail.contains("in 4 Minuten"), "{detail}");
+
+    // A minute later the wait is a minute shorter.
+    app.clock
+        .set(jiff::Timestamp::from_second(at + 60).unwrap());
+    let r = app.client.send(attempt()).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers["retry-after"], "160");
+    assert!(r.body["detail"].as_str().unwrap().contains("in 3 Minuten"));
+}
+
+#[tokio::test]
+async fn json_with_trailing_data_is_refused_and_nothing_is_written() {
+    let app = TestApp::new().await;
+    let valid = sign_up("anna@baeckerei.de").to_string();
+    for trailing in [
+        format!("{valid}x"),
+        format!("{valid}{{\"admin\":true}}"),
+        format!("{valid}\u{0}"),
+        format!("{valid} []"),
+    ] {
+        let r = app
+            .client
+            .send(json_post("/partners", trailing.clone()))
+            .await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, None);
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("weitere Zeichen"),
+            "{trailing}: {:?}",
+            r.body
+        );
+    }
+    assert!(app.mails().await.is_empty(), "no account was created");
+    let r = app
+        .client
+        .send(json_post("/partners", format!("{valid}\n")))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::ACCEPTED,
+        "trailing whitespace is fine"
+    );
+}
+
+#[tokio::test]
+async fn control_characters_in_names_are_refused_by_field() {
+    let app = TestApp::new().await;
+    let mut body = sign_up("anna@baeckerei.de");
+    body["company"] = json!("Bäckerei\u{0}Müller");
+    body["contact_name"] = json!("Anna \u{1b}[31mMüller");
+    let r = app.call("POST", "/partners", Some(body), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(field_names(&r.body), ["company", "contact_name"]);
+    let messages: Vec<&str> = r.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(messages[0].contains("U+0000"), "{messages:?}");
+    assert!(messages[1].contains("U+001B"), "{messages:?}");
+    assert!(app.mails().await.is_empty(), "nothing was stored or sent");
+
+    // A right-to-left override hides what a name says: refused as well.
+    let mut body = sign_up("anna@baeckerei.de");
+    body["company"] = json!("Bank\u{202E}gnuhcstuL");
+    let r = app.call("POST", "/partners", Some(body), None).await;
+    assert_eq!(field_names(&r.body), ["company"]);
 }
 
 /// Another function (cards) creates a terminal user of a merchant through the kit; the

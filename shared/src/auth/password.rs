@@ -10,6 +10,9 @@ fn argon2() -> Argon2<'static> {
 
 /// A PHC string (algorithm, parameters, salt and hash) for storage.
 pub fn hash_password(password: &str) -> Result<String, crate::Error> {
+    // A span per hash: the log shows what a request spent on hashing, and tests count hashes
+    // to prove that paths which must cost the same do.
+    let _span = tracing::debug_span!("hash_password").entered();
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
     argon2()
         .hash_password(password.as_bytes(), &salt)

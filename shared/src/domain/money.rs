@@ -10,9 +10,20 @@ use serde::{Deserialize, Serialize};
 pub struct Cents(pub i64);
 
 impl Cents {
-    pub fn parse_non_negative(value: i64) -> Result<Self, &'static str> {
+    /// The largest amount any input may carry: 100.000,00 €, far above any fee or price of the
+    /// platform. With every input bounded, `i64` holds the sum of more than 900 billion of
+    /// them, so no invoice, balance or statistic can overflow.
+    pub const MAX_INPUT: Cents = Cents(10_000_000);
+
+    /// An amount entered by a user: 0 to [`Cents::MAX_INPUT`].
+    pub fn parse_input(value: i64) -> Result<Self, String> {
         if value < 0 {
-            Err("darf nicht negativ sein")
+            Err("darf nicht negativ sein".to_string())
+        } else if value > Self::MAX_INPUT.0 {
+            Err(format!(
+                "darf höchstens {} betragen (Angabe in Cent)",
+                Self::MAX_INPUT
+            ))
         } else {
             Ok(Self(value))
         }
@@ -39,6 +50,20 @@ impl fmt::Display for Cents {
 #[cfg(test)]
 mod tests {
     use super::Cents;
+
+    #[test]
+    fn inputs_are_bounded_on_both_sides() {
+        assert_eq!(Cents::parse_input(0), Ok(Cents(0)));
+        assert_eq!(Cents::parse_input(4900), Ok(Cents(4900)));
+        assert_eq!(Cents::parse_input(10_000_000), Ok(Cents::MAX_INPUT));
+        assert_eq!(
+            Cents::parse_input(10_000_001),
+            Err("darf höchstens 100.000,00 € betragen (Angabe in Cent)".to_string())
+        );
+        assert!(Cents::parse_input(i64::MAX).is_err());
+        assert!(Cents::parse_input(-1).is_err());
+        assert!(Cents::parse_input(i64::MIN).is_err());
+    }
 
     #[test]
     fn formats_the_german_way() {

@@ -4,7 +4,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, FieldError};
+use super::messages::field_error;
+use crate::error::Error;
 
 /// A JSON body whose rejections are problem+json naming the offending field.
 #[derive(Debug, Clone)]
@@ -47,44 +48,37 @@ where
     }
 }
 
-/// Deserialises, reporting the path of the field that failed.
+/// Deserialises one JSON value and nothing after it, reporting the path of the field that
+/// failed. Trailing data is refused: a body that means two things must not be half-read.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
         if inner.is_syntax() || inner.is_eof() {
-            return Error::BadRequest(format!(
-                "Ungültiges JSON in Zeile {}, Spalte {}.",
-                inner.line(),
-                inner.column()
-            ));
+            return syntax_error(inner);
         }
-        let path = e.path().to_string();
-        let message = inner.to_string();
-        // serde names a missing field in its message, not in the path.
-        if let Some(missing) = message
-            .strip_prefix("missing field `")
-            .and_then(|rest| rest.split('`').next())
-        {
-            let field = if path == "." {
-                missing.to_string()
-            } else {
-                format!("{path}.{missing}")
-            };
-            return Error::Validation(vec![FieldError::new(field, "fehlt")]);
-        }
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let field = if path == "." {
-            "body".to_string()
-        } else {
-            path
-        };
-        Error::Validation(vec![FieldError::new(field, message)])
-    })
+        Error::Validation(vec![field_error(
+            &e.path().to_string(),
+            &inner.to_string(),
+            "body",
+        )])
+    })?;
+    de.end().map_err(|e| {
+        Error::BadRequest(format!(
+            "Ungültiges JSON: nach dem Wert folgen weitere Zeichen (Zeile {}, Spalte {}).",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    Ok(value)
+}
+
+fn syntax_error(e: &serde_json::Error) -> Error {
+    Error::BadRequest(format!(
+        "Ungültiges JSON in Zeile {}, Spalte {}.",
+        e.line(),
+        e.column()
+    ))
 }
 
 #[cfg(test)]
@@ -92,12 +86,14 @@ mod tests {
     use super::*;
 
     #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Body {
         email: String,
         address: Address,
     }
     #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
     #[allow(dead_code)]
     struct Address {
         city: String,
@@ -124,6 +120,45 @@ mod tests {
             field_of(parse::<Body>(br#"{"email":5,"address":{"city":"x"}}"#).unwrap_err()),
             "email"
         );
+    }
+
+    #[test]
+    fn unknown_and_mistyped_fields_are_named_in_german() {
+        let e = parse::<Body>(br#"{"email":"a","address":{"city":"x"},"admin":true}"#).unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation(f) if f[0] == crate::error::FieldError::new("admin", "ist unbekannt")),
+            "{e:?}"
+        );
+        let e = parse::<Body>(br#"{"email":"a","address":{"city":"x","zip":1}}"#).unwrap_err();
+        assert_eq!(field_of(e), "address.zip");
+        let e = parse::<Body>(br#"{"email":5,"address":{"city":"x"}}"#).unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation(f) if f[0].message == "muss ein Text sein"),
+            "{e:?}"
+        );
+        let e = parse::<Body>(br#""x""#).unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation(f) if f[0].field == "body" && f[0].message == "muss ein JSON-Objekt sein"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn trailing_data_after_the_value_is_refused() {
+        let ok = br#"{"email":"a","address":{"city":"Bonn"}}"#;
+        assert!(parse::<Body>(ok).is_ok());
+        let with_space = br#"{"email":"a","address":{"city":"Bonn"}}  
+"#;
+        assert!(parse::<Body>(with_space).is_ok(), "whitespace is not data");
+        for garbage in [&b"x"[..], b"{}", b"\"{\"admin\":true}\"", b"\0"] {
+            let mut body = ok.to_vec();
+            body.extend_from_slice(garbage);
+            assert!(
+                matches!(parse::<Body>(&body), Err(Error::BadRequest(ref d)) if d.contains("weitere Zeichen")),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
+        }
     }
 
     #[test]

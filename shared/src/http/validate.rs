@@ -1,3 +1,5 @@
+use crate::domain::text::{forbidden_char, forbidden_char_multiline, forbidden_message};
+use crate::domain::{Cents, SepaText};
 use crate::error::{Error, FieldError};
 
 /// Collects every field error of a request, so the client learns all of them at once.
@@ -22,16 +24,13 @@ impl Validator {
         }
     }
 
-    /// A trimmed text of 1..=max characters.
+    /// A trimmed single-line text of 1..=max characters, without control or invisible
+    /// characters (see [`crate::domain::text`]).
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> Option<String> {
-        let trimmed = value.trim();
-        let r = if trimmed.is_empty() {
-            Err("darf nicht leer sein".to_string())
-        } else if trimmed.chars().count() > max {
-            Err(format!("darf höchstens {max} Zeichen lang sein"))
-        } else {
-            Ok(trimmed.to_string())
-        };
+        let r = bounded(value.trim(), max).and_then(|t| match forbidden_char(t) {
+            Some(c) => Err(forbidden_message(c)),
+            None => Ok(t.to_string()),
+        });
         self.check(field, r)
     }
 
@@ -48,6 +47,37 @@ impl Validator {
         }
     }
 
+    /// An optional free text that may span lines (a reason, a note): line breaks become
+    /// `\n`; otherwise as [`Validator::optional_text`].
+    pub fn optional_multiline_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
+        let normalised = value?.replace("\r\n", "\n").replace('\r', "\n");
+        let trimmed = normalised.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        let r = bounded(trimmed, max).and_then(|t| match forbidden_char_multiline(t) {
+            Some(c) => Err(forbidden_message(c)),
+            None => Ok(t.to_string()),
+        });
+        self.check(field, r)
+    }
+
+    /// A text for a SEPA payment file (an account holder): the DK character set, 1..=max
+    /// characters (see [`SepaText`]).
+    pub fn sepa_text(&mut self, field: &str, value: &str, max: usize) -> Option<SepaText> {
+        self.check(field, SepaText::parse(value, max))
+    }
+
+    /// An amount of money entered by a user: 0 to [`Cents::MAX_INPUT`].
+    pub fn cents(&mut self, field: &str, value: i64) -> Option<Cents> {
+        self.check(field, Cents::parse_input(value))
+    }
+
     pub fn require(&mut self, field: &str, ok: bool, message: &str) {
         if !ok {
             self.errors.push(FieldError::new(field, message));
@@ -61,5 +91,79 @@ impl Validator {
         } else {
             Err(Error::Validation(self.errors))
         }
+    }
+}
+
+fn bounded(text: &str, max: usize) -> Result<&str, String> {
+    if text.is_empty() {
+        Err("darf nicht leer sein".to_string())
+    } else if text.chars().count() > max {
+        Err(format!("darf höchstens {max} Zeichen lang sein"))
+    } else {
+        Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(v: Validator) -> Vec<FieldError> {
+        match v.finish() {
+            Err(Error::Validation(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_text_field_refuses_control_characters_by_name() {
+        let mut v = Validator::new();
+        assert_eq!(
+            v.text("company", " Bäckerei Müller ", 200).as_deref(),
+            Some("Bäckerei Müller")
+        );
+        assert_eq!(v.text("company", "Bäckerei\u{0}Müller", 200), None);
+        assert_eq!(v.optional_text("city", Some("Köln\u{1b}[31m"), 100), None);
+        let e = errors(v);
+        assert_eq!(
+            e.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+            ["company", "city"]
+        );
+        assert!(e[0].message.contains("U+0000"), "{}", e[0].message);
+        assert!(e[1].message.contains("U+001B"), "{}", e[1].message);
+    }
+
+    #[test]
+    fn free_texts_keep_line_breaks() {
+        let mut v = Validator::new();
+        assert_eq!(
+            v.optional_multiline_text("reason", Some(" Erstens\r\nZweitens \n"), 100)
+                .as_deref(),
+            Some("Erstens\nZweitens")
+        );
+        assert_eq!(v.optional_multiline_text("reason", Some("  "), 100), None);
+        assert_eq!(v.optional_multiline_text("reason", None, 100), None);
+        assert!(v.finish().is_ok());
+        let mut v = Validator::new();
+        assert_eq!(
+            v.optional_multiline_text("reason", Some("a\u{0}b"), 100),
+            None
+        );
+        assert_eq!(errors(v)[0].field, "reason");
+    }
+
+    #[test]
+    fn money_and_sepa_texts_name_their_field() {
+        let mut v = Validator::new();
+        assert_eq!(v.cents("monthly_fee_cents", 4900), Some(Cents(4900)));
+        assert_eq!(v.cents("monthly_fee_cents", i64::MAX), None);
+        assert!(
+            v.sepa_text("account_holder", "Bäckerei Müller GmbH", 70)
+                .is_some()
+        );
+        assert!(v.sepa_text("account_holder", "Café Crème", 70).is_none());
+        let e = errors(v);
+        assert_eq!(e[0].field, "monthly_fee_cents");
+        assert_eq!(e[1].field, "account_holder");
     }
 }

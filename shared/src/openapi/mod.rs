@@ -29,8 +29,7 @@ use crate::routes::{Access, Route};
 
 mod schemas;
 
-/// The media type of every error answer (RFC 9457).
-pub const PROBLEM_JSON: &str = "application/problem+json";
+pub use crate::error::PROBLEM_JSON;
 
 /// The name of the bearer security scheme in the document.
 pub const BEARER: &str = "bearer";
