@@ -88,20 +88,26 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let data = DataDir::new()?;
     create_operator(&binary, data.path())?;
 
-    let mut api = LocalApi::start(root, &binary, data.path())?;
+    let work_dir = root.join("target").join("fuzz");
+    fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let mut api = LocalApi::start(&work_dir, &binary, data.path())?;
     api.wait_ready()?;
-    let tokens = Fixtures::new(&api.base_url())?.tokens()?;
+    let accounts = Fixtures::new(&api.base_url())?.create()?;
+    let config = work_dir.join("schemathesis.toml");
+    fs::write(&config, accounts.schemathesis_config())
+        .with_context(|| format!("writing {}", config.display()))?;
     let setup = started.elapsed();
 
     let mut failed = Vec::new();
-    for (role, token) in &tokens {
+    for (role, token) in &accounts.tokens {
         println!(
             "xtask: fuzzing every operation as {role}, {} example(s) per operation and phase",
             options.examples
         );
         let status = process::status(&mut schemathesis(
             &venv,
-            root,
+            &work_dir,
+            &config,
             &api.base_url(),
             token,
             &options,
@@ -125,15 +131,19 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// `st run` in `work_dir`, where it keeps its replay files.
 fn schemathesis(
     venv: &Venv,
-    root: &Path,
+    work_dir: &Path,
+    config: &Path,
     base_url: &str,
     token: &str,
     options: &Options,
 ) -> Command {
     let mut st = Command::new(venv.bin("st"));
-    st.current_dir(root)
+    st.current_dir(work_dir)
+        .arg("--config-file")
+        .arg(config)
         .arg("run")
         .arg(format!("{base_url}/openapi.json"))
         .args(["--checks", &CHECKS.join(",")])
@@ -144,8 +154,6 @@ fn schemathesis(
         .args(["--request-timeout", "30"])
         .arg("--no-color")
         .args(&options.schemathesis_args)
-        // Our own config only: no schemathesis.toml from a parent folder.
-        .env_remove("SCHEMATHESIS_CONFIG")
         .stdin(Stdio::null());
     st
 }
@@ -229,9 +237,7 @@ struct LocalApi {
 }
 
 impl LocalApi {
-    fn start(root: &Path, binary: &Path, data_dir: &Path) -> Result<Self> {
-        let log_dir = root.join("target").join("fuzz");
-        fs::create_dir_all(&log_dir).with_context(|| format!("creating {}", log_dir.display()))?;
+    fn start(log_dir: &Path, binary: &Path, data_dir: &Path) -> Result<Self> {
         let log = log_dir.join("local-api.log");
         let stdout = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let stderr = stdout
@@ -301,6 +307,29 @@ impl Drop for LocalApi {
     }
 }
 
+/// Who the fuzzer acts as, and the ids of the records they own.
+struct Accounts {
+    tokens: Vec<(&'static str, String)>,
+    platform_id: String,
+    partner_id: String,
+}
+
+impl Accounts {
+    /// Half of the generated path ids are the fixtures' real ones, so the fuzzer reaches
+    /// past "not found" into deciding, cancelling and listing.
+    fn schemathesis_config(&self) -> String {
+        format!(
+            "# Written by `cargo xtask fuzz` for one run.\n\
+             [dictionaries.platform_ids]\nvalues = [\"{}\"]\n\n\
+             [dictionaries.partner_ids]\nvalues = [\"{}\"]\n\n\
+             [parameters]\n\
+             \"path.platform_id\" = {{ dictionary = \"platform_ids\", probability = 0.5 }}\n\
+             \"path.partner_id\" = {{ dictionary = \"partner_ids\", probability = 0.5 }}\n",
+            self.platform_id, self.partner_id
+        )
+    }
+}
+
 /// The accounts the fuzzer acts as, created through the API as users would.
 struct Fixtures {
     base: String,
@@ -318,10 +347,10 @@ impl Fixtures {
         })
     }
 
-    /// Operator, manager and partner tokens. The partner has a mandate and a pending
+    /// An operator, a manager and a partner. The partner has a mandate and a pending
     /// application at the manager's platform, so deciding and cancelling have something
     /// to work on.
-    fn tokens(&self) -> Result<Vec<(&'static str, String)>> {
+    fn create(&self) -> Result<Accounts> {
         let operator = self.login(OPERATOR_EMAIL)?;
 
         let platform = self.call(
@@ -384,11 +413,20 @@ impl Fixtures {
             Value::Null,
             201,
         )?;
-        Ok(vec![
-            ("operator", operator),
-            ("manager", manager),
-            ("partner", partner),
-        ])
+        let me = self.call("GET", "/partners/me", Some(&partner), Value::Null, 200)?;
+        let partner_id = me["id"]
+            .as_str()
+            .context("GET /partners/me answered without an id")?
+            .to_string();
+        Ok(Accounts {
+            tokens: vec![
+                ("operator", operator),
+                ("manager", manager),
+                ("partner", partner),
+            ],
+            platform_id,
+            partner_id,
+        })
     }
 
     fn login(&self, email: &str) -> Result<String> {
