@@ -94,6 +94,14 @@ fn problem_response(description: &str, retry_after: bool) -> RefOr<utoipa::opena
     response.build().into()
 }
 
+/// One shared problem response: its status, component name and meaning.
+struct ProblemKind {
+    status: &'static str,
+    name: &'static str,
+    description: &'static str,
+    retry_after: bool,
+}
+
 macro_rules! problem_responses {
     ($($(#[$doc:meta])* $name:ident = $status:literal, $description:literal, $retry:literal;)*) => {
         $(
@@ -108,10 +116,12 @@ macro_rules! problem_responses {
             }
         )*
 
-        /// Every shared problem response: (status, component name, response).
-        fn problem_components() -> Vec<(&'static str, &'static str, RefOr<utoipa::openapi::Response>)> {
-            vec![$(($status, stringify!($name), problem_response($description, $retry))),*]
-        }
+        const PROBLEMS: &[ProblemKind] = &[$(ProblemKind {
+            status: $status,
+            name: stringify!($name),
+            description: $description,
+            retry_after: $retry,
+        }),*];
     };
 }
 
@@ -208,8 +218,11 @@ pub fn document<S>(title: &str, version: &str, routes: &[Route<S>]) -> OpenApi {
                     .build(),
             ),
         );
-    for (_, name, response) in problem_components() {
-        components = components.response(name, response);
+    for problem in PROBLEMS {
+        components = components.response(
+            problem.name,
+            problem_response(problem.description, problem.retry_after),
+        );
     }
     for (name, schema) in schemas {
         components = components.schema(name, schema);
@@ -223,16 +236,12 @@ pub fn document<S>(title: &str, version: &str, routes: &[Route<S>]) -> OpenApi {
 
 /// Adds what the route's access and shape imply; what the handler documented stays.
 fn complete(op: &mut Operation, access: &Access, path: &str) {
-    let names: BTreeMap<&str, &str> = problem_components()
-        .into_iter()
-        .map(|(status, name, _)| (status, name))
-        .collect();
     for status in implied_problems(access, op, path) {
-        if let Some(name) = names.get(status) {
+        if let Some(problem) = PROBLEMS.iter().find(|p| p.status == status) {
             op.responses
                 .responses
                 .entry(status.to_string())
-                .or_insert_with(|| Ref::from_response_name(*name).into());
+                .or_insert_with(|| Ref::from_response_name(problem.name).into());
         }
     }
     op.security = Some(if access.is_public() {
@@ -351,10 +360,10 @@ mod tests {
                 post["responses"][status]["$ref"],
                 json!(format!(
                     "#/components/responses/{}",
-                    problem_components()
-                        .into_iter()
-                        .find(|(s, _, _)| *s == status)
-                        .map(|(_, n, _)| n)
+                    PROBLEMS
+                        .iter()
+                        .find(|p| p.status == status)
+                        .map(|p| p.name)
                         .unwrap_or_default()
                 )),
                 "{status}"

@@ -68,13 +68,6 @@ impl Access {
         }
     }
 
-    pub fn roles_allowed(&self) -> &'static [Role] {
-        match self {
-            Access::Public => &[],
-            Access::Token { roles, .. } => roles,
-        }
-    }
-
     pub fn owned_params(&self) -> &'static [&'static str] {
         match self {
             Access::Public => &[],
