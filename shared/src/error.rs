@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::store::StoreError;
+use crate::store::idempotency::IdempotencyError;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct FieldError {
@@ -360,8 +361,42 @@ impl From<StoreError> for Error {
     }
 }
 
+impl From<IdempotencyError> for Error {
+    fn from(e: IdempotencyError) -> Self {
+        match e {
+            IdempotencyError::Mismatch => Error::Unprocessable(
+                "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet."
+                    .to_string(),
+            ),
+            IdempotencyError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::internal(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_answer_what_the_client_can_do() {
+        let cursor = Error::from(StoreError::InvalidCursor);
+        assert_eq!(cursor.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            matches!(&cursor, Error::Validation(errors) if errors[0].field == "cursor"),
+            "a tampered cursor names the field: {cursor:?}"
+        );
+        let lost = Error::from(StoreError::Conflict);
+        assert_eq!(lost.status(), StatusCode::CONFLICT);
+        assert!(lost.detail().contains("noch einmal"), "asks to retry");
+        let reused = Error::from(IdempotencyError::Mismatch);
+        assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let replay_lost = Error::from(IdempotencyError::Store(StoreError::Conflict));
+        assert_eq!(replay_lost.status(), StatusCode::CONFLICT);
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
@@ -21,7 +22,7 @@ use crate::crypto::DataKey;
 use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId};
 use crate::embedded_s3::EmbeddedS3;
 use crate::env::Env;
-use crate::mail::{Mail, OutboxMailer, token_in_link};
+use crate::mail::{Mail, MailError, Mailer, OutboxMailer, token_in_link};
 use crate::model::accounts::{Login, LoginName};
 use crate::model::partners::Address;
 use crate::model::partners::{Partner, partner_key};
@@ -38,6 +39,8 @@ pub struct TestEnv {
     pub env: Env,
     pub table: Arc<SqliteTable>,
     pub outbox: OutboxMailer,
+    /// The mail provider as the functions see it: the folder mailer, until switched off.
+    pub mail: Arc<SwitchableMailer>,
     pub clock: Arc<FixedClock>,
     pub issuer: JwtIssuer,
     pub s3: EmbeddedS3,
@@ -57,15 +60,17 @@ impl TestEnv {
         let s3 = EmbeddedS3::start(&dir.join("s3"), BUCKET, ([127, 0, 0, 1], 0).into())
             .await
             .unwrap();
-        let table = Arc::new(SqliteTable::in_memory().unwrap());
-        let outbox = OutboxMailer::new(dir.join("outbox")).unwrap();
         let clock = Arc::new(FixedClock::at(Timestamp::now()));
+        // The table judges expiry (TTL) by the same clock the tests move.
+        let table = Arc::new(SqliteTable::in_memory().unwrap().with_clock(clock.clone()));
+        let outbox = OutboxMailer::new(dir.join("outbox")).unwrap();
+        let mail = Arc::new(SwitchableMailer::new(outbox.clone()));
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
         let env = Env {
             table: table.clone(),
             blobs: Blobs::new(s3.client(), BUCKET),
-            mailer: Arc::new(outbox.clone()),
+            mailer: mail.clone(),
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
@@ -76,6 +81,7 @@ impl TestEnv {
             env,
             table,
             outbox,
+            mail,
             clock,
             issuer,
             s3,
@@ -107,6 +113,39 @@ impl TestEnv {
     /// The token of the newest link mailed to `to`.
     pub async fn token_from_mail(&self, to: &str) -> String {
         token_in_link(&self.last_mail_to(to).await.text).expect("a link with a token")
+    }
+}
+
+/// A mail provider that can be switched off, as SES can fail: while off, every send fails
+/// and nothing reaches the folder.
+pub struct SwitchableMailer {
+    inner: OutboxMailer,
+    on: AtomicBool,
+}
+
+impl SwitchableMailer {
+    pub fn new(inner: OutboxMailer) -> Self {
+        Self {
+            inner,
+            on: AtomicBool::new(true),
+        }
+    }
+
+    pub fn switch(&self, on: bool) {
+        self.on.store(on, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for SwitchableMailer {
+    async fn send(&self, mail: Mail) -> Result<(), MailError> {
+        if self.on.load(Ordering::SeqCst) {
+            self.inner.send(mail).await
+        } else {
+            Err(MailError::Send(Box::new(std::io::Error::other(
+                "mail provider switched off",
+            ))))
+        }
     }
 }
 

@@ -52,6 +52,22 @@ pub fn ses_client() -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::from_conf(conf)
 }
 
+/// SES switched off: a client for a loopback port nobody listens on, without the SDK's own
+/// retries, so each send fails at once as when SES is unreachable.
+pub fn ses_client_switched_off() -> aws_sdk_ses::Client {
+    let closed = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let conf = aws_sdk_ses::config::Builder::new()
+        .behavior_version(aws_sdk_ses::config::BehaviorVersion::latest())
+        .region(aws_sdk_ses::config::Region::new(REGION))
+        .credentials_provider(credentials())
+        .endpoint_url(format!("http://{closed}"))
+        .retry_config(aws_sdk_ses::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_ses::Client::from_conf(conf)
+}
+
 /// A fresh table on DynamoDB Local, named uniquely so tests never share data.
 pub async fn fresh_table() -> Arc<DynamoTable> {
     let name = format!("partnernetz-{}", shared::domain::new_id());

@@ -9,13 +9,15 @@ use shared::auth::{ManagerAuth, PartnerAuth};
 use shared::domain::{PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
+use shared::mail::Mail;
+use shared::mail::pending::PendingMails;
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_pk};
 use shared::model::subscriptions::{
     APPLICATION_PREFIX, Application, ApplicationStatus, STATUS, application_key, applications_index,
 };
 use shared::openapi::{Conflict, Unprocessable};
-use shared::store::{Cond, Index, Query, SkCond};
+use shared::store::{Cond, Index, Query, SkCond, TxOp};
 use shared::{Error, FieldError, Result};
 use utoipa::{IntoParams, ToSchema};
 
@@ -37,17 +39,38 @@ async fn load(
     }
 }
 
-/// Writes the new state of an application only if it still has the status it was read with.
+/// Writes the new state of an application only if it still has the status it was read with,
+/// together with the mail that reports it (if any), which is delivered after the commit.
 async fn save_from(
     state: &AppState,
     app: &Application,
     previous: Option<ApplicationStatus>,
+    mail: Option<Mail>,
 ) -> Result<()> {
     let cond = match previous {
         Some(status) => Cond::Eq(STATUS, status.as_str().into()),
         None => Cond::NotExists,
     };
-    state.table.put(app.to_item()?, cond).await?;
+    let outgoing = PendingMails::of(state);
+    let mut ops = vec![
+        TxOp::Put {
+            item: app.to_item()?,
+            cond,
+        }
+        .named("application"),
+    ];
+    let pending = match mail {
+        Some(mail) => {
+            let (pending, op) = outgoing.enqueue(mail)?;
+            ops.push(op);
+            Some(pending)
+        }
+        None => None,
+    };
+    state.table.transact(ops).await?;
+    if let Some(pending) = pending {
+        outgoing.deliver(pending).await;
+    }
     Ok(())
 }
 
@@ -114,7 +137,7 @@ pub async fn apply(
         cancelled_at: None,
         ends_on: None,
     };
-    save_from(&state, &app, existing.map(|e| e.status)).await?;
+    save_from(&state, &app, existing.map(|e| e.status), None).await?;
     tracing::info!(
         partner_id = %auth.partner_id,
         platform_id = %platform_id,
@@ -263,58 +286,50 @@ pub async fn decide(
             app.rejection_reason = reason.clone();
         }
     }
-    save_from(&state, &app, Some(ApplicationStatus::Pending)).await?;
+    let partner = profile::load_partner(&state, &partner_id).await?;
+    let mail = match app.status {
+        ApplicationStatus::Approved => {
+            let platform = platforms::load_platform(&state, &platform_id).await?;
+            let approved_on = app.approved_on.map(mails::german_date).unwrap_or_default();
+            let fee = platform.monthly_fee.to_string();
+            partner_mail(
+                &partner,
+                mails::APPLICATION_APPROVED,
+                &app.platform_name,
+                &[("approved_on", &approved_on), ("monthly_fee", &fee)],
+            )
+        }
+        _ => partner_mail(
+            &partner,
+            mails::APPLICATION_REJECTED,
+            &app.platform_name,
+            &[("reason", reason.as_deref().unwrap_or_default())],
+        ),
+    };
+    save_from(&state, &app, Some(ApplicationStatus::Pending), Some(mail)).await?;
     tracing::info!(
         platform_id = %platform_id,
         partner_id = %partner_id,
         status = app.status.as_str(),
         "application decided"
     );
-
-    let partner = profile::load_partner(&state, &partner_id).await?;
-    match app.status {
-        ApplicationStatus::Approved => {
-            let platform = platforms::load_platform(&state, &platform_id).await?;
-            let approved_on = app.approved_on.map(mails::german_date).unwrap_or_default();
-            let fee = platform.monthly_fee.to_string();
-            mail_partner(
-                &state,
-                &partner,
-                mails::APPLICATION_APPROVED,
-                &app.platform_name,
-                &[("approved_on", &approved_on), ("monthly_fee", &fee)],
-            )
-            .await?;
-        }
-        _ => {
-            mail_partner(
-                &state,
-                &partner,
-                mails::APPLICATION_REJECTED,
-                &app.platform_name,
-                &[("reason", reason.as_deref().unwrap_or_default())],
-            )
-            .await?;
-        }
-    }
     Ok(Json(app))
 }
 
-/// Mails the partner about one of its platforms; templates address the contact by name.
-async fn mail_partner(
-    state: &AppState,
+/// A mail to the partner about one of its platforms; templates address the contact by name.
+fn partner_mail(
     partner: &Partner,
     template: shared::mail::Template,
     platform_name: &str,
     extra: &[(&str, &str)],
-) -> Result<()> {
+) -> Mail {
     let mut vars = vec![
         ("contact_name", partner.contact_name.as_str()),
         ("company", partner.company.as_str()),
         ("platform", platform_name),
     ];
     vars.extend_from_slice(extra);
-    mails::send(state.mailer.as_ref(), &partner.email, template, &vars).await
+    mails::render(&partner.email, template, &vars)
 }
 
 /// Withdraw an application or cancel a subscription.
@@ -342,7 +357,7 @@ pub async fn cancel(
         ApplicationStatus::Pending => {
             app.status = ApplicationStatus::Withdrawn;
             app.cancelled_at = Some(state.clock.now());
-            save_from(&state, &app, Some(previous)).await?;
+            save_from(&state, &app, Some(previous), None).await?;
             Ok(Json(json!({
                 "status": "withdrawn",
                 "message": "Ihre Bewerbung wurde zurückgezogen."
@@ -353,17 +368,15 @@ pub async fn cancel(
             app.status = ApplicationStatus::Cancelled;
             app.cancelled_at = Some(state.clock.now());
             app.ends_on = Some(ends_on);
-            save_from(&state, &app, Some(previous)).await?;
             let partner = profile::load_partner(&state, &auth.partner_id).await?;
             let ends_on_german = mails::german_date(ends_on);
-            mail_partner(
-                &state,
+            let mail = partner_mail(
                 &partner,
                 mails::SUBSCRIPTION_CANCELLED,
                 &app.platform_name,
                 &[("ends_on", &ends_on_german)],
-            )
-            .await?;
+            );
+            save_from(&state, &app, Some(previous), Some(mail)).await?;
             Ok(Json(json!({
                 "status": "cancelled",
                 "ends_on": ends_on,

@@ -1,8 +1,7 @@
 //! The registration function's German e-mails, rendered from `templates/`.
 
-use shared::Error;
 use shared::domain::Email;
-use shared::mail::{Mail, Mailer, Template};
+use shared::mail::{Mail, Template};
 
 macro_rules! template {
     ($name:literal) => {
@@ -22,22 +21,10 @@ pub const APPLICATION_APPROVED: Template = template!("application_approved");
 pub const APPLICATION_REJECTED: Template = template!("application_rejected");
 pub const SUBSCRIPTION_CANCELLED: Template = template!("subscription_cancelled");
 
-pub async fn send(
-    mailer: &dyn Mailer,
-    to: &Email,
-    template: Template,
-    vars: &[(&str, &str)],
-) -> Result<(), Error> {
-    let (subject, text, html) = template.render(vars);
-    mailer
-        .send(Mail {
-            to: to.clone(),
-            subject,
-            text,
-            html,
-        })
-        .await?;
-    Ok(())
+/// Renders a mail for the outbox (`shared::mail::pending`): the caller writes it in the
+/// transaction of the change it reports, then delivers it.
+pub fn render(to: &Email, template: Template, vars: &[(&str, &str)]) -> Mail {
+    Mail::render(to, template, vars)
 }
 
 pub use shared::mail::{link, token_in_link};

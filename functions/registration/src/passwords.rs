@@ -18,6 +18,8 @@ use shared::store::{Cond, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
+use shared::mail::pending::PendingMails;
+
 use crate::mails;
 use crate::replies::{Message, StatusMessage};
 
@@ -70,15 +72,15 @@ pub async fn request_reset(
             },
             state.clock.now(),
         )?;
-        state.table.transact(vec![put]).await?;
         let link = mails::link(&state.public_base_url, "passwort-zuruecksetzen", &token);
-        mails::send(
-            state.mailer.as_ref(),
+        let outgoing = PendingMails::of(&state);
+        let (mail, mail_op) = outgoing.enqueue(mails::render(
             &login.email,
             mails::PASSWORD_RESET,
             &[("link", &link), ("token", &token)],
-        )
-        .await?;
+        ))?;
+        state.table.transact(vec![put, mail_op]).await?;
+        outgoing.deliver(mail).await;
     }
     Ok((
         StatusCode::ACCEPTED,

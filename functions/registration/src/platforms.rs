@@ -9,12 +9,13 @@ use shared::auth::{OperatorAuth, Role, Scope};
 use shared::domain::{AccountId, Email, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
+use shared::mail::pending::PendingMails;
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
 use shared::model::from_item;
 use shared::model::platforms::{PLATFORMS_INDEX, Platform, platform_key};
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::openapi::Conflict;
-use shared::store::{Cond, Index, Query, StoreError, Update};
+use shared::store::{Cond, Index, Query, StoreError, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -160,27 +161,31 @@ pub async fn invite_manager(
         }
         let mut platforms = existing.platforms.clone();
         platforms.push(platform_id.clone());
-        state
-            .table
-            .update(
-                &key,
-                &[Update::Set(
-                    accounts::attr::PLATFORMS,
-                    serde_json::to_value(&platforms)?,
-                )],
-                Cond::Eq(
-                    accounts::attr::PLATFORMS,
-                    serde_json::to_value(&existing.platforms)?,
-                ),
-            )
-            .await?;
-        mails::send(
-            state.mailer.as_ref(),
+        let outgoing = PendingMails::of(&state);
+        let (mail, mail_op) = outgoing.enqueue(mails::render(
             &email,
             mails::MANAGER_ADDED,
             &[("name", &existing.name), ("platform", &platform.name)],
-        )
-        .await?;
+        ))?;
+        state
+            .table
+            .transact(vec![
+                TxOp::Update {
+                    key,
+                    ops: vec![Update::Set(
+                        accounts::attr::PLATFORMS,
+                        serde_json::to_value(&platforms)?,
+                    )],
+                    cond: Cond::Eq(
+                        accounts::attr::PLATFORMS,
+                        serde_json::to_value(&existing.platforms)?,
+                    ),
+                }
+                .named("add_platform"),
+                mail_op,
+            ])
+            .await?;
+        outgoing.deliver(mail).await;
         return Ok((
             StatusCode::OK,
             Json(json!({ "status": "added", "platform_id": platform_id })),
@@ -211,9 +216,21 @@ pub async fn invite_manager(
         },
         now,
     )?;
+    let link = mails::link(&state.public_base_url, "einladung", &token);
+    let outgoing = PendingMails::of(&state);
+    let (mail, mail_op) = outgoing.enqueue(mails::render(
+        &email,
+        mails::MANAGER_INVITE,
+        &[
+            ("name", &name),
+            ("platform", &platform.name),
+            ("link", &link),
+            ("token", &token),
+        ],
+    ))?;
     match state
         .table
-        .transact(vec![login.guard_put()?, token_put])
+        .transact(vec![login.guard_put()?, token_put, mail_op])
         .await
     {
         Ok(()) => {}
@@ -226,19 +243,7 @@ pub async fn invite_manager(
         }
         Err(e) => return Err(e.into()),
     }
-    let link = mails::link(&state.public_base_url, "einladung", &token);
-    mails::send(
-        state.mailer.as_ref(),
-        &email,
-        mails::MANAGER_INVITE,
-        &[
-            ("name", &name),
-            ("platform", &platform.name),
-            ("link", &link),
-            ("token", &token),
-        ],
-    )
-    .await?;
+    outgoing.deliver(mail).await;
     tracing::info!(platform_id = %platform_id, manager_id = %manager_id, "manager invited");
     Ok((
         StatusCode::CREATED,

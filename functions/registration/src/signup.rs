@@ -17,6 +17,8 @@ use shared::store::{Cond, StoreError, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
+use shared::mail::pending::PendingMails;
+
 use crate::mails;
 use crate::replies::{Message, StatusMessage};
 
@@ -119,6 +121,18 @@ pub async fn register(
         },
         now,
     )?;
+    let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
+    let outgoing = PendingMails::of(&state);
+    let (mail, mail_op) = outgoing.enqueue(mails::render(
+        &email,
+        mails::CONFIRM_EMAIL,
+        &[
+            ("contact_name", &contact_name),
+            ("company", &company),
+            ("link", &link),
+            ("token", &token),
+        ],
+    ))?;
     let ops = vec![
         // The login guard: of two racing sign-ups only one gets past this condition.
         login.guard_put()?,
@@ -128,6 +142,7 @@ pub async fn register(
         }
         .named("partner"),
         token_put,
+        mail_op,
     ];
     match state.table.transact(ops).await {
         Ok(()) => {}
@@ -140,19 +155,7 @@ pub async fn register(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(partner_id = %partner_id, "partner registered");
-    let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
-    mails::send(
-        state.mailer.as_ref(),
-        &email,
-        mails::CONFIRM_EMAIL,
-        &[
-            ("contact_name", &contact_name),
-            ("company", &company),
-            ("link", &link),
-            ("token", &token),
-        ],
-    )
-    .await?;
+    outgoing.deliver(mail).await;
     Ok(accepted())
 }
 
@@ -161,13 +164,14 @@ async fn send_already_registered(state: &AppState, email: &Email) -> Result<()> 
         "{}/passwort-vergessen",
         state.public_base_url.trim_end_matches('/')
     );
-    mails::send(
-        state.mailer.as_ref(),
-        email,
-        mails::ALREADY_REGISTERED,
-        &[("link", &link)],
-    )
-    .await
+    PendingMails::of(state)
+        .send_alone(mails::render(
+            email,
+            mails::ALREADY_REGISTERED,
+            &[("link", &link)],
+        ))
+        .await?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

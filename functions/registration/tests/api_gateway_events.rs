@@ -110,6 +110,24 @@ impl std::io::Write for CapturedLog {
     }
 }
 
+/// One subscriber for the whole test binary: a thread-scoped one races with the other tests'
+/// threads over tracing's cached callsite interest.
+fn captured_log() -> CapturedLog {
+    static LOG: std::sync::OnceLock<CapturedLog> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = CapturedLog::default();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(log.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        log
+    })
+    .clone()
+}
+
 impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
     type Writer = CapturedLog;
     fn make_writer(&'a self) -> Self::Writer {
@@ -121,16 +139,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CapturedLog {
 async fn the_request_span_carries_the_request_ids_of_the_event() {
     use lambda_http::RequestExt;
 
-    let log = CapturedLog::default();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_writer(log.clone())
-        .finish();
-    // This test's thread only: the router runs on it (current-thread runtime).
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let log = captured_log();
     let app = TestApp::new().await;
     let raw = std::fs::read_to_string(events_dir().join("get-platforms.json")).unwrap();
     let event: serde_json::Value = serde_json::from_str(&raw).unwrap();
@@ -153,7 +162,9 @@ async fn the_request_span_carries_the_request_ids_of_the_event() {
     let handled: serde_json::Value = text
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|line| line["fields"]["message"] == "handled")
+        .find(|line| {
+            line["fields"]["message"] == "handled" && line["span"]["request_id"] == api_gateway_id
+        })
         .unwrap_or_else(|| panic!("no request log line in {text}"));
     let span = &handled["span"];
     assert_eq!(span["request_id"], api_gateway_id, "{handled}");

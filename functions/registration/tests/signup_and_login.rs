@@ -703,3 +703,55 @@ async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
     .await
     .unwrap();
 }
+
+/// The sign-up and its confirmation mail are one unit: with the mail provider down the
+/// partner is still saved and answered 202; the `mail-retry` schedule sends the mail once.
+#[tokio::test]
+async fn a_sign_up_survives_a_mail_outage_and_its_mail_goes_out_once_later() {
+    use shared::mail::pending::PendingMails;
+
+    let app = TestApp::new().await;
+    app.mail.switch(false);
+    let r = app
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("ausfall@baeckerei.de")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    assert!(app.mails().await.is_empty(), "nothing went out");
+    let saved = app
+        .table()
+        .get(&login_key(
+            &Scope::Platform,
+            &LoginName::parse("ausfall@baeckerei.de").unwrap(),
+        ))
+        .await
+        .unwrap();
+    assert!(saved.is_some(), "the account is saved");
+
+    // The schedule runs once the provider is back (and the mail's retry is due).
+    app.mail.switch(true);
+    app.clock.advance(jiff::SignedDuration::from_mins(10));
+    let outgoing = PendingMails::of(&app.env);
+    let summary = outgoing.retry_due(100).await.unwrap();
+    assert_eq!(summary.sent, 1, "{summary:?}");
+    let again = outgoing.retry_due(100).await.unwrap();
+    assert_eq!(again.sent, 0, "{again:?}");
+    let mails = app.mails().await;
+    assert_eq!(mails.len(), 1, "exactly one confirmation mail");
+
+    // The link in it confirms the account.
+    let token = common::token_in(&mails[0].text);
+    let confirmed = app
+        .call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": token})),
+            None,
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.body);
+}

@@ -18,6 +18,7 @@ use shared::clock::SystemClock;
 use shared::embedded_s3::EmbeddedS3;
 use shared::env::Env;
 use shared::mail::OutboxMailer;
+use shared::mail::pending::{self, Delivery, RetryLimits, RetrySummary};
 use shared::store::SqliteTable;
 use utoipa::openapi::OpenApi;
 
@@ -87,6 +88,34 @@ pub fn database_path(data_dir: &Path) -> PathBuf {
     data_dir.join("partnernetz.db")
 }
 
+/// The folder mailer's folder: one JSON file per mail sent.
+pub fn outbox_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("outbox")
+}
+
+/// One run of the mail-retry schedule (`cargo run -p local-api -- mail-retry`): the code the
+/// deployed function runs, over the local SQLite data and the outbox folder. Safe while the
+/// API serves: a mail is claimed before it is sent.
+pub async fn mail_retry(
+    config: &LocalConfig,
+    progress: &mut (dyn FnMut(Delivery) + Send),
+) -> anyhow::Result<RetrySummary> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let outbox = OutboxMailer::new(outbox_path(&config.data_dir)).context("opening the outbox")?;
+    let summary = pending::retry_due_with(
+        &table,
+        &outbox,
+        &SystemClock,
+        RetryLimits::mails(usize::MAX),
+        progress,
+    )
+    .await
+    .context("reading the pending mails")?;
+    Ok(summary)
+}
+
 /// A running local platform; dropping it stops the S3 server, `shutdown` stops the API.
 pub struct Running {
     pub api_addr: SocketAddr,
@@ -148,8 +177,7 @@ pub async fn start(
         .await
         .with_context(|| format!("starting the embedded S3 on {}", config.s3_addr))?;
     let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
-    let outbox =
-        OutboxMailer::new(config.data_dir.join("outbox")).context("creating the outbox")?;
+    let outbox = OutboxMailer::new(outbox_path(&config.data_dir)).context("creating the outbox")?;
     let env = Env {
         table: Arc::new(table),
         blobs: Blobs::new(s3.client(), BUCKET),
@@ -209,7 +237,7 @@ pub fn describe(running: &Running, config: &LocalConfig) -> String {
         database_path(&config.data_dir).display(),
         running.s3.endpoint,
         running.s3.root.display(),
-        config.data_dir.join("outbox").display(),
+        outbox_path(&config.data_dir).display(),
     );
     for function in FUNCTIONS {
         for (method, path) in (function.routes)() {

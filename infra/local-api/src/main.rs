@@ -2,6 +2,8 @@
 //! `cargo run -p local-api -- create-operator <email> [name]` creates the first operator
 //! (password from `OPERATOR_PASSWORD` or standard input); with `--dynamodb-table <name>`
 //! it writes to a deployed table instead (AWS credentials and region from the environment).
+//! `cargo run -p local-api -- mail-retry` sends the pending mails that are due, as the
+//! deployed schedule does every five minutes.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -18,8 +20,9 @@ async fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         None | Some("serve") => serve(&config).await,
         Some("create-operator") => create_operator(&config, &args[1..]).await,
+        Some("mail-retry") => mail_retry(&config).await,
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default) or `create-operator <email> [name] [--dynamodb-table <name>]`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]` or `mail-retry`"
         ),
     }
 }
@@ -31,6 +34,18 @@ async fn serve(config: &local_api::LocalConfig) -> anyhow::Result<()> {
     let running = local_api::start(config, Some(ctrl_c)).await?;
     println!("{}", local_api::describe(&running, config));
     running.wait().await
+}
+
+async fn mail_retry(config: &local_api::LocalConfig) -> anyhow::Result<()> {
+    let style = indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    let bar = indicatif::ProgressBar::new_spinner()
+        .with_style(style)
+        .with_message("pending mails handled");
+    let summary = local_api::mail_retry(config, &mut |_| bar.inc(1)).await?;
+    bar.finish_and_clear();
+    println!("mail-retry: {summary}");
+    Ok(())
 }
 
 async fn create_operator(config: &local_api::LocalConfig, args: &[String]) -> anyhow::Result<()> {

@@ -1,7 +1,10 @@
 //! The Mailer port: SES in AWS, an outbox folder locally. Mails are German, text and HTML.
+//! Handlers do not call a mailer directly: [`pending`] writes each mail together with the
+//! change it reports and sends it after the commit, retried until sent.
 
 mod links;
 mod outbox;
+pub mod pending;
 mod ses;
 mod template;
 
@@ -12,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 pub use links::{link, token_in_link};
 pub use outbox::OutboxMailer;
-pub use ses::SesMailer;
+pub use ses::{SesFailure, SesMailer};
 pub use template::Template;
 
 use crate::domain::Email;
@@ -25,6 +28,21 @@ pub struct Mail {
     pub html: String,
 }
 
+impl Mail {
+    /// A mail to `to` from a template of the repository and its values.
+    pub fn render(to: &Email, template: Template, vars: &[(&str, &str)]) -> Self {
+        let (subject, text, html) = template.render(vars);
+        Self {
+            to: to.clone(),
+            subject,
+            text,
+            html,
+        }
+    }
+}
+
+/// Why a mail was not sent. Its messages (and those of its sources) are logged and stored
+/// with the pending mail, so they carry no addresses or other personal data.
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("mail could not be sent")]

@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 use aws_sdk_ses::Client;
+use aws_sdk_ses::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ses::types::{Body, Content, Destination, Message};
 
 use super::{Mail, MailError, Mailer};
@@ -17,6 +18,26 @@ impl SesMailer {
             client,
             from: from.into(),
         }
+    }
+}
+
+/// An SES failure by its kind or error code only: SES messages can quote the recipient's
+/// address, and this error ends up in logs and in the pending mail (DESIGN §11).
+#[derive(Debug, thiserror::Error)]
+#[error("SES: {0}")]
+pub struct SesFailure(String);
+
+impl SesFailure {
+    fn of<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> Self {
+        let what = match e {
+            SdkError::ConstructionFailure(_) => "request could not be built",
+            SdkError::TimeoutError(_) => "timeout",
+            SdkError::DispatchFailure(_) => "not reachable",
+            SdkError::ResponseError(_) => "unreadable response",
+            SdkError::ServiceError(_) => e.code().unwrap_or("service error"),
+            _ => "failed",
+        };
+        Self(what.to_string())
     }
 }
 
@@ -51,7 +72,7 @@ impl Mailer for SesMailer {
             .message(message)
             .send()
             .await
-            .map_err(|e| MailError::Send(Box::new(e.into_service_error())))?;
+            .map_err(|e| MailError::Send(Box::new(SesFailure::of(&e))))?;
         tracing::info!("mail sent via SES");
         Ok(())
     }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Role, Scope};
 use crate::clock::Clock;
 use crate::domain::{AccountId, Email, PlatformId};
+use crate::mail::pending::PendingMails;
 use crate::mail::{Mail, Mailer, Template, link};
 use crate::store::{Cond, Item, Key, Named, StoreError, Table, TxOp};
 use crate::{Error, Result};
@@ -172,8 +173,9 @@ fn access_label(scope: &Scope) -> &'static str {
 /// Where an invitation link leads (the web front end's set-password page).
 pub const INVITATION_PATH: &str = "einladung";
 
-/// Creates an invited account: its login guard, an invitation token and the caller's own
-/// records (`extra`, e.g. the terminal user) in one transaction; then mails the link.
+/// Creates an invited account: its login guard, an invitation token, the invitation mail
+/// (outbox) and the caller's own records (`extra`, e.g. the terminal user) in one
+/// transaction; the mail is delivered after the commit.
 /// 409 when the login name is taken in that scope.
 pub async fn create_invited(
     table: &dyn Table,
@@ -212,7 +214,23 @@ pub async fn create_invited(
         },
         now,
     )?;
-    let mut ops = vec![login.guard_put()?, token_put];
+    let outgoing = PendingMails {
+        table,
+        mailer,
+        clock,
+    };
+    let (mail, mail_op) = outgoing.enqueue(Mail::render(
+        &invitation.email,
+        ACCOUNT_INVITE,
+        &[
+            ("name", &invitation.name),
+            ("inviter", &invitation.inviter),
+            ("access", access_label(&invitation.scope)),
+            ("login", invitation.login.as_str()),
+            ("link", &link(public_base_url, INVITATION_PATH, &token)),
+        ],
+    ))?;
+    let mut ops = vec![login.guard_put()?, token_put, mail_op];
     ops.extend(extra);
     match table.transact(ops).await {
         Ok(()) => {}
@@ -226,21 +244,7 @@ pub async fn create_invited(
         }
         Err(e) => return Err(e.into()),
     }
-    let (subject, text, html) = ACCOUNT_INVITE.render(&[
-        ("name", &invitation.name),
-        ("inviter", &invitation.inviter),
-        ("access", access_label(&invitation.scope)),
-        ("login", invitation.login.as_str()),
-        ("link", &link(public_base_url, INVITATION_PATH, &token)),
-    ]);
-    mailer
-        .send(Mail {
-            to: invitation.email,
-            subject,
-            text,
-            html,
-        })
-        .await?;
+    outgoing.deliver(mail).await;
     Ok(account_id)
 }
 

@@ -1,6 +1,13 @@
 //! `DynamoTable`: the Table port on DynamoDB (aws-sdk-dynamodb, items via serde_dynamo).
+//!
+//! Writes that meet a concurrent transaction (`TransactionConflict`) are tried again with
+//! jittered exponential backoff ([`Backoff::CONFLICTS`]) and only then answer `Conflict`.
+//! Expiry is judged from the adapter's clock (see [`super::ttl`]): readers drop expired items,
+//! and every condition sees an expired item as absent.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
@@ -8,23 +15,28 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType, TransactWriteItem,
-    Update as DdbUpdate,
+    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, ConditionCheck,
+    ConsumedCapacity, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, Put, ReturnConsumedCapacity, ReturnValue, ScalarAttributeType,
+    TransactWriteItem, Update as DdbUpdate,
 };
 use serde_json::Value;
 
 use super::{
-    Cond, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK, SkCond, StoreError, Table,
-    TxOp, Update, cursor,
+    Backoff, Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK,
+    SkCond, StoreError, TTL, Table, TxOp, Update, cond_holds, cursor, ttl,
 };
+use crate::clock::{SharedClock, SystemClock};
 
 type AttrMap = HashMap<String, AttributeValue>;
 
 pub struct DynamoTable {
     client: Client,
     table: String,
+    /// Decides which items have expired.
+    clock: SharedClock,
+    /// How writes that lost to a concurrent transaction are tried again.
+    backoff: Backoff,
     /// Capacity units consumed by this adapter, in thousandths, for tests and benchmarks.
     consumed_milli: AtomicU64,
 }
@@ -34,8 +46,22 @@ impl DynamoTable {
         Self {
             client,
             table: table.into(),
+            clock: Arc::new(SystemClock),
+            backoff: Backoff::CONFLICTS,
             consumed_milli: AtomicU64::new(0),
         }
+    }
+
+    /// Uses `clock` to decide which items have expired (tests move it).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces [`Backoff::CONFLICTS`] for writes that meet a concurrent transaction.
+    pub fn with_conflict_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
     }
 
     /// Capacity units consumed so far (read and write together).
@@ -48,6 +74,25 @@ impl DynamoTable {
             self.consumed_milli
                 .fetch_add((units * 1000.0) as u64, Ordering::Relaxed);
             tracing::debug!(op, capacity_units = units, "dynamodb");
+        }
+    }
+
+    /// Runs `attempt` until it does not lose to a concurrent writer, or the tries run out.
+    async fn retrying<T, F, Fut>(&self, op: &'static str, mut attempt: F) -> Result<T, StoreError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let mut tried = 0;
+        loop {
+            match attempt().await {
+                Err(StoreError::Conflict) if self.backoff.retries_after(tried) => {
+                    tracing::debug!(op, attempt = tried, "write met a concurrent transaction");
+                    self.backoff.wait(tried).await;
+                    tried += 1;
+                }
+                outcome => return outcome,
+            }
         }
     }
 
@@ -122,6 +167,8 @@ impl Expr {
         Ok(placeholder)
     }
 
+    /// Renders a condition; DynamoDB refuses redundant parentheses, so parts are grouped only
+    /// where they are combined.
     fn cond(&mut self, cond: &Cond) -> Result<Option<String>, StoreError> {
         Ok(Some(match cond {
             Cond::Always => return Ok(None),
@@ -133,20 +180,50 @@ impl Expr {
             Cond::LtOrAbsent(a, n) => {
                 let name = self.name(a);
                 let v = self.value(&Value::from(*n))?;
-                format!("(attribute_not_exists({name}) OR {name} < {v})")
+                format!("attribute_not_exists({name}) OR {name} < {v}")
             }
             Cond::All(all) => {
                 let mut parts = Vec::new();
-                for c in all {
-                    if let Some(p) = self.cond(c)? {
-                        parts.push(format!("({p})"));
-                    }
+                self.conjuncts(all, &mut parts)?;
+                match parts.len() {
+                    0 => return Ok(None),
+                    1 => parts.remove(0),
+                    _ => parts
+                        .iter()
+                        .map(|p| format!("({p})"))
+                        .collect::<Vec<_>>()
+                        .join(" AND "),
                 }
-                if parts.is_empty() {
-                    return Ok(None);
-                }
-                parts.join(" AND ")
             }
+        }))
+    }
+
+    /// The parts of nested `All`s, flattened.
+    fn conjuncts(&mut self, all: &[Cond], parts: &mut Vec<String>) -> Result<(), StoreError> {
+        for c in all {
+            match c {
+                Cond::All(inner) => self.conjuncts(inner, parts)?,
+                other => parts.extend(self.cond(other)?),
+            }
+        }
+        Ok(())
+    }
+
+    /// The condition as DynamoDB must evaluate it for an expired item to count as absent: when
+    /// the condition holds for an absent item, an expired one passes too; otherwise the item
+    /// must also be live.
+    fn condition(&mut self, cond: &Cond, now: i64) -> Result<Option<String>, StoreError> {
+        let Some(raw) = self.cond(cond)? else {
+            return Ok(None);
+        };
+        let ttl = self.name(TTL);
+        let number = self.value(&Value::from("N"))?;
+        let now = self.value(&Value::from(now))?;
+        let expired = format!("(attribute_type({ttl}, {number}) AND {ttl} <= {now})");
+        Ok(Some(if cond_holds(cond, None) {
+            format!("({raw}) OR {expired}")
+        } else {
+            format!("({raw}) AND NOT {expired}")
         }))
     }
 
@@ -205,6 +282,8 @@ where
 {
     match e.code() {
         Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
+        // A single write on an item a transaction is changing.
+        Some("TransactionConflictException") => StoreError::Conflict,
         Some(
             "ProvisionedThroughputExceededException"
             | "RequestLimitExceeded"
@@ -214,81 +293,131 @@ where
     }
 }
 
+/// Why DynamoDB cancelled a transaction: a failed condition is a verdict and names its
+/// operation; a concurrent transaction (`TransactionConflict`) is only a lost race.
+fn cancelled(reasons: &[CancellationReason], names: &[&'static str]) -> StoreError {
+    if let Some(failed) = reasons
+        .iter()
+        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+        .and_then(|i| names.get(i))
+    {
+        return StoreError::TxCancelled { failed };
+    }
+    if reasons
+        .iter()
+        .any(|r| r.code() == Some("TransactionConflict"))
+    {
+        return StoreError::Conflict;
+    }
+    if reasons.iter().any(|r| {
+        matches!(
+            r.code(),
+            Some("ThrottlingError" | "ProvisionedThroughputExceeded" | "RequestLimitExceeded")
+        )
+    }) {
+        return StoreError::Throttled;
+    }
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|r| r.code().unwrap_or_default())
+        .collect();
+    StoreError::unavailable(std::io::Error::other(format!(
+        "transaction cancelled: {codes:?}"
+    )))
+}
+
 #[async_trait]
 impl Table for DynamoTable {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+    async fn get_with(
+        &self,
+        key: &Key,
+        consistency: Consistency,
+    ) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key_map(key)))
-            .consistent_read(true)
+            .consistent_read(consistency == Consistency::Strong)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(map_err)?;
         self.record("get", out.consumed_capacity());
-        out.item.map(from_attrs).transpose()
+        let item = out.item.map(from_attrs).transpose()?;
+        Ok(ttl::visible(item, self.clock.epoch()))
     }
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
         let mut expr = Expr::default();
-        let condition = expr.cond(&cond)?;
-        let out = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_attrs(item)?))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(map_err)?;
-        self.record("put", out.consumed_capacity());
-        Ok(())
+        let condition = &expr.condition(&cond, self.clock.epoch())?;
+        let (item, names, values) = (&to_attrs(item)?, &expr.names(), &expr.values());
+        self.retrying("put", || async move {
+            let out = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .set_condition_expression(condition.clone())
+                .set_expression_attribute_names(names.clone())
+                .set_expression_attribute_values(values.clone())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(map_err)?;
+            self.record("put", out.consumed_capacity());
+            Ok(())
+        })
+        .await
     }
 
     async fn update(&self, key: &Key, ops: &[Update], cond: Cond) -> Result<Item, StoreError> {
         let mut expr = Expr::default();
-        let update = expr.update(ops)?;
-        let condition = expr.cond(&cond)?;
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(key)))
-            .update_expression(update)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .return_values(ReturnValue::AllNew)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(map_err)?;
-        self.record("update", out.consumed_capacity());
-        from_attrs(out.attributes.unwrap_or_default())
+        let update = &expr.update(ops)?;
+        let condition = &expr.condition(&cond, self.clock.epoch())?;
+        let (names, values) = (&expr.names(), &expr.values());
+        self.retrying("update", || async move {
+            let out = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key_map(key)))
+                .update_expression(update.clone())
+                .set_condition_expression(condition.clone())
+                .set_expression_attribute_names(names.clone())
+                .set_expression_attribute_values(values.clone())
+                .return_values(ReturnValue::AllNew)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(map_err)?;
+            self.record("update", out.consumed_capacity());
+            from_attrs(out.attributes.unwrap_or_default())
+        })
+        .await
     }
 
     async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError> {
         let mut expr = Expr::default();
-        let condition = expr.cond(&cond)?;
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key_map(key)))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(map_err)?;
-        self.record("delete", out.consumed_capacity());
-        Ok(())
+        let condition = &expr.condition(&cond, self.clock.epoch())?;
+        let (names, values) = (&expr.names(), &expr.values());
+        self.retrying("delete", || async move {
+            let out = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key_map(key)))
+                .set_condition_expression(condition.clone())
+                .set_expression_attribute_names(names.clone())
+                .set_expression_attribute_values(values.clone())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(map_err)?;
+            self.record("delete", out.consumed_capacity());
+            Ok(())
+        })
+        .await
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
@@ -323,9 +452,10 @@ impl Table for DynamoTable {
             key_cond.push_str(&p);
         }
         let start = match &q.cursor {
-            Some(c) => Some(to_attrs(cursor::decode(c)?)?),
+            Some(c) => Some(to_attrs(cursor::decode(&q, c)?)?),
             None => None,
         };
+        let now = self.clock.epoch();
         let out = self
             .client
             .query()
@@ -340,129 +470,170 @@ impl Table for DynamoTable {
             .set_limit(q.limit.map(|l| l.max(1) as i32))
             .set_exclusive_start_key(start)
             .scan_index_forward(q.forward)
+            // A GSI cannot be read consistently; DynamoDB rejects the request if asked.
+            .consistent_read(q.index == Index::Primary && q.consistency == Consistency::Strong)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(map_err)?;
         self.record("query", out.consumed_capacity());
         let cursor = match out.last_evaluated_key {
-            Some(k) if !k.is_empty() => Some(cursor::encode(&from_attrs(k)?)),
+            Some(k) if !k.is_empty() => Some(cursor::encode(&q, &from_attrs(k)?)?),
             _ => None,
         };
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(from_attrs)
-            .collect::<Result<_, _>>()?;
+        // Filtered here rather than by a filter expression, so both adapters share one rule.
+        let mut items = Vec::new();
+        for attrs in out.items.unwrap_or_default() {
+            let item = from_attrs(attrs)?;
+            if !ttl::is_expired(&item, now) {
+                items.push(item);
+            }
+        }
         Ok(Page { items, cursor })
     }
 
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError> {
         let names: Vec<&'static str> = ops.iter().map(|n| n.name).collect();
+        let now = self.clock.epoch();
         let mut items = Vec::with_capacity(ops.len());
         for Named { op, .. } in ops {
-            let mut expr = Expr::default();
-            let item = match op {
-                TxOp::Put { item, cond } => {
-                    let condition = expr.cond(&cond)?;
-                    TransactWriteItem::builder().put(
-                        Put::builder()
-                            .table_name(&self.table)
-                            .set_item(Some(to_attrs(item)?))
-                            .set_condition_expression(condition)
-                            .set_expression_attribute_names(expr.names())
-                            .set_expression_attribute_values(expr.values())
-                            .build()
-                            .map_err(StoreError::unavailable)?,
-                    )
-                }
-                TxOp::Update { key, ops, cond } => {
-                    let update = expr.update(&ops)?;
-                    let condition = expr.cond(&cond)?;
-                    TransactWriteItem::builder().update(
-                        DdbUpdate::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(&key)))
-                            .update_expression(update)
-                            .set_condition_expression(condition)
-                            .set_expression_attribute_names(expr.names())
-                            .set_expression_attribute_values(expr.values())
-                            .build()
-                            .map_err(StoreError::unavailable)?,
-                    )
-                }
-                TxOp::Delete { key, cond } => {
-                    let condition = expr.cond(&cond)?;
-                    TransactWriteItem::builder().delete(
-                        Delete::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(&key)))
-                            .set_condition_expression(condition)
-                            .set_expression_attribute_names(expr.names())
-                            .set_expression_attribute_values(expr.values())
-                            .build()
-                            .map_err(StoreError::unavailable)?,
-                    )
-                }
-                TxOp::Check { key, cond } => {
-                    let condition = expr.cond(&cond)?.unwrap_or_else(|| {
-                        // A check needs an expression; "always" is the key existing or not.
-                        "attribute_exists(#pk) OR attribute_not_exists(#pk)".to_string()
-                    });
-                    expr.name(PK);
-                    TransactWriteItem::builder().condition_check(
-                        ConditionCheck::builder()
-                            .table_name(&self.table)
-                            .set_key(Some(key_map(&key)))
-                            .condition_expression(condition)
-                            .set_expression_attribute_names(expr.names())
-                            .set_expression_attribute_values(expr.values())
-                            .build()
-                            .map_err(StoreError::unavailable)?,
-                    )
-                }
-            };
-            items.push(item.build());
+            items.push(self.tx_item(op, now)?);
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        match result {
-            Ok(out) => {
-                for cap in out.consumed_capacity() {
-                    self.record("transact", Some(cap));
+        let (items, names) = (&items, &names);
+        self.retrying("transact", || async move {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            match result {
+                Ok(out) => {
+                    for cap in out.consumed_capacity() {
+                        self.record("transact", Some(cap));
+                    }
+                    Ok(())
                 }
-                Ok(())
-            }
-            Err(e) => match e.into_service_error() {
-                TransactWriteItemsError::TransactionCanceledException(c) => {
-                    let reasons = c.cancellation_reasons();
-                    if reasons.iter().any(|r| r.code() == Some("ThrottlingError")) {
-                        return Err(StoreError::Throttled);
+                Err(e) => match e.into_service_error() {
+                    TransactWriteItemsError::TransactionCanceledException(c) => {
+                        Err(cancelled(c.cancellation_reasons(), names))
                     }
-                    // Only a condition that really failed is reported as failed; a
-                    // concurrent writer (TransactionConflict) is a conflict, not a verdict.
-                    let failed = reasons
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"))
-                        .and_then(|i| names.get(i).copied());
-                    match failed {
-                        Some(failed) => Err(StoreError::TxCancelled { failed }),
-                        None => Err(StoreError::Conflict),
-                    }
-                }
-                other => match other.code() {
-                    Some("ProvisionedThroughputExceededException" | "ThrottlingException") => {
-                        Err(StoreError::Throttled)
-                    }
-                    _ => Err(StoreError::unavailable(other)),
+                    other => match other.code() {
+                        Some(
+                            "ProvisionedThroughputExceededException"
+                            | "RequestLimitExceeded"
+                            | "ThrottlingException",
+                        ) => Err(StoreError::Throttled),
+                        _ => Err(StoreError::unavailable(other)),
+                    },
                 },
-            },
-        }
+            }
+        })
+        .await
+    }
+}
+
+impl DynamoTable {
+    fn tx_item(&self, op: TxOp, now: i64) -> Result<TransactWriteItem, StoreError> {
+        let mut expr = Expr::default();
+        let item = match op {
+            TxOp::Put { item, cond } => {
+                let condition = expr.condition(&cond, now)?;
+                TransactWriteItem::builder().put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(to_attrs(item)?))
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
+                        .build()
+                        .map_err(StoreError::unavailable)?,
+                )
+            }
+            TxOp::Update { key, ops, cond } => {
+                let update = expr.update(&ops)?;
+                let condition = expr.condition(&cond, now)?;
+                TransactWriteItem::builder().update(
+                    DdbUpdate::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_map(&key)))
+                        .update_expression(update)
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
+                        .build()
+                        .map_err(StoreError::unavailable)?,
+                )
+            }
+            TxOp::Delete { key, cond } => {
+                let condition = expr.condition(&cond, now)?;
+                TransactWriteItem::builder().delete(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_map(&key)))
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
+                        .build()
+                        .map_err(StoreError::unavailable)?,
+                )
+            }
+            TxOp::Check { key, cond } => {
+                let condition = match expr.condition(&cond, now)? {
+                    Some(c) => c,
+                    // A check needs an expression; "always" is the key existing or not.
+                    None => {
+                        let pk = expr.name(PK);
+                        format!("attribute_exists({pk}) OR attribute_not_exists({pk})")
+                    }
+                };
+                TransactWriteItem::builder().condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key_map(&key)))
+                        .condition_expression(condition)
+                        .set_expression_attribute_names(expr.names())
+                        .set_expression_attribute_values(expr.values())
+                        .build()
+                        .map_err(StoreError::unavailable)?,
+                )
+            }
+        };
+        Ok(item.build())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(codes: &[&str]) -> Vec<CancellationReason> {
+        codes
+            .iter()
+            .map(|c| CancellationReason::builder().code(*c).build())
+            .collect()
+    }
+
+    #[test]
+    fn only_a_failed_condition_is_a_verdict() {
+        let names = ["key", "balance", "entry"];
+        let verdict = cancelled(
+            &reasons(&["TransactionConflict", "ConditionalCheckFailed", "None"]),
+            &names,
+        );
+        assert!(matches!(
+            verdict,
+            StoreError::TxCancelled { failed: "balance" }
+        ));
+        let race = cancelled(&reasons(&["None", "TransactionConflict", "None"]), &names);
+        assert!(matches!(race, StoreError::Conflict), "{race:?}");
+        let throttled = cancelled(&reasons(&["ThrottlingError", "None", "None"]), &names);
+        assert!(matches!(throttled, StoreError::Throttled));
+        let bug = cancelled(&reasons(&["ValidationError", "None", "None"]), &names);
+        assert!(
+            matches!(bug, StoreError::Unavailable(_)),
+            "a malformed transaction is no race: {bug:?}"
+        );
     }
 }

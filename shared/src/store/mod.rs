@@ -2,10 +2,26 @@
 //!
 //! Domain code speaks in typed conditions and updates; the adapters translate them
 //! (`DynamoTable` into expressions, `SqliteTable` into checks inside one SQLite transaction).
+//!
+//! Both adapters behave the same on the points where DynamoDB surprises:
+//! - a page stops at about 1 MB of item data whatever the limit, so a caller that needs every
+//!   item uses [`Table::query_all`];
+//! - a cursor is bound to its index and partition; anything else is [`StoreError::InvalidCursor`];
+//! - expired items are invisible (see [`ttl`]);
+//! - a concurrent writer is [`StoreError::Conflict`], retried with backoff before it is reported,
+//!   never a failed condition.
+//!
+//! The helpers [`balance`], [`idempotency`] and [`counter`] compose [`Named`] operations, so a
+//! caller writes its own effect in the same transaction.
 
+pub mod balance;
+pub mod counter;
 mod cursor;
 mod dynamo;
+pub mod idempotency;
+mod retry;
 mod sqlite;
+pub mod ttl;
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod conformance;
@@ -16,6 +32,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 pub use dynamo::DynamoTable;
+pub use retry::Backoff;
 pub use sqlite::SqliteTable;
 
 /// An item is a JSON object; `pk`, `sk`, `gsi1pk`, `gsi1sk` and `ttl` are plain attributes in it.
@@ -90,6 +107,31 @@ impl Index {
             Index::Gsi1 => (GSI1PK, GSI1SK),
         }
     }
+
+    /// Every attribute that positions an item in the index (DynamoDB's `LastEvaluatedKey`).
+    fn position_attrs(self) -> &'static [Attr] {
+        match self {
+            Index::Primary => &[PK, SK],
+            Index::Gsi1 => &[GSI1PK, GSI1SK, PK, SK],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Index::Primary => "primary",
+            Index::Gsi1 => "gsi1",
+        }
+    }
+}
+
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Consistency {
+    /// Sees every write acknowledged before the read (the default for the primary index).
+    #[default]
+    Strong,
+    /// May miss the latest writes, at half the read cost. Queries on a GSI are always eventual.
+    Eventual,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,14 +142,27 @@ pub enum SkCond {
     Between(String, String),
 }
 
+impl SkCond {
+    fn matches(&self, sk: &str) -> bool {
+        match self {
+            SkCond::Any => true,
+            SkCond::Eq(v) => sk == v,
+            SkCond::BeginsWith(p) => sk.starts_with(p.as_str()),
+            SkCond::Between(a, b) => a.as_str() <= sk && sk <= b.as_str(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Query {
     pub index: Index,
     pub pk: String,
     pub sk: SkCond,
+    /// Items read per page at most (expired items count: a page may hold fewer).
     pub limit: Option<u32>,
     pub cursor: Option<String>,
     pub forward: bool,
+    pub consistency: Consistency,
 }
 
 impl Query {
@@ -119,6 +174,7 @@ impl Query {
             limit: None,
             cursor: None,
             forward: true,
+            consistency: Consistency::Strong,
         }
     }
 
@@ -141,12 +197,19 @@ impl Query {
         self.forward = false;
         self
     }
+
+    /// Accepts a result that may miss the latest writes, at half the read cost.
+    pub fn eventually_consistent(mut self) -> Self {
+        self.consistency = Consistency::Eventual;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Page {
+    /// At most `limit` items and about 1 MB; possibly none although a cursor follows.
     pub items: Vec<Item>,
-    /// Opaque; present when more items may follow.
+    /// Opaque, bound to the query's index and partition; present when more items may follow.
     pub cursor: Option<String>,
 }
 
@@ -187,6 +250,7 @@ pub struct Named {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The single-item write's condition failed (an expired item counts as absent).
     #[error("condition failed")]
     ConditionFailed,
     /// The condition of the named operation failed (never a concurrent writer: see `Conflict`).
@@ -211,25 +275,37 @@ impl StoreError {
 
 #[async_trait]
 pub trait Table: Send + Sync {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    /// A strongly consistent read; `None` for an absent or expired item.
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.get_with(key, Consistency::Strong).await
+    }
+    async fn get_with(
+        &self,
+        key: &Key,
+        consistency: Consistency,
+    ) -> Result<Option<Item>, StoreError>;
     /// The item must carry `pk` and `sk`.
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError>;
-    /// Returns the item after the update.
+    /// Returns the item after the update. An update over an expired item builds on the
+    /// attributes still stored (see [`ttl`]).
     async fn update(&self, key: &Key, ops: &[Update], cond: Cond) -> Result<Item, StoreError>;
     async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError>;
+    /// One page: at most `limit` items read and about 1 MB, expired items left out.
     async fn query(&self, query: Query) -> Result<Page, StoreError>;
-    /// All or nothing; at most 100 operations, one per item.
+    /// All or nothing; at most 100 operations, one per item. A failed condition is
+    /// `TxCancelled` naming its operation; concurrent writers are retried, then `Conflict`.
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError>;
 
-    /// Every item of the query, page after page (a page stops at 1 MB on DynamoDB).
+    /// Every item of the query, page after page from the query's own cursor (a page stops
+    /// at about 1 MB; the query's limit, if any, is the page size).
     async fn query_all(&self, query: Query) -> Result<Vec<Item>, StoreError> {
+        let mut query = query;
         let mut items = Vec::new();
-        let mut cursor = query.cursor.clone();
         loop {
-            let page = self.query(query.clone().cursor(cursor)).await?;
+            let page = self.query(query.clone()).await?;
             items.extend(page.items);
             match page.cursor {
-                Some(next) => cursor = Some(next),
+                Some(next) => query.cursor = Some(next),
                 None => return Ok(items),
             }
         }
@@ -249,7 +325,8 @@ pub fn item_with_key<T: serde::Serialize>(key: &Key, value: &T) -> Result<Item, 
     Ok(item)
 }
 
-/// Evaluates a condition against the stored item: the semantics both adapters must share.
+/// Evaluates a condition against the item as readers see it (`None`: absent or expired): the
+/// semantics both adapters must share.
 pub(crate) fn cond_holds(cond: &Cond, current: Option<&Item>) -> bool {
     match cond {
         Cond::Always => true,
@@ -269,7 +346,7 @@ pub(crate) fn cond_holds(cond: &Cond, current: Option<&Item>) -> bool {
     }
 }
 
-/// Applies updates to an item (creating it from the key when absent).
+/// Applies updates to the stored item (creating it from the key when absent).
 pub(crate) fn apply_updates(key: &Key, current: Option<Item>, ops: &[Update]) -> Item {
     let mut item = current.unwrap_or_else(|| {
         let mut i = Item::new();

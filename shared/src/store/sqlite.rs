@@ -3,22 +3,30 @@
 //! Every operation runs inside one IMMEDIATE transaction, so conditions are checked and
 //! writes applied atomically, as DynamoDB does. Calls run inline under a mutex: with WAL
 //! and `synchronous=NORMAL` a write is a few microseconds and never waits on fsync, which
-//! is cheaper than handing each call to a blocking thread.
+//! is cheaper than handing each call to a blocking thread. Writers never race here, so no
+//! call ever answers `Conflict`.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::Value;
 
 use super::{
-    Cond, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK, SkCond, StoreError, Table,
-    TxOp, Update, apply_updates, cond_holds, cursor,
+    Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, Page, Query, SkCond, StoreError,
+    Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
 };
+use crate::clock::{SharedClock, SystemClock};
+
+/// A page stops once this much item data was read, as DynamoDB's does at 1 MB, so callers
+/// meet short pages here too and cannot rely on one page holding everything.
+const PAGE_BYTES: usize = 1024 * 1024;
 
 pub struct SqliteTable {
     conn: Mutex<Connection>,
+    /// Decides which items have expired.
+    clock: SharedClock,
 }
 
 const SCHEMA: &str = "
@@ -56,7 +64,18 @@ impl SqliteTable {
             .map_err(StoreError::unavailable)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// Uses `clock` to decide which items have expired (tests move it).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.epoch()
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -67,13 +86,14 @@ impl SqliteTable {
 
     fn in_tx<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Writer<'_, '_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let now = self.now();
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::unavailable)?;
-        let out = f(&tx)?;
+        let out = f(&Writer { tx: &tx, now })?;
         tx.commit().map_err(StoreError::unavailable)?;
         Ok(out)
     }
@@ -109,48 +129,57 @@ fn parse(body: &str) -> Result<Item, StoreError> {
     serde_json::from_str(body).map_err(StoreError::unavailable)
 }
 
-fn store(tx: &Transaction<'_>, item: &Item) -> Result<(), StoreError> {
-    let key = Key::of(item)
-        .ok_or_else(|| StoreError::unavailable(std::io::Error::other("item without pk and sk")))?;
-    let text = |attr: &str| item.get(attr).and_then(Value::as_str).map(str::to_owned);
-    let body = Value::Object(item.clone()).to_string();
-    tx.execute(
-        "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = ?3, gsi1sk = ?4, body = ?5",
-        params![key.pk, key.sk, text(GSI1PK), text(GSI1SK), body],
-    )
-    .map_err(StoreError::unavailable)?;
-    Ok(())
+/// One write transaction and the time its conditions are judged at.
+struct Writer<'c, 't> {
+    tx: &'t Transaction<'c>,
+    now: i64,
 }
 
-fn remove(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
-    tx.execute(
-        "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
-        params![key.pk, key.sk],
-    )
-    .map_err(StoreError::unavailable)?;
-    Ok(())
-}
-
-fn check(tx: &Transaction<'_>, key: &Key, cond: &Cond) -> Result<Option<Item>, StoreError> {
-    let current = load(tx, key)?;
-    if cond_holds(cond, current.as_ref()) {
-        Ok(current)
-    } else {
-        Err(StoreError::ConditionFailed)
+impl Writer<'_, '_> {
+    fn store(&self, item: &Item) -> Result<(), StoreError> {
+        let key = Key::of(item).ok_or_else(|| {
+            StoreError::unavailable(std::io::Error::other("item without pk and sk"))
+        })?;
+        let text = |attr: &str| item.get(attr).and_then(Value::as_str).map(str::to_owned);
+        let body = Value::Object(item.clone()).to_string();
+        self.tx
+            .execute(
+                "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = ?3, gsi1sk = ?4, body = ?5",
+                params![key.pk, key.sk, text(GSI1PK), text(GSI1SK), body],
+            )
+            .map_err(StoreError::unavailable)?;
+        Ok(())
     }
-}
 
-fn update_in(
-    tx: &Transaction<'_>,
-    key: &Key,
-    ops: &[Update],
-    cond: &Cond,
-) -> Result<Item, StoreError> {
-    let current = check(tx, key, cond)?;
-    let item = apply_updates(key, current, ops);
-    store(tx, &item)?;
-    Ok(item)
+    fn remove(&self, key: &Key) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+                params![key.pk, key.sk],
+            )
+            .map_err(StoreError::unavailable)?;
+        Ok(())
+    }
+
+    /// Checks the condition against the item as readers see it (an expired one is absent)
+    /// and returns the item as stored, which an update builds on.
+    fn check(&self, key: &Key, cond: &Cond) -> Result<Option<Item>, StoreError> {
+        let stored = load(self.tx, key)?;
+        let seen = stored.as_ref().filter(|i| !ttl::is_expired(i, self.now));
+        if cond_holds(cond, seen) {
+            Ok(stored)
+        } else {
+            Err(StoreError::ConditionFailed)
+        }
+    }
+
+    fn update(&self, key: &Key, ops: &[Update], cond: &Cond) -> Result<Item, StoreError> {
+        let stored = self.check(key, cond)?;
+        let item = apply_updates(key, stored, ops);
+        self.store(&item)?;
+        Ok(item)
+    }
 }
 
 /// Upper bound for a prefix scan: no valid key continues past U+10FFFF.
@@ -160,28 +189,30 @@ fn prefix_end(prefix: &str) -> String {
 
 #[async_trait]
 impl Table for SqliteTable {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        load(&self.lock(), key)
+    /// One database: every read sees every committed write, whatever consistency is asked.
+    async fn get_with(&self, key: &Key, _: Consistency) -> Result<Option<Item>, StoreError> {
+        let stored = load(&self.lock(), key)?;
+        Ok(ttl::visible(stored, self.now()))
     }
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
         let key = Key::of(&item).ok_or_else(|| {
             StoreError::unavailable(std::io::Error::other("item without pk and sk"))
         })?;
-        self.in_tx(|tx| {
-            check(tx, &key, &cond)?;
-            store(tx, &item)
+        self.in_tx(|w| {
+            w.check(&key, &cond)?;
+            w.store(&item)
         })
     }
 
     async fn update(&self, key: &Key, ops: &[Update], cond: Cond) -> Result<Item, StoreError> {
-        self.in_tx(|tx| update_in(tx, key, ops, &cond))
+        self.in_tx(|w| w.update(key, ops, &cond))
     }
 
     async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError> {
-        self.in_tx(|tx| {
-            check(tx, key, &cond)?;
-            remove(tx, key)
+        self.in_tx(|w| {
+            w.check(key, &cond)?;
+            w.remove(key)
         })
     }
 
@@ -212,25 +243,17 @@ impl Table for SqliteTable {
             ("<", "DESC")
         };
         if let Some(c) = &q.cursor {
-            let after = cursor::decode(c)?;
-            let attr = |a: &str| {
-                after
-                    .get(a)
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or(StoreError::InvalidCursor)
+            // The position was checked against this query: every attribute is a string.
+            let after = cursor::decode(&q, c)?;
+            let (cols, marks) = match q.index {
+                Index::Primary => ("sk", "?"),
+                Index::Gsi1 => ("(gsi1sk, pk, sk)", "(?, ?, ?)"),
             };
-            match q.index {
-                Index::Primary => {
-                    sql.push_str(&format!(" AND sk {cmp} ?"));
-                    args.push(attr(SK)?);
-                }
-                Index::Gsi1 => {
-                    sql.push_str(&format!(" AND (gsi1sk, pk, sk) {cmp} (?, ?, ?)"));
-                    args.push(attr(GSI1SK)?);
-                    args.push(attr(PK)?);
-                    args.push(attr(SK)?);
-                }
+            sql.push_str(&format!(" AND {cols} {cmp} {marks}"));
+            // The partition is fixed by the query; the rest of the position, in column order.
+            for attr in &q.index.position_attrs()[1..] {
+                let value = after.get(*attr).and_then(Value::as_str).unwrap_or_default();
+                args.push(value.to_owned());
             }
         }
         match q.index {
@@ -238,55 +261,54 @@ impl Table for SqliteTable {
             Index::Gsi1 => sql.push_str(&format!(" ORDER BY gsi1sk {dir}, pk {dir}, sk {dir}")),
         }
         // One extra row tells whether another page follows.
-        let limit = q.limit.map(|l| i64::from(l.max(1)));
+        let limit = q.limit.map(|l| l.max(1) as usize);
         if let Some(l) = limit {
             sql.push_str(&format!(" LIMIT {}", l + 1));
         }
+        let now = self.now();
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&sql).map_err(StoreError::unavailable)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                r.get::<_, String>(0)
-            })
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args.iter()))
             .map_err(StoreError::unavailable)?;
-        let mut items = Vec::new();
-        for row in rows {
-            items.push(parse(&row.map_err(StoreError::unavailable)?)?);
-        }
-        let mut next = None;
-        if let Some(l) = limit
-            && items.len() as i64 > l
-        {
-            items.truncate(l as usize);
-            if let Some(last) = items.last() {
-                let mut key_attrs = Item::new();
-                for a in [PK, SK, GSI1PK, GSI1SK] {
-                    if let Some(v) = last.get(a) {
-                        key_attrs.insert(a.into(), v.clone());
-                    }
-                }
-                next = Some(cursor::encode(&key_attrs));
+        let (mut items, mut read, mut bytes, mut more) = (Vec::new(), 0, 0, false);
+        // The last item read when it had expired (and so is not among `items`).
+        let mut expired_tail = None;
+        while let Some(row) = rows.next().map_err(StoreError::unavailable)? {
+            if limit.is_some_and(|l| read >= l) || bytes >= PAGE_BYTES {
+                more = true;
+                break;
+            }
+            let body: String = row.get(0).map_err(StoreError::unavailable)?;
+            let item = parse(&body)?;
+            read += 1;
+            bytes += body.len();
+            // Like DynamoDB's filter, an expired item is read (it counts) but not returned.
+            if ttl::is_expired(&item, now) {
+                expired_tail = Some(item);
+            } else {
+                items.push(item);
+                expired_tail = None;
             }
         }
-        Ok(Page {
-            items,
-            cursor: next,
-        })
+        let cursor = match (more, expired_tail.as_ref().or(items.last())) {
+            (true, Some(last)) => Some(cursor::encode(&q, last)?),
+            _ => None,
+        };
+        Ok(Page { items, cursor })
     }
 
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError> {
-        self.in_tx(|tx| {
+        self.in_tx(|w| {
             for Named { name, op } in &ops {
                 let outcome = match op {
                     TxOp::Put { item, cond } => match Key::of(item) {
-                        Some(key) => check(tx, &key, cond).and_then(|_| store(tx, item)),
+                        Some(key) => w.check(&key, cond).and_then(|_| w.store(item)),
                         None => Err(StoreError::ConditionFailed),
                     },
-                    TxOp::Update { key, ops, cond } => update_in(tx, key, ops, cond).map(|_| ()),
-                    TxOp::Delete { key, cond } => {
-                        check(tx, key, cond).and_then(|_| remove(tx, key))
-                    }
-                    TxOp::Check { key, cond } => check(tx, key, cond).map(|_| ()),
+                    TxOp::Update { key, ops, cond } => w.update(key, ops, cond).map(|_| ()),
+                    TxOp::Delete { key, cond } => w.check(key, cond).and_then(|_| w.remove(key)),
+                    TxOp::Check { key, cond } => w.check(key, cond).map(|_| ()),
                 };
                 match outcome {
                     Ok(()) => {}
@@ -306,10 +328,17 @@ impl Table for SqliteTable {
 mod tests {
     use super::SqliteTable;
 
-    #[tokio::test]
+    // Several threads, so the racing cases really race.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn sqlite_table_passes_the_conformance_suite() -> Result<(), super::StoreError> {
-        let table = SqliteTable::in_memory()?;
-        crate::store::conformance::run_all(&table).await;
+        use crate::store::conformance::{Fixture, clock, run_all};
+        let clock = clock();
+        let table = SqliteTable::in_memory()?.with_clock(clock.clone());
+        run_all(&Fixture {
+            table: std::sync::Arc::new(table),
+            clock,
+        })
+        .await;
         Ok(())
     }
 

@@ -1,38 +1,10 @@
-//! The conformance suite every `Table` adapter must pass, run on SqliteTable and DynamoDB Local.
-//!
-//! Each case uses its own partition (a fresh UUID), so the suite can run on a shared table.
+//! Single-item reads and writes, conditions, and all-or-nothing transactions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{Cond, Index, Item, Key, Query, SkCond, StoreError, Table, TxOp, Update};
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}#{}", uuid::Uuid::now_v7())
-}
-
-fn item(key: &Key, extra: Value) -> Item {
-    let mut item = match extra {
-        Value::Object(m) => m,
-        _ => Item::new(),
-    };
-    item.insert("pk".into(), key.pk.clone().into());
-    item.insert("sk".into(), key.sk.clone().into());
-    item
-}
-
-/// Runs every case; panics with the case's name on the first failure.
-pub async fn run_all(table: &dyn Table) {
-    put_get_roundtrip(table).await;
-    conditional_put_rejects_duplicates(table).await;
-    update_sets_adds_removes_and_returns_new(table).await;
-    update_conditions(table).await;
-    delete_with_condition(table).await;
-    query_prefix_order_and_pages(table).await;
-    query_gsi1(table).await;
-    transaction_is_all_or_nothing(table).await;
-    invalid_cursor_is_rejected(table).await;
-}
+use super::{item, unique};
+use crate::store::{Cond, Key, StoreError, Table, TxOp, Update};
 
 pub async fn put_get_roundtrip(table: &dyn Table) {
     let key = Key::new(unique("CONF"), "A");
@@ -194,132 +166,6 @@ pub async fn delete_with_condition(table: &dyn Table) {
     );
 }
 
-pub async fn query_prefix_order_and_pages(table: &dyn Table) {
-    let pk = unique("CONF");
-    for sk in [
-        "ITEM#03", "ITEM#01", "ITEM#02", "ITEM#05", "ITEM#04", "OTHER#1",
-    ] {
-        table
-            .put(item(&Key::new(&pk, sk), json!({})), Cond::Always)
-            .await
-            .unwrap();
-    }
-    let sks = |items: &[Item]| {
-        items
-            .iter()
-            .map(|i| i["sk"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
-    let all = table
-        .query(Query::partition(Index::Primary, &pk).sk(SkCond::BeginsWith("ITEM#".into())))
-        .await
-        .unwrap();
-    assert_eq!(
-        sks(&all.items),
-        ["ITEM#01", "ITEM#02", "ITEM#03", "ITEM#04", "ITEM#05"]
-    );
-    assert!(all.cursor.is_none(), "an unlimited query has no next page");
-
-    let desc = table
-        .query(
-            Query::partition(Index::Primary, &pk)
-                .sk(SkCond::BeginsWith("ITEM#".into()))
-                .backwards()
-                .limit(2),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        sks(&desc.items),
-        ["ITEM#05", "ITEM#04"],
-        "backwards with limit"
-    );
-
-    let mut collected = Vec::new();
-    let mut cursor = None;
-    for _ in 0..10 {
-        let page = table
-            .query(
-                Query::partition(Index::Primary, &pk)
-                    .sk(SkCond::BeginsWith("ITEM#".into()))
-                    .limit(2)
-                    .cursor(cursor.clone()),
-            )
-            .await
-            .unwrap();
-        assert!(page.items.len() <= 2, "a page respects the limit");
-        collected.extend(sks(&page.items));
-        cursor = page.cursor;
-        if cursor.is_none() {
-            break;
-        }
-    }
-    assert_eq!(
-        collected,
-        ["ITEM#01", "ITEM#02", "ITEM#03", "ITEM#04", "ITEM#05"],
-        "pages cover everything once"
-    );
-
-    let between = table
-        .query(
-            Query::partition(Index::Primary, &pk)
-                .sk(SkCond::Between("ITEM#02".into(), "ITEM#04".into())),
-        )
-        .await
-        .unwrap();
-    assert_eq!(sks(&between.items), ["ITEM#02", "ITEM#03", "ITEM#04"]);
-    let eq = table
-        .query(Query::partition(Index::Primary, &pk).sk(SkCond::Eq("OTHER#1".into())))
-        .await
-        .unwrap();
-    assert_eq!(sks(&eq.items), ["OTHER#1"]);
-}
-
-pub async fn query_gsi1(table: &dyn Table) {
-    let gpk = unique("GSI");
-    for (i, status) in ["pending", "approved", "pending"].iter().enumerate() {
-        let key = Key::new(unique("CONF"), "APP");
-        table
-            .put(
-                item(
-                    &key,
-                    json!({"gsi1pk": gpk, "gsi1sk": format!("{status}#{i}"), "i": i}),
-                ),
-                Cond::Always,
-            )
-            .await
-            .unwrap();
-    }
-    let pending = table
-        .query(Query::partition(Index::Gsi1, &gpk).sk(SkCond::BeginsWith("pending#".into())))
-        .await
-        .unwrap();
-    let order: Vec<i64> = pending
-        .items
-        .iter()
-        .map(|i| i["i"].as_i64().unwrap())
-        .collect();
-    assert_eq!(
-        order,
-        [0, 2],
-        "GSI query filters by sort-key prefix, in order"
-    );
-    let first = table
-        .query(Query::partition(Index::Gsi1, &gpk).limit(1))
-        .await
-        .unwrap();
-    assert_eq!(first.items.len(), 1);
-    let rest = table
-        .query(Query::partition(Index::Gsi1, &gpk).cursor(first.cursor))
-        .await
-        .unwrap();
-    assert_eq!(
-        rest.items.len(),
-        2,
-        "a GSI cursor continues after the first page"
-    );
-}
-
 pub async fn transaction_is_all_or_nothing(table: &dyn Table) {
     let pk = unique("CONF");
     let guard = Key::new(&pk, "GUARD");
@@ -387,17 +233,5 @@ pub async fn transaction_is_all_or_nothing(table: &dyn Table) {
     assert!(
         table.get(&a).await.unwrap().is_none(),
         "transactional delete removes"
-    );
-}
-
-pub async fn invalid_cursor_is_rejected(table: &dyn Table) {
-    let result = table
-        .query(
-            Query::partition(Index::Primary, unique("CONF")).cursor(Some("not a cursor!".into())),
-        )
-        .await;
-    assert!(
-        matches!(result, Err(StoreError::InvalidCursor)),
-        "garbage cursor: {result:?}"
     );
 }
