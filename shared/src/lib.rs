@@ -14,6 +14,8 @@ pub mod error;
 pub mod http;
 pub mod mail;
 pub mod model;
+pub mod openapi;
+pub mod routes;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "testing")]

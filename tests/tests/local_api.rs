@@ -88,3 +88,34 @@ async fn local_api_keeps_partners_and_keys_across_restarts() {
     second.shutdown().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn local_api_serves_every_functions_document_in_one() {
+    let dir = std::env::temp_dir().join(format!("pn-local-{}", shared::domain::new_id()));
+    let running = local_api::start(&config(&dir), None).await.unwrap();
+    let reply = reqwest::get(format!("{}/openapi.json", running.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let served: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(served["info"]["title"], "partnernetz");
+    for function in local_api::FUNCTIONS {
+        let own = serde_json::to_value((function.openapi)()).unwrap();
+        for (path, item) in own["paths"].as_object().unwrap() {
+            assert_eq!(
+                &served["paths"][path], item,
+                "{} {path} is served as the function documents it",
+                function.name
+            );
+        }
+        for (method, path) in (function.routes)() {
+            assert!(
+                served["paths"][path][method.as_str().to_lowercase()].is_object(),
+                "{method} {path} of {} is in the document",
+                function.name
+            );
+        }
+    }
+    running.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

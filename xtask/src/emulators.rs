@@ -220,7 +220,7 @@ impl Drop for Emulator {
 
 /// Two distinct free loopback ports. Both listeners are held until both ports
 /// are known, so the two cannot coincide; they are released for the emulators.
-fn two_free_ports() -> Result<(u16, u16)> {
+pub(crate) fn two_free_ports() -> Result<(u16, u16)> {
     let bind =
         || TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding a free port on 127.0.0.1");
     let first = bind()?;
@@ -236,7 +236,7 @@ fn two_free_ports() -> Result<(u16, u16)> {
 
 /// A minimal HTTP/1.1 GET; returns the response's status code. Std only, as
 /// a readiness check needs neither TLS nor a body.
-fn http_status(port: u16, path: &str) -> std::io::Result<u16> {
+pub(crate) fn http_status(port: u16, path: &str) -> std::io::Result<u16> {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&address, PROBE_TIMEOUT)?;
     stream.set_read_timeout(Some(PROBE_TIMEOUT))?;

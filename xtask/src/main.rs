@@ -2,6 +2,7 @@
 
 mod bench;
 mod emulators;
+mod fuzz;
 mod lint;
 mod process;
 mod test;
@@ -23,7 +24,12 @@ commands:
         build every function's release bootstrap and a minimal baseline, then measure
         size, cold start (uncapped and under a 7.2 % CPU cgroup quota), warm latency
         against DynamoDB Local, handler-only latency (criterion) and peak memory;
-        prints a table and writes target/bench/results.json";
+        prints a table and writes target/bench/results.json
+  fuzz [--examples N] [-- schemathesis args]
+        start local-api on a fresh data folder, set up an operator, a manager and a
+        partner, and run schemathesis against /openapi.json with each one's token:
+        every operation with generated valid and invalid input (N cases per operation
+        and phase, default 100); any 5xx or answer off its schema fails";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -35,6 +41,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&root, &rest),
         Some("lint") => lint::run(&root),
         Some("bench") => bench::run(&root, &rest),
+        Some("fuzz") => fuzz::run(&root, &rest),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -17,6 +17,9 @@ const DYNAMODB_LOCAL_VERSION: &str = "10.3.0";
 
 /// Pinned Python tools, relative to the workspace root.
 const PYTHON_REQUIREMENTS: &str = "xtask/python-requirements.txt";
+/// schemathesis and its dependencies, in a venv of their own: its pins (hypothesis,
+/// pytest, jsonschema-rs) must not fight moto's and cfn-lint's.
+const FUZZ_REQUIREMENTS: &str = "xtask/fuzz-requirements.txt";
 /// Copy of the requirements the venv was built from: a changed pin reinstalls.
 const VENV_MARKER: &str = "xtask-requirements.txt";
 
@@ -37,7 +40,8 @@ impl DynamoDbLocal {
     }
 }
 
-/// The Python venv holding moto, cfn-lint, aws-sam-translator and the serverless rules.
+/// A Python venv under `.tools/`: moto, cfn-lint, aws-sam-translator and the serverless
+/// rules in `venv`, schemathesis in `fuzz-venv`.
 #[derive(Debug)]
 pub struct Venv {
     dir: PathBuf,
@@ -86,10 +90,19 @@ pub fn ensure_dynamodb_local(root: &Path) -> Result<DynamoDbLocal> {
 }
 
 pub fn ensure_venv(root: &Path) -> Result<Venv> {
+    ensure_venv_from(root, "venv", PYTHON_REQUIREMENTS)
+}
+
+/// The venv with schemathesis, for `cargo xtask fuzz`.
+pub fn ensure_fuzz_venv(root: &Path) -> Result<Venv> {
+    ensure_venv_from(root, "fuzz-venv", FUZZ_REQUIREMENTS)
+}
+
+fn ensure_venv_from(root: &Path, name: &str, requirements_file: &str) -> Result<Venv> {
     let venv = Venv {
-        dir: root.join(".tools").join("venv"),
+        dir: root.join(".tools").join(name),
     };
-    let requirements_path = root.join(PYTHON_REQUIREMENTS);
+    let requirements_path = root.join(requirements_file);
     let requirements = fs::read_to_string(&requirements_path)
         .with_context(|| format!("reading {}", requirements_path.display()))?;
     let marker = venv.dir.join(VENV_MARKER);
@@ -104,7 +117,7 @@ pub fn ensure_venv(root: &Path) -> Result<Venv> {
         println!("xtask: creating Python venv {}", venv.dir.display());
         process::run(Command::new("python3").args(["-m", "venv"]).arg(&venv.dir))?;
     }
-    println!("xtask: installing Python tools from {PYTHON_REQUIREMENTS}");
+    println!("xtask: installing Python tools from {requirements_file}");
     process::run(
         Command::new(venv.python())
             .args(["-m", "pip", "install", "--disable-pip-version-check", "-r"])

@@ -16,9 +16,12 @@ use shared::model::partners::{Partner, partner_pk};
 use shared::model::subscriptions::{
     APPLICATION_PREFIX, Application, ApplicationStatus, STATUS, application_key, applications_index,
 };
+use shared::openapi::{Conflict, Unprocessable};
 use shared::store::{Cond, Index, Query, SkCond, TxOp};
 use shared::{Error, FieldError, Result};
+use utoipa::{IntoParams, ToSchema};
 
+use crate::replies::{Cancellation, MyApplications, PlatformApplications};
 use crate::{mails, notice, platforms, profile};
 
 async fn load(
@@ -71,6 +74,14 @@ async fn save_from(
     Ok(())
 }
 
+/// Apply to a platform; needs a confirmed e-mail address and a SEPA mandate.
+#[utoipa::path(post, path = "/partners/me/platforms/{platform_id}", tag = "applications",
+    params(("platform_id" = PlatformId, Path, description = "The platform to apply to.")),
+    responses(
+        (status = 201, description = "The pending application.", body = Application),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ))]
 pub async fn apply(
     State(state): State<AppState>,
     auth: PartnerAuth,
@@ -135,6 +146,9 @@ pub async fn apply(
     Ok((StatusCode::CREATED, Json(app)))
 }
 
+/// The partner's own applications and subscriptions.
+#[utoipa::path(get, path = "/partners/me/platforms", tag = "applications",
+    responses((status = 200, description = "Every application, newest state.", body = MyApplications)))]
 pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<Value>> {
     let items = state
         .table
@@ -150,13 +164,23 @@ pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Resu
     Ok(Json(json!({ "applications": apps })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only applications with this status: `pending`, `approved`, `rejected`, `withdrawn`
+    /// or `cancelled`.
     pub status: Option<String>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Page size, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
+/// A platform's applications, by status and date, page by page.
+#[utoipa::path(get, path = "/platforms/{platform_id}/applications", tag = "applications",
+    params(("platform_id" = PlatformId, Path, description = "A platform the caller manages."), ListParams),
+    responses((status = 200, description = "One page.", body = PlatformApplications)))]
 pub async fn list_for_platform(
     State(state): State<AppState>,
     manager: ManagerAuth,
@@ -199,20 +223,34 @@ pub async fn list_for_platform(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Approve,
     Reject,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "approve"}))]
 pub struct DecisionBody {
     pub decision: Decision,
+    /// Required to reject (up to 1000 characters); the partner reads it.
     pub reason: Option<String>,
 }
 
+/// Approve or reject a pending application; the partner gets an e-mail, and an approved
+/// subscription's fee runs from today.
+#[utoipa::path(post, path = "/platforms/{platform_id}/applications/{partner_id}/decision", tag = "applications",
+    params(
+        ("platform_id" = PlatformId, Path, description = "A platform the caller manages."),
+        ("partner_id" = PartnerId, Path, description = "The partner who applied."),
+    ),
+    request_body = DecisionBody,
+    responses(
+        (status = 200, description = "The decided application.", body = Application),
+        (status = 409, response = Conflict),
+    ))]
 pub async fn decide(
     State(state): State<AppState>,
     manager: ManagerAuth,
@@ -294,8 +332,16 @@ fn partner_mail(
     mails::render(&partner.email, template, &vars)
 }
 
+/// Withdraw an application or cancel a subscription.
+///
 /// A pending application is withdrawn at once; an approved subscription ends after the
 /// notice period (one calendar month to the end of a month, Europe/Berlin).
+#[utoipa::path(delete, path = "/partners/me/platforms/{platform_id}", tag = "applications",
+    params(("platform_id" = PlatformId, Path, description = "A platform the partner applied to.")),
+    responses(
+        (status = 200, description = "Withdrawn, or cancelled with its end date.", body = Cancellation),
+        (status = 409, response = Conflict),
+    ))]
 pub async fn cancel(
     State(state): State<AppState>,
     auth: PartnerAuth,

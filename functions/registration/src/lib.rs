@@ -10,92 +10,75 @@ pub mod operators;
 pub mod passwords;
 pub mod platforms;
 pub mod profile;
+pub mod replies;
 pub mod signup;
 
 use axum::Router;
-use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use shared::auth::Role;
 pub use shared::env::{AppState, Env};
+use shared::route;
+use shared::routes::{Access, Route};
 
-/// Every route of the function, declared once; `infra/template.yaml` must list the same.
-pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+/// A partner acting for itself; `/partners/me` takes the partner from the token.
+const PARTNER: Access = Access::roles(&[Role::Partner]);
+const OPERATOR: Access = Access::roles(&[Role::Operator]);
+/// A platform's manager; the operator may act for every platform.
+const MANAGER: Access = Access::roles(&[Role::Manager, Role::Operator]);
+
+/// Every route of the function, declared once: the router, the OpenAPI document, the
+/// access matrix and the template check are built from this list.
+pub fn routes() -> Vec<Route<AppState>> {
     vec![
-        (Method::POST, "/partners", post(signup::register)),
-        (Method::POST, "/partners/confirm", post(signup::confirm)),
-        (Method::POST, "/auth/login", post(login::login)),
-        (
-            Method::POST,
-            "/auth/password-reset",
-            post(passwords::request_reset),
+        route!(POST "/partners", Access::Public, signup::register),
+        route!(POST "/partners/confirm", Access::Public, signup::confirm),
+        route!(POST "/auth/login", Access::Public, login::login),
+        route!(POST "/auth/password-reset", Access::Public, passwords::request_reset),
+        route!(POST "/auth/password-reset/confirm", Access::Public, passwords::confirm_reset),
+        route!(POST "/auth/invitations/accept", Access::Public, passwords::accept_invitation),
+        route!(GET "/partners/me", PARTNER, profile::get_me),
+        route!(PATCH "/partners/me", PARTNER, profile::patch_me),
+        route!(POST "/partners/me/logo", PARTNER, profile::presign_logo),
+        route!(PUT "/partners/me/sepa-mandate", PARTNER, mandate::put_mandate),
+        route!(GET "/partners/me/platforms", PARTNER, applications::list_mine),
+        // Applying is open to every platform; withdrawing only where the partner applied.
+        route!(POST "/partners/me/platforms/{platform_id}", PARTNER, applications::apply),
+        route!(
+            DELETE "/partners/me/platforms/{platform_id}",
+            PARTNER.owning(&["platform_id"]),
+            applications::cancel
         ),
-        (
-            Method::POST,
-            "/auth/password-reset/confirm",
-            post(passwords::confirm_reset),
+        route!(GET "/platforms", Access::Public, platforms::list),
+        route!(POST "/platforms", OPERATOR, platforms::create),
+        route!(POST "/platforms/{platform_id}/managers", OPERATOR, platforms::invite_manager),
+        route!(
+            GET "/platforms/{platform_id}/applications",
+            MANAGER.owning(&["platform_id"]),
+            applications::list_for_platform
         ),
-        (
-            Method::POST,
-            "/auth/invitations/accept",
-            post(passwords::accept_invitation),
-        ),
-        (Method::GET, "/partners/me", get(profile::get_me)),
-        (Method::PATCH, "/partners/me", patch(profile::patch_me)),
-        (
-            Method::POST,
-            "/partners/me/logo",
-            post(profile::presign_logo),
-        ),
-        (
-            Method::PUT,
-            "/partners/me/sepa-mandate",
-            put(mandate::put_mandate),
-        ),
-        (
-            Method::GET,
-            "/partners/me/platforms",
-            get(applications::list_mine),
-        ),
-        (
-            Method::POST,
-            "/partners/me/platforms/{platform_id}",
-            post(applications::apply),
-        ),
-        (
-            Method::DELETE,
-            "/partners/me/platforms/{platform_id}",
-            delete(applications::cancel),
-        ),
-        (Method::GET, "/platforms", get(platforms::list)),
-        (Method::POST, "/platforms", post(platforms::create)),
-        (
-            Method::POST,
-            "/platforms/{platform_id}/managers",
-            post(platforms::invite_manager),
-        ),
-        (
-            Method::GET,
-            "/platforms/{platform_id}/applications",
-            get(applications::list_for_platform),
-        ),
-        (
-            Method::POST,
-            "/platforms/{platform_id}/applications/{partner_id}/decision",
-            post(applications::decide),
+        route!(
+            POST "/platforms/{platform_id}/applications/{partner_id}/decision",
+            MANAGER.owning(&["platform_id", "partner_id"]),
+            applications::decide
         ),
     ]
 }
 
-/// The function's routes over its environment, not yet finished: local-api merges several.
-pub fn api(env: &Env) -> Router {
-    routes()
-        .into_iter()
-        .fold(Router::new(), |r, (_, path, handler)| {
-            r.route(path, handler)
-        })
-        .with_state(AppState::new(env))
+/// The function's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    shared::openapi::document(
+        "partnernetz registration",
+        env!("CARGO_PKG_VERSION"),
+        &routes(),
+    )
 }
 
-/// The function's router; `main.rs`, the tests and the bench all build it here.
+/// The function's routes over its environment, not yet finished: local-api merges several.
+pub fn api(env: &Env) -> Router {
+    shared::routes::router(routes()).with_state(AppState::new(env))
+}
+
+/// The function's router with its own `GET /openapi.json`; `main.rs`, the tests and the
+/// bench all build it here.
 pub fn build(env: &Env) -> Router {
-    shared::http::finish(api(env))
+    shared::http::finish(api(env).merge(shared::openapi::serve(openapi)))
 }

@@ -11,8 +11,12 @@ use shared::env::AppState;
 use shared::http::ApiJson;
 use shared::model::accounts::{Login, LoginName, login_key};
 use shared::model::from_item;
+use shared::openapi::{Forbidden, TooManyRequests, Unauthorized};
 use shared::store::{Attr, Cond, Key, TTL, Update};
 use shared::{Error, Result};
+use utoipa::ToSchema;
+
+use crate::replies::LoginReply;
 
 /// Failed attempts allowed per account and window before logins are refused with 429.
 pub const MAX_FAILURES: i64 = 5;
@@ -26,16 +30,18 @@ fn platform_scope() -> String {
     PLATFORM_SCOPE.to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"login": "anna@baeckerei-mueller.de", "password": "sehr-geheim-123"}))]
 pub struct Credentials {
-    /// An e-mail address, or a terminal user's username.
+    /// An e-mail address, or a terminal user's username (`email` is accepted too).
     #[serde(alias = "email")]
     pub login: String,
     pub password: String,
     /// `platform` (operators, managers, partners) or a tenant scope: `pos`, `cardholder`,
     /// `customer`, `enduser`.
     #[serde(default = "platform_scope")]
+    #[schema(default = "platform")]
     pub scope: String,
     /// The merchant (or, for end users, the platform) of a tenant scope.
     #[serde(default)]
@@ -73,6 +79,17 @@ fn wrong_credentials() -> Error {
     Error::Unauthorized("Anmeldename oder Passwort ist falsch.".into())
 }
 
+/// Log in: a bearer token valid for 15 minutes.
+///
+/// Unknown login and wrong password answer alike (401); after 5 failures in 15 minutes
+/// the account is refused with 429 for the rest of the window.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in.", body = LoginReply),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,

@@ -6,18 +6,23 @@ use serde::Deserialize;
 use shared::auth::PartnerAuth;
 use shared::domain::{Iban, SEPA_NAME_MAX_CHARS, short_code};
 use shared::http::{ApiJson, Validator};
+use shared::openapi::{Conflict, NotFound};
 use shared::store::{Cond, Update};
 use shared::{Error, Result};
+use utoipa::ToSchema;
 
 use shared::env::AppState;
 use shared::model::partners::{Mandate, attr, partner_key};
 
 use crate::profile::MandateView;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"account_holder": "Bäckerei Müller GmbH", "iban": "DE89 3704 0044 0532 0130 00"}))]
 pub struct MandateInput {
+    /// The debtor's name, 1–70 characters.
     pub account_holder: String,
+    /// With or without spaces; checked for country format and check digits.
     pub iban: String,
 }
 
@@ -26,6 +31,15 @@ fn new_reference() -> String {
     format!("PN-{}", short_code(16))
 }
 
+/// Give (or replace) the SEPA direct-debit mandate for the platform fees.
+///
+/// The IBAN is stored encrypted and shown masked; reference and date are assigned.
+#[utoipa::path(put, path = "/partners/me/sepa-mandate", tag = "profile", request_body = MandateInput,
+    responses(
+        (status = 200, description = "The mandate.", body = MandateView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ))]
 pub async fn put_mandate(
     State(state): State<AppState>,
     auth: PartnerAuth,

@@ -13,17 +13,21 @@ use shared::http::{ApiJson, Validator};
 use shared::model::accounts::{self, Login, LoginName, login_key};
 use shared::model::from_item;
 use shared::model::tokens::{self, TokenFor, TokenKind};
+use shared::openapi::Gone;
 use shared::store::{Cond, TxOp, Update};
 use shared::{Error, Result};
+use utoipa::ToSchema;
 
 use shared::mail::pending::PendingMails;
 
 use crate::mails;
+use crate::replies::{Message, StatusMessage};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"login": "anna@baeckerei-mueller.de"}))]
 pub struct ResetRequest {
-    /// The e-mail address or username the account logs in with.
+    /// The e-mail address or username the account logs in with (`email` is accepted too).
     #[serde(alias = "email")]
     pub login: String,
     #[serde(default)]
@@ -32,7 +36,11 @@ pub struct ResetRequest {
     pub tenant: Option<String>,
 }
 
-/// Always 202, known account or not.
+/// Ask for a password-reset link.
+///
+/// Always 202, known account or not; the link is valid for one hour.
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth", request_body = ResetRequest,
+    responses((status = 202, description = "A link is on its way if the account exists.", body = Message)))]
 pub async fn request_reset(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetRequest>,
@@ -82,10 +90,13 @@ pub async fn request_reset(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "qvJ3vYl0p1m1k8Z7dQ2xY4rT6uW9aB3cD5eF7gH9iJ0", "password": "neues-passwort-123"}))]
 pub struct NewPassword {
+    /// The token from the link in the e-mail.
     pub token: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 
@@ -129,6 +140,12 @@ async fn set_password(state: &AppState, body: NewPassword, kind: TokenKind) -> R
     })))
 }
 
+/// Set a new password with the token from the reset e-mail.
+#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth", request_body = NewPassword,
+    responses(
+        (status = 200, description = "The password is set.", body = StatusMessage),
+        (status = 410, response = Gone),
+    ))]
 pub async fn confirm_reset(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewPassword>,
@@ -136,6 +153,12 @@ pub async fn confirm_reset(
     set_password(&state, body, TokenKind::Reset).await
 }
 
+/// Accept an invitation (a manager's, or another account's) by choosing a password.
+#[utoipa::path(post, path = "/auth/invitations/accept", tag = "auth", request_body = NewPassword,
+    responses(
+        (status = 200, description = "The password is set; the account can log in.", body = StatusMessage),
+        (status = 410, response = Gone),
+    ))]
 pub async fn accept_invitation(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewPassword>,

@@ -14,16 +14,22 @@ use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
 use shared::model::from_item;
 use shared::model::platforms::{PLATFORMS_INDEX, Platform, platform_key};
 use shared::model::tokens::{self, TokenFor, TokenKind};
+use shared::openapi::Conflict;
 use shared::store::{Cond, Index, Query, StoreError, TxOp, Update};
 use shared::{Error, Result};
+use utoipa::ToSchema;
 
 use crate::mails;
+use crate::replies::{ManagerInvited, Platforms};
 
-#[derive(Debug, Serialize)]
+/// A bank customer platform and its monthly fee.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlatformView {
     pub id: PlatformId,
     pub name: String,
+    /// Net, in euro cents.
     pub monthly_fee_cents: i64,
+    /// The same, German notation (`49,00 €`).
     pub monthly_fee: String,
 }
 
@@ -47,7 +53,9 @@ pub async fn load_platform(state: &AppState, platform_id: &PlatformId) -> Result
     from_item(item)
 }
 
-/// Public: every platform with its monthly fee, by name.
+/// Every platform with its monthly fee, by name; public.
+#[utoipa::path(get, path = "/platforms", tag = "platforms",
+    responses((status = 200, description = "The platforms.", body = Platforms)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>> {
     let platforms = state
         .table
@@ -59,13 +67,23 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>> {
     Ok(Json(json!({ "platforms": platforms })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Sparkasse Vorteilswelt", "monthly_fee_cents": 4900}))]
 pub struct NewPlatform {
+    /// 1–100 characters.
     pub name: String,
+    /// Net, in euro cents, up to 100.000,00 €.
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub monthly_fee_cents: i64,
 }
 
+/// Create a platform.
+#[utoipa::path(post, path = "/platforms", tag = "platforms", request_body = NewPlatform,
+    responses(
+        (status = 201, description = "The new platform.", body = PlatformView),
+        (status = 409, response = Conflict),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     _operator: OperatorAuth,
@@ -92,15 +110,27 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(platform.into())))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "max@sparkasse.example", "name": "Max Manager"}))]
 pub struct ManagerInvite {
     pub email: String,
+    /// 1–200 characters.
     pub name: String,
 }
 
-/// Invites a manager by e-mail (a set-password link), or adds the platform to an existing
-/// manager's list.
+/// Invite a manager of a platform.
+///
+/// A new address gets an invitation with a set-password link (valid for 7 days); an existing
+/// manager gets the platform added to its list.
+#[utoipa::path(post, path = "/platforms/{platform_id}/managers", tag = "platforms",
+    params(("platform_id" = PlatformId, Path, description = "The platform to manage.")),
+    request_body = ManagerInvite,
+    responses(
+        (status = 201, description = "Invited.", body = ManagerInvited),
+        (status = 200, description = "An existing manager now manages this platform too.", body = ManagerInvited),
+        (status = 409, response = Conflict),
+    ))]
 pub async fn invite_manager(
     State(state): State<AppState>,
     _operator: OperatorAuth,

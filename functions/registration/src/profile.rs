@@ -12,8 +12,12 @@ use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
 use shared::model::from_item;
 use shared::model::partners::{Address, Partner, attr, partner_key};
+use shared::openapi::{Conflict, NotFound};
 use shared::store::{Cond, Update};
 use shared::{Error, Result};
+use utoipa::ToSchema;
+
+use crate::replies::LogoUpload;
 
 const LOGO_URL_LIFETIME: Duration = Duration::from_secs(3600);
 const UPLOAD_URL_LIFETIME: Duration = Duration::from_secs(600);
@@ -27,15 +31,21 @@ pub async fn load_partner(state: &AppState, partner_id: &PartnerId) -> Result<Pa
     from_item(item)
 }
 
-#[derive(Debug, Serialize)]
+/// The SEPA direct-debit mandate as its owner sees it.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MandateView {
     pub account_holder: String,
+    /// Masked: country, check digits and the last four characters.
+    #[schema(example = "DE89 •••• •••• •••• ••30 00")]
     pub iban: String,
+    /// The mandate reference on the partner's bank statements.
     pub reference: String,
+    /// The day the mandate was given (Europe/Berlin).
     pub signed_on: jiff::civil::Date,
 }
 
-#[derive(Debug, Serialize)]
+/// The partner's profile.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProfileView {
     pub id: PartnerId,
     pub company: String,
@@ -45,10 +55,17 @@ pub struct ProfileView {
     pub phone: Option<String>,
     pub address: Option<Address>,
     pub vat_id: Option<String>,
+    /// A presigned GET URL of the logo, valid for an hour.
     pub logo_url: Option<String>,
     pub sepa_mandate: Option<MandateView>,
 }
 
+/// The partner's own profile, with the logo's URL and the masked mandate.
+#[utoipa::path(get, path = "/partners/me", tag = "profile",
+    responses(
+        (status = 200, description = "The profile.", body = ProfileView),
+        (status = 404, response = NotFound),
+    ))]
 pub async fn get_me(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<ProfileView>> {
     let mut partner = load_partner(&state, &auth.partner_id).await?;
     // A presigned upload becomes the logo once the object is really in the bucket.
@@ -91,13 +108,15 @@ pub async fn get_me(State(state): State<AppState>, auth: PartnerAuth) -> Result<
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     pub street: String,
     pub postal_code: String,
     pub city: String,
+    /// Two letters; `DE` if left out (German postal codes have five digits).
     #[serde(default = "germany")]
+    #[schema(default = "DE")]
     pub country: String,
 }
 
@@ -105,8 +124,13 @@ fn germany() -> String {
     "DE".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+/// The fields to change; at least one.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "address": {"street": "Hauptstraße 1", "postal_code": "50667", "city": "Köln"},
+    "vat_id": "DE123456789"
+}))]
 pub struct ProfilePatch {
     pub company: Option<String>,
     pub contact_name: Option<String>,
@@ -169,6 +193,13 @@ fn valid_address(v: &mut Validator, a: &AddressInput) -> Option<Address> {
     })
 }
 
+/// Change company, contact name, phone, address or VAT id.
+#[utoipa::path(patch, path = "/partners/me", tag = "profile", request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "The changed profile.", body = ProfileView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ))]
 pub async fn patch_me(
     State(state): State<AppState>,
     auth: PartnerAuth,
@@ -215,9 +246,11 @@ pub async fn patch_me(
     get_me(State(state), auth).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"content_type": "image/png"}))]
 pub struct LogoRequest {
+    /// `image/png`, `image/jpeg` or `image/webp`.
     pub content_type: String,
 }
 
@@ -228,6 +261,14 @@ const LOGO_TYPES: [(&str, &str); 3] = [
     ("image/webp", "webp"),
 ];
 
+/// A presigned upload for the logo (valid for ten minutes); the logo shows once the file is
+/// in the bucket.
+#[utoipa::path(post, path = "/partners/me/logo", tag = "profile", request_body = LogoRequest,
+    responses(
+        (status = 200, description = "Upload the file with exactly this request.", body = LogoUpload),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ))]
 pub async fn presign_logo(
     State(state): State<AppState>,
     auth: PartnerAuth,

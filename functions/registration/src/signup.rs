@@ -12,20 +12,32 @@ use shared::http::{ApiJson, Validator};
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName};
 use shared::model::partners::{self, Partner, partner_key};
 use shared::model::tokens::{self, TokenFor, TokenKind};
+use shared::openapi::Gone;
 use shared::store::{Cond, StoreError, TxOp, Update};
 use shared::{Error, Result};
+use utoipa::ToSchema;
 
 use shared::mail::pending::PendingMails;
 
 use crate::mails;
+use crate::replies::{Message, StatusMessage};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "company": "Bäckerei Müller", "contact_name": "Anna Müller",
+    "email": "anna@baeckerei-mueller.de", "password": "sehr-geheim-123", "accept_terms": true
+}))]
 pub struct SignUp {
+    /// The company name, 1–200 characters.
     pub company: String,
+    /// 1–200 characters.
     pub contact_name: String,
+    /// The login and where the confirmation link goes.
     pub email: String,
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
+    /// Must be `true`: the terms and the privacy notice are accepted.
     pub accept_terms: bool,
 }
 
@@ -38,7 +50,12 @@ fn accepted() -> (StatusCode, Json<Value>) {
     )
 }
 
-/// Always 202: whether the address is new or known is told only to its mailbox.
+/// Sign up a partner.
+///
+/// Always 202: whether the address is new or known is told only to its mailbox. The
+/// confirmation link is valid for 48 hours.
+#[utoipa::path(post, path = "/partners", tag = "sign-up", request_body = SignUp,
+    responses((status = 202, description = "A confirmation e-mail is on its way.", body = Message)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SignUp>,
@@ -157,12 +174,20 @@ async fn send_already_registered(state: &AppState, email: &Email) -> Result<()> 
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "qvJ3vYl0p1m1k8Z7dQ2xY4rT6uW9aB3cD5eF7gH9iJ0"}))]
 pub struct TokenBody {
+    /// The token from the link in the e-mail.
     pub token: String,
 }
 
+/// Confirm the e-mail address with the token from the sign-up e-mail; once.
+#[utoipa::path(post, path = "/partners/confirm", tag = "sign-up", request_body = TokenBody,
+    responses(
+        (status = 200, description = "Confirmed; the partner can log in.", body = StatusMessage),
+        (status = 410, response = Gone),
+    ))]
 pub async fn confirm(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<TokenBody>,

@@ -20,14 +20,17 @@ use shared::env::Env;
 use shared::mail::OutboxMailer;
 use shared::mail::pending::{self, Delivery, RetryLimits, RetrySummary};
 use shared::store::SqliteTable;
+use utoipa::openapi::OpenApi;
 
 pub const BUCKET: &str = "partnernetz-local";
 
-/// A function local-api serves: its routes over the shared environment and their list.
+/// A function local-api serves: its routes over the shared environment, their list and
+/// its OpenAPI document.
 pub struct Function {
     pub name: &'static str,
     pub api: fn(&Env) -> Router,
     pub routes: fn() -> Vec<(Method, &'static str)>,
+    pub openapi: fn() -> OpenApi,
 }
 
 /// Every function, served on one port; a new function is one entry here.
@@ -37,10 +40,20 @@ pub const FUNCTIONS: &[Function] = &[Function {
     routes: || {
         registration::routes()
             .into_iter()
-            .map(|(method, path, _)| (method, path))
+            .map(|route| (route.method, route.path))
             .collect()
     },
+    openapi: registration::openapi,
 }];
+
+/// Every function's document in one, as local-api serves them at `GET /openapi.json`.
+pub fn openapi() -> OpenApi {
+    shared::openapi::merge(
+        "partnernetz",
+        env!("CARGO_PKG_VERSION"),
+        FUNCTIONS.iter().map(|f| (f.openapi)()),
+    )
+}
 
 #[derive(Debug, Clone)]
 pub struct LocalConfig {
@@ -179,7 +192,7 @@ pub async fn start(
         .iter()
         .fold(Router::new(), |app, f| app.merge((f.api)(&env)));
     let app = shared::http::finish(
-        functions.merge(
+        functions.merge(shared::openapi::serve(openapi)).merge(
             Router::new()
                 .route("/_dev/outbox", get(list_outbox))
                 .with_state(DevState { outbox }),
@@ -235,6 +248,7 @@ pub fn describe(running: &Running, config: &LocalConfig) -> String {
             ));
         }
     }
+    out.push_str("    GET     /openapi.json    (every function's document)\n");
     out.push_str("    GET     /_dev/outbox    (local only)\n");
     out
 }

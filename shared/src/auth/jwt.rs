@@ -21,6 +21,17 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, for checks that must cover all of them (the access matrix).
+    pub const ALL: [Role; 7] = [
+        Role::Operator,
+        Role::Manager,
+        Role::Partner,
+        Role::Pos,
+        Role::Cardholder,
+        Role::Customer,
+        Role::EndUser,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Operator => "operator",

@@ -33,7 +33,7 @@ pub fn partner_key(partner: &PartnerId) -> Key {
     Key::new(partner_pk(partner), PROFILE_SK)
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Address {
     pub street: String,
     pub postal_code: String,

@@ -27,7 +27,7 @@ pub fn applications_index(platform: &PlatformId) -> String {
     format!("{}#APPLICATIONS", platform_pk(platform))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ApplicationStatus {
     Pending,
@@ -66,7 +66,7 @@ impl ApplicationStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Application {
     pub partner_id: PartnerId,
     pub platform_id: PlatformId,

@@ -97,6 +97,20 @@ impl SqliteTable {
         tx.commit().map_err(StoreError::unavailable)?;
         Ok(out)
     }
+
+    /// Every item, ordered by key: for tests that prove a request changed nothing.
+    pub fn dump(&self) -> Result<Vec<Item>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT body FROM items ORDER BY pk, sk")
+            .map_err(StoreError::unavailable)?;
+        let bodies = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(StoreError::unavailable)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::unavailable)?;
+        bodies.iter().map(|b| parse(b)).collect()
+    }
 }
 
 fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {

@@ -1,0 +1,96 @@
+//! The shapes of the answers handlers build with `json!`, for the OpenAPI document. The
+//! fuzzer (`cargo xtask fuzz`) checks every real answer against them.
+
+use serde::Serialize;
+use shared::domain::{AccountId, PlatformId};
+use shared::model::subscriptions::Application;
+use utoipa::ToSchema;
+
+use crate::platforms::PlatformView;
+
+/// A German message for the user.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"message": "Vielen Dank! Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link, den wir Ihnen gesendet haben."}))]
+pub struct Message {
+    pub message: String,
+}
+
+/// What happened, and a German message for the user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusMessage {
+    /// `confirmed` or `password_set`.
+    pub status: String,
+    pub message: String,
+}
+
+/// A bearer token for the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginReply {
+    /// An EdDSA-signed JWT; send it as `Authorization: Bearer <token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires (900).
+    pub expires_in: i64,
+    /// `operator`, `manager`, `partner`, `pos`, `cardholder`, `customer` or `enduser`.
+    pub role: String,
+    /// `platform`, or a tenant scope such as `pos:<partner id>`.
+    pub scope: String,
+}
+
+/// A presigned upload: send the file with exactly this method, URL and headers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Upload {
+    /// Always `PUT`.
+    pub method: String,
+    pub url: String,
+    /// Headers the upload must carry (`content-type`).
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub expires_in_seconds: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogoUpload {
+    pub upload: Upload,
+}
+
+/// The partner's own applications and subscriptions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyApplications {
+    pub applications: Vec<Application>,
+}
+
+/// One page of a platform's applications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformApplications {
+    pub applications: Vec<Application>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// What a cancellation did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cancellation {
+    /// `withdrawn` (a pending application) or `cancelled` (a subscription).
+    pub status: String,
+    /// The subscription's last day (Europe/Berlin), for `cancelled`.
+    #[schema(nullable = false)]
+    pub ends_on: Option<jiff::civil::Date>,
+    pub message: String,
+}
+
+/// Every platform, by name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Platforms {
+    pub platforms: Vec<PlatformView>,
+}
+
+/// A manager invited (`invited`, with the new account's id) or given one more platform
+/// (`added`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManagerInvited {
+    pub status: String,
+    #[schema(nullable = false)]
+    pub manager_id: Option<AccountId>,
+    pub platform_id: PlatformId,
+}

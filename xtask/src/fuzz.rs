@@ -1,0 +1,526 @@
+//! `cargo xtask fuzz`: schemathesis against local-api's OpenAPI document (DESIGN.md §12.5,
+//! §13). local-api runs from its own binary on a fresh data folder and a free loopback
+//! port; an operator, a confirmed partner with a mandate and an application, and a manager
+//! of that platform are set up over HTTP as users would; then schemathesis runs every
+//! operation with generated valid and invalid input once per token. Any finding fails.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::{Value, json};
+
+use crate::emulators::{http_status, two_free_ports};
+use crate::process;
+use crate::tools::{self, Venv};
+
+/// Test cases per operation and phase when `--examples` is not given.
+const DEFAULT_EXAMPLES: u32 = 100;
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What schemathesis checks. Left out: `positive_data_acceptance` (input valid by the
+/// schema is still refused by business rules: an unknown token is 400, applying without a
+/// mandate 422) and `object_level_authorization` (the access-matrix test covers it).
+const CHECKS: &[&str] = &[
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "unsupported_method",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+];
+
+const OPERATOR_EMAIL: &str = "olga@betreiber.example.de";
+const PARTNER_EMAIL: &str = "anna@baeckerei-mueller.example.de";
+const MANAGER_EMAIL: &str = "max@sparkasse.example.de";
+/// Fixture passwords; only ever used on the throwaway data folder.
+const PASSWORD: &str = "fuzz-passwort-123";
+
+#[derive(Debug)]
+struct Options {
+    examples: u32,
+    /// Passed on to `st run` (after `--`), e.g. `--seed 42`.
+    schemathesis_args: Vec<String>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self> {
+        let mut options = Self {
+            examples: DEFAULT_EXAMPLES,
+            schemathesis_args: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            match arg.as_str() {
+                "--examples" => {
+                    let n = it.next().context("--examples needs a number")?;
+                    options.examples = n
+                        .parse()
+                        .with_context(|| format!("--examples {n}: not a number"))?;
+                    ensure!(options.examples > 0, "--examples must be at least 1");
+                }
+                "--" => {
+                    options.schemathesis_args = it.cloned().collect();
+                    break;
+                }
+                other => bail!("unknown argument `{other}`; use --examples N [-- st run args]"),
+            }
+        }
+        Ok(options)
+    }
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let options = Options::parse(args)?;
+    let started = Instant::now();
+    let venv = tools::ensure_fuzz_venv(root)?;
+    let binary = build_local_api(root)?;
+    let data = DataDir::new()?;
+    create_operator(&binary, data.path())?;
+
+    let work_dir = root.join("target").join("fuzz");
+    fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
+    let mut api = LocalApi::start(&work_dir, &binary, data.path())?;
+    api.wait_ready()?;
+    let accounts = Fixtures::new(&api.base_url())?.create()?;
+    let config = work_dir.join("schemathesis.toml");
+    fs::write(&config, accounts.schemathesis_config())
+        .with_context(|| format!("writing {}", config.display()))?;
+    let setup = started.elapsed();
+
+    let mut failed = Vec::new();
+    for (role, token) in &accounts.tokens {
+        println!(
+            "xtask: fuzzing every operation as {role}, {} example(s) per operation and phase",
+            options.examples
+        );
+        let status = process::status(&mut schemathesis(
+            &venv,
+            &work_dir,
+            &config,
+            &api.base_url(),
+            token,
+            &options,
+        ))?;
+        if !status.success() {
+            failed.push(*role);
+        }
+    }
+    api.ensure_running()?;
+    drop(api);
+    println!(
+        "xtask: fuzzing took {:.0} s (set-up {:.0} s)",
+        started.elapsed().as_secs_f64(),
+        setup.as_secs_f64()
+    );
+    ensure!(
+        failed.is_empty(),
+        "schemathesis reported findings as {}; the failing cases are printed above with a curl line to reproduce each",
+        failed.join(", ")
+    );
+    Ok(())
+}
+
+/// `st run` in `work_dir`, where it keeps its replay files.
+fn schemathesis(
+    venv: &Venv,
+    work_dir: &Path,
+    config: &Path,
+    base_url: &str,
+    token: &str,
+    options: &Options,
+) -> Command {
+    let mut st = Command::new(venv.bin("st"));
+    st.current_dir(work_dir)
+        .arg("--config-file")
+        .arg(config)
+        .arg("run")
+        .arg(format!("{base_url}/openapi.json"))
+        .args(["--checks", &CHECKS.join(",")])
+        .args(["--max-examples", &options.examples.to_string()])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        // Examples stay in memory: a database in the repo would replay old cases forever.
+        .args(["--generation-database", "none"])
+        .args(["--request-timeout", "30"])
+        .arg("--no-color")
+        .args(&options.schemathesis_args)
+        .stdin(Stdio::null());
+    st
+}
+
+/// Builds local-api with the dev profile (password hashing is optimised there too) and
+/// returns the binary cargo reports.
+fn build_local_api(root: &Path) -> Result<PathBuf> {
+    println!("xtask: building local-api");
+    let mut build = process::cargo();
+    build
+        .current_dir(root)
+        .args(["build", "--package", "local-api", "--bin", "local-api"])
+        .arg("--message-format=json-render-diagnostics")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = build
+        .spawn()
+        .with_context(|| format!("could not start `{}`", process::describe(&build)))?;
+    let stdout = child
+        .stdout
+        .take()
+        .context("cargo build's stdout was not captured")?;
+    let mut binary = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.context("reading cargo build's output")?;
+        let Ok(message) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if message["reason"] == "compiler-artifact"
+            && message["target"]["name"] == "local-api"
+            && let Some(executable) = message["executable"].as_str()
+        {
+            binary = Some(PathBuf::from(executable));
+        }
+    }
+    let status = child.wait().context("waiting for cargo build")?;
+    ensure!(status.success(), "building local-api failed with {status}");
+    binary.context("cargo build did not report the local-api binary")
+}
+
+/// A data folder for one run, removed afterwards.
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn new() -> Result<Self> {
+        let stamp = jiff::Timestamp::now().as_nanosecond();
+        let dir =
+            std::env::temp_dir().join(format!("partnernetz-fuzz-{}-{stamp}", std::process::id()));
+        fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Self(dir))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        if let Err(error) = fs::remove_dir_all(&self.0) {
+            eprintln!("xtask: could not remove {}: {error}", self.0.display());
+        }
+    }
+}
+
+fn create_operator(binary: &Path, data_dir: &Path) -> Result<()> {
+    process::run(
+        Command::new(binary)
+            .args(["create-operator", OPERATOR_EMAIL, "Olga Betreiber"])
+            .env("PARTNERNETZ_DATA_DIR", data_dir)
+            .env("OPERATOR_PASSWORD", PASSWORD)
+            .stdin(Stdio::null()),
+    )
+}
+
+/// local-api as a child process; dropping it kills it by its pid.
+struct LocalApi {
+    port: u16,
+    log: PathBuf,
+    child: Child,
+}
+
+impl LocalApi {
+    fn start(log_dir: &Path, binary: &Path, data_dir: &Path) -> Result<Self> {
+        let log = log_dir.join("local-api.log");
+        let stdout = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let stderr = stdout
+            .try_clone()
+            .with_context(|| format!("opening {} twice", log.display()))?;
+        let (port, s3_port) = two_free_ports()?;
+        let child = Command::new(binary)
+            .env("PARTNERNETZ_DATA_DIR", data_dir)
+            .env("PORT", port.to_string())
+            .env("S3_PORT", s3_port.to_string())
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .with_context(|| format!("could not start {}", binary.display()))?;
+        println!(
+            "xtask: started local-api (pid {}) on 127.0.0.1:{port}, log {}",
+            child.id(),
+            log.display()
+        );
+        Ok(Self { port, log, child })
+    }
+
+    fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Polls `GET /openapi.json` until it answers 200, local-api exits, or the deadline.
+    fn wait_ready(&mut self) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            self.ensure_running()?;
+            if matches!(http_status(self.port, "/openapi.json"), Ok(200)) {
+                return Ok(());
+            }
+            if started.elapsed() >= READY_TIMEOUT {
+                bail!(
+                    "local-api did not serve /openapi.json within {} s; see {}",
+                    READY_TIMEOUT.as_secs(),
+                    self.log.display()
+                );
+            }
+            thread::sleep(POLL_INTERVAL);
+        }
+    }
+
+    /// A crash during fuzzing is a finding too, whatever schemathesis made of it.
+    fn ensure_running(&mut self) -> Result<()> {
+        if let Some(status) = self.child.try_wait().context("checking on local-api")? {
+            bail!("local-api exited with {status}; see {}", self.log.display());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LocalApi {
+    fn drop(&mut self) {
+        let pid = self.child.id();
+        if let Err(error) = self.child.kill() {
+            eprintln!("xtask: could not kill local-api (pid {pid}): {error}");
+        }
+        match self.child.wait() {
+            Ok(_) => println!("xtask: stopped local-api (pid {pid})"),
+            Err(error) => eprintln!("xtask: could not reap local-api (pid {pid}): {error}"),
+        }
+    }
+}
+
+/// Who the fuzzer acts as, and the ids of the records they own.
+struct Accounts {
+    tokens: Vec<(&'static str, String)>,
+    platform_id: String,
+    partner_id: String,
+}
+
+impl Accounts {
+    /// Half of the generated path ids are the fixtures' real ones, so the fuzzer reaches
+    /// past "not found" into deciding, cancelling and listing.
+    fn schemathesis_config(&self) -> String {
+        format!(
+            "# Written by `cargo xtask fuzz` for one run.\n\
+             [dictionaries.platform_ids]\nvalues = [\"{}\"]\n\n\
+             [dictionaries.partner_ids]\nvalues = [\"{}\"]\n\n\
+             [parameters]\n\
+             \"path.platform_id\" = {{ dictionary = \"platform_ids\", probability = 0.5 }}\n\
+             \"path.partner_id\" = {{ dictionary = \"partner_ids\", probability = 0.5 }}\n",
+            self.platform_id, self.partner_id
+        )
+    }
+}
+
+/// The accounts the fuzzer acts as, created through the API as users would.
+struct Fixtures {
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Fixtures {
+    fn new(base: &str) -> Result<Self> {
+        Ok(Self {
+            base: base.to_string(),
+            http: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .context("building the HTTP client")?,
+        })
+    }
+
+    /// An operator, a manager and a partner. The partner has a mandate and a pending
+    /// application at the manager's platform, so deciding and cancelling have something
+    /// to work on.
+    fn create(&self) -> Result<Accounts> {
+        let operator = self.login(OPERATOR_EMAIL)?;
+
+        let platform = self.call(
+            "POST",
+            "/platforms",
+            Some(&operator),
+            json!({"name": "Sparkasse Vorteilswelt", "monthly_fee_cents": 4900}),
+            201,
+        )?;
+        let platform_id = platform["id"]
+            .as_str()
+            .context("POST /platforms answered without an id")?
+            .to_string();
+
+        self.call(
+            "POST",
+            &format!("/platforms/{platform_id}/managers"),
+            Some(&operator),
+            json!({"email": MANAGER_EMAIL, "name": "Max Manager"}),
+            201,
+        )?;
+        let invitation = self.token_mailed_to(MANAGER_EMAIL)?;
+        self.call(
+            "POST",
+            "/auth/invitations/accept",
+            None,
+            json!({"token": invitation, "password": PASSWORD}),
+            200,
+        )?;
+        let manager = self.login(MANAGER_EMAIL)?;
+
+        self.call(
+            "POST",
+            "/partners",
+            None,
+            json!({"company": "Bäckerei Müller", "contact_name": "Anna Müller",
+                   "email": PARTNER_EMAIL, "password": PASSWORD, "accept_terms": true}),
+            202,
+        )?;
+        let confirmation = self.token_mailed_to(PARTNER_EMAIL)?;
+        self.call(
+            "POST",
+            "/partners/confirm",
+            None,
+            json!({"token": confirmation}),
+            200,
+        )?;
+        let partner = self.login(PARTNER_EMAIL)?;
+        self.call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(&partner),
+            json!({"account_holder": "Bäckerei Müller GmbH", "iban": "DE89 3704 0044 0532 0130 00"}),
+            200,
+        )?;
+        self.call(
+            "POST",
+            &format!("/partners/me/platforms/{platform_id}"),
+            Some(&partner),
+            Value::Null,
+            201,
+        )?;
+        let me = self.call("GET", "/partners/me", Some(&partner), Value::Null, 200)?;
+        let partner_id = me["id"]
+            .as_str()
+            .context("GET /partners/me answered without an id")?
+            .to_string();
+        Ok(Accounts {
+            tokens: vec![
+                ("operator", operator),
+                ("manager", manager),
+                ("partner", partner),
+            ],
+            platform_id,
+            partner_id,
+        })
+    }
+
+    fn login(&self, email: &str) -> Result<String> {
+        let reply = self.call(
+            "POST",
+            "/auth/login",
+            None,
+            json!({"email": email, "password": PASSWORD}),
+            200,
+        )?;
+        reply["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("login of {email} answered without access_token"))
+    }
+
+    /// Sends one request and insists on `expected`; `Value::Null` sends no body.
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+        expected: u16,
+    ) -> Result<Value> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .with_context(|| format!("HTTP method {method}"))?;
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().with_context(|| format!("{method} {path}"))?;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .with_context(|| format!("reading the answer to {method} {path}"))?;
+        ensure!(
+            status == expected,
+            "setting up the fuzz accounts: {method} {path} answered {status}, expected {expected}: {text}"
+        );
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// The one-time token in the newest mail to `to`, from local-api's outbox.
+    fn token_mailed_to(&self, to: &str) -> Result<String> {
+        let outbox = self.call("GET", "/_dev/outbox", None, Value::Null, 200)?;
+        let text = outbox["mails"]
+            .as_array()
+            .and_then(|mails| mails.iter().rev().find(|m| m["to"] == to))
+            .and_then(|mail| mail["text"].as_str())
+            .with_context(|| format!("no mail to {to} in the outbox"))?;
+        token_in(text).with_context(|| format!("no link with a token in the mail to {to}"))
+    }
+}
+
+/// The value of `token=` in a mailed link.
+fn token_in(text: &str) -> Option<String> {
+    let start = text.find("token=")? + "token=".len();
+    let token: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_token_in_a_mailed_link() {
+        let text = "Bitte bestätigen: https://partnernetz.de/registrierung/bestaetigen?token=Ab-c_9.\nDanke";
+        assert_eq!(token_in(text).as_deref(), Some("Ab-c_9"));
+        assert_eq!(token_in("kein Link"), None);
+    }
+
+    #[test]
+    fn options_take_an_example_count_and_pass_the_rest_on() {
+        let args: Vec<String> = ["--examples", "7", "--", "--seed", "1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let options = Options::parse(&args).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(options.examples, 7);
+        assert_eq!(options.schemathesis_args, ["--seed", "1"]);
+        assert!(Options::parse(&["--examples".to_string(), "0".to_string()]).is_err());
+        assert_eq!(
+            Options::parse(&[]).map(|o| o.examples).ok(),
+            Some(DEFAULT_EXAMPLES)
+        );
+    }
+}
