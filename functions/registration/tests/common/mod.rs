@@ -56,18 +56,11 @@ impl TestApp {
         body: Option<Value>,
         token: Option<&str>,
     ) -> Response {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(t) = token {
-            req = req.header("authorization", format!("Bearer {t}"));
+        let reply = self.client.call(method, path, body, token).await;
+        Response {
+            status: reply.status,
+            body: reply.body,
         }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b.to_string()))
-                .unwrap(),
-            None => req.body(Body::empty()).unwrap(),
-        };
-        self.send(req).await
     }
 
     pub fn token(&self, sub: &str, role: Role, tenant: Option<&str>, platforms: &[&str]) -> String {
