@@ -40,6 +40,11 @@ where
     }
 }
 
+/// The one answer to a token whose role may not use a route.
+fn wrong_role() -> Error {
+    Error::Forbidden("Diese Funktion steht Ihrer Rolle nicht zur Verfügung.".into())
+}
+
 async fn with_role<S>(parts: &mut Parts, state: &S, roles: &[Role]) -> Result<Claims, Error>
 where
     Arc<JwtVerifier>: FromRef<S>,
@@ -51,9 +56,7 @@ where
     if scope_ok && roles.contains(&claims.role) {
         Ok(claims)
     } else {
-        Err(Error::Forbidden(
-            "Diese Funktion steht Ihrer Rolle nicht zur Verfügung.".into(),
-        ))
+        Err(wrong_role())
     }
 }
 
@@ -148,9 +151,7 @@ impl TenantAuth {
         if self.claims.role == role {
             Ok(())
         } else {
-            Err(Error::Forbidden(
-                "Diese Funktion steht Ihrer Rolle nicht zur Verfügung.".into(),
-            ))
+            Err(wrong_role())
         }
     }
 }
