@@ -103,18 +103,24 @@ pub struct HandlerCall {
 }
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    let quick = match args {
-        [] => false,
-        [flag] if flag == "--quick" => true,
-        other => bail!("unknown arguments {other:?}; usage: cargo xtask bench [--quick]"),
-    };
+    let options = Options::parse(args)?;
+    let quick = options.quick;
     let counts = if quick { QUICK } else { FULL };
     let target = target_dir(root);
     let out_dir = target.join("bench");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
 
-    let functions = function_crates(root)?;
+    let mut functions = function_crates(root)?;
     ensure!(!functions.is_empty(), "no function crates under functions/");
+    if !options.only.is_empty() {
+        for name in &options.only {
+            ensure!(
+                functions.contains(name),
+                "`--only {name}`: no such crate under functions/ (there are {functions:?})"
+            );
+        }
+        functions.retain(|name| options.only.contains(name));
+    }
     let host = host_triple()?;
     println!(
         "xtask: building release bootstraps with plain cargo for the host target {host} \
@@ -220,6 +226,35 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .with_context(|| format!("writing {}", json_path.display()))?;
     println!("\nxtask: wrote {}", json_path.display());
     Ok(())
+}
+
+/// Command-line options of `cargo xtask bench`.
+struct Options {
+    quick: bool,
+    /// Functions to measure (the baseline always runs); empty means all of them.
+    only: Vec<String>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self> {
+        let usage = "usage: cargo xtask bench [--quick] [--only FUNCTION]...";
+        let mut options = Self {
+            quick: false,
+            only: Vec::new(),
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--only" => match args.next() {
+                    Some(name) => options.only.push(name.clone()),
+                    None => bail!("`--only` needs a function name; {usage}"),
+                },
+                other => bail!("unknown argument `{other}`; {usage}"),
+            }
+        }
+        Ok(options)
+    }
 }
 
 /// Where cargo puts its builds: `CARGO_TARGET_DIR` when set, as cargo itself honours it.

@@ -20,11 +20,12 @@ commands:
         `cargo test --workspace --all-targets -- --include-ignored` against them
   lint  translate infra/template.yaml with aws-sam-translator and run cfn-lint on
         the result, then run cfn-lint with the serverless rules on the template
-  bench [--quick]
+  bench [--quick] [--only FUNCTION]...
         build every function's release bootstrap and a minimal baseline, then measure
         size, cold start (uncapped and under a 7.2 % CPU cgroup quota), warm latency
         against DynamoDB Local, handler-only latency (criterion) and peak memory;
-        prints a table and writes target/bench/results.json
+        prints a table and writes target/bench/results.json; `--only` limits it to
+        the named functions (and the baseline)
   fuzz [--examples N] [-- schemathesis args]
         start local-api on a fresh data folder, set up an operator, a manager and a
         partner, and run schemathesis against /openapi.json with each one's token:
