@@ -11,6 +11,7 @@ use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::mail::Mail;
 use shared::mail::pending::PendingMails;
+use shared::model::billable;
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_pk};
 use shared::model::subscriptions::{
@@ -59,6 +60,9 @@ async fn save_from(
         }
         .named("application"),
     ];
+    if app.status == ApplicationStatus::Approved {
+        ops.push(billable::mark(&app.partner_id).named("billable"));
+    }
     let pending = match mail {
         Some(mail) => {
             let (pending, op) = outgoing.enqueue(mail)?;

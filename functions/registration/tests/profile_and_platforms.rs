@@ -238,6 +238,20 @@ async fn managers_review_only_their_platforms() {
     let mail = app.last_mail_to("anna@baeckerei.de").await;
     assert!(mail.subject.contains("angenommen"));
     assert!(mail.text.contains("49,00 €"));
+    let billable = app
+        .table()
+        .query_all(shared::model::billable::billable_partners())
+        .await
+        .unwrap();
+    assert_eq!(
+        billable
+            .iter()
+            .filter_map(shared::model::billable::partner_of)
+            .map(|p| p.as_str().to_owned())
+            .collect::<Vec<_>>(),
+        [partner_id.clone()],
+        "the approval makes the partner billable"
+    );
     let again = app
         .decide(
             &mine,

@@ -2,6 +2,7 @@
 //! attribute names, defined once. A record read by one function lives in that function.
 
 pub mod accounts;
+pub mod billable;
 pub mod contracts;
 pub mod partners;
 pub mod platforms;
