@@ -249,7 +249,7 @@ async fn managers_review_only_their_platforms() {
             .filter_map(shared::model::billable::partner_of)
             .map(|p| p.as_str().to_owned())
             .collect::<Vec<_>>(),
-        [partner_id.clone()],
+        std::slice::from_ref(&partner_id),
         "the approval makes the partner billable"
     );
     let again = app
