@@ -70,18 +70,25 @@ pub fn ses_client_switched_off() -> aws_sdk_ses::Client {
 
 /// A fresh table on DynamoDB Local, named uniquely so tests never share data.
 pub async fn fresh_table() -> Arc<DynamoTable> {
+    fresh_named_table().await.0
+}
+
+/// A fresh table and its name.
+pub async fn fresh_named_table() -> (Arc<DynamoTable>, String) {
     let name = format!("partnernetz-{}", shared::domain::new_id());
-    let table = DynamoTable::new(dynamodb_client(), name);
+    let table = DynamoTable::new(dynamodb_client(), name.clone());
     table
         .create_table()
         .await
         .expect("creating the table on DynamoDB Local");
-    Arc::new(table)
+    (Arc::new(table), name)
 }
 
 pub struct Stack {
     pub base_url: String,
     pub table: Arc<DynamoTable>,
+    /// The table's name on DynamoDB Local, for scans that check what is stored.
+    pub table_name: String,
     pub client: Client,
     /// For presigned S3 URLs, which are not API routes.
     pub http: reqwest::Client,
@@ -104,7 +111,14 @@ pub struct Reply {
 }
 
 impl Stack {
+    /// Registration's router, as deployed.
     pub async fn start() -> Self {
+        Self::start_with(registration::build).await
+    }
+
+    /// The router `app` builds (e.g. registration and another function merged, as
+    /// local-api serves them) over the same emulators.
+    pub async fn start_with(app: impl FnOnce(&Env) -> axum::Router) -> Self {
         let dir = std::env::temp_dir().join(format!("pn-e2e-{}", shared::domain::new_id()));
         let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
             .await
@@ -117,7 +131,7 @@ impl Stack {
             .expect("verifying the sender in moto");
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
-        let table = fresh_table().await;
+        let (table, table_name) = fresh_named_table().await;
         let env = Env {
             table: table.clone(),
             blobs: Blobs::new(s3.client(), "assets"),
@@ -128,7 +142,7 @@ impl Stack {
             data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
             public_base_url: "https://partnernetz.de".into(),
         };
-        let app = registration::build(&env);
+        let app = app(&env);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
@@ -139,6 +153,7 @@ impl Stack {
         Self {
             base_url: format!("http://{addr}"),
             table,
+            table_name,
             client: Client::http(format!("http://{addr}")),
             http: reqwest::Client::new(),
             issuer,
