@@ -128,7 +128,7 @@ impl Page {
             size: size_pt,
             weight,
             align,
-            text: text.to_owned(),
+            text: printable(text, weight),
         });
         self
     }
@@ -402,6 +402,15 @@ struct Metrics {
     bold: ttf_parser::Face<'static>,
 }
 
+impl Metrics {
+    fn face(&self, weight: Weight) -> &ttf_parser::Face<'static> {
+        match weight {
+            Weight::Regular => &self.regular,
+            Weight::Bold => &self.bold,
+        }
+    }
+}
+
 static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
     Some(Metrics {
         regular: ttf_parser::Face::parse(REGULAR_TTF, 0).ok()?,
@@ -415,10 +424,7 @@ pub fn text_width_mm(text: &str, size_pt: f32, weight: Weight) -> f32 {
     let Some(metrics) = METRICS.as_ref() else {
         return 0.0;
     };
-    let face = match weight {
-        Weight::Regular => &metrics.regular,
-        Weight::Bold => &metrics.bold,
-    };
+    let face = metrics.face(weight);
     let units: u32 = text
         .chars()
         .map(|c| {
@@ -428,6 +434,22 @@ pub fn text_width_mm(text: &str, size_pt: f32, weight: Weight) -> f32 {
         })
         .sum();
     units as f32 / f32::from(face.units_per_em()) * size_pt / POINTS_PER_MM
+}
+
+/// `text` with every character the embedded font lacks replaced by `?`: PDF/A forbids the
+/// empty-box glyph, and a name in another script must not make a document fail.
+fn printable(text: &str, weight: Weight) -> String {
+    let Some(metrics) = METRICS.as_ref() else {
+        return text.to_owned();
+    };
+    let face = metrics.face(weight);
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => ' ',
+            c if face.glyph_index(c).is_some() => c,
+            _ => '?',
+        })
+        .collect()
 }
 
 /// Splits `text` into lines no wider than `width_mm` (a single over-long word stays whole).
@@ -499,6 +521,31 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} missing in {text:?}");
         }
+    }
+
+    #[test]
+    fn names_in_any_script_still_print() {
+        let mut page = Page::new();
+        page.text(
+            20.0,
+            30.0,
+            12.0,
+            Weight::Bold,
+            Align::Left,
+            "Piekarnia Łódź – Café Zoë",
+        );
+        page.text(
+            20.0,
+            40.0,
+            12.0,
+            Weight::Regular,
+            Align::Left,
+            "寿司 Tokio\tGmbH",
+        );
+        let pdf = render(&info(), &[page]).unwrap();
+        let text = read_back(&pdf);
+        assert!(text.contains("Piekarnia Łódź – Café Zoë"), "{text:?}");
+        assert!(text.contains("?? Tokio GmbH"), "{text:?}");
     }
 
     #[test]
