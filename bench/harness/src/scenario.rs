@@ -72,6 +72,7 @@ pub async fn prepare(
         }),
         "registration" => registration(root, table, dynamodb_endpoint).await,
         "mail-retry" => mail_retry(root, dynamodb_endpoint),
+        "file-links" => file_links(root, table, dynamodb_endpoint).await,
         other => bail!(
             "no bench scenario for the function `{other}`: add one to bench/harness/src/scenario.rs"
         ),
@@ -183,6 +184,98 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     Ok(Scenario { env, routes })
+}
+
+/// The customer's folder page, `GET /me/folders`: a supplier with a booking, one customer
+/// with a sealed folder password and two global links, as file-links writes them.
+async fn file_links(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
+    use file_links::records::{Customer, GlobalLink, customer_key, link_key};
+    use shared::auth::{Role, Scope};
+    use shared::clock::{Clock, SystemClock};
+    use shared::domain::{AccountId, Email, PartnerId};
+    use shared::model::contracts::file_links::FileLinksContract;
+    use shared::model::to_item;
+    use shared::store::{Cond, Table};
+
+    let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
+    let issuer = JwtIssuer::from_pem(&pems.private_pem).context("loading the JWT key")?;
+    let data_key_b64 = DataKey::generate_base64();
+    let data_key = DataKey::from_base64(&data_key_b64).context("the data key")?;
+    let clock = SystemClock;
+    let supplier = PartnerId::generate();
+    let customer = AccountId::generate();
+    let contract = FileLinksContract::book(
+        supplier.clone(),
+        "bench-kanzlei".into(),
+        clock.now(),
+        clock.today(),
+    );
+    let record = Customer {
+        account_id: customer.clone(),
+        first_name: "Karl".into(),
+        last_name: "Kunde".into(),
+        email: Email::parse("karl@kunde.example").map_err(anyhow::Error::msg)?,
+        username: None,
+        folder_url: "https://cloud.example.de/s/Karl".into(),
+        folder_password_sealed: Some(data_key.seal("ordner-geheim-1")),
+        disabled: false,
+        created_at: clock.now(),
+    };
+    let mut items = vec![
+        to_item(&contract.key(), &contract)?,
+        to_item(&customer_key(&supplier, customer.as_str()), &record)?,
+    ];
+    for name in ["AGB", "Preisliste"] {
+        let link = GlobalLink {
+            link_id: shared::domain::new_id(),
+            name: name.into(),
+            url: "https://cloud.example.de/s/Alle".into(),
+            password_sealed: Some(data_key.seal("fuer-alle-1")),
+            created_at: clock.now(),
+        };
+        items.push(to_item(&link_key(&supplier, &link.link_id), &link)?);
+    }
+    for item in items {
+        table.put(item, Cond::Always).await?;
+    }
+    let token = issuer.issue_scoped(
+        customer.as_str(),
+        Role::Customer,
+        Some(supplier.to_string()),
+        vec![],
+        Scope::Customer(supplier.clone()),
+        clock.epoch(),
+    )?;
+    let bearer = format!("Bearer {token}");
+    let events = root.join("events").join("file-links");
+    // Two GetItems and a Query side by side: no single plain SDK call to compare with.
+    let folders = route(
+        &events,
+        "GET",
+        "/me/folders",
+        RouteKind::Read,
+        Some(&bearer),
+        None,
+    )?;
+
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
+        ("DATA_KEY", data_key_b64),
+        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario {
+        env,
+        routes: vec![folders],
+    })
 }
 
 /// The event for a route: the matching file under `events/<function>/` when there is
