@@ -34,17 +34,30 @@ pub struct Function {
 }
 
 /// Every function, served on one port; a new function is one entry here.
-pub const FUNCTIONS: &[Function] = &[Function {
-    name: "registration",
-    api: registration::api,
-    routes: || {
-        registration::routes()
-            .into_iter()
-            .map(|route| (route.method, route.path))
-            .collect()
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "registration",
+        api: registration::api,
+        routes: || {
+            registration::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: registration::openapi,
     },
-    openapi: registration::openapi,
-}];
+    Function {
+        name: "offers",
+        api: offers::api,
+        routes: || {
+            offers::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: offers::openapi,
+    },
+];
 
 /// Every function's document in one, as local-api serves them at `GET /openapi.json`.
 pub fn openapi() -> OpenApi {
