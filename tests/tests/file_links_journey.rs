@@ -53,7 +53,7 @@ fn captured_log() -> CapturedLog {
 
 /// Registration (login, invitations) and file-links on one server, as local-api serves them.
 async fn start() -> Stack {
-    Stack::start_with(|env| {
+    Stack::start_with(Arc::new(shared::clock::SystemClock), |env| {
         shared::http::finish(registration::api(env).merge(file_links::api(env)))
     })
     .await

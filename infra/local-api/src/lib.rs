@@ -47,6 +47,17 @@ pub const FUNCTIONS: &[Function] = &[
         openapi: registration::openapi,
     },
     Function {
+        name: "offers",
+        api: offers::api,
+        routes: || {
+            offers::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: offers::openapi,
+    },
+    Function {
         name: "file-links",
         api: file_links::api,
         routes: || {
