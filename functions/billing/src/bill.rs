@@ -86,17 +86,22 @@ pub async fn bill_batch(
     }
     for failure in &report.failed {
         tracing::warn!(partner_id = %failure.partner_id, reason = %failure.reason, "partner not billed");
-        table.transact(vec![failure.put(period)?.named("failed")]).await?;
+        table
+            .transact(vec![failure.put(period)?.named("failed")])
+            .await?;
     }
     match commit(billing, period, &drafts, &nothing).await {
         Ok(committed) => report.absorb(committed),
         // A concurrent delivery wrote one of them first: settle each partner on its own.
         Err(CommitError::Lost) if drafts.len() + nothing.len() > 1 => {
             for draft in &drafts {
-                report.absorb(settle_alone(billing, period, std::slice::from_ref(draft), &[]).await?);
+                report
+                    .absorb(settle_alone(billing, period, std::slice::from_ref(draft), &[]).await?);
             }
             for partner in &nothing {
-                report.absorb(settle_alone(billing, period, &[], std::slice::from_ref(partner)).await?);
+                report.absorb(
+                    settle_alone(billing, period, &[], std::slice::from_ref(partner)).await?,
+                );
             }
         }
         Err(CommitError::Lost) => report.already += 1,
@@ -182,8 +187,12 @@ async fn commit(
             ops.push(invoice.put()?.named(INVOICE_OP));
             if let Some(debit) = &invoice.debit {
                 ops.push(
-                    mandate_used(&invoice.partner_id, &debit.mandate_reference, &invoice.number)
-                        .named("mandate_used"),
+                    mandate_used(
+                        &invoice.partner_id,
+                        &debit.mandate_reference,
+                        &invoice.number,
+                    )
+                    .named("mandate_used"),
                 );
             }
             ops.push(

@@ -31,7 +31,10 @@ pub fn nothing_due_key(partner: &PartnerId, period: Month) -> Key {
 }
 
 pub fn mandate_used_key(partner: &PartnerId, reference: &str) -> Key {
-    Key::new(partner_pk(partner), format!("{MANDATE_USED_PREFIX}{reference}"))
+    Key::new(
+        partner_pk(partner),
+        format!("{MANDATE_USED_PREFIX}{reference}"),
+    )
 }
 
 /// The counter of invoice numbers in `year`.

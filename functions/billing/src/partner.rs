@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::civil::{Date, Weekday};
 use shared::domain::{Cents, PartnerId, PlatformId};
+use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key, partner_pk};
 use shared::model::platforms::{Platform, platform_key};
 use shared::model::subscriptions::{APPLICATION_PREFIX, Application};
-use shared::model::from_item;
 use shared::store::{Index, Query, SK, StoreError, Table};
 use tokio::sync::Mutex;
 
@@ -46,7 +46,11 @@ pub async fn load(
     let nothing_due_sk = nothing_due_key(partner, period).sk;
     let mut out = PartnerRecords::default();
     for item in items {
-        let sk = item.get(SK).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let sk = item
+            .get(SK)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         if sk == profile_sk {
             out.partner = Some(from_item(item)?);
         } else if sk.starts_with(APPLICATION_PREFIX) {
@@ -61,21 +65,27 @@ pub async fn load(
 }
 
 /// The monthly fees of the platforms, read once per worker and kept: a run reads each
-/// platform once, not once per partner.
+/// platform once, not once per partner. A platform not found is asked for again next time.
 #[derive(Debug, Default)]
-pub struct Fees(Mutex<HashMap<PlatformId, Option<Cents>>>);
+pub struct Fees(Mutex<HashMap<PlatformId, Cents>>);
 
 impl Fees {
-    pub async fn of(&self, table: &dyn Table, platform: &PlatformId) -> Result<Option<Cents>, StoreError> {
+    pub async fn of(
+        &self,
+        table: &dyn Table,
+        platform: &PlatformId,
+    ) -> Result<Option<Cents>, StoreError> {
         let mut known = self.0.lock().await;
         if let Some(fee) = known.get(platform) {
-            return Ok(*fee);
+            return Ok(Some(*fee));
         }
         let fee = match table.get(&platform_key(platform)).await? {
             Some(item) => from_item::<Platform>(item).ok().map(|p| p.monthly_fee),
             None => None,
         };
-        known.insert(platform.clone(), fee);
+        if let Some(fee) = fee {
+            known.insert(platform.clone(), fee);
+        }
         Ok(fee)
     }
 }
@@ -113,9 +123,7 @@ pub async fn due_lines(
         .iter()
         .filter(|a| a.approved_on.is_some())
         .collect();
-    apps.sort_by(|a, b| {
-        (a.approved_on, &a.platform_name).cmp(&(b.approved_on, &b.platform_name))
-    });
+    apps.sort_by(|a, b| (a.approved_on, &a.platform_name).cmp(&(b.approved_on, &b.platform_name)));
     let mut lines = Vec::new();
     for app in apps {
         let Some(fee) = fees.of(table, &app.platform_id).await? else {

@@ -127,7 +127,9 @@ mod tests {
         assert_eq!(m.previous().to_string(), "2026-11");
         assert_eq!(m.next().to_string(), "2027-01");
         assert_eq!(Month::parse("2028-02").unwrap().days(), 29);
-        for bad in ["2026-13", "2026-1", "26-12", "2026-00", "abcd-ef", "1999-12"] {
+        for bad in [
+            "2026-13", "2026-1", "26-12", "2026-00", "abcd-ef", "1999-12",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
         assert_eq!(german_month(m), "Dezember 2026");

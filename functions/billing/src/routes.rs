@@ -45,7 +45,10 @@ pub struct RunList {
 /// Every billing run, newest first, with its counts.
 #[utoipa::path(get, path = "/billing/runs", tag = "billing",
     responses((status = 200, description = "The runs.", body = RunList)))]
-pub async fn list_runs(State(state): State<BillingState>, _auth: OperatorAuth) -> Result<Json<RunList>> {
+pub async fn list_runs(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+) -> Result<Json<RunList>> {
     let items = state.env.table.query_all(runs()).await?;
     let mut out = Vec::with_capacity(items.len());
     for item in items {
@@ -165,7 +168,11 @@ pub async fn my_invoices(
     State(state): State<BillingState>,
     auth: PartnerAuth,
 ) -> Result<Json<InvoiceList>> {
-    let items = state.env.table.query_all(invoices_of(&auth.partner_id)).await?;
+    let items = state
+        .env
+        .table
+        .query_all(invoices_of(&auth.partner_id))
+        .await?;
     let mut invoices = Vec::with_capacity(items.len());
     for item in items {
         let invoice: Invoice = from_item(item)?;

@@ -122,7 +122,11 @@ mod tests {
         assert_eq!(amounts(&lines), vec![2450, 4900]);
         assert_eq!(lines[0].period_from, date(2026, 11, 16));
         assert_eq!(lines[0].period_to, date(2026, 11, 30));
-        assert!(lines[0].description.contains("15/30"), "{}", lines[0].description);
+        assert!(
+            lines[0].description.contains("15/30"),
+            "{}",
+            lines[0].description
+        );
         assert_eq!(lines[1].period_from, date(2026, 12, 1));
         assert_eq!(lines[1].period_to, date(2026, 12, 31));
     }
@@ -187,7 +191,10 @@ mod tests {
             ApplicationStatus::Cancelled,
             Some(date(2026, 11, 30)),
         );
-        assert_eq!(amounts(&lines(&cancelled, FEE, month("2026-11"))), vec![4900]);
+        assert_eq!(
+            amounts(&lines(&cancelled, FEE, month("2026-11"))),
+            vec![4900]
+        );
         assert!(lines(&cancelled, FEE, month("2026-12")).is_empty());
     }
 
