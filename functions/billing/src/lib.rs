@@ -101,6 +101,18 @@ pub fn api_with(billing: Arc<Billing>) -> Router {
     shared::routes::router(routes()).with_state(BillingState(billing))
 }
 
+/// The routes as local-api serves them: the operator data of [`BillingConfig::local`] and an
+/// in-process queue worked off by a task of the running server, as the deployed worker
+/// works off SQS.
+pub fn api(env: &Env) -> Router {
+    let queue = Arc::new(LocalQueue::new());
+    let billing = Arc::new(Billing::new(env, queue.clone(), BillingConfig::local()));
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(runner::work_locally(billing.clone(), queue));
+    }
+    api_with(billing)
+}
+
 /// The function's router with its own `GET /openapi.json`.
 pub fn build_with(billing: Arc<Billing>) -> Router {
     shared::http::finish(api_with(billing).merge(shared::openapi::serve(openapi)))

@@ -45,10 +45,12 @@ pub trait Queue: Send + Sync {
 
 pub type SharedQueue = Arc<dyn Queue>;
 
-/// An in-process queue: local runs and router tests drain it with [`LocalQueue::pop`].
+/// An in-process queue: local runs and router tests drain it with [`LocalQueue::pop`];
+/// local-api's worker task waits for messages with [`LocalQueue::wait`].
 #[derive(Debug, Default)]
 pub struct LocalQueue {
     messages: Mutex<VecDeque<Message>>,
+    arrived: tokio::sync::Notify,
 }
 
 impl LocalQueue {
@@ -73,6 +75,13 @@ impl LocalQueue {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Returns once messages were sent since the last call (or at once if some are waiting).
+    pub async fn wait(&self) {
+        if self.is_empty() {
+            self.arrived.notified().await;
+        }
+    }
 }
 
 #[async_trait]
@@ -82,6 +91,7 @@ impl Queue for LocalQueue {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(messages);
+        self.arrived.notify_one();
         Ok(())
     }
 }

@@ -188,6 +188,18 @@ pub async fn drain(
     Ok(())
 }
 
+/// local-api's worker: handles the in-process queue's messages as they arrive, for ever.
+pub async fn work_locally(billing: std::sync::Arc<Billing>, queue: std::sync::Arc<LocalQueue>) {
+    loop {
+        queue.wait().await;
+        while let Some(message) = queue.pop() {
+            if let Err(e) = handle(&billing, message).await {
+                tracing::error!(error = %e, "billing message failed");
+            }
+        }
+    }
+}
+
 /// A run's state: its counters and the partners that failed.
 #[derive(Debug, Clone)]
 pub struct Summary {
