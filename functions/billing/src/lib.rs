@@ -17,7 +17,9 @@ pub mod queue;
 pub mod routes;
 pub mod run;
 pub mod runner;
+pub mod sepa;
 pub mod sources;
+pub mod xml;
 
 use std::sync::Arc;
 
@@ -88,6 +90,7 @@ pub fn routes() -> Vec<Route<BillingState>> {
         route!(POST "/billing/runs", OPERATOR, routes::start),
         route!(GET "/billing/runs/{period}", OPERATOR, routes::get_run),
         route!(POST "/billing/runs/{period}/retry", OPERATOR, routes::retry),
+        route!(GET "/billing/runs/{period}/sepa", OPERATOR, routes::sepa_file),
         route!(GET "/partners/me/invoices", PARTNER, routes::my_invoices),
     ]
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::auth::{OperatorAuth, PartnerAuth};
 use shared::http::{ApiJson, ApiPath};
 use shared::model::from_item;
-use shared::openapi::NotFound;
+use shared::openapi::{Conflict, NotFound};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -137,6 +137,37 @@ pub async fn retry(
     }
     let queued = runner::retry_failed(&state, period).await?;
     Ok((StatusCode::ACCEPTED, Json(Retried { queued })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SepaLink {
+    /// Presigned download link of the pain.008.001.08 file, valid 15 minutes.
+    pub url: String,
+    pub key: String,
+}
+
+/// The run's SEPA direct-debit file (pain.008.001.08), written once the run is complete.
+#[utoipa::path(get, path = "/billing/runs/{period}/sepa", tag = "billing",
+    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    responses(
+        (status = 200, description = "The download link.", body = SepaLink),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn sepa_file(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+    ApiPath(period): ApiPath<String>,
+) -> Result<Json<SepaLink>> {
+    let period = parse_period(&period)?;
+    let key = runner::sepa_file(&state, period).await?;
+    let url = state
+        .env
+        .blobs
+        .presign_get(&key, LINK_VALIDITY)
+        .await
+        .map_err(Error::internal)?;
+    Ok(Json(SepaLink { url, key }))
 }
 
 /// An invoice as its recipient sees it.

@@ -406,3 +406,91 @@ async fn a_partner_sees_only_its_own_invoices() {
     assert_eq!(s.invoices_of(&anna).await.len(), 1);
     assert!(s.invoices_of(&bert).await.is_empty());
 }
+
+/// The reference schemas and rules, next to the repository (`../shared/reference`).
+fn reference(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference")
+        .join(path)
+}
+
+/// `xmllint --schema`: Debian's libxml2-utils (`cargo xtask test` installs it).
+fn xmllint(xml: &[u8], schema: &std::path::Path) -> (bool, String) {
+    let file = std::env::temp_dir().join(format!("pn-{}.xml", shared::domain::new_id()));
+    std::fs::write(&file, xml).unwrap();
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(schema)
+        .arg(&file)
+        .output()
+        .expect("xmllint is needed (Debian libxml2-utils; cargo xtask test installs it)");
+    let _ = std::fs::remove_file(&file);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
+    let s = setup().await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    let carl = s.partner("carl@cafe.de").await;
+    for p in [&anna, &bert, &carl] {
+        s.approve(&p.id, &platform, "Sparkasse", date(2026, 11, 16))
+            .await;
+    }
+    s.give_mandate(&anna.id).await;
+    s.give_mandate(&bert.id).await;
+    // Bert was collected from before: RCUR.
+    Table::put(
+        s.kit.table.as_ref(),
+        {
+            let key = billing::invoice::mandate_used_key(
+                &bert.id,
+                &format!("PN-{}", &bert.id.as_str()[..8]),
+            );
+            let mut item = shared::store::Item::new();
+            item.insert("pk".into(), key.pk.into());
+            item.insert("sk".into(), key.sk.into());
+            item
+        },
+        Cond::Always,
+    )
+    .await
+    .unwrap();
+    let early = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_problem(&early, StatusCode::NOT_FOUND, None);
+
+    let run = s.run("2026-12").await;
+    assert_eq!(run["invoices"], 3);
+    assert_eq!(run["without_debit"], 1, "Carl has no mandate");
+    let link = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_eq!(link.status, StatusCode::OK, "{:?}", link.body);
+    assert!(
+        link.body["url"]
+            .as_str()
+            .unwrap()
+            .contains("X-Amz-Signature")
+    );
+    let key = link.body["key"].as_str().unwrap();
+    let xml = s.kit.env.blobs.get(key).await.unwrap();
+    let (valid, errors) = xmllint(&xml, &reference("sepa/pain.008.001.08.xsd"));
+    assert!(valid, "{errors}\n{}", String::from_utf8_lossy(&xml));
+
+    let text = String::from_utf8(xml).unwrap();
+    // Two payments (Anna FRST, Bert RCUR), 73.50 + 19 % = 87.47 each.
+    assert!(text.contains("<NbOfTxs>2</NbOfTxs>"), "{text}");
+    assert!(text.contains("<CtrlSum>174.94</CtrlSum>"), "{text}");
+    assert!(text.contains("<SeqTp>FRST</SeqTp>"));
+    assert!(text.contains("<SeqTp>RCUR</SeqTp>"));
+    assert!(text.contains("<ReqdColltnDt>2026-12-15</ReqdColltnDt>"));
+    assert!(text.contains("<IBAN>DE89370400440532013000</IBAN>"));
+    assert!(text.contains("DE98ZZZ09999999999"));
+    // Asked again: the same file, not a second one.
+    let again = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_eq!(again.body["key"], key);
+}

@@ -86,7 +86,7 @@ fn every_template_route_is_in_the_route_table_and_vice_versa() {
         "the template",
         "the route table",
     );
-    assert_eq!(in_template.len(), 5);
+    assert_eq!(in_template.len(), 6);
 }
 
 #[test]
