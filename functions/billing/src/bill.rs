@@ -9,6 +9,7 @@
 //! falls back to one transaction per partner, where the lost race is simply "done".
 
 use shared::domain::PartnerId;
+use shared::mail::pending::{PendingMail, PendingMails};
 use shared::store::counter::Counter;
 use shared::store::{Cond, Named, StoreError, TxOp};
 
@@ -18,9 +19,9 @@ use crate::partner::{self, Draft, Prepared};
 use crate::period::Month;
 use crate::run::{Counts, Failure, failed_key};
 
-/// Partners per queue message. Each costs up to three operations in the batch transaction
-/// (invoice, first-collection marker, failure cleanup), plus the counter and the run:
-/// 20 × 3 + 2 = 62, under DynamoDB's 100.
+/// Partners per queue message. Each costs up to four operations in the batch transaction
+/// (invoice, first-collection marker, failure cleanup, mail), plus the counter and the run:
+/// 20 × 4 + 2 = 82, under DynamoDB's 100.
 pub const BATCH_SIZE: usize = 20;
 
 const INVOICE_OP: &str = "invoice";
@@ -33,6 +34,10 @@ pub struct BatchReport {
     pub nothing_due: usize,
     /// Billed by an earlier delivery or run.
     pub already: usize,
+    /// The invoices of those, to complete their documents if a crash cut them off.
+    pub existing: Vec<Invoice>,
+    /// The new invoices' mails, written with them, to deliver after the commit.
+    pub mails: Vec<PendingMail>,
     pub failed: Vec<Failure>,
 }
 
@@ -45,6 +50,8 @@ impl BatchReport {
         self.invoices.extend(other.invoices);
         self.nothing_due += other.nothing_due;
         self.already += other.already;
+        self.existing.extend(other.existing);
+        self.mails.extend(other.mails);
         self.failed.extend(other.failed);
     }
 }
@@ -74,7 +81,10 @@ pub async fn bill_batch(
         )
         .await?
         {
-            Prepared::Done => report.already += 1,
+            Prepared::Done(invoice) => {
+                report.already += 1;
+                report.existing.extend(invoice.map(|i| *i));
+            }
             Prepared::NothingDue => nothing.push(partner_id.clone()),
             Prepared::Draft(draft) => drafts.push(*draft),
             Prepared::Failed(reason) => report.failed.push(Failure {
@@ -164,8 +174,14 @@ async fn commit(
     let now = billing.env.clock.now();
     let today = billing.env.clock.today();
     let mut invoices: Vec<Invoice> = Vec::new();
-    let build = |first: u64, invoices: &mut Vec<Invoice>| -> Result<Vec<Named>, CommitError> {
+    let mut mails: Vec<PendingMail> = Vec::new();
+    let outgoing = PendingMails::of(&billing.env);
+    let build = |first: u64,
+                 invoices: &mut Vec<Invoice>,
+                 mails: &mut Vec<PendingMail>|
+     -> Result<Vec<Named>, CommitError> {
         invoices.clear();
+        mails.clear();
         let mut ops = Vec::new();
         let mut counts = Counts {
             nothing_due: i64::try_from(nothing.len()).unwrap_or(i64::MAX),
@@ -202,6 +218,9 @@ async fn commit(
                 }
                 .named("failed"),
             );
+            let (mail, mail_op) = outgoing.enqueue(crate::delivery::mail(&invoice))?;
+            ops.push(mail_op);
+            mails.push(mail);
             invoices.push(invoice);
         }
         for partner in nothing {
@@ -218,17 +237,18 @@ async fn commit(
         Ok(ops)
     };
     if drafts.is_empty() {
-        let ops = build(0, &mut invoices)?;
+        let ops = build(0, &mut invoices, &mut mails)?;
         table.transact(ops).await?;
     } else {
         Counter::new(number_counter_key(today.year()))
             .allocate_many(table, drafts.len() as u64, |first| {
-                build(first, &mut invoices)
+                build(first, &mut invoices, &mut mails)
             })
             .await?;
     }
     Ok(BatchReport {
         invoices,
+        mails,
         nothing_due: nothing.len(),
         ..BatchReport::default()
     })

@@ -9,6 +9,8 @@
 
 pub mod bill;
 pub mod config;
+pub mod delivery;
+pub mod document;
 pub mod invoice;
 pub mod lines;
 pub mod partner;
@@ -20,6 +22,7 @@ pub mod runner;
 pub mod sepa;
 pub mod sources;
 pub mod xml;
+pub mod xrechnung;
 
 use std::sync::Arc;
 

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 
 use crate::config::BillingConfig;
 use crate::invoice::{
-    DirectDebit, MANDATE_USED_PREFIX, Recipient, Sequence, invoice_key, nothing_due_key,
+    DirectDebit, Invoice, MANDATE_USED_PREFIX, Recipient, Sequence, invoice_key, nothing_due_key,
 };
 use crate::lines::{InvoiceLine, Totals};
 use crate::period::Month;
@@ -28,6 +28,8 @@ pub struct PartnerRecords {
     pub applications: Vec<Application>,
     /// An invoice or a nothing-due marker exists for the period: nothing more to do.
     pub done: bool,
+    /// The period's invoice, if written before.
+    pub invoice: Option<Invoice>,
     /// Mandate references collected from before (their next collection is RCUR).
     pub used_mandates: HashSet<String>,
 }
@@ -55,7 +57,10 @@ pub async fn load(
             out.partner = Some(from_item(item)?);
         } else if sk.starts_with(APPLICATION_PREFIX) {
             out.applications.push(from_item(item)?);
-        } else if sk == invoice_sk || sk == nothing_due_sk {
+        } else if sk == invoice_sk {
+            out.invoice = Some(from_item(item)?);
+            out.done = true;
+        } else if sk == nothing_due_sk {
             out.done = true;
         } else if let Some(reference) = sk.strip_prefix(MANDATE_USED_PREFIX) {
             out.used_mandates.insert(reference.to_string());
@@ -93,8 +98,8 @@ impl Fees {
 /// What the run does with one partner.
 #[derive(Debug)]
 pub enum Prepared {
-    /// Invoiced (or found with nothing due) before: nothing to do.
-    Done,
+    /// Invoiced (with that invoice) or found with nothing due before: nothing to do.
+    Done(Option<Box<Invoice>>),
     NothingDue,
     Draft(Box<Draft>),
     /// Cannot be billed until someone fixes its data; the reason names no personal data.
@@ -159,7 +164,7 @@ pub async fn prepare(
     today: Date,
 ) -> Result<Prepared, shared::Error> {
     if records.done {
-        return Ok(Prepared::Done);
+        return Ok(Prepared::Done(records.invoice.map(Box::new)));
     }
     let lines = match due_lines(table, fees, &records, period).await? {
         Ok(lines) => lines,

@@ -121,7 +121,9 @@ pub async fn handle(billing: &Billing, message: Message) -> Result<Handled, shar
     match message {
         Message::Plan { period } => plan(billing, period).await.map(Handled::Planned),
         Message::Bill { period, partners } => {
-            let report = bill_batch(billing, period, &partners).await?;
+            // Boxed: the batch's future is deep, and the worker's runtime nests it further.
+            let mut report = Box::pin(bill_batch(billing, period, &partners)).await?;
+            Box::pin(crate::delivery::after_commit(billing, &mut report)).await?;
             Ok(Handled::Billed(report))
         }
     }
