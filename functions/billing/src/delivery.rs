@@ -69,7 +69,10 @@ pub async fn store_documents(billing: &Billing, invoice: &Invoice) -> Result<(),
 /// After the batch's commit: documents of the new invoices, and of earlier ones whose
 /// documents are missing (the worker died between commit and upload); then the mails.
 /// An error leaves the message for redelivery, which finds the invoices and completes them.
-pub async fn after_commit(billing: &Billing, report: &mut BatchReport) -> Result<(), shared::Error> {
+pub async fn after_commit(
+    billing: &Billing,
+    report: &mut BatchReport,
+) -> Result<(), shared::Error> {
     for invoice in &report.invoices {
         store_documents(billing, invoice).await?;
     }

@@ -111,7 +111,14 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
         fy += 5.0;
     }
     if let Some(vat_id) = &r.vat_id {
-        page.text(125.0, fy, 8.0, Weight::Regular, Align::Left, "USt-IdNr. Empfänger");
+        page.text(
+            125.0,
+            fy,
+            8.0,
+            Weight::Regular,
+            Align::Left,
+            "USt-IdNr. Empfänger",
+        );
         page.text(RIGHT, fy, 8.0, Weight::Regular, Align::Right, vat_id);
     }
 
@@ -169,8 +176,22 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
             Align::Right,
             &format!("{} {}", line.quantity, line.unit.german()),
         );
-        page.text(170.0, y, 9.0, Weight::Regular, Align::Right, &line.unit_price_cents.to_string());
-        page.text(RIGHT, y, 9.0, Weight::Regular, Align::Right, &line.net_cents.to_string());
+        page.text(
+            170.0,
+            y,
+            9.0,
+            Weight::Regular,
+            Align::Right,
+            &line.unit_price_cents.to_string(),
+        );
+        page.text(
+            RIGHT,
+            y,
+            9.0,
+            Weight::Regular,
+            Align::Right,
+            &line.net_cents.to_string(),
+        );
         y = below + 1.5;
     }
     if y + 60.0 > BOTTOM {
@@ -188,7 +209,11 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
             t.vat_cents.to_string(),
             Weight::Regular,
         ),
-        ("Rechnungsbetrag brutto", t.gross_cents.to_string(), Weight::Bold),
+        (
+            "Rechnungsbetrag brutto",
+            t.gross_cents.to_string(),
+            Weight::Bold,
+        ),
     ] {
         page.text(112.0, y, 10.0, weight, Align::Left, label);
         page.text(RIGHT, y, 10.0, weight, Align::Right, &value);

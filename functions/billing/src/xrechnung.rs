@@ -56,7 +56,10 @@ pub fn write(
     x.open_with(
         "ubl:Invoice",
         &[
-            ("xmlns:ubl", "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"),
+            (
+                "xmlns:ubl",
+                "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+            ),
             (
                 "xmlns:cac",
                 "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
@@ -95,7 +98,11 @@ pub fn write(
     }
 
     x.open("cac:AccountingSupplierParty").open("cac:Party");
-    x.leaf_with("cbc:EndpointID", &[("schemeID", "EM")], &config.contact_email);
+    x.leaf_with(
+        "cbc:EndpointID",
+        &[("schemeID", "EM")],
+        &config.contact_email,
+    );
     x.open("cac:PartyIdentification")
         .leaf_with("cbc:ID", &[("schemeID", "SEPA")], &config.creditor_id)
         .close();
@@ -149,7 +156,8 @@ pub fn write(
         (Some(d), Some(iban)) => {
             x.leaf("cbc:PaymentMeansCode", "59")
                 .leaf("cbc:PaymentID", &invoice.number);
-            x.open("cac:PaymentMandate").leaf("cbc:ID", &d.mandate_reference);
+            x.open("cac:PaymentMandate")
+                .leaf("cbc:ID", &d.mandate_reference);
             x.open("cac:PayerFinancialAccount")
                 .leaf("cbc:ID", iban)
                 .close();

@@ -494,3 +494,95 @@ async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
     let again = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
     assert_eq!(again.body["key"], key);
 }
+
+fn events_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/billing")
+}
+
+#[tokio::test]
+async fn every_sample_api_event_reaches_its_handler() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let mut seen = 0;
+    for entry in std::fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let event: Value = serde_json::from_str(&raw).unwrap();
+        let Some(route_key) = event["routeKey"].as_str() else {
+            continue; // the schedule's and the queue's events: below
+        };
+        let token = if route_key.contains("/partners/me") {
+            &anna.token
+        } else {
+            &s.operator.token
+        };
+        let raw = raw.replace("{{token}}", token);
+        let request =
+            lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (parts, body) = request.into_parts();
+        let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+        let reply = s.client.send(request).await;
+        assert!(
+            reply.status.is_success() || reply.status == StatusCode::NOT_FOUND,
+            "{name}: {} {:?}",
+            reply.status,
+            reply.body
+        );
+        if reply.status == StatusCode::NOT_FOUND {
+            // Only "no such run", never "no such route".
+            assert!(
+                reply.body["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Abrechnungslauf"),
+                "{name}: {:?}",
+                reply.body
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, billing::routes().len());
+}
+
+#[tokio::test]
+async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
+    let s = setup().await;
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(events_dir().join(name)).unwrap()).unwrap()
+    };
+    let started = runner::handle_event(&s.billing, read("scheduled.json"))
+        .await
+        .unwrap();
+    assert_eq!(started["period"], "2026-12", "the run of the clock's month");
+    assert_eq!(
+        s.queue.pop(),
+        Some(Message::Plan {
+            period: Month::parse("2026-12").unwrap()
+        })
+    );
+
+    // A batch naming a partner with nothing due: handled, not reported as failed.
+    let response = runner::handle_event(&s.billing, read("sqs-batch.json"))
+        .await
+        .unwrap();
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    let run = s.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run.body["nothing_due"], 1);
+
+    // An unreadable body is dropped, a batch for a month without a run is reported failed.
+    let response = runner::handle_event(
+        &s.billing,
+        json!({"Records": [
+            {"messageId": "a", "body": "kein json", "eventSource": "aws:sqs"},
+            {"messageId": "b", "body": "{\"kind\":\"bill\",\"period\":\"2026-10\",\"partners\":[\"x\"]}", "eventSource": "aws:sqs"}
+        ]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        response["batchItemFailures"],
+        json!([{"itemIdentifier": "b"}]),
+        "{response}"
+    );
+}
