@@ -8,6 +8,7 @@ use jiff::civil::{Date, Weekday};
 use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key, partner_pk};
+use shared::model::placements::{BOOKING_PREFIX, PlacementBooking};
 use shared::model::platforms::{Platform, platform_key};
 use shared::model::subscriptions::{APPLICATION_PREFIX, Application};
 use shared::store::{Index, Query, SK, StoreError, Table};
@@ -26,6 +27,8 @@ use crate::sources;
 pub struct PartnerRecords {
     pub partner: Option<Partner>,
     pub applications: Vec<Application>,
+    /// Premium placement bookings, all months.
+    pub placements: Vec<PlacementBooking>,
     /// An invoice or a nothing-due marker exists for the period: nothing more to do.
     pub done: bool,
     /// The period's invoice, if written before.
@@ -57,6 +60,8 @@ pub async fn load(
             out.partner = Some(from_item(item)?);
         } else if sk.starts_with(APPLICATION_PREFIX) {
             out.applications.push(from_item(item)?);
+        } else if sk.starts_with(BOOKING_PREFIX) {
+            out.placements.push(from_item(item)?);
         } else if sk == invoice_sk {
             out.invoice = Some(from_item(item)?);
             out.done = true;
@@ -136,6 +141,7 @@ pub async fn due_lines(
         };
         lines.extend(sources::subscriptions::lines(app, fee, period));
     }
+    lines.extend(sources::placements::lines(&records.placements, period));
     Ok(Ok(lines))
 }
 

@@ -586,3 +586,39 @@ async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
         "{response}"
     );
 }
+
+#[tokio::test]
+async fn premium_placements_booked_for_the_month_are_on_its_invoice() {
+    use shared::model::placements::{self, BookingState, PlacementBooking};
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    for (month, price) in [("2026-12", 1500), ("2027-01", 2500)] {
+        let booking = PlacementBooking {
+            partner_id: anna.id.clone(),
+            platform_id: platform.clone(),
+            offer_id: format!("angebot-{price}"),
+            kind_id: "top".into(),
+            kind_name: "Top-Platzierung".into(),
+            month: month.parse::<placements::Month>().unwrap(),
+            price: Cents(price),
+            state: BookingState::Booked,
+            booked_at: Timestamp::UNIX_EPOCH,
+            cancelled_at: None,
+        };
+        Table::put(
+            s.kit.table.as_ref(),
+            booking.to_item().unwrap(),
+            Cond::NotExists,
+        )
+        .await
+        .unwrap();
+    }
+    s.run("2026-12").await;
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(amounts(&invoices[0]), vec![4900, 1500]);
+    assert_eq!(invoices[0]["lines"][1]["product"], "premium_placement");
+    assert_eq!(invoices[0]["totals"]["net_cents"], 6400);
+}
