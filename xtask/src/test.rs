@@ -41,10 +41,13 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
 
     let dynamodb = tools::ensure_dynamodb_local(root)?;
     let venv = tools::ensure_venv(root)?;
+    tools::ensure_xmllint()?;
     let mut emulators = Emulators::start(root, &dynamodb, &venv)?;
     let endpoints = [
         ("DYNAMODB_ENDPOINT", emulators.dynamodb.endpoint()),
         ("MOTO_ENDPOINT", emulators.moto.endpoint()),
+        // The venv's Python runs the KoSIT XRechnung rules (saxonche).
+        ("PARTNERNETZ_PYTHON", venv.python().display().to_string()),
     ];
     let cargo_test = || {
         let mut command = process::cargo();

@@ -128,6 +128,31 @@ fn ensure_venv_from(root: &Path, name: &str, requirements_file: &str) -> Result<
     Ok(venv)
 }
 
+/// `xmllint` (Debian's libxml2-utils), which checks billing's pain.008 and XRechnung files
+/// against their schemas; installed with apt-get when missing.
+pub fn ensure_xmllint() -> Result<()> {
+    let present = Command::new("xmllint")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if present {
+        return Ok(());
+    }
+    println!("xtask: installing xmllint (libxml2-utils)");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.starts_with(b"0"));
+    let mut apt = if root {
+        Command::new("apt-get")
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.arg("apt-get");
+        sudo
+    };
+    process::run(apt.args(["install", "-y", "--no-install-recommends", "libxml2-utils"]))
+}
+
 fn package_dir(prefix: &Path) -> PathBuf {
     prefix.join("node_modules").join(DYNAMODB_LOCAL_PACKAGE)
 }

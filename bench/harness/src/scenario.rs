@@ -72,6 +72,7 @@ pub async fn prepare(
         }),
         "registration" => registration(root, table, dynamodb_endpoint).await,
         "mail-retry" => mail_retry(root, dynamodb_endpoint),
+        "billing" => billing(root, table, dynamodb_endpoint).await,
         "offers" => offers(root, table, dynamodb_endpoint).await,
         "file-links" => file_links(root, table, dynamodb_endpoint).await,
         other => bail!(
@@ -551,4 +552,76 @@ pub fn api_gateway_event(
         event["body"] = body.into();
     }
     event
+}
+
+/// Billing's API: the operator's list of runs and the partner's invoices (both empty: the
+/// run itself is measured in-process by `functions/billing/benches/handlers.rs`).
+async fn billing(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
+    use shared::clock::SystemClock;
+    use shared::testing::Fixtures;
+
+    let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
+    let issuer = JwtIssuer::from_pem(&pems.private_pem).context("loading the JWT key")?;
+    let fixtures = Fixtures {
+        table,
+        clock: &SystemClock,
+        issuer: &issuer,
+    };
+    let partner = fixtures
+        .confirmed_partner("bench-billing@baeckerei-mueller.de")
+        .await;
+    let operator = fixtures.operator("bench-operator@partnernetz.de").await;
+    let events = root.join("events").join("billing");
+    let runs = route(
+        &events,
+        "GET",
+        "/billing/runs",
+        RouteKind::Read,
+        Some(&format!("Bearer {}", operator.token)),
+        None,
+    )?;
+    let invoices = route(
+        &events,
+        "GET",
+        "/partners/me/invoices",
+        RouteKind::Read,
+        Some(&format!("Bearer {}", partner.token)),
+        None,
+    )?;
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
+        ("DATA_KEY", DataKey::generate_base64()),
+        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+        (
+            "BILLING_QUEUE_URL",
+            "https://sqs.eu-central-1.amazonaws.com/123456789012/partnernetz-billing".to_owned(),
+        ),
+        ("BILLING_SUPPLIER_NAME", "partnernetz GmbH".to_owned()),
+        ("BILLING_SUPPLIER_STREET", "Musterstraße 1".to_owned()),
+        ("BILLING_SUPPLIER_POSTAL_CODE", "10115".to_owned()),
+        ("BILLING_SUPPLIER_CITY", "Berlin".to_owned()),
+        ("BILLING_SUPPLIER_VAT_ID", "DE999999999".to_owned()),
+        ("BILLING_CONTACT_NAME", "Buchhaltung".to_owned()),
+        ("BILLING_CONTACT_PHONE", "+49 30 1234567".to_owned()),
+        (
+            "BILLING_CONTACT_EMAIL",
+            "buchhaltung@partnernetz.de".to_owned(),
+        ),
+        ("BILLING_CREDITOR_ID", "DE98ZZZ09999999999".to_owned()),
+        ("BILLING_CREDITOR_IBAN", "DE02120300000000202051".to_owned()),
+        ("BILLING_CREDITOR_BIC", "BYLADEM1001".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario {
+        env,
+        routes: vec![runs, invoices],
+    })
 }

@@ -47,6 +47,17 @@ pub const FUNCTIONS: &[Function] = &[
         openapi: registration::openapi,
     },
     Function {
+        name: "billing",
+        api: billing::api,
+        routes: || {
+            billing::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: billing::openapi,
+    },
+    Function {
         name: "offers",
         api: offers::api,
         routes: || {
@@ -140,6 +151,55 @@ pub async fn mail_retry(
     Ok(summary)
 }
 
+/// The local environment over the data folder: SQLite, the outbox folder and the S3 `s3`.
+fn local_env(
+    config: &LocalConfig,
+    s3: &EmbeddedS3,
+    keys: keys::LocalKeys,
+) -> anyhow::Result<(Env, OutboxMailer)> {
+    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let outbox = OutboxMailer::new(outbox_path(&config.data_dir)).context("creating the outbox")?;
+    let env = Env {
+        table: Arc::new(table),
+        blobs: Blobs::new(s3.client(), BUCKET),
+        mailer: Arc::new(outbox.clone()),
+        clock: Arc::new(SystemClock),
+        verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),
+        issuer: Some(JwtIssuer::from_pem(&keys.jwt.private_pem)?),
+        data_key: keys.data_key,
+        public_base_url: format!("http://{}", config.api_addr),
+    };
+    Ok((env, outbox))
+}
+
+/// The billing run of a month (`cargo run -p local-api -- billing-run 2026-12`): the
+/// deployed planner and worker in-process over the local data, the queue in memory.
+/// Safe to repeat: partners billed already are left alone.
+pub async fn billing_run(
+    config: &LocalConfig,
+    period: billing::Month,
+    progress: &mut (dyn FnMut(billing::runner::Progress) + Send),
+) -> anyhow::Result<billing::runner::Summary> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let keys = keys::load_or_create(&config.data_dir.join("keys"))?;
+    // Its own port: the API (and its S3) may be running at the same time.
+    let s3 = EmbeddedS3::start(
+        &config.data_dir.join("s3"),
+        BUCKET,
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .context("starting the embedded S3")?;
+    let (env, _) = local_env(config, &s3, keys)?;
+    let queue = Arc::new(billing::LocalQueue::new());
+    let run = billing::Billing::new(&env, queue.clone(), billing::BillingConfig::local());
+    let summary = billing::runner::run_in_process(&run, &queue, period, progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(summary)
+}
+
 /// A running local platform; dropping it stops the S3 server, `shutdown` stops the API.
 pub struct Running {
     pub api_addr: SocketAddr,
@@ -200,18 +260,7 @@ pub async fn start(
     let s3 = EmbeddedS3::start(&config.data_dir.join("s3"), BUCKET, config.s3_addr)
         .await
         .with_context(|| format!("starting the embedded S3 on {}", config.s3_addr))?;
-    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
-    let outbox = OutboxMailer::new(outbox_path(&config.data_dir)).context("creating the outbox")?;
-    let env = Env {
-        table: Arc::new(table),
-        blobs: Blobs::new(s3.client(), BUCKET),
-        mailer: Arc::new(outbox.clone()),
-        clock: Arc::new(SystemClock),
-        verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),
-        issuer: Some(JwtIssuer::from_pem(&keys.jwt.private_pem)?),
-        data_key: keys.data_key,
-        public_base_url: format!("http://{}", config.api_addr),
-    };
+    let (env, outbox) = local_env(config, &s3, keys)?;
     let functions = FUNCTIONS
         .iter()
         .fold(Router::new(), |app, f| app.merge((f.api)(&env)));

@@ -4,6 +4,8 @@
 //! it writes to a deployed table instead (AWS credentials and region from the environment).
 //! `cargo run -p local-api -- mail-retry` sends the pending mails that are due, as the
 //! deployed schedule does every five minutes.
+//! `cargo run -p local-api -- billing-run 2026-12` runs the billing of a month in-process,
+//! as the deployed schedule, planner and worker do on the 1st.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -21,8 +23,9 @@ async fn main() -> anyhow::Result<()> {
         None | Some("serve") => serve(&config).await,
         Some("create-operator") => create_operator(&config, &args[1..]).await,
         Some("mail-retry") => mail_retry(&config).await,
+        Some("billing-run") => billing_run(&config, args.get(1)).await,
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]` or `mail-retry`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry` or `billing-run <YYYY-MM>`"
         ),
     }
 }
@@ -45,6 +48,30 @@ async fn mail_retry(config: &local_api::LocalConfig) -> anyhow::Result<()> {
     let summary = local_api::mail_retry(config, &mut |_| bar.inc(1)).await?;
     bar.finish_and_clear();
     println!("mail-retry: {summary}");
+    Ok(())
+}
+
+async fn billing_run(
+    config: &local_api::LocalConfig,
+    month: Option<&String>,
+) -> anyhow::Result<()> {
+    let month = month.context("usage: billing-run <YYYY-MM>, e.g. billing-run 2026-12")?;
+    let period = billing::Month::parse(month)
+        .with_context(|| format!("{month} is not a month like 2026-12"))?;
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} {msg} [{bar:30}] {pos}/{len} Partner ({per_sec})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let bar = indicatif::ProgressBar::new(0)
+        .with_style(style)
+        .with_message(format!("Abrechnung {period}"));
+    let summary = local_api::billing_run(config, period, &mut |progress| match progress {
+        billing::runner::Progress::Planned(n) => bar.set_length(n),
+        billing::runner::Progress::Partners(n) => bar.inc(n as u64),
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!("{summary}");
     Ok(())
 }
 

@@ -1,0 +1,245 @@
+//! Handler-only latency of billing's routes (the axum router in-process, SQLite in memory)
+//! and the throughput of the run: partners per second of the in-process planner and worker
+//! on SQLite, each partner billed with its PDF, XRechnung and mail.
+//!
+//! `cargo xtask bench` runs this with `cargo bench` and sets `PARTNERNETZ_BENCH_OUT`; the
+//! report carries the per-call figures and, under `run`, the run's partners per second.
+//! Under `cargo test` every route runs a few times and a small run is billed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use billing::{Billing, BillingConfig, LocalQueue, Month};
+use criterion::Criterion;
+use http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use jiff::Timestamp;
+use jiff::civil::date;
+use serde_json::json;
+use shared::domain::{Cents, Email, PartnerId, PlatformId};
+use shared::model::billable;
+use shared::model::subscriptions::{Application, ApplicationStatus};
+use shared::store::{Cond, Table, TxOp};
+use shared::testing::TestEnv;
+use tower::ServiceExt;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const RUN_TIME: &str = "2026-12-01T01:00:00Z";
+
+struct Call {
+    id: &'static str,
+    path: &'static str,
+    authorization: String,
+}
+
+struct Fixture {
+    router: Router,
+    calls: Vec<Call>,
+    _kit: TestEnv,
+}
+
+fn billing_on(kit: &TestEnv) -> (Arc<Billing>, Arc<LocalQueue>) {
+    let queue = Arc::new(LocalQueue::new());
+    let billing = Arc::new(Billing::new(
+        &kit.env,
+        queue.clone(),
+        BillingConfig::local(),
+    ));
+    (billing, queue)
+}
+
+/// `count` partners, each with an approved subscription, as registration leaves them.
+async fn seed(kit: &TestEnv, count: usize) -> Result<(), BoxError> {
+    let platform = kit.fixtures().platform("Sparkasse", Cents(4900)).await;
+    for i in 0..count {
+        let partner = kit
+            .fixtures()
+            .confirmed_partner(&format!("bench{i}@baeckerei-mueller.de"))
+            .await;
+        approve(kit, &partner.id, &platform).await?;
+    }
+    Ok(())
+}
+
+async fn approve(
+    kit: &TestEnv,
+    partner: &PartnerId,
+    platform: &PlatformId,
+) -> Result<(), BoxError> {
+    let app = Application {
+        partner_id: partner.clone(),
+        platform_id: platform.clone(),
+        platform_name: "Sparkasse".into(),
+        company: "Bäckerei Müller".into(),
+        contact_email: Email::parse("bench@baeckerei-mueller.de")?,
+        status: ApplicationStatus::Approved,
+        applied_at: Timestamp::UNIX_EPOCH,
+        decided_at: None,
+        approved_on: Some(date(2026, 11, 16)),
+        rejection_reason: None,
+        cancelled_at: None,
+        ends_on: None,
+    };
+    kit.table
+        .transact(vec![
+            TxOp::Put {
+                item: app.to_item()?,
+                cond: Cond::NotExists,
+            }
+            .named("application"),
+            billable::mark(partner).named("billable"),
+        ])
+        .await?;
+    Ok(())
+}
+
+impl Fixture {
+    async fn new() -> Result<Self, BoxError> {
+        let kit = TestEnv::new().await;
+        kit.clock.set(RUN_TIME.parse()?);
+        let operator = kit.fixtures().operator("bench@partnernetz.de").await;
+        let partner = kit
+            .fixtures()
+            .confirmed_partner("bench@baeckerei-mueller.de")
+            .await;
+        let platform = kit.fixtures().platform("Sparkasse", Cents(4900)).await;
+        approve(&kit, &partner.id, &platform).await?;
+        let (billing, queue) = billing_on(&kit);
+        billing::runner::run_in_process(
+            &billing,
+            &queue,
+            Month::parse("2026-12").ok_or("month")?,
+            &mut |_| {},
+        )
+        .await?;
+        let calls = vec![
+            Call {
+                id: "get_billing_runs",
+                path: "/billing/runs",
+                authorization: format!("Bearer {}", operator.token),
+            },
+            Call {
+                id: "get_partners_me_invoices",
+                path: "/partners/me/invoices",
+                authorization: format!("Bearer {}", partner.token),
+            },
+        ];
+        Ok(Self {
+            router: billing::build_with(billing),
+            calls,
+            _kit: kit,
+        })
+    }
+
+    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(call.path)
+            .header(header::AUTHORIZATION, &call.authorization)
+            .body(Body::empty())?;
+        let response = self.router.clone().oneshot(request).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        Ok(status)
+    }
+}
+
+/// A whole run over `count` fresh partners; returns partners per second.
+async fn run_throughput(count: usize) -> Result<(f64, Duration), BoxError> {
+    let kit = TestEnv::new().await;
+    kit.clock.set(RUN_TIME.parse()?);
+    seed(&kit, count).await?;
+    let (billing, queue) = billing_on(&kit);
+    let started = Instant::now();
+    let summary = billing::runner::run_in_process(
+        &billing,
+        &queue,
+        Month::parse("2026-12").ok_or("month")?,
+        &mut |_| {},
+    )
+    .await?;
+    let took = started.elapsed();
+    if summary.run.invoices != count as u64 {
+        return Err(format!("{} invoices for {count} partners", summary.run.invoices).into());
+    }
+    Ok((count as f64 / took.as_secs_f64(), took))
+}
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let list = has("--list");
+    let bench = has("--bench") && !has("--test");
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .json()
+        .without_time()
+        .with_ansi(false)
+        .with_writer(std::io::sink)
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let fixture = runtime.block_on(Fixture::new())?;
+    let mut criterion = Criterion::default().configure_from_args();
+    let mut group = criterion.benchmark_group("billing");
+    for call in &fixture.calls {
+        group.bench_function(call.id, |b| {
+            b.iter(|| runtime.block_on(fixture.send(call)));
+        });
+    }
+    group.finish();
+    criterion.final_summary();
+    if list {
+        return Ok(());
+    }
+    let (count, partners) = if bench { (10_000, 500) } else { (10, 20) };
+    let mut calls = Vec::new();
+    for call in &fixture.calls {
+        let mut samples = Vec::with_capacity(count);
+        for _ in 0..count {
+            let started = Instant::now();
+            let status = runtime.block_on(fixture.send(call))?;
+            samples.push(started.elapsed());
+            if status != StatusCode::OK {
+                return Err(format!("GET {} answered {status}", call.path).into());
+            }
+        }
+        samples.sort_unstable();
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        let rank = |p: f64| samples[((p * count as f64).ceil() as usize).clamp(1, count) - 1];
+        let mean = samples.iter().sum::<Duration>() / count as u32;
+        calls.push(json!({
+            "route": format!("GET {}", call.path),
+            "kind": "read",
+            "criterion": format!("billing/{}", call.id),
+            "samples": count,
+            "p50_us": us(rank(0.50)),
+            "p99_us": us(rank(0.99)),
+            "mean_us": us(mean),
+            "max_us": us(samples[count - 1]),
+        }));
+    }
+    let (per_second, took) = runtime.block_on(run_throughput(partners))?;
+    println!(
+        "billing run on SQLite: {partners} partners in {:.2} s = {per_second:.0} partners/s \
+         (100 000 partners ≈ {:.0} s in one process)",
+        took.as_secs_f64(),
+        100_000.0 / per_second
+    );
+    let report = json!({
+        "function": "billing",
+        "calls": calls,
+        "run": {"store": "sqlite", "partners": partners, "seconds": took.as_secs_f64(), "partners_per_second": per_second},
+    });
+    let text = serde_json::to_string_pretty(&report)?;
+    match std::env::var_os("PARTNERNETZ_BENCH_OUT") {
+        Some(path) if bench => std::fs::write(&path, text)
+            .map_err(|e| format!("writing {}: {e}", PathBuf::from(path).display()).into()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,30 @@
+//! Lambda entry point of the run's worker: the schedule's event starts the month's run, the
+//! queue's batches are billed. Configuration, clients and the runtime; nothing else.
+
+use std::sync::Arc;
+
+use billing::{Billing, BillingConfig, SqsQueue};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use shared::config::required;
+use shared::env::{Env, EnvConfig};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let config = EnvConfig::from_env()?;
+    let billing_config = BillingConfig::from_env()?;
+    let queue_url = required("BILLING_QUEUE_URL")?;
+    let sdk = shared::config::aws().await;
+    let env = Env::from_aws(&config, &sdk)?;
+    let queue = Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url));
+    let billing = Arc::new(Billing::new(&env, queue, billing_config));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let billing = billing.clone();
+        async move {
+            billing::runner::handle_event(&billing, event.payload)
+                .await
+                .map_err(Error::from)
+        }
+    }))
+    .await
+}

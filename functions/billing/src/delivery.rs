@@ -1,0 +1,96 @@
+//! What follows an invoice's commit: its PDF and XRechnung stored in S3 under the invoice
+//! (rendered from the immutable record, so a repeat renders the same documents), and the
+//! invoice mail from the outbox, written in the invoice's transaction.
+
+use shared::domain::Email;
+use shared::mail::pending::PendingMails;
+use shared::mail::{Mail, Template};
+
+use crate::Billing;
+use crate::bill::BatchReport;
+use crate::invoice::Invoice;
+use crate::period::german_date;
+
+pub const INVOICE_MAIL: Template = Template {
+    text: include_str!("../templates/invoice.txt"),
+    html: include_str!("../templates/invoice.html"),
+};
+
+/// The invoice mail: number, amounts and how it is paid.
+pub fn mail(invoice: &Invoice) -> Mail {
+    let t = &invoice.totals;
+    let payment = match &invoice.debit {
+        Some(d) => format!(
+            "Wir ziehen den Betrag am {} per SEPA-Lastschrift von Ihrem Konto {} ein (Mandatsreferenz {}).",
+            german_date(d.collection_date),
+            d.iban_masked,
+            d.mandate_reference
+        ),
+        None => "Bitte überweisen Sie den Betrag wie auf der Rechnung angegeben.".to_string(),
+    };
+    let to: &Email = &invoice.recipient.email;
+    Mail::render(
+        to,
+        INVOICE_MAIL,
+        &[
+            ("contact", &invoice.recipient.contact_name),
+            ("company", &invoice.recipient.company),
+            ("number", &invoice.number),
+            ("date", &german_date(invoice.issued_on)),
+            ("gross", &t.gross_cents.to_string()),
+            ("net", &t.net_cents.to_string()),
+            ("vat", &t.vat_cents.to_string()),
+            ("payment", &payment),
+        ],
+    )
+}
+
+/// Renders and stores both documents of an invoice.
+pub async fn store_documents(billing: &Billing, invoice: &Invoice) -> Result<(), shared::Error> {
+    let iban = invoice
+        .debit
+        .as_ref()
+        .and_then(|d| billing.env.data_key.open(&d.iban_sealed).ok());
+    let xml = crate::xrechnung::write(&billing.config, invoice, iban.as_deref())
+        .map_err(shared::Error::internal)?;
+    let pdf = crate::document::render_pdf(&billing.config, invoice)?;
+    let blobs = &billing.env.blobs;
+    blobs
+        .put(&invoice.xml_key(), "application/xml", xml)
+        .await
+        .map_err(shared::Error::internal)?;
+    blobs
+        .put(&invoice.pdf_key(), "application/pdf", pdf)
+        .await
+        .map_err(shared::Error::internal)?;
+    Ok(())
+}
+
+/// After the batch's commit: documents of the new invoices, and of earlier ones whose
+/// documents are missing (the worker died between commit and upload); then the mails.
+/// An error leaves the message for redelivery, which finds the invoices and completes them.
+pub async fn after_commit(
+    billing: &Billing,
+    report: &mut BatchReport,
+) -> Result<(), shared::Error> {
+    for invoice in &report.invoices {
+        store_documents(billing, invoice).await?;
+    }
+    for invoice in &report.existing {
+        let stored = billing
+            .env
+            .blobs
+            .head(&invoice.pdf_key())
+            .await
+            .map_err(shared::Error::internal)?
+            .is_some();
+        if !stored {
+            store_documents(billing, invoice).await?;
+        }
+    }
+    let outgoing = PendingMails::of(&billing.env);
+    for pending in std::mem::take(&mut report.mails) {
+        outgoing.deliver(pending).await;
+    }
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! What the run reads of one partner: its whole partition in one query (profile, platform
+//! subscriptions, contracts, earlier invoices and markers), and the draft invoice the line
+//! sources make of it.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::civil::{Date, Weekday};
+use shared::domain::{Cents, PartnerId, PlatformId};
+use shared::model::from_item;
+use shared::model::partners::{Partner, partner_key, partner_pk};
+use shared::model::placements::{BOOKING_PREFIX, PlacementBooking};
+use shared::model::platforms::{Platform, platform_key};
+use shared::model::subscriptions::{APPLICATION_PREFIX, Application};
+use shared::store::{Index, Query, SK, StoreError, Table};
+use tokio::sync::Mutex;
+
+use crate::config::BillingConfig;
+use crate::invoice::{
+    DirectDebit, Invoice, MANDATE_USED_PREFIX, Recipient, Sequence, invoice_key, nothing_due_key,
+};
+use crate::lines::{InvoiceLine, Totals};
+use crate::period::Month;
+use crate::sources;
+
+/// The records of one partner that billing reads.
+#[derive(Debug, Default)]
+pub struct PartnerRecords {
+    pub partner: Option<Partner>,
+    pub applications: Vec<Application>,
+    /// Premium placement bookings, all months.
+    pub placements: Vec<PlacementBooking>,
+    /// An invoice or a nothing-due marker exists for the period: nothing more to do.
+    pub done: bool,
+    /// The period's invoice, if written before.
+    pub invoice: Option<Invoice>,
+    /// Mandate references collected from before (their next collection is RCUR).
+    pub used_mandates: HashSet<String>,
+}
+
+/// One strongly consistent query of the partner's partition.
+pub async fn load(
+    table: &dyn Table,
+    partner: &PartnerId,
+    period: Month,
+) -> Result<PartnerRecords, shared::Error> {
+    let items = table
+        .query_all(Query::partition(Index::Primary, partner_pk(partner)))
+        .await?;
+    let profile_sk = partner_key(partner).sk;
+    let invoice_sk = invoice_key(partner, period).sk;
+    let nothing_due_sk = nothing_due_key(partner, period).sk;
+    let mut out = PartnerRecords::default();
+    for item in items {
+        let sk = item
+            .get(SK)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        if sk == profile_sk {
+            out.partner = Some(from_item(item)?);
+        } else if sk.starts_with(APPLICATION_PREFIX) {
+            out.applications.push(from_item(item)?);
+        } else if sk.starts_with(BOOKING_PREFIX) {
+            out.placements.push(from_item(item)?);
+        } else if sk == invoice_sk {
+            out.invoice = Some(from_item(item)?);
+            out.done = true;
+        } else if sk == nothing_due_sk {
+            out.done = true;
+        } else if let Some(reference) = sk.strip_prefix(MANDATE_USED_PREFIX) {
+            out.used_mandates.insert(reference.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// The monthly fees of the platforms, read once per worker and kept: a run reads each
+/// platform once, not once per partner. A platform not found is asked for again next time.
+#[derive(Debug, Default)]
+pub struct Fees(Mutex<HashMap<PlatformId, Cents>>);
+
+impl Fees {
+    pub async fn of(
+        &self,
+        table: &dyn Table,
+        platform: &PlatformId,
+    ) -> Result<Option<Cents>, StoreError> {
+        let mut known = self.0.lock().await;
+        if let Some(fee) = known.get(platform) {
+            return Ok(Some(*fee));
+        }
+        let fee = match table.get(&platform_key(platform)).await? {
+            Some(item) => from_item::<Platform>(item).ok().map(|p| p.monthly_fee),
+            None => None,
+        };
+        if let Some(fee) = fee {
+            known.insert(platform.clone(), fee);
+        }
+        Ok(fee)
+    }
+}
+
+/// What the run does with one partner.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Invoiced (with that invoice) or found with nothing due before: nothing to do.
+    Done(Option<Box<Invoice>>),
+    NothingDue,
+    Draft(Box<Draft>),
+    /// Cannot be billed until someone fixes its data; the reason names no personal data.
+    Failed(String),
+}
+
+/// An invoice without its number.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub partner_id: PartnerId,
+    pub recipient: Recipient,
+    pub lines: Vec<InvoiceLine>,
+    pub totals: Totals,
+    pub debit: Option<DirectDebit>,
+}
+
+/// Every line due from the partner's contracts in the run for `period`.
+pub async fn due_lines(
+    table: &dyn Table,
+    fees: &Fees,
+    records: &PartnerRecords,
+    period: Month,
+) -> Result<Result<Vec<InvoiceLine>, String>, shared::Error> {
+    let mut apps: Vec<&Application> = records
+        .applications
+        .iter()
+        .filter(|a| a.approved_on.is_some())
+        .collect();
+    apps.sort_by(|a, b| (a.approved_on, &a.platform_name).cmp(&(b.approved_on, &b.platform_name)));
+    let mut lines = Vec::new();
+    for app in apps {
+        let Some(fee) = fees.of(table, &app.platform_id).await? else {
+            return Ok(Err(format!("Plattform {} nicht gefunden", app.platform_id)));
+        };
+        lines.extend(sources::subscriptions::lines(app, fee, period));
+    }
+    lines.extend(sources::placements::lines(&records.placements, period));
+    Ok(Ok(lines))
+}
+
+/// The first TARGET2 business day on or after `day` (no weekends, 1 Jan, Good Friday and
+/// Easter Monday are rare enough on a collection date that banks move them themselves).
+pub fn collection_day(day: Date) -> Date {
+    let mut d = day;
+    while matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+        || (d.month() == 12 && (d.day() == 25 || d.day() == 26))
+        || (d.month() == 1 && d.day() == 1)
+        || (d.month() == 5 && d.day() == 1)
+    {
+        d = d.tomorrow().unwrap_or(d);
+    }
+    d
+}
+
+/// Turns a partner's records into what the run does with it.
+pub async fn prepare(
+    table: &dyn Table,
+    fees: &Fees,
+    config: &BillingConfig,
+    records: PartnerRecords,
+    partner_id: &PartnerId,
+    period: Month,
+    today: Date,
+) -> Result<Prepared, shared::Error> {
+    if records.done {
+        return Ok(Prepared::Done(records.invoice.map(Box::new)));
+    }
+    let lines = match due_lines(table, fees, &records, period).await? {
+        Ok(lines) => lines,
+        Err(reason) => return Ok(Prepared::Failed(reason)),
+    };
+    if lines.is_empty() {
+        return Ok(Prepared::NothingDue);
+    }
+    let Some(partner) = records.partner else {
+        return Ok(Prepared::Failed("Partnerprofil fehlt".into()));
+    };
+    let Some(address) = partner.address.clone() else {
+        return Ok(Prepared::Failed("Anschrift des Partners fehlt".into()));
+    };
+    let debit = partner
+        .mandate
+        .as_ref()
+        .filter(|m| m.signed_on <= today && !m.iban_sealed.is_empty())
+        .map(|m| DirectDebit {
+            account_holder: m.account_holder.clone(),
+            mandate_reference: m.reference.clone(),
+            mandate_signed_on: m.signed_on,
+            sequence: if records.used_mandates.contains(&m.reference) {
+                Sequence::Recurring
+            } else {
+                Sequence::First
+            },
+            collection_date: collection_day(
+                today
+                    .checked_add(jiff::Span::new().days(config.prenotification_days))
+                    .unwrap_or(today),
+            ),
+            iban_masked: m.iban_masked.clone(),
+            iban_sealed: m.iban_sealed.clone(),
+        });
+    let totals = Totals::of(&lines);
+    Ok(Prepared::Draft(Box::new(Draft {
+        partner_id: partner_id.clone(),
+        recipient: Recipient {
+            company: partner.company,
+            contact_name: partner.contact_name,
+            address,
+            vat_id: partner.vat_id,
+            email: partner.email,
+        },
+        lines,
+        totals,
+        debit,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collection_day;
+    use jiff::civil::date;
+
+    #[test]
+    fn collections_fall_on_business_days() {
+        // Tue 15 Dec 2026 stays; Sat 19 Dec moves to Mon 21 Dec; Fri 25 Dec to Mon 28 Dec.
+        assert_eq!(collection_day(date(2026, 12, 15)), date(2026, 12, 15));
+        assert_eq!(collection_day(date(2026, 12, 19)), date(2026, 12, 21));
+        assert_eq!(collection_day(date(2026, 12, 25)), date(2026, 12, 28));
+    }
+}

@@ -1,0 +1,238 @@
+//! The operator's routes over runs and the partner's list of invoices.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use shared::auth::{OperatorAuth, PartnerAuth};
+use shared::http::{ApiJson, ApiPath};
+use shared::model::from_item;
+use shared::openapi::{Conflict, NotFound};
+use shared::{Error, Result};
+use utoipa::ToSchema;
+
+use crate::BillingState;
+use crate::invoice::{DirectDebit, Invoice, Recipient, invoices_of};
+use crate::lines::{InvoiceLine, Totals};
+use crate::period::Month;
+use crate::run::{Failure, Run, runs};
+use crate::runner;
+
+/// How long a download link of an invoice stays valid.
+const LINK_VALIDITY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+fn parse_period(raw: &str) -> Result<Month> {
+    Month::parse(raw).ok_or_else(|| Error::field("period", "muss ein Monat wie 2026-12 sein"))
+}
+
+/// A run with its counters and the partners that failed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunView {
+    #[serde(flatten)]
+    pub run: Run,
+    /// Partners not billed yet because of their data (listed in `failures` of a single run).
+    pub failed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failures: Option<Vec<Failure>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunList {
+    pub runs: Vec<RunView>,
+}
+
+/// Every billing run, newest first, with its counts.
+#[utoipa::path(get, path = "/billing/runs", tag = "billing",
+    responses((status = 200, description = "The runs.", body = RunList)))]
+pub async fn list_runs(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+) -> Result<Json<RunList>> {
+    let items = state.env.table.query_all(runs()).await?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let run: Run = from_item(item)?;
+        let failed = runner::failures(&state, run.period).await?.len();
+        out.push(RunView {
+            run,
+            failed,
+            failures: None,
+        });
+    }
+    Ok(Json(RunList { runs: out }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"period": "2026-12"}))]
+pub struct StartRun {
+    /// The month to bill, `YYYY-MM`.
+    pub period: String,
+}
+
+/// Start the run of a month (as the schedule does on the 1st). Starting a month again bills
+/// only the partners not billed yet.
+#[utoipa::path(post, path = "/billing/runs", tag = "billing", request_body = StartRun,
+    responses((status = 202, description = "The run, planned in the background.", body = RunView)))]
+pub async fn start(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+    ApiJson(body): ApiJson<StartRun>,
+) -> Result<(StatusCode, Json<RunView>)> {
+    let period = parse_period(&body.period)?;
+    let run = runner::start_run(&state, period).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RunView {
+            run,
+            failed: 0,
+            failures: None,
+        }),
+    ))
+}
+
+/// One run with the partners that failed and why.
+#[utoipa::path(get, path = "/billing/runs/{period}", tag = "billing",
+    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    responses(
+        (status = 200, description = "The run.", body = RunView),
+        (status = 404, response = NotFound),
+    ))]
+pub async fn get_run(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+    ApiPath(period): ApiPath<String>,
+) -> Result<Json<RunView>> {
+    let period = parse_period(&period)?;
+    let summary = runner::summary(&state, period).await?;
+    Ok(Json(RunView {
+        failed: summary.failed.len(),
+        run: summary.run,
+        failures: Some(summary.failed),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Retried {
+    /// Failed partners queued again.
+    pub queued: usize,
+}
+
+/// Queue the partners that failed in a run again.
+#[utoipa::path(post, path = "/billing/runs/{period}/retry", tag = "billing",
+    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    responses(
+        (status = 202, description = "The failed partners were queued again.", body = Retried),
+        (status = 404, response = NotFound),
+    ))]
+pub async fn retry(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+    ApiPath(period): ApiPath<String>,
+) -> Result<(StatusCode, Json<Retried>)> {
+    let period = parse_period(&period)?;
+    if runner::load_run(&state, period).await?.is_none() {
+        return Err(Error::NotFound("Abrechnungslauf nicht gefunden.".into()));
+    }
+    let queued = runner::retry_failed(&state, period).await?;
+    Ok((StatusCode::ACCEPTED, Json(Retried { queued })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SepaLink {
+    /// Presigned download link of the pain.008.001.08 file, valid 15 minutes.
+    pub url: String,
+    pub key: String,
+}
+
+/// The run's SEPA direct-debit file (pain.008.001.08), written once the run is complete.
+#[utoipa::path(get, path = "/billing/runs/{period}/sepa", tag = "billing",
+    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    responses(
+        (status = 200, description = "The download link.", body = SepaLink),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn sepa_file(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+    ApiPath(period): ApiPath<String>,
+) -> Result<Json<SepaLink>> {
+    let period = parse_period(&period)?;
+    let key = runner::sepa_file(&state, period).await?;
+    let url = state
+        .env
+        .blobs
+        .presign_get(&key, LINK_VALIDITY)
+        .await
+        .map_err(Error::internal)?;
+    Ok(Json(SepaLink { url, key }))
+}
+
+/// An invoice as its recipient sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceView {
+    pub number: String,
+    #[schema(value_type = String, example = "2026-12")]
+    pub period: Month,
+    pub issued_on: Date,
+    pub recipient: Recipient,
+    pub lines: Vec<InvoiceLine>,
+    pub totals: Totals,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direct_debit: Option<DirectDebit>,
+    /// Presigned download links, valid 15 minutes.
+    pub pdf_url: String,
+    pub xml_url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceList {
+    pub invoices: Vec<InvoiceView>,
+}
+
+/// The partner's invoices, newest first, with download links.
+#[utoipa::path(get, path = "/partners/me/invoices", tag = "billing",
+    responses((status = 200, description = "The invoices.", body = InvoiceList)))]
+pub async fn my_invoices(
+    State(state): State<BillingState>,
+    auth: PartnerAuth,
+) -> Result<Json<InvoiceList>> {
+    let items = state
+        .env
+        .table
+        .query_all(invoices_of(&auth.partner_id))
+        .await?;
+    let mut invoices = Vec::with_capacity(items.len());
+    for item in items {
+        let invoice: Invoice = from_item(item)?;
+        let pdf_url = state
+            .env
+            .blobs
+            .presign_get(&invoice.pdf_key(), LINK_VALIDITY)
+            .await
+            .map_err(Error::internal)?;
+        let xml_url = state
+            .env
+            .blobs
+            .presign_get(&invoice.xml_key(), LINK_VALIDITY)
+            .await
+            .map_err(Error::internal)?;
+        invoices.push(InvoiceView {
+            number: invoice.number,
+            period: invoice.period,
+            issued_on: invoice.issued_on,
+            recipient: invoice.recipient,
+            lines: invoice.lines,
+            totals: invoice.totals,
+            direct_debit: invoice.debit.map(|mut d| {
+                d.iban_sealed.clear();
+                d
+            }),
+            pdf_url,
+            xml_url,
+        });
+    }
+    Ok(Json(InvoiceList { invoices }))
+}

@@ -1,0 +1,150 @@
+//! The run's SEPA direct-debit file, pain.008.001.08 (SEPA Core): one payment per invoice
+//! with a direct debit, grouped by sequence (FRST, RCUR) and collection date, as the banks
+//! require one `PmtInf` per combination. Debtors' IBANs are opened only while writing.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use shared::domain::Cents;
+
+use crate::config::BillingConfig;
+use crate::invoice::Invoice;
+use crate::period::Month;
+use crate::xml::{Xml, amount};
+
+const NAMESPACE: &str = "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SepaError {
+    #[error("the IBAN of invoice {0} could not be opened")]
+    Iban(String),
+    #[error("writing the file: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// The file's content and what it collects.
+#[derive(Debug)]
+pub struct SepaFile {
+    pub xml: Vec<u8>,
+    pub payments: usize,
+    pub total: Cents,
+}
+
+/// The message id: the month plus the creation time, at most 35 characters.
+fn message_id(period: Month, at: Timestamp) -> String {
+    format!("PN-LS-{period}-{}", at.as_second())
+}
+
+/// Writes the file for every invoice of `invoices` with a direct debit; `open` turns a
+/// sealed IBAN into the IBAN.
+pub fn write(
+    config: &BillingConfig,
+    period: Month,
+    invoices: &[Invoice],
+    created_at: Timestamp,
+    open: &dyn Fn(&str) -> Option<String>,
+) -> Result<SepaFile, SepaError> {
+    let mut groups: BTreeMap<(&'static str, Date), Vec<&Invoice>> = BTreeMap::new();
+    for invoice in invoices {
+        if let Some(debit) = &invoice.debit {
+            groups
+                .entry((debit.sequence.code(), debit.collection_date))
+                .or_default()
+                .push(invoice);
+        }
+    }
+    let debited: Vec<&Invoice> = groups.values().flatten().copied().collect();
+    let total = Cents(debited.iter().map(|i| i.totals.gross_cents.0).sum());
+    let created = created_at
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let msg_id = message_id(period, created_at);
+
+    let mut x = Xml::new();
+    x.open_with("Document", &[("xmlns", NAMESPACE)]);
+    x.open("CstmrDrctDbtInitn");
+    x.open("GrpHdr")
+        .leaf("MsgId", &msg_id)
+        .leaf("CreDtTm", &created)
+        .leaf("NbOfTxs", &debited.len().to_string())
+        .leaf("CtrlSum", &amount(total));
+    x.open("InitgPty").leaf("Nm", &config.supplier_name).close();
+    x.close();
+    for (i, ((sequence, date), group)) in groups.iter().enumerate() {
+        let sum = Cents(group.iter().map(|inv| inv.totals.gross_cents.0).sum());
+        x.open("PmtInf")
+            .leaf("PmtInfId", &format!("{msg_id}-{}", i + 1))
+            .leaf("PmtMtd", "DD")
+            .leaf("NbOfTxs", &group.len().to_string())
+            .leaf("CtrlSum", &amount(sum));
+        x.open("PmtTpInf");
+        x.open("SvcLvl").leaf("Cd", "SEPA").close();
+        x.open("LclInstrm").leaf("Cd", "CORE").close();
+        x.leaf("SeqTp", sequence);
+        x.close();
+        x.leaf("ReqdColltnDt", &date.to_string());
+        x.open("Cdtr").leaf("Nm", &config.supplier_name).close();
+        x.open("CdtrAcct")
+            .open("Id")
+            .leaf("IBAN", &config.creditor_iban)
+            .close()
+            .close();
+        x.open("CdtrAgt")
+            .open("FinInstnId")
+            .leaf("BICFI", &config.creditor_bic)
+            .close()
+            .close();
+        x.leaf("ChrgBr", "SLEV");
+        x.open("CdtrSchmeId").open("Id").open("PrvtId").open("Othr");
+        x.leaf("Id", &config.creditor_id);
+        x.open("SchmeNm").leaf("Prtry", "SEPA").close();
+        x.close().close().close().close();
+        for invoice in group {
+            let Some(debit) = &invoice.debit else {
+                continue;
+            };
+            let iban =
+                open(&debit.iban_sealed).ok_or_else(|| SepaError::Iban(invoice.number.clone()))?;
+            x.open("DrctDbtTxInf");
+            x.open("PmtId").leaf("EndToEndId", &invoice.number).close();
+            x.leaf_with(
+                "InstdAmt",
+                &[("Ccy", "EUR")],
+                &amount(invoice.totals.gross_cents),
+            );
+            x.open("DrctDbtTx").open("MndtRltdInf");
+            x.leaf("MndtId", &debit.mandate_reference)
+                .leaf("DtOfSgntr", &debit.mandate_signed_on.to_string());
+            x.close().close();
+            // IBAN-only: German banks find the debtor's bank from the IBAN.
+            x.open("DbtrAgt")
+                .open("FinInstnId")
+                .open("Othr")
+                .leaf("Id", "NOTPROVIDED")
+                .close()
+                .close()
+                .close();
+            x.open("Dbtr").leaf("Nm", &debit.account_holder).close();
+            x.open("DbtrAcct")
+                .open("Id")
+                .leaf("IBAN", &iban)
+                .close()
+                .close();
+            x.open("RmtInf")
+                .leaf(
+                    "Ustrd",
+                    &format!("Rechnung {} {}", invoice.number, invoice.period),
+                )
+                .close();
+            x.close();
+        }
+        x.close();
+    }
+    Ok(SepaFile {
+        xml: x.finish()?,
+        payments: debited.len(),
+        total,
+    })
+}

@@ -1,0 +1,624 @@
+//! The billing run and its routes in process, on SQLite with the test kit: what the
+//! operator and the partners see after a run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use billing::runner::{self, Progress};
+use billing::{Billing, BillingConfig, LocalQueue, Message, Month};
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use serde_json::{Value, json};
+use shared::domain::{Cents, Email, PartnerId, PlatformId};
+use shared::model::billable;
+use shared::model::partners::{Mandate, attr, partner_key};
+use shared::model::subscriptions::{Application, ApplicationStatus};
+use shared::store::{Cond, Table, TxOp, Update};
+use shared::testing::{Account, Client, PartnerFixture, TestEnv, assert_problem};
+
+struct Setup {
+    kit: TestEnv,
+    queue: Arc<LocalQueue>,
+    billing: Arc<Billing>,
+    client: Client,
+    operator: Account,
+}
+
+/// The run of the 1st of December 2026, 02:00 in Berlin.
+const RUN_TIME: &str = "2026-12-01T01:00:00Z";
+
+async fn setup() -> Setup {
+    let kit = TestEnv::new().await;
+    kit.clock.set(RUN_TIME.parse::<Timestamp>().unwrap());
+    let queue = Arc::new(LocalQueue::new());
+    let billing = Arc::new(Billing::new(
+        &kit.env,
+        queue.clone(),
+        BillingConfig::local(),
+    ));
+    let client = Client::in_process(billing::build_with(billing.clone()));
+    let operator = kit.fixtures().operator("olga@betreiber.de").await;
+    Setup {
+        kit,
+        queue,
+        billing,
+        client,
+        operator,
+    }
+}
+
+impl Setup {
+    async fn partner(&self, email: &str) -> PartnerFixture {
+        self.kit.fixtures().confirmed_partner(email).await
+    }
+
+    async fn platform(&self, name: &str, fee: i64) -> PlatformId {
+        self.kit.fixtures().platform(name, Cents(fee)).await
+    }
+
+    /// An approved subscription, saved as registration's approval saves it.
+    async fn approve(&self, partner: &PartnerId, platform: &PlatformId, name: &str, on: Date) {
+        let app = Application {
+            partner_id: partner.clone(),
+            platform_id: platform.clone(),
+            platform_name: name.into(),
+            company: "Bäckerei Müller".into(),
+            contact_email: Email::parse("anna@baeckerei.de").unwrap(),
+            status: ApplicationStatus::Approved,
+            applied_at: Timestamp::UNIX_EPOCH,
+            decided_at: None,
+            approved_on: Some(on),
+            rejection_reason: None,
+            cancelled_at: None,
+            ends_on: None,
+        };
+        self.kit
+            .table
+            .as_ref()
+            .transact(vec![
+                TxOp::Put {
+                    item: app.to_item().unwrap(),
+                    cond: Cond::NotExists,
+                }
+                .named("application"),
+                billable::mark(partner).named("billable"),
+            ])
+            .await
+            .unwrap();
+    }
+
+    async fn give_mandate(&self, partner: &PartnerId) {
+        let mandate = Mandate {
+            account_holder: "Bäckerei Müller".into(),
+            iban_sealed: self.kit.env.data_key.seal("DE89370400440532013000"),
+            iban_masked: "DE89 **** **** **** **30 00".into(),
+            reference: format!("PN-{}", &partner.as_str()[..8]),
+            signed_on: date(2026, 10, 1),
+        };
+        Table::update(
+            self.kit.table.as_ref(),
+            &partner_key(partner),
+            &[Update::Set(
+                attr::MANDATE,
+                serde_json::to_value(&mandate).unwrap(),
+            )],
+            Cond::Exists,
+        )
+        .await
+        .unwrap();
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> shared::testing::Reply {
+        self.client
+            .call(method, path, body, Some(&self.operator.token))
+            .await
+    }
+
+    /// Starts the month's run through the operator's route and works off the queue.
+    async fn run(&self, period: &str) -> Value {
+        let started = self
+            .call("POST", "/billing/runs", Some(json!({"period": period})))
+            .await;
+        assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.body);
+        runner::drain(&self.billing, &self.queue, &mut |_| {})
+            .await
+            .unwrap();
+        let run = self
+            .call("GET", &format!("/billing/runs/{period}"), None)
+            .await;
+        assert_eq!(run.status, StatusCode::OK, "{:?}", run.body);
+        run.body
+    }
+
+    async fn invoices_of(&self, partner: &PartnerFixture) -> Vec<Value> {
+        let reply = self
+            .client
+            .call("GET", "/partners/me/invoices", None, Some(&partner.token))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        reply.body["invoices"].as_array().unwrap().clone()
+    }
+}
+
+fn amounts(invoice: &Value) -> Vec<i64> {
+    invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["net_cents"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_december_run_bills_the_rest_of_november_and_december() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let sparkasse = s.platform("Sparkasse Vorteilswelt", 4900).await;
+    let volksbank = s.platform("Volksbank Plus", 9900).await;
+    s.approve(
+        &anna.id,
+        &sparkasse,
+        "Sparkasse Vorteilswelt",
+        date(2026, 11, 16),
+    )
+    .await;
+    s.approve(&anna.id, &volksbank, "Volksbank Plus", date(2025, 6, 3))
+        .await;
+    s.give_mandate(&anna.id).await;
+
+    let run = s.run("2026-12").await;
+    assert_eq!(run["planned"], 1);
+    assert_eq!(run["invoices"], 1);
+    assert_eq!(run["failed"], 0);
+    // 99.00 + 24.50 + 49.00 = 172.50 net; 19 % = 32.775 → 32.78; gross 205.28.
+    assert_eq!(run["net_cents"], 17250);
+    assert_eq!(run["vat_cents"], 3278);
+    assert_eq!(run["gross_cents"], 20528);
+
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(invoices.len(), 1);
+    let invoice = &invoices[0];
+    assert_eq!(invoice["number"], "2026-000001");
+    assert_eq!(invoice["period"], "2026-12");
+    assert_eq!(invoice["issued_on"], "2026-12-01");
+    assert_eq!(amounts(invoice), vec![9900, 2450, 4900]);
+    let prorated = &invoice["lines"][1];
+    assert_eq!(prorated["period_from"], "2026-11-16");
+    assert_eq!(prorated["period_to"], "2026-11-30");
+    assert!(prorated["description"].as_str().unwrap().contains("15/30"));
+    assert_eq!(invoice["totals"]["gross_cents"], 20528);
+    assert_eq!(invoice["recipient"]["company"], "Bäckerei Müller");
+    // Pre-notification: the first collection of the mandate, 14 days later (a Tuesday).
+    let debit = &invoice["direct_debit"];
+    assert_eq!(debit["sequence"], "FRST");
+    assert_eq!(debit["collection_date"], "2026-12-15");
+    assert!(debit.get("iban_sealed").is_none(), "{debit}");
+    assert!(
+        invoice["pdf_url"]
+            .as_str()
+            .unwrap()
+            .contains("X-Amz-Signature")
+    );
+}
+
+#[tokio::test]
+async fn nothing_due_means_no_invoice_and_a_second_run_changes_nothing() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    // Approved today, after the run started: billed from the next run on.
+    s.approve(&bert.id, &platform, "Sparkasse", date(2026, 12, 1))
+        .await;
+
+    let first = s.run("2026-12").await;
+    assert_eq!(first["planned"], 2);
+    assert_eq!(first["invoices"], 1);
+    assert_eq!(first["nothing_due"], 1);
+    assert_eq!(first["without_debit"], 1, "Anna has no mandate");
+    assert!(s.invoices_of(&bert).await.is_empty(), "no zero invoices");
+
+    let second = s.run("2026-12").await;
+    for counter in [
+        "invoices",
+        "nothing_due",
+        "net_cents",
+        "vat_cents",
+        "gross_cents",
+    ] {
+        assert_eq!(second[counter], first[counter], "{counter}");
+    }
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(invoices.len(), 1);
+    assert_eq!(invoices[0]["number"], "2026-000001");
+    assert!(invoices[0].get("direct_debit").is_none());
+}
+
+#[tokio::test]
+async fn a_run_killed_after_half_its_batches_yields_every_invoice_once_with_gapless_numbers() {
+    let s = setup().await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    let mut partners = Vec::new();
+    for i in 0..45 {
+        let p = s.partner(&format!("partner{i}@example.de")).await;
+        s.approve(&p.id, &platform, "Sparkasse", date(2026, 3, 1))
+            .await;
+        partners.push(p);
+    }
+    let started = s
+        .call("POST", "/billing/runs", Some(json!({"period": "2026-12"})))
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED);
+    // The planner, then one of three batches; then the process dies.
+    for _ in 0..2 {
+        let message = s.queue.pop().unwrap();
+        runner::handle(&s.billing, message).await.unwrap();
+    }
+    assert_eq!(s.queue.len(), 2, "two batches of 20 and 5 left");
+    while s.queue.pop().is_some() {}
+
+    let mut seen = Vec::new();
+    let summary = runner::run_in_process(
+        &s.billing,
+        &s.queue,
+        Month::parse("2026-12").unwrap(),
+        &mut |p| seen.push(p),
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.run.invoices, 45);
+    assert_eq!(summary.run.net_cents, Cents(45 * 4900));
+    assert!(summary.failed.is_empty());
+    assert_eq!(seen.first(), Some(&Progress::Planned(45)));
+
+    let mut numbers = Vec::new();
+    for p in &partners {
+        let invoices = s.invoices_of(p).await;
+        assert_eq!(invoices.len(), 1);
+        numbers.push(invoices[0]["number"].as_str().unwrap().to_string());
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=45).map(|n| format!("2026-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+}
+
+#[tokio::test]
+async fn a_redelivered_batch_creates_nothing() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    s.run("2026-12").await;
+    let again = Message::Bill {
+        period: Month::parse("2026-12").unwrap(),
+        partners: vec![anna.id.clone(), anna.id.clone()],
+    };
+    let handled = runner::handle(&s.billing, again).await.unwrap();
+    let runner::Handled::Billed(report) = handled else {
+        panic!("a bill message bills");
+    };
+    assert!(report.invoices.is_empty());
+    assert_eq!(report.already, 2);
+    assert_eq!(s.invoices_of(&anna).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_second_collection_of_a_mandate_is_recurring() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    s.give_mandate(&anna.id).await;
+    s.run("2026-12").await;
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    s.run("2027-01").await;
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(invoices.len(), 2);
+    // Newest first; numbers start again in the new year.
+    assert_eq!(invoices[0]["number"], "2027-000001");
+    assert_eq!(invoices[0]["direct_debit"]["sequence"], "RCUR");
+    assert_eq!(invoices[1]["number"], "2026-000001");
+    assert_eq!(invoices[1]["direct_debit"]["sequence"], "FRST");
+}
+
+#[tokio::test]
+async fn a_partner_that_cannot_be_billed_is_listed_and_billed_by_a_retry() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    // A platform id that has no record (yet): the fee is unknown.
+    let missing = PlatformId::generate();
+    s.approve(&anna.id, &missing, "Unbekannt", date(2026, 1, 10))
+        .await;
+    let run = s.run("2026-12").await;
+    assert_eq!(run["invoices"], 0);
+    assert_eq!(run["failed"], 1);
+    assert_eq!(run["failures"][0]["partner_id"], anna.id.as_str());
+    assert!(
+        run["failures"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Plattform")
+    );
+
+    let list = s.call("GET", "/billing/runs", None).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(list.body["runs"][0]["period"], "2026-12");
+    assert_eq!(list.body["runs"][0]["failed"], 1);
+
+    // The platform appears (say, restored); the operator re-runs the failed partners.
+    Table::put(
+        s.kit.table.as_ref(),
+        shared::model::platforms::Platform {
+            platform_id: missing.clone(),
+            name: "Unbekannt".into(),
+            monthly_fee: Cents(1000),
+            created_at: Timestamp::UNIX_EPOCH,
+        }
+        .to_item()
+        .unwrap(),
+        Cond::NotExists,
+    )
+    .await
+    .unwrap();
+    let retried = s.call("POST", "/billing/runs/2026-12/retry", None).await;
+    assert_eq!(retried.status, StatusCode::ACCEPTED, "{:?}", retried.body);
+    assert_eq!(retried.body["queued"], 1);
+    runner::drain(&s.billing, &s.queue, &mut |_| {})
+        .await
+        .unwrap();
+    let run = s.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run.body["invoices"], 1);
+    assert_eq!(run.body["failed"], 0);
+    assert_eq!(s.invoices_of(&anna).await.len(), 1);
+}
+
+#[tokio::test]
+async fn months_are_checked_and_unknown_runs_are_not_found() {
+    let s = setup().await;
+    let bad = s
+        .call("POST", "/billing/runs", Some(json!({"period": "2026-13"})))
+        .await;
+    assert_problem(&bad, StatusCode::BAD_REQUEST, Some("period"));
+    let bad = s.call("GET", "/billing/runs/Dezember", None).await;
+    assert_problem(&bad, StatusCode::BAD_REQUEST, Some("period"));
+    let unknown = s.call("GET", "/billing/runs/2026-11", None).await;
+    assert_problem(&unknown, StatusCode::NOT_FOUND, None);
+    let unknown = s.call("POST", "/billing/runs/2026-11/retry", None).await;
+    assert_problem(&unknown, StatusCode::NOT_FOUND, None);
+}
+
+#[tokio::test]
+async fn a_partner_sees_only_its_own_invoices() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    s.run("2026-12").await;
+    assert_eq!(s.invoices_of(&anna).await.len(), 1);
+    assert!(s.invoices_of(&bert).await.is_empty());
+}
+
+/// The reference schemas and rules, next to the repository (`../shared/reference`).
+fn reference(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference")
+        .join(path)
+}
+
+/// `xmllint --schema`: Debian's libxml2-utils (`cargo xtask test` installs it).
+fn xmllint(xml: &[u8], schema: &std::path::Path) -> (bool, String) {
+    let file = std::env::temp_dir().join(format!("pn-{}.xml", shared::domain::new_id()));
+    std::fs::write(&file, xml).unwrap();
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(schema)
+        .arg(&file)
+        .output()
+        .expect("xmllint is needed (Debian libxml2-utils; cargo xtask test installs it)");
+    let _ = std::fs::remove_file(&file);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
+    let s = setup().await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    let carl = s.partner("carl@cafe.de").await;
+    for p in [&anna, &bert, &carl] {
+        s.approve(&p.id, &platform, "Sparkasse", date(2026, 11, 16))
+            .await;
+    }
+    s.give_mandate(&anna.id).await;
+    s.give_mandate(&bert.id).await;
+    // Bert was collected from before: RCUR.
+    Table::put(
+        s.kit.table.as_ref(),
+        {
+            let key = billing::invoice::mandate_used_key(
+                &bert.id,
+                &format!("PN-{}", &bert.id.as_str()[..8]),
+            );
+            let mut item = shared::store::Item::new();
+            item.insert("pk".into(), key.pk.into());
+            item.insert("sk".into(), key.sk.into());
+            item
+        },
+        Cond::Always,
+    )
+    .await
+    .unwrap();
+    let early = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_problem(&early, StatusCode::NOT_FOUND, None);
+
+    let run = s.run("2026-12").await;
+    assert_eq!(run["invoices"], 3);
+    assert_eq!(run["without_debit"], 1, "Carl has no mandate");
+    let link = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_eq!(link.status, StatusCode::OK, "{:?}", link.body);
+    assert!(
+        link.body["url"]
+            .as_str()
+            .unwrap()
+            .contains("X-Amz-Signature")
+    );
+    let key = link.body["key"].as_str().unwrap();
+    let xml = s.kit.env.blobs.get(key).await.unwrap();
+    let (valid, errors) = xmllint(&xml, &reference("sepa/pain.008.001.08.xsd"));
+    assert!(valid, "{errors}\n{}", String::from_utf8_lossy(&xml));
+
+    let text = String::from_utf8(xml).unwrap();
+    // Two payments (Anna FRST, Bert RCUR), 73.50 + 19 % = 87.47 each.
+    assert!(text.contains("<NbOfTxs>2</NbOfTxs>"), "{text}");
+    assert!(text.contains("<CtrlSum>174.94</CtrlSum>"), "{text}");
+    assert!(text.contains("<SeqTp>FRST</SeqTp>"));
+    assert!(text.contains("<SeqTp>RCUR</SeqTp>"));
+    assert!(text.contains("<ReqdColltnDt>2026-12-15</ReqdColltnDt>"));
+    assert!(text.contains("<IBAN>DE89370400440532013000</IBAN>"));
+    assert!(text.contains("DE98ZZZ09999999999"));
+    // Asked again: the same file, not a second one.
+    let again = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_eq!(again.body["key"], key);
+}
+
+fn events_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/billing")
+}
+
+#[tokio::test]
+async fn every_sample_api_event_reaches_its_handler() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let mut seen = 0;
+    for entry in std::fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let event: Value = serde_json::from_str(&raw).unwrap();
+        let Some(route_key) = event["routeKey"].as_str() else {
+            continue; // the schedule's and the queue's events: below
+        };
+        let token = if route_key.contains("/partners/me") {
+            &anna.token
+        } else {
+            &s.operator.token
+        };
+        let raw = raw.replace("{{token}}", token);
+        let request =
+            lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (parts, body) = request.into_parts();
+        let request = http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+        let reply = s.client.send(request).await;
+        assert!(
+            reply.status.is_success() || reply.status == StatusCode::NOT_FOUND,
+            "{name}: {} {:?}",
+            reply.status,
+            reply.body
+        );
+        if reply.status == StatusCode::NOT_FOUND {
+            // Only "no such run", never "no such route".
+            assert!(
+                reply.body["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Abrechnungslauf"),
+                "{name}: {:?}",
+                reply.body
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, billing::routes().len());
+}
+
+#[tokio::test]
+async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
+    let s = setup().await;
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(events_dir().join(name)).unwrap()).unwrap()
+    };
+    let started = runner::handle_event(&s.billing, read("scheduled.json"))
+        .await
+        .unwrap();
+    assert_eq!(started["period"], "2026-12", "the run of the clock's month");
+    assert_eq!(
+        s.queue.pop(),
+        Some(Message::Plan {
+            period: Month::parse("2026-12").unwrap()
+        })
+    );
+
+    // A batch naming a partner with nothing due: handled, not reported as failed.
+    let response = runner::handle_event(&s.billing, read("sqs-batch.json"))
+        .await
+        .unwrap();
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    let run = s.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run.body["nothing_due"], 1);
+
+    // An unreadable body is dropped, a batch for a month without a run is reported failed.
+    let response = runner::handle_event(
+        &s.billing,
+        json!({"Records": [
+            {"messageId": "a", "body": "kein json", "eventSource": "aws:sqs"},
+            {"messageId": "b", "body": "{\"kind\":\"bill\",\"period\":\"2026-10\",\"partners\":[\"x\"]}", "eventSource": "aws:sqs"}
+        ]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        response["batchItemFailures"],
+        json!([{"itemIdentifier": "b"}]),
+        "{response}"
+    );
+}
+
+#[tokio::test]
+async fn premium_placements_booked_for_the_month_are_on_its_invoice() {
+    use shared::model::placements::{self, BookingState, PlacementBooking};
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    for (month, price) in [("2026-12", 1500), ("2027-01", 2500)] {
+        let booking = PlacementBooking {
+            partner_id: anna.id.clone(),
+            platform_id: platform.clone(),
+            offer_id: format!("angebot-{price}"),
+            kind_id: "top".into(),
+            kind_name: "Top-Platzierung".into(),
+            month: month.parse::<placements::Month>().unwrap(),
+            price: Cents(price),
+            state: BookingState::Booked,
+            booked_at: Timestamp::UNIX_EPOCH,
+            cancelled_at: None,
+        };
+        Table::put(
+            s.kit.table.as_ref(),
+            booking.to_item().unwrap(),
+            Cond::NotExists,
+        )
+        .await
+        .unwrap();
+    }
+    s.run("2026-12").await;
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(amounts(&invoices[0]), vec![4900, 1500]);
+    assert_eq!(invoices[0]["lines"][1]["product"], "premium_placement");
+    assert_eq!(invoices[0]["totals"]["net_cents"], 6400);
+}

@@ -1,0 +1,440 @@
+//! Billing end to end on DynamoDB Local, moto (SES, SQS) and s3s: the operator starts the
+//! December run over HTTP, the worker takes its batches from a real SQS queue (as Lambda's
+//! event source hands them over), and the files are checked by the real validators:
+//! xmllint for pain.008 and UBL, the KoSIT rules for the XRechnung, the PDF read back.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use aws_credential_types::Credentials;
+use billing::{Billing, BillingConfig, SqsQueue};
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use serde_json::{Value, json};
+use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
+use shared::blobs::Blobs;
+use shared::clock::FixedClock;
+use shared::crypto::DataKey;
+use shared::domain::{Cents, Email, PartnerId, PlatformId};
+use shared::embedded_s3::EmbeddedS3;
+use shared::env::Env;
+use shared::mail::SesMailer;
+use shared::model::billable;
+use shared::model::partners::{Mandate, attr, partner_key};
+use shared::model::subscriptions::{Application, ApplicationStatus};
+use shared::store::{Cond, DynamoTable, Table, TxOp, Update};
+use shared::testing::{Account, Client, Fixtures, PartnerFixture};
+use tests::{REGION, SENDER, fresh_table, mails_to, ses_client, unique_email};
+
+fn sqs_client() -> aws_sdk_sqs::Client {
+    let conf = aws_sdk_sqs::config::Builder::new()
+        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .region(aws_sdk_sqs::config::Region::new(REGION))
+        .credentials_provider(Credentials::from_keys("test", "test", None))
+        .endpoint_url(std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run cargo xtask test"))
+        .build();
+    aws_sdk_sqs::Client::from_conf(conf)
+}
+
+struct Journey {
+    table: Arc<DynamoTable>,
+    clock: Arc<FixedClock>,
+    issuer: JwtIssuer,
+    env: Env,
+    billing: Arc<Billing>,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    client: Client,
+    operator: Account,
+    _s3: EmbeddedS3,
+    server: tokio::task::JoinHandle<()>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Journey {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Journey {
+    async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("pn-billing-{}", shared::domain::new_id()));
+        let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let ses = ses_client();
+        ses.verify_email_identity()
+            .email_address(SENDER)
+            .send()
+            .await
+            .unwrap();
+        let sqs = sqs_client();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(format!("billing-{}", shared::domain::short_code(10)))
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let pems = generate_ed25519_pems().unwrap();
+        let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
+        let clock = Arc::new(FixedClock::at(
+            "2026-12-01T01:00:00Z".parse::<Timestamp>().unwrap(),
+        ));
+        let table = fresh_table().await;
+        let env = Env {
+            table: table.clone(),
+            blobs: Blobs::new(s3.client(), "assets"),
+            mailer: Arc::new(SesMailer::new(ses, SENDER)),
+            clock: clock.clone(),
+            verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
+            issuer: Some(issuer.clone()),
+            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
+            public_base_url: "https://partnernetz.de".into(),
+        };
+        let queue = Arc::new(SqsQueue::new(sqs.clone(), queue_url.clone()));
+        let billing = Arc::new(Billing::new(&env, queue, BillingConfig::local()));
+        let app = billing::build_with(billing.clone());
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let fixtures = Fixtures {
+            table: table.as_ref(),
+            clock: clock.as_ref(),
+            issuer: &issuer,
+        };
+        let operator = fixtures.operator(&unique_email("olga")).await;
+        Self {
+            table,
+            clock,
+            issuer,
+            env,
+            billing,
+            sqs,
+            queue_url,
+            client: Client::http(format!("http://{addr}")),
+            operator,
+            _s3: s3,
+            server,
+            dir,
+        }
+    }
+
+    fn fixtures(&self) -> Fixtures<'_> {
+        Fixtures {
+            table: self.table.as_ref(),
+            clock: self.clock.as_ref(),
+            issuer: &self.issuer,
+        }
+    }
+
+    async fn approve(&self, partner: &PartnerId, platform: &PlatformId, name: &str, on: Date) {
+        let app = Application {
+            partner_id: partner.clone(),
+            platform_id: platform.clone(),
+            platform_name: name.into(),
+            company: "Bäckerei Müller".into(),
+            contact_email: Email::parse("anna@baeckerei.de").unwrap(),
+            status: ApplicationStatus::Approved,
+            applied_at: Timestamp::UNIX_EPOCH,
+            decided_at: None,
+            approved_on: Some(on),
+            rejection_reason: None,
+            cancelled_at: None,
+            ends_on: None,
+        };
+        self.table
+            .transact(vec![
+                TxOp::Put {
+                    item: app.to_item().unwrap(),
+                    cond: Cond::NotExists,
+                }
+                .named("application"),
+                billable::mark(partner).named("billable"),
+            ])
+            .await
+            .unwrap();
+    }
+
+    async fn give_mandate(&self, partner: &PartnerId) {
+        let mandate = Mandate {
+            account_holder: "Bäckerei Müller".into(),
+            iban_sealed: self.env.data_key.seal("DE89370400440532013000"),
+            iban_masked: "DE89 **** **** **** **30 00".into(),
+            reference: format!("PN-{}", &partner.as_str()[..8]),
+            signed_on: date(2026, 10, 1),
+        };
+        self.table
+            .update(
+                &partner_key(partner),
+                &[Update::Set(
+                    attr::MANDATE,
+                    serde_json::to_value(&mandate).unwrap(),
+                )],
+                Cond::Exists,
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let r = self
+            .client
+            .call(method, path, body, Some(&self.operator.token))
+            .await;
+        (r.status.as_u16(), r.body)
+    }
+
+    async fn start_run(&self) {
+        let (status, body) = self
+            .call("POST", "/billing/runs", Some(json!({"period": "2026-12"})))
+            .await;
+        assert_eq!(status, 202, "{body}");
+    }
+
+    /// One delivery of the worker: up to `max` messages, as Lambda's SQS event source hands
+    /// them over; the ones not reported as failed are deleted. Returns how many there were.
+    async fn deliver(&self, max: i32) -> usize {
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(max)
+            .send()
+            .await
+            .unwrap();
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return 0;
+        }
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| json!({"messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body, "eventSource": "aws:sqs"}))
+            .collect();
+        let response = billing::runner::handle_event(&self.billing, json!({ "Records": records }))
+            .await
+            .unwrap();
+        let failed: Vec<&str> = response["batchItemFailures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["itemIdentifier"].as_str())
+            .collect();
+        assert!(failed.is_empty(), "failed messages: {response}");
+        for m in &messages {
+            self.sqs
+                .delete_message()
+                .queue_url(&self.queue_url)
+                .receipt_handle(m.receipt_handle.clone().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        messages.len()
+    }
+
+    /// Works the queue off, a message per delivery (the plan message first).
+    async fn drain(&self) {
+        while self.deliver(1).await > 0 {}
+    }
+
+    async fn invoices_of(&self, partner: &PartnerFixture) -> Vec<Value> {
+        let r = self
+            .client
+            .call("GET", "/partners/me/invoices", None, Some(&partner.token))
+            .await;
+        assert_eq!(r.status.as_u16(), 200, "{:?}", r.body);
+        r.body["invoices"].as_array().unwrap().clone()
+    }
+}
+
+fn reference(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference")
+        .join(path)
+}
+
+fn check_file(program: &str, args: &[&std::ffi::OsStr], xml: &[u8]) -> (bool, String) {
+    let file = std::env::temp_dir().join(format!("pn-{}.xml", shared::domain::new_id()));
+    std::fs::write(&file, xml).unwrap();
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg(&file)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} is needed (cargo xtask test provides it): {e}"));
+    let _ = std::fs::remove_file(&file);
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), report)
+}
+
+fn xmllint(xml: &[u8], schema: &str) -> (bool, String) {
+    let schema = reference(schema);
+    check_file(
+        "xmllint",
+        &["--noout".as_ref(), "--schema".as_ref(), schema.as_os_str()],
+        xml,
+    )
+}
+
+fn kosit(xml: &[u8]) -> (bool, String) {
+    let python = std::env::var("PARTNERNETZ_PYTHON")
+        .expect("PARTNERNETZ_PYTHON (the venv with saxonche): run cargo xtask test");
+    let script = reference("xrechnung/validate.py");
+    check_file(&python, &[script.as_os_str()], xml)
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn a_partner_with_two_platforms_gets_one_invoice_and_the_operator_one_sepa_file() {
+    let j = Journey::start().await;
+    let email = unique_email("anna");
+    let anna = j.fixtures().confirmed_partner(&email).await;
+    let sparkasse = j
+        .fixtures()
+        .platform("Sparkasse Vorteilswelt", Cents(4900))
+        .await;
+    let volksbank = j.fixtures().platform("Volksbank Plus", Cents(9900)).await;
+    j.approve(
+        &anna.id,
+        &sparkasse,
+        "Sparkasse Vorteilswelt",
+        date(2026, 11, 16),
+    )
+    .await;
+    j.approve(&anna.id, &volksbank, "Volksbank Plus", date(2025, 6, 3))
+        .await;
+    j.give_mandate(&anna.id).await;
+
+    j.start_run().await;
+    j.drain().await;
+    let (status, run) = j.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["invoices"], 1);
+    assert_eq!(run["net_cents"], 17250);
+    assert_eq!(run["vat_cents"], 3278);
+    assert_eq!(run["gross_cents"], 20528);
+
+    let invoices = j.invoices_of(&anna).await;
+    assert_eq!(invoices.len(), 1);
+    let invoice = &invoices[0];
+    assert_eq!(invoice["number"], "2026-000001");
+    let lines: Vec<i64> = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["net_cents"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![9900, 2450, 4900]);
+
+    // The partner downloads both documents through the presigned links.
+    let http = reqwest::Client::new();
+    let pdf = http
+        .get(invoice["pdf_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status().as_u16(), 200);
+    let text = shared::pdf::read_back(&pdf.bytes().await.unwrap());
+    for expected in ["Rechnung 2026-000001", "172,50 €", "32,78 €", "205,28 €"] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let xml = http
+        .get(invoice["xml_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (valid, report) = xmllint(&xml, "xrechnung/ubl-2.1/maindoc/UBL-Invoice-2.1.xsd");
+    assert!(valid, "{report}");
+    let (valid, report) = kosit(&xml);
+    assert!(valid, "{report}\n{}", String::from_utf8_lossy(&xml));
+
+    // The invoice mail went out through SES.
+    let mails = mails_to(&email).await;
+    assert!(
+        mails.iter().any(|m| m.subject.contains("2026-000001")),
+        "{mails:?}"
+    );
+
+    // The SEPA file passes the pain.008.001.08 schema.
+    let (status, link) = j.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_eq!(status, 200, "{link}");
+    let sepa = http
+        .get(link["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (valid, report) = xmllint(&sepa, "sepa/pain.008.001.08.xsd");
+    assert!(valid, "{report}");
+    assert!(String::from_utf8_lossy(&sepa).contains("<InstdAmt Ccy=\"EUR\">205.28</InstdAmt>"));
+
+    // A second run of the month changes nothing.
+    j.start_run().await;
+    j.drain().await;
+    let (_, again) = j.call("GET", "/billing/runs/2026-12", None).await;
+    for counter in ["invoices", "net_cents", "gross_cents"] {
+        assert_eq!(again[counter], run[counter], "{counter}");
+    }
+    assert_eq!(j.invoices_of(&anna).await.len(), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn a_run_killed_after_half_its_batches_and_run_again_bills_everyone_once_gaplessly() {
+    let j = Journey::start().await;
+    let platform = j.fixtures().platform("Sparkasse", Cents(4900)).await;
+    let mut partners = Vec::new();
+    for i in 0..40 {
+        let p = j
+            .fixtures()
+            .confirmed_partner(&unique_email(&format!("p{i}")))
+            .await;
+        j.approve(&p.id, &platform, "Sparkasse", date(2026, 2, 1))
+            .await;
+        partners.push(p);
+    }
+    j.start_run().await;
+    // The plan, then the first of two batches; then the worker dies and the queue's
+    // messages are lost (purged), the worst case for a restart.
+    assert_eq!(j.deliver(1).await, 1);
+    assert_eq!(j.deliver(1).await, 1);
+    j.sqs
+        .purge_queue()
+        .queue_url(&j.queue_url)
+        .send()
+        .await
+        .unwrap();
+    let (_, half) = j.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(half["invoices"], 20, "{half}");
+
+    j.start_run().await;
+    j.drain().await;
+    let (_, run) = j.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run["invoices"], 40, "{run}");
+    let mut numbers = Vec::new();
+    for p in &partners {
+        let invoices = j.invoices_of(p).await;
+        assert_eq!(invoices.len(), 1);
+        numbers.push(invoices[0]["number"].as_str().unwrap().to_string());
+    }
+    numbers.sort();
+    let expected: Vec<String> = (1..=40).map(|n| format!("2026-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+}
