@@ -185,13 +185,36 @@ pub async fn create_invited(
     invitation: Invitation,
     extra: Vec<Named>,
 ) -> Result<AccountId> {
+    let account_id = AccountId::generate();
+    create_invited_as(
+        table,
+        mailer,
+        clock,
+        public_base_url,
+        invitation,
+        account_id,
+        extra,
+    )
+    .await
+}
+
+/// [`create_invited`] with an account id the caller drew ([`AccountId::generate`]), for
+/// callers whose own records in `extra` are keyed by the account.
+pub async fn create_invited_as(
+    table: &dyn Table,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    public_base_url: &str,
+    invitation: Invitation,
+    account_id: AccountId,
+    extra: Vec<Named>,
+) -> Result<AccountId> {
     if !invitation.scope.admits(invitation.role) {
         return Err(Error::internal(std::io::Error::other(
             "role does not belong to the scope",
         )));
     }
     let now = clock.now();
-    let account_id = AccountId::generate();
     let login = Login {
         scope: invitation.scope.clone(),
         login: invitation.login.clone(),
