@@ -167,8 +167,9 @@ pub async fn book(
     ApiJson(input): ApiJson<BookingInput>,
 ) -> Result<(StatusCode, Json<serde_json::Value>)> {
     let merchant = merchant_of(&auth)?;
-    let client_key = idempotency_key(&headers)?;
+    // Another merchant's card is 404 before anything else is looked at.
     let card = card::load(state.table.as_ref(), &merchant, &number).await?;
+    let client_key = idempotency_key(&headers)?;
     let scope = pos_scope(&merchant);
     let request = format!("{}#{}", card.number, serde_json::to_string(&input)?);
     let idem = IdempotencyKey::new(&scope, &client_key, request.as_bytes());
