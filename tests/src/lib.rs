@@ -87,6 +87,8 @@ pub struct Stack {
     pub http: reqwest::Client,
     pub issuer: JwtIssuer,
     pub s3: EmbeddedS3,
+    /// The environment the router runs on (for scheduled work run in the test).
+    pub env: Env,
     server: tokio::task::JoinHandle<()>,
     dir: std::path::PathBuf,
 }
@@ -105,6 +107,12 @@ pub struct Reply {
 
 impl Stack {
     pub async fn start() -> Self {
+        Self::start_with(registration::build).await
+    }
+
+    /// The stack serving `app` (one function's router, or several merged) over the same
+    /// emulated table, mail and bucket.
+    pub async fn start_with(app: impl FnOnce(&Env) -> axum::Router) -> Self {
         let dir = std::env::temp_dir().join(format!("pn-e2e-{}", shared::domain::new_id()));
         let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
             .await
@@ -128,7 +136,7 @@ impl Stack {
             data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
             public_base_url: "https://partnernetz.de".into(),
         };
-        let app = registration::build(&env);
+        let app = app(&env);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
@@ -143,6 +151,7 @@ impl Stack {
             http: reqwest::Client::new(),
             issuer,
             s3,
+            env,
             server,
             dir,
         }

@@ -20,12 +20,13 @@ use shared::store::{Cond, Key, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::card::{Card, CardStatus};
+use crate::card::{self, Card, CardStatus};
 use crate::{luhn, programs};
 
 const BATCH_PREFIX: &str = "CARDS#BATCH#";
-/// One transaction writes the batch and all its cards: at most 100 operations.
-pub const MAX_BATCH: u32 = 99;
+/// One transaction writes the batch and all its cards with their list entries: at most
+/// 100 operations.
+pub const MAX_BATCH: u32 = 49;
 /// How long the print shop's link works.
 const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Unambiguous when printed and typed: no 0/O, 1/I/L.
@@ -52,7 +53,7 @@ fn activation_code() -> String {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"count": 20}))]
 pub struct NewBatch {
-    #[schema(minimum = 1, maximum = 99)]
+    #[schema(minimum = 1, maximum = 49)]
     pub count: u32,
 }
 
@@ -111,7 +112,7 @@ pub async fn create(
     v.require(
         "count",
         (1..=MAX_BATCH).contains(&body.count),
-        "muss zwischen 1 und 99 liegen",
+        "muss zwischen 1 und 49 liegen",
     );
     v.finish()?;
     let table = state.table.as_ref();
@@ -128,7 +129,7 @@ pub async fn create(
     let printed: Vec<(String, String)> = (0..body.count)
         .map(|_| (luhn::generate(), activation_code()))
         .collect();
-    let mut ops = Vec::with_capacity(printed.len() + 1);
+    let mut ops = Vec::with_capacity(2 * printed.len() + 1);
     let batch = Batch {
         batch_id: batch_id.clone(),
         program_id: program.program_id.clone(),
@@ -173,6 +174,7 @@ pub async fn create(
             }
             .named("card"),
         );
+        ops.push(card::index_put(&card)?);
     }
     // The file first: a batch never exists without its print file.
     state

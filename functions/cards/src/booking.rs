@@ -7,11 +7,12 @@ use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use shared::domain::{AccountId, PartnerId};
 use shared::store::balance::Balance;
-use shared::store::{Cond, GSI1PK, GSI1SK, Item, Named, Update};
+use shared::store::{Cond, Item, Named, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::card::{Card, CardStatus, attr, bookings_index};
+pub use crate::card::ledger_key;
+use crate::card::{Card, CardStatus, attr};
 use crate::programs::Rules;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -146,14 +147,6 @@ pub struct Booking {
 }
 
 pub const VOIDED_BY: shared::store::Attr = "voided_by";
-/// Ledger entries that are no till booking (schedule, transfer) live under their card.
-const LEDGER_PREFIX: &str = "CARDS#LEDGER#";
-
-/// The key of a ledger entry written by the schedule or a transfer; `entry` names it so a
-/// rerun finds the same key (e.g. `EXPIRY#2027-03-31`).
-pub fn ledger_key(number: &str, entry: &str) -> shared::store::Key {
-    shared::store::Key::new(format!("{LEDGER_PREFIX}{number}"), entry.to_string())
-}
 
 /// The put of a ledger entry written once under `key`.
 pub fn ledger_put(key: &shared::store::Key, booking: &Booking) -> Result<Named> {
@@ -168,18 +161,12 @@ pub fn ledger_put(key: &shared::store::Key, booking: &Booking) -> Result<Named> 
 }
 
 impl Booking {
-    /// The booking's attributes with its place in the merchant's booking index.
+    /// The booking's attributes (the record's key is added by its writer).
     pub fn attributes(&self) -> Result<Item> {
-        let mut item = match serde_json::to_value(self)? {
-            serde_json::Value::Object(m) => m,
-            _ => Item::new(),
-        };
-        item.insert(GSI1PK.into(), bookings_index(&self.partner_id).into());
-        item.insert(
-            GSI1SK.into(),
-            format!("{}#{}#{}", self.number, self.booked_at, self.booking_id).into(),
-        );
-        Ok(item)
+        match serde_json::to_value(self)? {
+            serde_json::Value::Object(m) => Ok(m),
+            _ => Ok(Item::new()),
+        }
     }
 }
 

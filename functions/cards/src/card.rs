@@ -4,8 +4,9 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use shared::domain::{AccountId, PartnerId};
+use shared::model::partners::partner_pk;
 use shared::model::{from_item, to_item};
-use shared::store::{GSI1PK, GSI1SK, Item, Key, Table};
+use shared::store::{Cond, Consistency, Index, Item, Key, Named, Query, SkCond, Table, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -13,10 +14,14 @@ use crate::programs::Rules;
 
 const CARD_PREFIX: &str = "CARD#";
 const CARD_SK: &str = "CARD";
-/// Index partition of a merchant's cards, sorted by number (list and search).
-const CARDS_INDEX_PREFIX: &str = "CARDS#";
-/// Index partition of a merchant's bookings, sorted by card number and time.
-const BOOKINGS_INDEX_PREFIX: &str = "CARDS#BOOKINGS#";
+/// Sort-key prefix of a card's ledger: the till's bookings (`B#`) and the entries of the
+/// schedule and transfers (`L#`), in the card's own partition. Neither the card nor its
+/// entries are in an index, so a booking writes no index item (DESIGN §14: 4 write units).
+const ENTRY_PREFIX: &str = "ENTRY#";
+const BOOKING_ENTRY: &str = "ENTRY#B#";
+const LEDGER_ENTRY: &str = "ENTRY#L#";
+/// A merchant's list of its cards, in its partition, by number (list and search).
+const INDEX_PREFIX: &str = "CARDS#CARD#";
 
 /// Attribute names of the card that are updated in place.
 pub mod attr {
@@ -39,15 +44,79 @@ pub mod attr {
 }
 
 pub fn card_key(number: &str) -> Key {
-    Key::new(format!("{CARD_PREFIX}{number}"), CARD_SK)
+    Key::new(card_pk(number), CARD_SK)
 }
 
-pub fn cards_index(partner: &PartnerId) -> String {
-    format!("{CARDS_INDEX_PREFIX}{partner}")
+fn card_pk(number: &str) -> String {
+    format!("{CARD_PREFIX}{number}")
 }
 
-pub fn bookings_index(partner: &PartnerId) -> String {
-    format!("{BOOKINGS_INDEX_PREFIX}{partner}")
+/// A booking at the till; its id is the hash of the till's idempotency key.
+pub fn booking_key(number: &str, booking_id: &str) -> Key {
+    Key::new(card_pk(number), format!("{BOOKING_ENTRY}{booking_id}"))
+}
+
+/// A ledger entry of the schedule or a transfer; `entry` names it so a rerun finds the
+/// same key (e.g. `EXPIRY#2027-03-31`).
+pub fn ledger_key(number: &str, entry: &str) -> Key {
+    Key::new(card_pk(number), format!("{LEDGER_ENTRY}{entry}"))
+}
+
+/// Every entry of a card's ledger.
+pub fn entries_of(number: &str) -> Query {
+    Query::partition(Index::Primary, card_pk(number)).sk(SkCond::BeginsWith(ENTRY_PREFIX.into()))
+}
+
+/// The merchant's list entry of a card.
+pub fn index_key(partner: &PartnerId, number: &str) -> Key {
+    Key::new(partner_pk(partner), format!("{INDEX_PREFIX}{number}"))
+}
+
+/// The merchant's cards whose number starts with `prefix` (all for an empty one).
+pub fn index_query(partner: &PartnerId, prefix: &str) -> Query {
+    Query::partition(Index::Primary, partner_pk(partner))
+        .sk(SkCond::BeginsWith(format!("{INDEX_PREFIX}{prefix}")))
+}
+
+/// A merchant's list entry of a card: enough to find the card.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexEntry {
+    pub number: String,
+    pub program_id: String,
+}
+
+/// The put of a new card's list entry.
+pub fn index_put(card: &Card) -> Result<Named> {
+    let entry = IndexEntry {
+        number: card.number.clone(),
+        program_id: card.program_id.clone(),
+    };
+    Ok(TxOp::Put {
+        item: to_item(&index_key(&card.partner_id, &card.number), &entry)?,
+        cond: Cond::NotExists,
+    }
+    .named("card_index"))
+}
+
+/// The cards of list entries, read one by one.
+pub async fn cards_of(table: &dyn Table, entries: Vec<Item>) -> Result<Vec<Card>> {
+    let mut cards = Vec::with_capacity(entries.len());
+    for item in entries {
+        let entry: IndexEntry = from_item(item)?;
+        if let Some(item) = table
+            .get_with(&card_key(&entry.number), Consistency::Eventual)
+            .await?
+        {
+            cards.push(from_item(item)?);
+        }
+    }
+    Ok(cards)
+}
+
+/// Every card of a merchant.
+pub async fn all_of(table: &dyn Table, partner: &PartnerId) -> Result<Vec<Card>> {
+    let entries = table.query_all(index_query(partner, "")).await?;
+    cards_of(table, entries).await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -117,12 +186,8 @@ impl Card {
         card_key(&self.number)
     }
 
-    /// The card as stored, in its merchant's index.
     pub fn to_item(&self) -> Result<Item> {
-        let mut item = to_item(&self.key(), self)?;
-        item.insert(GSI1PK.into(), cards_index(&self.partner_id).into());
-        item.insert(GSI1SK.into(), self.number.clone().into());
-        Ok(item)
+        to_item(&self.key(), self)
     }
 
     pub fn activation_hash(number: &str, code: &str) -> String {

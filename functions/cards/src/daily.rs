@@ -8,9 +8,8 @@ use serde::Serialize;
 use shared::domain::PartnerId;
 use shared::env::Env;
 use shared::model::billable;
-use shared::model::from_item;
 use shared::store::balance::{Balance, LEDGER_OP};
-use shared::store::{Cond, Index, Query, StoreError, Table, Update};
+use shared::store::{Cond, StoreError, Table, Update};
 use shared::{Error, Result};
 
 use crate::booking::{Booking, BookingType, ledger_key, ledger_put};
@@ -55,11 +54,7 @@ pub async fn due_cards(table: &dyn Table) -> Result<(u64, Vec<Card>)> {
             continue;
         }
         merchants += 1;
-        let items = table
-            .query_all(Query::partition(Index::Gsi1, card::cards_index(partner)))
-            .await?;
-        for item in items {
-            let c: Card = from_item(item)?;
+        for c in card::all_of(table, partner).await? {
             if scheduled(&c.rules) && (c.pending > 0 || c.expiring_total > c.debited) {
                 cards.push(c);
             }
@@ -113,7 +108,7 @@ pub async fn settle_card(
 ) -> Result<()> {
     let table = env.table.as_ref();
     let now = env.clock.now();
-    let bookings = bookings_of(table, &card.partner_id, &card.number).await?;
+    let bookings = bookings_of(table, &card.number).await?;
     let released: Vec<&str> = bookings
         .iter()
         .filter(|b| b.kind == BookingType::Release)

@@ -15,7 +15,6 @@ use shared::mail::pending::PendingMails;
 use shared::mail::{Mail, Template};
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key};
-use shared::store::{Index, Query};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -143,16 +142,8 @@ pub async fn create(
     )?;
     let mut holders = holders::all_of(&state, &auth.partner_id).await?;
     holders.sort_by(|a, b| a.0.number.cmp(&b.0.number));
-    let mut bookings: Vec<Booking> = table
-        .query_all(Query::partition(
-            Index::Gsi1,
-            card::bookings_index(&auth.partner_id),
-        ))
-        .await?
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_>>()?;
-    bookings.sort_by(|a, b| (a.booked_at, &a.booking_id).cmp(&(b.booked_at, &b.booking_id)));
+    let cards = card::all_of(table, &auth.partner_id).await?;
+    let bookings = holders::all_bookings(table, &cards).await?;
     let export_id = new_id();
     let holders_object = object(&auth.partner_id, &export_id, "karteninhaber.csv");
     let bookings_object = object(&auth.partner_id, &export_id, "buchungen.csv");

@@ -317,23 +317,26 @@ async fn me(state: &AppState, auth: &TenantAuth) -> Result<(PartnerId, Holder)> 
     Ok((partner, from_item(item)?))
 }
 
-/// The bookings of one card, oldest first.
-pub async fn bookings_of(
-    table: &dyn Table,
-    partner: &PartnerId,
-    number: &str,
-) -> Result<Vec<Booking>> {
+/// The ledger of one card, oldest first.
+pub async fn bookings_of(table: &dyn Table, number: &str) -> Result<Vec<Booking>> {
     let mut bookings: Vec<Booking> = table
-        .query_all(
-            Query::partition(Index::Gsi1, card::bookings_index(partner))
-                .sk(SkCond::BeginsWith(format!("{number}#"))),
-        )
+        .query_all(card::entries_of(number))
         .await?
         .into_iter()
         .map(from_item)
         .collect::<Result<_>>()?;
     bookings.sort_by_key(|b| b.booked_at);
     Ok(bookings)
+}
+
+/// The ledgers of all of a merchant's cards, oldest first.
+pub async fn all_bookings(table: &dyn Table, cards: &[Card]) -> Result<Vec<Booking>> {
+    let mut all = Vec::new();
+    for c in cards {
+        all.extend(bookings_of(table, &c.number).await?);
+    }
+    all.sort_by(|a, b| (a.booked_at, &a.booking_id).cmp(&(b.booked_at, &b.booking_id)));
+    Ok(all)
 }
 
 /// Points still held from credits that expire, by day: the oldest credits went first to
@@ -392,7 +395,7 @@ pub async fn show(State(state): State<AppState>, auth: TenantAuth) -> Result<Jso
     let (partner, holder) = me(&state, &auth).await?;
     let table = state.table.as_ref();
     let card = card::load(table, &partner, &holder.number).await?;
-    let bookings = bookings_of(table, &partner, &card.number).await?;
+    let bookings = bookings_of(table, &card.number).await?;
     let points_expiring = expiring_lots(&bookings, card.debited)
         .into_iter()
         .map(|(expires_on, points)| ExpiringPoints { expires_on, points })

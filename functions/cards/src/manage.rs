@@ -9,10 +9,9 @@ use shared::auth::PartnerAuth;
 use shared::domain::new_id;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery};
-use shared::model::from_item;
 use shared::openapi::{Conflict, Unprocessable};
 use shared::store::balance::BALANCE_OP;
-use shared::store::{Cond, Index, Query, SkCond, StoreError, TxOp, Update};
+use shared::store::{Cond, StoreError, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::{IntoParams, ToSchema};
 
@@ -93,18 +92,15 @@ pub async fn list(
             "darf nur Ziffern enthalten (höchstens 16)",
         ));
     }
-    let mut query = Query::partition(Index::Gsi1, card::cards_index(&auth.partner_id))
+    let query = card::index_query(&auth.partner_id, &prefix)
         .limit(PAGE)
         .cursor(search.cursor);
-    if !prefix.is_empty() {
-        query = query.sk(SkCond::BeginsWith(prefix));
-    }
     let page = state.table.query(query).await?;
-    let cards = page
-        .items
-        .into_iter()
-        .map(|item| from_item::<Card>(item).map(|c| CardSummary::from(&c)))
-        .collect::<Result<_>>()?;
+    let cards = card::cards_of(state.table.as_ref(), page.items)
+        .await?
+        .iter()
+        .map(CardSummary::from)
+        .collect();
     Ok(Json(CardPage {
         cards,
         cursor: page.cursor,

@@ -12,8 +12,8 @@ use shared::http::{ApiJson, ApiPath};
 use shared::model::from_item;
 use shared::openapi::Unprocessable;
 use shared::store::balance::BALANCE_OP;
-use shared::store::idempotency::{IdempotencyKey, KEY_PREFIX, StoredResponse};
-use shared::store::{Cond, Key, StoreError, TxOp, Update};
+use shared::store::idempotency::{IdempotencyKey, StoredResponse};
+use shared::store::{Cond, StoreError, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -136,16 +136,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     Ok(value.to_string())
 }
 
-/// The record of the booking with this id (its idempotency record) in a merchant's scope.
-fn booking_key(scope: &str, booking_id: &str) -> Key {
-    let id = format!("{KEY_PREFIX}{scope}#{booking_id}");
-    Key::new(id.clone(), id)
-}
-
-fn pos_scope(merchant: &PartnerId) -> String {
-    format!("POS#{merchant}")
-}
-
 /// Book on a card: earn, redeem, top up, pay, stamp, load, redeem a gift card, or void a
 /// booking of today. Needs an `Idempotency-Key` header: a retry with the same key and body
 /// gets the same answer and books nothing; another body under the key is 422.
@@ -170,15 +160,21 @@ pub async fn book(
     // Another merchant's card is 404 before anything else is looked at.
     let card = card::load(state.table.as_ref(), &merchant, &number).await?;
     let client_key = idempotency_key(&headers)?;
-    let scope = pos_scope(&merchant);
     let request = format!("{}#{}", card.number, serde_json::to_string(&input)?);
-    let idem = IdempotencyKey::new(&scope, &client_key, request.as_bytes());
+    // The booking's record is its idempotency record, in the card's partition: keys are
+    // scoped to the card (a card belongs to one merchant), and the card's history is one
+    // query. Only the key's hash is stored.
+    let booking_id = shared::crypto::sha256_hex(client_key.as_bytes());
+    let idem = IdempotencyKey::at(
+        card::booking_key(&card.number, &booking_id),
+        request.as_bytes(),
+    );
     let table = state.table.as_ref();
     let today = state.clock.today();
 
     let original = match (input.kind, input.booking_id.as_deref()) {
         (BookingType::Void, Some(id)) => {
-            let found = table.get(&booking_key(&scope, id)).await?;
+            let found = table.get(&card::booking_key(&card.number, id)).await?;
             let found: Option<Booking> = found.map(from_item).transpose()?;
             Some(
                 found
@@ -209,13 +205,6 @@ pub async fn book(
         },
     };
 
-    let booking_id = idem
-        .key()
-        .pk
-        .rsplit('#')
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let now = state.clock.now();
     let booking = Booking {
         booking_id: booking_id.clone(),
@@ -256,7 +245,7 @@ pub async fn book(
     if let Some(original) = &original {
         effect.push(
             TxOp::Update {
-                key: booking_key(&scope, &original.booking_id),
+                key: card::booking_key(&card.number, &original.booking_id),
                 ops: vec![Update::Set(VOIDED_BY, booking_id.clone().into())],
                 cond: Cond::Absent(VOIDED_BY),
             }

@@ -12,13 +12,10 @@ use serde::{Deserialize, Serialize};
 use shared::auth::PartnerAuth;
 use shared::env::AppState;
 use shared::http::ApiQuery;
-use shared::model::from_item;
-use shared::store::{Index, Query};
 use shared::{Error, Result};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::booking::Booking;
-use crate::card::{self, Card, CardStatus};
+use crate::card::{self, CardStatus};
 use crate::holders;
 
 /// Groups smaller than this are not shown with their size.
@@ -137,15 +134,7 @@ pub async fn show(
     let active_since = today
         .checked_sub(ACTIVE_DAYS.days())
         .map_err(Error::internal)?;
-    let cards: Vec<Card> = table
-        .query_all(
-            Query::partition(Index::Gsi1, card::cards_index(&auth.partner_id))
-                .eventually_consistent(),
-        )
-        .await?
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_>>()?;
+    let cards = card::all_of(table, &auth.partner_id).await?;
     let mut outstanding: BTreeMap<&'static str, Outstanding> = BTreeMap::new();
     for c in &cards {
         let o = outstanding.entry(c.rules.kind()).or_insert(Outstanding {
@@ -157,15 +146,7 @@ pub async fn show(
         o.balance += c.balance;
         o.pending += c.pending;
     }
-    let bookings: Vec<Booking> = table
-        .query_all(
-            Query::partition(Index::Gsi1, card::bookings_index(&auth.partner_id))
-                .eventually_consistent(),
-        )
-        .await?
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_>>()?;
+    let bookings = holders::all_bookings(table, &cards).await?;
     let mut by_period: BTreeMap<String, PeriodFigures> = BTreeMap::new();
     for b in bookings.iter().filter(|b| b.kind.at_till()) {
         let key = period_of(b.booked_on, period);

@@ -80,6 +80,16 @@ impl IdempotencyKey {
         }
     }
 
+    /// A key record stored at `key`, chosen by the caller: e.g. in the partition of the
+    /// item the request acts on, so the records (bookings of a card) can be queried with it.
+    /// `key` must be built from the client's key within the caller's scope.
+    pub fn at(key: Key, request: &[u8]) -> Self {
+        Self {
+            key,
+            request_hash: sha256_hex(request),
+        }
+    }
+
     pub fn key(&self) -> &Key {
         &self.key
     }

@@ -173,7 +173,7 @@ async fn batches_print_valid_numbers_with_codes_and_barcodes() {
         .call(
             "POST",
             &format!("/cards/programs/{program}/batches"),
-            Some(json!({"count": 100})),
+            Some(json!({"count": 50})),
             &m.partner.token,
         )
         .await;
