@@ -5,6 +5,7 @@
 
 use jiff::civil::Date;
 use serde::Serialize;
+use shared::clock::Clock;
 use shared::domain::PartnerId;
 use shared::env::Env;
 use shared::model::billable;
@@ -101,13 +102,13 @@ async fn write_once(table: &dyn Table, ops: Vec<shared::store::Named>) -> Result
 
 /// Releases and expiries of one card on `day`.
 pub async fn settle_card(
-    env: &Env,
+    table: &dyn Table,
+    clock: &dyn Clock,
     card: &Card,
     day: Date,
     summary: &mut DailySummary,
 ) -> Result<()> {
-    let table = env.table.as_ref();
-    let now = env.clock.now();
+    let now = clock.now();
     let bookings = bookings_of(table, &card.number).await?;
     let released: Vec<&str> = bookings
         .iter()
@@ -174,13 +175,14 @@ pub async fn settle_card(
     Ok(())
 }
 
-/// One run for `day`, reporting progress as (cards done, cards in all).
-pub async fn run(
-    env: &Env,
+/// One run for `day` over `table`, reporting progress as (cards done, cards in all).
+pub async fn run_on(
+    table: &dyn Table,
+    clock: &dyn Clock,
     day: Date,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<DailySummary> {
-    let (merchants, cards) = due_cards(env.table.as_ref()).await?;
+    let (merchants, cards) = due_cards(table).await?;
     let total = cards.len() as u64;
     let mut summary = DailySummary {
         day: day.to_string(),
@@ -189,7 +191,7 @@ pub async fn run(
     };
     progress(0, total);
     for (i, c) in cards.iter().enumerate() {
-        settle_card(env, c, day, &mut summary).await?;
+        settle_card(table, clock, c, day, &mut summary).await?;
         summary.cards_checked += 1;
         progress(i as u64 + 1, total);
     }
@@ -202,7 +204,37 @@ pub async fn run(
     Ok(summary)
 }
 
+/// Whether a Lambda event is the schedule's: EventBridge events carry a `detail-type`,
+/// API Gateway's never do.
+pub fn is_schedule(event: &serde_json::Value) -> bool {
+    event.get("detail-type").is_some()
+}
+
+/// One run for `day` on a function's environment.
+pub async fn run(
+    env: &Env,
+    day: Date,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<DailySummary> {
+    run_on(env.table.as_ref(), env.clock.as_ref(), day, progress).await
+}
+
 /// The scheduled invocation: the run for today (Europe/Berlin).
 pub async fn handle(env: &Env) -> Result<DailySummary, Error> {
     run(env, env.clock.today(), &mut |_, _| {}).await
+}
+
+impl std::fmt::Display for DailySummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} merchants, {} cards checked, {} points released, {} points expired, {} ledger entries",
+            self.day,
+            self.merchants,
+            self.cards_checked,
+            self.released_points,
+            self.expired_points,
+            self.entries
+        )
+    }
 }

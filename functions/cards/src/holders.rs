@@ -110,7 +110,7 @@ pub async fn all_of(state: &AppState, partner: &PartnerId) -> Result<Vec<(Holder
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "number": "9276 0012 3456 7893", "activation_code": "K7QM2XPRTA",
+    "number": "9276 0012 3456 7895", "activation_code": "K7QM2XPRTA",
     "first_name": "Anna", "last_name": "Schmidt", "email": "anna.schmidt@example.de",
     "gender": "female", "birth_year": 1988, "postal_code": "50667", "consent": true
 }))]

@@ -6,23 +6,18 @@ use lambda_http::{Adapter, Error, LambdaEvent, Service, service_fn};
 use serde_json::Value;
 use shared::env::{Env, EnvConfig};
 
-/// EventBridge events carry a `detail-type`; API Gateway's never do.
-fn is_schedule(event: &Value) -> bool {
-    event.get("detail-type").is_some()
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = EnvConfig::from_env()?;
-    let sdk = shared::config::aws().await;
+    let sdk = shared::config::lambda_aws()?;
     let env = Env::from_aws(&config, &sdk)?;
     let router = cards::build(&env);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let env = env.clone();
         let router = router.clone();
         async move {
-            if is_schedule(&event.payload) {
+            if cards::daily::is_schedule(&event.payload) {
                 let summary = cards::daily::handle(&env).await?;
                 return Ok::<Value, Error>(serde_json::to_value(summary)?);
             }

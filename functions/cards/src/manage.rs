@@ -183,7 +183,7 @@ pub async fn unblock(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"to_number": "9276001234567893"}))]
+#[schema(example = json!({"to_number": "9276001234567895"}))]
 pub struct Transfer {
     /// A new, unused card of the same program.
     pub to_number: String,

@@ -4,6 +4,8 @@
 //! it writes to a deployed table instead (AWS credentials and region from the environment).
 //! `cargo run -p local-api -- mail-retry` sends the pending mails that are due, as the
 //! deployed schedule does every five minutes.
+//! `cargo run -p local-api -- cards-daily [YYYY-MM-DD]` releases and expires bonus points
+//! for the day (today in Europe/Berlin by default), as the deployed daily schedule does.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -21,8 +23,9 @@ async fn main() -> anyhow::Result<()> {
         None | Some("serve") => serve(&config).await,
         Some("create-operator") => create_operator(&config, &args[1..]).await,
         Some("mail-retry") => mail_retry(&config).await,
+        Some("cards-daily") => cards_daily(&config, args.get(1)).await,
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]` or `mail-retry`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry` or `cards-daily [YYYY-MM-DD]`"
         ),
     }
 }
@@ -45,6 +48,29 @@ async fn mail_retry(config: &local_api::LocalConfig) -> anyhow::Result<()> {
     let summary = local_api::mail_retry(config, &mut |_| bar.inc(1)).await?;
     bar.finish_and_clear();
     println!("mail-retry: {summary}");
+    Ok(())
+}
+
+async fn cards_daily(config: &local_api::LocalConfig, day: Option<&String>) -> anyhow::Result<()> {
+    use shared::clock::Clock;
+    let day = match day {
+        Some(day) => day
+            .parse::<jiff::civil::Date>()
+            .with_context(|| format!("{day} is no date (YYYY-MM-DD)"))?,
+        None => shared::clock::SystemClock.today(),
+    };
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let bar = indicatif::ProgressBar::new(0)
+        .with_style(style)
+        .with_message("cards checked");
+    let summary = local_api::cards_daily(config, day, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!("cards-daily: {summary}");
     Ok(())
 }
 
