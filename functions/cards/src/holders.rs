@@ -490,3 +490,63 @@ pub async fn delete(State(state): State<AppState>, auth: TenantAuth) -> Result<S
         Err(e) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn earn(id: &str, points: i64, day: Date, expires_on: Date) -> Booking {
+        Booking {
+            booking_id: id.into(),
+            number: "9276004150201234".into(),
+            partner_id: PartnerId::from_raw("m1"),
+            program_id: "p1".into(),
+            kind: BookingType::Earn,
+            amount: points,
+            pending_amount: 0,
+            value_cents: points * 100,
+            booked_at: day
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or_default(),
+            booked_on: day,
+            by: None,
+            expires_on: Some(expires_on),
+            release_on: None,
+            refers_to: None,
+            voided_by: None,
+        }
+    }
+
+    #[test]
+    fn the_oldest_credits_are_used_and_expire_first() {
+        let ledger = vec![
+            earn("a", 100, date(2026, 1, 10), date(2026, 3, 10)),
+            earn("b", 50, date(2026, 2, 1), date(2026, 4, 1)),
+            earn("c", 20, date(2026, 3, 1), date(2026, 5, 1)),
+        ];
+        // Nothing taken yet: every credit is whole.
+        assert_eq!(
+            expiring_lots(&ledger, 0),
+            vec![
+                (date(2026, 3, 10), 100),
+                (date(2026, 4, 1), 50),
+                (date(2026, 5, 1), 20)
+            ]
+        );
+        // 130 points redeemed: the first credit is used up, 30 of the second.
+        assert_eq!(
+            expiring_lots(&ledger, 130),
+            vec![(date(2026, 4, 1), 20), (date(2026, 5, 1), 20)]
+        );
+        // A voided credit holds nothing.
+        let mut voided = ledger.clone();
+        voided[0].voided_by = Some("v".into());
+        assert_eq!(
+            expiring_lots(&voided, 10),
+            vec![(date(2026, 4, 1), 40), (date(2026, 5, 1), 20)]
+        );
+        assert!(expiring_lots(&ledger, 170).is_empty());
+    }
+}
