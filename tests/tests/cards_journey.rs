@@ -16,7 +16,7 @@ const PASSWORD: &str = "kasse-geheim-123";
 
 async fn stack() -> Arc<Stack> {
     Arc::new(
-        Stack::start_with(|env| {
+        Stack::start_with(Arc::new(SystemClock), |env| {
             shared::http::finish(cards::api(env).merge(registration::api(env)))
         })
         .await,

@@ -278,8 +278,8 @@ pub async fn register(
         state.mailer.as_ref(),
         state.clock.as_ref(),
         &state.public_base_url,
-        invitation,
         account_id,
+        invitation,
         extra,
     )
     .await
