@@ -74,6 +74,7 @@ pub async fn prepare(
         "mail-retry" => mail_retry(root, dynamodb_endpoint),
         "billing" => billing(root, table, dynamodb_endpoint).await,
         "offers" => offers(root, table, dynamodb_endpoint).await,
+        "cards" => cards(root, table, dynamodb_endpoint).await,
         "file-links" => file_links(root, table, dynamodb_endpoint).await,
         other => bail!(
             "no bench scenario for the function `{other}`: add one to bench/harness/src/scenario.rs"
@@ -623,5 +624,105 @@ async fn billing(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Sce
     Ok(Scenario {
         env,
         routes: vec![runs, invoices],
+    })
+}
+
+/// The till's hot path: a lookup and a booking on a seeded bonus card, the card number of
+/// `events/cards/`. The booking event carries one `Idempotency-Key`, so its first run books
+/// and every later run is answered from the booking's record (a replay); the handler bench
+/// (`functions/cards/benches/handlers.rs`) times fresh bookings.
+async fn cards(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
+    use cards::card::{Card, CardStatus, index_put};
+    use cards::programs::Rules;
+    use shared::auth::{Role, Scope};
+    use shared::domain::PartnerId;
+    use shared::store::{Cond, Table};
+
+    const NUMBER: &str = "9276004150201234";
+    let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
+    let issuer = JwtIssuer::from_pem(&pems.private_pem).context("loading the JWT key")?;
+    let merchant = PartnerId::generate();
+    let card = Card {
+        number: NUMBER.into(),
+        partner_id: merchant.clone(),
+        program_id: "bench-program".into(),
+        program_name: "Brötchen-Bonus".into(),
+        rules: Rules::Bonus {
+            points_per_euro: 1,
+            point_value_cents: 1,
+            expiry_months: Some(24),
+            pending_days: None,
+        },
+        status: CardStatus::Active,
+        balance: 0,
+        pending: 0,
+        debited: 0,
+        expiring_total: 0,
+        activation_hash: String::new(),
+        batch_id: "bench-batch".into(),
+        issued_on: jiff::civil::date(2026, 1, 1),
+        holder_account: None,
+        holder_first_name: None,
+        loaded_on: None,
+        valid_until: None,
+        last_booking_on: None,
+        replaced_by: None,
+    };
+    table
+        .put(card.to_item().context("the card")?, Cond::Always)
+        .await
+        .context("seeding the card")?;
+    let _ = table
+        .transact(vec![index_put(&card).context("the card's list entry")?])
+        .await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    let token = issuer
+        .issue_scoped(
+            "kasse-1",
+            Role::Pos,
+            Some(merchant.to_string()),
+            vec![],
+            Scope::Pos(merchant.clone()),
+            now,
+        )
+        .context("a till token")?;
+    let bearer = format!("Bearer {token}");
+    let events = root.join("events").join("cards");
+    let path = format!("/cards/pos/cards/{NUMBER}");
+    let key = cards::card::card_key(NUMBER);
+    let mut lookup = route(&events, "GET", &path, RouteKind::Read, Some(&bearer), None)?;
+    lookup.storage = Some(StorageCall::Get {
+        pk: key.pk,
+        sk: key.sk,
+    });
+    let booking_body = json!({"type": "earn", "amount_cents": 2350}).to_string();
+    let booking = route(
+        &events,
+        "POST",
+        &format!("{path}/bookings"),
+        RouteKind::Write,
+        Some(&bearer),
+        Some(&booking_body),
+    )?;
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
+        ("DATA_KEY", DataKey::generate_base64()),
+        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario {
+        env,
+        routes: vec![lookup, booking],
     })
 }

@@ -79,6 +79,17 @@ pub const FUNCTIONS: &[Function] = &[
         },
         openapi: file_links::openapi,
     },
+    Function {
+        name: "cards",
+        api: cards::api,
+        routes: || {
+            cards::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: cards::openapi,
+    },
 ];
 
 /// Every function's document in one, as local-api serves them at `GET /openapi.json`.
@@ -198,6 +209,22 @@ pub async fn billing_run(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(summary)
+}
+
+/// One run of the cards' daily schedule for `day` (`cargo run -p local-api -- cards-daily
+/// [date]`): the code the deployed function runs, over the local SQLite data. A rerun of
+/// the same day changes nothing.
+pub async fn cards_daily(
+    config: &LocalConfig,
+    day: jiff::civil::Date,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> anyhow::Result<cards::daily::DailySummary> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    cards::daily::run_on(&table, &SystemClock, day, progress)
+        .await
+        .context("the cards' daily run")
 }
 
 /// A running local platform; dropping it stops the S3 server, `shutdown` stops the API.

@@ -6,6 +6,8 @@
 //! deployed schedule does every five minutes.
 //! `cargo run -p local-api -- billing-run 2026-12` runs the billing of a month in-process,
 //! as the deployed schedule, planner and worker do on the 1st.
+//! `cargo run -p local-api -- cards-daily [YYYY-MM-DD]` releases and expires bonus points
+//! for the day (today in Europe/Berlin by default), as the deployed daily schedule does.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -24,8 +26,9 @@ async fn main() -> anyhow::Result<()> {
         Some("create-operator") => create_operator(&config, &args[1..]).await,
         Some("mail-retry") => mail_retry(&config).await,
         Some("billing-run") => billing_run(&config, args.get(1)).await,
+        Some("cards-daily") => cards_daily(&config, args.get(1)).await,
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry` or `billing-run <YYYY-MM>`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry`, `billing-run <YYYY-MM>` or `cards-daily [YYYY-MM-DD]`"
         ),
     }
 }
@@ -72,6 +75,29 @@ async fn billing_run(
     .await?;
     bar.finish_and_clear();
     println!("{summary}");
+    Ok(())
+}
+
+async fn cards_daily(config: &local_api::LocalConfig, day: Option<&String>) -> anyhow::Result<()> {
+    use shared::clock::Clock;
+    let day = match day {
+        Some(day) => day
+            .parse::<jiff::civil::Date>()
+            .with_context(|| format!("{day} is no date (YYYY-MM-DD)"))?,
+        None => shared::clock::SystemClock.today(),
+    };
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let bar = indicatif::ProgressBar::new(0)
+        .with_style(style)
+        .with_message("cards checked");
+    let summary = local_api::cards_daily(config, day, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!("cards-daily: {summary}");
     Ok(())
 }
 

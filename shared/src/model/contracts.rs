@@ -35,3 +35,5 @@ pub fn contract_key(partner: &PartnerId, kind: ContractKind) -> Key {
         format!("{CONTRACT_PREFIX}{}", kind.as_str()),
     )
 }
+
+pub mod cards;

@@ -86,6 +86,26 @@ impl Balance {
         ]
     }
 
+    /// Only the balance's own operation: a credit or (negative `delta`) a debit with the
+    /// further updates `more` of the same item, under `cond` (a debit also needs the balance
+    /// to hold it). For a caller whose ledger entry is another record of the transaction,
+    /// e.g. the idempotency record of a booking ([`super::idempotency`]).
+    pub fn change_op(&self, delta: i64, more: Vec<Update>, cond: Cond) -> Named {
+        let cond = if delta < 0 {
+            Cond::All(vec![Cond::Ge(self.attr, -delta), cond])
+        } else {
+            cond
+        };
+        let mut ops = vec![Update::Add(self.attr, delta)];
+        ops.extend(more);
+        TxOp::Update {
+            key: self.key.clone(),
+            ops,
+            cond,
+        }
+        .named(BALANCE_OP)
+    }
+
     /// The balance now (0 when it was never credited).
     pub async fn read(&self, table: &dyn Table) -> Result<i64, StoreError> {
         let item = table.get(&self.key).await?;

@@ -1,0 +1,259 @@
+//! Handler-only latency of the cards' hot routes: the till's lookup and a booking with its
+//! idempotency key, driven in-process with `tower::ServiceExt::oneshot` over SQLite in
+//! memory (no Lambda, no network). Criterion's estimates, plus 10 000 individually timed
+//! calls per route for p50 and p99; `cargo xtask bench` sets `PARTNERNETZ_BENCH_OUT`.
+//! Under `cargo test` every route runs a few times.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use criterion::Criterion;
+use http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::json;
+use shared::auth::{Role, Scope};
+use shared::clock::Clock;
+use shared::testing::{Client, TestEnv};
+use tower::ServiceExt;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Call {
+    id: &'static str,
+    kind: &'static str,
+    method: Method,
+    path: String,
+    body: Option<String>,
+    /// A booking: every call gets its own `Idempotency-Key`.
+    booking: bool,
+    expected: StatusCode,
+}
+
+impl Call {
+    fn route(&self) -> String {
+        match self.booking {
+            true => "POST /cards/pos/cards/{number}/bookings".into(),
+            false => "GET /cards/pos/cards/{number}".into(),
+        }
+    }
+}
+
+struct Fixture {
+    router: Router,
+    calls: Vec<Call>,
+    pos: String,
+    keys: AtomicU64,
+    _kit: TestEnv,
+}
+
+impl Fixture {
+    async fn new() -> Result<Self, BoxError> {
+        let kit = TestEnv::new().await;
+        let router = cards::build(&kit.env);
+        let client = Client::in_process(router.clone());
+        let fixtures = kit.fixtures();
+        let operator = fixtures.operator("olga@betreiber.de").await;
+        let partner = fixtures
+            .confirmed_partner("bench@baeckerei-mueller.de")
+            .await;
+        let price = json!({"fee_per_terminal_user_cents": 990});
+        client
+            .call("PUT", "/cards/price", Some(price), Some(&operator.token))
+            .await;
+        client
+            .call("POST", "/cards/contract", None, Some(&partner.token))
+            .await;
+        let rules = json!({"kind": "bonus", "points_per_euro": 1, "point_value_cents": 1, "expiry_months": 24});
+        let program = client
+            .call(
+                "POST",
+                "/cards/programs",
+                Some(json!({"name": "Bonus", "rules": rules})),
+                Some(&partner.token),
+            )
+            .await;
+        let program_id = program.body["program_id"].as_str().ok_or("no program")?;
+        let batch = client
+            .call(
+                "POST",
+                &format!("/cards/programs/{program_id}/batches"),
+                Some(json!({"count": 1})),
+                Some(&partner.token),
+            )
+            .await;
+        let number = batch.body["numbers"][0]
+            .as_str()
+            .ok_or("no card")?
+            .to_string();
+        let pos = kit.issuer.issue_scoped(
+            "kasse-1",
+            Role::Pos,
+            Some(partner.id.to_string()),
+            vec![],
+            Scope::Pos(partner.id.clone()),
+            kit.clock.epoch(),
+        )?;
+        let calls = vec![
+            Call {
+                id: "get_pos_card",
+                kind: "read",
+                method: Method::GET,
+                path: format!("/cards/pos/cards/{number}"),
+                body: None,
+                booking: false,
+                expected: StatusCode::OK,
+            },
+            Call {
+                id: "post_booking",
+                kind: "write",
+                method: Method::POST,
+                path: format!("/cards/pos/cards/{number}/bookings"),
+                body: Some(json!({"type": "earn", "amount_cents": 2350}).to_string()),
+                booking: true,
+                expected: StatusCode::CREATED,
+            },
+        ];
+        Ok(Self {
+            router,
+            calls,
+            pos: format!("Bearer {pos}"),
+            keys: AtomicU64::new(0),
+            _kit: kit,
+        })
+    }
+
+    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
+        let mut request = Request::builder()
+            .method(call.method.clone())
+            .uri(&call.path)
+            .header(header::AUTHORIZATION, &self.pos);
+        if call.booking {
+            let key = self.keys.fetch_add(1, Ordering::Relaxed);
+            request = request.header("idempotency-key", format!("bench-{key}"));
+        }
+        let body = match &call.body {
+            Some(body) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.clone())
+            }
+            None => Body::empty(),
+        };
+        let response = self.router.clone().oneshot(request.body(body)?).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        Ok(status)
+    }
+
+    async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
+        match self.send(call).await? {
+            s if s == call.expected => Ok(()),
+            other => Err(format!("{} answered {other}", call.route()).into()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    List,
+    Test,
+    Bench,
+}
+
+fn mode() -> Mode {
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    if has("--list") {
+        Mode::List
+    } else if has("--bench") && !has("--test") {
+        Mode::Bench
+    } else {
+        Mode::Test
+    }
+}
+
+fn main() -> Result<(), BoxError> {
+    let mode = mode();
+    // Lambda writes one JSON log line per request; format them too, into a sink.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .without_time()
+        .with_ansi(false)
+        .with_writer(std::io::sink)
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let fixture = runtime.block_on(Fixture::new())?;
+    if mode != Mode::List {
+        for call in &fixture.calls {
+            runtime.block_on(fixture.expect_ok(call))?;
+        }
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    let mut group = criterion.benchmark_group("cards");
+    for call in &fixture.calls {
+        group.bench_function(call.id, |b| {
+            b.iter(|| runtime.block_on(fixture.send(call)));
+        });
+    }
+    group.finish();
+    criterion.final_summary();
+    match mode {
+        Mode::List => Ok(()),
+        Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
+        Mode::Bench => runtime
+            .block_on(per_call(&fixture, 10_000))
+            .and_then(write_report),
+    }
+}
+
+async fn per_call(fixture: &Fixture, n: usize) -> Result<serde_json::Value, BoxError> {
+    let mut calls = Vec::new();
+    for call in &fixture.calls {
+        for _ in 0..n / 10 {
+            fixture.expect_ok(call).await?;
+        }
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let started = Instant::now();
+            let status = fixture.send(call).await?;
+            samples.push(started.elapsed());
+            if status != call.expected {
+                return Err(format!("{} answered {status}", call.route()).into());
+            }
+        }
+        samples.sort_unstable();
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        let rank = |p: f64| samples[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+        let mean = samples.iter().sum::<Duration>() / n as u32;
+        calls.push(json!({
+            "route": call.route(),
+            "kind": call.kind,
+            "criterion": format!("cards/{}", call.id),
+            "samples": n,
+            "p50_us": us(rank(0.50)),
+            "p99_us": us(rank(0.99)),
+            "mean_us": us(mean),
+            "max_us": us(samples[n - 1]),
+        }));
+    }
+    Ok(json!({ "function": "cards", "calls": calls }))
+}
+
+fn write_report(report: serde_json::Value) -> Result<(), BoxError> {
+    let text = serde_json::to_string_pretty(&report)?;
+    match std::env::var_os("PARTNERNETZ_BENCH_OUT") {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| format!("writing {}: {e}", PathBuf::from(path).display()).into()),
+        None => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}

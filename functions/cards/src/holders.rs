@@ -1,0 +1,552 @@
+//! Cardholders: register a card with its activation code and personal data (sealed with
+//! AES-256-GCM, never stored in plain text by this function), log in through registration's
+//! scoped login with the card number, see balance and history, block a lost card, delete
+//! the account (the data is erased; the bookings stay, they name no person).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use shared::auth::{Role, Scope, TenantAuth};
+use shared::domain::{AccountId, Email, PartnerId};
+use shared::env::AppState;
+use shared::http::{ApiJson, Validator};
+use shared::model::accounts::{self, Invitation, LoginName, login_key};
+use shared::model::partners::{self, partner_key, partner_pk};
+use shared::model::{from_item, to_item};
+use shared::openapi::Conflict;
+use shared::store::{Cond, Index, Key, Query, SkCond, StoreError, Table, TxOp, Update};
+use shared::{Error, Result};
+use utoipa::ToSchema;
+
+use crate::booking::{Booking, BookingType};
+use crate::card::{self, Card, CardStatus, attr};
+use crate::pos::CardAtTill;
+
+const HOLDER_PREFIX: &str = "CARDS#HOLDER#";
+const HOLDER_OP: &str = "cardholder";
+/// The holder record's card number, updated when the balance moves to a new card.
+pub const NUMBER: shared::store::Attr = "number";
+const CARD_OP: &str = "card";
+/// The invitation greets everyone alike: the mail record must not carry the name.
+const GREETING: &str = "und willkommen";
+
+pub fn holder_key(partner: &PartnerId, account: &AccountId) -> Key {
+    Key::new(partner_pk(partner), format!("{HOLDER_PREFIX}{account}"))
+}
+
+/// The query over a merchant's cardholders.
+pub fn holders_of(partner: &PartnerId) -> Query {
+    Query::partition(Index::Primary, partner_pk(partner))
+        .sk(SkCond::BeginsWith(HOLDER_PREFIX.into()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Gender {
+    Female,
+    Male,
+    Diverse,
+}
+
+impl Gender {
+    pub fn german(self) -> &'static str {
+        match self {
+            Gender::Female => "weiblich",
+            Gender::Male => "männlich",
+            Gender::Diverse => "divers",
+        }
+    }
+}
+
+/// A cardholder's personal data: stored only sealed, as one JSON document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PersonalData {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Email,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<Gender>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<i16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+}
+
+/// The cardholder record: which card, the consent, and the sealed personal data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Holder {
+    pub account_id: AccountId,
+    pub number: String,
+    /// The login name (the first card's number).
+    pub login: LoginName,
+    /// [`PersonalData`] as JSON, AES-256-GCM sealed with the data key.
+    pub sealed: String,
+    pub consent_at: Timestamp,
+    pub registered_on: Date,
+}
+
+impl Holder {
+    pub fn open(&self, state: &AppState) -> Result<PersonalData> {
+        let json = state.data_key.open(&self.sealed).map_err(Error::internal)?;
+        Ok(serde_json::from_str(&json)?)
+    }
+}
+
+/// Every cardholder of a merchant with the personal data opened.
+pub async fn all_of(state: &AppState, partner: &PartnerId) -> Result<Vec<(Holder, PersonalData)>> {
+    let items = state.table.query_all(holders_of(partner)).await?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let holder: Holder = from_item(item)?;
+        let data = holder.open(state)?;
+        out.push((holder, data));
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "number": "9276 0012 3456 7895", "activation_code": "K7QM2XPRTA",
+    "first_name": "Anna", "last_name": "Schmidt", "email": "anna.schmidt@example.de",
+    "gender": "female", "birth_year": 1988, "postal_code": "50667", "consent": true
+}))]
+pub struct Registration {
+    pub number: String,
+    pub activation_code: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    #[serde(default)]
+    pub gender: Option<Gender>,
+    #[serde(default)]
+    #[schema(minimum = 1900, maximum = 2100)]
+    pub birth_year: Option<i32>,
+    /// Five digits.
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// Consent to storing the data for the card program; required.
+    pub consent: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Registered {
+    pub number: String,
+    /// The login name for registration's login (`scope` cardholder, `tenant` the merchant).
+    pub login: String,
+    pub tenant: PartnerId,
+    pub message: String,
+}
+
+fn wrong_code() -> Error {
+    Error::field(
+        "activation_code",
+        "passt nicht zu dieser Kartennummer oder die Karte ist unbekannt",
+    )
+}
+
+async fn company(table: &dyn Table, partner: &PartnerId) -> Result<String> {
+    let item = table.get(&partner_key(partner)).await?;
+    Ok(item
+        .and_then(|i| {
+            i.get(partners::attr::COMPANY)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "Ihr Händler".into()))
+}
+
+/// Register a card: number, activation code, personal data and consent. The invitation to
+/// set a password goes to the e-mail address; the login name is the card number.
+#[utoipa::path(post, path = "/cards/register", tag = "cardholder", request_body = Registration,
+    responses(
+        (status = 201, description = "Registered; the invitation is mailed.", body = Registered),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Registration>,
+) -> Result<(StatusCode, Json<Registered>)> {
+    let mut v = Validator::new();
+    let first_name = v.text("first_name", &body.first_name, 100);
+    let last_name = v.text("last_name", &body.last_name, 100);
+    let email = v.check("email", Email::parse(&body.email));
+    let this_year = state.clock.today().year();
+    if let Some(year) = body.birth_year {
+        v.require(
+            "birth_year",
+            (1900..=i32::from(this_year)).contains(&year),
+            "muss ein Jahr zwischen 1900 und heute sein",
+        );
+    }
+    let postal_code = body
+        .postal_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = postal_code {
+        v.require(
+            "postal_code",
+            p.len() == 5 && p.chars().all(|c| c.is_ascii_digit()),
+            "muss aus fünf Ziffern bestehen",
+        );
+    }
+    v.require(
+        "consent",
+        body.consent,
+        "Ohne Einwilligung ist keine Registrierung möglich",
+    );
+    v.require(
+        "activation_code",
+        !body.activation_code.trim().is_empty() && body.activation_code.len() <= 32,
+        "fehlt",
+    );
+    v.finish()?;
+    let (Some(first_name), Some(last_name), Some(email)) = (first_name, last_name, email) else {
+        return Err(Error::field("first_name", "fehlt"));
+    };
+    let table = state.table.as_ref();
+    let card = card::load_any(table, &body.number)
+        .await?
+        .ok_or_else(wrong_code)?;
+    let given = Card::activation_hash(&card.number, &body.activation_code);
+    if !shared::crypto::secrets_equal(given.as_bytes(), card.activation_hash.as_bytes()) {
+        return Err(wrong_code());
+    }
+    if card.holder_account.is_some() {
+        return Err(Error::Conflict("Die Karte ist bereits registriert.".into()));
+    }
+    if card.status != CardStatus::Active {
+        return Err(Error::Unprocessable(format!(
+            "Die Karte ist {}.",
+            card.status.german()
+        )));
+    }
+    let data = PersonalData {
+        first_name: first_name.clone(),
+        last_name,
+        email: email.clone(),
+        gender: body.gender,
+        birth_year: body.birth_year.and_then(|y| i16::try_from(y).ok()),
+        postal_code: postal_code.map(str::to_string),
+    };
+    let login = LoginName::parse(&card.number).map_err(|_| wrong_code())?;
+    let account_id = AccountId::generate();
+    let holder = Holder {
+        account_id: account_id.clone(),
+        number: card.number.clone(),
+        login: login.clone(),
+        sealed: state.data_key.seal(&serde_json::to_string(&data)?),
+        consent_at: state.clock.now(),
+        registered_on: state.clock.today(),
+    };
+    let extra = vec![
+        TxOp::Put {
+            item: to_item(&holder_key(&card.partner_id, &account_id), &holder)?,
+            cond: Cond::NotExists,
+        }
+        .named(HOLDER_OP),
+        TxOp::Update {
+            key: card.key(),
+            ops: vec![
+                Update::Set(attr::HOLDER, account_id.as_str().into()),
+                Update::Set(
+                    attr::HOLDER_FIRST_NAME,
+                    state.data_key.seal(&first_name).into(),
+                ),
+            ],
+            cond: Cond::All(vec![
+                Cond::Absent(attr::HOLDER),
+                Cond::Eq(attr::STATUS, CardStatus::Active.as_str().into()),
+            ]),
+        }
+        .named(CARD_OP),
+    ];
+    let invitation = Invitation {
+        scope: Scope::Cardholder(card.partner_id.clone()),
+        login: login.clone(),
+        email,
+        name: GREETING.into(),
+        role: Role::Cardholder,
+        inviter: company(table, &card.partner_id).await?,
+    };
+    match accounts::create_invited_as(
+        table,
+        state.mailer.as_ref(),
+        state.clock.as_ref(),
+        &state.public_base_url,
+        account_id,
+        invitation,
+        extra,
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(Error::Conflict(_)) => {
+            return Err(Error::Conflict("Die Karte ist bereits registriert.".into()));
+        }
+        Err(e) => return Err(e),
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            number: card.number,
+            login: login.to_string(),
+            tenant: card.partner_id,
+            message: "Bitte legen Sie über den Link in unserer E-Mail Ihr Passwort fest.".into(),
+        }),
+    ))
+}
+
+/// A cardholder's own record, from the token.
+async fn me(state: &AppState, auth: &TenantAuth) -> Result<(PartnerId, Holder)> {
+    auth.require(Role::Cardholder)?;
+    let partner = auth
+        .scope
+        .partner()
+        .cloned()
+        .ok_or_else(|| Error::Forbidden("Das Token nennt keinen Händler.".into()))?;
+    let item = state
+        .table
+        .get(&holder_key(&partner, &auth.account_id))
+        .await?
+        .ok_or_else(|| Error::NotFound("Kein Kundenkarten-Konto gefunden.".into()))?;
+    Ok((partner, from_item(item)?))
+}
+
+/// The ledger of one card, oldest first.
+pub async fn bookings_of(table: &dyn Table, number: &str) -> Result<Vec<Booking>> {
+    let mut bookings: Vec<Booking> = table
+        .query_all(card::entries_of(number))
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<_>>()?;
+    bookings.sort_by_key(|b| b.booked_at);
+    Ok(bookings)
+}
+
+/// The ledgers of all of a merchant's cards, oldest first.
+pub async fn all_bookings(table: &dyn Table, cards: &[Card]) -> Result<Vec<Booking>> {
+    let mut all = Vec::new();
+    for c in cards {
+        all.extend(bookings_of(table, &c.number).await?);
+    }
+    all.sort_by(|a, b| (a.booked_at, &a.booking_id).cmp(&(b.booked_at, &b.booking_id)));
+    Ok(all)
+}
+
+/// Points still held from credits that expire, by day: the oldest credits went first to
+/// every point taken (redeemed or expired) so far.
+pub fn expiring_lots(bookings: &[Booking], debited: i64) -> Vec<(Date, i64)> {
+    let mut to_cover = debited;
+    let mut lots = Vec::new();
+    for b in bookings {
+        let credited = b.amount + b.pending_amount;
+        let (BookingType::Earn, Some(expires_on), None) = (b.kind, b.expires_on, &b.voided_by)
+        else {
+            continue;
+        };
+        let taken = to_cover.min(credited).max(0);
+        to_cover -= taken;
+        if credited > taken {
+            lots.push((expires_on, credited - taken));
+        }
+    }
+    lots
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExpiringPoints {
+    pub expires_on: Date,
+    pub points: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    pub booking_id: String,
+    pub booked_at: Timestamp,
+    #[serde(rename = "type")]
+    pub kind: BookingType,
+    /// In German.
+    pub text: String,
+    pub amount: i64,
+    pub pending_amount: i64,
+    pub value_cents: i64,
+    pub voided: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MyCard {
+    pub card: CardAtTill,
+    pub points_expiring: Vec<ExpiringPoints>,
+    pub history: Vec<HistoryEntry>,
+    pub personal_data: PersonalData,
+}
+
+/// The cardholder's card: balance, stamps or points with their expiry, the history and
+/// the personal data on file.
+#[utoipa::path(get, path = "/cards/me", tag = "cardholder",
+    responses((status = 200, description = "The card.", body = MyCard)))]
+pub async fn show(State(state): State<AppState>, auth: TenantAuth) -> Result<Json<MyCard>> {
+    let (partner, holder) = me(&state, &auth).await?;
+    let table = state.table.as_ref();
+    let card = card::load(table, &partner, &holder.number).await?;
+    let bookings = bookings_of(table, &card.number).await?;
+    let points_expiring = expiring_lots(&bookings, card.debited)
+        .into_iter()
+        .map(|(expires_on, points)| ExpiringPoints { expires_on, points })
+        .collect();
+    let history = bookings
+        .iter()
+        .rev()
+        .map(|b| HistoryEntry {
+            booking_id: b.booking_id.clone(),
+            booked_at: b.booked_at,
+            kind: b.kind,
+            text: b.kind.german().into(),
+            amount: b.amount,
+            pending_amount: b.pending_amount,
+            value_cents: b.value_cents,
+            voided: b.voided_by.is_some(),
+        })
+        .collect();
+    Ok(Json(MyCard {
+        card: CardAtTill::of(&card, &state),
+        points_expiring,
+        history,
+        personal_data: holder.open(&state)?,
+    }))
+}
+
+/// Block the card (lost or stolen); the merchant can move its balance to a new card.
+#[utoipa::path(post, path = "/cards/me/block", tag = "cardholder",
+    responses(
+        (status = 200, description = "Blocked.", body = CardAtTill),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn block(State(state): State<AppState>, auth: TenantAuth) -> Result<Json<CardAtTill>> {
+    let (partner, holder) = me(&state, &auth).await?;
+    let table = state.table.as_ref();
+    let result = table
+        .update(
+            &card::card_key(&holder.number),
+            &[Update::Set(
+                attr::STATUS,
+                CardStatus::Blocked.as_str().into(),
+            )],
+            Cond::All(vec![
+                Cond::Eq(attr::HOLDER, holder.account_id.as_str().into()),
+                Cond::Eq(attr::STATUS, CardStatus::Active.as_str().into()),
+            ]),
+        )
+        .await;
+    match result {
+        Ok(_) => {}
+        Err(StoreError::ConditionFailed) => {
+            return Err(Error::Conflict("Die Karte ist nicht aktiv.".into()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let card = card::load(table, &partner, &holder.number).await?;
+    Ok(Json(CardAtTill::of(&card, &state)))
+}
+
+/// Delete the account: the personal data and the login are erased; the card keeps its
+/// balance without a holder, and the bookings stay (they name no person).
+#[utoipa::path(delete, path = "/cards/me", tag = "cardholder",
+    responses((status = 204, description = "Deleted.")))]
+pub async fn delete(State(state): State<AppState>, auth: TenantAuth) -> Result<StatusCode> {
+    let (partner, holder) = me(&state, &auth).await?;
+    let ops = vec![
+        TxOp::Delete {
+            key: holder_key(&partner, &holder.account_id),
+            cond: Cond::Exists,
+        }
+        .named(HOLDER_OP),
+        TxOp::Delete {
+            key: login_key(&Scope::Cardholder(partner.clone()), &holder.login),
+            cond: Cond::Always,
+        }
+        .named("login"),
+        TxOp::Update {
+            key: card::card_key(&holder.number),
+            ops: vec![
+                Update::Remove(attr::HOLDER),
+                Update::Remove(attr::HOLDER_FIRST_NAME),
+            ],
+            cond: Cond::Exists,
+        }
+        .named(CARD_OP),
+    ];
+    match state.table.transact(ops).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::TxCancelled { failed: HOLDER_OP }) => {
+            Err(Error::NotFound("Kein Kundenkarten-Konto gefunden.".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn earn(id: &str, points: i64, day: Date, expires_on: Date) -> Booking {
+        Booking {
+            booking_id: id.into(),
+            number: "9276004150201234".into(),
+            partner_id: PartnerId::from_raw("m1"),
+            program_id: "p1".into(),
+            kind: BookingType::Earn,
+            amount: points,
+            pending_amount: 0,
+            value_cents: points * 100,
+            booked_at: day
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or_default(),
+            booked_on: day,
+            by: None,
+            expires_on: Some(expires_on),
+            release_on: None,
+            refers_to: None,
+            voided_by: None,
+        }
+    }
+
+    #[test]
+    fn the_oldest_credits_are_used_and_expire_first() {
+        let ledger = vec![
+            earn("a", 100, date(2026, 1, 10), date(2026, 3, 10)),
+            earn("b", 50, date(2026, 2, 1), date(2026, 4, 1)),
+            earn("c", 20, date(2026, 3, 1), date(2026, 5, 1)),
+        ];
+        // Nothing taken yet: every credit is whole.
+        assert_eq!(
+            expiring_lots(&ledger, 0),
+            vec![
+                (date(2026, 3, 10), 100),
+                (date(2026, 4, 1), 50),
+                (date(2026, 5, 1), 20)
+            ]
+        );
+        // 130 points redeemed: the first credit is used up, 30 of the second.
+        assert_eq!(
+            expiring_lots(&ledger, 130),
+            vec![(date(2026, 4, 1), 20), (date(2026, 5, 1), 20)]
+        );
+        // A voided credit holds nothing.
+        let mut voided = ledger.clone();
+        voided[0].voided_by = Some("v".into());
+        assert_eq!(
+            expiring_lots(&voided, 10),
+            vec![(date(2026, 4, 1), 40), (date(2026, 5, 1), 20)]
+        );
+        assert!(expiring_lots(&ledger, 170).is_empty());
+    }
+}

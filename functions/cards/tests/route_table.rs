@@ -1,0 +1,328 @@
+//! The route table is the one list of routes: `infra/template.yaml`, the OpenAPI document
+//! and the access matrix are checked against it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use shared::auth::{Role, Scope};
+use shared::clock::Clock;
+use shared::domain::PartnerId;
+use shared::routes::matrix::{Caller, Matrix};
+use shared::testing::{Client, TestEnv};
+use yaml_rust2::{Yaml, YamlLoader};
+
+type Endpoints = BTreeSet<(String, String)>;
+
+fn template_routes(function: &str) -> Endpoints {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let docs = YamlLoader::load_from_str(&text).unwrap();
+    let events = &docs[0]["Resources"][function]["Properties"]["Events"];
+    let Yaml::Hash(events) = events else {
+        panic!("{function} has no Events");
+    };
+    events
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .map(|e| {
+            let p = &e["Properties"];
+            (
+                p["Method"].as_str().unwrap().to_uppercase(),
+                p["Path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn table_routes() -> Endpoints {
+    cards::routes()
+        .into_iter()
+        .map(|r| (r.method.as_str().to_string(), r.path.to_string()))
+        .collect()
+}
+
+fn document() -> Value {
+    serde_json::to_value(cards::openapi()).unwrap()
+}
+
+fn documented_routes(doc: &Value) -> Endpoints {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            out.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    out
+}
+
+fn assert_same(left: &Endpoints, right: &Endpoints, left_name: &str, right_name: &str) {
+    let only_left: Vec<_> = left.difference(right).collect();
+    let only_right: Vec<_> = right.difference(left).collect();
+    assert!(only_left.is_empty(), "in {left_name} only: {only_left:?}");
+    assert!(
+        only_right.is_empty(),
+        "in {right_name} only: {only_right:?}"
+    );
+}
+
+#[test]
+fn every_template_route_is_in_the_route_table_and_vice_versa() {
+    let in_template = template_routes("CardsFunction");
+    assert_same(
+        &in_template,
+        &table_routes(),
+        "the template",
+        "the route table",
+    );
+    assert_eq!(in_template.len(), 23);
+}
+
+#[test]
+fn the_document_describes_exactly_the_routes_of_the_table() {
+    assert_same(
+        &documented_routes(&document()),
+        &table_routes(),
+        "the OpenAPI document",
+        "the route table",
+    );
+}
+
+#[test]
+fn the_document_states_who_may_call_each_route() {
+    let doc = document();
+    for route in cards::routes() {
+        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
+        let name = format!("{} {}", route.method, route.path);
+        assert!(
+            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{name} has a summary"
+        );
+        assert!(
+            op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .any(|status| status.starts_with('2')),
+            "{name} documents its success"
+        );
+        if route.access.is_public() {
+            assert_eq!(op["security"], json!([]), "{name} is public");
+        } else {
+            assert_eq!(
+                op["security"],
+                json!([{"bearer": []}]),
+                "{name} needs a token"
+            );
+            for status in ["401", "403"] {
+                assert_eq!(
+                    op["responses"][status]["$ref"]
+                        .as_str()
+                        .map(|r| r.starts_with("#/components/responses/")),
+                    Some(true),
+                    "{name} documents {status} as a problem"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_function_serves_its_document() {
+    let kit = TestEnv::new().await;
+    let client = Client::in_process(cards::build(&kit.env));
+    let reply = client.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type(), "application/json");
+    assert_eq!(reply.body["openapi"], "3.1.0");
+    assert_eq!(reply.body, document());
+}
+
+/// Two merchants side by side, A and B, each with a contract, a program, a card and a
+/// terminal user. The matrix acts as A's side and tries B's ids in A's place.
+#[tokio::test]
+async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
+    let kit = TestEnv::new().await;
+    let router = cards::build(&kit.env);
+    let client = Client::in_process(router.clone());
+    let fixtures = kit.fixtures();
+    let operator = fixtures.operator("olga@betreiber.de").await;
+    let price = client
+        .call(
+            "PUT",
+            "/cards/price",
+            Some(json!({"fee_per_terminal_user_cents": 990})),
+            Some(&operator.token),
+        )
+        .await;
+    assert_eq!(price.status, StatusCode::OK, "{:?}", price.body);
+    let pa = fixtures
+        .platform("Sparkasse A", shared::domain::Cents(4900))
+        .await;
+    let manager = fixtures.manager_of("max@sparkasse-a.de", &pa).await;
+    let mut side = Vec::new();
+    for email in ["anna@baeckerei-a.de", "bert@metzgerei-b.de"] {
+        let partner = fixtures.confirmed_partner(email).await;
+        let token = Some(partner.token.as_str());
+        let signed = client.call("POST", "/cards/contract", None, token).await;
+        assert_eq!(signed.status, StatusCode::CREATED, "{:?}", signed.body);
+        let program = client
+            .call(
+                "POST",
+                "/cards/programs",
+                Some(json!({"name": "Bonus", "rules": {"kind": "bonus", "points_per_euro": 1, "point_value_cents": 1}})),
+                token,
+            )
+            .await;
+        let program_id = program.body["program_id"].as_str().unwrap().to_string();
+        let batch = client
+            .call(
+                "POST",
+                &format!("/cards/programs/{program_id}/batches"),
+                Some(json!({"count": 1})),
+                token,
+            )
+            .await;
+        let number = batch.body["numbers"][0].as_str().unwrap().to_string();
+        let user = client
+            .call(
+                "POST",
+                "/cards/terminal-users",
+                Some(json!({"username": "kasse-1", "name": "Kasse", "email": format!("kasse@{}", email.split('@').nth(1).unwrap())})),
+                token,
+            )
+            .await;
+        assert_eq!(user.status, StatusCode::CREATED, "{:?}", user.body);
+        side.push((partner, program_id, number));
+    }
+    let (a, b) = (&side[0], &side[1]);
+    let a_id = a.0.id.as_str();
+    let tenant_scoped =
+        |role: Role, scope: Scope| Caller::new(role, "konto-a").tenant(a_id).scope(scope);
+    let matrix = Matrix::new(&kit, router, &cards::openapi())
+        .caller(Caller::new(Role::Operator, operator.id.as_str()))
+        .caller(Caller::new(Role::Manager, manager.id.as_str()).platforms(&[pa.as_str()]))
+        .caller(Caller::new(Role::Partner, a_id).tenant(a_id))
+        .caller(tenant_scoped(
+            Role::Pos,
+            Scope::Pos(PartnerId::from_raw(a_id)),
+        ))
+        .caller(tenant_scoped(
+            Role::Cardholder,
+            Scope::Cardholder(PartnerId::from_raw(a_id)),
+        ))
+        .caller(tenant_scoped(
+            Role::Customer,
+            Scope::Customer(PartnerId::from_raw(a_id)),
+        ))
+        .caller(Caller::new(Role::EndUser, "kunde-a").scope(Scope::EndUser(pa.clone())))
+        .ids("program_id", a.1.as_str(), b.1.as_str())
+        .ids("number", a.2.as_str(), b.2.as_str())
+        // Usernames are per merchant: B's "kasse-1" is not A's; another name is unknown.
+        .ids("username", "kasse-1", "kasse-unbekannt");
+    let report = matrix.check(&cards::routes()).await;
+
+    assert!(
+        report.findings.is_empty(),
+        "{} finding(s):\n{}",
+        report.findings.len(),
+        report.findings.join("\n")
+    );
+    let protected = cards::routes()
+        .iter()
+        .filter(|r| !r.access.is_public())
+        .count();
+    assert_eq!(
+        report.routes, protected,
+        "every protected route was checked"
+    );
+    assert!(
+        report.requests >= protected * Role::ALL.len(),
+        "each protected route was tried with every role ({} requests)",
+        report.requests
+    );
+}
+
+/// Every route has a sample API Gateway v2 event in `events/cards/`, and each goes through
+/// lambda_http's mapping into the router as in Lambda; the schedule's event is told apart.
+#[tokio::test]
+async fn every_sample_event_reaches_its_handler() {
+    let kit = TestEnv::new().await;
+    let client = Client::in_process(cards::build(&kit.env));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/cards");
+    let mut covered = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let event: Value = serde_json::from_str(&raw).unwrap();
+        if name == "scheduled.json" {
+            assert!(cards::daily::is_schedule(&event));
+            continue;
+        }
+        assert!(!cards::daily::is_schedule(&event), "{name}");
+        let route_key = event["routeKey"].as_str().unwrap().to_string();
+        let (method, path) = route_key.split_once(' ').unwrap();
+        let route = cards::routes()
+            .into_iter()
+            .find(|r| r.method.as_str() == method && r.path == path)
+            .unwrap_or_else(|| panic!("{name}: {route_key} is no route"));
+        covered.insert((method.to_string(), path.to_string()));
+        let tenant = PartnerId::from_raw("p-1");
+        let role = match route.access {
+            shared::routes::Access::Public => Role::Partner,
+            shared::routes::Access::Token { roles, .. } => roles[0],
+        };
+        let scope = match role {
+            Role::Pos => Scope::Pos(tenant.clone()),
+            Role::Cardholder => Scope::Cardholder(tenant.clone()),
+            _ => Scope::Platform,
+        };
+        let token = kit
+            .issuer
+            .issue_scoped(
+                "konto-1",
+                role,
+                Some("p-1".into()),
+                vec![],
+                scope,
+                kit.clock.epoch(),
+            )
+            .unwrap();
+        let raw = raw.replace("{{token}}", &token);
+        let request =
+            lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (parts, body) = request.into_parts();
+        let reply = client
+            .send(axum::http::Request::from_parts(
+                parts,
+                axum::body::Body::from(body.to_vec()),
+            ))
+            .await;
+        let detail = reply.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{name}");
+        assert_ne!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}");
+        assert!(
+            !detail.contains("Diese Adresse gibt es nicht"),
+            "{name}: not served"
+        );
+        assert!(
+            !detail.contains("Ungültiges JSON"),
+            "{name}: body not decoded"
+        );
+        assert!(
+            !matches!(
+                reply.status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ),
+            "{name}: {:?}",
+            reply.body
+        );
+        assert!(!reply.status.is_server_error(), "{name}: {:?}", reply.body);
+    }
+    assert_same(&covered, &table_routes(), "events/cards", "the route table");
+}
