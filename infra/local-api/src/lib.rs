@@ -57,6 +57,17 @@ pub const FUNCTIONS: &[Function] = &[
         },
         openapi: offers::openapi,
     },
+    Function {
+        name: "file-links",
+        api: file_links::api,
+        routes: || {
+            file_links::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: file_links::openapi,
+    },
 ];
 
 /// Every function's document in one, as local-api serves them at `GET /openapi.json`.
