@@ -52,9 +52,12 @@ pub struct OfferView {
 
 impl From<&Offer> for OfferView {
     fn from(o: &Offer) -> Self {
-        let platforms = o
-            .platforms
-            .iter()
+        // The chosen platforms, then any the offer is still shown on after an edit dropped
+        // them (until it is withdrawn there).
+        let mut listed: Vec<&PlatformId> = o.platforms.iter().collect();
+        listed.extend(o.states.keys().filter(|p| !o.platforms.contains(p)));
+        let platforms = listed
+            .into_iter()
             .map(|p| match o.states.get(p) {
                 Some(s) => PlatformStateView {
                     platform_id: p.clone(),

@@ -1,8 +1,6 @@
 //! What end customers see, without a login: a platform's feed, an offer's detail, the
 //! click-out to the shop and the printable coupon.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -27,7 +25,6 @@ use crate::stats::{self, Event};
 use crate::{coupon, subscription};
 
 pub const PAGE_SIZE: u32 = 20;
-const IMAGE_URL_LIFETIME: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -80,6 +77,7 @@ pub async fn feed(
     ApiPath(platform_id): ApiPath<PlatformId>,
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<Json<FeedPage>> {
+    crate::subscription::well_formed(&platform_id)?;
     let facet = match params.category.as_deref().map(str::trim) {
         None | Some("") => listing::ALL,
         Some(c) => Category::parse(c)
@@ -109,7 +107,7 @@ pub async fn feed(
             continue;
         }
         let image_url = match &entry.image_key {
-            Some(key) => Some(state.blobs.presign_get(key, IMAGE_URL_LIFETIME).await?),
+            Some(key) => Some(crate::urls::image_url(&state.blobs, key).await?),
             None => None,
         };
         offers.push(FeedCard {

@@ -1,8 +1,6 @@
 //! Review per platform: the partner submits (or withdraws), the platform's manager works
 //! through the queue oldest first and approves or rejects with a reason.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
@@ -29,7 +27,6 @@ use crate::{images, listing, mails, subscription};
 const REVIEW_PREFIX: &str = "REVIEW#";
 /// The submission's time: a decision deletes exactly the submission it decided.
 const SUBMITTED_AT: shared::store::Attr = "submitted_at";
-const IMAGE_URL_LIFETIME: Duration = Duration::from_secs(3600);
 
 pub fn review_key(offer_id: &str, platform: &PlatformId) -> Key {
     Key::new(offer_pk(offer_id), format!("{REVIEW_PREFIX}{platform}"))
@@ -252,7 +249,7 @@ pub async fn withdraw(
     Ok(Json(OfferView::from(&offer)))
 }
 
-/// An image with a URL valid for an hour.
+/// An image with a URL valid for at least an hour.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImageView {
     pub image_id: String,
@@ -269,7 +266,7 @@ pub async fn image_views(
         out.push(ImageView {
             image_id: image.image_id.clone(),
             content_type: image.content_type.mime().into(),
-            url: blobs.presign_get(&image.key, IMAGE_URL_LIFETIME).await?,
+            url: crate::urls::image_url(blobs, &image.key).await?,
         });
     }
     Ok(out)
@@ -314,6 +311,7 @@ pub async fn queue(
     ApiPath(platform_id): ApiPath<PlatformId>,
     ApiQuery(params): ApiQuery<QueueParams>,
 ) -> Result<Json<Queue>> {
+    crate::subscription::well_formed(&platform_id)?;
     manager.ensure_platform(&platform_id)?;
     let limit = params.limit.unwrap_or(20);
     if !(1..=50).contains(&limit) {
