@@ -54,6 +54,7 @@ fn amazon_trust() -> Result<aws_smithy_http_client::tls::TlsContext, impl std::e
     TlsContext::builder().with_trust_store(trust).build()
 }
 
+#[cfg(feature = "s3")]
 /// An S3 client; path-style addressing when `S3_FORCE_PATH_STYLE` is set (emulators).
 pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::config::Builder::from(sdk)
@@ -68,6 +69,7 @@ pub fn dynamodb_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(sdk)
 }
 
+#[cfg(feature = "ses")]
 pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::new(sdk)
 }

@@ -6,6 +6,7 @@ pub mod billable;
 pub mod contracts;
 pub mod partners;
 pub mod platforms;
+pub mod referrals;
 pub mod subscriptions;
 pub mod tokens;
 
