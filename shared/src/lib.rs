@@ -17,6 +17,8 @@ pub mod http;
 pub mod mail;
 pub mod model;
 pub mod openapi;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod routes;
 pub mod store;
 pub mod telemetry;

@@ -11,7 +11,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = mail_retry::Config::from_env()?;
-    let sdk = shared::config::aws().await;
+    let sdk = shared::config::lambda_aws()?;
     let state = Arc::new(mail_retry::RetryState::from_config(&config, &sdk));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
         let state = state.clone();
