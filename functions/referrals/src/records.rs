@@ -151,8 +151,10 @@ pub fn requested_payouts() -> Query {
 
 /// Rewards whose hold ends on or before `day`.
 pub fn rewards_due(day: Date) -> Query {
+    // Key conditions take no empty string; every sort key starts with a date's digit, and
+    // partner ids and external ids sort below `~`.
     Query::partition(Index::Gsi1, PENDING_REWARDS)
-        .sk(SkCond::Between(String::new(), format!("{day}#\u{10FFFF}")))
+        .sk(SkCond::Between("0".into(), format!("{day}#~")))
 }
 
 /// How customers and referrers are compared without storing who they are: a hash of the

@@ -4,6 +4,8 @@
 //! it writes to a deployed table instead (AWS credentials and region from the environment).
 //! `cargo run -p local-api -- mail-retry` sends the pending mails that are due, as the
 //! deployed schedule does every five minutes.
+//! `cargo run -p local-api -- referrals-daily [YYYY-MM-DD]` confirms the referral rewards whose
+//! hold ended by that day (default today), as the deployed nightly schedule does.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -21,8 +23,9 @@ async fn main() -> anyhow::Result<()> {
         None | Some("serve") => serve(&config).await,
         Some("create-operator") => create_operator(&config, &args[1..]).await,
         Some("mail-retry") => mail_retry(&config).await,
+        Some("referrals-daily") => referrals_daily(&config, args.get(1)).await,
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]` or `mail-retry`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry` or `referrals-daily [YYYY-MM-DD]`"
         ),
     }
 }
@@ -45,6 +48,35 @@ async fn mail_retry(config: &local_api::LocalConfig) -> anyhow::Result<()> {
     let summary = local_api::mail_retry(config, &mut |_| bar.inc(1)).await?;
     bar.finish_and_clear();
     println!("mail-retry: {summary}");
+    Ok(())
+}
+
+async fn referrals_daily(
+    config: &local_api::LocalConfig,
+    day: Option<&String>,
+) -> anyhow::Result<()> {
+    let day = day
+        .map(|d| d.parse::<jiff::civil::Date>())
+        .transpose()
+        .context("the date must be YYYY-MM-DD")?;
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let bar = indicatif::ProgressBar::new(0)
+        .with_style(style)
+        .with_message("rewards");
+    let summary = local_api::referrals_daily(config, day, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "referrals-daily: {} due, {} confirmed, {} skipped (changed meanwhile), {} failed",
+        summary.due, summary.confirmed, summary.skipped, summary.failed
+    );
+    if summary.failed > 0 {
+        bail!("{} rewards could not be confirmed", summary.failed);
+    }
     Ok(())
 }
 

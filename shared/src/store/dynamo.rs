@@ -39,6 +39,8 @@ pub struct DynamoTable {
     backoff: Backoff,
     /// Capacity units consumed by this adapter, in thousandths, for tests and benchmarks.
     consumed_milli: AtomicU64,
+    /// The part of it consumed by writes (puts, updates, deletes, transactions).
+    written_milli: AtomicU64,
 }
 
 impl DynamoTable {
@@ -49,6 +51,7 @@ impl DynamoTable {
             clock: Arc::new(SystemClock),
             backoff: Backoff::CONFLICTS,
             consumed_milli: AtomicU64::new(0),
+            written_milli: AtomicU64::new(0),
         }
     }
 
@@ -69,10 +72,19 @@ impl DynamoTable {
         self.consumed_milli.load(Ordering::Relaxed) as f64 / 1000.0
     }
 
+    /// Write capacity units consumed so far (the click budget is counted in these).
+    pub fn consumed_write_capacity(&self) -> f64 {
+        self.written_milli.load(Ordering::Relaxed) as f64 / 1000.0
+    }
+
     fn record(&self, op: &'static str, cap: Option<&ConsumedCapacity>) {
         if let Some(units) = cap.and_then(ConsumedCapacity::capacity_units) {
             self.consumed_milli
                 .fetch_add((units * 1000.0) as u64, Ordering::Relaxed);
+            if !matches!(op, "get" | "query") {
+                self.written_milli
+                    .fetch_add((units * 1000.0) as u64, Ordering::Relaxed);
+            }
             tracing::debug!(op, capacity_units = units, "dynamodb");
         }
     }
