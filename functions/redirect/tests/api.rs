@@ -266,3 +266,45 @@ fn published_crawlers_and_browsers_are_told_apart() {
         "browsers taken for crawlers: {flagged:#?}"
     );
 }
+
+/// The one route, in the template, the route table and the OpenAPI document alike.
+#[test]
+fn the_template_the_route_table_and_the_document_agree() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+    let function = &docs[0]["Resources"]["RedirectFunction"];
+    let yaml_rust2::Yaml::Hash(events) = &function["Properties"]["Events"] else {
+        panic!("RedirectFunction has no Events");
+    };
+    let in_template: Vec<(String, String)> = events
+        .values()
+        .map(|e| {
+            let p = &e["Properties"];
+            (
+                p["Method"].as_str().unwrap().to_uppercase(),
+                p["Path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let in_table: Vec<(String, String)> = redirect::routes()
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(in_template, in_table);
+    // Only the table, with no S3 or SES rights.
+    let policies = format!("{:?}", function["Properties"]["Policies"]);
+    assert!(
+        !policies.contains("s3:") && !policies.contains("ses:"),
+        "{policies}"
+    );
+    let doc = serde_json::to_value(redirect::openapi()).unwrap();
+    let op = &doc["paths"]["/r/{code}"]["get"];
+    assert!(op["responses"]["302"].is_object(), "{op}");
+    assert_eq!(
+        op["responses"]["404"]["content"]["text/html"].is_object(),
+        true,
+        "{op}"
+    );
+    assert_eq!(op["security"], serde_json::json!([]));
+}
