@@ -301,9 +301,8 @@ fn the_template_the_route_table_and_the_document_agree() {
     let doc = serde_json::to_value(redirect::openapi()).unwrap();
     let op = &doc["paths"]["/r/{code}"]["get"];
     assert!(op["responses"]["302"].is_object(), "{op}");
-    assert_eq!(
+    assert!(
         op["responses"]["404"]["content"]["text/html"].is_object(),
-        true,
         "{op}"
     );
     assert_eq!(op["security"], serde_json::json!([]));
