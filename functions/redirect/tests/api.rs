@@ -307,3 +307,34 @@ fn the_template_the_route_table_and_the_document_agree() {
     );
     assert_eq!(op["security"], serde_json::json!([]));
 }
+
+/// The sample event goes through lambda_http as in Lambda: the visitor's address comes from
+/// API Gateway's request context (`sourceIp`), and the click is counted.
+#[tokio::test]
+async fn the_api_gateway_event_is_followed_and_counted() {
+    use tower::ServiceExt;
+    let s = setup("https://shop.example.de/", true).await;
+    let raw = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../events/redirect/get-r-code.json"),
+    )
+    .unwrap()
+    .replace("Ab3dE6gH9k", CODE);
+    let request = lambda_http::request::from_str(&raw).unwrap();
+    let state = RedirectState::new(
+        s.kit.table.clone(),
+        s.kit.clock.clone(),
+        ClickSecret::new("test-secret"),
+    );
+    let response = redirect::build(state).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        counted(&s.kit).await,
+        ClickCount {
+            clicks: 1,
+            unique: 1
+        }
+    );
+    let dump = serde_json::to_string(&s.kit.table.dump().unwrap()).unwrap();
+    assert!(!dump.contains("1.2.3.4"), "the source IP is not stored");
+}
