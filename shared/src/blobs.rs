@@ -83,6 +83,66 @@ impl Blobs {
         })
     }
 
+    /// A presigned PUT with the content type and the exact length signed: S3 refuses an
+    /// upload of another type or another size (a browser cannot change `Content-Length`).
+    pub async fn presign_put_exact(
+        &self,
+        key: &str,
+        content_type: &str,
+        length: u64,
+        expires: Duration,
+    ) -> Result<PresignedUpload, BlobError> {
+        let config = PresigningConfig::expires_in(expires).map_err(BlobError::from_sdk)?;
+        let length = i64::try_from(length).map_err(BlobError::from_sdk)?;
+        let req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(length)
+            .presigned(config)
+            .await
+            .map_err(|e| BlobError::from_sdk(e.into_service_error()))?;
+        let headers = req
+            .headers()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Ok(PresignedUpload {
+            method: "PUT",
+            url: req.uri().to_string(),
+            headers,
+            expires_in_seconds: expires.as_secs(),
+        })
+    }
+
+    /// The first `len` bytes of an object (fewer if it is shorter), `None` when there is no
+    /// object: enough to check a file's magic number without downloading it.
+    pub async fn get_prefix(&self, key: &str, len: u64) -> Result<Option<Vec<u8>>, BlobError> {
+        let last = len.saturating_sub(1);
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes=0-{last}"))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) => {
+                return match e.into_service_error() {
+                    aws_sdk_s3::operation::get_object::GetObjectError::NoSuchKey(_) => Ok(None),
+                    other => Err(BlobError::from_sdk(other)),
+                };
+            }
+        };
+        let data = out.body.collect().await.map_err(BlobError::from_sdk)?;
+        let mut bytes = data.into_bytes().to_vec();
+        bytes.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        Ok(Some(bytes))
+    }
+
     pub async fn presign_get(&self, key: &str, expires: Duration) -> Result<String, BlobError> {
         let config = PresigningConfig::expires_in(expires).map_err(BlobError::from_sdk)?;
         let req = self

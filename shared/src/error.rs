@@ -46,6 +46,12 @@ pub enum Error {
     /// Well-formed, but a business rule forbids it.
     #[error("rule violated: {0}")]
     Unprocessable(String),
+    /// A business rule forbids it, and these fields (or items) are why: 422 naming them.
+    #[error("rule violated: {detail}")]
+    UnprocessableFields {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
     /// The route exists, but not for this method (axum adds the `Allow` header).
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -110,7 +116,9 @@ impl Error {
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unprocessable(_) | Error::UnprocessableFields { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,7 +137,9 @@ impl Error {
             Error::PayloadTooLarge => ("payload-too-large", "Anfrage zu groß"),
             Error::UnsupportedMediaType => ("unsupported-media-type", "Falscher Inhaltstyp"),
             Error::MethodNotAllowed => ("method-not-allowed", "Methode nicht erlaubt"),
-            Error::Unprocessable(_) => ("rule-violated", "Nicht möglich"),
+            Error::Unprocessable(_) | Error::UnprocessableFields { .. } => {
+                ("rule-violated", "Nicht möglich")
+            }
             Error::TooManyRequests { .. } => ("too-many-requests", "Zu viele Versuche"),
             Error::Unavailable(_) => ("unavailable", "Dienst vorübergehend nicht erreichbar"),
             Error::Internal(_) => ("internal", "Interner Fehler"),
@@ -149,6 +159,7 @@ impl Error {
             | Error::Conflict(d)
             | Error::Gone(d)
             | Error::Unprocessable(d)
+            | Error::UnprocessableFields { detail: d, .. }
             | Error::TooManyRequests { detail: d, .. } => d.clone(),
             Error::PayloadTooLarge => "Der Anfrageinhalt ist zu groß.".to_string(),
             Error::UnsupportedMediaType => {
@@ -210,7 +221,7 @@ impl IntoResponse for Error {
             status: status.as_u16(),
             detail: self.detail(),
             errors: match &self {
-                Error::Validation(e) => Some(e),
+                Error::Validation(e) | Error::UnprocessableFields { errors: e, .. } => Some(e),
                 _ => None,
             },
         }

@@ -11,7 +11,7 @@ use aws_credential_types::Credentials;
 use serde_json::Value;
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
 use shared::blobs::Blobs;
-use shared::clock::SystemClock;
+use shared::clock::{SharedClock, SystemClock};
 use shared::crypto::DataKey;
 use shared::embedded_s3::EmbeddedS3;
 use shared::env::Env;
@@ -70,18 +70,30 @@ pub fn ses_client_switched_off() -> aws_sdk_ses::Client {
 
 /// A fresh table on DynamoDB Local, named uniquely so tests never share data.
 pub async fn fresh_table() -> Arc<DynamoTable> {
+    fresh_named_table(Arc::new(SystemClock)).await.0
+}
+
+/// A fresh table that judges expiry (TTL) by `clock`, the clock the journey moves.
+pub async fn fresh_table_with_clock(clock: SharedClock) -> Arc<DynamoTable> {
+    fresh_named_table(clock).await.0
+}
+
+/// A fresh table on `clock`, and its name (for checks that read the raw items).
+pub async fn fresh_named_table(clock: SharedClock) -> (Arc<DynamoTable>, String) {
     let name = format!("partnernetz-{}", shared::domain::new_id());
-    let table = DynamoTable::new(dynamodb_client(), name);
+    let table = DynamoTable::new(dynamodb_client(), name.clone()).with_clock(clock);
     table
         .create_table()
         .await
         .expect("creating the table on DynamoDB Local");
-    Arc::new(table)
+    (Arc::new(table), name)
 }
 
 pub struct Stack {
     pub base_url: String,
     pub table: Arc<DynamoTable>,
+    /// The table's name on DynamoDB Local, for scans that check what is stored.
+    pub table_name: String,
     pub client: Client,
     /// For presigned S3 URLs, which are not API routes.
     pub http: reqwest::Client,
@@ -104,7 +116,14 @@ pub struct Reply {
 }
 
 impl Stack {
+    /// Registration's router, as deployed.
     pub async fn start() -> Self {
+        Self::start_with(Arc::new(SystemClock), registration::build).await
+    }
+
+    /// The stack serving the router `build` makes of the environment (e.g. registration
+    /// and another function merged, as local-api serves them), on `clock`.
+    pub async fn start_with(clock: SharedClock, build: impl FnOnce(&Env) -> axum::Router) -> Self {
         let dir = std::env::temp_dir().join(format!("pn-e2e-{}", shared::domain::new_id()));
         let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
             .await
@@ -117,18 +136,18 @@ impl Stack {
             .expect("verifying the sender in moto");
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
-        let table = fresh_table().await;
+        let (table, table_name) = fresh_named_table(clock.clone()).await;
         let env = Env {
             table: table.clone(),
             blobs: Blobs::new(s3.client(), "assets"),
             mailer: Arc::new(SesMailer::new(ses, SENDER)),
-            clock: Arc::new(SystemClock),
+            clock,
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
             data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
             public_base_url: "https://partnernetz.de".into(),
         };
-        let app = registration::build(&env);
+        let app = build(&env);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
@@ -139,6 +158,7 @@ impl Stack {
         Self {
             base_url: format!("http://{addr}"),
             table,
+            table_name,
             client: Client::http(format!("http://{addr}")),
             http: reqwest::Client::new(),
             issuer,

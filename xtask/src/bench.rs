@@ -109,6 +109,19 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let target = target_dir(root);
     let out_dir = target.join("bench");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    // Two runs on one target dir would overwrite each other's bootstraps and figures, and
+    // measure each other's load: the second waits for the first.
+    let lock_path = out_dir.join("run.lock");
+    let lock = fs::File::create(&lock_path)
+        .with_context(|| format!("creating {}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        println!(
+            "xtask: another `cargo xtask bench` is running on {}; waiting for it",
+            target.display()
+        );
+        lock.lock()
+            .with_context(|| format!("locking {}", lock_path.display()))?;
+    }
 
     let mut functions = function_crates(root)?;
     ensure!(!functions.is_empty(), "no function crates under functions/");

@@ -74,6 +74,7 @@ pub async fn prepare(
         "mail-retry" => mail_retry(root, dynamodb_endpoint),
         "redirect" => redirect(root, table, dynamodb_endpoint).await,
         "referrals" => referrals(root, table, dynamodb_endpoint).await,
+        "offers" => offers(root, table, dynamodb_endpoint).await,
         other => bail!(
             "no bench scenario for the function `{other}`: add one to bench/harness/src/scenario.rs"
         ),
@@ -293,6 +294,145 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     Ok(Scenario { env, routes })
+}
+
+/// The public feed at full size: 20 approved offers with an image each on the platform of
+/// the sample events (`events/offers/`), and the detail of one of them.
+async fn offers(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
+    use offers::offer::{
+        Benefit, BenefitKind, Category, Content, Image, ImageType, InStore, Live, Offer,
+        OnPlatform, Online, Status,
+    };
+    use shared::domain::{Email, PartnerId, PlatformId};
+    use shared::model::subscriptions::{Application, ApplicationStatus};
+    use shared::store::{Cond, Table};
+
+    // The ids the sample events name.
+    const PLATFORM: &str = "01a20996-1d13-756c-954c-72ad0a27051f";
+    const OFFER: &str = "01a20996-1d13-756c-954c-72ad0a270100";
+    let platform = PlatformId::from_raw(PLATFORM);
+    let partner = PartnerId::from_raw("01a20996-1d13-756c-954c-72ad0a270999");
+    let now = jiff::Timestamp::now();
+    let today = shared::clock::berlin_date(now);
+    let app = Application {
+        partner_id: partner.clone(),
+        platform_id: platform.clone(),
+        platform_name: "Sparkasse Bench".into(),
+        company: "Bäckerei Müller".into(),
+        contact_email: Email::parse(PARTNER_EMAIL).map_err(anyhow::Error::msg)?,
+        status: ApplicationStatus::Approved,
+        applied_at: now,
+        decided_at: Some(now),
+        approved_on: Some(today),
+        rejection_reason: None,
+        cancelled_at: None,
+        ends_on: None,
+    };
+    table.put(app.to_item()?, Cond::Always).await?;
+    for n in 0..20 {
+        let offer_id = if n == 0 {
+            OFFER.to_owned()
+        } else {
+            format!("01a20996-1d13-756c-954c-72ad0a2701{n:02}")
+        };
+        let content = Content {
+            title: format!("Angebot {n}: 15 % auf alle Torten"),
+            teaser: "Für alle Kundinnen und Kunden der Sparkasse".into(),
+            description: "Zeigen Sie den Gutschein an der Theke.".into(),
+            benefit: Benefit {
+                kind: BenefitKind::Percent,
+                value: Some(15),
+                text: None,
+            },
+            online: Some(Online {
+                shop_url: "https://shop.baeckerei.de".into(),
+                discount_code: Some("TORTE15".into()),
+            }),
+            in_store: Some(InStore {
+                instructions: "Gutschein an der Kasse zeigen.".into(),
+                coupon_code: Some("TORTE15".into()),
+            }),
+            valid_from: today,
+            valid_to: today.checked_add(jiff::Span::new().days(60))?,
+            categories: vec![Category::Essen],
+            images: vec![Image {
+                image_id: format!("image-{n}"),
+                key: format!("offers/{partner}/{offer_id}/image-{n}.png"),
+                content_type: ImageType::Png,
+                size_bytes: 1024,
+            }],
+        };
+        let live = Live {
+            content: content.clone(),
+            company: "Bäckerei Müller".into(),
+            logo_key: None,
+            published_at: now,
+            approved_at: now,
+        };
+        let offer = Offer {
+            offer_id,
+            partner_id: partner.clone(),
+            content,
+            platforms: vec![platform.clone()],
+            states: [(
+                platform.clone(),
+                OnPlatform {
+                    status: Status::Approved,
+                    submitted_at: Some(now),
+                    decided_at: Some(now),
+                    checks: None,
+                    rejection_reason: None,
+                    live: Some(live),
+                    placed_months: Vec::new(),
+                },
+            )]
+            .into(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        table.put(offer.to_item()?, Cond::Always).await?;
+        for (_, item) in offers::listing::entries(&offer, &platform)? {
+            table.put(item, Cond::Always).await?;
+        }
+    }
+
+    let events = root.join("events").join("offers");
+    let feed = route(
+        &events,
+        "GET",
+        &format!("/platforms/{PLATFORM}/offers"),
+        RouteKind::Read,
+        None,
+        None,
+    )?;
+    let detail = route(
+        &events,
+        "GET",
+        &format!("/offers/{OFFER}"),
+        RouteKind::Write,
+        None,
+        None,
+    )?;
+    let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
+        ("DATA_KEY", DataKey::generate_base64()),
+        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario {
+        env,
+        routes: vec![feed, detail],
+    })
 }
 
 /// The event for a route: the matching file under `events/<function>/` when there is

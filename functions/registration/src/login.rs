@@ -9,8 +9,7 @@ use shared::auth::{PLATFORM_SCOPE, Scope, TOKEN_LIFETIME_SECS, dummy_hash, verif
 use shared::crypto::sha256_hex;
 use shared::env::AppState;
 use shared::http::ApiJson;
-use shared::model::accounts::{Login, LoginName, login_key};
-use shared::model::from_item;
+use shared::model::accounts::{self, LoginName, login_key};
 use shared::openapi::{Forbidden, TooManyRequests, Unauthorized};
 use shared::store::{Attr, Cond, Key, TTL, Update};
 use shared::{Error, Result};
@@ -107,9 +106,10 @@ pub async fn login(
         return Err(throttled(now));
     }
 
-    let login: Option<Login> = match state.table.get(&key).await? {
-        Some(item) => Some(from_item(item)?),
-        None => None,
+    // A second login name (a customer's username) leads to the account's own record.
+    let (login, disabled) = match accounts::find(state.table.as_ref(), &scope, &name).await? {
+        Some(found) => (Some(found.login), found.state.disabled),
+        None => (None, false),
     };
     // Unknown accounts are verified against a dummy hash so both cases cost the same.
     let hash = login
@@ -131,6 +131,13 @@ pub async fn login(
             .await?;
         return Err(wrong_credentials());
     };
+    // Only after the password: a disabled account is not revealed to guessers.
+    if disabled {
+        return Err(Error::Forbidden(
+            "Dieser Zugang ist gesperrt. Bitte wenden Sie sich an den Anbieter, der ihn eingerichtet hat."
+                .into(),
+        ));
+    }
     if !login.confirmed {
         return Err(Error::Forbidden(
             "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse über den Link in unserer E-Mail."
@@ -152,6 +159,18 @@ pub async fn login(
             now,
         )
         .map_err(Error::internal)?;
+    // The last login, as the account's owner sees it (a supplier's customer list).
+    state
+        .table
+        .update(
+            &login.key(),
+            &[Update::Set(
+                accounts::attr::LAST_LOGIN_AT,
+                serde_json::to_value(state.clock.now())?,
+            )],
+            Cond::Exists,
+        )
+        .await?;
     Ok(Json(json!({
         "access_token": token,
         "token_type": "Bearer",

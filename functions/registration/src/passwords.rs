@@ -10,8 +10,7 @@ use shared::auth::{Scope, hash_password};
 use shared::domain::Password;
 use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
-use shared::model::accounts::{self, Login, LoginName, login_key};
-use shared::model::from_item;
+use shared::model::accounts::{self, LoginName};
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::openapi::Gone;
 use shared::store::{Cond, TxOp, Update};
@@ -60,8 +59,11 @@ pub async fn request_reset(
     let (Some(name), Some(scope)) = (name, scope) else {
         return Err(Error::field("login", "fehlt"));
     };
-    if let Some(item) = state.table.get(&login_key(&scope, &name)).await? {
-        let login: Login = from_item(item)?;
+    // A username finds the account too; a disabled account gets no link.
+    if let Some(found) = accounts::find(state.table.as_ref(), &scope, &name).await?
+        && !found.state.disabled
+    {
+        let login = found.login;
         let (token, put) = tokens::issue(
             TokenFor {
                 kind: TokenKind::Reset,

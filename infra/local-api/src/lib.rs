@@ -47,6 +47,28 @@ pub const FUNCTIONS: &[Function] = &[
         openapi: registration::openapi,
     },
     Function {
+        name: "offers",
+        api: offers::api,
+        routes: || {
+            offers::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: offers::openapi,
+    },
+    Function {
+        name: "file-links",
+        api: file_links::api,
+        routes: || {
+            file_links::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: file_links::openapi,
+    },
+    Function {
         name: "referrals",
         api: referrals::api,
         routes: || {

@@ -24,6 +24,8 @@ const LOGIN_PREFIX: &str = "LOGIN#";
 const LOGIN_SK: &str = "LOGIN";
 /// The transaction operation that keeps one account per login name and scope.
 pub const LOGIN_GUARD: &str = "login_guard";
+/// The transaction operation that claims a second login name (a username) for an account.
+pub const ALIAS_GUARD: &str = "alias_guard";
 
 /// Attribute names of the login record that are updated in place.
 pub mod attr {
@@ -31,6 +33,12 @@ pub mod attr {
     pub const PASSWORD_HASH: Attr = "password_hash";
     pub const CONFIRMED: Attr = "confirmed";
     pub const PLATFORMS: Attr = "platforms";
+    /// A disabled account cannot log in; see [`super::LoginState`].
+    pub const NAME: Attr = "name";
+    pub const DISABLED: Attr = "disabled";
+    /// On a second login name: the account's own login name it stands for.
+    pub const ALIAS_OF: Attr = "alias_of";
+    pub const LAST_LOGIN_AT: Attr = "last_login_at";
 }
 
 /// What a person types to log in: an e-mail address, or a username (terminal users), both
@@ -142,6 +150,67 @@ impl Login {
     }
 }
 
+/// What the kit keeps beside the credentials on a login record, read from the same item:
+/// whether the account is disabled, whether this record is only a second login name, and the
+/// last successful login. Kept out of [`Login`] so records written before stay valid.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LoginState {
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_of: Option<LoginName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_at: Option<Timestamp>,
+}
+
+/// An account's login record as login, reset and the owning function see it.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub login: Login,
+    pub state: LoginState,
+}
+
+/// The account that logs in with `name` in `scope`: its own login record, also when `name`
+/// is a second login name (a username) of it. One read, two for a username.
+pub async fn find(table: &dyn Table, scope: &Scope, name: &LoginName) -> Result<Option<Found>> {
+    let Some(item) = table.get(&login_key(scope, name)).await? else {
+        return Ok(None);
+    };
+    let state: LoginState = super::from_item(item.clone())?;
+    let Some(primary) = state.alias_of else {
+        return Ok(Some(Found {
+            login: super::from_item(item)?,
+            state,
+        }));
+    };
+    let Some(item) = table.get(&login_key(scope, &primary)).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Found {
+        login: super::from_item(item.clone())?,
+        state: super::from_item(item)?,
+    }))
+}
+
+impl Login {
+    /// The put that claims `alias` as a second login name of this account in its scope;
+    /// fails as [`ALIAS_GUARD`]. The alias record holds no password: [`find`] follows it.
+    pub fn alias_put(&self, alias: &LoginName) -> Result<Named> {
+        let record = Login {
+            login: alias.clone(),
+            password_hash: None,
+            ..self.clone()
+        };
+        let mut item = record.to_item()?;
+        item.insert(attr::ALIAS_OF.into(), self.login.as_str().into());
+        Ok(TxOp::Put {
+            item,
+            cond: Cond::NotExists,
+        }
+        .named(ALIAS_GUARD))
+    }
+}
+
 /// An account another function creates and invites to set its password.
 #[derive(Debug, Clone)]
 pub struct Invitation {
@@ -152,6 +221,24 @@ pub struct Invitation {
     pub role: Role,
     /// Who invites, as the mail names them (e.g. the merchant's company).
     pub inviter: String,
+}
+
+impl Invitation {
+    /// The login record the invitation creates, without a password until it is accepted.
+    pub fn login_record(&self, account_id: &AccountId, now: Timestamp) -> Login {
+        Login {
+            scope: self.scope.clone(),
+            login: self.login.clone(),
+            email: self.email.clone(),
+            account_id: account_id.clone(),
+            role: self.role,
+            password_hash: None,
+            confirmed: false,
+            name: self.name.clone(),
+            platforms: vec![],
+            created_at: now,
+        }
+    }
 }
 
 const ACCOUNT_INVITE: Template = Template {
@@ -185,25 +272,37 @@ pub async fn create_invited(
     invitation: Invitation,
     extra: Vec<Named>,
 ) -> Result<AccountId> {
+    let account_id = AccountId::generate();
+    create_invited_as(
+        table,
+        mailer,
+        clock,
+        public_base_url,
+        account_id,
+        invitation,
+        extra,
+    )
+    .await
+}
+
+/// As [`create_invited`], with an account id the caller chose, so its own records in `extra`
+/// can name the account. A failed [`ALIAS_GUARD`] in `extra` is a 409 as well.
+pub async fn create_invited_as(
+    table: &dyn Table,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    public_base_url: &str,
+    account_id: AccountId,
+    invitation: Invitation,
+    extra: Vec<Named>,
+) -> Result<AccountId> {
     if !invitation.scope.admits(invitation.role) {
         return Err(Error::internal(std::io::Error::other(
             "role does not belong to the scope",
         )));
     }
     let now = clock.now();
-    let account_id = AccountId::generate();
-    let login = Login {
-        scope: invitation.scope.clone(),
-        login: invitation.login.clone(),
-        email: invitation.email.clone(),
-        account_id: account_id.clone(),
-        role: invitation.role,
-        password_hash: None,
-        confirmed: false,
-        name: invitation.name.clone(),
-        platforms: vec![],
-        created_at: now,
-    };
+    let login = invitation.login_record(&account_id, now);
     let (token, token_put) = tokens::issue(
         TokenFor {
             kind: TokenKind::Invite,
@@ -242,10 +341,76 @@ pub async fn create_invited(
                 invitation.login
             )));
         }
+        Err(StoreError::TxCancelled {
+            failed: ALIAS_GUARD,
+        }) => {
+            return Err(Error::Conflict(
+                "Der Benutzername ist hier bereits vergeben.".into(),
+            ));
+        }
         Err(e) => return Err(e.into()),
     }
     outgoing.deliver(mail).await;
     Ok(account_id)
+}
+
+/// The transaction operation of [`reinvite`] that requires the invitation still open.
+pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
+
+/// Sends an invited account a new invitation (a fresh 7-day token; earlier links stay valid
+/// until they expire). 409 once the account has set its password.
+pub async fn reinvite(
+    table: &dyn Table,
+    mailer: &dyn Mailer,
+    clock: &dyn Clock,
+    public_base_url: &str,
+    login: &Login,
+    inviter: &str,
+) -> Result<()> {
+    let (token, token_put) = tokens::issue(
+        TokenFor {
+            kind: TokenKind::Invite,
+            scope: &login.scope,
+            login: &login.login,
+            email: &login.email,
+            account_id: &login.account_id,
+        },
+        clock.now(),
+    )?;
+    let outgoing = PendingMails {
+        table,
+        mailer,
+        clock,
+    };
+    let (mail, mail_op) = outgoing.enqueue(Mail::render(
+        &login.email,
+        ACCOUNT_INVITE,
+        &[
+            ("name", &login.name),
+            ("inviter", inviter),
+            ("access", access_label(&login.scope)),
+            ("login", login.login.as_str()),
+            ("link", &link(public_base_url, INVITATION_PATH, &token)),
+        ],
+    ))?;
+    let open = TxOp::Check {
+        key: login.key(),
+        cond: Cond::Eq(attr::CONFIRMED, false.into()),
+    }
+    .named(NOT_YET_ACCEPTED);
+    match table.transact(vec![open, token_put, mail_op]).await {
+        Ok(()) => {}
+        Err(StoreError::TxCancelled {
+            failed: NOT_YET_ACCEPTED,
+        }) => {
+            return Err(Error::Conflict(
+                "Die Einladung wurde bereits angenommen; für ein neues Passwort gibt es „Passwort vergessen“.".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    outgoing.deliver(mail).await;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! their functions). Billing reads them all, so they live here and share one key shape:
 //! the partner's partition, a sort key naming the product.
 
+pub mod file_links;
+
 use crate::domain::PartnerId;
 use crate::store::Key;
 

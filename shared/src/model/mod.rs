@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod billable;
 pub mod contracts;
 pub mod partners;
+pub mod placements;
 pub mod platforms;
 pub mod referrals;
 pub mod subscriptions;

@@ -1,0 +1,585 @@
+//! A supplier's customers: create (with the invitation mail), list with their state, edit,
+//! resend the invitation, disable and enable, delete.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use shared::auth::{PartnerAuth, Role, Scope};
+use shared::domain::{AccountId, Email, PartnerId};
+use shared::env::AppState;
+use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
+use shared::model::accounts::{self, Invitation, LoginName, login_key};
+use shared::model::contracts::file_links::{FileLinksContract, TierError};
+use shared::model::from_item;
+use shared::openapi::{Conflict, NotFound, Unprocessable};
+use shared::store::{Cond, Index, Query, TxOp, Update};
+use shared::{Error, Result};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::account::{load_contract, load_partner, lost_contract_race, replace_op};
+use crate::records::{Customer, attr, customer_key, customers, path_id};
+use crate::secrets;
+
+/// How often a change that lost to a concurrent change of the customer count is tried.
+const ATTEMPTS: usize = 5;
+
+fn unknown() -> Error {
+    Error::NotFound("Kunde nicht gefunden.".into())
+}
+
+/// The customer of `partner` with this id, or 404 (also for another supplier's customer).
+pub async fn load(state: &AppState, partner: &PartnerId, id: &str) -> Result<Customer> {
+    let key = customer_key(partner, &path_id(id, "Kunde")?);
+    let item = state.table.get(&key).await?.ok_or_else(unknown)?;
+    from_item(item)
+}
+
+/// Where a customer stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerState {
+    /// Has not set a password yet.
+    Invited,
+    Active,
+    /// Cannot log in; live tokens are refused.
+    Disabled,
+}
+
+/// A customer as the supplier sees it (never the folder password).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerView {
+    pub id: AccountId,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub username: Option<String>,
+    pub folder_url: String,
+    pub has_folder_password: bool,
+    pub state: CustomerState,
+    pub last_login_at: Option<Timestamp>,
+}
+
+fn scope_of(partner: &PartnerId) -> Scope {
+    Scope::Customer(partner.clone())
+}
+
+/// The customer with its login's state (one read of the login record).
+async fn view(state: &AppState, partner: &PartnerId, c: Customer) -> Result<CustomerView> {
+    let found = accounts::find(
+        state.table.as_ref(),
+        &scope_of(partner),
+        &LoginName::from_email(&c.email),
+    )
+    .await?;
+    let (confirmed, last_login_at) = found
+        .map(|f| (f.login.confirmed, f.state.last_login_at))
+        .unwrap_or((false, None));
+    let customer_state = if c.disabled {
+        CustomerState::Disabled
+    } else if confirmed {
+        CustomerState::Active
+    } else {
+        CustomerState::Invited
+    };
+    Ok(CustomerView {
+        id: c.account_id,
+        first_name: c.first_name,
+        last_name: c.last_name,
+        email: c.email.to_string(),
+        username: c.username.map(String::from),
+        folder_url: c.folder_url,
+        has_folder_password: c.folder_password_sealed.is_some(),
+        state: customer_state,
+        last_login_at,
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "first_name": "Karl", "last_name": "Kunde", "email": "karl@kunde.example",
+    "username": "karl.kunde", "folder_url": "https://cloud.example.de/s/Xy7aB2",
+    "folder_password": "ordner-geheim-1"
+}))]
+pub struct NewCustomer {
+    pub first_name: String,
+    pub last_name: String,
+    /// Where the invitation goes; also the customer's login.
+    pub email: String,
+    /// A second login: 3-64 characters a-z, 0-9, `.`, `_`, `-`.
+    pub username: Option<String>,
+    /// The customer's folder at the file-sharing service (https).
+    pub folder_url: String,
+    /// The folder's password, if it has one; stored encrypted.
+    pub folder_password: Option<String>,
+}
+
+fn username(v: &mut Validator, raw: Option<&str>) -> Option<LoginName> {
+    let raw = raw.map(str::trim).filter(|u| !u.is_empty())?;
+    if raw.contains('@') {
+        v.require(
+            "username",
+            false,
+            "darf kein @ enthalten (die E-Mail-Adresse ist schon Anmeldename)",
+        );
+        return None;
+    }
+    v.check("username", LoginName::parse(raw))
+}
+
+/// Add a customer: it gets a German invitation mail with a 7-day link to set its password.
+///
+/// A customer beyond the tier limit of 99 needs the unlimited tier the operator grants (422).
+#[utoipa::path(post, path = "/file-links/customers", tag = "file-links", request_body = NewCustomer,
+    responses(
+        (status = 201, description = "Created and invited.", body = CustomerView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiJson(body): ApiJson<NewCustomer>,
+) -> Result<(StatusCode, Json<CustomerView>)> {
+    let mut v = Validator::new();
+    let first_name = v.text("first_name", &body.first_name, 100);
+    let last_name = v.text("last_name", &body.last_name, 100);
+    let email = v.check("email", Email::parse(&body.email));
+    let username = username(&mut v, body.username.as_deref());
+    let folder_url = v.check("folder_url", secrets::folder_url(&body.folder_url));
+    let password = match body.folder_password.as_deref() {
+        None | Some("") => None,
+        Some(p) => v.check("folder_password", secrets::folder_password(p)),
+    };
+    v.finish()?;
+    let (Some(first_name), Some(last_name), Some(email), Some(folder_url)) =
+        (first_name, last_name, email, folder_url)
+    else {
+        return Err(Error::field("email", "fehlt"));
+    };
+    let partner = load_partner(&state, &auth.partner_id).await?;
+    let account_id = AccountId::generate();
+    let customer = Customer {
+        account_id: account_id.clone(),
+        first_name,
+        last_name,
+        email: email.clone(),
+        username: username.clone(),
+        folder_url,
+        folder_password_sealed: password.map(|p| state.data_key.seal(&p)),
+        disabled: false,
+        created_at: state.clock.now(),
+    };
+    let invitation = Invitation {
+        scope: scope_of(&auth.partner_id),
+        login: LoginName::from_email(&email),
+        email,
+        name: customer.name(),
+        role: Role::Customer,
+        inviter: partner.company,
+    };
+    for _ in 0..ATTEMPTS {
+        let read = load_contract(&state, &auth.partner_id).await?;
+        let next = grown(&read, read.customers.saturating_add(1), state.clock.today())?;
+        let mut extra = vec![
+            TxOp::Put {
+                item: shared::model::to_item(
+                    &customer_key(&auth.partner_id, account_id.as_str()),
+                    &customer,
+                )?,
+                cond: Cond::NotExists,
+            }
+            .named("customer"),
+            replace_op(&read, &next)?,
+        ];
+        if let Some(alias) = &username {
+            extra.push(
+                invitation
+                    .login_record(&account_id, state.clock.now())
+                    .alias_put(alias)?,
+            );
+        }
+        let created = accounts::create_invited_as(
+            state.table.as_ref(),
+            state.mailer.as_ref(),
+            state.clock.as_ref(),
+            &state.public_base_url,
+            account_id.clone(),
+            invitation.clone(),
+            extra,
+        )
+        .await;
+        match created {
+            Ok(_) => {
+                let view = view(&state, &auth.partner_id, customer).await?;
+                return Ok((StatusCode::CREATED, Json(view)));
+            }
+            // Another customer was added or removed meanwhile: count again.
+            Err(Error::Conflict(_)) if contract_changed(&state, &read).await? => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(busy())
+}
+
+fn busy() -> Error {
+    Error::Conflict(
+        "Das Kundenkonto wird gerade geändert. Bitte versuchen Sie es noch einmal.".into(),
+    )
+}
+
+/// The contract with one customer more, or 422 when that needs the unlimited tier.
+fn grown(
+    read: &FileLinksContract,
+    customers: u32,
+    today: jiff::civil::Date,
+) -> Result<FileLinksContract> {
+    if read.is_cancelled() {
+        return Err(Error::Unprocessable(
+            "Das digitale Kundenkonto ist gekündigt; neue Kunden sind nicht mehr möglich.".into(),
+        ));
+    }
+    read.with_customers(customers, today)
+        .map_err(|TierError::UnlimitedNotGranted| {
+            Error::Unprocessable(format!(
+                "Ihr Tarif umfasst bis zu {} Kunden. Ab dem 100. Kunden ist die Unlimited-Version nötig; bitte wenden Sie sich an den Betreiber.",
+                read.customers
+            ))
+        })
+}
+
+async fn contract_changed(state: &AppState, read: &FileLinksContract) -> Result<bool> {
+    let now = load_contract(state, &read.partner_id).await?;
+    Ok(now.customers != read.customers || now.cancelled_on != read.cancelled_on)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+/// One page of customers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerPage {
+    pub customers: Vec<CustomerView>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn page_limit(limit: Option<u32>) -> Result<u32> {
+    let limit = limit.unwrap_or(50);
+    if (1..=100).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(Error::field("limit", "muss zwischen 1 und 100 liegen"))
+    }
+}
+
+/// The customers with their state (invited, active, disabled) and last login.
+#[utoipa::path(get, path = "/file-links/customers", tag = "file-links", params(ListParams),
+    responses((status = 200, description = "One page.", body = CustomerPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<CustomerPage>> {
+    let limit = page_limit(params.limit)?;
+    let page = state
+        .table
+        .query(
+            Query::partition(
+                Index::Primary,
+                shared::model::partners::partner_pk(&auth.partner_id),
+            )
+            .sk(customers())
+            .limit(limit)
+            .cursor(params.cursor),
+        )
+        .await?;
+    // The login records are read side by side: one round trip for the page, not one each.
+    let mut reads = tokio::task::JoinSet::new();
+    for (i, item) in page.items.into_iter().enumerate() {
+        let customer: Customer = from_item(item)?;
+        let state = state.clone();
+        let partner = auth.partner_id.clone();
+        reads.spawn(async move { (i, view(&state, &partner, customer).await) });
+    }
+    let mut views = Vec::new();
+    while let Some(done) = reads.join_next().await {
+        let (i, view) = done.map_err(Error::internal)?;
+        views.push((i, view?));
+    }
+    views.sort_by_key(|(i, _)| *i);
+    Ok(Json(CustomerPage {
+        customers: views.into_iter().map(|(_, v)| v).collect(),
+        next_cursor: page.cursor,
+    }))
+}
+
+/// One customer.
+#[utoipa::path(get, path = "/file-links/customers/{customer_id}", tag = "file-links",
+    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    responses((status = 200, description = "The customer.", body = CustomerView)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CustomerView>> {
+    let customer = load(&state, &auth.partner_id, &id).await?;
+    Ok(Json(view(&state, &auth.partner_id, customer).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"folder_url": "https://cloud.example.de/s/Neu42", "folder_password": ""}))]
+pub struct CustomerPatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub folder_url: Option<String>,
+    /// A new folder password; an empty string removes it.
+    pub folder_password: Option<String>,
+}
+
+/// Change a customer's name, folder link or folder password (e-mail and username stay).
+#[utoipa::path(patch, path = "/file-links/customers/{customer_id}", tag = "file-links",
+    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    request_body = CustomerPatch,
+    responses((status = 200, description = "Changed.", body = CustomerView)))]
+pub async fn update(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<CustomerPatch>,
+) -> Result<Json<CustomerView>> {
+    let mut v = Validator::new();
+    let first_name = body
+        .first_name
+        .as_deref()
+        .and_then(|n| v.text("first_name", n, 100));
+    let last_name = body
+        .last_name
+        .as_deref()
+        .and_then(|n| v.text("last_name", n, 100));
+    let folder_url = body
+        .folder_url
+        .as_deref()
+        .and_then(|u| v.check("folder_url", secrets::folder_url(u)));
+    let password = match body.folder_password.as_deref() {
+        None => None,
+        Some("") => Some(None),
+        Some(p) => v
+            .check("folder_password", secrets::folder_password(p))
+            .map(Some),
+    };
+    v.require(
+        "first_name",
+        body.first_name.is_some()
+            || body.last_name.is_some()
+            || body.folder_url.is_some()
+            || body.folder_password.is_some(),
+        "mindestens ein Feld ist anzugeben",
+    );
+    v.finish()?;
+    let mut customer = load(&state, &auth.partner_id, &id).await?;
+    if let Some(n) = first_name {
+        customer.first_name = n;
+    }
+    if let Some(n) = last_name {
+        customer.last_name = n;
+    }
+    if let Some(u) = folder_url {
+        customer.folder_url = u;
+    }
+    if let Some(p) = password {
+        customer.folder_password_sealed = p.map(|p| state.data_key.seal(&p));
+    }
+    let login = login_key(
+        &scope_of(&auth.partner_id),
+        &LoginName::from_email(&customer.email),
+    );
+    state
+        .table
+        .transact(vec![
+            TxOp::Put {
+                item: shared::model::to_item(
+                    &customer_key(&auth.partner_id, customer.account_id.as_str()),
+                    &customer,
+                )?,
+                cond: Cond::Exists,
+            }
+            .named("customer"),
+            // The name the mails greet the customer with.
+            TxOp::Update {
+                key: login,
+                ops: vec![Update::Set(accounts::attr::NAME, customer.name().into())],
+                cond: Cond::Exists,
+            }
+            .named("login"),
+        ])
+        .await?;
+    Ok(Json(view(&state, &auth.partner_id, customer).await?))
+}
+
+/// A German message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Message {
+    pub message: String,
+}
+
+/// Send the invitation again (a new 7-day link); 409 once the customer has set a password.
+#[utoipa::path(post, path = "/file-links/customers/{customer_id}/invitation", tag = "file-links",
+    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    responses(
+        (status = 202, description = "The invitation is on its way.", body = Message),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn resend_invitation(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(id): ApiPath<String>,
+) -> Result<(StatusCode, Json<Message>)> {
+    let customer = load(&state, &auth.partner_id, &id).await?;
+    if customer.disabled {
+        return Err(Error::Unprocessable(
+            "Der Kunde ist gesperrt; bitte entsperren Sie ihn zuerst.".into(),
+        ));
+    }
+    let found = accounts::find(
+        state.table.as_ref(),
+        &scope_of(&auth.partner_id),
+        &LoginName::from_email(&customer.email),
+    )
+    .await?
+    .ok_or_else(unknown)?;
+    let partner = load_partner(&state, &auth.partner_id).await?;
+    accounts::reinvite(
+        state.table.as_ref(),
+        state.mailer.as_ref(),
+        state.clock.as_ref(),
+        &state.public_base_url,
+        &found.login,
+        &partner.company,
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Message {
+            message: format!("Die Einladung wurde erneut an {} gesendet.", customer.email),
+        }),
+    ))
+}
+
+async fn set_disabled(
+    state: &AppState,
+    auth: &PartnerAuth,
+    id: &str,
+    disabled: bool,
+) -> Result<Json<CustomerView>> {
+    let mut customer = load(state, &auth.partner_id, id).await?;
+    let login = login_key(
+        &scope_of(&auth.partner_id),
+        &LoginName::from_email(&customer.email),
+    );
+    // Both at once: the login refuses the password, the routes refuse live tokens.
+    state
+        .table
+        .transact(vec![
+            TxOp::Update {
+                key: customer_key(&auth.partner_id, customer.account_id.as_str()),
+                ops: vec![Update::Set(attr::DISABLED, disabled.into())],
+                cond: Cond::Exists,
+            }
+            .named("customer"),
+            TxOp::Update {
+                key: login,
+                ops: vec![Update::Set(accounts::attr::DISABLED, disabled.into())],
+                cond: Cond::Exists,
+            }
+            .named("login"),
+        ])
+        .await?;
+    customer.disabled = disabled;
+    Ok(Json(view(state, &auth.partner_id, customer).await?))
+}
+
+/// Disable a customer: its login is refused at once, and so is every token it holds.
+#[utoipa::path(post, path = "/file-links/customers/{customer_id}/disable", tag = "file-links",
+    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    responses((status = 200, description = "Disabled.", body = CustomerView)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CustomerView>> {
+    set_disabled(&state, &auth, &id, true).await
+}
+
+/// Enable a disabled customer again.
+#[utoipa::path(post, path = "/file-links/customers/{customer_id}/enable", tag = "file-links",
+    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    responses((status = 200, description = "Enabled.", body = CustomerView)))]
+pub async fn enable(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<CustomerView>> {
+    set_disabled(&state, &auth, &id, false).await
+}
+
+/// Delete a customer and its login; the count (and the tier) goes down with it.
+#[utoipa::path(delete, path = "/file-links/customers/{customer_id}", tag = "file-links",
+    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    responses((status = 204, description = "Deleted.")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode> {
+    let customer = load(&state, &auth.partner_id, &id).await?;
+    let scope = scope_of(&auth.partner_id);
+    for _ in 0..ATTEMPTS {
+        let read = load_contract(&state, &auth.partner_id).await?;
+        let next = read
+            .with_customers(read.customers.saturating_sub(1), state.clock.today())
+            .map_err(|_| Error::internal(std::io::Error::other("a smaller tier has a price")))?;
+        let mut ops = vec![
+            TxOp::Delete {
+                key: customer_key(&auth.partner_id, customer.account_id.as_str()),
+                cond: Cond::Exists,
+            }
+            .named("customer"),
+            TxOp::Delete {
+                key: login_key(&scope, &LoginName::from_email(&customer.email)),
+                cond: Cond::Always,
+            }
+            .named("login"),
+            replace_op(&read, &next)?,
+        ];
+        if let Some(alias) = &customer.username {
+            ops.push(
+                TxOp::Delete {
+                    key: login_key(&scope, alias),
+                    cond: Cond::Always,
+                }
+                .named("alias"),
+            );
+        }
+        match state.table.transact(ops).await {
+            Ok(()) => return Ok(StatusCode::NO_CONTENT),
+            Err(e) if lost_contract_race(&e) => continue,
+            Err(shared::store::StoreError::TxCancelled { failed: "customer" }) => {
+                return Err(unknown());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(busy())
+}

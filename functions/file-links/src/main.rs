@@ -1,0 +1,14 @@
+//! Lambda entry point: configuration, clients and the runtime; nothing else.
+
+use lambda_http::Error;
+use shared::env::{Env, EnvConfig};
+
+// Lambda hands a sandbox one invocation at a time: one thread starts faster.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let config = EnvConfig::from_env()?;
+    let sdk = shared::config::aws().await;
+    let env = Env::from_aws(&config, &sdk)?;
+    lambda_http::run(file_links::build(&env)).await
+}

@@ -1,0 +1,230 @@
+//! The partner's own offers: create, edit, delete, list with the state per platform.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::Serialize;
+use shared::auth::PartnerAuth;
+use shared::domain::PlatformId;
+use shared::env::AppState;
+use shared::http::{ApiJson, ApiPath};
+use shared::model::from_item;
+use shared::model::placements::Month;
+use shared::openapi::{Conflict, NotFound, Unprocessable};
+use shared::store::{Cond, StoreError, TxOp};
+use shared::{Error, Result};
+use utoipa::ToSchema;
+
+use crate::input::{self, OfferInput};
+use crate::offer::{self, Checks, Content, Offer, Status, changed_meanwhile, save_op};
+
+/// The offer's state on one platform, as its partner sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformStateView {
+    pub platform_id: PlatformId,
+    /// `draft` (never submitted there), `in_review`, `approved`, `rejected` or `withdrawn`.
+    pub status: String,
+    /// Whether an approved version is shown there.
+    pub live: bool,
+    /// The draft differs from the version shown: a revision to submit or in review.
+    pub revision_pending: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Checks>,
+    pub placed_months: Vec<Month>,
+}
+
+/// An offer as its partner sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferView {
+    pub offer_id: String,
+    pub content: Content,
+    pub platforms: Vec<PlatformStateView>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl From<&Offer> for OfferView {
+    fn from(o: &Offer) -> Self {
+        let platforms = o
+            .platforms
+            .iter()
+            .map(|p| match o.states.get(p) {
+                Some(s) => PlatformStateView {
+                    platform_id: p.clone(),
+                    status: match s.status {
+                        Status::InReview => "in_review",
+                        Status::Approved => "approved",
+                        Status::Rejected => "rejected",
+                        Status::Withdrawn => "withdrawn",
+                    }
+                    .into(),
+                    live: s.live.is_some(),
+                    revision_pending: s.live.as_ref().is_some_and(|l| l.content != o.content),
+                    submitted_at: s.submitted_at,
+                    decided_at: s.decided_at,
+                    rejection_reason: s.rejection_reason.clone(),
+                    checks: s.checks,
+                    placed_months: s.placed_months.clone(),
+                },
+                None => PlatformStateView {
+                    platform_id: p.clone(),
+                    status: "draft".into(),
+                    live: false,
+                    revision_pending: false,
+                    submitted_at: None,
+                    decided_at: None,
+                    rejection_reason: None,
+                    checks: None,
+                    placed_months: Vec::new(),
+                },
+            })
+            .collect();
+        Self {
+            offer_id: o.offer_id.clone(),
+            content: o.content.clone(),
+            platforms,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+/// The partner's offers, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferList {
+    pub offers: Vec<OfferView>,
+}
+
+/// Create a draft offer.
+#[utoipa::path(post, path = "/offers", tag = "offers", request_body = OfferInput,
+    responses(
+        (status = 201, description = "The draft.", body = OfferView),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiJson(body): ApiJson<OfferInput>,
+) -> Result<(StatusCode, Json<OfferView>)> {
+    let valid = input::validate(state.table.as_ref(), &body, state.clock.today()).await?;
+    let now = state.clock.now();
+    let offer = Offer {
+        offer_id: shared::domain::new_id(),
+        partner_id: auth.partner_id.clone(),
+        content: valid.content,
+        platforms: valid.platforms,
+        states: Default::default(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    state.table.put(offer.to_item()?, Cond::NotExists).await?;
+    tracing::info!(offer_id = %offer.offer_id, partner_id = %auth.partner_id, "offer created");
+    Ok((StatusCode::CREATED, Json(OfferView::from(&offer))))
+}
+
+/// Replace the draft's texts, terms, categories and platforms (images stay). A published
+/// offer keeps showing its approved version until the revision is submitted and approved.
+#[utoipa::path(put, path = "/offers/{offer_id}", tag = "offers", request_body = OfferInput,
+    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    responses(
+        (status = 200, description = "The changed draft.", body = OfferView),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(offer_id): ApiPath<String>,
+    ApiJson(body): ApiJson<OfferInput>,
+) -> Result<Json<OfferView>> {
+    let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
+    let valid = input::validate(state.table.as_ref(), &body, state.clock.today()).await?;
+    let read = offer.version;
+    let images = std::mem::take(&mut offer.content.images);
+    offer.content = Content {
+        images,
+        ..valid.content
+    };
+    offer.platforms = valid.platforms;
+    offer.updated_at = state.clock.now();
+    offer.version += 1;
+    save(&state, &offer, read).await?;
+    Ok(Json(OfferView::from(&offer)))
+}
+
+/// Writes a changed offer conditioned on the version it was read with.
+pub async fn save(state: &AppState, offer: &Offer, read_version: u64) -> Result<()> {
+    match state
+        .table
+        .transact(vec![save_op(offer, read_version)?.named("offer")])
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StoreError::TxCancelled { failed: "offer" }) => Err(changed_meanwhile()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Delete a draft that is neither shown nor in review anywhere.
+#[utoipa::path(delete, path = "/offers/{offer_id}", tag = "offers",
+    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(offer_id): ApiPath<String>,
+) -> Result<StatusCode> {
+    let offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
+    if offer.is_published_or_in_review() {
+        return Err(Error::Conflict(
+            "Das Angebot ist veröffentlicht oder in Prüfung. Ziehen Sie es zuerst zurück.".into(),
+        ));
+    }
+    match state
+        .table
+        .transact(vec![
+            TxOp::Delete {
+                key: offer.key(),
+                cond: Cond::Eq(offer::VERSION, offer.version.into()),
+            }
+            .named("offer"),
+        ])
+        .await
+    {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::TxCancelled { .. }) => Err(changed_meanwhile()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The partner's offers with their state on each platform, newest first.
+#[utoipa::path(get, path = "/partners/me/offers", tag = "offers",
+    responses((status = 200, description = "Every offer of the partner.", body = OfferList),
+        (status = 404, response = NotFound)))]
+pub async fn list_mine(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+) -> Result<Json<OfferList>> {
+    let items = state
+        .table
+        .query_all(offer::partner_offers(&auth.partner_id))
+        .await?;
+    let offers = items
+        .into_iter()
+        .map(from_item::<Offer>)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Json(OfferList {
+        offers: offers.iter().map(OfferView::from).collect(),
+    }))
+}

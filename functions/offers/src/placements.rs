@@ -1,0 +1,367 @@
+//! Premium placements: the operator's kinds per platform, the partners' bookings per month
+//! (a conditional slot counter decides races), and cancelling before the month starts.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shared::auth::{Authenticated, OperatorAuth, PartnerAuth, Role};
+use shared::domain::{Cents, PlatformId};
+use shared::env::AppState;
+use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
+use shared::model::placements::{
+    BookingState, Month, PlacementBooking, PlacementKind, all_bookings_of, attr, booking_key,
+    bookings_of, kind_key, kinds_of, slots_key,
+};
+use shared::model::platforms::platform_key;
+use shared::model::{billable, from_item};
+use shared::openapi::{Conflict, Unprocessable};
+use shared::store::{Cond, StoreError, TxOp, Update};
+use shared::{Error, Result};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::listing;
+use crate::offer::{self, changed_meanwhile, save_op};
+
+/// Placements are booked at most this many months ahead (the current month counts as 0).
+pub const MAX_MONTHS_AHEAD: i32 = 6;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Top-Platzierung", "price_cents": 4900, "slots_per_month": 3}))]
+pub struct KindInput {
+    /// Up to 100 characters.
+    pub name: String,
+    /// Net price per calendar month.
+    pub price_cents: i64,
+    /// How many partners may book it per month (1–100).
+    pub slots_per_month: u32,
+}
+
+/// Define a placement kind on a platform.
+#[utoipa::path(post, path = "/platforms/{platform_id}/placement-kinds", tag = "placements",
+    params(("platform_id" = PlatformId, Path, description = "The platform.")),
+    request_body = KindInput,
+    responses((status = 201, description = "The kind.", body = PlacementKind)))]
+pub async fn create_kind(
+    State(state): State<AppState>,
+    _operator: OperatorAuth,
+    ApiPath(platform_id): ApiPath<PlatformId>,
+    ApiJson(body): ApiJson<KindInput>,
+) -> Result<(StatusCode, Json<PlacementKind>)> {
+    let mut v = Validator::new();
+    let name = v.text("name", &body.name, 100);
+    let price = v.cents("price_cents", body.price_cents);
+    v.require(
+        "slots_per_month",
+        (1..=100).contains(&body.slots_per_month),
+        "muss zwischen 1 und 100 liegen",
+    );
+    v.finish()?;
+    if state
+        .table
+        .get(&platform_key(&platform_id))
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound("Plattform nicht gefunden.".into()));
+    }
+    let (Some(name), Some(price)) = (name, price) else {
+        return Err(Error::field("body", "ist unvollständig"));
+    };
+    let kind = PlacementKind {
+        kind_id: shared::domain::new_id(),
+        platform_id,
+        name,
+        price,
+        slots_per_month: body.slots_per_month,
+        created_at: state.clock.now(),
+    };
+    state.table.put(kind.to_item()?, Cond::NotExists).await?;
+    Ok((StatusCode::CREATED, Json(kind)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindList {
+    pub kinds: Vec<PlacementKind>,
+}
+
+/// A platform's placement kinds with their current prices.
+#[utoipa::path(get, path = "/platforms/{platform_id}/placement-kinds", tag = "placements",
+    params(("platform_id" = PlatformId, Path, description = "The platform.")),
+    responses((status = 200, description = "Every kind.", body = KindList)))]
+pub async fn list_kinds(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ApiPath(platform_id): ApiPath<PlatformId>,
+) -> Result<Json<KindList>> {
+    let allowed = matches!(claims.role, Role::Partner | Role::Manager | Role::Operator)
+        && claims.scope.admits(claims.role);
+    if !allowed {
+        return Err(Error::Forbidden(
+            "Diese Funktion steht Ihrer Rolle nicht zur Verfügung.".into(),
+        ));
+    }
+    let items = state.table.query_all(kinds_of(&platform_id)).await?;
+    let kinds = items
+        .into_iter()
+        .map(from_item::<PlacementKind>)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Json(KindList { kinds }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"platform_id": "0191f7a8-0000-7000-8000-000000000000", "kind_id": "0191f7a8-0000-7000-8000-000000000001", "month": "2026-12"}))]
+pub struct BookingInput {
+    pub platform_id: PlatformId,
+    pub kind_id: String,
+    pub month: Month,
+}
+
+fn month_rules(v: &mut Validator, month: Month, current: Month) {
+    let ahead = current.months_until(month);
+    v.require("month", ahead >= 0, "liegt in der Vergangenheit");
+    v.require(
+        "month",
+        ahead <= MAX_MONTHS_AHEAD,
+        "darf höchstens sechs Monate im Voraus liegen",
+    );
+}
+
+/// Book a placement of an approved offer for a platform and month while a slot is free.
+#[utoipa::path(post, path = "/offers/{offer_id}/placements", tag = "placements",
+    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    request_body = BookingInput,
+    responses(
+        (status = 201, description = "Booked; billed for that month.", body = PlacementBooking),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn book(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(offer_id): ApiPath<String>,
+    ApiJson(body): ApiJson<BookingInput>,
+) -> Result<(StatusCode, Json<PlacementBooking>)> {
+    let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
+    let current = Month::of(state.clock.today());
+    let mut v = Validator::new();
+    month_rules(&mut v, body.month, current);
+    v.finish()?;
+    let kind: PlacementKind = match state
+        .table
+        .get(&kind_key(&body.platform_id, &body.kind_id))
+        .await?
+    {
+        Some(item) => from_item(item)?,
+        None => {
+            return Err(Error::field(
+                "kind_id",
+                "ist keine Platzierungsart dieser Plattform",
+            ));
+        }
+    };
+    let key = booking_key(
+        &auth.partner_id,
+        body.month,
+        &body.platform_id,
+        &offer.offer_id,
+    );
+    // A cancelled booking keeps its key: it may be booked again, a booked one not twice.
+    let booking_cond = match state.table.get(&key).await? {
+        None => Cond::NotExists,
+        Some(item) => match from_item::<PlacementBooking>(item)?.state {
+            BookingState::Cancelled => {
+                Cond::Eq(attr::STATE, BookingState::Cancelled.as_str().into())
+            }
+            BookingState::Booked => {
+                return Err(Error::Conflict(format!(
+                    "Für {} ist das Angebot hier bereits platziert.",
+                    body.month
+                )));
+            }
+        },
+    };
+    let before = offer.clone();
+    let read = offer.version;
+    let on = offer
+        .states
+        .get_mut(&body.platform_id)
+        .filter(|s| s.live.is_some())
+        .ok_or_else(|| {
+            Error::Unprocessable(
+                "Platzierungen gibt es nur für Angebote, die auf dieser Plattform freigegeben sind."
+                    .into(),
+            )
+        })?;
+    if on.placed_months.contains(&body.month) {
+        return Err(Error::Conflict(format!(
+            "Für {} ist das Angebot hier bereits platziert.",
+            body.month
+        )));
+    }
+    on.placed_months.retain(|m| *m >= current);
+    on.placed_months.push(body.month);
+    on.placed_months.sort();
+    offer.updated_at = state.clock.now();
+    offer.version += 1;
+    let booking = PlacementBooking {
+        partner_id: auth.partner_id.clone(),
+        platform_id: body.platform_id.clone(),
+        offer_id: offer.offer_id.clone(),
+        kind_id: kind.kind_id.clone(),
+        kind_name: kind.name.clone(),
+        month: body.month,
+        price: kind.price,
+        state: BookingState::Booked,
+        booked_at: state.clock.now(),
+        cancelled_at: None,
+    };
+    let mut ops = vec![
+        TxOp::Update {
+            key: slots_key(&body.platform_id, &kind.kind_id, body.month),
+            ops: vec![Update::Add(attr::TAKEN, 1)],
+            cond: Cond::LtOrAbsent(attr::TAKEN, i64::from(kind.slots_per_month)),
+        }
+        .named("slot"),
+        TxOp::Put {
+            item: booking.to_item()?,
+            cond: booking_cond,
+        }
+        .named("booking"),
+        save_op(&offer, read)?.named("offer"),
+        billable::mark(&auth.partner_id).named("billable"),
+    ];
+    ops.extend(listing::sync(&before, &offer, &body.platform_id)?);
+    match state.table.transact(ops).await {
+        Ok(()) => {}
+        Err(StoreError::TxCancelled { failed: "slot" }) => {
+            return Err(Error::Conflict(format!(
+                "„{}“ ist für {} bereits ausgebucht.",
+                kind.name, body.month
+            )));
+        }
+        Err(StoreError::TxCancelled { .. }) => return Err(changed_meanwhile()),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(offer_id = %offer.offer_id, platform_id = %body.platform_id, month = %body.month, "placement booked");
+    Ok((StatusCode::CREATED, Json(booking)))
+}
+
+/// Cancel a booking before its month starts.
+#[utoipa::path(delete, path = "/offers/{offer_id}/placements/{platform_id}/{month}", tag = "placements",
+    params(
+        ("offer_id" = String, Path, description = "One of the partner's offers."),
+        ("platform_id" = PlatformId, Path, description = "The platform of the booking."),
+        ("month" = Month, Path, description = "The booked month, JJJJ-MM."),
+    ),
+    responses(
+        (status = 200, description = "Cancelled; not billed.", body = PlacementBooking),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath((offer_id, platform_id, month)): ApiPath<(String, PlatformId, String)>,
+) -> Result<Json<PlacementBooking>> {
+    let month: Month = month.parse().map_err(|m: &str| Error::field("month", m))?;
+    let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
+    let item = state
+        .table
+        .get(&booking_key(
+            &auth.partner_id,
+            month,
+            &platform_id,
+            &offer_id,
+        ))
+        .await?
+        .ok_or_else(|| Error::NotFound("Buchung nicht gefunden.".into()))?;
+    let mut booking: PlacementBooking = from_item(item)?;
+    if booking.state != BookingState::Booked {
+        return Err(Error::Conflict("Die Buchung ist bereits storniert.".into()));
+    }
+    let current = Month::of(state.clock.today());
+    if month <= current {
+        return Err(Error::Conflict(
+            "Eine Platzierung kann nur bis zum Beginn ihres Monats storniert werden.".into(),
+        ));
+    }
+    let before = offer.clone();
+    let read = offer.version;
+    if let Some(on) = offer.states.get_mut(&platform_id) {
+        on.placed_months.retain(|m| *m != month && *m >= current);
+    }
+    offer.updated_at = state.clock.now();
+    offer.version += 1;
+    booking.state = BookingState::Cancelled;
+    booking.cancelled_at = Some(state.clock.now());
+    let mut ops = vec![
+        TxOp::Update {
+            key: slots_key(&platform_id, &booking.kind_id, month),
+            ops: vec![Update::Add(attr::TAKEN, -1)],
+            cond: Cond::Ge(attr::TAKEN, 1),
+        }
+        .named("slot"),
+        TxOp::Put {
+            item: booking.to_item()?,
+            cond: Cond::Eq(attr::STATE, BookingState::Booked.as_str().into()),
+        }
+        .named("booking"),
+        save_op(&offer, read)?.named("offer"),
+    ];
+    ops.extend(listing::sync(&before, &offer, &platform_id)?);
+    match state.table.transact(ops).await {
+        Ok(()) => Ok(Json(booking)),
+        Err(StoreError::TxCancelled { .. }) => Err(changed_meanwhile()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MonthParam {
+    /// Only this month's bookings (JJJJ-MM).
+    pub month: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingList {
+    pub bookings: Vec<PlacementBooking>,
+    /// Sum of the booked (not cancelled) prices listed.
+    pub total_cents: Cents,
+}
+
+/// The partner's placement bookings, of one month or all.
+#[utoipa::path(get, path = "/partners/me/placements", tag = "placements",
+    params(MonthParam),
+    responses((status = 200, description = "The bookings.", body = BookingList)))]
+pub async fn list_mine(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiQuery(q): ApiQuery<MonthParam>,
+) -> Result<Json<BookingList>> {
+    let query = match q.month.as_deref().map(str::trim) {
+        None | Some("") => all_bookings_of(&auth.partner_id),
+        Some(m) => bookings_of(
+            &auth.partner_id,
+            m.parse().map_err(|e: &str| Error::field("month", e))?,
+        ),
+    };
+    let bookings = state
+        .table
+        .query_all(query)
+        .await?
+        .into_iter()
+        .map(from_item::<PlacementBooking>)
+        .collect::<Result<Vec<_>>>()?;
+    let total = bookings
+        .iter()
+        .filter(|b| b.is_billable())
+        .map(|b| b.price.0)
+        .sum();
+    Ok(Json(BookingList {
+        bookings,
+        total_cents: Cents(total),
+    }))
+}

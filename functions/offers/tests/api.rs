@@ -1,0 +1,14 @@
+//! Router tests of the offers function, in process on the shared test kit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "api/world.rs"]
+mod world;
+
+#[path = "api/drafts.rs"]
+mod drafts;
+#[path = "api/feed.rs"]
+mod feed;
+#[path = "api/placements.rs"]
+mod placements;
+#[path = "api/review.rs"]
+mod review;

@@ -1,0 +1,332 @@
+//! The route table is the one list of routes: `infra/template.yaml`, the OpenAPI document
+//! and the access matrix are checked against it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use shared::auth::{Role, Scope};
+use shared::domain::{Cents, PartnerId};
+use shared::model::subscriptions::{Application, ApplicationStatus};
+use shared::routes::matrix::{Caller, Matrix};
+use shared::store::{Cond, Table};
+use shared::testing::{Client, TestEnv};
+use yaml_rust2::{Yaml, YamlLoader};
+
+type Endpoints = BTreeSet<(String, String)>;
+
+fn template_routes(function: &str) -> Endpoints {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let docs = YamlLoader::load_from_str(&text).unwrap();
+    let events = &docs[0]["Resources"][function]["Properties"]["Events"];
+    let Yaml::Hash(events) = events else {
+        panic!("{function} has no Events");
+    };
+    events
+        .values()
+        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        .map(|e| {
+            let p = &e["Properties"];
+            (
+                p["Method"].as_str().unwrap().to_uppercase(),
+                p["Path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn table_routes() -> Endpoints {
+    offers::routes()
+        .into_iter()
+        .map(|r| (r.method.as_str().to_string(), r.path.to_string()))
+        .collect()
+}
+
+fn document() -> Value {
+    serde_json::to_value(offers::openapi()).unwrap()
+}
+
+fn documented_routes(doc: &Value) -> Endpoints {
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            out.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    out
+}
+
+fn assert_same(left: &Endpoints, right: &Endpoints, left_name: &str, right_name: &str) {
+    let only_left: Vec<_> = left.difference(right).collect();
+    let only_right: Vec<_> = right.difference(left).collect();
+    assert!(only_left.is_empty(), "in {left_name} only: {only_left:?}");
+    assert!(
+        only_right.is_empty(),
+        "in {right_name} only: {only_right:?}"
+    );
+}
+
+#[test]
+fn every_template_route_is_in_the_route_table_and_vice_versa() {
+    let in_template = template_routes("OffersFunction");
+    assert_same(
+        &in_template,
+        &table_routes(),
+        "the template",
+        "the route table",
+    );
+    assert_eq!(in_template.len(), 20);
+}
+
+#[test]
+fn the_document_describes_exactly_the_routes_of_the_table() {
+    assert_same(
+        &documented_routes(&document()),
+        &table_routes(),
+        "the OpenAPI document",
+        "the route table",
+    );
+}
+
+#[test]
+fn the_document_states_who_may_call_each_route() {
+    let doc = document();
+    for route in offers::routes() {
+        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
+        let name = format!("{} {}", route.method, route.path);
+        assert!(
+            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{name} has a summary"
+        );
+        assert!(
+            op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .any(|status| status.starts_with('2')),
+            "{name} documents its success"
+        );
+        if route.access.is_public() {
+            assert_eq!(op["security"], json!([]), "{name} is public");
+        } else {
+            assert_eq!(
+                op["security"],
+                json!([{"bearer": []}]),
+                "{name} needs a token"
+            );
+            for status in ["401", "403"] {
+                assert_eq!(
+                    op["responses"][status]["$ref"]
+                        .as_str()
+                        .map(|r| r.starts_with("#/components/responses/")),
+                    Some(true),
+                    "{name} documents {status} as a problem"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_function_serves_its_document() {
+    let kit = TestEnv::new().await;
+    let client = Client::in_process(offers::build(&kit.env));
+    let reply = client.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.content_type(), "application/json");
+    assert_eq!(reply.body["openapi"], "3.1.0");
+    assert_eq!(reply.body, document());
+}
+
+/// Two tenants side by side: partners A and B, each approved on its own platform PA or PB
+/// (managed by MA and MB) with a published offer there. The matrix acts as A's side.
+#[tokio::test]
+async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
+    let kit = TestEnv::new().await;
+    let router = offers::build(&kit.env);
+    let client = Client::in_process(router.clone());
+    let fixtures = kit.fixtures();
+    let operator = fixtures.operator("olga@betreiber.de").await;
+    let pa = fixtures.platform("Sparkasse A", Cents(4900)).await;
+    let pb = fixtures.platform("Volksbank B", Cents(3900)).await;
+    let manager_a = fixtures.manager_of("max@sparkasse-a.de", &pa).await;
+    let manager_b = fixtures.manager_of("mia@volksbank-b.de", &pb).await;
+    let partner_a = fixtures.confirmed_partner("anna@baeckerei-a.de").await;
+    let partner_b = fixtures.confirmed_partner("bert@metzgerei-b.de").await;
+    let today = shared::clock::Clock::today(kit.clock.as_ref());
+    let mut offers = Vec::new();
+    for (partner, platform, manager) in
+        [(&partner_a, &pa, &manager_a), (&partner_b, &pb, &manager_b)]
+    {
+        let now = shared::clock::Clock::now(kit.clock.as_ref());
+        let app = Application {
+            partner_id: partner.id.clone(),
+            platform_id: platform.clone(),
+            platform_name: "Plattform".into(),
+            company: "Firma".into(),
+            contact_email: partner.email.clone(),
+            status: ApplicationStatus::Approved,
+            applied_at: now,
+            decided_at: Some(now),
+            approved_on: Some(today),
+            rejection_reason: None,
+            cancelled_at: None,
+            ends_on: None,
+        };
+        kit.table
+            .put(app.to_item().unwrap(), Cond::Always)
+            .await
+            .unwrap();
+        let body = json!({
+            "title": "Angebot", "teaser": "Kurz", "description": "Lang",
+            "benefit": {"kind": "percent", "value": 10},
+            "in_store": {"instructions": "Zeigen", "coupon_code": "CODE10"},
+            "valid_from": today.to_string(), "valid_to": today.tomorrow().unwrap().to_string(),
+            "categories": ["essen"], "platforms": [platform.as_str()],
+        });
+        let created = client
+            .call("POST", "/offers", Some(body), Some(&partner.token))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        let offer = created.body["offer_id"].as_str().unwrap().to_string();
+        let submitted = client
+            .call(
+                "POST",
+                &format!("/offers/{offer}/submit"),
+                None,
+                Some(&partner.token),
+            )
+            .await;
+        assert_eq!(submitted.status, StatusCode::OK, "{:?}", submitted.body);
+        let decided = client
+            .call(
+                "POST",
+                &format!("/platforms/{platform}/reviews/{offer}/decision"),
+                Some(json!({"decision": "approve", "checks": {"lawful": true, "real_benefit": true}})),
+                Some(&manager.token),
+            )
+            .await;
+        assert_eq!(decided.status, StatusCode::OK, "{:?}", decided.body);
+        offers.push(offer);
+    }
+
+    let a = partner_a.id.as_str();
+    let tenant_scoped =
+        |role: Role, scope: Scope| Caller::new(role, "konto-a").tenant(a).scope(scope);
+    let matrix = Matrix::new(&kit, router, &offers::openapi())
+        .caller(Caller::new(Role::Operator, operator.id.as_str()))
+        .caller(Caller::new(Role::Manager, manager_a.id.as_str()).platforms(&[pa.as_str()]))
+        .caller(Caller::new(Role::Partner, a).tenant(a))
+        .caller(tenant_scoped(Role::Pos, Scope::Pos(PartnerId::from_raw(a))))
+        .caller(tenant_scoped(
+            Role::Cardholder,
+            Scope::Cardholder(PartnerId::from_raw(a)),
+        ))
+        .caller(tenant_scoped(
+            Role::Customer,
+            Scope::Customer(PartnerId::from_raw(a)),
+        ))
+        .caller(Caller::new(Role::EndUser, "kunde-a").scope(Scope::EndUser(pa.clone())))
+        .ids("platform_id", pa.as_str(), pb.as_str())
+        .ids("offer_id", offers[0].as_str(), offers[1].as_str())
+        .ids("month", "2026-12", "2026-12");
+    let report = matrix.check(&offers::routes()).await;
+
+    assert!(
+        report.findings.is_empty(),
+        "{} finding(s):\n{}",
+        report.findings.len(),
+        report.findings.join("\n")
+    );
+    let protected = offers::routes()
+        .iter()
+        .filter(|r| !r.access.is_public())
+        .count();
+    assert_eq!(
+        report.routes, protected,
+        "every protected route was checked"
+    );
+    assert!(
+        report.requests >= protected * Role::ALL.len(),
+        "each protected route was tried with every role ({} requests)",
+        report.requests
+    );
+}
+
+/// Every sample event in `events/offers/` goes through lambda_http's API Gateway v2 mapping
+/// into the router, as in Lambda.
+#[tokio::test]
+async fn every_sample_event_reaches_its_handler() {
+    let kit = TestEnv::new().await;
+    let router = offers::build(&kit.env);
+    let client = Client::in_process(router);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/offers");
+    let platform = "01a20996-1d13-756c-954c-72ad0a27051f";
+    let now = shared::clock::Clock::epoch(kit.clock.as_ref());
+    let token = |role: Role, tenant: Option<&str>, platforms: &[&str]| {
+        kit.issuer
+            .issue(
+                "konto-1",
+                role,
+                tenant.map(str::to_owned),
+                platforms.iter().map(|p| p.to_string()).collect(),
+                now,
+            )
+            .unwrap()
+    };
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let event: Value = serde_json::from_str(&raw).unwrap();
+        let route_key = event["routeKey"].as_str().unwrap().to_string();
+        let token = if route_key.contains("/reviews") {
+            token(Role::Manager, None, &[platform])
+        } else if route_key == "POST /platforms/{platform_id}/placement-kinds" {
+            token(Role::Operator, None, &[])
+        } else {
+            token(Role::Partner, Some("p-1"), &[])
+        };
+        let raw = raw.replace("{{token}}", &token);
+        let request =
+            lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (parts, body) = request.into_parts();
+        let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
+        let reply = client.send(request).await;
+        let detail = reply.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{name}");
+        assert!(
+            !detail.contains("Diese Adresse gibt es nicht"),
+            "{name}: not served"
+        );
+        assert_ne!(
+            reply.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{name}: content type lost"
+        );
+        assert_ne!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{name}: authorization lost"
+        );
+        assert_ne!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{name}: {}",
+            reply.body
+        );
+        assert!(!reply.status.is_server_error(), "{name}: {}", reply.body);
+        // Every route's own answer: a path or a body the handler read, not the router's.
+        if reply.status == StatusCode::BAD_REQUEST {
+            assert!(!reply.problem_fields().is_empty(), "{name}: {}", reply.body);
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, offers::routes().len(), "one event per route");
+}
