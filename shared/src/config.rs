@@ -106,6 +106,7 @@ fn amazon_trust() -> Result<aws_smithy_http_client::tls::TlsContext, impl std::e
     TlsContext::builder().with_trust_store(trust).build()
 }
 
+#[cfg(feature = "s3")]
 /// An S3 client; path-style addressing when `S3_FORCE_PATH_STYLE` is set (emulators).
 pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     let mut conf =
@@ -126,6 +127,7 @@ pub fn dynamodb_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(conf.build())
 }
 
+#[cfg(feature = "ses")]
 pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
     let mut conf = aws_sdk_ses::config::Builder::from(sdk);
     if let Some(url) = endpoint_override("SES") {

@@ -2,6 +2,7 @@
 //! auth, HTTP helpers, the storage, mail and blob ports, and domain value types.
 
 pub mod auth;
+#[cfg(feature = "s3")]
 pub mod blobs;
 pub mod clock;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod crypto;
 pub mod domain;
 #[cfg(feature = "embedded-s3")]
 pub mod embedded_s3;
+#[cfg(all(feature = "s3", feature = "ses"))]
 pub mod env;
 pub mod error;
 pub mod http;

@@ -141,7 +141,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     );
     let mut packages: Vec<&str> = functions.iter().map(String::as_str).collect();
     packages.push(BASELINE);
-    cargo_release(root, &["build"], &packages)?;
+    // One invocation per function, as SAM builds each alone: built together, cargo would
+    // unify `shared`'s features, and the redirect (without S3, SES and PDF) would be
+    // measured with them.
+    for package in &packages {
+        cargo_release(root, &["build"], &[package])?;
+    }
     // Its own invocation: built together, its dependencies' features would unify into
     // the bootstraps and change what is measured.
     cargo_release(root, &["build"], &["harness"])?;

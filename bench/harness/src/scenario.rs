@@ -75,6 +75,8 @@ pub async fn prepare(
         "billing" => billing(root, table, dynamodb_endpoint).await,
         "offers" => offers(root, table, dynamodb_endpoint).await,
         "cards" => cards(root, table, dynamodb_endpoint).await,
+        "redirect" => redirect(root, table, dynamodb_endpoint).await,
+        "referrals" => referrals(root, table, dynamodb_endpoint).await,
         "file-links" => file_links(root, table, dynamodb_endpoint).await,
         other => bail!(
             "no bench scenario for the function `{other}`: add one to bench/harness/src/scenario.rs"
@@ -724,5 +726,113 @@ async fn cards(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scena
     Ok(Scenario {
         env,
         routes: vec![lookup, booking],
+    })
+}
+
+/// The code of the link the redirect's scenario follows (the one in its sample event).
+const LINK_CODE: &str = "Ab3dE6gH9k";
+
+/// The redirect: `GET /r/{code}` of an active link from a browser. The first call counts a
+/// click (2 write units); the bench's repeats are the same visitor within the hour, so they
+/// cost the link's read and one failed conditional write.
+async fn redirect(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
+    use shared::domain::{AccountId, PartnerId, PlatformId, ProgramId};
+    use shared::model::referrals::Link;
+    use shared::store::{Cond, Table};
+
+    let link = Link {
+        code: LINK_CODE.into(),
+        program_id: ProgramId::generate(),
+        partner_id: PartnerId::generate(),
+        referrer: AccountId::generate(),
+        platform_id: PlatformId::generate(),
+        landing_url: "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung".into(),
+        active: true,
+        attribution_days: 30,
+        referrer_hash: String::new(),
+        created_at: jiff::Timestamp::now(),
+    };
+    table
+        .put(link.to_item()?, Cond::Always)
+        .await
+        .context("seeding the link")?;
+    let events = root.join("events").join("redirect");
+    let follow = route(
+        &events,
+        "GET",
+        &format!("/r/{LINK_CODE}"),
+        RouteKind::Write,
+        None,
+        None,
+    )?;
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        (
+            "CLICK_SECRET",
+            "bench-click-secret-of-at-least-32-chars".to_owned(),
+        ),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario {
+        env,
+        routes: vec![follow],
+    })
+}
+
+/// Referrals: a partner lists its programs (read) and sets its landing-page domains (write).
+async fn referrals(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scenario> {
+    use shared::clock::SystemClock;
+    use shared::testing::Fixtures;
+
+    let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
+    let issuer = JwtIssuer::from_pem(&pems.private_pem).context("loading the JWT key")?;
+    let partner = Fixtures {
+        table,
+        clock: &SystemClock,
+        issuer: &issuer,
+    }
+    .confirmed_partner("bench-referrals@baeckerei-mueller.de")
+    .await;
+    let bearer = format!("Bearer {}", partner.token);
+    let events = root.join("events").join("referrals");
+    let read = route(
+        &events,
+        "GET",
+        "/programs",
+        RouteKind::Read,
+        Some(&bearer),
+        None,
+    )?;
+    let domains = json!({ "domains": ["baeckerei-mueller.de"] }).to_string();
+    let write = route(
+        &events,
+        "PUT",
+        "/partners/me/referral-domains",
+        RouteKind::Write,
+        Some(&bearer),
+        Some(&domains),
+    )?;
+    let env = [
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
+        ("DATA_KEY", DataKey::generate_base64()),
+        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Ok(Scenario {
+        env,
+        routes: vec![read, write],
     })
 }

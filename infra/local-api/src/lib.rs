@@ -90,7 +90,38 @@ pub const FUNCTIONS: &[Function] = &[
         },
         openapi: cards::openapi,
     },
+    Function {
+        name: "referrals",
+        api: referrals::api,
+        routes: || {
+            referrals::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: referrals::openapi,
+    },
+    Function {
+        name: "redirect",
+        api: |env| {
+            redirect::api(redirect::RedirectState::new(
+                env.table.clone(),
+                env.clock.clone(),
+                redirect::ClickSecret::new(LOCAL_CLICK_SECRET),
+            ))
+        },
+        routes: || {
+            redirect::routes()
+                .into_iter()
+                .map(|route| (route.method, route.path))
+                .collect()
+        },
+        openapi: redirect::openapi,
+    },
 ];
+
+/// The redirect's click secret locally; deployed stacks take `ClickSecret` from SAM.
+const LOCAL_CLICK_SECRET: &str = "local-click-secret-only-for-the-local-api";
 
 /// Every function's document in one, as local-api serves them at `GET /openapi.json`.
 pub fn openapi() -> OpenApi {
@@ -227,6 +258,24 @@ pub async fn cards_daily(
         .context("the cards' daily run")
 }
 
+/// One run of the referrals' daily schedule (`cargo run -p local-api -- referrals-daily
+/// [date]`): confirms the rewards due by `day` (default today), as the deployed function
+/// does every night, over the local SQLite data.
+pub async fn referrals_daily(
+    config: &LocalConfig,
+    day: Option<jiff::civil::Date>,
+    progress: &mut (dyn FnMut(usize, usize) + Send),
+) -> anyhow::Result<referrals::daily::Summary> {
+    use shared::clock::Clock;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let day = day.unwrap_or_else(|| SystemClock.today());
+    referrals::daily::confirm_due(&table, SystemClock.now(), day, progress)
+        .await
+        .context("confirming the due rewards")
+}
+
 /// A running local platform; dropping it stops the S3 server, `shutdown` stops the API.
 pub struct Running {
     pub api_addr: SocketAddr,
@@ -317,9 +366,13 @@ pub async fn start(
                 }
             }
         };
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
+        // The peer address stands in for API Gateway's source IP (the redirect hashes it).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
     });
     Ok(Running {
         api_addr,

@@ -8,6 +8,8 @@
 //! as the deployed schedule, planner and worker do on the 1st.
 //! `cargo run -p local-api -- cards-daily [YYYY-MM-DD]` releases and expires bonus points
 //! for the day (today in Europe/Berlin by default), as the deployed daily schedule does.
+//! `cargo run -p local-api -- referrals-daily [YYYY-MM-DD]` confirms the referral rewards whose
+//! hold ended by that day (default today), as the deployed nightly schedule does.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -27,8 +29,9 @@ async fn main() -> anyhow::Result<()> {
         Some("mail-retry") => mail_retry(&config).await,
         Some("billing-run") => billing_run(&config, args.get(1)).await,
         Some("cards-daily") => cards_daily(&config, args.get(1)).await,
+        Some("referrals-daily") => referrals_daily(&config, args.get(1)).await,
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry`, `billing-run <YYYY-MM>` or `cards-daily [YYYY-MM-DD]`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry`, `billing-run <YYYY-MM>`, `cards-daily [YYYY-MM-DD]` or `referrals-daily [YYYY-MM-DD]`"
         ),
     }
 }
@@ -98,6 +101,35 @@ async fn cards_daily(config: &local_api::LocalConfig, day: Option<&String>) -> a
     .await?;
     bar.finish_and_clear();
     println!("cards-daily: {summary}");
+    Ok(())
+}
+
+async fn referrals_daily(
+    config: &local_api::LocalConfig,
+    day: Option<&String>,
+) -> anyhow::Result<()> {
+    let day = day
+        .map(|d| d.parse::<jiff::civil::Date>())
+        .transpose()
+        .context("the date must be YYYY-MM-DD")?;
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    let bar = indicatif::ProgressBar::new(0)
+        .with_style(style)
+        .with_message("rewards");
+    let summary = local_api::referrals_daily(config, day, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "referrals-daily: {} due, {} confirmed, {} skipped (changed meanwhile), {} failed",
+        summary.due, summary.confirmed, summary.skipped, summary.failed
+    );
+    if summary.failed > 0 {
+        bail!("{} rewards could not be confirmed", summary.failed);
+    }
     Ok(())
 }
 

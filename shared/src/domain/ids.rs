@@ -52,6 +52,11 @@ id_type!(
     AccountId
 );
 
+id_type!(
+    /// A partner's referral program.
+    ProgramId
+);
+
 impl From<&PartnerId> for AccountId {
     fn from(p: &PartnerId) -> Self {
         Self(p.0.clone())

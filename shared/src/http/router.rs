@@ -42,7 +42,8 @@ async fn problem_answers(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let mut response = if is_problem(&response) {
+    // A page rendered for people (the redirect's "link not found") stays as it is.
+    let mut response = if is_problem(&response) || is_page(&response) {
         response
     } else {
         tracing::warn!(
@@ -69,13 +70,21 @@ async fn problem_answers(req: Request, next: Next) -> Response {
     response
 }
 
-fn is_problem(response: &Response) -> bool {
+fn mime_is(response: &Response, expected: &str) -> bool {
     response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v: &HeaderValue| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case(PROBLEM_JSON))
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case(expected))
+}
+
+fn is_problem(response: &Response) -> bool {
+    mime_is(response, PROBLEM_JSON)
+}
+
+fn is_page(response: &Response) -> bool {
+    mime_is(response, "text/html")
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod links;
 mod outbox;
 pub mod pending;
+#[cfg(feature = "ses")]
 mod ses;
 mod template;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use links::{link, token_in_link};
 pub use outbox::OutboxMailer;
+#[cfg(feature = "ses")]
 pub use ses::{SesFailure, SesMailer};
 pub use template::Template;
 

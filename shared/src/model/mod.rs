@@ -7,6 +7,7 @@ pub mod contracts;
 pub mod partners;
 pub mod placements;
 pub mod platforms;
+pub mod referrals;
 pub mod subscriptions;
 pub mod tokens;
 

@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId};
+use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId, ProgramId};
 
 fn string(format: SchemaFormat, description: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -32,6 +32,7 @@ id_schema! {
     PartnerId => "A partner (merchant), UUIDv7.";
     PlatformId => "A bank customer platform, UUIDv7.";
     AccountId => "An account; a partner's account id is its partner id. UUIDv7.";
+    ProgramId => "A partner's referral program, UUIDv7.";
 }
 
 impl PartialSchema for Email {

@@ -53,6 +53,7 @@ pub use record::{
 pub use retry::{FAILURES_IN_A_ROW, RetryLimits, RetrySummary, retry_due, retry_due_with};
 
 use crate::clock::Clock;
+#[cfg(all(feature = "s3", feature = "ses"))]
 use crate::env::Env;
 use crate::mail::{Mail, Mailer};
 use crate::store::{Cond, Named, StoreError, Table};
@@ -66,6 +67,7 @@ pub struct PendingMails<'a> {
 }
 
 impl<'a> PendingMails<'a> {
+    #[cfg(all(feature = "s3", feature = "ses"))]
     pub fn of(env: &'a Env) -> Self {
         Self {
             table: env.table.as_ref(),

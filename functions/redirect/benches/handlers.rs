@@ -1,0 +1,273 @@
+//! Handler-only latency of the redirect's route (and its crawler filter): the axum router driven in-process with
+//! `tower::ServiceExt::oneshot`, SQLite in memory as the table, no Lambda, no network.
+//!
+//! Two figures per route: criterion's estimates (mean, median of per-sample means) and,
+//! because a sample mean hides the tail, 10 000 individually timed calls for p50 and p99.
+//! `cargo xtask bench` runs this with `cargo bench` and sets `PARTNERNETZ_BENCH_OUT` to
+//! the file the per-call figures go to. Under `cargo test` every route runs a few times.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use criterion::Criterion;
+use http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use redirect::{ClickSecret, RedirectState};
+use serde_json::json;
+use shared::domain::{AccountId, PartnerId, PlatformId, ProgramId};
+use shared::model::referrals::Link;
+use shared::store::{Cond, Table};
+use shared::testing::TestEnv;
+use tower::ServiceExt;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const CODE: &str = "Ab3dE6gH9k";
+const PATH: &str = "/r/Ab3dE6gH9k";
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+struct Call {
+    /// Criterion's benchmark id, also its folder under `target/criterion/<group>/`.
+    id: &'static str,
+    group: &'static str,
+    kind: &'static str,
+    method: Method,
+    path: &'static str,
+    user_agent: &'static str,
+    /// The status a successful call answers.
+    expect: StatusCode,
+}
+
+impl Call {
+    fn route(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+struct Fixture {
+    router: Router,
+    calls: Vec<Call>,
+    /// Owns the data folder and the embedded S3 for as long as the bench runs.
+    _kit: TestEnv,
+}
+
+impl Fixture {
+    async fn new() -> Result<Self, BoxError> {
+        let kit = TestEnv::new().await;
+        let link = Link {
+            code: CODE.into(),
+            program_id: ProgramId::generate(),
+            partner_id: PartnerId::generate(),
+            referrer: AccountId::generate(),
+            platform_id: PlatformId::generate(),
+            landing_url: "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung".into(),
+            active: true,
+            attribution_days: 30,
+            referrer_hash: String::new(),
+            created_at: jiff::Timestamp::now(),
+        };
+        kit.table.put(link.to_item()?, Cond::NotExists).await?;
+        let state = RedirectState::new(
+            kit.table.clone(),
+            kit.clock.clone(),
+            ClickSecret::new("bench"),
+        );
+        let calls = vec![
+            Call {
+                id: "get_r_code_browser",
+                group: "redirect",
+                kind: "write",
+                method: Method::GET,
+                path: PATH,
+                user_agent: CHROME,
+                expect: StatusCode::FOUND,
+            },
+            Call {
+                id: "get_r_code_crawler",
+                group: "redirect",
+                kind: "read",
+                method: Method::GET,
+                path: PATH,
+                user_agent: GOOGLEBOT,
+                expect: StatusCode::FOUND,
+            },
+        ];
+        Ok(Self {
+            router: redirect::build(state),
+            calls,
+            _kit: kit,
+        })
+    }
+
+    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
+        let request = Request::builder()
+            .method(call.method.clone())
+            .uri(call.path)
+            .header(header::USER_AGENT, call.user_agent)
+            .header("x-forwarded-for", "203.0.113.7")
+            .body(Body::empty())?;
+        let response = self.router.clone().oneshot(request).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        Ok(status)
+    }
+    async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
+        match self.send(call).await? {
+            status if status == call.expect => Ok(()),
+            other => Err(format!("{} answered {other}, not {}", call.route(), call.expect).into()),
+        }
+    }
+}
+
+/// How the binary was started: `cargo bench` measures, `cargo test` only checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    List,
+    Test,
+    Bench,
+}
+
+fn mode() -> Mode {
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    if has("--list") {
+        Mode::List
+    } else if has("--bench") && !has("--test") {
+        Mode::Bench
+    } else {
+        Mode::Test
+    }
+}
+
+fn main() -> Result<(), BoxError> {
+    let mode = mode();
+    // Lambda writes one JSON log line per request (shared::telemetry); format them the
+    // same way so their cost is counted, but into a sink instead of the terminal.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .without_time()
+        .with_ansi(false)
+        .with_writer(std::io::sink)
+        .try_init();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let fixture = runtime.block_on(Fixture::new())?;
+    if mode != Mode::List {
+        for call in &fixture.calls {
+            runtime.block_on(fixture.expect_ok(call))?;
+        }
+    }
+
+    let mut criterion = Criterion::default().configure_from_args();
+    {
+        let group_name = "redirect";
+        let mut group = criterion.benchmark_group(group_name);
+        for call in fixture.calls.iter().filter(|c| c.group == group_name) {
+            group.bench_function(call.id, |b| {
+                b.iter(|| runtime.block_on(fixture.send(call)));
+            });
+        }
+        group.finish();
+    }
+    // The crawler filter alone, over the list's own examples and the top browsers.
+    let agents = user_agents()?;
+    redirect::bots::prepare();
+    criterion.bench_function("redirect/is_bot_per_user_agent", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % agents.len();
+            redirect::bots::is_bot(&agents[i])
+        });
+    });
+    criterion.final_summary();
+
+    match mode {
+        Mode::List => Ok(()),
+        Mode::Test => runtime.block_on(per_call(&fixture, 10, 1)).map(|_| ()),
+        Mode::Bench => runtime
+            .block_on(per_call(&fixture, 10_000, 20))
+            .and_then(write_report),
+    }
+}
+
+/// The crawler list's examples and the 100 most common browsers, shipped in `data/`.
+fn user_agents() -> Result<Vec<String>, BoxError> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+    let crawlers: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(
+        dir.join("crawler-user-agents.json"),
+    )?)?;
+    let mut agents: Vec<String> = crawlers
+        .iter()
+        .flat_map(|c| c["instances"].as_array().cloned().unwrap_or_default())
+        .filter_map(|i| i.as_str().map(str::to_owned))
+        .collect();
+    let browsers: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("top-user-agents.json"))?)?;
+    agents.extend(browsers);
+    Ok(agents)
+}
+
+/// Times single calls: 10 000 of each route (20 for the login), after a warm-up.
+async fn per_call(
+    fixture: &Fixture,
+    count: usize,
+    login_count: usize,
+) -> Result<serde_json::Value, BoxError> {
+    let mut calls = Vec::new();
+    for call in &fixture.calls {
+        let (warmup, n) = if call.kind == "login" {
+            (2, login_count.max(1))
+        } else {
+            (count / 10, count)
+        };
+        for _ in 0..warmup {
+            fixture.expect_ok(call).await?;
+        }
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let started = Instant::now();
+            let status = fixture.send(call).await?;
+            samples.push(started.elapsed());
+            if status != call.expect {
+                return Err(
+                    format!("{} answered {status}, not {}", call.route(), call.expect).into(),
+                );
+            }
+        }
+        samples.sort_unstable();
+        let us = |d: Duration| d.as_secs_f64() * 1e6;
+        let rank = |p: f64| samples[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+        let mean = samples.iter().sum::<Duration>() / n as u32;
+        calls.push(json!({
+            "route": call.route(),
+            "kind": call.kind,
+            "criterion": format!("{}/{}", call.group, call.id),
+            "samples": n,
+            "p50_us": us(rank(0.50)),
+            "p99_us": us(rank(0.99)),
+            "mean_us": us(mean),
+            "max_us": us(samples[n - 1]),
+        }));
+    }
+    Ok(json!({ "function": "redirect", "calls": calls }))
+}
+
+fn write_report(report: serde_json::Value) -> Result<(), BoxError> {
+    let text = serde_json::to_string_pretty(&report)?;
+    match std::env::var_os("PARTNERNETZ_BENCH_OUT") {
+        Some(path) => std::fs::write(&path, text)
+            .map_err(|e| format!("writing {}: {e}", PathBuf::from(path).display()).into()),
+        None => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}

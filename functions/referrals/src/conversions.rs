@@ -1,0 +1,710 @@
+//! The conversion API (`X-Api-Key`): a partner reports what a referred customer did; the
+//! referrer's reward is created pending, confirmed after the hold days by the daily run, or
+//! reversed by a refund. Reports are idempotent by the partner's external id.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use shared::crypto::sha256_hex;
+use shared::domain::{AccountId, Cents, ProgramId, new_id};
+use shared::env::AppState;
+use shared::http::{ApiJson, ApiPath, Validator};
+use shared::model::referrals::{CODE_LEN, Click, Link, click_key, link_key};
+use shared::model::{from_item, to_item};
+use shared::openapi::{NotFound, Unauthorized, Unprocessable};
+use shared::store::balance::{Amount, Balance};
+use shared::store::{Cond, GSI1PK, GSI1SK, Named, StoreError, TxOp, Update};
+use shared::{Error, Result};
+use utoipa::ToSchema;
+
+use crate::keys::ApiKeyAuth;
+use crate::programs;
+use crate::records::{
+    Attribution, Conversion, Earned, Friend, LedgerEntry, Program, ProgramStatus, Reward,
+    RewardStatus, Voucher, attr, conversion_key, friend_key, member_key, person_hash, points_key,
+    stats_key, voucher_key, wallet_key,
+};
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[schema(example = json!({
+    "click_id": "3f2a9c0d5e6b7a8c9d0e1f2a3b4c5d6e",
+    "event": "purchase",
+    "external_id": "bestellung-4711",
+    "amount_cents": 12999,
+    "customer": "kunde-8812"
+}))]
+pub struct ConversionInput {
+    /// The `pn_click` the landing page received; or `code`.
+    #[serde(default)]
+    pub click_id: Option<String>,
+    /// The link code, when no click id is known (e.g. a code typed at checkout).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// `signup`, `purchase` or a named action of the program.
+    pub event: String,
+    /// The partner's own id of this action (order number); a report is idempotent by it.
+    pub external_id: String,
+    /// The purchase amount (needed for percentage rewards).
+    #[serde(default)]
+    pub amount_cents: Option<i64>,
+    /// The partner's reference of the referred customer (customer number or e-mail). Only a
+    /// hash is kept: it ties recurring actions to the first one and refuses self-referrals.
+    #[serde(default)]
+    pub customer: Option<String>,
+}
+
+/// The answer to a report, the same for a repeated one.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConversionReply {
+    pub external_id: String,
+    pub program_id: ProgramId,
+    /// `pending`, or `none` with the reason.
+    pub reward_status: RewardStatus,
+    pub reward: Option<Earned>,
+    /// When the reward is confirmed unless reversed.
+    pub confirm_on: Option<Date>,
+    /// The friend's share, for the partner to grant to the referred customer.
+    pub friend_share: Option<Earned>,
+    pub reason: Option<String>,
+}
+
+fn valid_external_id(id: &str) -> bool {
+    (1..=100).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/".contains(c))
+}
+
+/// Half up, in cents.
+fn percent_of(amount: Cents, basis_points: u32) -> i64 {
+    (amount.0 * i64::from(basis_points) + 5_000) / 10_000
+}
+
+/// What the rule pays and what of it goes to the friend.
+fn earn(
+    reward: &Reward,
+    amount: Option<Cents>,
+    friend_percent: Option<u32>,
+) -> (Option<Earned>, Option<Earned>) {
+    let split = |total: i64| -> (i64, i64) {
+        let friend = friend_percent.map_or(0, |p| (total * i64::from(p) + 50) / 100);
+        (total - friend, friend)
+    };
+    let cash = |c: i64| {
+        (c > 0).then_some(Earned::Cash {
+            amount_cents: Cents(c),
+        })
+    };
+    match *reward {
+        Reward::Fixed { amount_cents } => {
+            let (r, f) = split(amount_cents.0);
+            (cash(r), cash(f))
+        }
+        Reward::Percent { basis_points } => {
+            let (r, f) = split(percent_of(amount.unwrap_or_default(), basis_points));
+            (cash(r), cash(f))
+        }
+        Reward::Points { points } => {
+            let (r, f) = split(points);
+            let pts = |p: i64| (p > 0).then_some(Earned::Points { points: p });
+            (pts(r), pts(f))
+        }
+        // A voucher is not split: the friend's share of it is none.
+        Reward::Voucher { value_cents } => (
+            (value_cents.0 > 0).then_some(Earned::Voucher { value_cents }),
+            None,
+        ),
+    }
+}
+
+struct Attributed {
+    link: Link,
+    program: Program,
+}
+
+fn unknown_link() -> Error {
+    Error::Unprocessable("Der Empfehlungslink oder Klick ist unbekannt oder abgelaufen.".into())
+}
+
+async fn attribute(
+    state: &AppState,
+    auth: &ApiKeyAuth,
+    body: &ConversionInput,
+) -> Result<Attributed> {
+    let now = state.clock.epoch();
+    let (code, clicked_at) = match (&body.click_id, &body.code) {
+        (Some(click_id), _) => {
+            if click_id.len() != 32 || !click_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Error::field("click_id", "ist keine gültige Klick-ID"));
+            }
+            let item = state
+                .table
+                .get(&click_key(click_id))
+                .await?
+                .ok_or_else(unknown_link)?;
+            let click: Click = from_item(item)?;
+            (click.code, Some(click.clicked_at))
+        }
+        (None, Some(code)) => {
+            if code.len() != CODE_LEN || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(Error::field("code", "ist kein gültiger Link-Code"));
+            }
+            (code.clone(), None)
+        }
+        (None, None) => {
+            return Err(Error::Validation(vec![
+                shared::FieldError::new("click_id", "nennen Sie click_id oder code"),
+                shared::FieldError::new("code", "nennen Sie click_id oder code"),
+            ]));
+        }
+    };
+    let item = state
+        .table
+        .get(&link_key(&code))
+        .await?
+        .ok_or_else(unknown_link)?;
+    let link: Link = from_item(item)?;
+    // Another partner's link is as unknown as no link.
+    if link.partner_id != auth.partner_id {
+        return Err(unknown_link());
+    }
+    let program = programs::load(state, &link.program_id).await?;
+    if program.status == ProgramStatus::Ended {
+        return Err(Error::Unprocessable(
+            "Das Empfehlungsprogramm ist beendet.".into(),
+        ));
+    }
+    if let Some(at) = clicked_at
+        && at + i64::from(program.attribution_days) * 86_400 < now
+    {
+        return Err(Error::Unprocessable(
+            "Der Klick liegt außerhalb des Zuordnungszeitraums.".into(),
+        ));
+    }
+    Ok(Attributed { link, program })
+}
+
+fn stats_add(program: &ProgramId, day: Date, updates: Vec<Update>) -> Named {
+    TxOp::Update {
+        key: stats_key(program, day),
+        ops: updates,
+        cond: Cond::Always,
+    }
+    .named("stats")
+}
+
+/// Report a conversion.
+#[utoipa::path(post, path = "/conversions", tag = "conversions",
+    summary = "Conversion melden",
+    params(("x-api-key" = String, Header, description = "The partner's API key.")),
+    request_body = ConversionInput,
+    responses(
+        (status = 201, description = "Recorded; the reward is pending (or none, with the reason).", body = ConversionReply),
+        (status = 200, description = "Reported before with the same data: nothing changed.", body = ConversionReply),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn report(
+    State(state): State<AppState>,
+    auth: ApiKeyAuth,
+    ApiJson(body): ApiJson<ConversionInput>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let mut v = Validator::new();
+    v.require(
+        "external_id",
+        valid_external_id(&body.external_id),
+        "1 bis 100 Zeichen aus A-Z, a-z, 0-9 und - _ . : /",
+    );
+    v.require(
+        "event",
+        (1..=40).contains(&body.event.len())
+            && body
+                .event
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'),
+        "1 bis 40 Zeichen aus a-z, 0-9, _ und -",
+    );
+    let amount = body.amount_cents.and_then(|a| v.cents("amount_cents", a));
+    let customer = v.optional_text("customer", body.customer.as_deref(), 200);
+    v.finish()?;
+    let request_hash = sha256_hex(
+        serde_json::to_string(&body)
+            .map_err(Error::internal)?
+            .as_bytes(),
+    );
+    let key = conversion_key(&auth.partner_id, &body.external_id);
+    if let Some(done) = replay(&state, &key, &request_hash).await? {
+        return Ok(done);
+    }
+    let Attributed { link, program } = attribute(&state, &auth, &body).await?;
+    let customer_hash = customer.as_deref().map(person_hash);
+    if customer_hash
+        .as_deref()
+        .is_some_and(|h| !link.referrer_hash.is_empty() && h == link.referrer_hash)
+    {
+        return Err(Error::Unprocessable(
+            "Eine Empfehlung an sich selbst wird nicht belohnt.".into(),
+        ));
+    }
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let mut ops = Vec::new();
+
+    // Who gets the reward: the friend's referrer (first click) or this link's (last click).
+    let mut referrer: AccountId = link.referrer.clone();
+    let mut recurring_over = false;
+    if let Some(hash) = &customer_hash {
+        let fkey = friend_key(&program.program_id, hash);
+        match state.table.get(&fkey).await? {
+            Some(item) => {
+                let friend: Friend = from_item(item)?;
+                match program.attribution {
+                    Attribution::First => referrer = friend.referrer.clone(),
+                    Attribution::Last if friend.referrer != link.referrer => {
+                        ops.push(
+                            TxOp::Update {
+                                key: fkey,
+                                ops: vec![
+                                    Update::Set(attr::REFERRER, link.referrer.as_str().into()),
+                                    Update::Set(attr::CODE, link.code.clone().into()),
+                                ],
+                                cond: Cond::Exists,
+                            }
+                            .named("friend"),
+                        );
+                    }
+                    Attribution::Last => {}
+                }
+                recurring_over = match program.recurring_months {
+                    None => false,
+                    Some(months) => {
+                        let until = friend
+                            .first_action_on
+                            .checked_add(i64::from(months).months())
+                            .unwrap_or(friend.first_action_on);
+                        today >= until
+                    }
+                };
+            }
+            None => {
+                let friend = Friend {
+                    referrer: link.referrer.clone(),
+                    code: link.code.clone(),
+                    first_action_on: today,
+                };
+                ops.push(
+                    TxOp::Put {
+                        item: to_item(&fkey, &friend)?,
+                        cond: Cond::NotExists,
+                    }
+                    .named("friend"),
+                );
+            }
+        }
+    }
+    let member = member_key(&referrer, &program.program_id);
+    let member_count = match state.table.get(&member).await? {
+        Some(item) => item
+            .get(attr::REWARD_COUNT)
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+        None => 0,
+    };
+    let rule = program.rule_for(&body.event);
+    let (earned, friend_share) = rule.map_or((None, None), |r| {
+        earn(r, amount, program.friend_share_percent)
+    });
+    let cap_reached = program
+        .cap_per_referrer
+        .is_some_and(|cap| member_count >= i64::from(cap));
+    let reason = if rule.is_none() {
+        Some("Für dieses Ereignis sieht das Programm keine Belohnung vor.")
+    } else if recurring_over {
+        Some("Der Zeitraum für wiederkehrende Belohnungen ist abgelaufen.")
+    } else if cap_reached {
+        Some("Die Höchstzahl an Belohnungen für diese Empfehlung ist erreicht.")
+    } else if earned.is_none() {
+        Some("Der Betrag ergibt keine Belohnung.")
+    } else {
+        None
+    };
+    let earned = if reason.is_some() { None } else { earned };
+    let friend_share = earned.and(friend_share);
+    let confirm_on = earned.map(|_| {
+        today
+            .checked_add(i64::from(program.hold_days).days())
+            .unwrap_or(today)
+    });
+    let status = if earned.is_some() {
+        RewardStatus::Pending
+    } else {
+        RewardStatus::None
+    };
+    let reply = ConversionReply {
+        external_id: body.external_id.clone(),
+        program_id: program.program_id.clone(),
+        reward_status: status,
+        reward: earned,
+        confirm_on,
+        friend_share,
+        reason: reason.map(str::to_string),
+    };
+    let reply_json = serde_json::to_value(&reply).map_err(Error::internal)?;
+    let conversion = Conversion {
+        external_id: body.external_id.clone(),
+        partner_id: auth.partner_id.clone(),
+        program_id: program.program_id.clone(),
+        code: link.code.clone(),
+        referrer: referrer.clone(),
+        event: body.event.clone(),
+        amount_cents: amount,
+        request_hash: request_hash.clone(),
+        reward_status: status,
+        earned,
+        confirm_on,
+        confirmed_on: None,
+        reply: reply_json.clone(),
+        created_at: now,
+    };
+    ops.insert(
+        0,
+        TxOp::Put {
+            item: conversion.to_item()?,
+            cond: Cond::NotExists,
+        }
+        .named("conversion"),
+    );
+    let mut stats = vec![Update::Add(attr::CONVERSIONS, 1)];
+    if let Some(e) = earned {
+        stats.push(Update::Add(attr::PENDING, 1));
+        let cap_cond = match program.cap_per_referrer {
+            Some(cap) => Cond::LtOrAbsent(attr::REWARD_COUNT, i64::from(cap)),
+            None => Cond::Always,
+        };
+        ops.push(
+            TxOp::Update {
+                key: member,
+                ops: vec![
+                    Update::Add(attr::REWARD_COUNT, 1),
+                    Update::Add(attr::PENDING_CENTS, e.cents()),
+                    Update::Add(attr::PENDING_POINTS, e.points()),
+                ],
+                cond: cap_cond,
+            }
+            .named("cap"),
+        );
+    }
+    ops.push(stats_add(&program.program_id, today, stats));
+    match state.table.transact(ops).await {
+        Ok(()) => {}
+        // The same external id raced in: answer as a repeated report.
+        Err(StoreError::TxCancelled {
+            failed: "conversion",
+        }) => {
+            if let Some(done) = replay(&state, &key, &request_hash).await? {
+                return Ok(done);
+            }
+            return Err(Error::Conflict(
+                "Bitte melden Sie die Conversion erneut.".into(),
+            ));
+        }
+        Err(StoreError::TxCancelled {
+            failed: "cap" | "friend",
+        }) => {
+            return Err(Error::Conflict(
+                "Gleichzeitige Meldungen; bitte melden Sie die Conversion erneut.".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(partner_id = %auth.partner_id, program_id = %program.program_id, status = status.as_str(), "conversion recorded");
+    Ok((StatusCode::CREATED, Json(reply_json)))
+}
+
+/// A report seen before: the same data gets the same answer, other data 422.
+async fn replay(
+    state: &AppState,
+    key: &shared::store::Key,
+    request_hash: &str,
+) -> Result<Option<(StatusCode, Json<Value>)>> {
+    let Some(item) = state.table.get(key).await? else {
+        return Ok(None);
+    };
+    let before: Conversion = from_item(item)?;
+    if before.request_hash == request_hash {
+        Ok(Some((StatusCode::OK, Json(before.reply))))
+    } else {
+        Err(Error::Unprocessable(
+            "Diese external_id wurde bereits mit anderen Daten gemeldet.".into(),
+        ))
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReversalReply {
+    pub external_id: String,
+    /// Always `reversed`.
+    pub reward_status: RewardStatus,
+    /// Whether a confirmed reward was taken back from the wallet (a ledger entry).
+    pub taken_back: bool,
+}
+
+/// The ledger entry and balance changes that credit (`sign` = 1) or take back (-1) a
+/// confirmed reward.
+pub fn wallet_ops(
+    conversion: &Conversion,
+    earned: Earned,
+    sign: i64,
+    at: jiff::Timestamp,
+) -> Result<Vec<Named>> {
+    let account = &conversion.referrer;
+    let kind = if sign > 0 { "reward" } else { "reversal" };
+    let entry = LedgerEntry {
+        entry_id: new_id(),
+        at,
+        kind: kind.into(),
+        cash_cents: sign
+            * match earned {
+                Earned::Cash { amount_cents } => amount_cents.0,
+                _ => 0,
+            },
+        points: sign * earned.points(),
+        program_id: Some(conversion.program_id.clone()),
+        reference: conversion.external_id.clone(),
+    };
+    let entry_item = entry.to_item(account)?;
+    let mut ops = Vec::new();
+    match earned {
+        Earned::Cash { amount_cents } => {
+            let wallet = Balance::new(wallet_key(account));
+            if sign > 0 {
+                let amount = Amount::new(amount_cents.0)
+                    .ok_or_else(|| Error::internal(std::io::Error::other("zero reward")))?;
+                ops.extend(wallet.credit(amount, entry_item));
+            } else {
+                // A reversal may take the balance below zero (the money was paid out): the
+                // ledger stays the truth and the balance its sum.
+                ops.push(
+                    TxOp::Update {
+                        key: wallet_key(account),
+                        ops: vec![Update::Add(
+                            shared::store::balance::BALANCE,
+                            -amount_cents.0,
+                        )],
+                        cond: Cond::Always,
+                    }
+                    .named("balance"),
+                );
+                ops.push(
+                    TxOp::Put {
+                        item: entry_item,
+                        cond: Cond::NotExists,
+                    }
+                    .named("ledger_entry"),
+                );
+            }
+        }
+        Earned::Points { points } => {
+            ops.push(
+                TxOp::Update {
+                    key: points_key(account, &conversion.program_id),
+                    ops: vec![Update::Add(shared::store::balance::BALANCE, sign * points)],
+                    cond: Cond::Always,
+                }
+                .named("balance"),
+            );
+            ops.push(
+                TxOp::Put {
+                    item: entry_item,
+                    cond: Cond::NotExists,
+                }
+                .named("ledger_entry"),
+            );
+        }
+        Earned::Voucher { value_cents } => {
+            // The voucher's id is the conversion's, so a reversal finds it.
+            let voucher_id = sha256_hex(conversion.key().pk.as_bytes())[..24].to_string();
+            let key = voucher_key(account, &voucher_id);
+            if sign > 0 {
+                let voucher = Voucher {
+                    voucher_id,
+                    code: shared::domain::short_code(12),
+                    program_id: conversion.program_id.clone(),
+                    partner_id: conversion.partner_id.clone(),
+                    value_cents,
+                    status: "issued".into(),
+                    issued_at: at,
+                };
+                ops.push(
+                    TxOp::Put {
+                        item: to_item(&key, &voucher)?,
+                        cond: Cond::NotExists,
+                    }
+                    .named("voucher"),
+                );
+            } else {
+                ops.push(
+                    TxOp::Update {
+                        key,
+                        ops: vec![Update::Set(attr::STATUS, "revoked".into())],
+                        cond: Cond::Exists,
+                    }
+                    .named("voucher"),
+                );
+            }
+            ops.push(
+                TxOp::Put {
+                    item: entry_item,
+                    cond: Cond::NotExists,
+                }
+                .named("ledger_entry"),
+            );
+        }
+    }
+    Ok(ops)
+}
+
+/// Reverse a conversion (a refund): a pending reward is dropped, a confirmed one taken back
+/// with a ledger entry. Reversing again changes nothing.
+#[utoipa::path(post, path = "/conversions/{external_id}/reversal", tag = "conversions",
+    summary = "Conversion stornieren",
+    params(
+        ("external_id" = String, Path, description = "The partner's id of the action."),
+        ("x-api-key" = String, Header, description = "The partner's API key."),
+    ),
+    responses(
+        (status = 200, description = "Reversed.", body = ReversalReply),
+        (status = 401, response = Unauthorized),
+        (status = 404, response = NotFound),
+    ))]
+pub async fn reverse(
+    State(state): State<AppState>,
+    auth: ApiKeyAuth,
+    ApiPath(external_id): ApiPath<String>,
+) -> Result<Json<ReversalReply>> {
+    let key = conversion_key(&auth.partner_id, &external_id);
+    let item = if valid_external_id(&external_id) {
+        state.table.get(&key).await?
+    } else {
+        None
+    };
+    let Some(item) = item else {
+        return Err(Error::NotFound(
+            "Diese Conversion ist nicht bekannt.".into(),
+        ));
+    };
+    let conversion: Conversion = from_item(item)?;
+    let previous = conversion.reward_status;
+    if previous == RewardStatus::Reversed {
+        return Ok(Json(ReversalReply {
+            external_id,
+            reward_status: RewardStatus::Reversed,
+            taken_back: false,
+        }));
+    }
+    let now = state.clock.now();
+    let today = state.clock.today();
+    let status_of = |s: RewardStatus| Value::from(s.as_str());
+    let mut ops = vec![
+        TxOp::Update {
+            key: key.clone(),
+            ops: vec![
+                Update::Set(attr::REWARD_STATUS, status_of(RewardStatus::Reversed)),
+                Update::Set(attr::REVERSED_AT, json!(now)),
+                Update::Remove(GSI1PK),
+                Update::Remove(GSI1SK),
+            ],
+            cond: Cond::Eq(attr::REWARD_STATUS, status_of(previous)),
+        }
+        .named("conversion"),
+    ];
+    let mut taken_back = false;
+    if let Some(earned) = conversion.earned {
+        let member = member_key(&conversion.referrer, &conversion.program_id);
+        let (cents, points) = (earned.cents(), earned.points());
+        let member_ops = match previous {
+            RewardStatus::Pending => vec![
+                Update::Add(attr::PENDING_CENTS, -cents),
+                Update::Add(attr::PENDING_POINTS, -points),
+                Update::Add(attr::REWARD_COUNT, -1),
+            ],
+            _ => vec![
+                Update::Add(attr::CONFIRMED_CENTS, -cents),
+                Update::Add(attr::CONFIRMED_POINTS, -points),
+                Update::Add(attr::REWARD_COUNT, -1),
+            ],
+        };
+        ops.push(
+            TxOp::Update {
+                key: member,
+                ops: member_ops,
+                cond: Cond::Always,
+            }
+            .named("member"),
+        );
+        let mut stats = vec![Update::Add(attr::REVERSED, 1)];
+        if previous == RewardStatus::Confirmed {
+            let program = programs::load(&state, &conversion.program_id).await?;
+            stats.push(Update::Add(
+                attr::COMMISSION_CENTS,
+                -earned.commission(program.voucher_rate),
+            ));
+            ops.extend(wallet_ops(&conversion, earned, -1, now)?);
+            taken_back = true;
+        }
+        ops.push(stats_add(&conversion.program_id, today, stats));
+    }
+    match state.table.transact(ops).await {
+        Ok(()) => {}
+        Err(StoreError::TxCancelled {
+            failed: "conversion",
+        }) => {
+            return Err(Error::Conflict(
+                "Die Conversion wurde gerade geändert; bitte erneut versuchen.".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(partner_id = %auth.partner_id, taken_back, "conversion reversed");
+    Ok(Json(ReversalReply {
+        external_id,
+        reward_status: RewardStatus::Reversed,
+        taken_back,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_half_up_and_the_friend_gets_its_share() {
+        assert_eq!(percent_of(Cents(12999), 500), 650); // 649.95
+        assert_eq!(percent_of(Cents(10), 500), 1); // 0.5
+        assert_eq!(percent_of(Cents(9), 500), 0); // 0.45
+        let (r, f) = earn(
+            &Reward::Percent { basis_points: 1000 },
+            Some(Cents(10000)),
+            Some(20),
+        );
+        assert_eq!(
+            r,
+            Some(Earned::Cash {
+                amount_cents: Cents(800)
+            })
+        );
+        assert_eq!(
+            f,
+            Some(Earned::Cash {
+                amount_cents: Cents(200)
+            })
+        );
+        let (r, f) = earn(&Reward::Points { points: 100 }, None, None);
+        assert_eq!(r, Some(Earned::Points { points: 100 }));
+        assert_eq!(f, None);
+    }
+}

@@ -1,0 +1,482 @@
+//! A partner's referral programs: the landing page, the rewards per event, recurring
+//! commissions, cap, friend's share, attribution and hold; pause, resume and end.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use shared::auth::PartnerAuth;
+use shared::domain::{Cents, PartnerId, ProgramId};
+use shared::env::AppState;
+use shared::http::{ApiJson, ApiPath, Validator};
+use shared::model::from_item;
+use shared::model::referrals::{attr as link_attr, program_links};
+use shared::openapi::{Conflict, Unprocessable};
+use shared::store::{Cond, Update};
+use shared::{Error, Result};
+use utoipa::ToSchema;
+
+use crate::records::{
+    Attribution, Program, ProgramStatus, Reward, RewardRule, VoucherRate, attr, domains_key,
+    partner_programs, program_key,
+};
+
+/// Longest attribution window and hold: a year.
+const MAX_DAYS: u32 = 365;
+const MAX_RULES: usize = 20;
+const MAX_DOMAINS: usize = 20;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"domains": ["baeckerei-mueller.de"]}))]
+pub struct DomainsInput {
+    /// Host names the partner's landing pages may be on (subdomains included).
+    pub domains: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Domains {
+    pub domains: Vec<String>,
+}
+
+/// List the domains the partner's landing pages may be on.
+#[utoipa::path(put, path = "/partners/me/referral-domains", tag = "programs",
+    summary = "Domains der Zielseiten festlegen",
+    request_body = DomainsInput,
+    responses((status = 200, description = "The listed domains.", body = Domains)))]
+pub async fn put_domains(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiJson(body): ApiJson<DomainsInput>,
+) -> Result<Json<Domains>> {
+    let mut v = Validator::new();
+    v.require(
+        "domains",
+        body.domains.len() <= MAX_DOMAINS,
+        "höchstens 20 Domains",
+    );
+    let mut domains = Vec::new();
+    for (i, raw) in body.domains.iter().enumerate() {
+        let d = raw.trim().trim_end_matches('.').to_lowercase();
+        let ok = d.len() <= 253
+            && d.contains('.')
+            && d.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        v.require(
+            &format!("domains[{i}]"),
+            ok,
+            "muss ein Domainname sein, z. B. baeckerei-mueller.de",
+        );
+        if ok && !domains.contains(&d) {
+            domains.push(d);
+        }
+    }
+    v.finish()?;
+    let listed = Domains { domains };
+    state
+        .table
+        .put(
+            shared::model::to_item(&domains_key(&auth.partner_id), &listed)?,
+            Cond::Always,
+        )
+        .await?;
+    Ok(Json(listed))
+}
+
+async fn domains_of(state: &AppState, partner: &PartnerId) -> Result<Vec<String>> {
+    Ok(match state.table.get(&domains_key(partner)).await? {
+        Some(item) => from_item::<Domains>(item)?.domains,
+        None => Vec::new(),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Freunde werben Freunde",
+    "landing_url": "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
+    "rewards": [
+        {"event": "signup", "reward": {"kind": "fixed", "amount_cents": 500}},
+        {"event": "purchase", "reward": {"kind": "percent", "basis_points": 500}}
+    ],
+    "recurring_months": 12,
+    "cap_per_referrer": 50,
+    "friend_share_percent": 20,
+    "attribution_days": 30,
+    "attribution": "first",
+    "hold_days": 14,
+    "voucher_rate": {"points": 500, "value_cents": 500}
+}))]
+pub struct ProgramInput {
+    pub name: String,
+    /// https, on one of the partner's domains (`PUT /partners/me/referral-domains`).
+    pub landing_url: String,
+    pub rewards: Vec<RewardRule>,
+    #[serde(default)]
+    pub recurring_months: Option<u32>,
+    #[serde(default)]
+    pub cap_per_referrer: Option<u32>,
+    #[serde(default)]
+    pub friend_share_percent: Option<u32>,
+    pub attribution_days: u32,
+    pub attribution: Attribution,
+    pub hold_days: u32,
+    #[serde(default)]
+    pub voucher_rate: Option<VoucherRate>,
+}
+
+fn valid_event(event: &str) -> bool {
+    (1..=40).contains(&event.len())
+        && event
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Whether `host` is `domain` or one of its subdomains.
+fn on_domain(host: &str, domain: &str) -> bool {
+    host == domain || host.ends_with(&format!(".{domain}"))
+}
+
+fn check_landing(v: &mut Validator, raw: &str, domains: &[String]) -> Option<String> {
+    let parsed = url::Url::parse(raw.trim());
+    let Ok(url) = parsed else {
+        v.require(
+            "landing_url",
+            false,
+            "muss eine vollständige https-Adresse sein",
+        );
+        return None;
+    };
+    let host = url.host_str().unwrap_or_default().to_lowercase();
+    let https = url.scheme() == "https" && url.username().is_empty() && url.password().is_none();
+    v.require("landing_url", https, "muss eine https-Adresse sein");
+    let listed = domains.iter().any(|d| on_domain(&host, d));
+    v.require(
+        "landing_url",
+        !https || listed,
+        "muss auf einer Ihrer hinterlegten Domains liegen (PUT /partners/me/referral-domains)",
+    );
+    v.require(
+        "landing_url",
+        url.as_str().len() <= 1000,
+        "darf höchstens 1000 Zeichen lang sein",
+    );
+    (https && listed).then(|| url.to_string())
+}
+
+fn check_rewards(v: &mut Validator, rules: &[RewardRule]) {
+    v.require(
+        "rewards",
+        !rules.is_empty(),
+        "nennen Sie mindestens eine Belohnung",
+    );
+    v.require(
+        "rewards",
+        rules.len() <= MAX_RULES,
+        "höchstens 20 Belohnungen",
+    );
+    for (i, rule) in rules.iter().enumerate() {
+        v.require(
+            &format!("rewards[{i}].event"),
+            valid_event(&rule.event),
+            "1 bis 40 Zeichen aus a-z, 0-9, _ und -",
+        );
+        v.require(
+            &format!("rewards[{i}].event"),
+            rules.iter().filter(|r| r.event == rule.event).count() == 1,
+            "jedes Ereignis nur einmal",
+        );
+        let field = format!("rewards[{i}].reward");
+        match rule.reward {
+            Reward::Fixed { amount_cents } => {
+                v.cents(&field, amount_cents.0);
+                v.require(&field, amount_cents.0 > 0, "muss größer als 0 sein");
+            }
+            Reward::Voucher { value_cents } => {
+                v.cents(&field, value_cents.0);
+                v.require(&field, value_cents.0 > 0, "muss größer als 0 sein");
+            }
+            Reward::Percent { basis_points } => v.require(
+                &field,
+                (1..=10_000).contains(&basis_points),
+                "1 bis 10000 Basispunkte (0,01 % bis 100 %)",
+            ),
+            Reward::Points { points } => v.require(
+                &field,
+                (1..=1_000_000).contains(&points),
+                "1 bis 1.000.000 Punkte",
+            ),
+        }
+    }
+}
+
+/// Create a referral program.
+#[utoipa::path(post, path = "/programs", tag = "programs",
+    summary = "Empfehlungsprogramm anlegen",
+    request_body = ProgramInput,
+    responses(
+        (status = 201, description = "The program, active.", body = Program),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiJson(body): ApiJson<ProgramInput>,
+) -> Result<(StatusCode, Json<Program>)> {
+    let domains = domains_of(&state, &auth.partner_id).await?;
+    let mut v = Validator::new();
+    let name = v.text("name", &body.name, 120);
+    let landing_url = check_landing(&mut v, &body.landing_url, &domains);
+    check_rewards(&mut v, &body.rewards);
+    v.require(
+        "attribution_days",
+        (1..=MAX_DAYS).contains(&body.attribution_days),
+        "1 bis 365 Tage",
+    );
+    v.require("hold_days", body.hold_days <= MAX_DAYS, "0 bis 365 Tage");
+    v.require(
+        "recurring_months",
+        body.recurring_months.is_none_or(|m| m <= 120),
+        "0 bis 120 Monate, oder leer für unbegrenzt",
+    );
+    v.require(
+        "cap_per_referrer",
+        body.cap_per_referrer
+            .is_none_or(|c| (1..=100_000).contains(&c)),
+        "1 bis 100.000, oder leer für unbegrenzt",
+    );
+    v.require(
+        "friend_share_percent",
+        body.friend_share_percent.is_none_or(|p| p <= 100),
+        "0 bis 100 Prozent",
+    );
+    if let Some(rate) = body.voucher_rate {
+        v.require(
+            "voucher_rate.points",
+            (1..=1_000_000).contains(&rate.points),
+            "1 bis 1.000.000 Punkte",
+        );
+        v.cents("voucher_rate.value_cents", rate.value_cents.0);
+        v.require(
+            "voucher_rate.value_cents",
+            rate.value_cents > Cents(0),
+            "muss größer als 0 sein",
+        );
+    }
+    v.finish()?;
+    let (Some(name), Some(landing_url)) = (name, landing_url) else {
+        return Err(Error::field("name", "fehlt"));
+    };
+    let program = Program {
+        program_id: ProgramId::generate(),
+        partner_id: auth.partner_id.clone(),
+        name,
+        landing_url,
+        rewards: body.rewards,
+        recurring_months: body.recurring_months,
+        cap_per_referrer: body.cap_per_referrer,
+        friend_share_percent: body.friend_share_percent.filter(|p| *p > 0),
+        attribution_days: body.attribution_days,
+        attribution: body.attribution,
+        hold_days: body.hold_days,
+        voucher_rate: body.voucher_rate,
+        status: ProgramStatus::Active,
+        created_at: state.clock.now(),
+    };
+    state.table.put(program.to_item()?, Cond::NotExists).await?;
+    tracing::info!(partner_id = %auth.partner_id, program_id = %program.program_id, "program created");
+    Ok((StatusCode::CREATED, Json(program)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Programs {
+    pub programs: Vec<Program>,
+}
+
+/// The partner's programs.
+#[utoipa::path(get, path = "/programs", tag = "programs",
+    summary = "Eigene Empfehlungsprogramme",
+    responses((status = 200, description = "Every program of the partner.", body = Programs)))]
+pub async fn list(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<Programs>> {
+    let items = state
+        .table
+        .query_all(partner_programs(&auth.partner_id))
+        .await?;
+    let programs = items
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<Vec<Program>>>()?;
+    Ok(Json(Programs { programs }))
+}
+
+/// Any program by id (end users join by it).
+pub async fn load(state: &AppState, program_id: &ProgramId) -> Result<Program> {
+    match state.table.get(&program_key(program_id)).await? {
+        Some(item) => from_item(item),
+        None => Err(not_found()),
+    }
+}
+
+fn not_found() -> Error {
+    Error::NotFound("Dieses Empfehlungsprogramm gibt es nicht.".into())
+}
+
+/// The partner's own program; another partner's is answered as unknown.
+pub async fn load_own(
+    state: &AppState,
+    partner: &PartnerId,
+    program_id: &ProgramId,
+) -> Result<Program> {
+    let program = load(state, program_id).await?;
+    if &program.partner_id != partner {
+        return Err(not_found());
+    }
+    Ok(program)
+}
+
+/// One of the partner's programs.
+#[utoipa::path(get, path = "/programs/{program_id}", tag = "programs",
+    summary = "Ein Empfehlungsprogramm",
+    params(("program_id" = ProgramId, Path, description = "The program.")),
+    responses((status = 200, description = "The program.", body = Program)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(program_id): ApiPath<ProgramId>,
+) -> Result<Json<Program>> {
+    Ok(Json(load_own(&state, &auth.partner_id, &program_id).await?))
+}
+
+async fn change_status(
+    state: &AppState,
+    partner: &PartnerId,
+    program_id: &ProgramId,
+    to: ProgramStatus,
+) -> Result<Program> {
+    let mut program = load_own(state, partner, program_id).await?;
+    if program.status == ProgramStatus::Ended {
+        return Err(Error::Conflict(
+            "Das Programm ist beendet und kann nicht mehr geändert werden.".into(),
+        ));
+    }
+    let from = program.status;
+    program.status = to;
+    let status_value = serde_json::to_value(to).map_err(Error::internal)?;
+    let from_value = serde_json::to_value(from).map_err(Error::internal)?;
+    state
+        .table
+        .update(
+            &program_key(program_id),
+            &[Update::Set(attr::STATUS, status_value)],
+            Cond::Eq(attr::STATUS, from_value),
+        )
+        .await
+        .map_err(|e| match e {
+            shared::store::StoreError::ConditionFailed => {
+                Error::Conflict("Das Programm wurde gerade geändert; bitte neu laden.".into())
+            }
+            other => other.into(),
+        })?;
+    // The redirect reads only the link, so every link learns the program's state.
+    let active = to == ProgramStatus::Active;
+    for item in state.table.query_all(program_links(program_id)).await? {
+        if let Some(key) = shared::store::Key::of(&item) {
+            state
+                .table
+                .update(
+                    &key,
+                    &[Update::Set(link_attr::ACTIVE, active.into())],
+                    Cond::Exists,
+                )
+                .await?;
+        }
+    }
+    tracing::info!(program_id = %program_id, status = ?to, "program status changed");
+    Ok(program)
+}
+
+/// Pause a program: its links show the "not valid" page until it is resumed.
+#[utoipa::path(post, path = "/programs/{program_id}/pause", tag = "programs",
+    summary = "Programm pausieren",
+    params(("program_id" = ProgramId, Path, description = "The program.")),
+    responses(
+        (status = 200, description = "The paused program.", body = Program),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn pause(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(program_id): ApiPath<ProgramId>,
+) -> Result<Json<Program>> {
+    change_status(&state, &auth.partner_id, &program_id, ProgramStatus::Paused)
+        .await
+        .map(Json)
+}
+
+/// Resume a paused program.
+#[utoipa::path(post, path = "/programs/{program_id}/resume", tag = "programs",
+    summary = "Programm fortsetzen",
+    params(("program_id" = ProgramId, Path, description = "The program.")),
+    responses(
+        (status = 200, description = "The active program.", body = Program),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn resume(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(program_id): ApiPath<ProgramId>,
+) -> Result<Json<Program>> {
+    change_status(&state, &auth.partner_id, &program_id, ProgramStatus::Active)
+        .await
+        .map(Json)
+}
+
+/// End a program for good: no new members, links or conversions; pending rewards are still
+/// confirmed or reversed.
+#[utoipa::path(post, path = "/programs/{program_id}/end", tag = "programs",
+    summary = "Programm beenden",
+    params(("program_id" = ProgramId, Path, description = "The program.")),
+    responses(
+        (status = 200, description = "The ended program.", body = Program),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn end(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(program_id): ApiPath<ProgramId>,
+) -> Result<Json<Program>> {
+    change_status(&state, &auth.partner_id, &program_id, ProgramStatus::Ended)
+        .await
+        .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landing_pages_must_be_on_a_listed_domain() {
+        let domains = vec!["baeckerei-mueller.de".to_string()];
+        for ok in [
+            "https://baeckerei-mueller.de/",
+            "https://shop.baeckerei-mueller.de/aktion?x=1",
+        ] {
+            let mut v = Validator::new();
+            assert!(check_landing(&mut v, ok, &domains).is_some(), "{ok}");
+            assert!(v.finish().is_ok());
+        }
+        for bad in [
+            "http://baeckerei-mueller.de/",
+            "https://evil-baeckerei-mueller.de/",
+            "https://baeckerei-mueller.de.evil.example/",
+            "https://user@baeckerei-mueller.de/",
+            "javascript:alert(1)",
+            "baeckerei-mueller.de",
+        ] {
+            let mut v = Validator::new();
+            assert!(check_landing(&mut v, bad, &domains).is_none(), "{bad}");
+            assert!(v.finish().is_err(), "{bad}");
+        }
+    }
+}

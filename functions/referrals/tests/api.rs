@@ -1,0 +1,591 @@
+//! Referrals as partners, end users and the operator meet it, with the redirect and
+//! registration (invitation accept, login) on the same table.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use http::{Request, StatusCode};
+use jiff::SignedDuration;
+use redirect::{ClickSecret, RedirectState};
+use serde_json::{Value, json};
+use shared::domain::{Cents, PlatformId};
+use shared::testing::{Account, Client, PASSWORD, PartnerFixture, Reply, TestEnv, assert_problem};
+
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+struct World {
+    kit: TestEnv,
+    api: Client,
+    redirect: Client,
+    partner: PartnerFixture,
+    operator: Account,
+    platform: PlatformId,
+    api_key: String,
+}
+
+impl World {
+    async fn new() -> Self {
+        let kit = TestEnv::new().await;
+        let api = Client::in_process(shared::http::finish(
+            referrals::api(&kit.env).merge(registration::api(&kit.env)),
+        ));
+        let redirect = Client::in_process(redirect::build(RedirectState::new(
+            kit.table.clone(),
+            kit.clock.clone(),
+            ClickSecret::new("test"),
+        )));
+        let fixtures = kit.fixtures();
+        let partner = fixtures
+            .confirmed_partner("anna@baeckerei-mueller.de")
+            .await;
+        let operator = fixtures.operator("olga@betreiber.de").await;
+        let platform = fixtures
+            .platform("Sparkasse Musterstadt", Cents(4900))
+            .await;
+        let domains = api
+            .call(
+                "PUT",
+                "/partners/me/referral-domains",
+                Some(json!({"domains": ["baeckerei-mueller.de"]})),
+                Some(&partner.token),
+            )
+            .await;
+        assert_eq!(domains.status, StatusCode::OK, "{:?}", domains.body);
+        let key = api
+            .call(
+                "POST",
+                "/partners/me/api-keys",
+                Some(json!({"label": "Shop"})),
+                Some(&partner.token),
+            )
+            .await;
+        assert_eq!(key.status, StatusCode::CREATED, "{:?}", key.body);
+        let api_key = key.body["key"].as_str().unwrap().to_string();
+        Self {
+            kit,
+            api,
+            redirect,
+            partner,
+            operator,
+            platform,
+            api_key,
+        }
+    }
+
+    async fn program(&self, extra: Value) -> String {
+        let mut body = json!({
+            "name": "Freunde werben Freunde",
+            "landing_url": "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
+            "rewards": [
+                {"event": "signup", "reward": {"kind": "fixed", "amount_cents": 500}},
+                {"event": "purchase", "reward": {"kind": "percent", "basis_points": 1000}},
+                {"event": "newsletter", "reward": {"kind": "points", "points": 300}}
+            ],
+            "attribution_days": 30,
+            "attribution": "first",
+            "hold_days": 14,
+            "voucher_rate": {"points": 500, "value_cents": 500}
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let reply = self
+            .api
+            .call("POST", "/programs", Some(body), Some(&self.partner.token))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+        reply.body["program_id"].as_str().unwrap().to_string()
+    }
+
+    /// Signs up through the API, accepts the mailed invitation and logs in.
+    async fn end_user(&self, email: &str) -> String {
+        let signup = self
+            .api
+            .call(
+                "POST",
+                &format!("/platforms/{}/endusers", self.platform),
+                Some(json!({"email": email, "name": "Erika Mustermann"})),
+                None,
+            )
+            .await;
+        assert_eq!(signup.status, StatusCode::ACCEPTED, "{:?}", signup.body);
+        let token = self.kit.token_from_mail(email).await;
+        let accepted = self
+            .api
+            .call(
+                "POST",
+                "/auth/invitations/accept",
+                Some(json!({"token": token, "password": PASSWORD})),
+                None,
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+        let login = self
+            .api
+            .call(
+                "POST",
+                "/auth/login",
+                Some(json!({"login": email, "password": PASSWORD, "scope": "enduser", "tenant": self.platform.as_str()})),
+                None,
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+        login.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    async fn join(&self, token: &str, program: &str) -> Value {
+        let reply = self
+            .api
+            .call(
+                "POST",
+                "/me/referrals",
+                Some(json!({"program_id": program})),
+                Some(token),
+            )
+            .await;
+        assert!(reply.status.is_success(), "{:?}", reply.body);
+        reply.body
+    }
+
+    /// Follows a link as a browser; returns the click id.
+    async fn click(&self, code: &str, ip: &str) -> String {
+        let req = Request::builder()
+            .uri(format!("/r/{code}"))
+            .header("user-agent", CHROME)
+            .header("x-forwarded-for", ip)
+            .body(Body::empty())
+            .unwrap();
+        let reply = self.redirect.send(req).await;
+        assert_eq!(reply.status, StatusCode::FOUND);
+        let to = url::Url::parse(reply.headers["location"].to_str().unwrap()).unwrap();
+        to.query_pairs()
+            .find(|(k, _)| k == "pn_click")
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    }
+
+    async fn convert(&self, body: Value) -> Reply {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/conversions")
+            .header("content-type", "application/json")
+            .header("x-api-key", &self.api_key)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.api.send(req).await
+    }
+
+    async fn reverse(&self, external_id: &str) -> Reply {
+        let req = Request::builder()
+            .method("POST")
+            .uri(format!("/conversions/{external_id}/reversal"))
+            .header("x-api-key", &self.api_key)
+            .body(Body::empty())
+            .unwrap();
+        self.api.send(req).await
+    }
+
+    async fn daily(&self) -> referrals::daily::Summary {
+        use shared::clock::Clock;
+        referrals::daily::confirm_due(
+            self.kit.table.as_ref(),
+            self.kit.clock.now(),
+            self.kit.clock.today(),
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn wallet(&self, token: &str) -> Value {
+        let reply = self.api.call("GET", "/me/wallet", None, Some(token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+        let w = reply.body;
+        // The balance always equals the ledger's sum.
+        let sum: i64 = w["ledger"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["cash_cents"].as_i64().unwrap())
+            .sum();
+        assert_eq!(w["balance_cents"].as_i64().unwrap(), sum, "{w}");
+        w
+    }
+}
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+#[tokio::test]
+async fn a_purchase_through_a_click_pays_the_referrer_after_the_hold() {
+    let w = World::new().await;
+    let program = w.program(json!({})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let link = w.join(&erika, &program).await;
+    let code = link["code"].as_str().unwrap();
+    assert!(
+        link["url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/r/{code}"))
+    );
+    // Joining again gives the same link.
+    assert_eq!(w.join(&erika, &program).await["code"], link["code"]);
+
+    let click = w.click(code, "203.0.113.7").await;
+    let purchase = json!({"click_id": click, "event": "purchase", "external_id": "B-4711", "amount_cents": 12999, "customer": "kunde-1"});
+    let first = w.convert(purchase.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!(first.body["reward_status"], "pending");
+    assert_eq!(first.body["reward"]["amount_cents"], 1300); // 10 % of 129,99 half up
+    // Reported twice: the same answer, one reward.
+    let again = w.convert(purchase.clone()).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, first.body);
+    let mut other = purchase.clone();
+    other["amount_cents"] = json!(5000);
+    assert_problem(
+        &w.convert(other).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    );
+
+    let mine = w.api.call("GET", "/me/referrals", None, Some(&erika)).await;
+    let l = &mine.body["links"][0];
+    assert_eq!(
+        (l["clicks"].as_i64(), l["rewards"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(l["pending_cents"], 1300);
+
+    // Nothing before the hold ends; on the 14th day the reward is confirmed, once.
+    w.kit.clock.advance(days(13));
+    assert_eq!(w.daily().await.confirmed, 0);
+    assert_eq!(w.wallet(&erika).await["balance_cents"], 0);
+    w.kit.clock.advance(days(1));
+    assert_eq!(w.daily().await.confirmed, 1);
+    assert_eq!(w.daily().await.due, 0);
+    let wallet = w.wallet(&erika).await;
+    assert_eq!(wallet["balance_cents"], 1300);
+
+    let stats = w
+        .api
+        .call(
+            "GET",
+            &format!("/programs/{program}/statistics?from=2000-01-01&to=2000-03-01"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(stats.status, StatusCode::OK, "{:?}", stats.body);
+    let stats = w
+        .api
+        .call(
+            "GET",
+            &format!("/programs/{program}/statistics"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    let total = &stats.body["total"];
+    assert_eq!(total["clicks"], 1);
+    assert_eq!(total["conversions"], 1);
+    assert_eq!(total["rewards_confirmed"], 1);
+    assert_eq!(total["commission_cents"], 1300);
+    assert!(!stats.body.to_string().contains("erika"), "aggregates only");
+}
+
+#[tokio::test]
+async fn a_reversal_after_confirmation_leaves_the_wallet_exact() {
+    let w = World::new().await;
+    let program = w.program(json!({"hold_days": 0})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (id, amount) in [("A-1", 10000), ("A-2", 20000)] {
+        let r = w
+            .convert(json!({"code": code, "event": "purchase", "external_id": id, "amount_cents": amount}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    assert_eq!(w.daily().await.confirmed, 2);
+    assert_eq!(w.wallet(&erika).await["balance_cents"], 3000);
+    let reversed = w.reverse("A-2").await;
+    assert_eq!(reversed.status, StatusCode::OK, "{:?}", reversed.body);
+    assert_eq!(reversed.body["taken_back"], true);
+    // Reversing again changes nothing.
+    assert_eq!(w.reverse("A-2").await.body["taken_back"], false);
+    let wallet = w.wallet(&erika).await;
+    assert_eq!(wallet["balance_cents"], 1000);
+    assert_eq!(wallet["ledger"].as_array().unwrap().len(), 3);
+    assert_problem(&w.reverse("unbekannt").await, StatusCode::NOT_FOUND, None);
+
+    // A pending reward reversed never reaches the wallet.
+    w.convert(
+        json!({"code": code, "event": "purchase", "external_id": "A-3", "amount_cents": 5000}),
+    )
+    .await;
+    w.reverse("A-3").await;
+    w.daily().await;
+    assert_eq!(w.wallet(&erika).await["balance_cents"], 1000);
+}
+
+#[tokio::test]
+async fn recurring_rewards_stop_after_the_programs_months() {
+    let w = World::new().await;
+    let program = w
+        .program(json!({"hold_days": 0, "recurring_months": 2}))
+        .await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let buy = |id: &str| json!({"code": code, "event": "purchase", "external_id": id, "amount_cents": 1000, "customer": "kunde-7"});
+    assert_eq!(w.convert(buy("M-1")).await.body["reward_status"], "pending");
+    w.kit.clock.advance(days(45));
+    assert_eq!(w.convert(buy("M-2")).await.body["reward_status"], "pending");
+    w.kit.clock.advance(days(20));
+    let late = w.convert(buy("M-3")).await;
+    assert_eq!(late.status, StatusCode::CREATED);
+    assert_eq!(late.body["reward_status"], "none", "{:?}", late.body);
+    w.daily().await;
+    assert_eq!(w.wallet(&erika).await["balance_cents"], 200);
+}
+
+#[tokio::test]
+async fn self_referral_is_refused() {
+    let w = World::new().await;
+    let program = w.program(json!({})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let own = w
+        .convert(json!({"code": code, "event": "signup", "external_id": "S-1", "customer": " Erika@Example.de "}))
+        .await;
+    assert_problem(&own, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(own.body["detail"].as_str().unwrap().contains("sich selbst"));
+}
+
+#[tokio::test]
+async fn points_become_a_voucher_at_the_programs_rate() {
+    let w = World::new().await;
+    let program = w.program(json!({"hold_days": 0})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in ["N-1", "N-2"] {
+        w.convert(json!({"code": code, "event": "newsletter", "external_id": id}))
+            .await;
+    }
+    w.daily().await;
+    let exchange = || {
+        w.api.call(
+            "POST",
+            "/me/wallet/vouchers",
+            Some(json!({"program_id": program})),
+            Some(&erika),
+        )
+    };
+    let voucher = exchange().await;
+    assert_eq!(voucher.status, StatusCode::CREATED, "{:?}", voucher.body);
+    assert_eq!(voucher.body["value_cents"], 500);
+    // 100 points left: not enough for another.
+    assert_problem(&exchange().await, StatusCode::UNPROCESSABLE_ENTITY, None);
+    let wallet = w.wallet(&erika).await;
+    assert_eq!(wallet["points"][0]["points"], 100);
+    assert_eq!(wallet["vouchers"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn payouts_above_the_balance_are_refused_and_the_operator_pays_the_rest() {
+    let w = World::new().await;
+    let program = w.program(json!({"hold_days": 0})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.convert(
+        json!({"code": code, "event": "purchase", "external_id": "P-1", "amount_cents": 25000}),
+    )
+    .await;
+    w.daily().await;
+    let payout = |cents: i64| {
+        w.api.call(
+            "POST",
+            "/me/payouts",
+            Some(json!({"amount_cents": cents, "iban": "DE89 3704 0044 0532 0130 00", "account_holder": "Erika Mustermann"})),
+            Some(&erika),
+        )
+    };
+    assert_problem(&payout(2600).await, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert_problem(
+        &payout(500).await,
+        StatusCode::BAD_REQUEST,
+        Some("amount_cents"),
+    );
+    let ok = payout(2500).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
+    assert!(
+        !ok.body["iban"].as_str().unwrap().contains("0532013000"),
+        "masked"
+    );
+    assert_eq!(w.wallet(&erika).await["balance_cents"], 0);
+    let dump = serde_json::to_string(&w.kit.table.dump().unwrap()).unwrap();
+    assert!(
+        !dump.contains("DE89370400440532013000"),
+        "the IBAN is stored encrypted"
+    );
+
+    let open = w
+        .api
+        .call("GET", "/payouts", None, Some(&w.operator.token))
+        .await;
+    assert_eq!(open.body["payouts"][0]["iban"], "DE89370400440532013000");
+    let id = open.body["payouts"][0]["payout_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paid = w
+        .api
+        .call(
+            "POST",
+            &format!("/payouts/{id}/paid"),
+            None,
+            Some(&w.operator.token),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
+    assert_problem(
+        &w.api
+            .call(
+                "POST",
+                &format!("/payouts/{id}/paid"),
+                None,
+                Some(&w.operator.token),
+            )
+            .await,
+        StatusCode::CONFLICT,
+        None,
+    );
+    let open = w
+        .api
+        .call("GET", "/payouts", None, Some(&w.operator.token))
+        .await;
+    assert_eq!(open.body["payouts"], json!([]));
+}
+
+#[tokio::test]
+async fn programs_need_a_listed_https_domain_and_ending_closes_the_links() {
+    let w = World::new().await;
+    let bad = w
+        .api
+        .call(
+            "POST",
+            "/programs",
+            Some(json!({"name": "X", "landing_url": "https://evil.example/", "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 100}}], "attribution_days": 30, "attribution": "last", "hold_days": 0})),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(&bad, StatusCode::BAD_REQUEST, Some("landing_url"));
+    let program = w.program(json!({})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ended = w
+        .api
+        .call(
+            "POST",
+            &format!("/programs/{program}/end"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(ended.status, StatusCode::OK, "{:?}", ended.body);
+    let req = Request::builder()
+        .uri(format!("/r/{code}"))
+        .header("user-agent", CHROME)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(w.redirect.send(req).await.status, StatusCode::NOT_FOUND);
+    let late = w
+        .convert(json!({"code": code, "event": "signup", "external_id": "E-1"}))
+        .await;
+    assert_problem(&late, StatusCode::UNPROCESSABLE_ENTITY, None);
+}
+
+#[tokio::test]
+async fn conversions_need_a_valid_unrevoked_key_and_an_own_link() {
+    let w = World::new().await;
+    let program = w.program(json!({})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"code": code, "event": "signup", "external_id": "K-1"});
+    let no_key = w
+        .api
+        .call("POST", "/conversions", Some(body.clone()), None)
+        .await;
+    assert_problem(&no_key, StatusCode::UNAUTHORIZED, None);
+    // Another partner's key does not see this partner's links.
+    let bert = w
+        .kit
+        .fixtures()
+        .confirmed_partner("bert@metzgerei.de")
+        .await;
+    let key = w
+        .api
+        .call(
+            "POST",
+            "/partners/me/api-keys",
+            Some(json!({"label": "B"})),
+            Some(&bert.token),
+        )
+        .await;
+    let other_key = key.body["key"].as_str().unwrap().to_string();
+    let req = Request::builder()
+        .method("POST")
+        .uri("/conversions")
+        .header("content-type", "application/json")
+        .header("x-api-key", &other_key)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    assert_problem(
+        &w.api.send(req).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        None,
+    );
+    // A revoked key is refused.
+    let prefix = w.api_key.split('_').nth(1).unwrap();
+    let revoked = w
+        .api
+        .call(
+            "DELETE",
+            &format!("/partners/me/api-keys/{prefix}"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_problem(&w.convert(body).await, StatusCode::UNAUTHORIZED, None);
+    let keys = w
+        .api
+        .call("GET", "/partners/me/api-keys", None, Some(&w.partner.token))
+        .await;
+    assert_eq!(keys.body["keys"][0]["revoked"], true);
+    assert!(
+        !keys.body.to_string().contains(&w.api_key),
+        "never the secret again"
+    );
+}

@@ -1,0 +1,400 @@
+//! A referral from program to payout, over HTTP against DynamoDB Local and moto's SES:
+//! registration, referrals and the redirect served together on loopback, as local-api does.
+//! The click's write units are read from DynamoDB's ReturnConsumedCapacity.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use redirect::{ClickSecret, RedirectState};
+use serde_json::{Value, json};
+use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
+use shared::blobs::Blobs;
+use shared::clock::{Clock, FixedClock};
+use shared::crypto::DataKey;
+use shared::domain::Cents;
+use shared::embedded_s3::EmbeddedS3;
+use shared::env::Env;
+use shared::mail::SesMailer;
+use shared::model::referrals::{ClickCount, link_clicks, sum_clicks};
+use shared::store::{DynamoTable, Table};
+use shared::testing::{Fixtures, PASSWORD};
+use tests::{SENDER, dynamodb_client, ses_client, token_mailed_to, unique_email};
+
+const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const BINGBOT: &str = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)";
+
+struct Journey {
+    base: String,
+    http: reqwest::Client,
+    table: Arc<DynamoTable>,
+    table_name: String,
+    clock: Arc<FixedClock>,
+    issuer: JwtIssuer,
+    server: tokio::task::JoinHandle<()>,
+    _s3: EmbeddedS3,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Journey {
+    fn drop(&mut self) {
+        self.server.abort();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+struct Answer {
+    status: u16,
+    body: Value,
+    location: Option<String>,
+}
+
+impl Journey {
+    async fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("pn-e2e-{}", shared::domain::new_id()));
+        let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+        let ses = ses_client();
+        ses.verify_email_identity()
+            .email_address(SENDER)
+            .send()
+            .await
+            .unwrap();
+        let clock = Arc::new(FixedClock::at(Timestamp::now()));
+        let table_name = format!("partnernetz-{}", shared::domain::new_id());
+        let table = Arc::new(
+            DynamoTable::new(dynamodb_client(), table_name.clone()).with_clock(clock.clone()),
+        );
+        table.create_table().await.unwrap();
+        let pems = generate_ed25519_pems().unwrap();
+        let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
+        let env = Env {
+            table: table.clone(),
+            blobs: Blobs::new(s3.client(), "assets"),
+            mailer: Arc::new(SesMailer::new(ses, SENDER)),
+            clock: clock.clone(),
+            verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
+            issuer: Some(issuer.clone()),
+            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
+            public_base_url: "https://partnernetz.de".into(),
+        };
+        let redirect_state =
+            RedirectState::new(table.clone(), clock.clone(), ClickSecret::new("e2e"));
+        let app = shared::http::finish(
+            registration::api(&env)
+                .merge(referrals::api(&env))
+                .merge(redirect::api(redirect_state)),
+        );
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            // The peer address is the visitor's, as API Gateway's source IP is in Lambda.
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
+        });
+        Self {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            table,
+            table_name,
+            clock,
+            issuer,
+            server,
+            _s3: s3,
+            dir,
+        }
+    }
+
+    fn fixtures(&self) -> Fixtures<'_> {
+        Fixtures {
+            table: self.table.as_ref(),
+            clock: self.clock.as_ref(),
+            issuer: &self.issuer,
+        }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let text = res.text().await.unwrap();
+        Answer {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            location,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Answer {
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        self.send(req).await
+    }
+
+    async fn convert(&self, key: &str, body: Value) -> Answer {
+        self.send(
+            self.http
+                .post(format!("{}/conversions", self.base))
+                .header("x-api-key", key)
+                .json(&body),
+        )
+        .await
+    }
+
+    async fn visit(&self, method: &str, code: &str, ua: &str) -> Answer {
+        self.send(
+            self.http
+                .request(method.parse().unwrap(), format!("{}/r/{code}", self.base))
+                .header("user-agent", ua),
+        )
+        .await
+    }
+
+    async fn clicks(&self, code: &str) -> ClickCount {
+        let items = self
+            .table
+            .query_all(link_clicks(
+                code,
+                jiff::civil::Date::constant(2000, 1, 1),
+                jiff::civil::Date::constant(2100, 1, 1),
+            ))
+            .await
+            .unwrap();
+        sum_clicks(&items)
+    }
+
+    fn written(&self) -> f64 {
+        self.table.consumed_write_capacity()
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
+    let j = Journey::start().await;
+    let partner = j.fixtures().confirmed_partner(&unique_email("anna")).await;
+    let operator = j.fixtures().operator(&unique_email("olga")).await;
+    let platform = j.fixtures().platform("Sparkasse E2E", Cents(4900)).await;
+
+    // The partner lists its domain, creates a program and an API key.
+    let r = j
+        .call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(json!({"domains": ["baeckerei-mueller.de"]})),
+            Some(&partner.token),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = j
+        .call(
+            "POST",
+            "/programs",
+            Some(json!({
+                "name": "Freunde werben Freunde",
+                "landing_url": "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
+                "rewards": [{"event": "purchase", "reward": {"kind": "percent", "basis_points": 1000}}],
+                "recurring_months": 1,
+                "attribution_days": 30, "attribution": "first", "hold_days": 14
+            })),
+            Some(&partner.token),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let program = r.body["program_id"].as_str().unwrap().to_string();
+    let r = j
+        .call(
+            "POST",
+            "/partners/me/api-keys",
+            Some(json!({"label": "Shop"})),
+            Some(&partner.token),
+        )
+        .await;
+    let key = r.body["key"].as_str().unwrap().to_string();
+
+    // An end user signs up, sets the password from the SES mail, logs in and joins.
+    let email = unique_email("erika");
+    let r = j
+        .call(
+            "POST",
+            &format!("/platforms/{platform}/endusers"),
+            Some(json!({"email": email, "name": "Erika Mustermann"})),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 202, "{:?}", r.body);
+    let token = token_mailed_to(&email).await;
+    let r = j
+        .call(
+            "POST",
+            "/auth/invitations/accept",
+            Some(json!({"token": token, "password": PASSWORD})),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = j
+        .call("POST", "/auth/login", Some(json!({"login": email, "password": PASSWORD, "scope": "enduser", "tenant": platform.as_str()})), None)
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let erika = r.body["access_token"].as_str().unwrap().to_string();
+    let r = j
+        .call(
+            "POST",
+            "/me/referrals",
+            Some(json!({"program_id": program})),
+            Some(&erika),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let code = r.body["code"].as_str().unwrap().to_string();
+
+    // A browser's click: 302 to the landing page with its query and the click id; at most 2
+    // write units. The same visitor within the hour: counted once.
+    let before = j.written();
+    let click = j.visit("GET", &code, CHROME).await;
+    let counted_cost = j.written() - before;
+    assert_eq!(click.status, 302);
+    let to = url::Url::parse(click.location.as_deref().unwrap()).unwrap();
+    assert_eq!(to.host_str(), Some("shop.baeckerei-mueller.de"));
+    let query: Vec<(String, String)> = to.query_pairs().into_owned().collect();
+    assert_eq!(query[0], ("utm_source".into(), "empfehlung".into()));
+    let click_id = query[1].1.clone();
+    assert!(
+        counted_cost > 0.0 && counted_cost <= 2.0,
+        "a counted click cost {counted_cost} WCU"
+    );
+    j.visit("GET", &code, CHROME).await;
+    // A crawler and a link preview's HEAD: redirected, not counted, no write at all.
+    let before = j.written();
+    assert_eq!(j.visit("GET", &code, BINGBOT).await.status, 302);
+    assert_eq!(j.visit("HEAD", &code, CHROME).await.status, 302);
+    assert_eq!(j.written() - before, 0.0, "bots and HEADs write nothing");
+    assert_eq!(
+        j.clicks(&code).await,
+        ClickCount {
+            clicks: 1,
+            unique: 1
+        }
+    );
+    j.clock.advance(SignedDuration::from_mins(61));
+    j.visit("GET", &code, CHROME).await;
+    assert_eq!(
+        j.clicks(&code).await,
+        ClickCount {
+            clicks: 2,
+            unique: 1
+        }
+    );
+    // A crafted code is the German page, never another target.
+    let crafted = j.visit("GET", "https%3A%2F%2Fevil.example", CHROME).await;
+    assert_eq!(crafted.status, 404);
+    assert!(crafted.location.is_none());
+
+    // The purchase, reported twice: one reward. A self-referral is refused.
+    let purchase = json!({"click_id": click_id, "event": "purchase", "external_id": "B-1", "amount_cents": 20000, "customer": "kunde-1"});
+    let first = j.convert(&key, purchase.clone()).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    let again = j.convert(&key, purchase).await;
+    assert_eq!((again.status, &again.body), (200, &first.body));
+    let own = j
+        .convert(&key, json!({"code": code, "event": "purchase", "external_id": "B-self", "amount_cents": 1000, "customer": email}))
+        .await;
+    assert_eq!(own.status, 422);
+
+    // The daily run confirms after the hold; the wallet holds the reward.
+    j.clock.advance(SignedDuration::from_hours(24 * 14));
+    let summary = referrals::daily::confirm_due(
+        j.table.as_ref(),
+        j.clock.now(),
+        j.clock.today(),
+        &mut |_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.confirmed, 1);
+    let wallet = j.call("GET", "/me/wallet", None, Some(&erika)).await;
+    assert_eq!(wallet.body["balance_cents"], 2000);
+
+    // Recurring for one month: a purchase after it earns nothing.
+    j.clock.advance(SignedDuration::from_hours(24 * 20));
+    let late = j
+        .convert(&key, json!({"code": code, "event": "purchase", "external_id": "B-2", "amount_cents": 20000, "customer": "kunde-1"}))
+        .await;
+    assert_eq!(late.body["reward_status"], "none", "{:?}", late.body);
+
+    // A payout above the balance is refused; the rest is paid; a refund afterwards leaves
+    // the wallet exact (the ledger and the balance agree, below zero if need be).
+    let payout = |cents: i64| {
+        j.call("POST", "/me/payouts", Some(json!({"amount_cents": cents, "iban": "DE89370400440532013000", "account_holder": "Erika Mustermann"})), Some(&erika))
+    };
+    assert_eq!(payout(2001).await.status, 422);
+    assert_eq!(payout(1500).await.status, 201);
+    let r = j
+        .send(
+            j.http
+                .post(format!("{}/conversions/B-1/reversal", j.base))
+                .header("x-api-key", &key),
+        )
+        .await;
+    assert_eq!(r.body["taken_back"], true, "{:?}", r.body);
+    let wallet = j.call("GET", "/me/wallet", None, Some(&erika)).await.body;
+    let ledger_sum: i64 = wallet["ledger"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["cash_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(wallet["balance_cents"], -1500);
+    assert_eq!(ledger_sum, -1500);
+    let open = j.call("GET", "/payouts", None, Some(&operator.token)).await;
+    assert_eq!(open.body["payouts"].as_array().unwrap().len(), 1);
+
+    // The table holds no raw IP address (the loopback peer) and no plain IBAN.
+    let raw = format!("{:?}", scan(&j).await);
+    assert!(!raw.contains("127.0.0.1"), "no IP address is stored");
+    assert!(
+        !raw.contains("DE89370400440532013000"),
+        "no plain IBAN is stored"
+    );
+}
+
+/// Every item of the journey's own table (a fresh table per test, so a scan is fine here).
+async fn scan(j: &Journey) -> Vec<String> {
+    let page = dynamodb_client()
+        .scan()
+        .table_name(&j.table_name)
+        .send()
+        .await
+        .unwrap();
+    page.items()
+        .iter()
+        .map(|item| format!("{item:?}"))
+        .collect()
+}
