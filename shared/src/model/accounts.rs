@@ -257,6 +257,18 @@ fn access_label(scope: &Scope) -> &'static str {
     }
 }
 
+/// The access with its indefinite article in the accusative ("hat für Sie … eingerichtet"):
+/// a Zugang is masculine, a Konto neuter.
+fn access_accusative(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::Platform => "einen Zugang",
+        Scope::Pos(_) => "einen Kassenzugang",
+        Scope::Cardholder(_) => "ein Kundenkarten-Konto",
+        Scope::Customer(_) => "ein digitales Kundenkonto",
+        Scope::EndUser(_) => "ein Kundenkonto",
+    }
+}
+
 /// Where an invitation link leads (the web front end's set-password page).
 pub const INVITATION_PATH: &str = "einladung";
 
@@ -325,6 +337,7 @@ pub async fn create_invited_as(
             ("name", &invitation.name),
             ("inviter", &invitation.inviter),
             ("access", access_label(&invitation.scope)),
+            ("an_access", access_accusative(&invitation.scope)),
             ("login", invitation.login.as_str()),
             ("link", &link(public_base_url, INVITATION_PATH, &token)),
         ],
@@ -389,6 +402,7 @@ pub async fn reinvite(
             ("name", &login.name),
             ("inviter", inviter),
             ("access", access_label(&login.scope)),
+            ("an_access", access_accusative(&login.scope)),
             ("login", login.login.as_str()),
             ("link", &link(public_base_url, INVITATION_PATH, &token)),
         ],
@@ -411,6 +425,25 @@ pub async fn reinvite(
     }
     outgoing.deliver(mail).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod grammar_tests {
+    use super::*;
+
+    #[test]
+    fn every_scope_reads_as_correct_german_in_the_invitation() {
+        let partner = crate::domain::PartnerId::generate();
+        for (scope, expected) in [
+            (Scope::Platform, "einen Zugang"),
+            (Scope::Pos(partner.clone()), "einen Kassenzugang"),
+            (Scope::Cardholder(partner.clone()), "ein Kundenkarten-Konto"),
+            (Scope::Customer(partner), "ein digitales Kundenkonto"),
+        ] {
+            assert_eq!(access_accusative(&scope), expected);
+            assert!(access_accusative(&scope).ends_with(access_label(&scope)));
+        }
+    }
 }
 
 #[cfg(test)]
