@@ -119,3 +119,31 @@ async fn local_api_serves_every_functions_document_in_one() {
     running.shutdown().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// local-api serves one document of every function: a schema name two functions both
+/// define would leave only one of them, and the other's answers would be checked (and
+/// described to clients) against the wrong shape.
+#[test]
+fn no_two_functions_define_a_schema_of_the_same_name_differently() {
+    let mut seen: std::collections::BTreeMap<String, (&str, serde_json::Value)> =
+        std::collections::BTreeMap::new();
+    for function in local_api::FUNCTIONS {
+        let document = serde_json::to_value((function.openapi)()).unwrap();
+        let Some(schemas) = document["components"]["schemas"].as_object() else {
+            continue;
+        };
+        for (name, schema) in schemas {
+            match seen.get(name) {
+                Some((other, known)) => assert_eq!(
+                    known, schema,
+                    "the schema {name} of {} differs from the one of {other}",
+                    function.name
+                ),
+                None => {
+                    seen.insert(name.clone(), (function.name, schema.clone()));
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 50, "every function's schemas were read");
+}

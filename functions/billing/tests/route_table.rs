@@ -2,18 +2,16 @@
 //! and the access matrix are checked against it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
-
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::auth::{Role, Scope};
+use shared::routes::checks::{self, Endpoints, assert_same, documented_routes, template_routes};
 use std::sync::Arc;
 
 use billing::{Billing, BillingConfig, LocalQueue};
 use shared::domain::{Cents, PartnerId};
 use shared::routes::matrix::{Caller, Matrix};
 use shared::testing::{Client, TestEnv};
-use yaml_rust2::{Yaml, YamlLoader};
 
 fn billing_on(kit: &TestEnv) -> Arc<Billing> {
     Arc::new(Billing::new(
@@ -23,58 +21,12 @@ fn billing_on(kit: &TestEnv) -> Arc<Billing> {
     ))
 }
 
-type Endpoints = BTreeSet<(String, String)>;
-
-fn template_routes(function: &str) -> Endpoints {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
-    let text = std::fs::read_to_string(path).unwrap();
-    let docs = YamlLoader::load_from_str(&text).unwrap();
-    let events = &docs[0]["Resources"][function]["Properties"]["Events"];
-    let Yaml::Hash(events) = events else {
-        panic!("{function} has no Events");
-    };
-    events
-        .values()
-        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
-        .map(|e| {
-            let p = &e["Properties"];
-            (
-                p["Method"].as_str().unwrap().to_uppercase(),
-                p["Path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn table_routes() -> Endpoints {
-    billing::routes()
-        .into_iter()
-        .map(|r| (r.method.as_str().to_string(), r.path.to_string()))
-        .collect()
+    checks::table_routes(&billing::routes())
 }
 
 fn document() -> Value {
     serde_json::to_value(billing::openapi()).unwrap()
-}
-
-fn documented_routes(doc: &Value) -> Endpoints {
-    let mut out = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            out.insert((method.to_uppercase(), path.clone()));
-        }
-    }
-    out
-}
-
-fn assert_same(left: &Endpoints, right: &Endpoints, left_name: &str, right_name: &str) {
-    let only_left: Vec<_> = left.difference(right).collect();
-    let only_right: Vec<_> = right.difference(left).collect();
-    assert!(only_left.is_empty(), "in {left_name} only: {only_left:?}");
-    assert!(
-        only_right.is_empty(),
-        "in {right_name} only: {only_right:?}"
-    );
 }
 
 #[test]
@@ -101,41 +53,7 @@ fn the_document_describes_exactly_the_routes_of_the_table() {
 
 #[test]
 fn the_document_states_who_may_call_each_route() {
-    let doc = document();
-    for route in billing::routes() {
-        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
-        let name = format!("{} {}", route.method, route.path);
-        assert!(
-            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-            "{name} has a summary"
-        );
-        assert!(
-            op["responses"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .any(|status| status.starts_with('2')),
-            "{name} documents its success"
-        );
-        if route.access.is_public() {
-            assert_eq!(op["security"], json!([]), "{name} is public");
-        } else {
-            assert_eq!(
-                op["security"],
-                json!([{"bearer": []}]),
-                "{name} needs a token"
-            );
-            for status in ["401", "403"] {
-                assert_eq!(
-                    op["responses"][status]["$ref"]
-                        .as_str()
-                        .map(|r| r.starts_with("#/components/responses/")),
-                    Some(true),
-                    "{name} documents {status} as a problem"
-                );
-            }
-        }
-    }
+    checks::assert_document_states_access(&document(), &billing::routes());
 }
 
 #[tokio::test]

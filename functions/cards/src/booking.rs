@@ -92,6 +92,7 @@ impl BookingType {
 
 /// The booking as the till sends it.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[schema(as = CardBookingInput)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"type": "earn", "amount_cents": 2350}))]
 pub struct BookingInput {
@@ -112,6 +113,7 @@ pub struct BookingInput {
 
 /// A booking's ledger entry: kept for good, never changed except for the mark of its void.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = CardBooking)]
 pub struct Booking {
     pub booking_id: String,
     pub number: String,

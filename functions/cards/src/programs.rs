@@ -180,6 +180,7 @@ impl Rules {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = CardProgram)]
 pub struct Program {
     pub program_id: String,
     pub partner_id: PartnerId,
@@ -225,6 +226,7 @@ pub struct NewProgram {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = CardPrograms)]
 pub struct Programs {
     pub programs: Vec<Program>,
 }

@@ -95,6 +95,7 @@ pub struct Group {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = CardStatistics)]
 pub struct Statistics {
     pub cards_issued: u64,
     /// Booked within the last 90 days.

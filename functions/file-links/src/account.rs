@@ -98,6 +98,7 @@ impl AccountView {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = FileLinksBooking)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"slug": "kanzlei-mueller"}))]
 pub struct Booking {

@@ -429,6 +429,7 @@ pub async fn update(
 
 /// A German message.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = FileLinksMessage)]
 pub struct Message {
     pub message: String,
 }

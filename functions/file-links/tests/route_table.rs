@@ -2,69 +2,21 @@
 //! the sample events and the access matrix are checked against it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
-
 use axum::body::Body;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use shared::auth::{Role, Scope};
 use shared::domain::PartnerId;
+use shared::routes::checks::{self, Endpoints, assert_same, documented_routes, template_routes};
 use shared::routes::matrix::{Caller, Matrix};
 use shared::testing::{Client, PartnerFixture, TestEnv};
-use yaml_rust2::{Yaml, YamlLoader};
-
-type Endpoints = BTreeSet<(String, String)>;
-
-fn template_routes(function: &str) -> Endpoints {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
-    let text = std::fs::read_to_string(path).unwrap();
-    let docs = YamlLoader::load_from_str(&text).unwrap();
-    let events = &docs[0]["Resources"][function]["Properties"]["Events"];
-    let Yaml::Hash(events) = events else {
-        panic!("{function} has no Events");
-    };
-    events
-        .values()
-        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
-        .map(|e| {
-            let p = &e["Properties"];
-            (
-                p["Method"].as_str().unwrap().to_uppercase(),
-                p["Path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 fn table_routes() -> Endpoints {
-    file_links::routes()
-        .into_iter()
-        .map(|r| (r.method.as_str().to_string(), r.path.to_string()))
-        .collect()
+    checks::table_routes(&file_links::routes())
 }
 
 fn document() -> Value {
     serde_json::to_value(file_links::openapi()).unwrap()
-}
-
-fn documented_routes(doc: &Value) -> Endpoints {
-    let mut out = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            out.insert((method.to_uppercase(), path.clone()));
-        }
-    }
-    out
-}
-
-fn assert_same(left: &Endpoints, right: &Endpoints, left_name: &str, right_name: &str) {
-    let only_left: Vec<_> = left.difference(right).collect();
-    let only_right: Vec<_> = right.difference(left).collect();
-    assert!(only_left.is_empty(), "in {left_name} only: {only_left:?}");
-    assert!(
-        only_right.is_empty(),
-        "in {right_name} only: {only_right:?}"
-    );
 }
 
 #[test]

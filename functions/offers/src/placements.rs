@@ -113,6 +113,7 @@ pub async fn list_kinds(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PlacementBookingInput)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"platform_id": "0191f7a8-0000-7000-8000-000000000000", "kind_id": "0191f7a8-0000-7000-8000-000000000001", "month": "2026-12"}))]
 pub struct BookingInput {

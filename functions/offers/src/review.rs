@@ -345,6 +345,7 @@ pub async fn queue(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = OfferDecision)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Approve,
@@ -352,6 +353,7 @@ pub enum Decision {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = OfferDecisionBody)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"decision": "approve", "checks": {"lawful": true, "real_benefit": true}}))]
 pub struct DecisionBody {

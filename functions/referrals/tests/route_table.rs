@@ -2,68 +2,20 @@
 //! and the access matrix are checked against it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
-
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use shared::auth::{Role, Scope};
 use shared::domain::{Cents, PartnerId};
+use shared::routes::checks::{self, Endpoints, assert_same, documented_routes, template_routes};
 use shared::routes::matrix::{Caller, Matrix};
 use shared::testing::{Client, TestEnv};
-use yaml_rust2::{Yaml, YamlLoader};
-
-type Endpoints = BTreeSet<(String, String)>;
-
-fn template_routes(function: &str) -> Endpoints {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
-    let text = std::fs::read_to_string(path).unwrap();
-    let docs = YamlLoader::load_from_str(&text).unwrap();
-    let events = &docs[0]["Resources"][function]["Properties"]["Events"];
-    let Yaml::Hash(events) = events else {
-        panic!("{function} has no Events");
-    };
-    events
-        .values()
-        .filter(|e| e["Type"].as_str() == Some("HttpApi"))
-        .map(|e| {
-            let p = &e["Properties"];
-            (
-                p["Method"].as_str().unwrap().to_uppercase(),
-                p["Path"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
 
 fn table_routes() -> Endpoints {
-    referrals::routes()
-        .into_iter()
-        .map(|r| (r.method.as_str().to_string(), r.path.to_string()))
-        .collect()
+    checks::table_routes(&referrals::routes())
 }
 
 fn document() -> Value {
     serde_json::to_value(referrals::openapi()).unwrap()
-}
-
-fn documented_routes(doc: &Value) -> Endpoints {
-    let mut out = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            out.insert((method.to_uppercase(), path.clone()));
-        }
-    }
-    out
-}
-
-fn assert_same(left: &Endpoints, right: &Endpoints, left_name: &str, right_name: &str) {
-    let only_left: Vec<_> = left.difference(right).collect();
-    let only_right: Vec<_> = right.difference(left).collect();
-    assert!(only_left.is_empty(), "in {left_name} only: {only_left:?}");
-    assert!(
-        only_right.is_empty(),
-        "in {right_name} only: {only_right:?}"
-    );
 }
 
 #[test]
@@ -90,52 +42,13 @@ fn the_document_describes_exactly_the_routes_of_the_table() {
 
 #[test]
 fn the_document_states_who_may_call_each_route() {
-    let doc = document();
-    for route in referrals::routes() {
-        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
-        let name = format!("{} {}", route.method, route.path);
-        assert!(
-            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-            "{name} has a summary"
-        );
-        assert!(
-            op["responses"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .any(|status| status.starts_with('2')),
-            "{name} documents its success"
-        );
-        if route.access.is_public() {
-            assert_eq!(op["security"], json!([]), "{name} is public");
-        } else {
-            assert_eq!(
-                op["security"],
-                json!([{"bearer": []}]),
-                "{name} needs a token"
-            );
-            for status in ["401", "403"] {
-                assert_eq!(
-                    op["responses"][status]["$ref"]
-                        .as_str()
-                        .map(|r| r.starts_with("#/components/responses/")),
-                    Some(true),
-                    "{name} documents {status} as a problem"
-                );
-            }
-        }
-    }
+    checks::assert_document_states_access(&document(), &referrals::routes());
 }
 
 #[tokio::test]
 async fn the_function_serves_its_document() {
     let kit = TestEnv::new().await;
-    let client = Client::in_process(referrals::build(&kit.env));
-    let reply = client.call("GET", "/openapi.json", None, None).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.content_type(), "application/json");
-    assert_eq!(reply.body["openapi"], "3.1.0");
-    assert_eq!(reply.body, document());
+    checks::assert_serves_document(referrals::build(&kit.env), &document()).await;
 }
 
 /// Two tenants side by side: partners A and B, each with a program and an API key. The

@@ -20,6 +20,8 @@ use utoipa::openapi::schema::Schema;
 use crate::auth::Role;
 
 #[cfg(feature = "testing")]
+pub mod checks;
+#[cfg(feature = "testing")]
 pub mod matrix;
 
 #[doc(hidden)]
