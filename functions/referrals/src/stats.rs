@@ -26,6 +26,7 @@ use crate::records::{attr, program_stats, stats_day};
 const MAX_DAYS: i32 = 92;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day (Europe/Berlin), default 29 days before `to`.
     pub from: Option<Date>,
