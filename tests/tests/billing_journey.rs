@@ -258,7 +258,7 @@ impl Journey {
 
 fn reference(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference")
+        .join("../reference")
         .join(path)
 }
 

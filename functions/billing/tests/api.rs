@@ -407,10 +407,10 @@ async fn a_partner_sees_only_its_own_invoices() {
     assert!(s.invoices_of(&bert).await.is_empty());
 }
 
-/// The reference schemas and rules, next to the repository (`../shared/reference`).
+/// The reference schemas and rules in the repository (`reference/`).
 fn reference(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference")
+        .join("../../reference")
         .join(path)
 }
 
