@@ -16,9 +16,34 @@ pub const INVOICE_MAIL: Template = Template {
     html: include_str!("../templates/invoice.html"),
 };
 
-/// The invoice mail: number, amounts and how it is paid.
+pub const CREDIT_NOTE_MAIL: Template = Template {
+    text: include_str!("../templates/credit_note.txt"),
+    html: include_str!("../templates/credit_note.html"),
+};
+
+/// The invoice mail: number, amounts and how it is paid; for a credit note, what it
+/// cancels, why, and the amount paid back.
 pub fn mail(invoice: &Invoice) -> Mail {
     let t = &invoice.totals;
+    if let Some(cancelled) = &invoice.cancels {
+        let refund = |c: shared::domain::Cents| shared::domain::Cents(c.0.abs()).to_string();
+        return Mail::render(
+            &invoice.recipient.email,
+            CREDIT_NOTE_MAIL,
+            &[
+                ("contact", &invoice.recipient.contact_name),
+                ("company", &invoice.recipient.company),
+                ("number", &invoice.number),
+                ("date", &german_date(invoice.issued_on)),
+                ("cancelled", &cancelled.invoice_number),
+                ("cancelled_date", &german_date(cancelled.invoice_issued_on)),
+                ("reason", &cancelled.reason),
+                ("gross", &refund(t.gross_cents)),
+                ("net", &refund(t.net_cents)),
+                ("vat", &refund(t.vat_cents)),
+            ],
+        );
+    }
     let payment = match &invoice.debit {
         Some(d) => format!(
             "Wir ziehen den Betrag am {} per SEPA-Lastschrift von Ihrem Konto {} ein (Mandatsreferenz {}).",
