@@ -332,6 +332,21 @@ fn xmllint(xml: &[u8], schema: &str) -> (bool, String) {
     )
 }
 
+/// A document behind a presigned link.
+async fn download(http: &reqwest::Client, url: &Value) -> Vec<u8> {
+    let reply = http.get(url.as_str().unwrap()).send().await.unwrap();
+    assert_eq!(reply.status().as_u16(), 200);
+    reply.bytes().await.unwrap().to_vec()
+}
+
+/// Valid against the UBL 2.1 schema `maindoc` and the KoSIT XRechnung rules.
+fn assert_xrechnung(xml: &[u8], maindoc: &str) {
+    let (valid, report) = xmllint(xml, &format!("xrechnung/ubl-2.1/maindoc/{maindoc}"));
+    assert!(valid, "{report}");
+    let (valid, report) = kosit(xml);
+    assert!(valid, "{report}\n{}", String::from_utf8_lossy(xml));
+}
+
 fn kosit(xml: &[u8]) -> (bool, String) {
     let python = std::env::var("PARTNERNETZ_PYTHON")
         .expect("PARTNERNETZ_PYTHON (the venv with saxonche): run cargo xtask test");
@@ -401,13 +416,7 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
 
     // The partner downloads both documents through the presigned links.
     let http = reqwest::Client::new();
-    let pdf = http
-        .get(invoice["pdf_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pdf.status().as_u16(), 200);
-    let text = shared::pdf::read_back(&pdf.bytes().await.unwrap());
+    let text = shared::pdf::read_back(&download(&http, &invoice["pdf_url"]).await);
     for expected in [
         "Rechnung 2026-000001",
         "3 Terminal-Nutzer",
@@ -417,18 +426,8 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
     ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
-    let xml = http
-        .get(invoice["xml_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let (valid, report) = xmllint(&xml, "xrechnung/ubl-2.1/maindoc/UBL-Invoice-2.1.xsd");
-    assert!(valid, "{report}");
-    let (valid, report) = kosit(&xml);
-    assert!(valid, "{report}\n{}", String::from_utf8_lossy(&xml));
+    let xml = download(&http, &invoice["xml_url"]).await;
+    assert_xrechnung(&xml, "UBL-Invoice-2.1.xsd");
 
     // The invoice mail went out through SES.
     let mails = mails_to(&email).await;
@@ -440,14 +439,7 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
     // The SEPA file passes the pain.008.001.08 schema.
     let (status, link) = j.call("GET", "/billing/runs/2026-12/sepa", None).await;
     assert_eq!(status, 200, "{link}");
-    let sepa = http
-        .get(link["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let sepa = download(&http, &link["url"]).await;
     let (valid, report) = xmllint(&sepa, "sepa/pain.008.001.08.xsd");
     assert!(valid, "{report}");
     assert!(String::from_utf8_lossy(&sepa).contains("<InstdAmt Ccy=\"EUR\">322.73</InstdAmt>"));
@@ -473,18 +465,8 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
     assert_eq!(status, 201, "{note}");
     assert_eq!(note["number"], "2026-000002");
     assert_eq!(note["totals"]["gross_cents"], -32273);
-    let xml = http
-        .get(note["xml_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let (valid, report) = xmllint(&xml, "xrechnung/ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd");
-    assert!(valid, "{report}");
-    let (valid, report) = kosit(&xml);
-    assert!(valid, "{report}\n{}", String::from_utf8_lossy(&xml));
+    let xml = download(&http, &note["xml_url"]).await;
+    assert_xrechnung(&xml, "UBL-CreditNote-2.1.xsd");
     let mails = mails_to(&email).await;
     assert!(
         mails
