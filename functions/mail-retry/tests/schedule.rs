@@ -87,6 +87,7 @@ async fn a_scheduled_run_sends_what_a_request_left_behind_once() {
         subject: "Ihre Bewerbung wurde angenommen".into(),
         text: "Guten Tag".into(),
         html: "<p>Guten Tag</p>".into(),
+        attachments: Vec::new(),
     };
     // Saved with its change, but the request ended before sending it.
     let (_unsent, op) = pending::enqueue(mail.clone(), clock.now()).unwrap();
