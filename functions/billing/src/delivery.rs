@@ -1,10 +1,11 @@
 //! What follows an invoice's commit: its PDF and XRechnung stored in S3 under the invoice
 //! (rendered from the immutable record, so a repeat renders the same documents), and the
-//! invoice mail from the outbox, written in the invoice's transaction.
+//! invoice mail from the outbox, written in the invoice's transaction, with the PDF attached
+//! (read from S3 when the mail is sent, so the documents are stored before the mails go).
 
 use shared::domain::Email;
 use shared::mail::pending::PendingMails;
-use shared::mail::{Mail, Template};
+use shared::mail::{Attachment, Mail, Template};
 
 use crate::Billing;
 use crate::bill::BatchReport;
@@ -16,7 +17,12 @@ pub const INVOICE_MAIL: Template = Template {
     html: include_str!("../templates/invoice.html"),
 };
 
-/// The invoice mail: number, amounts and how it is paid.
+/// The name of the invoice PDF as the partner receives it.
+pub fn pdf_filename(invoice: &Invoice) -> String {
+    format!("Rechnung-{}.pdf", invoice.number)
+}
+
+/// The invoice mail: number, amounts and how it is paid, with the invoice PDF attached.
 pub fn mail(invoice: &Invoice) -> Mail {
     let t = &invoice.totals;
     let payment = match &invoice.debit {
@@ -43,6 +49,11 @@ pub fn mail(invoice: &Invoice) -> Mail {
             ("payment", &payment),
         ],
     )
+    .with_attachment(Attachment::new(
+        invoice.pdf_key(),
+        pdf_filename(invoice),
+        "application/pdf",
+    ))
 }
 
 /// Renders and stores both documents of an invoice.
@@ -67,7 +78,9 @@ pub async fn store_documents(billing: &Billing, invoice: &Invoice) -> Result<(),
 }
 
 /// After the batch's commit: documents of the new invoices, and of earlier ones whose
-/// documents are missing (the worker died between commit and upload); then the mails.
+/// documents are missing (the worker died between commit and upload); then the mails,
+/// which attach the PDFs just stored. A mail whose PDF is not stored yet (this step failed
+/// before it) stays pending and is sent by the schedule once a redelivery has stored it.
 /// An error leaves the message for redelivery, which finds the invoices and completes them.
 pub async fn after_commit(
     billing: &Billing,

@@ -200,6 +200,28 @@ async fn the_december_run_bills_the_rest_of_november_and_december() {
             .unwrap()
             .contains("X-Amz-Signature")
     );
+
+    // The invoice mail says so and carries the invoice PDF.
+    let mail = s.kit.last_mail_to("anna@baeckerei.de").await;
+    assert!(mail.subject.contains("2026-000001"), "{}", mail.subject);
+    assert!(mail.text.contains("als PDF im Anhang"), "{}", mail.text);
+    let names: Vec<(&str, &str)> = mail
+        .attachments
+        .iter()
+        .map(|a| (a.filename.as_str(), a.content_type.as_str()))
+        .collect();
+    assert_eq!(names, vec![("Rechnung-2026-000001.pdf", "application/pdf")]);
+    let pdf = s
+        .kit
+        .outbox
+        .attachment("Rechnung-2026-000001.pdf")
+        .await
+        .unwrap()
+        .expect("the PDF saved beside the mail");
+    let text = shared::pdf::read_back(&pdf);
+    for expected in ["Rechnung 2026-000001", "205,28 €"] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
 }
 
 #[tokio::test]
