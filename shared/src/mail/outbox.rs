@@ -65,7 +65,7 @@ impl OutboxMailer {
     }
 
     /// Where the attachment `filename` of the mail `stem` is saved.
-    pub fn attachment_path(&self, stem: &str, filename: &str) -> PathBuf {
+    fn attachment_path(&self, stem: &str, filename: &str) -> PathBuf {
         self.dir.join(format!("{stem}-{}", file_name(filename)))
     }
 
