@@ -167,6 +167,50 @@ impl Journey {
             .unwrap();
     }
 
+    /// A placement for December, a card contract with 3 terminal users since September,
+    /// and a digital customer account booked on 10 Dec 2025 that has 30 customers.
+    async fn products(&self, partner: &PartnerId, platform: &PlatformId) {
+        use shared::model::contracts::cards::CardContract;
+        use shared::model::contracts::file_links::FileLinksContract;
+        use shared::model::placements::{self, BookingState, PlacementBooking};
+        let booking = PlacementBooking {
+            partner_id: partner.clone(),
+            platform_id: platform.clone(),
+            offer_id: "angebot-1".into(),
+            kind_id: "top".into(),
+            kind_name: "Top-Platzierung".into(),
+            month: "2026-12".parse::<placements::Month>().unwrap(),
+            price: Cents(1500),
+            state: BookingState::Booked,
+            booked_at: Timestamp::UNIX_EPOCH,
+            cancelled_at: None,
+        };
+        let (cards, _) = CardContract::new(partner.clone(), date(2026, 9, 1), Cents(990))
+            .change_terminal_users(date(2026, 9, 1), 3)
+            .unwrap();
+        let mut account = FileLinksContract::book(
+            partner.clone(),
+            format!("kunden-{}", &partner.as_str()[..8]).to_lowercase(),
+            Timestamp::UNIX_EPOCH,
+            date(2025, 12, 10),
+        );
+        for n in 1..=30 {
+            account = account.with_customers(n, date(2025, 12, 12)).unwrap();
+        }
+        let put = |item| TxOp::Put {
+            item,
+            cond: Cond::NotExists,
+        };
+        self.table
+            .transact(vec![
+                put(booking.to_item().unwrap()).named("placement"),
+                put(cards.to_item().unwrap()).named("cards"),
+                put(shared::model::to_item(&account.key(), &account).unwrap()).named("file_links"),
+            ])
+            .await
+            .unwrap();
+    }
+
     async fn give_mandate(&self, partner: &PartnerId) {
         let mandate = Mandate {
             account_holder: "Bäckerei Müller".into(),
@@ -291,6 +335,21 @@ fn xmllint(xml: &[u8], schema: &str) -> (bool, String) {
     )
 }
 
+/// A document behind a presigned link.
+async fn download(http: &reqwest::Client, url: &Value) -> Vec<u8> {
+    let reply = http.get(url.as_str().unwrap()).send().await.unwrap();
+    assert_eq!(reply.status().as_u16(), 200);
+    reply.bytes().await.unwrap().to_vec()
+}
+
+/// Valid against the UBL 2.1 schema `maindoc` and the KoSIT XRechnung rules.
+fn assert_xrechnung(xml: &[u8], maindoc: &str) {
+    let (valid, report) = xmllint(xml, &format!("xrechnung/ubl-2.1/maindoc/{maindoc}"));
+    assert!(valid, "{report}");
+    let (valid, report) = kosit(xml);
+    assert!(valid, "{report}\n{}", String::from_utf8_lossy(xml));
+}
+
 fn kosit(xml: &[u8]) -> (bool, String) {
     let python = std::env::var("PARTNERNETZ_PYTHON")
         .expect("PARTNERNETZ_PYTHON (the venv with saxonche): run cargo xtask test");
@@ -300,7 +359,7 @@ fn kosit(xml: &[u8]) -> (bool, String) {
 
 #[tokio::test]
 #[ignore = "needs emulators: cargo xtask test"]
-async fn a_partner_with_two_platforms_gets_one_invoice_and_the_operator_one_sepa_file() {
+async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_invoice() {
     let j = Journey::start().await;
     let email = unique_email("anna");
     let anna = j.fixtures().confirmed_partner(&email).await;
@@ -319,15 +378,18 @@ async fn a_partner_with_two_platforms_gets_one_invoice_and_the_operator_one_sepa
     j.approve(&anna.id, &volksbank, "Volksbank Plus", date(2025, 6, 3))
         .await;
     j.give_mandate(&anna.id).await;
+    j.products(&anna.id, &sparkasse).await;
 
     j.start_run().await;
     j.drain().await;
     let (status, run) = j.call("GET", "/billing/runs/2026-12", None).await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["invoices"], 1);
-    assert_eq!(run["net_cents"], 17250);
-    assert_eq!(run["vat_cents"], 3278);
-    assert_eq!(run["gross_cents"], 20528);
+    // 99.00 + 24.50 + 49.00 (platforms) + 15.00 (placement) + 3 × 9.90 (terminal users)
+    // + 12 × 4.50 (26-50 customers, yearly) = 271.20 net; 19 % = 51.528 → 51.53.
+    assert_eq!(run["net_cents"], 27120);
+    assert_eq!(run["vat_cents"], 5153);
+    assert_eq!(run["gross_cents"], 32273);
 
     let invoices = j.invoices_of(&anna).await;
     assert_eq!(invoices.len(), 1);
@@ -339,32 +401,36 @@ async fn a_partner_with_two_platforms_gets_one_invoice_and_the_operator_one_sepa
         .iter()
         .map(|l| l["net_cents"].as_i64().unwrap())
         .collect();
-    assert_eq!(lines, vec![9900, 2450, 4900]);
+    assert_eq!(lines, vec![9900, 2450, 4900, 1500, 2970, 5400]);
+    let products: Vec<&str> = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["product"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        products[3..],
+        [
+            "premium_placement",
+            "card_contract",
+            "digital_customer_account"
+        ]
+    );
 
     // The partner downloads both documents through the presigned links.
     let http = reqwest::Client::new();
-    let pdf = http
-        .get(invoice["pdf_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pdf.status().as_u16(), 200);
-    let text = shared::pdf::read_back(&pdf.bytes().await.unwrap());
-    for expected in ["Rechnung 2026-000001", "172,50 €", "32,78 €", "205,28 €"] {
+    let text = shared::pdf::read_back(&download(&http, &invoice["pdf_url"]).await);
+    for expected in [
+        "Rechnung 2026-000001",
+        "3 Terminal-Nutzer",
+        "271,20 €",
+        "51,53 €",
+        "322,73 €",
+    ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
-    let xml = http
-        .get(invoice["xml_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let (valid, report) = xmllint(&xml, "xrechnung/ubl-2.1/maindoc/UBL-Invoice-2.1.xsd");
-    assert!(valid, "{report}");
-    let (valid, report) = kosit(&xml);
-    assert!(valid, "{report}\n{}", String::from_utf8_lossy(&xml));
+    let xml = download(&http, &invoice["xml_url"]).await;
+    assert_xrechnung(&xml, "UBL-Invoice-2.1.xsd");
 
     // The invoice mail went out through SES with the invoice PDF attached.
     let mails = mails_to(&email).await;
@@ -385,17 +451,10 @@ async fn a_partner_with_two_platforms_gets_one_invoice_and_the_operator_one_sepa
     // The SEPA file passes the pain.008.001.08 schema.
     let (status, link) = j.call("GET", "/billing/runs/2026-12/sepa", None).await;
     assert_eq!(status, 200, "{link}");
-    let sepa = http
-        .get(link["url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let sepa = download(&http, &link["url"]).await;
     let (valid, report) = xmllint(&sepa, "sepa/pain.008.001.08.xsd");
     assert!(valid, "{report}");
-    assert!(String::from_utf8_lossy(&sepa).contains("<InstdAmt Ccy=\"EUR\">205.28</InstdAmt>"));
+    assert!(String::from_utf8_lossy(&sepa).contains("<InstdAmt Ccy=\"EUR\">322.73</InstdAmt>"));
 
     // A second run of the month changes nothing.
     j.start_run().await;
@@ -405,6 +464,28 @@ async fn a_partner_with_two_platforms_gets_one_invoice_and_the_operator_one_sepa
         assert_eq!(again[counter], run[counter], "{counter}");
     }
     assert_eq!(j.invoices_of(&anna).await.len(), 1);
+
+    // The operator cancels the invoice: a credit note with the next number, which passes
+    // the UBL schema and the KoSIT rules as an XRechnung credit note (type 381).
+    let (status, note) = j
+        .call(
+            "POST",
+            "/billing/runs/2026-12/invoices/2026-000001/cancellation",
+            Some(json!({"reason": "Die Platzierung wurde storniert."})),
+        )
+        .await;
+    assert_eq!(status, 201, "{note}");
+    assert_eq!(note["number"], "2026-000002");
+    assert_eq!(note["totals"]["gross_cents"], -32273);
+    let xml = download(&http, &note["xml_url"]).await;
+    assert_xrechnung(&xml, "UBL-CreditNote-2.1.xsd");
+    let mails = mails_to(&email).await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("Stornorechnung 2026-000002")),
+        "{mails:?}"
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,9 @@ use shared::store::counter::Counter;
 use shared::store::{Cond, Named, StoreError, TxOp};
 
 use crate::Billing;
-use crate::invoice::{Invoice, format_number, mandate_used, nothing_due, number_counter_key};
+use crate::invoice::{
+    DocumentKind, Invoice, format_number, mandate_used, nothing_due, number_counter_key,
+};
 use crate::partner::{self, Draft, Prepared};
 use crate::period::Month;
 use crate::run::{Counts, Failure, failed_key};
@@ -198,6 +200,8 @@ async fn commit(
                 totals: draft.totals,
                 debit: draft.debit.clone(),
                 created_at: now,
+                kind: DocumentKind::Invoice,
+                cancels: None,
             };
             counts.add_invoice(&invoice.totals, invoice.debit.is_some());
             ops.push(invoice.put()?.named(INVOICE_OP));

@@ -17,14 +17,45 @@ pub const INVOICE_MAIL: Template = Template {
     html: include_str!("../templates/invoice.html"),
 };
 
-/// The name of the invoice PDF as the partner receives it.
+pub const CREDIT_NOTE_MAIL: Template = Template {
+    text: include_str!("../templates/credit_note.txt"),
+    html: include_str!("../templates/credit_note.html"),
+};
+
+/// The name of the document's PDF as the partner receives it.
 pub fn pdf_filename(invoice: &Invoice) -> String {
-    format!("Rechnung-{}.pdf", invoice.number)
+    if invoice.is_credit_note() {
+        format!("Stornorechnung-{}.pdf", invoice.number)
+    } else {
+        format!("Rechnung-{}.pdf", invoice.number)
+    }
 }
 
-/// The invoice mail: number, amounts and how it is paid, with the invoice PDF attached.
+/// The document's mail with its PDF attached: for an invoice, number, amounts and how it
+/// is paid; for a credit note, what it cancels, why, and the amount paid back.
 pub fn mail(invoice: &Invoice) -> Mail {
+    let pdf = Attachment::new(invoice.pdf_key(), pdf_filename(invoice), "application/pdf");
     let t = &invoice.totals;
+    if let Some(cancelled) = &invoice.cancels {
+        let refund = |c: shared::domain::Cents| shared::domain::Cents(c.0.abs()).to_string();
+        return Mail::render(
+            &invoice.recipient.email,
+            CREDIT_NOTE_MAIL,
+            &[
+                ("contact", &invoice.recipient.contact_name),
+                ("company", &invoice.recipient.company),
+                ("number", &invoice.number),
+                ("date", &german_date(invoice.issued_on)),
+                ("cancelled", &cancelled.invoice_number),
+                ("cancelled_date", &german_date(cancelled.invoice_issued_on)),
+                ("reason", &cancelled.reason),
+                ("gross", &refund(t.gross_cents)),
+                ("net", &refund(t.net_cents)),
+                ("vat", &refund(t.vat_cents)),
+            ],
+        )
+        .with_attachment(pdf);
+    }
     let payment = match &invoice.debit {
         Some(d) => format!(
             "Wir ziehen den Betrag am {} per SEPA-Lastschrift von Ihrem Konto {} ein (Mandatsreferenz {}).",
@@ -49,11 +80,7 @@ pub fn mail(invoice: &Invoice) -> Mail {
             ("payment", &payment),
         ],
     )
-    .with_attachment(Attachment::new(
-        invoice.pdf_key(),
-        pdf_filename(invoice),
-        "application/pdf",
-    ))
+    .with_attachment(pdf)
 }
 
 /// Renders and stores both documents of an invoice.

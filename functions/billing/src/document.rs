@@ -50,6 +50,15 @@ fn table_head(page: &mut Page, y: f32) -> f32 {
     y + 7.0
 }
 
+/// "Rechnung 2026-000001" or "Stornorechnung 2026-000007".
+fn title(invoice: &Invoice) -> String {
+    if invoice.is_credit_note() {
+        format!("Stornorechnung {}", invoice.number)
+    } else {
+        format!("Rechnung {}", invoice.number)
+    }
+}
+
 pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, shared::Error> {
     let mut pages = Vec::new();
     let mut page = Page::new();
@@ -124,14 +133,8 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
 
     let from = invoice.lines.iter().map(|l| l.period_from).min();
     let to = invoice.lines.iter().map(|l| l.period_to).max();
-    page.text(
-        LEFT,
-        85.0,
-        16.0,
-        Weight::Bold,
-        Align::Left,
-        &format!("Rechnung {}", invoice.number),
-    );
+    let title = title(invoice);
+    page.text(LEFT, 85.0, 16.0, Weight::Bold, Align::Left, &title);
     if let (Some(from), Some(to)) = (from, to) {
         page.text(
             LEFT,
@@ -147,7 +150,17 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
         );
     }
 
-    let mut y = table_head(&mut page, 104.0);
+    let mut y = 104.0;
+    if let Some(cancelled) = &invoice.cancels {
+        let reference = format!(
+            "Storno der Rechnung {} vom {}. Grund: {}",
+            cancelled.invoice_number,
+            german_date(cancelled.invoice_issued_on),
+            cancelled.reason
+        );
+        y = page.paragraph(LEFT, 98.0, RIGHT - LEFT, 10.0, Weight::Regular, &reference) + 4.0;
+    }
+    let mut y = table_head(&mut page, y);
     for line in &invoice.lines {
         let needed = 10.0;
         if y + needed > BOTTOM {
@@ -210,7 +223,11 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
             Weight::Regular,
         ),
         (
-            "Rechnungsbetrag brutto",
+            if invoice.is_credit_note() {
+                "Gutschriftsbetrag brutto"
+            } else {
+                "Rechnungsbetrag brutto"
+            },
             t.gross_cents.to_string(),
             Weight::Bold,
         ),
@@ -221,6 +238,13 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
     }
     y += 4.0;
     let payment = match &invoice.debit {
+        _ if invoice.is_credit_note() => format!(
+            "Haben Sie die stornierte Rechnung bereits bezahlt oder wurde sie bereits per \
+             Lastschrift eingezogen, erstatten wir Ihnen {} innerhalb von {} Tagen per \
+             Überweisung; andernfalls wird sie nicht mehr eingezogen.",
+            shared::domain::Cents(t.gross_cents.0.abs()),
+            config.prenotification_days,
+        ),
         Some(d) => format!(
             "Vorabankündigung (Pre-Notification): Wir ziehen den Rechnungsbetrag von {} am {} \
              per SEPA-Basislastschrift von Ihrem Konto {} ein. Mandatsreferenz {} vom {}, \
@@ -262,7 +286,7 @@ pub fn render_pdf(config: &BillingConfig, invoice: &Invoice) -> Result<Vec<u8>, 
     pages.push(page);
 
     let info = Info {
-        title: format!("Rechnung {}", invoice.number),
+        title,
         author: config.supplier_name.clone(),
         created: invoice.created_at,
     };

@@ -9,6 +9,7 @@
 
 pub mod bill;
 pub mod config;
+pub mod correction;
 pub mod delivery;
 pub mod document;
 pub mod invoice;
@@ -94,6 +95,12 @@ pub fn routes() -> Vec<Route<BillingState>> {
         route!(GET "/billing/runs/{period}", OPERATOR, routes::get_run),
         route!(POST "/billing/runs/{period}/retry", OPERATOR, routes::retry),
         route!(GET "/billing/runs/{period}/sepa", OPERATOR, routes::sepa_file),
+        route!(GET "/billing/runs/{period}/invoices", OPERATOR, routes::run_invoices),
+        route!(
+            POST "/billing/runs/{period}/invoices/{number}/cancellation",
+            OPERATOR,
+            routes::cancel_invoice
+        ),
         route!(GET "/partners/me/invoices", PARTNER, routes::my_invoices),
     ]
 }

@@ -6,6 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use jiff::civil::{Date, Weekday};
 use shared::domain::{Cents, PartnerId, PlatformId};
+use shared::model::contracts::cards::CardContract;
+use shared::model::contracts::file_links::FileLinksContract;
+use shared::model::contracts::{ContractKind, contract_key};
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key, partner_pk};
 use shared::model::placements::{BOOKING_PREFIX, PlacementBooking};
@@ -29,6 +32,8 @@ pub struct PartnerRecords {
     pub applications: Vec<Application>,
     /// Premium placement bookings, all months.
     pub placements: Vec<PlacementBooking>,
+    pub card_contract: Option<CardContract>,
+    pub file_links: Option<FileLinksContract>,
     /// An invoice or a nothing-due marker exists for the period: nothing more to do.
     pub done: bool,
     /// The period's invoice, if written before.
@@ -49,6 +54,8 @@ pub async fn load(
     let profile_sk = partner_key(partner).sk;
     let invoice_sk = invoice_key(partner, period).sk;
     let nothing_due_sk = nothing_due_key(partner, period).sk;
+    let cards_sk = contract_key(partner, ContractKind::Cards).sk;
+    let file_links_sk = contract_key(partner, ContractKind::FileLinks).sk;
     let mut out = PartnerRecords::default();
     for item in items {
         let sk = item
@@ -62,6 +69,10 @@ pub async fn load(
             out.applications.push(from_item(item)?);
         } else if sk.starts_with(BOOKING_PREFIX) {
             out.placements.push(from_item(item)?);
+        } else if sk == cards_sk {
+            out.card_contract = Some(from_item(item)?);
+        } else if sk == file_links_sk {
+            out.file_links = Some(from_item(item)?);
         } else if sk == invoice_sk {
             out.invoice = Some(from_item(item)?);
             out.done = true;
@@ -142,6 +153,12 @@ pub async fn due_lines(
         lines.extend(sources::subscriptions::lines(app, fee, period));
     }
     lines.extend(sources::placements::lines(&records.placements, period));
+    if let Some(contract) = &records.card_contract {
+        lines.extend(sources::cards::lines(contract, period));
+    }
+    if let Some(contract) = &records.file_links {
+        lines.extend(sources::file_links::lines(contract, period));
+    }
     Ok(Ok(lines))
 }
 

@@ -13,7 +13,10 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::BillingState;
-use crate::invoice::{DirectDebit, Invoice, Recipient, invoices_of};
+use crate::correction;
+use crate::invoice::{
+    Cancellation, DirectDebit, DocumentKind, Invoice, Recipient, invoices_in, invoices_of,
+};
 use crate::lines::{InvoiceLine, Totals};
 use crate::period::Month;
 use crate::run::{Failure, Run, runs};
@@ -170,10 +173,14 @@ pub async fn sepa_file(
     Ok(Json(SepaLink { url, key }))
 }
 
-/// An invoice as its recipient sees it.
+/// An invoice (or a credit note) as its recipient sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvoiceView {
     pub number: String,
+    pub kind: DocumentKind,
+    /// On a credit note: the invoice it cancels and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancels: Option<Cancellation>,
     #[schema(value_type = String, example = "2026-12")]
     pub period: Month,
     pub issued_on: Date,
@@ -187,12 +194,42 @@ pub struct InvoiceView {
     pub xml_url: String,
 }
 
+impl InvoiceView {
+    async fn of(state: &BillingState, invoice: Invoice) -> Result<Self> {
+        let blobs = &state.env.blobs;
+        let pdf_url = blobs
+            .presign_get(&invoice.pdf_key(), LINK_VALIDITY)
+            .await
+            .map_err(Error::internal)?;
+        let xml_url = blobs
+            .presign_get(&invoice.xml_key(), LINK_VALIDITY)
+            .await
+            .map_err(Error::internal)?;
+        Ok(Self {
+            number: invoice.number,
+            kind: invoice.kind,
+            cancels: invoice.cancels,
+            period: invoice.period,
+            issued_on: invoice.issued_on,
+            recipient: invoice.recipient,
+            lines: invoice.lines,
+            totals: invoice.totals,
+            direct_debit: invoice.debit.map(|mut d| {
+                d.iban_sealed.clear();
+                d
+            }),
+            pdf_url,
+            xml_url,
+        })
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvoiceList {
     pub invoices: Vec<InvoiceView>,
 }
 
-/// The partner's invoices, newest first, with download links.
+/// The partner's invoices and credit notes, newest first, with download links.
 #[utoipa::path(get, path = "/partners/me/invoices", tag = "billing",
     responses((status = 200, description = "The invoices.", body = InvoiceList)))]
 pub async fn my_invoices(
@@ -206,33 +243,91 @@ pub async fn my_invoices(
         .await?;
     let mut invoices = Vec::with_capacity(items.len());
     for item in items {
-        let invoice: Invoice = from_item(item)?;
-        let pdf_url = state
-            .env
-            .blobs
-            .presign_get(&invoice.pdf_key(), LINK_VALIDITY)
-            .await
-            .map_err(Error::internal)?;
-        let xml_url = state
-            .env
-            .blobs
-            .presign_get(&invoice.xml_key(), LINK_VALIDITY)
-            .await
-            .map_err(Error::internal)?;
-        invoices.push(InvoiceView {
-            number: invoice.number,
-            period: invoice.period,
-            issued_on: invoice.issued_on,
-            recipient: invoice.recipient,
-            lines: invoice.lines,
-            totals: invoice.totals,
-            direct_debit: invoice.debit.map(|mut d| {
-                d.iban_sealed.clear();
-                d
-            }),
-            pdf_url,
-            xml_url,
-        });
+        invoices.push(InvoiceView::of(&state, from_item(item)?).await?);
     }
     Ok(Json(InvoiceList { invoices }))
+}
+
+/// One invoice of a run, as the operator's list shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunInvoice {
+    pub number: String,
+    #[schema(value_type = String)]
+    pub partner_id: shared::domain::PartnerId,
+    pub company: String,
+    pub issued_on: Date,
+    pub totals: Totals,
+    /// Collected by SEPA direct debit (otherwise paid by transfer).
+    pub direct_debit: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunInvoiceList {
+    pub invoices: Vec<RunInvoice>,
+}
+
+/// The invoices of a run, by number.
+#[utoipa::path(get, path = "/billing/runs/{period}/invoices", tag = "billing",
+    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    responses(
+        (status = 200, description = "The run's invoices.", body = RunInvoiceList),
+        (status = 400, response = shared::openapi::BadRequest),
+    ))]
+pub async fn run_invoices(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+    ApiPath(period): ApiPath<String>,
+) -> Result<Json<RunInvoiceList>> {
+    let period = parse_period(&period)?;
+    let items = state.env.table.query_all(invoices_in(period)).await?;
+    let mut invoices = Vec::with_capacity(items.len());
+    for item in items {
+        let invoice: Invoice = from_item(item)?;
+        invoices.push(RunInvoice {
+            number: invoice.number,
+            partner_id: invoice.partner_id,
+            company: invoice.recipient.company,
+            issued_on: invoice.issued_on,
+            totals: invoice.totals,
+            direct_debit: invoice.debit.is_some(),
+        });
+    }
+    Ok(Json(RunInvoiceList { invoices }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Die Plattform wurde im Dezember doppelt berechnet."}))]
+pub struct CancelInvoice {
+    /// Why the invoice is cancelled; printed on the credit note (at most 500 characters).
+    pub reason: String,
+}
+
+/// Cancel an invoice with a credit note (Stornorechnung): its own gapless number, every
+/// line negated, a reference to the invoice; the partner gets it by mail. An invoice is
+/// cancelled at most once.
+#[utoipa::path(post, path = "/billing/runs/{period}/invoices/{number}/cancellation", tag = "billing",
+    request_body = CancelInvoice,
+    params(
+        ("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12"),
+        ("number" = String, Path, description = "The invoice number.", example = "2026-000001"),
+    ),
+    responses(
+        (status = 201, description = "The credit note.", body = InvoiceView),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn cancel_invoice(
+    State(state): State<BillingState>,
+    _auth: OperatorAuth,
+    ApiPath((period, number)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<CancelInvoice>,
+) -> Result<(StatusCode, Json<InvoiceView>)> {
+    let period = parse_period(&period)?;
+    let reason = correction::reason(&body.reason)?;
+    let note = correction::cancel(&state, period, &number, reason).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InvoiceView::of(&state, note).await?),
+    ))
 }

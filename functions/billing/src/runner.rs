@@ -272,8 +272,24 @@ pub async fn sepa_file(billing: &Billing, period: Month) -> Result<String, share
         .table
         .query_all(crate::invoice::invoices_in(period))
         .await?;
-    let invoices: Vec<crate::invoice::Invoice> =
+    let mut invoices: Vec<crate::invoice::Invoice> =
         items.into_iter().map(from_item).collect::<Result<_, _>>()?;
+    // An invoice cancelled before the file is written is not collected at all.
+    let cancelled: Vec<crate::invoice::Invoice> = billing
+        .env
+        .table
+        .query_all(crate::invoice::credit_notes_in(period))
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<_, _>>()?;
+    invoices.retain(|invoice| {
+        !cancelled.iter().any(|note| {
+            note.cancels
+                .as_ref()
+                .is_some_and(|c| c.invoice_number == invoice.number)
+        })
+    });
     let now = billing.env.clock.now();
     let key_ring = &billing.env.data_key;
     let file = crate::sepa::write(&billing.config, period, &invoices, now, &|sealed| {

@@ -2,6 +2,10 @@
 //! (SEPA direct debit) with the mandate reference, the creditor id and the debited IBAN,
 //! or 58 (credit transfer to the operator's account) without a mandate; the partner id as
 //! buyer reference (BR-DE-15); the seller's contact (BR-DE-2).
+//!
+//! A credit note is a UBL CreditNote of type 381 (BR-CL-01 keeps 381 out of an Invoice):
+//! its amounts and quantities are positive there, the document type says they are credited,
+//! and `BillingReference` names the cancelled invoice.
 
 use crate::config::BillingConfig;
 use crate::invoice::Invoice;
@@ -51,15 +55,38 @@ pub fn write(
                 .unwrap_or(invoice.issued_on)
         });
     let r = &invoice.recipient;
+    let credit = invoice.is_credit_note();
+    // In a CreditNote the credited amounts are positive; the record keeps them negated.
+    let amount = |c: shared::domain::Cents| {
+        if credit {
+            amount(shared::domain::Cents(c.0.abs()))
+        } else {
+            amount(c)
+        }
+    };
+    let (root, namespace, type_code, line_element, quantity_element) = if credit {
+        (
+            "ubl:CreditNote",
+            "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+            ("cbc:CreditNoteTypeCode", "381"),
+            "cac:CreditNoteLine",
+            "cbc:CreditedQuantity",
+        )
+    } else {
+        (
+            "ubl:Invoice",
+            "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+            ("cbc:InvoiceTypeCode", "380"),
+            "cac:InvoiceLine",
+            "cbc:InvoicedQuantity",
+        )
+    };
 
     let mut x = Xml::new();
     x.open_with(
-        "ubl:Invoice",
+        root,
         &[
-            (
-                "xmlns:ubl",
-                "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
-            ),
+            ("xmlns:ubl", namespace),
             (
                 "xmlns:cac",
                 "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
@@ -73,10 +100,19 @@ pub fn write(
     x.leaf("cbc:CustomizationID", CUSTOMIZATION)
         .leaf("cbc:ProfileID", PROFILE)
         .leaf("cbc:ID", &invoice.number)
-        .leaf("cbc:IssueDate", &invoice.issued_on.to_string())
-        .leaf("cbc:DueDate", &due.to_string())
-        .leaf("cbc:InvoiceTypeCode", "380");
+        .leaf("cbc:IssueDate", &invoice.issued_on.to_string());
+    if !credit {
+        x.leaf("cbc:DueDate", &due.to_string());
+    }
+    x.leaf(type_code.0, type_code.1);
     let note = match &invoice.debit {
+        _ if invoice.is_credit_note() => format!(
+            "Stornorechnung zu Rechnung {}. Bereits Bezahltes oder per Lastschrift Eingezogenes erstatten wir per Überweisung; andernfalls wird die Rechnung nicht mehr eingezogen.",
+            invoice
+                .cancels
+                .as_ref()
+                .map_or("", |c| c.invoice_number.as_str())
+        ),
         Some(d) => format!(
             "Der Rechnungsbetrag wird per SEPA-Lastschrift (Mandat {}) am {} eingezogen.",
             d.mandate_reference,
@@ -95,6 +131,14 @@ pub fn write(
             .leaf("cbc:StartDate", &from.to_string())
             .leaf("cbc:EndDate", &to.to_string())
             .close();
+    }
+    // BT-25/BT-26: the invoice a credit note cancels.
+    if let Some(cancelled) = &invoice.cancels {
+        x.open("cac:BillingReference")
+            .open("cac:InvoiceDocumentReference");
+        x.leaf("cbc:ID", &cancelled.invoice_number)
+            .leaf("cbc:IssueDate", &cancelled.invoice_issued_on.to_string());
+        x.close().close();
     }
 
     x.open("cac:AccountingSupplierParty").open("cac:Party");
@@ -153,6 +197,11 @@ pub fn write(
 
     x.open("cac:PaymentMeans");
     match (&invoice.debit, debited_iban) {
+        // A credit note is paid back by the operator: no instrument of the partner's to name.
+        _ if invoice.is_credit_note() => {
+            x.leaf("cbc:PaymentMeansCode", "1")
+                .leaf("cbc:PaymentID", &invoice.number);
+        }
         (Some(d), Some(iban)) => {
             x.leaf("cbc:PaymentMeansCode", "59")
                 .leaf("cbc:PaymentID", &invoice.number);
@@ -190,12 +239,17 @@ pub fn write(
         .close();
 
     for (i, line) in invoice.lines.iter().enumerate() {
-        x.open("cac:InvoiceLine")
+        x.open(line_element)
             .leaf("cbc:ID", &(i + 1).to_string())
             .leaf_with(
-                "cbc:InvoicedQuantity",
+                quantity_element,
                 &[("unitCode", line.unit.code())],
-                &line.quantity.to_string(),
+                &if credit {
+                    line.quantity.abs()
+                } else {
+                    line.quantity
+                }
+                .to_string(),
             )
             .leaf_with("cbc:LineExtensionAmount", &eur, &amount(line.net_cents));
         x.open("cac:InvoicePeriod")

@@ -644,3 +644,220 @@ async fn premium_placements_booked_for_the_month_are_on_its_invoice() {
     assert_eq!(invoices[0]["lines"][1]["product"], "premium_placement");
     assert_eq!(invoices[0]["totals"]["net_cents"], 6400);
 }
+
+/// A card contract signed in September with three terminal users, and a fourth added in
+/// November; a digital customer account booked a year ago with 30 customers.
+#[tokio::test]
+async fn card_contract_and_digital_customer_account_are_on_the_invoice() {
+    use shared::model::contracts::cards::CardContract;
+    use shared::model::contracts::file_links::FileLinksContract;
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let cards = [(date(2026, 9, 1), 3), (date(2026, 11, 20), 1)]
+        .into_iter()
+        .fold(
+            CardContract::new(anna.id.clone(), date(2026, 9, 1), Cents(990)),
+            |c, (on, delta)| c.change_terminal_users(on, delta).unwrap().0,
+        );
+    let account = FileLinksContract::book(
+        anna.id.clone(),
+        "baeckerei-mueller".into(),
+        Timestamp::UNIX_EPOCH,
+        date(2025, 12, 10),
+    )
+    .with_customers(30, date(2025, 12, 12))
+    .unwrap();
+    for (item, marked) in [
+        (cards.to_item().unwrap(), true),
+        (
+            shared::model::to_item(&account.key(), &account).unwrap(),
+            false,
+        ),
+    ] {
+        let mut ops = vec![
+            TxOp::Put {
+                item,
+                cond: Cond::NotExists,
+            }
+            .named("contract"),
+        ];
+        if marked {
+            ops.push(billable::mark(&anna.id).named("billable"));
+        }
+        s.kit.table.as_ref().transact(ops).await.unwrap();
+    }
+
+    s.run("2026-12").await;
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(invoices.len(), 1);
+    let lines = invoices[0]["lines"].as_array().unwrap();
+    let products: Vec<&str> = lines
+        .iter()
+        .map(|l| l["product"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        products,
+        vec!["card_contract", "card_contract", "digital_customer_account"]
+    );
+    // The user added in November pays November; four pay December; the account's second
+    // year at 4.50 × 12 starts on 10 December.
+    assert_eq!(amounts(&invoices[0]), vec![990, 3960, 5400]);
+    assert_eq!(lines[0]["quantity"], 1);
+    assert_eq!(lines[1]["quantity"], 4);
+    assert_eq!(lines[2]["quantity"], 12);
+    assert_eq!(lines[2]["unit"], "month");
+    assert_eq!(lines[2]["period_from"], "2026-12-10");
+    assert_eq!(lines[2]["period_to"], "2027-12-09");
+    assert_eq!(invoices[0]["totals"]["net_cents"], 10350);
+
+    // January: the four terminal users only.
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    s.run("2027-01").await;
+    let january = &s.invoices_of(&anna).await[0];
+    assert_eq!(january["number"], "2027-000001");
+    assert_eq!(amounts(january), vec![3960]);
+}
+
+#[tokio::test]
+async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
+    let s = setup().await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    for p in [&anna, &bert] {
+        s.approve(&p.id, &platform, "Sparkasse", date(2026, 1, 10))
+            .await;
+        s.give_mandate(&p.id).await;
+    }
+    s.run("2026-12").await;
+    let listed = s.call("GET", "/billing/runs/2026-12/invoices", None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let run_invoices = listed.body["invoices"].as_array().unwrap();
+    assert_eq!(run_invoices.len(), 2);
+    let annas = run_invoices
+        .iter()
+        .find(|i| i["partner_id"] == anna.id.as_str())
+        .unwrap();
+    let number = annas["number"].as_str().unwrap().to_string();
+    assert_eq!(annas["totals"]["gross_cents"], 5831);
+    assert_eq!(annas["direct_debit"], true);
+    let path = format!("/billing/runs/2026-12/invoices/{number}/cancellation");
+
+    let without_reason = s.call("POST", &path, Some(json!({"reason": " "}))).await;
+    assert_problem(&without_reason, StatusCode::BAD_REQUEST, Some("reason"));
+    let unknown = s
+        .call(
+            "POST",
+            "/billing/runs/2026-12/invoices/2026-999999/cancellation",
+            Some(json!({"reason": "Test"})),
+        )
+        .await;
+    assert_problem(&unknown, StatusCode::NOT_FOUND, None);
+
+    s.kit
+        .clock
+        .set("2026-12-03T09:00:00Z".parse::<Timestamp>().unwrap());
+    let cancelled = s
+        .call(
+            "POST",
+            &path,
+            Some(json!({"reason": "Die Plattform wurde doppelt berechnet."})),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        cancelled.body
+    );
+    let note = &cancelled.body;
+    assert_eq!(note["number"], "2026-000003", "the next number of the year");
+    assert_eq!(note["kind"], "credit_note");
+    assert_eq!(note["cancels"]["invoice_number"], number.as_str());
+    assert_eq!(note["issued_on"], "2026-12-03");
+    assert_eq!(note["totals"]["net_cents"], -4900);
+    assert_eq!(note["totals"]["vat_cents"], -931);
+    assert_eq!(note["totals"]["gross_cents"], -5831);
+    assert_eq!(note["lines"][0]["quantity"], -1);
+    assert!(
+        note.get("direct_debit").is_none(),
+        "paid back, not collected"
+    );
+
+    // Once only: the second attempt names the credit note.
+    let again = s
+        .call("POST", &path, Some(json!({"reason": "Noch einmal"})))
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT, None);
+    assert!(
+        again.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2026-000003")
+    );
+
+    // Anna sees both, newest first, and gets the credit note by mail.
+    let mine = s.invoices_of(&anna).await;
+    let numbers: Vec<&str> = mine.iter().map(|i| i["number"].as_str().unwrap()).collect();
+    assert_eq!(numbers, vec!["2026-000003", number.as_str()]);
+    let mail = s.kit.last_mail_to("anna@baeckerei.de").await;
+    assert!(
+        mail.subject.contains("Stornorechnung 2026-000003"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("doppelt berechnet"), "{}", mail.text);
+    assert!(mail.text.contains("58,31 €"), "{}", mail.text);
+
+    // Its documents: the PDF names both numbers and the reason; the XML is a UBL credit
+    // note of type 381 referring to the cancelled invoice.
+    let note_number = "2026-000003";
+    let pdf = s
+        .kit
+        .env
+        .blobs
+        .get(&format!("invoices/{}/{note_number}.pdf", anna.id))
+        .await
+        .unwrap();
+    let text = shared::pdf::read_back(&pdf);
+    for expected in [
+        "Stornorechnung 2026-000003",
+        &format!("Storno der Rechnung {number}"),
+        "Grund: Die Plattform wurde",
+        "-58,31 €",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let xml = s
+        .kit
+        .env
+        .blobs
+        .get(&format!("invoices/{}/{note_number}.xml", anna.id))
+        .await
+        .unwrap();
+    let (valid, errors) = xmllint(
+        &xml,
+        &reference("xrechnung/ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"),
+    );
+    assert!(valid, "{errors}");
+    let xml = String::from_utf8(xml).unwrap();
+    assert!(xml.contains("<cbc:CreditNoteTypeCode>381</cbc:CreditNoteTypeCode>"));
+    assert!(xml.contains("<cbc:PayableAmount currencyID=\"EUR\">58.31</cbc:PayableAmount>"));
+    assert!(xml.contains(&format!("<cbc:ID>{number}</cbc:ID>")));
+
+    // The run's SEPA file, written after the cancellation, collects Bert's invoice only.
+    let link = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_eq!(link.status, StatusCode::OK, "{:?}", link.body);
+    let sepa = s
+        .kit
+        .env
+        .blobs
+        .get(link.body["key"].as_str().unwrap())
+        .await
+        .unwrap();
+    let sepa = String::from_utf8(sepa).unwrap();
+    assert!(sepa.contains("<NbOfTxs>1</NbOfTxs>"), "{sepa}");
+    assert!(!sepa.contains(&number), "{sepa}");
+}

@@ -38,7 +38,7 @@ fn every_template_route_is_in_the_route_table_and_vice_versa() {
         "the template",
         "the route table",
     );
-    assert_eq!(in_template.len(), 6);
+    assert_eq!(in_template.len(), 8);
 }
 
 #[test]

@@ -2,5 +2,7 @@
 //! record(s) and the billed month to the invoice lines due in that month's run.
 //! Reading the records is the worker's job ([`crate::partner`]); the rules live here.
 
+pub mod cards;
+pub mod file_links;
 pub mod placements;
 pub mod subscriptions;

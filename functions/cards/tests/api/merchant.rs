@@ -120,8 +120,8 @@ async fn terminal_users_are_invited_and_counted_by_the_contract() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(c.count_on(jiff::civil::date(2026, 4, 1)), 2);
-    assert_eq!(c.count_on(jiff::civil::date(2026, 5, 1)), 1);
+    assert_eq!(c.count_at_start(jiff::civil::date(2026, 4, 1)), 2);
+    assert_eq!(c.count_at_start(jiff::civil::date(2026, 5, 1)), 1);
     assert_eq!(c.added_during(jiff::civil::date(2026, 3, 1)), 2);
 }
 

@@ -1,6 +1,6 @@
 //! The card contract (DESIGN §1): a monthly fee per terminal user, a two-year minimum term
 //! that renews by a year, notice three months before a term ends. The cards function writes
-//! it; billing reads it with [`load`], [`CardContract::count_on`] and
+//! it; billing reads it with [`load`], [`CardContract::count_at_start`] and
 //! [`CardContract::added_during`].
 //!
 //! The terminal-user count history is kept in the contract record itself, so billing needs
@@ -126,33 +126,35 @@ impl CardContract {
         self.signed_on <= day && self.ends_on.is_none_or(|end| day <= end)
     }
 
-    /// Terminal users on `day` (the 1st of a month is what billing charges in advance);
+    /// Terminal users at the start of `day`, before any change dated that day: what the run
+    /// on the 1st of a month charges in advance, whenever that run happens to execute.
     /// 0 outside the contract.
-    pub fn count_on(&self, day: Date) -> u32 {
+    pub fn count_at_start(&self, day: Date) -> u32 {
         if !self.runs_on(day) {
             return 0;
         }
         self.terminal_history
             .iter()
-            .take_while(|c| c.on <= day)
+            .take_while(|c| c.on < day)
             .last()
             .map_or(0, |c| c.count)
     }
 
-    /// Terminal users added during the month of `any_day_of_month` (each costs that whole
-    /// month); removals are not netted against additions, they count from the month after.
+    /// Terminal users to bill for the month of `any_day_of_month` beyond those charged at
+    /// its start: the highest count the month reached above that count. Each costs the
+    /// whole month (the fee changes from the month of the change); replacing a user within
+    /// the month costs nothing extra, and a removal counts from the month after.
     pub fn added_during(&self, any_day_of_month: Date) -> u32 {
         let first = any_day_of_month.first_of_month();
         let last = any_day_of_month.last_of_month();
-        let mut previous = 0;
-        let mut added = 0;
-        for change in &self.terminal_history {
-            if change.on >= first && change.on <= last && change.count > previous {
-                added += change.count - previous;
-            }
-            previous = change.count;
-        }
-        added
+        let peak = self
+            .terminal_history
+            .iter()
+            .filter(|c| first <= c.on && c.on <= last)
+            .map(|c| c.count)
+            .max()
+            .unwrap_or(0);
+        peak.saturating_sub(self.count_at_start(first))
     }
 
     /// The contract after a change of the terminal-user count by `delta` on `today`, and
@@ -237,21 +239,26 @@ mod tests {
     }
 
     #[test]
-    fn billing_reads_the_count_on_a_day_and_the_additions_of_a_month() -> Result<()> {
+    fn billing_reads_the_count_at_the_start_of_a_month_and_the_additions_during_it() -> Result<()> {
         let c = CardContract::new(PartnerId::from_raw("p"), date(2026, 3, 15), Cents(500));
         let (c, _) = c.change_terminal_users(date(2026, 3, 15), 1)?;
         let (c, _) = c.change_terminal_users(date(2026, 3, 20), 1)?;
+        let (c, _) = c.change_terminal_users(date(2026, 4, 1), 1)?;
         let (c, _) = c.change_terminal_users(date(2026, 4, 2), -1)?;
-        let (c, _) = c.change_terminal_users(date(2026, 4, 10), 1)?;
-        assert_eq!(c.count_on(date(2026, 3, 1)), 0);
-        assert_eq!(c.count_on(date(2026, 4, 1)), 2);
-        assert_eq!(c.count_on(date(2026, 5, 1)), 2);
-        assert_eq!(c.added_during(date(2026, 3, 1)), 2);
+        let (c, _) = c.change_terminal_users(date(2026, 4, 10), -1)?;
+        let (c, _) = c.change_terminal_users(date(2026, 4, 20), 1)?;
+        assert_eq!(c.count_at_start(date(2026, 3, 1)), 0, "before the contract");
+        // The user added on 1 April is not in the count at its start ...
+        assert_eq!(c.count_at_start(date(2026, 4, 1)), 2);
+        // ... but in the month's additions; the replacement on the 20th costs nothing more.
         assert_eq!(c.added_during(date(2026, 4, 30)), 1);
-        assert_eq!(c.version, 4);
+        assert_eq!(c.added_during(date(2026, 3, 1)), 2, "signed mid-March");
+        assert_eq!(c.count_at_start(date(2026, 5, 1)), 2);
+        assert_eq!(c.added_during(date(2026, 5, 1)), 0);
+        assert_eq!(c.version, 6);
         let mut ended = c.clone();
         ended.ends_on = Some(date(2026, 4, 30));
-        assert_eq!(ended.count_on(date(2026, 5, 1)), 0);
+        assert_eq!(ended.count_at_start(date(2026, 5, 1)), 0);
         Ok(())
     }
 }
