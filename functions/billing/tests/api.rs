@@ -811,16 +811,16 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     assert!(mail.text.contains("doppelt berechnet"), "{}", mail.text);
     assert!(mail.text.contains("58,31 €"), "{}", mail.text);
 
-    // Its documents: the PDF names both numbers and the reason; the XML is a UBL credit
-    // note of type 381 referring to the cancelled invoice.
+    // Its documents: the attached PDF names both numbers and the reason; the XML is a UBL
+    // credit note of type 381 referring to the cancelled invoice.
     let note_number = "2026-000003";
     let pdf = s
         .kit
-        .env
-        .blobs
-        .get(&format!("invoices/{}/{note_number}.pdf", anna.id))
+        .outbox
+        .attachment(&format!("Stornorechnung-{note_number}.pdf"))
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the credit note's PDF attached to its mail");
     let text = shared::pdf::read_back(&pdf);
     for expected in [
         "Stornorechnung 2026-000003",
