@@ -126,16 +126,17 @@ pub enum EnvError {
 impl Env {
     /// The deployed environment: DynamoDB, S3 and SES clients from one SDK configuration.
     pub fn from_aws(config: &EnvConfig, sdk: &SdkConfig) -> Result<Self, EnvError> {
+        let blobs = Blobs::new(crate::config::s3_client(sdk), &config.bucket_name);
         Ok(Self {
             table: Arc::new(DynamoTable::new(
                 crate::config::dynamodb_client(sdk),
                 &config.table_name,
             )),
-            blobs: Blobs::new(crate::config::s3_client(sdk), &config.bucket_name),
-            mailer: Arc::new(SesMailer::new(
-                crate::config::ses_client(sdk),
-                &config.sender_address,
-            )),
+            mailer: Arc::new(
+                SesMailer::new(crate::config::ses_client(sdk), &config.sender_address)
+                    .with_attachments(Arc::new(blobs.clone())),
+            ),
+            blobs,
             clock: Arc::new(SystemClock),
             verifier: Arc::new(JwtVerifier::from_pem(&config.jwt_public_key_pem)?),
             issuer: config

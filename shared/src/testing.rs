@@ -63,13 +63,16 @@ impl TestEnv {
         let clock = Arc::new(FixedClock::at(Timestamp::now()));
         // The table judges expiry (TTL) by the same clock the tests move.
         let table = Arc::new(SqliteTable::in_memory().unwrap().with_clock(clock.clone()));
-        let outbox = OutboxMailer::new(dir.join("outbox")).unwrap();
+        let blobs = Blobs::new(s3.client(), BUCKET);
+        let outbox = OutboxMailer::new(dir.join("outbox"))
+            .unwrap()
+            .with_attachments(Arc::new(blobs.clone()));
         let mail = Arc::new(SwitchableMailer::new(outbox.clone()));
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
         let env = Env {
             table: table.clone(),
-            blobs: Blobs::new(s3.client(), BUCKET),
+            blobs,
             mailer: mail.clone(),
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),

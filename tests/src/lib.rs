@@ -137,10 +137,12 @@ impl Stack {
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
         let (table, table_name) = fresh_named_table(clock.clone()).await;
+        let blobs = Blobs::new(s3.client(), "assets");
         let env = Env {
             table: table.clone(),
-            blobs: Blobs::new(s3.client(), "assets"),
-            mailer: Arc::new(SesMailer::new(ses, SENDER)),
+            // As deployed: attachments are read from the bucket when a mail is sent.
+            mailer: Arc::new(SesMailer::new(ses, SENDER).with_attachments(Arc::new(blobs.clone()))),
+            blobs,
             clock,
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
@@ -194,36 +196,98 @@ fn reply(r: shared::testing::Reply) -> Reply {
     }
 }
 
-/// A mail as moto's SES recorded it.
+/// A mail as moto's SES recorded it: `SendEmail` as its parts, `SendRawEmail` as MIME,
+/// read back here as a mail client would.
 #[derive(Debug, Clone)]
 pub struct SentMail {
     pub to: Vec<String>,
     pub subject: String,
+    /// The text part.
     pub body: String,
+    pub attachments: Vec<SentAttachment>,
 }
 
-/// Every mail moto accepted so far (all tests share the server).
+/// A file attached to a sent mail, decoded.
+#[derive(Clone)]
+pub struct SentAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for SentAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentAttachment")
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+fn strings(list: &Value) -> Vec<String> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A raw message as its recipient's mail client shows it.
+fn read_raw(destinations: Vec<String>, raw: &str) -> SentMail {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let message = MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a MIME message");
+    let attachments = message
+        .attachments()
+        .map(|part| SentAttachment {
+            filename: part.attachment_name().unwrap_or_default().to_string(),
+            content_type: part
+                .content_type()
+                .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
+                .unwrap_or_default(),
+            bytes: part.contents().to_vec(),
+        })
+        .collect();
+    SentMail {
+        to: destinations,
+        subject: message.subject().unwrap_or_default().to_string(),
+        body: message.body_text(0).unwrap_or_default().into_owned(),
+        attachments,
+    }
+}
+
+/// Every mail moto accepted so far (all tests share the server), in sending order within
+/// each kind: the simple ones, then the raw ones.
 pub async fn sent_mails() -> Vec<SentMail> {
     let url = format!("{}/moto-api/data.json", endpoint("MOTO_ENDPOINT"));
     let data: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-    data["ses"]["Message"]
+    let simple = data["ses"]["Message"]
         .as_array()
         .cloned()
         .unwrap_or_default()
-        .iter()
+        .into_iter()
         .map(|m| SentMail {
-            to: m["destinations"]["ToAddresses"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            to: strings(&m["destinations"]["ToAddresses"]),
             subject: m["subject"].as_str().unwrap_or_default().to_string(),
             body: m["body"].as_str().unwrap_or_default().to_string(),
-        })
-        .collect()
+            attachments: Vec::new(),
+        });
+    let raw = data["ses"]["RawMessage"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            read_raw(
+                strings(&m["destinations"]),
+                m["raw_data"].as_str().unwrap_or_default(),
+            )
+        });
+    simple.chain(raw).collect()
 }
 
 pub async fn mails_to(address: &str) -> Vec<SentMail> {

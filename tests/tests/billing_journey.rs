@@ -89,7 +89,10 @@ impl Journey {
         let env = Env {
             table: table.clone(),
             blobs: Blobs::new(s3.client(), "assets"),
-            mailer: Arc::new(SesMailer::new(ses, SENDER)),
+            mailer: Arc::new(
+                SesMailer::new(ses, SENDER)
+                    .with_attachments(Arc::new(Blobs::new(s3.client(), "assets"))),
+            ),
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
@@ -429,12 +432,21 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
     let xml = download(&http, &invoice["xml_url"]).await;
     assert_xrechnung(&xml, "UBL-Invoice-2.1.xsd");
 
-    // The invoice mail went out through SES.
+    // The invoice mail went out through SES with the invoice PDF attached.
     let mails = mails_to(&email).await;
-    assert!(
-        mails.iter().any(|m| m.subject.contains("2026-000001")),
-        "{mails:?}"
-    );
+    let mail = mails
+        .iter()
+        .find(|m| m.subject.contains("2026-000001"))
+        .unwrap_or_else(|| panic!("no invoice mail in {mails:?}"));
+    assert!(mail.body.contains("als PDF im Anhang"), "{}", mail.body);
+    assert_eq!(mail.attachments.len(), 1, "{mail:?}");
+    let attached = &mail.attachments[0];
+    assert_eq!(attached.filename, "Rechnung-2026-000001.pdf");
+    assert_eq!(attached.content_type, "application/pdf");
+    let text = shared::pdf::read_back(&attached.bytes);
+    for expected in ["Rechnung 2026-000001", "205,28 €"] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
 
     // The SEPA file passes the pain.008.001.08 schema.
     let (status, link) = j.call("GET", "/billing/runs/2026-12/sepa", None).await;

@@ -65,6 +65,7 @@ async fn save_note(
         subject: "Ihre Notiz ist gespeichert".into(),
         text: format!("Guten Tag,\n\nIhre Notiz ist gespeichert: {text}\n"),
         html: "<p>Guten Tag,</p><p>Ihre Notiz ist gespeichert.</p>".into(),
+        attachments: Vec::new(),
     };
 
     let outgoing = PendingMails::of(&state);
@@ -227,6 +228,7 @@ async fn local_api_mail_retry_sends_what_is_left_in_the_local_data() {
             subject: "Ihre Notiz ist gespeichert".into(),
             text: "Guten Tag".into(),
             html: "<p>Guten Tag</p>".into(),
+            attachments: Vec::new(),
         };
         let (_unsent, op) = pending::enqueue(mail, clock.now()).unwrap();
         table.transact(vec![op]).await.unwrap();
@@ -371,6 +373,7 @@ async fn concurrent_retry_runs_on_dynamodb_and_moto_send_each_mail_once() {
             subject: "Ihre Notiz ist gespeichert".into(),
             text: "Guten Tag".into(),
             html: "<p>Guten Tag</p>".into(),
+            attachments: Vec::new(),
         };
         let (_unsent, op) = pending::enqueue(mail, stack.clock.now()).unwrap();
         stack.env.table.transact(vec![op]).await.unwrap();

@@ -1,10 +1,11 @@
 //! What follows an invoice's commit: its PDF and XRechnung stored in S3 under the invoice
 //! (rendered from the immutable record, so a repeat renders the same documents), and the
-//! invoice mail from the outbox, written in the invoice's transaction.
+//! invoice mail from the outbox, written in the invoice's transaction, with the PDF attached
+//! (read from S3 when the mail is sent, so the documents are stored before the mails go).
 
 use shared::domain::Email;
 use shared::mail::pending::PendingMails;
-use shared::mail::{Mail, Template};
+use shared::mail::{Attachment, Mail, Template};
 
 use crate::Billing;
 use crate::bill::BatchReport;
@@ -21,9 +22,19 @@ pub const CREDIT_NOTE_MAIL: Template = Template {
     html: include_str!("../templates/credit_note.html"),
 };
 
-/// The invoice mail: number, amounts and how it is paid; for a credit note, what it
-/// cancels, why, and the amount paid back.
+/// The name of the document's PDF as the partner receives it.
+pub fn pdf_filename(invoice: &Invoice) -> String {
+    if invoice.is_credit_note() {
+        format!("Stornorechnung-{}.pdf", invoice.number)
+    } else {
+        format!("Rechnung-{}.pdf", invoice.number)
+    }
+}
+
+/// The document's mail with its PDF attached: for an invoice, number, amounts and how it
+/// is paid; for a credit note, what it cancels, why, and the amount paid back.
 pub fn mail(invoice: &Invoice) -> Mail {
+    let pdf = Attachment::new(invoice.pdf_key(), pdf_filename(invoice), "application/pdf");
     let t = &invoice.totals;
     if let Some(cancelled) = &invoice.cancels {
         let refund = |c: shared::domain::Cents| shared::domain::Cents(c.0.abs()).to_string();
@@ -42,7 +53,8 @@ pub fn mail(invoice: &Invoice) -> Mail {
                 ("net", &refund(t.net_cents)),
                 ("vat", &refund(t.vat_cents)),
             ],
-        );
+        )
+        .with_attachment(pdf);
     }
     let payment = match &invoice.debit {
         Some(d) => format!(
@@ -68,6 +80,7 @@ pub fn mail(invoice: &Invoice) -> Mail {
             ("payment", &payment),
         ],
     )
+    .with_attachment(pdf)
 }
 
 /// Renders and stores both documents of an invoice.
@@ -92,7 +105,9 @@ pub async fn store_documents(billing: &Billing, invoice: &Invoice) -> Result<(),
 }
 
 /// After the batch's commit: documents of the new invoices, and of earlier ones whose
-/// documents are missing (the worker died between commit and upload); then the mails.
+/// documents are missing (the worker died between commit and upload); then the mails,
+/// which attach the PDFs just stored. A mail whose PDF is not stored yet (this step failed
+/// before it) stays pending and is sent by the schedule once a redelivery has stored it.
 /// An error leaves the message for redelivery, which finds the invoices and completes them.
 pub async fn after_commit(
     billing: &Billing,

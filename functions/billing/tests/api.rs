@@ -200,6 +200,28 @@ async fn the_december_run_bills_the_rest_of_november_and_december() {
             .unwrap()
             .contains("X-Amz-Signature")
     );
+
+    // The invoice mail says so and carries the invoice PDF.
+    let mail = s.kit.last_mail_to("anna@baeckerei.de").await;
+    assert!(mail.subject.contains("2026-000001"), "{}", mail.subject);
+    assert!(mail.text.contains("als PDF im Anhang"), "{}", mail.text);
+    let names: Vec<(&str, &str)> = mail
+        .attachments
+        .iter()
+        .map(|a| (a.filename.as_str(), a.content_type.as_str()))
+        .collect();
+    assert_eq!(names, vec![("Rechnung-2026-000001.pdf", "application/pdf")]);
+    let pdf = s
+        .kit
+        .outbox
+        .attachment("Rechnung-2026-000001.pdf")
+        .await
+        .unwrap()
+        .expect("the PDF saved beside the mail");
+    let text = shared::pdf::read_back(&pdf);
+    for expected in ["Rechnung 2026-000001", "205,28 €"] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
 }
 
 #[tokio::test]
@@ -789,16 +811,16 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     assert!(mail.text.contains("doppelt berechnet"), "{}", mail.text);
     assert!(mail.text.contains("58,31 €"), "{}", mail.text);
 
-    // Its documents: the PDF names both numbers and the reason; the XML is a UBL credit
-    // note of type 381 referring to the cancelled invoice.
+    // Its documents: the attached PDF names both numbers and the reason; the XML is a UBL
+    // credit note of type 381 referring to the cancelled invoice.
     let note_number = "2026-000003";
     let pdf = s
         .kit
-        .env
-        .blobs
-        .get(&format!("invoices/{}/{note_number}.pdf", anna.id))
+        .outbox
+        .attachment(&format!("Stornorechnung-{note_number}.pdf"))
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the credit note's PDF attached to its mail");
     let text = shared::pdf::read_back(&pdf);
     for expected in [
         "Stornorechnung 2026-000003",

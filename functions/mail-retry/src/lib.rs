@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use shared::blobs::Blobs;
 use shared::clock::{SharedClock, SystemClock};
 use shared::config::{ConfigError, required};
 use shared::mail::pending::{self, RetryLimits, RetrySummary};
@@ -16,6 +17,8 @@ use shared::store::{DynamoTable, SharedTable};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
+    /// Where attachments (invoice PDFs) are read when their mail is sent again.
+    pub bucket_name: String,
     pub sender_address: String,
 }
 
@@ -23,6 +26,7 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Self {
             table_name: required("TABLE_NAME")?,
+            bucket_name: required("BUCKET_NAME")?,
             sender_address: required("SENDER_ADDRESS")?,
         })
     }
@@ -43,10 +47,13 @@ impl RetryState {
                 shared::config::dynamodb_client(sdk),
                 &config.table_name,
             )),
-            mailer: Arc::new(SesMailer::new(
-                shared::config::ses_client(sdk),
-                &config.sender_address,
-            )),
+            mailer: Arc::new(
+                SesMailer::new(shared::config::ses_client(sdk), &config.sender_address)
+                    .with_attachments(Arc::new(Blobs::new(
+                        shared::config::s3_client(sdk),
+                        &config.bucket_name,
+                    ))),
+            ),
             clock: Arc::new(SystemClock),
         }
     }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use shared::clock::{Clock, FixedClock};
 use shared::domain::Email;
 use shared::mail::pending::{self, LEASE};
-use shared::mail::{Mail, OutboxMailer};
+use shared::mail::{Attachment, AttachmentSource, Mail, OutboxMailer};
 use shared::store::{SqliteTable, Table};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -87,6 +87,7 @@ async fn a_scheduled_run_sends_what_a_request_left_behind_once() {
         subject: "Ihre Bewerbung wurde angenommen".into(),
         text: "Guten Tag".into(),
         html: "<p>Guten Tag</p>".into(),
+        attachments: Vec::new(),
     };
     // Saved with its change, but the request ended before sending it.
     let (_unsent, op) = pending::enqueue(mail.clone(), clock.now()).unwrap();
@@ -110,5 +111,74 @@ async fn a_scheduled_run_sends_what_a_request_left_behind_once() {
         .unwrap();
     assert_eq!(next.due, 0);
     assert_eq!(outbox.list().await.unwrap().len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The bucket as the function reads it: one stored invoice PDF.
+struct Bucket {
+    key: &'static str,
+    bytes: &'static [u8],
+}
+
+#[async_trait::async_trait]
+impl AttachmentSource for Bucket {
+    async fn read(
+        &self,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, Box<dyn std::error::Error + Send + Sync>> {
+        Ok((key == self.key).then(|| self.bytes.to_vec()))
+    }
+}
+
+#[tokio::test]
+async fn a_scheduled_run_sends_an_invoice_mail_again_with_its_pdf() {
+    const PDF: &[u8] = b"%PDF-1.7 Rechnung 2026-000001";
+    let dir = std::env::temp_dir().join(format!("pn-mail-retry-{}", shared::domain::new_id()));
+    let outbox = OutboxMailer::new(dir.join("outbox"))
+        .unwrap()
+        .with_attachments(Arc::new(Bucket {
+            key: "invoices/p1/2026-000001.pdf",
+            bytes: PDF,
+        }));
+    let table = Arc::new(SqliteTable::in_memory().unwrap());
+    let clock = Arc::new(FixedClock::at(
+        "2026-12-01T01:00:00Z".parse::<Timestamp>().unwrap(),
+    ));
+    let mail = Mail {
+        to: Email::parse("anna@baeckerei-mueller.de").unwrap(),
+        subject: "Ihre Rechnung 2026-000001 von partnernetz".into(),
+        text: "Ihre Rechnung liegt als PDF im Anhang.".into(),
+        html: "<p>Ihre Rechnung liegt als PDF im Anhang.</p>".into(),
+        attachments: Vec::new(),
+    }
+    .with_attachment(Attachment::new(
+        "invoices/p1/2026-000001.pdf",
+        "Rechnung-2026-000001.pdf",
+        "application/pdf",
+    ));
+    // The billing worker saved it with the invoice and died before sending it.
+    let (_unsent, op) = pending::enqueue(mail.clone(), clock.now()).unwrap();
+    table.transact(vec![op]).await.unwrap();
+    clock.advance(LEASE);
+
+    let state = RetryState {
+        table: table.clone(),
+        mailer: Arc::new(outbox.clone()),
+        clock: clock.clone(),
+    };
+    let event: EventBridgeEvent = serde_json::from_value(sample_event()).unwrap();
+    let run = mail_retry::handle(&state, event, Duration::from_secs(120))
+        .await
+        .unwrap();
+    assert_eq!((run.due, run.sent), (1, 1));
+    assert_eq!(outbox.list().await.unwrap(), vec![mail]);
+    assert_eq!(
+        outbox
+            .attachment("Rechnung-2026-000001.pdf")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(PDF)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

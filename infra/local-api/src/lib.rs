@@ -180,7 +180,18 @@ pub async fn mail_retry(
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
-    let outbox = OutboxMailer::new(outbox_path(&config.data_dir)).context("opening the outbox")?;
+    // Attachments are read from the local S3 folder; its own port, as the API (and its S3)
+    // may be running at the same time.
+    let s3 = EmbeddedS3::start(
+        &config.data_dir.join("s3"),
+        BUCKET,
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .context("starting the embedded S3")?;
+    let outbox = OutboxMailer::new(outbox_path(&config.data_dir))
+        .context("opening the outbox")?
+        .with_attachments(Arc::new(Blobs::new(s3.client(), BUCKET)));
     let summary = pending::retry_due_with(
         &table,
         &outbox,
@@ -200,10 +211,13 @@ fn local_env(
     keys: keys::LocalKeys,
 ) -> anyhow::Result<(Env, OutboxMailer)> {
     let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
-    let outbox = OutboxMailer::new(outbox_path(&config.data_dir)).context("creating the outbox")?;
+    let blobs = Blobs::new(s3.client(), BUCKET);
+    let outbox = OutboxMailer::new(outbox_path(&config.data_dir))
+        .context("creating the outbox")?
+        .with_attachments(Arc::new(blobs.clone()));
     let env = Env {
         table: Arc::new(table),
-        blobs: Blobs::new(s3.client(), BUCKET),
+        blobs,
         mailer: Arc::new(outbox.clone()),
         clock: Arc::new(SystemClock),
         verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),

@@ -1,8 +1,12 @@
 //! The Mailer port: SES in AWS, an outbox folder locally. Mails are German, text and HTML.
 //! Handlers do not call a mailer directly: [`pending`] writes each mail together with the
-//! change it reports and sends it after the commit, retried until sent.
+//! change it reports and sends it after the commit, retried until sent. A mail may carry
+//! files from the blob store ([`Attachment`]); SES then gets it as raw MIME.
 
+mod attachments;
 mod links;
+#[cfg(feature = "ses")]
+mod mime;
 mod outbox;
 pub mod pending;
 #[cfg(feature = "ses")]
@@ -14,6 +18,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use attachments::{Attachment, AttachmentSource, LoadedAttachment};
 pub use links::{link, token_in_link};
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]
@@ -28,6 +33,10 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Files sent with the mail, by blob key. Records stored before mails had attachments
+    /// read as none, and a mail without any is stored as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
 }
 
 impl Mail {
@@ -39,7 +48,14 @@ impl Mail {
             subject,
             text,
             html,
+            attachments: Vec::new(),
         }
+    }
+
+    /// The mail with `attachment` added; it is read from the blob store when sent.
+    pub fn with_attachment(mut self, attachment: Attachment) -> Self {
+        self.attachments.push(attachment);
+        self
     }
 }
 
@@ -49,6 +65,9 @@ impl Mail {
 pub enum MailError {
     #[error("mail could not be sent")]
     Send(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// An attachment could not be read from the blob store: the mail is not sent without it.
+    #[error("attachment could not be read")]
+    Attachment(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 #[async_trait]

@@ -1,23 +1,63 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use aws_sdk_ses::Client;
 use aws_sdk_ses::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ses::types::{Body, Content, Destination, Message};
+use aws_sdk_ses::primitives::Blob;
+use aws_sdk_ses::types::{Body, Content, Destination, Message, RawMessage};
 
-use super::{Mail, MailError, Mailer};
+use super::{AttachmentSource, Mail, MailError, Mailer, attachments, mime};
 
-/// Sends through SES `SendEmail` from the configured sender identity.
-#[derive(Debug, Clone)]
+/// Sends through SES from the configured sender identity: `SendEmail`, or `SendRawEmail`
+/// (MIME) for a mail with attachments, which it reads from the attachment source.
+#[derive(Clone)]
 pub struct SesMailer {
     client: Client,
     from: String,
+    attachments: Option<Arc<dyn AttachmentSource>>,
+}
+
+impl std::fmt::Debug for SesMailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SesMailer")
+            .field("reads_attachments", &self.attachments.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SesMailer {
+    /// Without an attachment source a mail with attachments fails (and stays pending).
     pub fn new(client: Client, from: impl Into<String>) -> Self {
         Self {
             client,
             from: from.into(),
+            attachments: None,
         }
+    }
+
+    /// Reads the attachments of the mails it sends from `source` (the blob store).
+    pub fn with_attachments(mut self, source: Arc<dyn AttachmentSource>) -> Self {
+        self.attachments = Some(source);
+        self
+    }
+
+    async fn send_raw(&self, mail: Mail) -> Result<(), MailError> {
+        let files = attachments::load(self.attachments.as_deref(), &mail).await?;
+        let raw = mime::raw_message(&self.from, &mail, &files)?;
+        let raw = RawMessage::builder()
+            .data(Blob::new(raw))
+            .build()
+            .map_err(|e| MailError::Send(Box::new(e)))?;
+        self.client
+            .send_raw_email()
+            .source(&self.from)
+            .destinations(mail.to.as_str())
+            .raw_message(raw)
+            .send()
+            .await
+            .map_err(|e| MailError::Send(Box::new(SesFailure::of(&e))))?;
+        tracing::info!(attachments = files.len(), "mail sent via SES (raw)");
+        Ok(())
     }
 }
 
@@ -52,6 +92,9 @@ fn utf8(data: String) -> Result<Content, MailError> {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send(&self, mail: Mail) -> Result<(), MailError> {
+        if !mail.attachments.is_empty() {
+            return self.send_raw(mail).await;
+        }
         let message = Message::builder()
             .subject(utf8(mail.subject)?)
             .body(

@@ -134,6 +134,7 @@ mod tests {
                 subject: "Betreff".into(),
                 text: "Text".into(),
                 html: "<p>Text</p>".into(),
+                attachments: Vec::new(),
             }),
             status: MailStatus::Pending,
             attempts: 1,

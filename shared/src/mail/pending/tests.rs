@@ -64,6 +64,7 @@ fn mail(to: &str, subject: &str) -> Mail {
         subject: subject.into(),
         text: "Bitte bestätigen: https://partnernetz.de/x?token=geheim".into(),
         html: "<p>Bitte bestätigen</p>".into(),
+        attachments: Vec::new(),
     }
 }
 
@@ -417,4 +418,119 @@ async fn an_unreadable_record_is_set_aside_and_the_run_goes_on() {
         "kept for inspection"
     );
     assert_eq!(listed_as_pending(&table).await, 0);
+}
+
+/// The blob store as an attachment source, in memory.
+#[derive(Default)]
+struct Files(Mutex<std::collections::HashMap<String, Vec<u8>>>);
+
+impl Files {
+    fn put(&self, key: &str, bytes: &[u8]) {
+        self.0.lock().unwrap().insert(key.into(), bytes.to_vec());
+    }
+}
+
+#[async_trait]
+impl crate::mail::AttachmentSource for Files {
+    async fn read(
+        &self,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self.0.lock().unwrap().get(key).cloned())
+    }
+}
+
+fn invoice_mail() -> Mail {
+    mail("anna@baeckerei.de", "Ihre Rechnung 2026-000001").with_attachment(
+        crate::mail::Attachment::new(
+            "invoices/p1/2026-000001.pdf",
+            "Rechnung-2026-000001.pdf",
+            "application/pdf",
+        ),
+    )
+}
+
+#[test]
+fn attachments_are_stored_by_reference_and_older_records_read_without_any() {
+    let with = serde_json::to_value(invoice_mail()).unwrap();
+    assert_eq!(
+        with["attachments"],
+        json!([{
+            "key": "invoices/p1/2026-000001.pdf",
+            "filename": "Rechnung-2026-000001.pdf",
+            "content_type": "application/pdf"
+        }])
+    );
+    // A mail without attachments is stored as before they existed ...
+    let plain = serde_json::to_value(mail("anna@baeckerei.de", "Hallo")).unwrap();
+    assert!(plain.get("attachments").is_none(), "{plain}");
+    // ... and a record written before then reads as a mail without any.
+    let stored = json!({
+        "to": "anna@baeckerei.de",
+        "subject": "Hallo",
+        "text": "Guten Tag",
+        "html": "<p>Guten Tag</p>"
+    });
+    let read: Mail = serde_json::from_value(stored).unwrap();
+    assert!(read.attachments.is_empty());
+}
+
+#[tokio::test]
+async fn a_mail_whose_attachment_is_missing_waits_and_goes_out_with_it_later() {
+    let dir = std::env::temp_dir().join(format!("pn-outbox-{}", crate::domain::new_id()));
+    let files = Arc::new(Files::default());
+    let outbox = crate::mail::OutboxMailer::new(&dir)
+        .unwrap()
+        .with_attachments(files.clone());
+    let table = SqliteTable::in_memory().unwrap();
+    let clock = FixedClock::at(t0());
+
+    // The PDF is not stored yet (its upload failed): nothing goes out without it.
+    let pending = save_with_mail(&table, 1, invoice_mail(), clock.now()).await;
+    let id = pending.id().clone();
+    let delivery = deliver(&table, &outbox, &clock, pending).await;
+    assert_eq!(
+        delivery,
+        Delivery::Deferred {
+            next_attempt: t0() + FIRST_RETRY
+        }
+    );
+    assert!(outbox.list().await.unwrap().is_empty());
+    let waiting = record(&table, &id).await;
+    assert_eq!(waiting.status, MailStatus::Pending);
+    let reason = waiting.last_error.unwrap();
+    assert!(reason.contains("attachment"), "{reason}");
+    assert!(
+        !reason.contains("anna") && !reason.contains("invoices/"),
+        "{reason}"
+    );
+
+    // Once it is stored the schedule sends the mail, with the file.
+    files.put(
+        "invoices/p1/2026-000001.pdf",
+        b"%PDF-1.7 Rechnung 2026-000001",
+    );
+    clock.advance(FIRST_RETRY);
+    let run = retry_due(&table, &outbox, &clock, 100).await.unwrap();
+    assert_eq!((run.due, run.sent), (1, 1));
+    assert_eq!(outbox.list().await.unwrap(), vec![invoice_mail()]);
+    assert_eq!(
+        outbox
+            .attachment("Rechnung-2026-000001.pdf")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(&b"%PDF-1.7 Rechnung 2026-000001"[..])
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_mailer_without_a_blob_store_does_not_send_a_mail_with_attachments() {
+    let dir = std::env::temp_dir().join(format!("pn-outbox-{}", crate::domain::new_id()));
+    let outbox = crate::mail::OutboxMailer::new(&dir).unwrap();
+    let err = outbox.send(invoice_mail()).await.unwrap_err();
+    assert!(matches!(err, MailError::Attachment(_)), "{err:?}");
+    assert!(outbox.list().await.unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
