@@ -444,7 +444,7 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
     assert_eq!(attached.filename, "Rechnung-2026-000001.pdf");
     assert_eq!(attached.content_type, "application/pdf");
     let text = shared::pdf::read_back(&attached.bytes);
-    for expected in ["Rechnung 2026-000001", "205,28 €"] {
+    for expected in ["Rechnung 2026-000001", "322,73 €"] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
 
