@@ -102,6 +102,7 @@ pub enum DocumentKind {
 
 /// What a credit note cancels, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = InvoiceCancellation)]
 pub struct Cancellation {
     /// The number of the cancelled invoice.
     pub invoice_number: String,
