@@ -16,6 +16,35 @@ use crate::storage::StorageCall;
 pub const TABLE_NAME: &str = "partnernetz-bench";
 const PARTNER_EMAIL: &str = "bench@baeckerei-mueller.de";
 
+/// What every function is started with here: the bench table in DynamoDB Local and the
+/// dummy credentials it accepts.
+fn base_env(endpoint: &str) -> Vec<(String, String)> {
+    vars([
+        ("TABLE_NAME", TABLE_NAME.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
+    ])
+}
+
+/// [`base_env`] and what the functions built on `shared::env::Env` read: bucket, sender,
+/// public URL, the key that checks tokens and the data key.
+fn platform_env(endpoint: &str, jwt_public_pem: String, data_key: String) -> Vec<(String, String)> {
+    let mut env = base_env(endpoint);
+    env.extend(vars([
+        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
+        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
+        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+        ("JWT_PUBLIC_KEY_PEM", jwt_public_pem),
+        ("DATA_KEY", data_key),
+    ]));
+    env
+}
+
+fn vars<const N: usize>(pairs: [(&str, String); N]) -> Vec<(String, String)> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
 /// One route the bench invokes, with the event sent for it.
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -92,16 +121,11 @@ fn mail_retry(root: &Path, endpoint: &str) -> Result<Scenario> {
         .join("mail-retry")
         .join("scheduled.json");
     let event = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let mut env = base_env(endpoint);
+    env.push((
+        "SENDER_ADDRESS".to_owned(),
+        "noreply@partnernetz.de".to_owned(),
+    ));
     Ok(Scenario {
         env,
         routes: vec![Route {
@@ -173,21 +197,8 @@ async fn registration(root: &Path, table: &DynamoTable, endpoint: &str) -> Resul
     )?;
     let routes = vec![read, write, login_route];
 
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
-        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
-        ("JWT_PRIVATE_KEY_PEM", pems.private_pem),
-        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
-        ("DATA_KEY", DataKey::generate_base64()),
-        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let mut env = platform_env(endpoint, pems.public_pem, DataKey::generate_base64());
+    env.push(("JWT_PRIVATE_KEY_PEM".to_owned(), pems.private_pem));
     Ok(Scenario { env, routes })
 }
 
@@ -310,20 +321,7 @@ async fn offers(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scen
         None,
     )?;
     let pems = generate_ed25519_pems().context("generating a JWT key pair")?;
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
-        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
-        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
-        ("DATA_KEY", DataKey::generate_base64()),
-        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let env = platform_env(endpoint, pems.public_pem, DataKey::generate_base64());
     Ok(Scenario {
         env,
         routes: vec![feed, detail],
@@ -402,20 +400,7 @@ async fn file_links(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<
         None,
     )?;
 
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
-        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
-        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
-        ("DATA_KEY", data_key_b64),
-        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let env = platform_env(endpoint, pems.public_pem, data_key_b64);
     Ok(Scenario {
         env,
         routes: vec![folders],
@@ -591,13 +576,8 @@ async fn billing(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Sce
         Some(&format!("Bearer {}", partner.token)),
         None,
     )?;
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
-        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
-        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
-        ("DATA_KEY", DataKey::generate_base64()),
-        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
+    let mut env = platform_env(endpoint, pems.public_pem, DataKey::generate_base64());
+    env.extend(vars([
         (
             "BILLING_QUEUE_URL",
             "https://sqs.eu-central-1.amazonaws.com/123456789012/partnernetz-billing".to_owned(),
@@ -616,13 +596,7 @@ async fn billing(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Sce
         ("BILLING_CREDITOR_ID", "DE98ZZZ09999999999".to_owned()),
         ("BILLING_CREDITOR_IBAN", "DE02120300000000202051".to_owned()),
         ("BILLING_CREDITOR_BIC", "BYLADEM1001".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    ]));
     Ok(Scenario {
         env,
         routes: vec![runs, invoices],
@@ -709,20 +683,7 @@ async fn cards(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scena
         Some(&bearer),
         Some(&booking_body),
     )?;
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
-        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
-        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
-        ("DATA_KEY", DataKey::generate_base64()),
-        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let env = platform_env(endpoint, pems.public_pem, DataKey::generate_base64());
     Ok(Scenario {
         env,
         routes: vec![lookup, booking],
@@ -765,19 +726,11 @@ async fn redirect(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Sc
         None,
         None,
     )?;
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        (
-            "CLICK_SECRET",
-            "bench-click-secret-of-at-least-32-chars".to_owned(),
-        ),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let mut env = base_env(endpoint);
+    env.push((
+        "CLICK_SECRET".to_owned(),
+        "bench-click-secret-of-at-least-32-chars".to_owned(),
+    ));
     Ok(Scenario {
         env,
         routes: vec![follow],
@@ -817,20 +770,7 @@ async fn referrals(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<S
         Some(&bearer),
         Some(&domains),
     )?;
-    let env = [
-        ("TABLE_NAME", TABLE_NAME.to_owned()),
-        ("BUCKET_NAME", "partnernetz-bench".to_owned()),
-        ("SENDER_ADDRESS", "noreply@partnernetz.de".to_owned()),
-        ("JWT_PUBLIC_KEY_PEM", pems.public_pem),
-        ("DATA_KEY", DataKey::generate_base64()),
-        ("PUBLIC_BASE_URL", "https://partnernetz.de".to_owned()),
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let env = platform_env(endpoint, pems.public_pem, DataKey::generate_base64());
     Ok(Scenario {
         env,
         routes: vec![read, write],
