@@ -56,6 +56,8 @@ pub struct Route {
     pub source: String,
     /// The DynamoDB calls the route makes, to time them without the function.
     pub storage: Option<StorageCall>,
+    /// The status a successful invocation answers (the redirect's 302, a booking's 201).
+    pub status: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +99,7 @@ pub async fn prepare(
                 ))?),
                 source: "built-in API Gateway v2 event".into(),
                 storage: None,
+                status: 200,
             }],
         }),
         "registration" => registration(root, table, dynamodb_endpoint).await,
@@ -134,6 +137,7 @@ fn mail_retry(root: &Path, endpoint: &str) -> Result<Scenario> {
             event: Bytes::from(event),
             source: "events/mail-retry/scheduled.json".into(),
             storage: None,
+            status: 200,
         }],
     })
 }
@@ -433,6 +437,7 @@ fn route(
         event: Bytes::from(serde_json::to_vec(&event)?),
         source,
         storage: None,
+        status: 200,
     })
 }
 
@@ -675,7 +680,7 @@ async fn cards(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scena
         sk: key.sk,
     });
     let booking_body = json!({"type": "earn", "amount_cents": 2350}).to_string();
-    let booking = route(
+    let mut booking = route(
         &events,
         "POST",
         &format!("{path}/bookings"),
@@ -683,6 +688,8 @@ async fn cards(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scena
         Some(&bearer),
         Some(&booking_body),
     )?;
+    // The first run books; later runs are answered from its record with the same 201.
+    booking.status = 201;
     let env = platform_env(endpoint, pems.public_pem, DataKey::generate_base64());
     Ok(Scenario {
         env,
@@ -718,7 +725,7 @@ async fn redirect(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Sc
         .await
         .context("seeding the link")?;
     let events = root.join("events").join("redirect");
-    let follow = route(
+    let mut follow = route(
         &events,
         "GET",
         &format!("/r/{LINK_CODE}"),
@@ -726,6 +733,7 @@ async fn redirect(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Sc
         None,
         None,
     )?;
+    follow.status = 302;
     let mut env = base_env(endpoint);
     env.push((
         "CLICK_SECRET".to_owned(),
