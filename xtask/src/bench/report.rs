@@ -392,8 +392,8 @@ impl Results {
             if let Some(t) = throughput.filter(|t| t.function == name) {
                 push(
                     format!(
-                        "throughput {} on loopback, wrk {} (one visitor: only the first \
-                         click is written, the rest are deduplicated)",
+                        "throughput {} on loopback, wrk {} (one visitor: clicks after \
+                         the first deduplicated)",
                         t.route, t.wrk_options
                     ),
                     format!(
@@ -592,12 +592,13 @@ fn notes(
     if let Some(t) = throughput {
         notes.push(format!(
             "Throughput: {tool}, `wrk {options}` with a browser User-Agent against both servers \
-             on 127.0.0.1 after a {warmup} s warm-up each, {rounds} round(s) alternating between \
-             them, median reported; {cpus}. {redirect} against nginx {nginx_version} answering \
-             `return 302` (access log on, as the redirect logs each request). All requests come \
-             from one address and user agent, so the click counting deduplicates them: the \
-             first is written, every later one costs the link's read and one failed conditional \
-             write. Rounds (req/s): redirect {redirect_rounds}; nginx {nginx_rounds}.",
+             on 127.0.0.1, a {warmup} s warm-up each, then {rounds} round(s) alternating between \
+             them, medians reported; {cpus}. Redirect: {redirect}; nginx {nginx_version} \
+             answering `return 302` with its access log on (the redirect logs each request too). \
+             All requests come from one address and user agent, so the click counting \
+             deduplicates them: the first is written, every later one costs the link's read and \
+             one failed conditional write. Rounds: redirect {redirect_rounds}; nginx \
+             {nginx_rounds}.",
             tool = t.tool,
             options = t.wrk_options,
             warmup = t.warmup_secs,
