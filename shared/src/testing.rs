@@ -1,7 +1,10 @@
 //! The test kit (feature `testing`, DESIGN §12): one environment builder, one client for any
 //! router (in process or over HTTP), `assert_problem`, and fixtures (an operator, a confirmed
-//! partner, a platform and its manager) shared by every crate's tests and the bench.
+//! partner, a platform and its manager) shared by every crate's tests and the bench, and the
+//! frame of the handler benches (`bench`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
+
+pub mod bench;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

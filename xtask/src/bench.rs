@@ -3,10 +3,12 @@
 //!
 //! xtask builds, sets up (cgroup, DynamoDB Local) and reports; the timing itself runs in
 //! `bench/harness`, built with the release profile so the driver's own overhead stays
-//! small, and in each function's criterion bench `benches/handlers.rs`.
+//! small, and in each function's criterion bench `benches/handlers.rs`. The redirect's
+//! throughput against nginx runs from here (`throughput`), with wrk as the load.
 
 mod cgroup;
 mod report;
+mod throughput;
 
 use std::fs;
 use std::io::{Cursor, Write};
@@ -134,6 +136,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         }
         functions.retain(|name| options.only.contains(name));
     }
+    // Before the long builds, so a missing package stops the run at once.
+    let load_tools = if functions.iter().any(|f| f == throughput::FUNCTION) {
+        Some(tools::ensure_load_tools(root)?)
+    } else {
+        None
+    };
     let host = host_triple()?;
     println!(
         "xtask: building release bootstraps with plain cargo for the host target {host} \
@@ -148,7 +156,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         cargo_release(root, &["build"], &[package])?;
     }
     // Its own invocation: built together, its dependencies' features would unify into
-    // the bootstraps and change what is measured.
+    // the bootstraps and change what is measured. Builds `serve-redirect` too.
     cargo_release(root, &["build"], &["harness"])?;
     let handler_benches: Vec<&String> = functions
         .iter()
@@ -227,13 +235,28 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     )
     .with_context(|| format!("parsing {}", harness_out.display()))?;
 
+    // After the harness, with DynamoDB Local stopped: only the two servers and wrk run.
+    let throughput = match &load_tools {
+        Some(tools) => Some(throughput::measure(
+            &out_dir,
+            &release,
+            tools,
+            if quick {
+                throughput::QUICK
+            } else {
+                throughput::FULL
+            },
+        )?),
+        None => None,
+    };
+
     let mut handlers = Vec::new();
     for function in &handler_benches {
         handlers.push(handler_bench(root, function, quick)?);
     }
 
     let meta = report::Meta::collect(&host, quick, quota_note)?;
-    let results = report::Results::build(meta, &sizes, &harness, &handlers);
+    let results = report::Results::build(meta, &sizes, &harness, &handlers, throughput.as_ref());
     let table = results.markdown();
     println!("\n{table}");
     for note in &results.notes {

@@ -1,13 +1,14 @@
-//! Installing the emulators and linters into the git-ignored `.tools/` folder.
+//! Installing the emulators, linters and load tools into the git-ignored `.tools/` folder.
 //!
 //! Each install is skipped when its result is already present, so `cargo xtask`
 //! is fast after the first run and works offline from then on.
 
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail, ensure};
 
 use crate::process;
 
@@ -22,6 +23,14 @@ const PYTHON_REQUIREMENTS: &str = "xtask/python-requirements.txt";
 const FUZZ_REQUIREMENTS: &str = "xtask/fuzz-requirements.txt";
 /// Copy of the requirements the venv was built from: a changed pin reinstalls.
 const VENV_MARKER: &str = "xtask-requirements.txt";
+
+/// Debian packages unpacked into `.tools/debian/` for the redirect's throughput comparison:
+/// nginx, wrk and the LuaJIT library wrk links. Unpacked, never installed, so nothing
+/// system-wide changes; the rest of what they link (libc, OpenSSL, PCRE2, zlib) is part of
+/// every Debian system and is checked with `ldd`.
+const LOAD_TOOL_PACKAGES: &[&str] = &["nginx", "wrk", "libluajit2-5.1-2"];
+/// The packages and versions unpacked, one `name version` a line; written last.
+const LOAD_TOOLS_MARKER: &str = "packages.txt";
 
 /// An unpacked DynamoDB Local distribution.
 #[derive(Debug)]
@@ -139,18 +148,214 @@ pub fn ensure_xmllint() -> Result<()> {
         return Ok(());
     }
     println!("xtask: installing xmllint (libxml2-utils)");
+    process::run(apt_get_as_root().args([
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "libxml2-utils",
+    ]))
+}
+
+/// nginx and wrk, unpacked from their Debian packages.
+#[derive(Debug)]
+pub struct LoadTools {
+    root: PathBuf,
+    /// `name version` of each unpacked package.
+    pub versions: Vec<(String, String)>,
+}
+
+impl LoadTools {
+    pub fn nginx(&self) -> PathBuf {
+        self.root.join("usr/sbin/nginx")
+    }
+
+    pub fn wrk(&self) -> PathBuf {
+        self.root.join("usr/bin/wrk")
+    }
+
+    /// The version of an unpacked package, e.g. `wrk` → `4.1.0-3+b2`.
+    pub fn version(&self, package: &str) -> &str {
+        self.versions
+            .iter()
+            .find(|(name, _)| name == package)
+            .map_or("unknown", |(_, version)| version.as_str())
+    }
+
+    /// `LD_LIBRARY_PATH` for the libraries unpacked beside the programs (wrk's LuaJIT).
+    pub fn library_path(&self) -> Result<OsString> {
+        let mut dirs = Vec::new();
+        for base in ["usr/lib", "lib"] {
+            let base = self.root.join(base);
+            let Ok(entries) = fs::read_dir(&base) else {
+                continue;
+            };
+            for entry in entries {
+                let entry = entry.with_context(|| format!("listing {}", base.display()))?;
+                let multiarch = entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|name| name.contains("-linux-"));
+                if multiarch && entry.path().is_dir() {
+                    dirs.push(entry.path());
+                }
+            }
+        }
+        std::env::join_paths(dirs).context("joining the library folders")
+    }
+
+    /// Fails naming the libraries a program needs that neither the system nor `.tools/`
+    /// provides.
+    fn check_libraries(&self) -> Result<()> {
+        let library_path = self.library_path()?;
+        for program in [self.nginx(), self.wrk()] {
+            ensure!(
+                program.is_file(),
+                "{} is missing from the unpacked packages",
+                program.display()
+            );
+            let output = Command::new("ldd")
+                .arg(&program)
+                .env("LD_LIBRARY_PATH", &library_path)
+                .output()
+                .with_context(|| format!("running `ldd {}`", program.display()))?;
+            let text = String::from_utf8_lossy(&output.stdout);
+            let missing: Vec<&str> = text
+                .lines()
+                .filter(|line| line.contains("not found"))
+                .map(str::trim)
+                .collect();
+            ensure!(
+                missing.is_empty(),
+                "{} needs libraries this system lacks: {}; add their Debian packages to \
+                 LOAD_TOOL_PACKAGES in xtask/src/tools.rs",
+                program.display(),
+                missing.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
+/// nginx and wrk from Debian's packages: `apt-get download`, then `dpkg -x` into
+/// `.tools/debian/root/`. Skipped when the same packages are unpacked already.
+pub fn ensure_load_tools(root: &Path) -> Result<LoadTools> {
+    let dir = root.join(".tools").join("debian");
+    let marker = dir.join(LOAD_TOOLS_MARKER);
+    let unpacked = dir.join("root");
+    if let Ok(text) = fs::read_to_string(&marker) {
+        let versions = parse_marker(&text);
+        let names: Vec<&str> = versions.iter().map(|(name, _)| name.as_str()).collect();
+        if names == LOAD_TOOL_PACKAGES {
+            let tools = LoadTools {
+                root: unpacked,
+                versions,
+            };
+            tools.check_libraries()?;
+            return Ok(tools);
+        }
+    }
+
+    println!(
+        "xtask: unpacking the Debian packages {} into {}",
+        LOAD_TOOL_PACKAGES.join(", "),
+        dir.display()
+    );
+    let debs = dir.join("debs");
+    for stale in [&debs, &unpacked] {
+        if stale.exists() {
+            fs::remove_dir_all(stale).with_context(|| format!("removing {}", stale.display()))?;
+        }
+    }
+    fs::create_dir_all(&debs).with_context(|| format!("creating {}", debs.display()))?;
+    let download = || {
+        let mut apt = Command::new("apt-get");
+        apt.current_dir(&debs)
+            // As root apt hands downloads to its `_apt` user, which may not write here.
+            .args(["-o", "APT::Sandbox::User=root", "download"])
+            .args(LOAD_TOOL_PACKAGES);
+        process::status(&mut apt)
+    };
+    if !download()?.success() {
+        // A fresh machine has no package lists yet, or stale ones naming removed versions.
+        println!("xtask: updating the package lists and trying again");
+        process::run(apt_get_as_root().arg("update"))?;
+        ensure!(
+            download()?.success(),
+            "`apt-get download {}` failed",
+            LOAD_TOOL_PACKAGES.join(" ")
+        );
+    }
+
+    let mut versions = Vec::new();
+    for package in LOAD_TOOL_PACKAGES {
+        let deb = find_deb(&debs, package)?;
+        process::run(Command::new("dpkg").arg("-x").arg(&deb).arg(&unpacked))?;
+        let output = Command::new("dpkg-deb")
+            .args(["-f"])
+            .arg(&deb)
+            .arg("Version")
+            .output()
+            .with_context(|| format!("reading the version of {}", deb.display()))?;
+        let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        versions.push(((*package).to_owned(), version));
+    }
+    let tools = LoadTools {
+        root: unpacked,
+        versions,
+    };
+    tools.check_libraries()?;
+    let text: String = tools
+        .versions
+        .iter()
+        .map(|(name, version)| format!("{name} {version}\n"))
+        .collect();
+    // Written last: an interrupted unpack is redone on the next run.
+    fs::write(&marker, text).with_context(|| format!("writing {}", marker.display()))?;
+    fs::remove_dir_all(&debs).with_context(|| format!("removing {}", debs.display()))?;
+    Ok(tools)
+}
+
+fn parse_marker(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, version)| (name.to_owned(), version.to_owned()))
+        .collect()
+}
+
+/// The `.deb` apt-get downloaded for `package` (`nginx_1.22.1-9+deb12u7_amd64.deb`).
+fn find_deb(dir: &Path, package: &str) -> Result<PathBuf> {
+    let prefix = format!("{package}_");
+    for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
+        let matches = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with(&prefix) && name.ends_with(".deb"));
+        if matches {
+            return Ok(path);
+        }
+    }
+    bail!(
+        "apt-get downloaded no package {package} into {}",
+        dir.display()
+    )
+}
+
+/// `apt-get`, through sudo unless we are root already.
+fn apt_get_as_root() -> Command {
     let root = Command::new("id")
         .arg("-u")
         .output()
         .is_ok_and(|out| out.stdout.starts_with(b"0"));
-    let mut apt = if root {
+    if root {
         Command::new("apt-get")
     } else {
         let mut sudo = Command::new("sudo");
         sudo.arg("apt-get");
         sudo
-    };
-    process::run(apt.args(["install", "-y", "--no-install-recommends", "libxml2-utils"]))
+    }
 }
 
 fn package_dir(prefix: &Path) -> PathBuf {

@@ -348,10 +348,11 @@ fn check(route: &Route, outcome: &runtime_api::Outcome) -> Result<()> {
         return Ok(());
     }
     match response.get("statusCode").and_then(Value::as_u64) {
-        Some(200) => Ok(()),
+        Some(status) if status == u64::from(route.status) => Ok(()),
         other => bail!(
-            "{} answered with status {other:?} instead of 200: {}",
+            "{} answered with status {other:?} instead of {}: {}",
             route.name,
+            route.status,
             shown()
         ),
     }

@@ -6,16 +6,13 @@
 //! report carries the per-call figures and, under `run`, the run's partners per second.
 //! Under `cargo test` every route runs a few times and a small run is billed.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use billing::{Billing, BillingConfig, LocalQueue, Month};
 use criterion::Criterion;
-use http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use http::{Method, StatusCode};
 use jiff::Timestamp;
 use jiff::civil::date;
 use serde_json::json;
@@ -24,9 +21,7 @@ use shared::model::billable;
 use shared::model::subscriptions::{Application, ApplicationStatus};
 use shared::store::{Cond, Table, TxOp};
 use shared::testing::TestEnv;
-use tower::ServiceExt;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use shared::testing::bench::{self, BoxError, Mode};
 
 const RUN_TIME: &str = "2026-12-01T01:00:00Z";
 
@@ -136,15 +131,8 @@ impl Fixture {
     }
 
     async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(call.path)
-            .header(header::AUTHORIZATION, &call.authorization)
-            .body(Body::empty())?;
-        let response = self.router.clone().oneshot(request).await?;
-        let status = response.status();
-        response.into_body().collect().await?;
-        Ok(status)
+        let request = bench::request(Method::GET, call.path, Some(&call.authorization), None)?;
+        bench::send(&self.router, request).await
     }
 }
 
@@ -170,17 +158,8 @@ async fn run_throughput(count: usize) -> Result<(f64, Duration), BoxError> {
 }
 
 fn main() -> Result<(), BoxError> {
-    let args: Vec<String> = std::env::args().collect();
-    let has = |flag: &str| args.iter().any(|a| a == flag);
-    let list = has("--list");
-    let bench = has("--bench") && !has("--test");
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .json()
-        .without_time()
-        .with_ansi(false)
-        .with_writer(std::io::sink)
-        .try_init();
+    let mode = Mode::from_args();
+    bench::log_to_sink();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -194,35 +173,24 @@ fn main() -> Result<(), BoxError> {
     }
     group.finish();
     criterion.final_summary();
-    if list {
+    if mode == Mode::List {
         return Ok(());
     }
-    let (count, partners) = if bench { (10_000, 500) } else { (10, 20) };
+    let (count, partners) = if mode == Mode::Bench {
+        (10_000, 500)
+    } else {
+        (10, 20)
+    };
     let mut calls = Vec::new();
     for call in &fixture.calls {
-        let mut samples = Vec::with_capacity(count);
-        for _ in 0..count {
-            let started = Instant::now();
-            let status = runtime.block_on(fixture.send(call))?;
-            samples.push(started.elapsed());
-            if status != StatusCode::OK {
-                return Err(format!("GET {} answered {status}", call.path).into());
-            }
-        }
-        samples.sort_unstable();
-        let us = |d: Duration| d.as_secs_f64() * 1e6;
-        let rank = |p: f64| samples[((p * count as f64).ceil() as usize).clamp(1, count) - 1];
-        let mean = samples.iter().sum::<Duration>() / count as u32;
-        calls.push(json!({
-            "route": format!("GET {}", call.path),
-            "kind": "read",
-            "criterion": format!("billing/{}", call.id),
-            "samples": count,
-            "p50_us": us(rank(0.50)),
-            "p99_us": us(rank(0.99)),
-            "mean_us": us(mean),
-            "max_us": us(samples[count - 1]),
-        }));
+        let timed = bench::Timed {
+            route: format!("GET {}", call.path),
+            kind: "read",
+            criterion: format!("billing/{}", call.id),
+            expected: StatusCode::OK,
+        };
+        // No warm-up of its own: criterion has just run the same calls.
+        calls.push(runtime.block_on(bench::per_call(&timed, 0, count, || fixture.send(call)))?);
     }
     let (per_second, took) = runtime.block_on(run_throughput(partners))?;
     println!(
@@ -236,10 +204,8 @@ fn main() -> Result<(), BoxError> {
         "calls": calls,
         "run": {"store": "sqlite", "partners": partners, "seconds": took.as_secs_f64(), "partners_per_second": per_second},
     });
-    let text = serde_json::to_string_pretty(&report)?;
-    match std::env::var_os("PARTNERNETZ_BENCH_OUT") {
-        Some(path) if bench => std::fs::write(&path, text)
-            .map_err(|e| format!("writing {}: {e}", PathBuf::from(path).display()).into()),
-        _ => Ok(()),
+    match mode {
+        Mode::Bench => bench::write_report(report),
+        Mode::List | Mode::Test => Ok(()),
     }
 }

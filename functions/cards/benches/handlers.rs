@@ -4,22 +4,16 @@
 //! calls per route for p50 and p99; `cargo xtask bench` sets `PARTNERNETZ_BENCH_OUT`.
 //! Under `cargo test` every route runs a few times.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use criterion::Criterion;
-use http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use http::{Method, StatusCode};
 use serde_json::json;
 use shared::auth::{Role, Scope};
 use shared::clock::Clock;
+use shared::testing::bench::{self, BoxError, Mode};
 use shared::testing::{Client, TestEnv};
-use tower::ServiceExt;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 struct Call {
     id: &'static str,
@@ -126,66 +120,29 @@ impl Fixture {
     }
 
     async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let mut request = Request::builder()
-            .method(call.method.clone())
-            .uri(&call.path)
-            .header(header::AUTHORIZATION, &self.pos);
+        let mut request = bench::request(
+            call.method.clone(),
+            &call.path,
+            Some(&self.pos),
+            call.body.as_deref(),
+        )?;
         if call.booking {
             let key = self.keys.fetch_add(1, Ordering::Relaxed);
-            request = request.header("idempotency-key", format!("bench-{key}"));
+            request
+                .headers_mut()
+                .insert("idempotency-key", format!("bench-{key}").parse()?);
         }
-        let body = match &call.body {
-            Some(body) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(body.clone())
-            }
-            None => Body::empty(),
-        };
-        let response = self.router.clone().oneshot(request.body(body)?).await?;
-        let status = response.status();
-        response.into_body().collect().await?;
-        Ok(status)
+        bench::send(&self.router, request).await
     }
 
     async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
-        match self.send(call).await? {
-            s if s == call.expected => Ok(()),
-            other => Err(format!("{} answered {other}", call.route()).into()),
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    List,
-    Test,
-    Bench,
-}
-
-fn mode() -> Mode {
-    let args: Vec<String> = std::env::args().collect();
-    let has = |flag: &str| args.iter().any(|a| a == flag);
-    if has("--list") {
-        Mode::List
-    } else if has("--bench") && !has("--test") {
-        Mode::Bench
-    } else {
-        Mode::Test
+        bench::expect(&call.route(), self.send(call).await?, call.expected)
     }
 }
 
 fn main() -> Result<(), BoxError> {
-    let mode = mode();
-    // Lambda writes one JSON log line per request; format them too, into a sink.
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .without_time()
-        .with_ansi(false)
-        .with_writer(std::io::sink)
-        .try_init();
+    let mode = Mode::from_args();
+    bench::log_to_sink();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -209,51 +166,21 @@ fn main() -> Result<(), BoxError> {
         Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
         Mode::Bench => runtime
             .block_on(per_call(&fixture, 10_000))
-            .and_then(write_report),
+            .and_then(bench::write_report),
     }
 }
 
+/// Times single calls: `n` of each route, after a warm-up.
 async fn per_call(fixture: &Fixture, n: usize) -> Result<serde_json::Value, BoxError> {
     let mut calls = Vec::new();
     for call in &fixture.calls {
-        for _ in 0..n / 10 {
-            fixture.expect_ok(call).await?;
-        }
-        let mut samples = Vec::with_capacity(n);
-        for _ in 0..n {
-            let started = Instant::now();
-            let status = fixture.send(call).await?;
-            samples.push(started.elapsed());
-            if status != call.expected {
-                return Err(format!("{} answered {status}", call.route()).into());
-            }
-        }
-        samples.sort_unstable();
-        let us = |d: Duration| d.as_secs_f64() * 1e6;
-        let rank = |p: f64| samples[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
-        let mean = samples.iter().sum::<Duration>() / n as u32;
-        calls.push(json!({
-            "route": call.route(),
-            "kind": call.kind,
-            "criterion": format!("cards/{}", call.id),
-            "samples": n,
-            "p50_us": us(rank(0.50)),
-            "p99_us": us(rank(0.99)),
-            "mean_us": us(mean),
-            "max_us": us(samples[n - 1]),
-        }));
+        let timed = bench::Timed {
+            route: call.route(),
+            kind: call.kind,
+            criterion: format!("cards/{}", call.id),
+            expected: call.expected,
+        };
+        calls.push(bench::per_call(&timed, n / 10, n, || fixture.send(call)).await?);
     }
     Ok(json!({ "function": "cards", "calls": calls }))
-}
-
-fn write_report(report: serde_json::Value) -> Result<(), BoxError> {
-    let text = serde_json::to_string_pretty(&report)?;
-    match std::env::var_os("PARTNERNETZ_BENCH_OUT") {
-        Some(path) => std::fs::write(&path, text)
-            .map_err(|e| format!("writing {}: {e}", PathBuf::from(path).display()).into()),
-        None => {
-            println!("{text}");
-            Ok(())
-        }
-    }
 }

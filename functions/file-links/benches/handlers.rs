@@ -6,21 +6,14 @@
 //! `cargo bench` and sets `PARTNERNETZ_BENCH_OUT` to the file the per-call figures go to.
 //! Under `cargo test` every route runs a few times.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
 use axum::Router;
-use axum::body::Body;
 use criterion::Criterion;
-use http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use http::{Method, StatusCode};
 use serde_json::json;
 use shared::auth::{Role, Scope};
 use shared::clock::Clock;
+use shared::testing::bench::{self, BoxError, Mode};
 use shared::testing::{Client, TestEnv};
-use tower::ServiceExt;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 struct Call {
     /// Criterion's benchmark id, also its folder under `target/criterion/<group>/`.
@@ -136,66 +129,23 @@ impl Fixture {
 
     /// One request through the router, its response body read to the end.
     async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let mut request = Request::builder()
-            .method(call.method.clone())
-            .uri(call.path.as_str());
-        if let Some(auth) = &call.authorization {
-            request = request.header(header::AUTHORIZATION, auth);
-        }
-        let body = match &call.body {
-            Some(body) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(body.clone())
-            }
-            None => Body::empty(),
-        };
-        let response = self.router.clone().oneshot(request.body(body)?).await?;
-        let status = response.status();
-        response.into_body().collect().await?;
-        Ok(status)
+        let request = bench::request(
+            call.method.clone(),
+            &call.path,
+            call.authorization.as_deref(),
+            call.body.as_deref(),
+        )?;
+        bench::send(&self.router, request).await
     }
 
     async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
-        match self.send(call).await? {
-            StatusCode::OK => Ok(()),
-            other => Err(format!("{} answered {other}, not 200", call.route()).into()),
-        }
-    }
-}
-
-/// How the binary was started: `cargo bench` measures, `cargo test` only checks.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    List,
-    Test,
-    Bench,
-}
-
-fn mode() -> Mode {
-    let args: Vec<String> = std::env::args().collect();
-    let has = |flag: &str| args.iter().any(|a| a == flag);
-    if has("--list") {
-        Mode::List
-    } else if has("--bench") && !has("--test") {
-        Mode::Bench
-    } else {
-        Mode::Test
+        bench::expect(&call.route(), self.send(call).await?, StatusCode::OK)
     }
 }
 
 fn main() -> Result<(), BoxError> {
-    let mode = mode();
-    // Lambda writes one JSON log line per request (shared::telemetry); format them the
-    // same way so their cost is counted, but into a sink instead of the terminal.
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .without_time()
-        .with_ansi(false)
-        .with_writer(std::io::sink)
-        .try_init();
+    let mode = Mode::from_args();
+    bench::log_to_sink();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -224,7 +174,7 @@ fn main() -> Result<(), BoxError> {
         Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
         Mode::Bench => runtime
             .block_on(per_call(&fixture, 10_000))
-            .and_then(write_report),
+            .and_then(bench::write_report),
     }
 }
 
@@ -232,45 +182,13 @@ fn main() -> Result<(), BoxError> {
 async fn per_call(fixture: &Fixture, count: usize) -> Result<serde_json::Value, BoxError> {
     let mut calls = Vec::new();
     for call in &fixture.calls {
-        let (warmup, n) = (count / 10, count);
-        for _ in 0..warmup {
-            fixture.expect_ok(call).await?;
-        }
-        let mut samples = Vec::with_capacity(n);
-        for _ in 0..n {
-            let started = Instant::now();
-            let status = fixture.send(call).await?;
-            samples.push(started.elapsed());
-            if status != StatusCode::OK {
-                return Err(format!("{} answered {status}, not 200", call.route()).into());
-            }
-        }
-        samples.sort_unstable();
-        let us = |d: Duration| d.as_secs_f64() * 1e6;
-        let rank = |p: f64| samples[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
-        let mean = samples.iter().sum::<Duration>() / n as u32;
-        calls.push(json!({
-            "route": call.route(),
-            "kind": call.kind,
-            "criterion": format!("{}/{}", call.group, call.id),
-            "samples": n,
-            "p50_us": us(rank(0.50)),
-            "p99_us": us(rank(0.99)),
-            "mean_us": us(mean),
-            "max_us": us(samples[n - 1]),
-        }));
+        let timed = bench::Timed {
+            route: call.route(),
+            kind: call.kind,
+            criterion: format!("{}/{}", call.group, call.id),
+            expected: StatusCode::OK,
+        };
+        calls.push(bench::per_call(&timed, count / 10, count, || fixture.send(call)).await?);
     }
     Ok(json!({ "function": "file-links", "calls": calls }))
-}
-
-fn write_report(report: serde_json::Value) -> Result<(), BoxError> {
-    let text = serde_json::to_string_pretty(&report)?;
-    match std::env::var_os("PARTNERNETZ_BENCH_OUT") {
-        Some(path) => std::fs::write(&path, text)
-            .map_err(|e| format!("writing {}: {e}", PathBuf::from(path).display()).into()),
-        None => {
-            println!("{text}");
-            Ok(())
-        }
-    }
 }

@@ -7,22 +7,17 @@
 //! the file the per-call figures go to. Under `cargo test` every route runs a few times.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
 use criterion::Criterion;
-use http::{Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use http::{HeaderValue, Method, StatusCode, header};
 use redirect::{ClickSecret, RedirectState};
 use serde_json::json;
 use shared::domain::{AccountId, PartnerId, PlatformId, ProgramId};
 use shared::model::referrals::Link;
 use shared::store::{Cond, Table};
 use shared::testing::TestEnv;
-use tower::ServiceExt;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use shared::testing::bench::{self, BoxError, Mode};
 
 const CODE: &str = "Ab3dE6gH9k";
 const PATH: &str = "/r/Ab3dE6gH9k";
@@ -103,58 +98,24 @@ impl Fixture {
     }
 
     async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let request = Request::builder()
-            .method(call.method.clone())
-            .uri(call.path)
-            .header(header::USER_AGENT, call.user_agent)
-            .header("x-forwarded-for", "203.0.113.7")
-            .body(Body::empty())?;
-        let response = self.router.clone().oneshot(request).await?;
-        let status = response.status();
-        response.into_body().collect().await?;
-        Ok(status)
+        let mut request = bench::request(call.method.clone(), call.path, None, None)?;
+        let headers = request.headers_mut();
+        headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_static(call.user_agent),
+        );
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.7"));
+        bench::send(&self.router, request).await
     }
+
     async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
-        match self.send(call).await? {
-            status if status == call.expect => Ok(()),
-            other => Err(format!("{} answered {other}, not {}", call.route(), call.expect).into()),
-        }
-    }
-}
-
-/// How the binary was started: `cargo bench` measures, `cargo test` only checks.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    List,
-    Test,
-    Bench,
-}
-
-fn mode() -> Mode {
-    let args: Vec<String> = std::env::args().collect();
-    let has = |flag: &str| args.iter().any(|a| a == flag);
-    if has("--list") {
-        Mode::List
-    } else if has("--bench") && !has("--test") {
-        Mode::Bench
-    } else {
-        Mode::Test
+        bench::expect(&call.route(), self.send(call).await?, call.expect)
     }
 }
 
 fn main() -> Result<(), BoxError> {
-    let mode = mode();
-    // Lambda writes one JSON log line per request (shared::telemetry); format them the
-    // same way so their cost is counted, but into a sink instead of the terminal.
-    let _ = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .without_time()
-        .with_ansi(false)
-        .with_writer(std::io::sink)
-        .try_init();
+    let mode = Mode::from_args();
+    bench::log_to_sink();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -191,10 +152,10 @@ fn main() -> Result<(), BoxError> {
 
     match mode {
         Mode::List => Ok(()),
-        Mode::Test => runtime.block_on(per_call(&fixture, 10, 1)).map(|_| ()),
+        Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
         Mode::Bench => runtime
-            .block_on(per_call(&fixture, 10_000, 20))
-            .and_then(write_report),
+            .block_on(per_call(&fixture, 10_000))
+            .and_then(bench::write_report),
     }
 }
 
@@ -215,59 +176,17 @@ fn user_agents() -> Result<Vec<String>, BoxError> {
     Ok(agents)
 }
 
-/// Times single calls: 10 000 of each route (20 for the login), after a warm-up.
-async fn per_call(
-    fixture: &Fixture,
-    count: usize,
-    login_count: usize,
-) -> Result<serde_json::Value, BoxError> {
+/// Times single calls: 10 000 of each route, after a warm-up.
+async fn per_call(fixture: &Fixture, count: usize) -> Result<serde_json::Value, BoxError> {
     let mut calls = Vec::new();
     for call in &fixture.calls {
-        let (warmup, n) = if call.kind == "login" {
-            (2, login_count.max(1))
-        } else {
-            (count / 10, count)
+        let timed = bench::Timed {
+            route: call.route(),
+            kind: call.kind,
+            criterion: format!("{}/{}", call.group, call.id),
+            expected: call.expect,
         };
-        for _ in 0..warmup {
-            fixture.expect_ok(call).await?;
-        }
-        let mut samples = Vec::with_capacity(n);
-        for _ in 0..n {
-            let started = Instant::now();
-            let status = fixture.send(call).await?;
-            samples.push(started.elapsed());
-            if status != call.expect {
-                return Err(
-                    format!("{} answered {status}, not {}", call.route(), call.expect).into(),
-                );
-            }
-        }
-        samples.sort_unstable();
-        let us = |d: Duration| d.as_secs_f64() * 1e6;
-        let rank = |p: f64| samples[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
-        let mean = samples.iter().sum::<Duration>() / n as u32;
-        calls.push(json!({
-            "route": call.route(),
-            "kind": call.kind,
-            "criterion": format!("{}/{}", call.group, call.id),
-            "samples": n,
-            "p50_us": us(rank(0.50)),
-            "p99_us": us(rank(0.99)),
-            "mean_us": us(mean),
-            "max_us": us(samples[n - 1]),
-        }));
+        calls.push(bench::per_call(&timed, count / 10, count, || fixture.send(call)).await?);
     }
     Ok(json!({ "function": "redirect", "calls": calls }))
-}
-
-fn write_report(report: serde_json::Value) -> Result<(), BoxError> {
-    let text = serde_json::to_string_pretty(&report)?;
-    match std::env::var_os("PARTNERNETZ_BENCH_OUT") {
-        Some(path) => std::fs::write(&path, text)
-            .map_err(|e| format!("writing {}: {e}", PathBuf::from(path).display()).into()),
-        None => {
-            println!("{text}");
-            Ok(())
-        }
-    }
 }

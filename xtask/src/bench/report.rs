@@ -7,6 +7,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use super::throughput::{self, ThroughputReport};
 use super::{HandlerReport, Size};
 
 // DESIGN.md §11, per function. MB are 10^6 bytes: the stricter reading.
@@ -172,6 +173,8 @@ pub struct Results {
     pub sizes: Vec<Size>,
     pub harness: HarnessReport,
     pub handlers: Vec<HandlerReport>,
+    /// The redirect against nginx `return 302` on loopback, when the redirect was measured.
+    pub throughput: Option<ThroughputReport>,
 }
 
 impl Results {
@@ -180,6 +183,7 @@ impl Results {
         sizes: &[Size],
         harness: &HarnessReport,
         handlers: &[HandlerReport],
+        throughput: Option<&ThroughputReport>,
     ) -> Self {
         let mut rows = Vec::new();
         let size = |name: &str| sizes.iter().find(|s| s.name == name);
@@ -385,6 +389,30 @@ impl Results {
                 );
             }
 
+            if let Some(t) = throughput.filter(|t| t.function == name) {
+                push(
+                    format!(
+                        "throughput {} on loopback, wrk {} (one visitor: clicks after \
+                         the first deduplicated)",
+                        t.route, t.wrk_options
+                    ),
+                    format!(
+                        "{} ({:.2}× nginx)",
+                        per_sec(t.redirect.requests_per_sec),
+                        t.ratio
+                    ),
+                    Some(t.redirect.requests_per_sec),
+                    "req/s",
+                    None,
+                    Some(format!(
+                        "≥ {}× nginx return 302 ({})",
+                        throughput::BUDGET_RATIO,
+                        per_sec(t.nginx.requests_per_sec)
+                    )),
+                    Verdict::of(t.ratio >= throughput::BUDGET_RATIO),
+                );
+            }
+
             let peak = function.peak_rss_bytes as f64;
             push(
                 "peak memory (VmHWM) after the warm runs".into(),
@@ -452,7 +480,7 @@ impl Results {
             }
         }
 
-        let notes = notes(&meta, harness);
+        let notes = notes(&meta, harness, throughput);
         Self {
             meta,
             rows,
@@ -460,6 +488,7 @@ impl Results {
             sizes: sizes.to_vec(),
             harness: harness.clone(),
             handlers: handlers.to_vec(),
+            throughput: throughput.cloned(),
         }
     }
 
@@ -511,7 +540,11 @@ impl Results {
     }
 }
 
-fn notes(meta: &Meta, harness: &HarnessReport) -> Vec<String> {
+fn notes(
+    meta: &Meta,
+    harness: &HarnessReport,
+    throughput: Option<&ThroughputReport>,
+) -> Vec<String> {
     let mut notes = vec![
         format!(
             "{}, {} CPUs ({}), {:.1} GiB, Linux {}, {}; built with {}.",
@@ -556,10 +589,53 @@ fn notes(meta: &Meta, harness: &HarnessReport) -> Vec<String> {
         })
         .collect();
     notes.push(format!("Events: {}.", sources.join("; ")));
+    if let Some(t) = throughput {
+        notes.push(format!(
+            "Throughput: {tool}, `wrk {options}` with a browser User-Agent against both servers \
+             on 127.0.0.1, a {warmup} s warm-up each, then {rounds} round(s) alternating between \
+             them, medians reported; {cpus}. Redirect: {redirect}; nginx {nginx_version} \
+             answering `return 302` with its access log on (the redirect logs each request too). \
+             All requests come from one address and user agent, so the click counting \
+             deduplicates them: the first is written, every later one costs the link's read and \
+             one failed conditional write. Rounds: redirect {redirect_rounds}; nginx \
+             {nginx_rounds}.",
+            tool = t.tool,
+            options = t.wrk_options,
+            warmup = t.warmup_secs,
+            rounds = t.rounds,
+            cpus = t.cpus,
+            redirect = t.redirect.what,
+            nginx_version = t.nginx_version,
+            redirect_rounds = rounds(&t.redirect),
+            nginx_rounds = rounds(&t.nginx),
+        ));
+    }
     if meta.quick {
         notes.push("QUICK RUN (--quick): too few samples for the README.".to_owned());
     }
     notes
+}
+
+fn rounds(measured: &throughput::Measured) -> String {
+    measured
+        .rounds
+        .iter()
+        .map(|r| per_sec(r.requests_per_sec))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Requests per second, whole, thousands set apart: `27 345 req/s`.
+fn per_sec(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(' ');
+        }
+        grouped.push(digit);
+    }
+    format!("{grouped} req/s")
 }
 
 fn mb(bytes: f64) -> String {
@@ -593,6 +669,13 @@ mod tests {
         assert_eq!(us(87.4), "87 µs");
         assert_eq!(us(1534.0), "1.53 ms");
         assert_eq!(us(61_260.0), "61.3 ms");
+    }
+
+    #[test]
+    fn rates_are_whole_with_thousands_set_apart() {
+        assert_eq!(per_sec(54_593.68), "54 594 req/s");
+        assert_eq!(per_sec(987.2), "987 req/s");
+        assert_eq!(per_sec(1_234_567.0), "1 234 567 req/s");
     }
 
     #[test]
