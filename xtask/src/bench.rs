@@ -85,6 +85,23 @@ pub struct Size {
 pub struct HandlerReport {
     pub function: String,
     pub calls: Vec<HandlerCall>,
+    /// Figures of a bench's own that are not per call (billing's run), one table row each.
+    #[serde(default)]
+    pub figures: Vec<HandlerFigure>,
+}
+
+/// One row a handler bench reports as it wants it shown.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HandlerFigure {
+    pub figure: String,
+    pub value: String,
+    pub number: f64,
+    pub unit: String,
+    #[serde(default)]
+    pub budget: Option<String>,
+    /// Whether the figure is within its budget; `None` without one.
+    #[serde(default)]
+    pub within: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,8 +238,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     // Stale figures must never be reported as this run's.
     let _ = fs::remove_file(&harness_out);
     let harness = process::status(Command::new(release.join("harness")).arg(&plan_path));
-    // Stop DynamoDB Local and remove the cgroup before anything else runs.
-    drop(emulator);
+    // Remove the cgroup before anything else runs; DynamoDB Local stays for the handler
+    // benches that measure a run on it (billing), and is stopped while wrk runs.
     drop(quota);
     let harness = harness?;
     ensure!(
@@ -234,6 +251,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         &fs::read(&harness_out).with_context(|| format!("reading {}", harness_out.display()))?,
     )
     .with_context(|| format!("parsing {}", harness_out.display()))?;
+
+    let mut handlers = Vec::new();
+    for function in &handler_benches {
+        handlers.push(handler_bench(root, function, quick, &emulator.endpoint())?);
+    }
+    drop(emulator);
 
     // After the harness, with DynamoDB Local stopped: only the two servers and wrk run.
     let throughput = match &load_tools {
@@ -249,11 +272,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         )?),
         None => None,
     };
-
-    let mut handlers = Vec::new();
-    for function in &handler_benches {
-        handlers.push(handler_bench(root, function, quick)?);
-    }
 
     let meta = report::Meta::collect(&host, quick, quota_note)?;
     let results = report::Results::build(meta, &sizes, &harness, &handlers, throughput.as_ref());
@@ -381,7 +399,12 @@ fn zipped_len(bootstrap: &[u8]) -> Result<u64> {
 }
 
 /// Runs a function's criterion bench and joins its per-call figures with criterion's.
-fn handler_bench(root: &Path, function: &str, quick: bool) -> Result<HandlerReport> {
+fn handler_bench(
+    root: &Path,
+    function: &str,
+    quick: bool,
+    dynamodb_endpoint: &str,
+) -> Result<HandlerReport> {
     let criterion_home = target_dir(root).join("criterion");
     let out = target_dir(root)
         .join("bench")
@@ -393,7 +416,8 @@ fn handler_bench(root: &Path, function: &str, quick: bool) -> Result<HandlerRepo
         .args(["bench", "-p", function, "--bench", "handlers", "--"])
         .env("AWS_LC_SYS_NO_JITTER_ENTROPY", "1")
         .env("CRITERION_HOME", &criterion_home)
-        .env("PARTNERNETZ_BENCH_OUT", &out);
+        .env("PARTNERNETZ_BENCH_OUT", &out)
+        .env("PARTNERNETZ_BENCH_DYNAMODB", dynamodb_endpoint);
     if quick {
         cargo.arg("--quick");
     }

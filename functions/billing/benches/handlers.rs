@@ -3,11 +3,16 @@
 //! on SQLite, each partner billed with its PDF, XRechnung and mail.
 //!
 //! `cargo xtask bench` runs this with `cargo bench` and sets `PARTNERNETZ_BENCH_OUT`; the
-//! report carries the per-call figures and, under `run`, the run's partners per second.
+//! report carries the per-call figures and, as rows of their own, the run's partners per
+//! second on SQLite and on DynamoDB Local (where `cargo xtask bench` provides it) and the
+//! peak memory of a fresh process running it there (`support/dynamodb_run.rs`).
 //! Under `cargo test` every route runs a few times and a small run is billed.
 
+#[path = "support/dynamodb_run.rs"]
+mod dynamodb_run;
+
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use billing::{Billing, BillingConfig, LocalQueue, Month};
@@ -55,13 +60,14 @@ async fn seed(kit: &TestEnv, count: usize) -> Result<(), BoxError> {
             .fixtures()
             .confirmed_partner(&format!("bench{i}@baeckerei-mueller.de"))
             .await;
-        approve(kit, &partner.id, &platform).await?;
+        approve(kit.table.as_ref(), &partner.id, &platform).await?;
     }
     Ok(())
 }
 
+/// An approved subscription and the billable mark, as registration's approval writes them.
 async fn approve(
-    kit: &TestEnv,
+    table: &dyn Table,
     partner: &PartnerId,
     platform: &PlatformId,
 ) -> Result<(), BoxError> {
@@ -79,7 +85,7 @@ async fn approve(
         cancelled_at: None,
         ends_on: None,
     };
-    kit.table
+    table
         .transact(vec![
             TxOp::Put {
                 item: app.to_item()?,
@@ -102,7 +108,7 @@ impl Fixture {
             .confirmed_partner("bench@baeckerei-mueller.de")
             .await;
         let platform = kit.fixtures().platform("Sparkasse", Cents(4900)).await;
-        approve(&kit, &partner.id, &platform).await?;
+        approve(kit.table.as_ref(), &partner.id, &platform).await?;
         let (billing, queue) = billing_on(&kit);
         billing::runner::run_in_process(
             &billing,
@@ -136,28 +142,42 @@ impl Fixture {
     }
 }
 
-/// A whole run over `count` fresh partners; returns partners per second.
-async fn run_throughput(count: usize) -> Result<(f64, Duration), BoxError> {
-    let kit = TestEnv::new().await;
-    kit.clock.set(RUN_TIME.parse()?);
-    seed(&kit, count).await?;
-    let (billing, queue) = billing_on(&kit);
+/// Bills the month over `count` seeded partners in-process; returns the seconds it took.
+async fn timed_run(billing: &Billing, queue: &LocalQueue, count: usize) -> Result<f64, BoxError> {
     let started = Instant::now();
     let summary = billing::runner::run_in_process(
-        &billing,
-        &queue,
+        billing,
+        queue,
         Month::parse("2026-12").ok_or("month")?,
         &mut |_| {},
     )
     .await?;
-    let took = started.elapsed();
+    let seconds = started.elapsed().as_secs_f64();
     if summary.run.invoices != count as u64 {
         return Err(format!("{} invoices for {count} partners", summary.run.invoices).into());
     }
-    Ok((count as f64 / took.as_secs_f64(), took))
+    Ok(seconds)
 }
 
+/// A whole run over `count` fresh partners on SQLite; returns partners per second.
+async fn run_throughput(count: usize) -> Result<f64, BoxError> {
+    let kit = TestEnv::new().await;
+    kit.clock.set(RUN_TIME.parse()?);
+    seed(&kit, count).await?;
+    let (billing, queue) = billing_on(&kit);
+    Ok(count as f64 / timed_run(&billing, &queue, count).await?)
+}
+
+/// The worker's peak memory budget with PDF rendering (issue: billing).
+const WORKER_PEAK_BUDGET_BYTES: f64 = 32e6;
+/// Partners billed on DynamoDB Local: ten batches.
+const DYNAMODB_PARTNERS: usize = 200;
+
 fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == dynamodb_run::CHILD_FLAG) {
+        return dynamodb_run::child(&args[at + 1..]);
+    }
     let mode = Mode::from_args();
     bench::log_to_sink();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -192,17 +212,45 @@ fn main() -> Result<(), BoxError> {
         // No warm-up of its own: criterion has just run the same calls.
         calls.push(runtime.block_on(bench::per_call(&timed, 0, count, || fixture.send(call)))?);
     }
-    let (per_second, took) = runtime.block_on(run_throughput(partners))?;
-    println!(
-        "billing run on SQLite: {partners} partners in {:.2} s = {per_second:.0} partners/s \
-         (100 000 partners ≈ {:.0} s in one process)",
-        took.as_secs_f64(),
-        100_000.0 / per_second
-    );
+    let per_second = runtime.block_on(run_throughput(partners))?;
+    let mut figures = vec![json!({
+        "figure": format!("billing run in-process on SQLite ({partners} partners, PDF + XRechnung + mail each)"),
+        "value": format!("{per_second:.0} partners/s (100 000 ≈ {:.0} s in one process)", 100_000.0 / per_second),
+        "number": per_second,
+        "unit": "partners/s",
+    })];
+    if mode == Mode::Bench
+        && let Ok(endpoint) = std::env::var(dynamodb_run::ENDPOINT_VAR)
+    {
+        let run = runtime.block_on(dynamodb_run::measure(&endpoint, DYNAMODB_PARTNERS))?;
+        let per_second = run.partners as f64 / run.seconds;
+        let peak = run.peak_kb as f64 * 1024.0;
+        figures.push(json!({
+            "figure": format!("billing run in a fresh process on DynamoDB Local ({} partners, batches of 20)", run.partners),
+            "value": format!("{per_second:.0} partners/s (100 000 ≈ {:.0} s in one process)", 100_000.0 / per_second),
+            "number": per_second,
+            "unit": "partners/s",
+        }));
+        figures.push(json!({
+            "figure": "peak memory (VmHWM) of that process: planner and worker, PDFs rendered, embedded S3 in the same process",
+            "value": format!("{:.2} MB", peak / 1e6),
+            "number": peak,
+            "unit": "bytes",
+            "budget": "worker ≤ 32 MB",
+            "within": peak <= WORKER_PEAK_BUDGET_BYTES,
+        }));
+    }
+    for f in &figures {
+        println!(
+            "{}: {}",
+            f["figure"].as_str().unwrap_or_default(),
+            f["value"].as_str().unwrap_or_default()
+        );
+    }
     let report = json!({
         "function": "billing",
         "calls": calls,
-        "run": {"store": "sqlite", "partners": partners, "seconds": took.as_secs_f64(), "partners_per_second": per_second},
+        "figures": figures,
     });
     match mode {
         Mode::Bench => bench::write_report(report),

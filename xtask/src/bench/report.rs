@@ -136,6 +136,16 @@ pub enum Verdict {
     NotMeasured,
 }
 
+/// The units a handler bench may report its own figures in.
+fn figure_unit(unit: &str) -> &'static str {
+    match unit {
+        "partners/s" => "partners/s",
+        "bytes" => "bytes",
+        "s" => "s",
+        _ => "",
+    }
+}
+
 impl Verdict {
     fn of(within: bool) -> Self {
         if within { Self::Within } else { Self::Over }
@@ -386,6 +396,18 @@ impl Results {
                     None,
                     Some("p99 ≤ 250 µs".into()),
                     Verdict::of(call.p99_us <= BUDGET_HANDLER_P99_US),
+                );
+            }
+
+            for f in handler.iter().flat_map(|h| &h.figures) {
+                push(
+                    f.figure.clone(),
+                    f.value.clone(),
+                    Some(f.number),
+                    figure_unit(&f.unit),
+                    None,
+                    f.budget.clone(),
+                    f.within.map_or(Verdict::NoBudget, Verdict::of),
                 );
             }
 
