@@ -26,6 +26,10 @@ pub fn check_digit(payload: &str) -> Option<u8> {
 
 /// Whether `number` is all digits and its last digit checks the rest.
 pub fn is_valid(number: &str) -> bool {
+    // Digits only before splitting by bytes: a multi-byte character must never be cut.
+    if !number.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let Some((payload, last)) = number.len().checked_sub(1).map(|i| number.split_at(i)) else {
         return false;
     };
@@ -74,6 +78,9 @@ mod tests {
             assert!(is_valid(valid), "{valid}");
         }
         assert!(!is_valid("4111111111111112"));
+        // 16 bytes that end inside a two-byte character: refused, never split.
+        assert!(!is_valid("000000\u{80}\u{80}\u{80}\u{80}\u{80}"));
+        assert_eq!(normalise("000000\u{80}\u{80}\u{80}\u{80}\u{80}"), None);
         assert!(!is_valid("49927398717"));
         assert!(is_valid("49927398716"));
         assert!(!is_valid(""));
