@@ -181,11 +181,11 @@ pub fn write(
         &r.address.country,
     );
     // BR-CO-9: a VAT id starts with its country's code.
-    if let Some(vat_id) = r
-        .vat_id
-        .as_deref()
-        .filter(|v| v.len() > 2 && v[..2].chars().all(|c| c.is_ascii_uppercase()))
-    {
+    if let Some(vat_id) = r.vat_id.as_deref().filter(|v| {
+        v.len() > 2
+            && v.get(..2)
+                .is_some_and(|c| c.chars().all(|c| c.is_ascii_uppercase()))
+    }) {
         x.open("cac:PartyTaxScheme").leaf("cbc:CompanyID", vat_id);
         x.open("cac:TaxScheme").leaf("cbc:ID", "VAT").close();
         x.close();
