@@ -2,12 +2,21 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 /// Typed ids: a partner id cannot be passed where a platform id is expected.
+///
+/// Read from a path, a body or a record, an id must be a UUID: anything else can never name a
+/// stored thing, so it is refused where it enters (400 naming the field) rather than looked up.
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(String);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(UuidText).map(Self)
+            }
+        }
 
         impl $name {
             /// A fresh UUIDv7, sortable by creation.
@@ -57,6 +66,25 @@ id_type!(
     ProgramId
 );
 
+/// Accepts a UUID's text. The check runs inside the visitor so that path extraction can name
+/// the parameter that failed.
+struct UuidText;
+
+impl serde::de::Visitor<'_> for UuidText {
+    type Value = String;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a UUID")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<String, E> {
+        match uuid::Uuid::try_parse(raw) {
+            Ok(_) => Ok(raw.to_string()),
+            Err(_) => Err(E::custom("ist keine gültige Kennung (UUID)")),
+        }
+    }
+}
+
 impl From<&PartnerId> for AccountId {
     fn from(p: &PartnerId) -> Self {
         Self(p.0.clone())
@@ -85,6 +113,16 @@ mod tests {
         let a = super::new_id();
         let b = super::new_id();
         assert!(a < b);
+    }
+
+    #[test]
+    fn ids_that_are_no_uuid_are_refused_when_read() {
+        let id = super::PlatformId::generate();
+        let json = serde_json::to_string(&id).unwrap_or_default();
+        let back: super::PlatformId = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, id);
+        let err = serde_json::from_str::<super::PlatformId>("\"𢉆\\u001d\"").unwrap_err();
+        assert!(err.to_string().contains("UUID"), "{err}");
     }
 
     #[test]

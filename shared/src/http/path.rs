@@ -77,3 +77,47 @@ fn rejected(parts: &Parts, rejection: PathRejection) -> Error {
     };
     Error::Validation(vec![field])
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::ApiPath;
+    use crate::domain::{PartnerId, PlatformId};
+
+    async fn answer(uri: &str) -> (StatusCode, String) {
+        let app = Router::new().route(
+            "/platforms/{platform_id}/partners/{partner_id}",
+            get(
+                |ApiPath((platform, partner)): ApiPath<(PlatformId, PartnerId)>| async move {
+                    format!("{platform} {partner}")
+                },
+            ),
+        );
+        let request = Request::get(uri).body(Body::empty()).unwrap_or_default();
+        let response = app.oneshot(request).await.unwrap_or_else(|e| match e {});
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn an_id_that_is_no_uuid_is_a_400_naming_the_parameter() {
+        let platform = PlatformId::generate();
+        let (status, body) = answer(&format!("/platforms/{platform}/partners/p%1D")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("partner_id"), "{body}");
+        assert!(body.contains("UUID"), "{body}");
+
+        let partner = PartnerId::generate();
+        let (status, body) = answer(&format!("/platforms/{platform}/partners/{partner}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, format!("{platform} {partner}"));
+    }
+}
