@@ -290,7 +290,11 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
         counted_cost > 0.0 && counted_cost <= 2.0,
         "a counted click cost {counted_cost} WCU"
     );
-    j.visit("GET", &code, CHROME).await;
+    // The same visitor again within the hour, on the instance that counted the first click:
+    // known there, so not even the failed conditional write is spent.
+    let before = j.written();
+    assert_eq!(j.visit("GET", &code, CHROME).await.status, 302);
+    assert_eq!(j.written() - before, 0.0, "a repeated click writes nothing");
     // A crawler and a link preview's HEAD: redirected, not counted, no write at all.
     let before = j.written();
     assert_eq!(j.visit("GET", &code, BINGBOT).await.status, 302);

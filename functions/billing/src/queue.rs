@@ -153,12 +153,12 @@ mod tests {
     fn messages_read_back_as_written() {
         let m = Message::Bill {
             period: Month::parse("2026-12").unwrap(),
-            partners: vec![PartnerId::from_raw("p1")],
+            partners: vec![PartnerId::from_raw("01a20995-f66b-7041-8db5-03382a668100")],
         };
         let json = serde_json::to_string(&m).unwrap();
         assert_eq!(
             json,
-            r#"{"kind":"bill","period":"2026-12","partners":["p1"]}"#
+            r#"{"kind":"bill","period":"2026-12","partners":["01a20995-f66b-7041-8db5-03382a668100"]}"#
         );
         assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
     }

@@ -597,7 +597,7 @@ async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
         &s.billing,
         json!({"Records": [
             {"messageId": "a", "body": "kein json", "eventSource": "aws:sqs"},
-            {"messageId": "b", "body": "{\"kind\":\"bill\",\"period\":\"2026-10\",\"partners\":[\"x\"]}", "eventSource": "aws:sqs"}
+            {"messageId": "b", "body": "{\"kind\":\"bill\",\"period\":\"2026-10\",\"partners\":[\"01a20995-f66b-7041-8db5-03382a668100\"]}", "eventSource": "aws:sqs"}
         ]}),
     )
     .await

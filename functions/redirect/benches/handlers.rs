@@ -7,6 +7,7 @@
 //! the file the per-call figures go to. Under `cargo test` every route runs a few times.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
 use criterion::Criterion;
@@ -32,6 +33,8 @@ struct Call {
     method: Method,
     path: &'static str,
     user_agent: &'static str,
+    /// Every call from another address: each click is counted (two writes).
+    new_visitor: bool,
     /// The status a successful call answers.
     expect: StatusCode,
 }
@@ -45,6 +48,8 @@ impl Call {
 struct Fixture {
     router: Router,
     calls: Vec<Call>,
+    /// Numbers the new visitors' addresses.
+    visitors: AtomicU32,
     /// Owns the data folder and the embedded S3 for as long as the bench runs.
     _kit: TestEnv,
 }
@@ -78,6 +83,17 @@ impl Fixture {
                 method: Method::GET,
                 path: PATH,
                 user_agent: CHROME,
+                new_visitor: false,
+                expect: StatusCode::FOUND,
+            },
+            Call {
+                id: "get_r_code_new_visitor",
+                group: "redirect",
+                kind: "write",
+                method: Method::GET,
+                path: PATH,
+                user_agent: CHROME,
+                new_visitor: true,
                 expect: StatusCode::FOUND,
             },
             Call {
@@ -87,12 +103,14 @@ impl Fixture {
                 method: Method::GET,
                 path: PATH,
                 user_agent: GOOGLEBOT,
+                new_visitor: false,
                 expect: StatusCode::FOUND,
             },
         ];
         Ok(Self {
             router: redirect::build(state),
             calls,
+            visitors: AtomicU32::new(0),
             _kit: kit,
         })
     }
@@ -104,7 +122,13 @@ impl Fixture {
             header::USER_AGENT,
             HeaderValue::from_static(call.user_agent),
         );
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.7"));
+        let address = if call.new_visitor {
+            let n = self.visitors.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+            HeaderValue::from_str(&format!("10.{}.{}.{}", n[1], n[2], n[3]))?
+        } else {
+            HeaderValue::from_static("203.0.113.7")
+        };
+        headers.insert("x-forwarded-for", address);
         bench::send(&self.router, request).await
     }
 

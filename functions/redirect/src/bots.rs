@@ -1,26 +1,43 @@
 //! Crawlers and link previews are not clicks. The patterns come from the published
-//! `crawler-user-agents` list shipped in `data/` (see its README), all matched at once by one
-//! automaton over the lower-cased user agent.
+//! `crawler-user-agents` list shipped in `data/` (see its README): its plain names are found
+//! all at once by one Aho-Corasick automaton, its few real patterns by one small regex, both
+//! over the lower-cased user agent. (One regex over all 1 500 entries outgrows the lazy DFA's
+//! cache and falls back to a slow engine: tens of microseconds per agent.)
 
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
+const NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/crawler_names.txt"));
 const PATTERN: &str = include_str!(concat!(env!("OUT_DIR"), "/crawler_pattern.txt"));
 
 /// Longer user agents are not browsers (and would only cost matching time).
 const MAX_UA_BYTES: usize = 1024;
 
+struct Matchers {
+    names: AhoCorasick,
+    patterns: Regex,
+}
+
 /// Built on the first click rather than at cold start: a start that only answers unknown
 /// codes, HEADs or crawlers never pays for it, and init stays the platform's smallest.
-fn automaton() -> Option<&'static Regex> {
-    static AUTOMATON: OnceLock<Option<Regex>> = OnceLock::new();
-    AUTOMATON
-        .get_or_init(|| match Regex::new(PATTERN) {
-            Ok(regex) => Some(regex),
-            Err(e) => {
-                tracing::error!(error = %e, "the crawler list does not compile");
-                None
+fn matchers() -> Option<&'static Matchers> {
+    static MATCHERS: OnceLock<Option<Matchers>> = OnceLock::new();
+    MATCHERS
+        .get_or_init(|| {
+            let names = AhoCorasick::new(NAMES.lines());
+            let patterns = Regex::new(PATTERN);
+            match (names, patterns) {
+                (Ok(names), Ok(patterns)) => Some(Matchers { names, patterns }),
+                (Err(e), _) => {
+                    tracing::error!(error = %e, "the crawler names do not build");
+                    None
+                }
+                (_, Err(e)) => {
+                    tracing::error!(error = %e, "the crawler patterns do not compile");
+                    None
+                }
             }
         })
         .as_ref()
@@ -32,8 +49,11 @@ pub fn is_bot(user_agent: &str) -> bool {
     if user_agent.trim().is_empty() || user_agent.len() > MAX_UA_BYTES {
         return true;
     }
-    match automaton() {
-        Some(regex) => regex.is_match(&user_agent.to_lowercase()),
+    match matchers() {
+        Some(m) => {
+            let lower = user_agent.to_lowercase();
+            m.names.is_match(&lower) || m.patterns.is_match(&lower)
+        }
         // Without the list nothing can be told apart: count nothing rather than everything.
         None => true,
     }
@@ -41,7 +61,7 @@ pub fn is_bot(user_agent: &str) -> bool {
 
 /// Builds the automaton now (the bench and warm-up call it).
 pub fn prepare() {
-    let _ = automaton();
+    let _ = matchers();
 }
 
 #[cfg(test)]
@@ -50,7 +70,11 @@ mod tests {
 
     #[test]
     fn the_shipped_list_compiles() {
-        assert!(automaton().is_some());
+        assert!(matchers().is_some());
+        assert!(
+            NAMES.lines().count() > 1_000,
+            "the plain names are most of the list"
+        );
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //!
 //! A counted click costs two write units: the click record (an update under the condition
 //! that the visitor's hour has passed, which both deduplicates and is the record conversions
-//! look up) and the day's counter of the link. A repeated click within the hour costs the one
-//! failed conditional write; a crawler, a HEAD or an unknown code costs no write at all.
+//! look up) and the day's counter of the link. A repeated click within the hour costs nothing
+//! when this instance counted the first (see `recent`), else the one failed conditional
+//! write; a crawler, a HEAD or an unknown code costs no write at all.
 
 use std::net::SocketAddr;
 
@@ -18,7 +19,7 @@ use shared::model::referrals::{
 };
 use shared::store::{Cond, Consistency, StoreError, TTL, Update};
 
-use crate::{RedirectState, bots, page, visitor};
+use crate::{RedirectState, bots, page};
 
 /// The query parameter that carries the click id to the landing page.
 pub const CLICK_PARAM: &str = "pn_click";
@@ -84,7 +85,7 @@ pub async fn follow(
     );
     let now = state.clock.now();
     let today = shared::clock::berlin_date(now);
-    let click_id = visitor::click_id(&state.secret, today, &code, &ip, user_agent);
+    let click_id = state.salt.click_id(today, &code, &ip, user_agent);
     // Link previews send HEAD with browser user agents.
     if method == Method::GET && !bots::is_bot(user_agent) {
         match record(&state, &link, &click_id, now.as_second(), today).await {
@@ -156,6 +157,9 @@ pub async fn record(
     now: i64,
     today: jiff::civil::Date,
 ) -> Result<Counted, StoreError> {
+    if state.recent.is_duplicate(click_id, now) {
+        return Ok(Counted::Duplicate);
+    }
     let expires = now + i64::from(link.attribution_days.max(1)) * 86_400;
     let click = state
         .table
@@ -177,6 +181,7 @@ pub async fn record(
         Err(StoreError::ConditionFailed) => return Ok(Counted::Duplicate),
         Err(e) => return Err(e),
     };
+    state.recent.counted(click_id, now + DEDUPE_SECS, now);
     let unique = click.visits == 1;
     state
         .table

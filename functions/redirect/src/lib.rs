@@ -5,6 +5,7 @@
 pub mod bots;
 pub mod follow;
 pub mod page;
+pub mod recent;
 pub mod visitor;
 
 use std::sync::Arc;
@@ -17,14 +18,16 @@ use shared::store::SharedTable;
 
 pub use visitor::ClickSecret;
 
-/// What the redirect needs: the table, the clock and the click secret.
+/// What the redirect needs: the table, the clock and the click secret, and what one instance
+/// keeps between clicks (the day's salt, the visitors it counted).
 #[derive(Clone, Debug)]
 pub struct RedirectState(Arc<Inner>);
 
 pub struct Inner {
     pub table: SharedTable,
     pub clock: SharedClock,
-    pub secret: ClickSecret,
+    pub salt: visitor::DailySalt,
+    pub recent: recent::RecentClicks,
 }
 
 impl std::fmt::Debug for Inner {
@@ -38,7 +41,8 @@ impl RedirectState {
         Self(Arc::new(Inner {
             table,
             clock,
-            secret,
+            salt: visitor::DailySalt::new(secret),
+            recent: recent::RecentClicks::default(),
         }))
     }
 }

@@ -8,7 +8,7 @@ use common::{TestApp, field_names};
 use serde_json::json;
 use shared::auth::Role;
 use shared::clock::Clock;
-use shared::domain::PartnerId;
+use shared::domain::{PartnerId, PlatformId};
 use shared::model::partners::partner_key;
 use shared::testing::assert_problem;
 
@@ -156,12 +156,23 @@ async fn applying_needs_a_confirmed_email_and_a_mandate() {
     let missing = app
         .call(
             "POST",
-            "/partners/me/platforms/unknown-platform",
+            &format!("/partners/me/platforms/{}", PlatformId::generate()),
             None,
             Some(&jwt),
         )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    // A malformed id names the parameter instead of being looked up.
+    let malformed = app
+        .call(
+            "POST",
+            "/partners/me/platforms/unknown-platform",
+            None,
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.body["errors"][0]["field"], "platform_id");
     let applied = app.apply(&platform, &jwt).await;
     assert_eq!(applied.status, StatusCode::CREATED);
     assert_eq!(applied.body["status"], "pending");

@@ -75,7 +75,7 @@ impl World {
             Role::Pos,
             &partner.id,
             Scope::Pos(partner.id.clone()),
-            "kasse",
+            AccountId::generate().as_str(),
         );
         Merchant {
             id: partner.id.clone(),
