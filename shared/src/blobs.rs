@@ -1,6 +1,8 @@
 //! The Blobs port: S3 through aws-sdk-s3 only, with presigned URLs for browser uploads.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -39,10 +41,17 @@ pub struct PresignedUpload {
     pub expires_in_seconds: u64,
 }
 
+/// Download URLs handed out again within a warm sandbox, by key and validity.
+type SignedUrls = HashMap<(String, Duration), (Instant, String)>;
+
+/// Bounds the memory of a long-lived sandbox: the URLs start over when full.
+const MAX_SIGNED_URLS: usize = 4096;
+
 #[derive(Debug, Clone)]
 pub struct Blobs {
     client: Client,
     bucket: String,
+    signed: Arc<Mutex<SignedUrls>>,
 }
 
 impl Blobs {
@@ -50,7 +59,30 @@ impl Blobs {
         Self {
             client,
             bucket: bucket.into(),
+            signed: Arc::default(),
         }
+    }
+
+    /// A GET URL of the object that stays valid for at least `valid_for`. Signing costs
+    /// more than the rest of a list page, so a URL is signed for twice that and handed out
+    /// again during the first half: every URL given out still has `valid_for` to run.
+    pub async fn download_url(&self, key: &str, valid_for: Duration) -> Result<String, BlobError> {
+        let entry = (key.to_string(), valid_for);
+        if let Ok(signed) = self.signed.lock()
+            && let Some((signed_at, url)) = signed.get(&entry)
+            && signed_at.elapsed() < valid_for
+        {
+            return Ok(url.clone());
+        }
+        let signed_at = Instant::now();
+        let url = self.presign_get(key, valid_for.saturating_mul(2)).await?;
+        if let Ok(mut signed) = self.signed.lock() {
+            if signed.len() >= MAX_SIGNED_URLS {
+                signed.clear();
+            }
+            signed.insert(entry, (signed_at, url.clone()));
+        }
+        Ok(url)
     }
 
     /// A presigned PUT; the content type is signed, so an upload declaring another type
@@ -208,5 +240,56 @@ impl Blobs {
                 other => Err(BlobError::from_sdk(other)),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blobs() -> Blobs {
+        let creds = aws_credential_types::Credentials::from_keys("key", "secret", None);
+        let conf = aws_sdk_s3::config::Builder::new()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("eu-central-1"))
+            .credentials_provider(creds)
+            .endpoint_url("http://127.0.0.1:9")
+            .force_path_style(true)
+            .build();
+        Blobs::new(Client::from_conf(conf), "dokumente")
+    }
+
+    fn expires_in(url: &str) -> String {
+        url.split('&')
+            .find_map(|p| p.strip_prefix("X-Amz-Expires="))
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_download_url_is_signed_for_twice_its_validity_and_handed_out_again() {
+        let blobs = blobs();
+        let quarter_hour = Duration::from_secs(900);
+        let first = blobs
+            .download_url("invoices/2026/2026-000001.pdf", quarter_hour)
+            .await
+            .unwrap_or_default();
+        assert_eq!(expires_in(&first), "1800");
+        let again = blobs
+            .clone()
+            .download_url("invoices/2026/2026-000001.pdf", quarter_hour)
+            .await
+            .unwrap_or_default();
+        assert_eq!(again, first, "a clone shares the signed URLs");
+        let other = blobs
+            .download_url("invoices/2026/2026-000002.pdf", quarter_hour)
+            .await
+            .unwrap_or_default();
+        assert!(other.contains("2026-000002.pdf"));
+        let longer = blobs
+            .download_url("invoices/2026/2026-000001.pdf", Duration::from_secs(3600))
+            .await
+            .unwrap_or_default();
+        assert_eq!(expires_in(&longer), "7200");
     }
 }

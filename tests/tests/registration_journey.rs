@@ -4,6 +4,7 @@
 
 use serde_json::json;
 use shared::auth::Role;
+use shared::domain::PlatformId;
 use tests::{Stack, mails_to, token_mailed_to, unique_email};
 
 const PASSWORD: &str = "sehr-geheim-123";
@@ -256,10 +257,21 @@ async fn bad_input_and_wrong_roles_over_http() {
     assert_eq!(as_partner.status, 403);
     let manager = stack
         .issuer
-        .issue("m1", Role::Manager, None, vec!["a".into()], now())
+        .issue(
+            "m1",
+            Role::Manager,
+            None,
+            vec![PlatformId::generate().to_string()],
+            now(),
+        )
         .unwrap();
     let other_platform = stack
-        .call("GET", "/platforms/b/applications", None, Some(&manager))
+        .call(
+            "GET",
+            &format!("/platforms/{}/applications", PlatformId::generate()),
+            None,
+            Some(&manager),
+        )
         .await;
     assert_eq!(other_platform.status, 403);
     let expired = stack

@@ -663,7 +663,7 @@ async fn cards(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scena
         .unwrap_or_default();
     let token = issuer
         .issue_scoped(
-            "kasse-1",
+            shared::domain::AccountId::generate().as_str(),
             Role::Pos,
             Some(merchant.to_string()),
             vec![],

@@ -189,7 +189,7 @@ pub struct InvoiceView {
     pub totals: Totals,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direct_debit: Option<DirectDebit>,
-    /// Presigned download links, valid 15 minutes.
+    /// Presigned download links, valid at least 15 minutes.
     pub pdf_url: String,
     pub xml_url: String,
 }
@@ -198,11 +198,11 @@ impl InvoiceView {
     async fn of(state: &BillingState, invoice: Invoice) -> Result<Self> {
         let blobs = &state.env.blobs;
         let pdf_url = blobs
-            .presign_get(&invoice.pdf_key(), LINK_VALIDITY)
+            .download_url(&invoice.pdf_key(), LINK_VALIDITY)
             .await
             .map_err(Error::internal)?;
         let xml_url = blobs
-            .presign_get(&invoice.xml_key(), LINK_VALIDITY)
+            .download_url(&invoice.xml_key(), LINK_VALIDITY)
             .await
             .map_err(Error::internal)?;
         Ok(Self {

@@ -83,7 +83,7 @@ impl Fixture {
             .ok_or("no card")?
             .to_string();
         let pos = kit.issuer.issue_scoped(
-            "kasse-1",
+            shared::domain::AccountId::generate().as_str(),
             Role::Pos,
             Some(partner.id.to_string()),
             vec![],

@@ -4,18 +4,19 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use shared::auth::PartnerAuth;
 use shared::domain::PlatformId;
 use shared::env::AppState;
-use shared::http::{ApiJson, ApiPath};
+use shared::http::{ApiJson, ApiPath, ApiQuery};
 use shared::model::from_item;
 use shared::model::placements::Month;
 use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
+use crate::feed::PAGE_SIZE;
 use crate::input::{self, OfferInput};
 use crate::offer::{self, Checks, Content, Offer, Status, changed_meanwhile, save_op};
 
@@ -99,10 +100,22 @@ impl From<&Offer> for OfferView {
     }
 }
 
-/// The partner's offers, newest first.
+/// One page of the partner's offers, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfferList {
     pub offers: Vec<OfferView>,
+    /// Present when more offers may follow.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Offers per page, 20 unless given.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
 }
 
 /// Create a draft offer.
@@ -211,23 +224,34 @@ pub async fn delete(
     }
 }
 
-/// The partner's offers with their state on each platform, newest first.
-#[utoipa::path(get, path = "/partners/me/offers", tag = "offers",
-    responses((status = 200, description = "Every offer of the partner.", body = OfferList),
+/// The partner's offers with their state on each platform, newest first, page by page.
+#[utoipa::path(get, path = "/partners/me/offers", tag = "offers", params(ListParams),
+    responses((status = 200, description = "One page of the partner's offers.", body = OfferList),
         (status = 404, response = NotFound)))]
 pub async fn list_mine(
     State(state): State<AppState>,
     auth: PartnerAuth,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<OfferList>> {
-    let items = state
+    let limit = params.limit.unwrap_or(PAGE_SIZE);
+    if !(1..=100).contains(&limit) {
+        return Err(Error::field("limit", "muss zwischen 1 und 100 liegen"));
+    }
+    let page = state
         .table
-        .query_all(offer::partner_offers(&auth.partner_id))
+        .query(
+            offer::partner_offers(&auth.partner_id)
+                .limit(limit)
+                .cursor(params.cursor),
+        )
         .await?;
-    let offers = items
+    let offers = page
+        .items
         .into_iter()
-        .map(from_item::<Offer>)
+        .map(|item| from_item::<Offer>(item).map(|offer| OfferView::from(&offer)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Json(OfferList {
-        offers: offers.iter().map(OfferView::from).collect(),
+        offers,
+        next_cursor: page.cursor,
     }))
 }

@@ -22,7 +22,7 @@ use crate::listing::{self, Entry};
 use crate::offer::{self, Benefit, Category, InStore, Live, Online};
 use crate::review::{ImageView, image_views};
 use crate::stats::{self, Event};
-use crate::{coupon, subscription};
+use crate::{coupon, images, subscription};
 
 pub const PAGE_SIZE: u32 = 20;
 
@@ -107,7 +107,7 @@ pub async fn feed(
             continue;
         }
         let image_url = match &entry.image_key {
-            Some(key) => Some(crate::urls::image_url(&state.blobs, key).await?),
+            Some(key) => Some(state.blobs.download_url(key, images::URL_VALIDITY).await?),
             None => None,
         };
         offers.push(FeedCard {

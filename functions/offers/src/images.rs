@@ -21,6 +21,8 @@ use crate::offer::{self, Image, ImageType};
 pub const MAX_IMAGES: usize = 6;
 pub const MAX_BYTES: u64 = 5 * 1024 * 1024;
 const UPLOAD_LIFETIME: Duration = Duration::from_secs(600);
+/// An image URL in a feed or a review stays valid at least this long.
+pub const URL_VALIDITY: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -13,7 +13,6 @@ pub mod placements;
 pub mod review;
 pub mod stats;
 pub mod subscription;
-pub mod urls;
 
 use axum::Router;
 use shared::auth::Role;

@@ -266,7 +266,9 @@ pub async fn image_views(
         out.push(ImageView {
             image_id: image.image_id.clone(),
             content_type: image.content_type.mime().into(),
-            url: crate::urls::image_url(blobs, &image.key).await?,
+            url: blobs
+                .download_url(&image.key, crate::images::URL_VALIDITY)
+                .await?,
         });
     }
     Ok(out)

@@ -618,8 +618,9 @@ fn notes(
              them, medians reported; {cpus}. Redirect: {redirect}; nginx {nginx_version} \
              answering `return 302` with its access log on (the redirect logs each request too). \
              All requests come from one address and user agent, so the click counting \
-             deduplicates them: the first is written, every later one costs the link's read and \
-             one failed conditional write. Rounds: redirect {redirect_rounds}; nginx \
+             deduplicates them: the first is written; the instance remembers the visitors it \
+             counted, so every later one costs the link's read and no write. Rounds: redirect \
+             {redirect_rounds}; nginx \
              {nginx_rounds}.",
             tool = t.tool,
             options = t.wrk_options,

@@ -16,6 +16,57 @@ async fn offers_of(w: &World, token: &str) -> usize {
 }
 
 #[tokio::test]
+async fn the_partners_offers_come_newest_first_page_by_page() {
+    let w = World::new().await;
+    let mut created = Vec::new();
+    for _ in 0..3 {
+        created.push(w.create_offer(&w.partner, &[&w.pa]).await);
+    }
+    let first = w
+        .call(
+            "GET",
+            "/partners/me/offers?limit=2",
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["offers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["offer_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&first.body),
+        vec![created[2].clone(), created[1].clone()]
+    );
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let second = w
+        .call(
+            "GET",
+            &format!("/partners/me/offers?limit=2&cursor={cursor}"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(ids(&second.body), vec![created[0].clone()]);
+    assert!(second.body["next_cursor"].is_null());
+
+    let too_many = w
+        .call(
+            "GET",
+            "/partners/me/offers?limit=101",
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(&too_many, StatusCode::BAD_REQUEST, Some("limit"));
+}
+
+#[tokio::test]
 async fn a_draft_is_created_listed_edited_and_deleted() {
     let w = World::new().await;
     let offer = w.create_offer(&w.partner, &[&w.pa, &w.pb]).await;
