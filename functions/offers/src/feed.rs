@@ -77,7 +77,6 @@ pub async fn feed(
     ApiPath(platform_id): ApiPath<PlatformId>,
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<Json<FeedPage>> {
-    crate::subscription::well_formed(&platform_id)?;
     let facet = match params.category.as_deref().map(str::trim) {
         None | Some("") => listing::ALL,
         Some(c) => Category::parse(c)

@@ -313,7 +313,6 @@ pub async fn queue(
     ApiPath(platform_id): ApiPath<PlatformId>,
     ApiQuery(params): ApiQuery<QueueParams>,
 ) -> Result<Json<Queue>> {
-    crate::subscription::well_formed(&platform_id)?;
     manager.ensure_platform(&platform_id)?;
     let limit = params.limit.unwrap_or(20);
     if !(1..=50).contains(&limit) {

@@ -10,18 +10,6 @@ use shared::model::from_item;
 use shared::model::subscriptions::{Application, ApplicationStatus, application_key};
 use shared::store::{Consistency, Table};
 
-/// 400 unless the path names a platform id (a UUID), as the document says: an unknown
-/// platform has an empty feed, a malformed id is bad input.
-pub fn well_formed(platform: &PlatformId) -> Result<()> {
-    match uuid::Uuid::try_parse(platform.as_str()) {
-        Ok(_) => Ok(()),
-        Err(_) => Err(shared::Error::field(
-            "platform_id",
-            "ist keine gültige Plattform-ID (UUID)",
-        )),
-    }
-}
-
 /// Approved and not yet ended on `day` (a cancelled subscription runs to its end date).
 pub fn runs(app: &Application, day: Date) -> bool {
     matches!(
