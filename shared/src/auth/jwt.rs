@@ -1,5 +1,9 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::scope::Scope;
 
@@ -132,7 +136,11 @@ impl JwtIssuer {
 pub struct JwtVerifier {
     key: DecodingKey,
     validation: Validation,
+    verified: Arc<Mutex<HashMap<[u8; 32], Claims>>>,
 }
+
+/// Bounds the tokens a warm sandbox remembers (a few hundred bytes each).
+const MAX_VERIFIED: usize = 1024;
 
 impl std::fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -150,11 +158,44 @@ impl JwtVerifier {
         Ok(Self {
             key: DecodingKey::from_ed_pem(public_pem.as_bytes())?,
             validation,
+            verified: Arc::default(),
         })
     }
 
+    /// The token's claims if its signature, issuer, audience and expiry hold.
+    ///
+    /// A till or a browser sends the same token with every request for 15 minutes, and
+    /// checking its Ed25519 signature is most of a short request's CPU: a token whose
+    /// signature was checked once is remembered by its SHA-256 (so no comparison ever runs
+    /// over a secret's bytes) and only its expiry is checked again.
     pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map(|d| d.claims)
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Ok(verified) = self.verified.lock()
+            && let Some(claims) = verified.get(&digest)
+        {
+            return if self.unexpired(claims, now) {
+                Ok(claims.clone())
+            } else {
+                Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into())
+            };
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)?.claims;
+        if let Ok(mut verified) = self.verified.lock() {
+            if verified.len() >= MAX_VERIFIED {
+                verified.retain(|_, c| self.unexpired(c, now));
+                if verified.len() >= MAX_VERIFIED {
+                    verified.clear();
+                }
+            }
+            verified.insert(digest, claims.clone());
+        }
+        Ok(claims)
+    }
+
+    /// jsonwebtoken's own expiry rule: valid while `exp` plus the leeway has not passed.
+    fn unexpired(&self, claims: &Claims, now: u64) -> bool {
+        u64::try_from(claims.exp).is_ok_and(|exp| exp.saturating_add(self.validation.leeway) >= now)
     }
 }
 
@@ -177,6 +218,29 @@ mod tests {
         assert_eq!(claims.role, Role::Manager);
         assert_eq!(claims.platforms, ["p1"]);
         assert_eq!(claims.exp - claims.iat, 900);
+        Ok(())
+    }
+
+    #[test]
+    fn a_remembered_token_is_still_checked_for_expiry_and_others_for_their_signature()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let pems = generate_ed25519_pems()?;
+        let issuer = JwtIssuer::from_pem(&pems.private_pem)?;
+        let verifier = JwtVerifier::from_pem(&pems.public_pem)?;
+        let token = issuer.issue("u1", Role::Pos, Some("t".into()), vec![], now())?;
+        let first = verifier.verify(&token)?;
+        assert_eq!(verifier.verify(&token)?, first);
+        // The same claims under a signature of one changed byte: checked, refused.
+        let mut tampered = token.clone().into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert!(verifier.verify(&String::from_utf8(tampered)?).is_err());
+        let stamp = jsonwebtoken::get_current_timestamp();
+        let mut claims = first.clone();
+        claims.exp = i64::try_from(stamp)? - 5;
+        assert!(verifier.unexpired(&claims, stamp), "within the leeway");
+        claims.exp -= 1;
+        assert!(!verifier.unexpired(&claims, stamp), "past the leeway");
         Ok(())
     }
 
