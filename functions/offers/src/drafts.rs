@@ -51,8 +51,8 @@ pub struct OfferView {
     pub updated_at: Timestamp,
 }
 
-impl From<&Offer> for OfferView {
-    fn from(o: &Offer) -> Self {
+impl From<Offer> for OfferView {
+    fn from(o: Offer) -> Self {
         // The chosen platforms, then any the offer is still shown on after an edit dropped
         // them (until it is withdrawn there).
         let mut listed: Vec<&PlatformId> = o.platforms.iter().collect();
@@ -91,8 +91,8 @@ impl From<&Offer> for OfferView {
             })
             .collect();
         Self {
-            offer_id: o.offer_id.clone(),
-            content: o.content.clone(),
+            offer_id: o.offer_id,
+            content: o.content,
             platforms,
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -143,7 +143,7 @@ pub async fn create(
     };
     state.table.put(offer.to_item()?, Cond::NotExists).await?;
     tracing::info!(offer_id = %offer.offer_id, partner_id = %auth.partner_id, "offer created");
-    Ok((StatusCode::CREATED, Json(OfferView::from(&offer))))
+    Ok((StatusCode::CREATED, Json(OfferView::from(offer))))
 }
 
 /// Replace the draft's texts, terms, categories and platforms (images stay). A published
@@ -173,7 +173,7 @@ pub async fn update(
     offer.updated_at = state.clock.now();
     offer.version += 1;
     save(&state, &offer, read).await?;
-    Ok(Json(OfferView::from(&offer)))
+    Ok(Json(OfferView::from(offer)))
 }
 
 /// Writes a changed offer conditioned on the version it was read with.
@@ -248,7 +248,7 @@ pub async fn list_mine(
     let offers = page
         .items
         .into_iter()
-        .map(|item| from_item::<Offer>(item).map(|offer| OfferView::from(&offer)))
+        .map(|item| from_item::<Offer>(item).map(OfferView::from))
         .collect::<Result<Vec<_>>>()?;
     Ok(Json(OfferList {
         offers,

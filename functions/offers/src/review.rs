@@ -189,7 +189,7 @@ pub async fn submit(
     ops.insert(0, save_op(&offer, read)?.named("offer"));
     commit(&state, ops).await?;
     tracing::info!(offer_id = %offer.offer_id, platforms = submitted, "offer submitted");
-    Ok(Json(OfferView::from(&offer)))
+    Ok(Json(OfferView::from(offer)))
 }
 
 async fn commit(state: &AppState, ops: Vec<Named>) -> Result<()> {
@@ -246,7 +246,7 @@ pub async fn withdraw(
     ops.insert(0, save_op(&offer, read)?.named("offer"));
     commit(&state, ops).await?;
     tracing::info!(offer_id = %offer.offer_id, "offer withdrawn");
-    Ok(Json(OfferView::from(&offer)))
+    Ok(Json(OfferView::from(offer)))
 }
 
 /// An image with a URL valid for at least an hour.
