@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 use shared::auth::{PartnerAuth, Role, Scope};
 use shared::domain::{AccountId, Email, PartnerId};
 use shared::env::AppState;
-use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
+use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams, Validator};
 use shared::model::accounts::{self, Invitation, LoginName, login_key};
 use shared::model::contracts::file_links::{FileLinksContract, TierError};
 use shared::model::from_item;
 use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::store::{Cond, Index, Query, TxOp, Update};
 use shared::{Error, Result};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::account::{load_contract, load_partner, lost_contract_race, replace_op};
 use crate::records::{Customer, attr, customer_key, customers, path_id};
@@ -256,16 +256,6 @@ async fn contract_changed(state: &AppState, read: &FileLinksContract) -> Result<
     Ok(now.customers != read.customers || now.cancelled_on != read.cancelled_on)
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
-}
-
 /// One page of customers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerPage {
@@ -273,24 +263,18 @@ pub struct CustomerPage {
     pub next_cursor: Option<String>,
 }
 
-pub fn page_limit(limit: Option<u32>) -> Result<u32> {
-    let limit = limit.unwrap_or(50);
-    if (1..=100).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(Error::field("limit", "muss zwischen 1 und 100 liegen"))
-    }
-}
+/// Customers and reveals come 50 to a page unless asked otherwise.
+pub const PAGE_SIZE: u32 = 50;
 
 /// The customers with their state (invited, active, disabled) and last login.
-#[utoipa::path(get, path = "/file-links/customers", tag = "file-links", params(ListParams),
+#[utoipa::path(get, path = "/file-links/customers", tag = "file-links", params(PageParams),
     responses((status = 200, description = "One page.", body = CustomerPage)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<CustomerPage>> {
-    let limit = page_limit(params.limit)?;
+    let limit = params.limit_or(PAGE_SIZE)?;
     let page = state
         .table
         .query(

@@ -10,7 +10,7 @@ use serde::Serialize;
 use shared::auth::{PartnerAuth, Role, TenantAuth};
 use shared::domain::PartnerId;
 use shared::env::AppState;
-use shared::http::{ApiPath, ApiQuery};
+use shared::http::{ApiPath, ApiQuery, PageParams};
 use shared::model::from_item;
 use shared::model::partners::partner_pk;
 use shared::openapi::NotFound;
@@ -19,7 +19,7 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::account::load_contract;
-use crate::customers::{ListParams, page_limit};
+use crate::customers::PAGE_SIZE;
 use crate::records::{
     Customer, GlobalLink, Reveal, customer_key, link_key, path_id, reveal_key, reveals,
 };
@@ -172,14 +172,14 @@ pub struct RevealPage {
 }
 
 /// Who copied which folder password when, newest first.
-#[utoipa::path(get, path = "/file-links/reveals", tag = "file-links", params(ListParams),
+#[utoipa::path(get, path = "/file-links/reveals", tag = "file-links", params(PageParams),
     responses((status = 200, description = "One page.", body = RevealPage)))]
 pub async fn list_reveals(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<(StatusCode, Json<RevealPage>)> {
-    let limit = page_limit(params.limit)?;
+    let limit = params.limit_or(PAGE_SIZE)?;
     let page = state
         .table
         .query(

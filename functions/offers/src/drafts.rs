@@ -4,17 +4,17 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shared::auth::PartnerAuth;
 use shared::domain::PlatformId;
 use shared::env::AppState;
-use shared::http::{ApiJson, ApiPath, ApiQuery};
+use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams};
 use shared::model::from_item;
 use shared::model::placements::Month;
 use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::feed::PAGE_SIZE;
 use crate::input::{self, OfferInput};
@@ -106,16 +106,6 @@ pub struct OfferList {
     pub offers: Vec<OfferView>,
     /// Present when more offers may follow.
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Offers per page, 20 unless given.
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u32>,
 }
 
 /// Create a draft offer.
@@ -225,18 +215,15 @@ pub async fn delete(
 }
 
 /// The partner's offers with their state on each platform, newest first, page by page.
-#[utoipa::path(get, path = "/partners/me/offers", tag = "offers", params(ListParams),
+#[utoipa::path(get, path = "/partners/me/offers", tag = "offers", params(PageParams),
     responses((status = 200, description = "One page of the partner's offers.", body = OfferList),
         (status = 404, response = NotFound)))]
 pub async fn list_mine(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> Result<Json<OfferList>> {
-    let limit = params.limit.unwrap_or(PAGE_SIZE);
-    if !(1..=100).contains(&limit) {
-        return Err(Error::field("limit", "muss zwischen 1 und 100 liegen"));
-    }
+    let limit = params.limit_or(PAGE_SIZE)?;
     let page = state
         .table
         .query(

@@ -314,10 +314,7 @@ pub async fn queue(
     ApiQuery(params): ApiQuery<QueueParams>,
 ) -> Result<Json<Queue>> {
     manager.ensure_platform(&platform_id)?;
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=50).contains(&limit) {
-        return Err(Error::field("limit", "muss zwischen 1 und 50 liegen"));
-    }
+    let limit = shared::http::page_limit(params.limit, 20, 50)?;
     let page = state
         .table
         .query(

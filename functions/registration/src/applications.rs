@@ -204,10 +204,7 @@ pub async fn list_for_platform(
             SkCond::BeginsWith(status.index_prefix())
         }
     };
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        return Err(Error::field("limit", "muss zwischen 1 und 100 liegen"));
-    }
+    let limit = shared::http::page_limit(params.limit, 50, 100)?;
     let page = state
         .table
         .query(

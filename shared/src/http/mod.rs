@@ -4,6 +4,7 @@
 
 mod json;
 mod messages;
+mod paging;
 mod path;
 mod query;
 mod router;
@@ -11,6 +12,7 @@ mod span;
 mod validate;
 
 pub use json::ApiJson;
+pub use paging::{PageParams, page_limit};
 pub use path::ApiPath;
 pub use query::ApiQuery;
 pub use router::finish;
