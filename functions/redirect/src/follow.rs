@@ -59,7 +59,8 @@ pub async fn follow(
     if code.len() != CODE_LEN || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return page::not_found();
     }
-    let link = match load(&state, &code).await {
+    let now = state.clock.now();
+    let link = match load(&state, &code, now.as_second()).await {
         Ok(Some(link)) if link.active => link,
         Ok(_) => return page::not_found(),
         Err(e) => {
@@ -83,7 +84,6 @@ pub async fn follow(
         peer.as_ref().map(|e| e.0.0),
         &headers,
     );
-    let now = state.clock.now();
     let today = shared::clock::berlin_date(now);
     let click_id = state.salt.click_id(today, &code, &ip, user_agent);
     // Link previews send HEAD with browser user agents.
@@ -117,13 +117,20 @@ fn redirect_to(location: &str) -> Response {
     }
 }
 
-async fn load(state: &RedirectState, code: &str) -> Result<Option<Link>, StoreError> {
+async fn load(state: &RedirectState, code: &str, now: i64) -> Result<Option<Link>, StoreError> {
+    if let Some(link) = state.links.get(code, now) {
+        return Ok(Some(link));
+    }
     // Half the read cost: a link is written once and changes only when its program does.
     let item = state
         .table
         .get_with(&link_key(code), Consistency::Eventual)
         .await?;
-    Ok(item.and_then(|item| from_item::<Link>(item).ok()))
+    let link = item.and_then(|item| from_item::<Link>(item).ok());
+    if let Some(link) = &link {
+        state.links.keep(link, now);
+    }
+    Ok(link)
 }
 
 /// The address the request came from: API Gateway's source IP in Lambda, the peer locally.

@@ -4,6 +4,7 @@
 
 pub mod bots;
 pub mod follow;
+pub mod links;
 pub mod page;
 pub mod recent;
 pub mod visitor;
@@ -19,7 +20,7 @@ use shared::store::SharedTable;
 pub use visitor::ClickSecret;
 
 /// What the redirect needs: the table, the clock and the click secret, and what one instance
-/// keeps between clicks (the day's salt, the visitors it counted).
+/// keeps between clicks (the day's salt, the visitors it counted, the links it just read).
 #[derive(Clone, Debug)]
 pub struct RedirectState(Arc<Inner>);
 
@@ -28,6 +29,7 @@ pub struct Inner {
     pub clock: SharedClock,
     pub salt: visitor::DailySalt,
     pub recent: recent::RecentClicks,
+    pub links: links::RecentLinks,
 }
 
 impl std::fmt::Debug for Inner {
@@ -38,11 +40,23 @@ impl std::fmt::Debug for Inner {
 
 impl RedirectState {
     pub fn new(table: SharedTable, clock: SharedClock, secret: ClickSecret) -> Self {
+        Self::keeping_links_for(table, clock, secret, 0)
+    }
+
+    /// The same, keeping each link it reads for `keep_secs` (see [`links`]); without this,
+    /// as in tests, every click reads its link.
+    pub fn keeping_links_for(
+        table: SharedTable,
+        clock: SharedClock,
+        secret: ClickSecret,
+        keep_secs: i64,
+    ) -> Self {
         Self(Arc::new(Inner {
             table,
             clock,
             salt: visitor::DailySalt::new(secret),
             recent: recent::RecentClicks::default(),
+            links: links::RecentLinks::keeping_for(keep_secs),
         }))
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use lambda_http::Error;
 use redirect::{ClickSecret, RedirectState};
 use shared::clock::SystemClock;
-use shared::config::required;
+use shared::config::{optional, required};
 use shared::store::DynamoTable;
 
 #[tokio::main(flavor = "current_thread")]
@@ -15,6 +15,17 @@ async fn main() -> Result<(), Error> {
     let secret = ClickSecret::new(required("CLICK_SECRET")?);
     let sdk = shared::config::aws().await;
     let table = DynamoTable::new(shared::config::dynamodb_client(&sdk), table_name);
-    let state = RedirectState::new(Arc::new(table), Arc::new(SystemClock), secret);
+    let keep_links = match optional("LINK_CACHE_SECS") {
+        Some(secs) => secs
+            .parse()
+            .map_err(|e| format!("LINK_CACHE_SECS must be whole seconds: {e}"))?,
+        None => redirect::links::DEFAULT_KEEP_SECS,
+    };
+    let state = RedirectState::keeping_links_for(
+        Arc::new(table),
+        Arc::new(SystemClock),
+        secret,
+        keep_links,
+    );
     lambda_http::run(redirect::build(state)).await
 }

@@ -203,6 +203,53 @@ async fn unknown_crafted_and_ended_links_get_the_german_page() {
     assert_eq!(counted(&ended.kit).await, ClickCount::default());
 }
 
+/// Deployed, an instance uses a link it read for a few seconds: a program ended meanwhile
+/// stops redirecting once that time has passed, and an unknown code is never kept.
+#[tokio::test]
+async fn a_kept_link_is_used_for_its_keeping_time_only() {
+    let kit = TestEnv::new().await;
+    let mut link = Link {
+        code: CODE.into(),
+        program_id: ProgramId::generate(),
+        partner_id: PartnerId::generate(),
+        referrer: AccountId::generate(),
+        platform_id: PlatformId::generate(),
+        landing_url: "https://shop.example.de/".into(),
+        active: true,
+        attribution_days: 30,
+        referrer_hash: "h".into(),
+        created_at: kit.clock.now(),
+    };
+    let state = RedirectState::keeping_links_for(
+        kit.table.clone(),
+        kit.clock.clone(),
+        ClickSecret::new("test-secret"),
+        5,
+    );
+    let client = Client::in_process(redirect::build(state));
+    let path = format!("/r/{CODE}");
+    let unknown = click(&client, "GET", &path, CHROME, "203.0.113.7").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    kit.table
+        .put(link.to_item().unwrap(), Cond::NotExists)
+        .await
+        .unwrap();
+    let first = click(&client, "GET", &path, CHROME, "203.0.113.7").await;
+    assert_eq!(first.status, StatusCode::FOUND, "a new link works at once");
+
+    link.active = false;
+    kit.table
+        .put(link.to_item().unwrap(), Cond::Always)
+        .await
+        .unwrap();
+    kit.clock.advance(SignedDuration::from_secs(4));
+    let kept = click(&client, "GET", &path, CHROME, "203.0.113.8").await;
+    assert_eq!(kept.status, StatusCode::FOUND);
+    kit.clock.advance(SignedDuration::from_secs(1));
+    let ended = click(&client, "GET", &path, CHROME, "203.0.113.8").await;
+    assert_eq!(ended.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn a_stored_target_that_is_not_https_is_not_followed() {
     let s = setup("javascript:alert(1)", true).await;

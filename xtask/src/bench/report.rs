@@ -619,7 +619,8 @@ fn notes(
              answering `return 302` with its access log on (the redirect logs each request too). \
              All requests come from one address and user agent, so the click counting \
              deduplicates them: the first is written; the instance remembers the visitors it \
-             counted, so every later one costs the link's read and no write. Rounds: redirect \
+             counted and keeps the link it read for 5 s, so every later one costs neither a read nor \
+             a write. Rounds: redirect \
              {redirect_rounds}; nginx \
              {nginx_rounds}.",
             tool = t.tool,

@@ -1,5 +1,6 @@
 //! The redirect's router served alone on 127.0.0.1, over the storage local-api gives it
-//! (SQLite in a file, WAL), for `cargo xtask bench`'s throughput comparison with nginx.
+//! (SQLite in a file, WAL) and keeping the links it reads as deployed, for `cargo xtask
+//! bench`'s throughput comparison with nginx.
 //!
 //! usage: `serve-redirect <data-dir> <port> <worker-threads> <link-code>`
 //!
@@ -50,10 +51,12 @@ async fn serve(dir: &Path, port: u16, code: &str) -> Result<()> {
     }
     let table = SqliteTable::open(&db).context("opening SQLite")?;
     seed(&table, code).await?;
-    let state = RedirectState::new(
+    // As deployed: each link read is used again for the default keeping time.
+    let state = RedirectState::keeping_links_for(
         Arc::new(table),
         Arc::new(SystemClock),
         ClickSecret::new("bench-click-secret-of-at-least-32-chars"),
+        redirect::links::DEFAULT_KEEP_SECS,
     );
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
