@@ -71,12 +71,13 @@ pub fn lambda_aws() -> Result<aws_config::SdkConfig, ConfigError> {
 
 /// Where a client of `service` (as in `AWS_ENDPOINT_URL_<SERVICE>`) should connect, when an
 /// emulator stands in for AWS. [`aws`] reads these itself; [`lambda_aws`] leaves them to
-/// the client builders below.
-fn endpoint_override(service: &'static str) -> Option<String> {
+/// the client builders.
+pub fn endpoint_override(service: &'static str) -> Option<String> {
     match service {
         "DYNAMODB" => optional("AWS_ENDPOINT_URL_DYNAMODB"),
         "S3" => optional("AWS_ENDPOINT_URL_S3"),
         "SES" => optional("AWS_ENDPOINT_URL_SES"),
+        "SQS" => optional("AWS_ENDPOINT_URL_SQS"),
         _ => None,
     }
     .or_else(|| optional("AWS_ENDPOINT_URL"))

@@ -36,7 +36,7 @@ use shared::routes::{Access, Route};
 
 pub use config::BillingConfig;
 pub use period::Month;
-pub use queue::{LocalQueue, Message, Queue, SharedQueue, SqsQueue};
+pub use queue::{LocalQueue, Message, Queue, SharedQueue, SqsQueue, sqs_client};
 
 /// What billing runs on: the platform's ports, the run's queue and the operator's data.
 pub struct Billing {

@@ -13,9 +13,9 @@ async fn main() -> Result<(), Error> {
     let config = EnvConfig::from_env()?;
     let billing_config = BillingConfig::from_env()?;
     let queue_url = required("BILLING_QUEUE_URL")?;
-    let sdk = shared::config::aws().await;
+    let sdk = shared::config::lambda_aws()?;
     let env = Env::from_aws(&config, &sdk)?;
-    let queue = Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url));
+    let queue = Arc::new(SqsQueue::new(billing::sqs_client(&sdk), queue_url));
     let billing = Arc::new(Billing::new(&env, queue, billing_config));
     lambda_http::run(billing::build_with(billing)).await
 }

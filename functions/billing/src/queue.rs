@@ -103,6 +103,16 @@ pub struct SqsQueue {
     url: String,
 }
 
+/// The SQS client of the function's SDK configuration; `AWS_ENDPOINT_URL_SQS` points it at
+/// an emulator.
+pub fn sqs_client(sdk: &shared::config::SdkConfig) -> aws_sdk_sqs::Client {
+    let mut conf = aws_sdk_sqs::config::Builder::from(sdk);
+    if let Some(url) = shared::config::endpoint_override("SQS") {
+        conf = conf.endpoint_url(url);
+    }
+    aws_sdk_sqs::Client::from_conf(conf.build())
+}
+
 impl SqsQueue {
     pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
         Self {

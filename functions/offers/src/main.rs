@@ -8,7 +8,7 @@ use shared::env::{Env, EnvConfig};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = EnvConfig::from_env()?;
-    let sdk = shared::config::aws().await;
+    let sdk = shared::config::lambda_aws()?;
     let env = Env::from_aws(&config, &sdk)?;
     lambda_http::run(offers::build(&env)).await
 }

@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let table_name = required("TABLE_NAME")?;
     let secret = ClickSecret::new(required("CLICK_SECRET")?);
-    let sdk = shared::config::aws().await;
+    let sdk = shared::config::lambda_aws()?;
     let table = DynamoTable::new(shared::config::dynamodb_client(&sdk), table_name);
     let keep_links = match optional("LINK_CACHE_SECS") {
         Some(secs) => secs

@@ -224,19 +224,16 @@ impl Results {
 
             if let Some(s) = size(name) {
                 let stripped = if s.stripped { "" } else { " (not stripped!)" };
-                let within = s.bytes as f64 <= BUDGET_BOOTSTRAP_BYTES;
+                // DESIGN §14 budgets the zipped bootstrap, as Lambda receives it.
+                let within = s.zipped_bytes as f64 <= BUDGET_BOOTSTRAP_BYTES;
                 push(
                     "bootstrap size".into(),
                     format!("{}{stripped}", mb(s.bytes as f64)),
                     Some(s.bytes as f64),
                     "bytes",
                     base_size.map(|b| s.bytes as f64 / b.bytes as f64),
-                    (!is_base).then(|| "≤ 6 MB".into()),
-                    if is_base {
-                        Verdict::NoBudget
-                    } else {
-                        Verdict::of(within)
-                    },
+                    None,
+                    Verdict::NoBudget,
                 );
                 push(
                     "bootstrap zipped (deflate)".into(),
@@ -244,8 +241,12 @@ impl Results {
                     Some(s.zipped_bytes as f64),
                     "bytes",
                     base_size.map(|b| s.zipped_bytes as f64 / b.zipped_bytes as f64),
-                    None,
-                    Verdict::NoBudget,
+                    (!is_base).then(|| "≤ 6 MB".into()),
+                    if is_base {
+                        Verdict::NoBudget
+                    } else {
+                        Verdict::of(within)
+                    },
                 );
             }
 

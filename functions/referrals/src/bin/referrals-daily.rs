@@ -13,7 +13,7 @@ use shared::store::DynamoTable;
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let table_name = required("TABLE_NAME")?;
-    let sdk = shared::config::aws().await;
+    let sdk = shared::config::lambda_aws()?;
     let table = Arc::new(DynamoTable::new(
         shared::config::dynamodb_client(&sdk),
         table_name,
