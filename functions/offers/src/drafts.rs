@@ -9,7 +9,7 @@ use shared::auth::PartnerAuth;
 use shared::domain::PlatformId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams};
-use shared::model::from_item;
+use shared::model::from_stored;
 use shared::model::placements::Month;
 use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::store::{Cond, StoreError, TxOp};
@@ -226,7 +226,7 @@ pub async fn list_mine(
     let limit = params.limit_or(PAGE_SIZE)?;
     let page = state
         .table
-        .query(
+        .query_stored(
             offer::partner_offers(&auth.partner_id)
                 .limit(limit)
                 .cursor(params.cursor),
@@ -235,7 +235,7 @@ pub async fn list_mine(
     let offers = page
         .items
         .into_iter()
-        .map(|item| from_item::<Offer>(item).map(OfferView::from))
+        .map(|item| from_stored::<Offer>(item).map(OfferView::from))
         .collect::<Result<Vec<_>>>()?;
     Ok(Json(OfferList {
         offers,

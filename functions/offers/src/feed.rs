@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use shared::domain::PlatformId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery};
-use shared::model::from_item;
+use shared::model::from_stored;
 use shared::model::placements::Month;
 use shared::openapi::NotFound;
 use shared::store::{Consistency, Index, Query};
@@ -86,7 +86,7 @@ pub async fn feed(
     let today = state.clock.today();
     let page = state
         .table
-        .query(
+        .query_stored(
             Query::partition(Index::Gsi1, listing::feed_index(&platform_id, facet))
                 .sk(listing::feed_range(Month::of(today)))
                 .backwards()
@@ -97,7 +97,7 @@ pub async fn feed(
     let mut check = subscription::PageCheck::default();
     let mut offers = Vec::with_capacity(page.items.len());
     for item in page.items {
-        let entry: Entry = from_item(item)?;
+        let entry: Entry = from_stored(item)?;
         if !entry.shown_on(today)
             || !check
                 .runs(state.table.as_ref(), &entry.partner_id, &platform_id, today)

@@ -15,11 +15,16 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::store::{Item, Key};
+use crate::store::{Item, Key, Stored};
 
 /// Reads a stored item into its record type.
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, Error> {
     serde_json::from_value(serde_json::Value::Object(item)).map_err(Error::internal)
+}
+
+/// Reads an item of a page straight into its record type (see [`crate::store::Stored`]).
+pub fn from_stored<T: DeserializeOwned>(stored: Stored) -> Result<T, Error> {
+    stored.decode().map_err(Error::Internal)
 }
 
 /// A record as an item under its key.

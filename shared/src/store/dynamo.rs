@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::{
     Backoff, Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK,
-    SkCond, StoreError, TTL, Table, TxOp, Update, cond_holds, cursor, ttl,
+    SkCond, StoreError, Stored, StoredPage, TTL, Table, TxOp, Update, cond_holds, cursor, ttl,
 };
 use crate::clock::{SharedClock, SystemClock};
 
@@ -286,6 +286,14 @@ fn to_attrs(item: Item) -> Result<AttrMap, StoreError> {
     serde_dynamo::to_item(item).map_err(StoreError::unavailable)
 }
 
+/// [`ttl::is_expired`] on DynamoDB's own form of the item.
+fn attrs_expired(attrs: &AttrMap, now: i64) -> bool {
+    match attrs.get(TTL) {
+        Some(AttributeValue::N(n)) => n.parse::<f64>().is_ok_and(|ttl| ttl <= now as f64),
+        _ => false,
+    }
+}
+
 fn from_attrs(attrs: AttrMap) -> Result<Item, StoreError> {
     serde_dynamo::from_item(attrs).map_err(StoreError::unavailable)
 }
@@ -438,6 +446,19 @@ impl Table for DynamoTable {
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
+        let page = self.query_stored(q).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|stored| stored.into_item().map_err(StoreError::Unavailable))
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            cursor: page.cursor,
+        })
+    }
+
+    async fn query_stored(&self, q: Query) -> Result<StoredPage, StoreError> {
         let (pk_attr, sk_attr) = q.index.key_attrs();
         let mut expr = Expr::default();
         let mut key_cond = format!(
@@ -499,14 +520,14 @@ impl Table for DynamoTable {
             _ => None,
         };
         // Filtered here rather than by a filter expression, so both adapters share one rule.
-        let mut items = Vec::new();
-        for attrs in out.items.unwrap_or_default() {
-            let item = from_attrs(attrs)?;
-            if !ttl::is_expired(&item, now) {
-                items.push(item);
-            }
-        }
-        Ok(Page { items, cursor })
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|attrs| !attrs_expired(attrs, now))
+            .map(Stored::attrs)
+            .collect();
+        Ok(StoredPage { items, cursor })
     }
 
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError> {

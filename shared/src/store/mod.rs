@@ -21,6 +21,7 @@ mod dynamo;
 pub mod idempotency;
 mod retry;
 mod sqlite;
+mod stored;
 pub mod ttl;
 
 #[cfg(any(test, feature = "test-support"))]
@@ -34,6 +35,7 @@ use serde_json::Value;
 pub use dynamo::DynamoTable;
 pub use retry::Backoff;
 pub use sqlite::SqliteTable;
+pub use stored::{DecodeError, Stored, StoredPage};
 
 /// An item is a JSON object; `pk`, `sk`, `gsi1pk`, `gsi1sk` and `ttl` are plain attributes in it.
 pub type Item = serde_json::Map<String, Value>;
@@ -292,6 +294,15 @@ pub trait Table: Send + Sync {
     async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError>;
     /// One page: at most `limit` items read and about 1 MB, expired items left out.
     async fn query(&self, query: Query) -> Result<Page, StoreError>;
+    /// [`Table::query`] with the items left as read, for callers that decode each straight
+    /// into its record (see [`Stored`]).
+    async fn query_stored(&self, query: Query) -> Result<StoredPage, StoreError> {
+        let page = self.query(query).await?;
+        Ok(StoredPage {
+            items: page.items.into_iter().map(Stored::item).collect(),
+            cursor: page.cursor,
+        })
+    }
     /// All or nothing; at most 100 operations, one per item. A failed condition is
     /// `TxCancelled` naming its operation; concurrent writers are retried, then `Conflict`.
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError>;

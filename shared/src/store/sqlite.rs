@@ -16,8 +16,8 @@ use rusqlite::{
 use serde_json::Value;
 
 use super::{
-    Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, Page, Query, SkCond, StoreError,
-    Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
+    Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK, SkCond,
+    StoreError, Stored, StoredPage, Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
 };
 use crate::clock::{SharedClock, SystemClock};
 
@@ -139,6 +139,20 @@ fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     body.map(|b| parse(&b)).transpose()
 }
 
+/// A row's key attributes, as a cursor needs them.
+fn position(row: &rusqlite::Row<'_>) -> Result<Item, StoreError> {
+    let mut item = Item::new();
+    for (i, attr) in [PK, SK, GSI1PK, GSI1SK].into_iter().enumerate() {
+        if let Some(value) = row
+            .get::<_, Option<String>>(i + 1)
+            .map_err(StoreError::unavailable)?
+        {
+            item.insert(attr.into(), Value::String(value));
+        }
+    }
+    Ok(item)
+}
+
 fn parse(body: &str) -> Result<Item, StoreError> {
     serde_json::from_str(body).map_err(StoreError::unavailable)
 }
@@ -231,8 +245,21 @@ impl Table for SqliteTable {
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
+        let page = self.query_stored(q).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|stored| stored.into_item().map_err(StoreError::Unavailable))
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            cursor: page.cursor,
+        })
+    }
+
+    async fn query_stored(&self, q: Query) -> Result<StoredPage, StoreError> {
         let (pk_col, sk_col) = q.index.key_attrs();
-        let mut sql = format!("SELECT body FROM items WHERE {pk_col} = ?");
+        let mut sql = format!("SELECT body, pk, sk, gsi1pk, gsi1sk FROM items WHERE {pk_col} = ?");
         let mut args: Vec<String> = vec![q.pk.clone()];
         match &q.sk {
             SkCond::Any => {}
@@ -286,30 +313,28 @@ impl Table for SqliteTable {
             .query(rusqlite::params_from_iter(args.iter()))
             .map_err(StoreError::unavailable)?;
         let (mut items, mut read, mut bytes, mut more) = (Vec::new(), 0, 0, false);
-        // The last item read when it had expired (and so is not among `items`).
-        let mut expired_tail = None;
+        // The position of the last item read, which the cursor continues after (an expired
+        // item counts, as with DynamoDB's filter).
+        let mut last = None;
         while let Some(row) = rows.next().map_err(StoreError::unavailable)? {
             if limit.is_some_and(|l| read >= l) || bytes >= PAGE_BYTES {
                 more = true;
                 break;
             }
             let body: String = row.get(0).map_err(StoreError::unavailable)?;
-            let item = parse(&body)?;
             read += 1;
             bytes += body.len();
+            last = Some(position(row)?);
             // Like DynamoDB's filter, an expired item is read (it counts) but not returned.
-            if ttl::is_expired(&item, now) {
-                expired_tail = Some(item);
-            } else {
-                items.push(item);
-                expired_tail = None;
+            if !ttl::body_expired(&body, now)? {
+                items.push(Stored::json(body));
             }
         }
-        let cursor = match (more, expired_tail.as_ref().or(items.last())) {
-            (true, Some(last)) => Some(cursor::encode(&q, last)?),
+        let cursor = match (more, last) {
+            (true, Some(last)) => Some(cursor::encode(&q, &last)?),
             _ => None,
         };
-        Ok(Page { items, cursor })
+        Ok(StoredPage { items, cursor })
     }
 
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError> {

@@ -16,9 +16,23 @@ use super::{Item, TTL};
 
 /// Whether the item has expired at `now` (epoch seconds).
 pub fn is_expired(item: &Item, now: i64) -> bool {
-    item.get(TTL)
-        .and_then(Value::as_f64)
-        .is_some_and(|ttl| ttl <= now as f64)
+    item.get(TTL).is_some_and(|ttl| value_expired(ttl, now))
+}
+
+/// Whether an item stored as JSON text has expired at `now`, without building the item: only
+/// its `ttl` attribute is read.
+pub(crate) fn body_expired(body: &str, now: i64) -> Result<bool, super::StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Expiry {
+        #[serde(default)]
+        ttl: Option<Value>,
+    }
+    let expiry: Expiry = serde_json::from_str(body).map_err(super::StoreError::unavailable)?;
+    Ok(expiry.ttl.is_some_and(|ttl| value_expired(&ttl, now)))
+}
+
+fn value_expired(ttl: &Value, now: i64) -> bool {
+    ttl.as_f64().is_some_and(|ttl| ttl <= now as f64)
 }
 
 /// The item as readers and conditions see it at `now`.
