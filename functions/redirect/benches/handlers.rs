@@ -70,10 +70,12 @@ impl Fixture {
             created_at: jiff::Timestamp::now(),
         };
         kit.table.put(link.to_item()?, Cond::NotExists).await?;
-        let state = RedirectState::new(
+        // As deployed: an instance uses a link it read for a few seconds.
+        let state = RedirectState::keeping_links_for(
             kit.table.clone(),
             kit.clock.clone(),
             ClickSecret::new("bench"),
+            redirect::links::DEFAULT_KEEP_SECS,
         );
         let calls = vec![
             Call {
