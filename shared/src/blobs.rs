@@ -385,6 +385,18 @@ impl Blobs {
         headers: &[(&str, &str)],
         expires: Duration,
     ) -> Result<String, BlobError> {
+        self.presign_at(method, key, headers, expires, SystemTime::now())
+            .await
+    }
+
+    async fn presign_at(
+        &self,
+        method: &str,
+        key: &str,
+        headers: &[(&str, &str)],
+        expires: Duration,
+        time: SystemTime,
+    ) -> Result<String, BlobError> {
         if expires > MAX_EXPIRY {
             return Err(S3Error::TooLong.into());
         }
@@ -399,7 +411,7 @@ impl Blobs {
             .identity(&identity)
             .region(&self.inner.region)
             .name("s3")
-            .time(SystemTime::now())
+            .time(time)
             .settings(settings)
             .build()
             .map_err(|_| S3Error::Signing)?
@@ -714,6 +726,53 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(param(&without.url, "X-Amz-Security-Token"), None);
+    }
+
+    /// AWS's own example of a presigned GET (S3 API reference, "Authenticating Requests:
+    /// Using Query Parameters"), signature and all.
+    #[tokio::test]
+    async fn a_presigned_get_matches_the_example_in_the_s3_documentation() {
+        let creds = Credentials::from_keys(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+        );
+        let blobs = Blobs::build(
+            "https://examplebucket.s3.amazonaws.com/".into(),
+            "us-east-1".into(),
+            SharedCredentialsProvider::new(creds),
+        )
+        .unwrap();
+        let url = blobs
+            .presign_at(
+                "GET",
+                "test.txt",
+                &[],
+                Duration::from_secs(86400),
+                SystemTime::UNIX_EPOCH + Duration::from_secs(1_369_353_600),
+            )
+            .await
+            .unwrap();
+        assert!(
+            url.starts_with("https://examplebucket.s3.amazonaws.com/test.txt?"),
+            "{url}"
+        );
+        for (name, value) in [
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            (
+                "X-Amz-Credential",
+                "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request",
+            ),
+            ("X-Amz-Date", "20130524T000000Z"),
+            ("X-Amz-Expires", "86400"),
+            ("X-Amz-SignedHeaders", "host"),
+            (
+                "X-Amz-Signature",
+                "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404",
+            ),
+        ] {
+            assert_eq!(param(&url, name).as_deref(), Some(value), "{name}");
+        }
     }
 
     #[tokio::test]
