@@ -99,23 +99,21 @@ fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
 /// 4 ms of CPU per cold start: half of a 128 MB function's 7.2 ms CPU share per 100 ms.
 const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-roots.pem");
 
+/// The same roots for the blob store's own HTTP client.
+#[cfg(feature = "s3")]
+pub(crate) fn amazon_roots() -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(AMAZON_ROOTS)
+        .filter_map(Result::ok)
+        .collect()
+}
+
 fn amazon_trust() -> Result<aws_smithy_http_client::tls::TlsContext, impl std::error::Error> {
     use aws_smithy_http_client::tls::{TlsContext, TrustStore};
     let trust = TrustStore::empty()
         .with_native_roots(false)
         .with_pem_certificate(AMAZON_ROOTS);
     TlsContext::builder().with_trust_store(trust).build()
-}
-
-#[cfg(feature = "s3")]
-/// An S3 client; path-style addressing when `S3_FORCE_PATH_STYLE` is set (emulators).
-pub fn s3_client(sdk: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    let mut conf =
-        aws_sdk_s3::config::Builder::from(sdk).force_path_style(flag("S3_FORCE_PATH_STYLE"));
-    if let Some(url) = endpoint_override("S3") {
-        conf = conf.endpoint_url(url);
-    }
-    aws_sdk_s3::Client::from_conf(conf.build())
 }
 
 pub use aws_config::SdkConfig;
@@ -144,5 +142,13 @@ mod tests {
         assert!(super::amazon_trust().is_ok());
         let pem = String::from_utf8_lossy(super::AMAZON_ROOTS);
         assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 5);
+    }
+
+    #[cfg(feature = "s3")]
+    #[test]
+    fn the_blob_store_trusts_all_five_roots() {
+        let mut roots = rustls::RootCertStore::empty();
+        let (added, ignored) = roots.add_parsable_certificates(super::amazon_roots());
+        assert_eq!((added, ignored), (5, 0));
     }
 }

@@ -4,12 +4,15 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use aws_credential_types::provider::SharedCredentialsProvider;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+use crate::blobs::{BlobError, Blobs};
 
 pub const ACCESS_KEY: &str = "partnernetz-local";
 pub const SECRET_KEY: &str = "partnernetz-local-secret";
@@ -62,17 +65,15 @@ impl EmbeddedS3 {
         })
     }
 
-    /// An S3 client for this server: path-style, its static credentials.
-    pub fn client(&self) -> aws_sdk_s3::Client {
+    /// The blob store on `bucket` of this server: path-style, its static credentials.
+    pub fn blobs(&self, bucket: &str) -> Result<Blobs, BlobError> {
         let creds = aws_credential_types::Credentials::from_keys(ACCESS_KEY, SECRET_KEY, None);
-        let conf = aws_sdk_s3::config::Builder::new()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new(REGION))
-            .credentials_provider(creds)
-            .endpoint_url(&self.endpoint)
-            .force_path_style(true)
-            .build();
-        aws_sdk_s3::Client::from_conf(conf)
+        Blobs::path_style(
+            &self.endpoint,
+            REGION,
+            SharedCredentialsProvider::new(creds),
+            bucket,
+        )
     }
 }
 

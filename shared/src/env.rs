@@ -121,12 +121,19 @@ pub enum EnvError {
     Key(#[from] crate::auth::KeyError),
     #[error("invalid DATA_KEY: {0}")]
     DataKey(#[from] crate::crypto::CryptoError),
+    #[error("S3: {}", cause(.0))]
+    Blobs(#[from] crate::blobs::BlobError),
+}
+
+/// What went wrong below the blob store's general "unavailable" (no region, ...).
+fn cause(e: &crate::blobs::BlobError) -> String {
+    std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
 }
 
 impl Env {
     /// The deployed environment: DynamoDB, S3 and SES clients from one SDK configuration.
     pub fn from_aws(config: &EnvConfig, sdk: &SdkConfig) -> Result<Self, EnvError> {
-        let blobs = Blobs::new(crate::config::s3_client(sdk), &config.bucket_name);
+        let blobs = Blobs::from_sdk(sdk, &config.bucket_name)?;
         Ok(Self {
             table: Arc::new(DynamoTable::new(
                 crate::config::dynamodb_client(sdk),

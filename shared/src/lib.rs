@@ -8,7 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod domain;
-#[cfg(feature = "embedded-s3")]
+#[cfg(any(feature = "embedded-s3", all(test, feature = "s3")))]
 pub mod embedded_s3;
 #[cfg(all(feature = "s3", feature = "ses"))]
 pub mod env;

@@ -19,7 +19,6 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::auth::{JwtIssuer, JwtVerifier, Role, Scope, generate_ed25519_pems, hash_password};
-use crate::blobs::Blobs;
 use crate::clock::{Clock, FixedClock};
 use crate::crypto::DataKey;
 use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId};
@@ -66,7 +65,7 @@ impl TestEnv {
         let clock = Arc::new(FixedClock::at(Timestamp::now()));
         // The table judges expiry (TTL) by the same clock the tests move.
         let table = Arc::new(SqliteTable::in_memory().unwrap().with_clock(clock.clone()));
-        let blobs = Blobs::new(s3.client(), BUCKET);
+        let blobs = s3.blobs(BUCKET).unwrap();
         let outbox = OutboxMailer::new(dir.join("outbox"))
             .unwrap()
             .with_attachments(Arc::new(blobs.clone()));

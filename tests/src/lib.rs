@@ -10,7 +10,6 @@ use std::sync::Arc;
 use aws_credential_types::Credentials;
 use serde_json::Value;
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
-use shared::blobs::Blobs;
 use shared::clock::{SharedClock, SystemClock};
 use shared::crypto::DataKey;
 use shared::embedded_s3::EmbeddedS3;
@@ -137,7 +136,7 @@ impl Stack {
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
         let (table, table_name) = fresh_named_table(clock.clone()).await;
-        let blobs = Blobs::new(s3.client(), "assets");
+        let blobs = s3.blobs("assets").unwrap();
         let env = Env {
             table: table.clone(),
             // As deployed: attachments are read from the bucket when a mail is sent.

@@ -13,7 +13,6 @@ use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
-use shared::blobs::Blobs;
 use shared::clock::FixedClock;
 use shared::crypto::DataKey;
 use shared::domain::{Cents, Email, PartnerId, PlatformId};
@@ -88,10 +87,9 @@ impl Journey {
         let table = fresh_table().await;
         let env = Env {
             table: table.clone(),
-            blobs: Blobs::new(s3.client(), "assets"),
+            blobs: s3.blobs("assets").unwrap(),
             mailer: Arc::new(
-                SesMailer::new(ses, SENDER)
-                    .with_attachments(Arc::new(Blobs::new(s3.client(), "assets"))),
+                SesMailer::new(ses, SENDER).with_attachments(Arc::new(s3.blobs("assets").unwrap())),
             ),
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),

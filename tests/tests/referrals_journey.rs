@@ -10,7 +10,6 @@ use jiff::{SignedDuration, Timestamp};
 use redirect::{ClickSecret, RedirectState};
 use serde_json::{Value, json};
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
-use shared::blobs::Blobs;
 use shared::clock::{Clock, FixedClock};
 use shared::crypto::DataKey;
 use shared::domain::Cents;
@@ -72,7 +71,7 @@ impl Journey {
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
         let env = Env {
             table: table.clone(),
-            blobs: Blobs::new(s3.client(), "assets"),
+            blobs: s3.blobs("assets").unwrap(),
             mailer: Arc::new(SesMailer::new(ses, SENDER)),
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),

@@ -41,21 +41,21 @@ pub struct RetryState {
 }
 
 impl RetryState {
-    pub fn from_config(config: &Config, sdk: &shared::config::SdkConfig) -> Self {
-        Self {
+    pub fn from_config(
+        config: &Config,
+        sdk: &shared::config::SdkConfig,
+    ) -> Result<Self, shared::blobs::BlobError> {
+        Ok(Self {
             table: Arc::new(DynamoTable::new(
                 shared::config::dynamodb_client(sdk),
                 &config.table_name,
             )),
             mailer: Arc::new(
                 SesMailer::new(shared::config::ses_client(sdk), &config.sender_address)
-                    .with_attachments(Arc::new(Blobs::new(
-                        shared::config::s3_client(sdk),
-                        &config.bucket_name,
-                    ))),
+                    .with_attachments(Arc::new(Blobs::from_sdk(sdk, &config.bucket_name)?)),
             ),
             clock: Arc::new(SystemClock),
-        }
+        })
     }
 }
 

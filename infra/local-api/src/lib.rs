@@ -13,7 +13,6 @@ use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
 use shared::auth::{JwtIssuer, JwtVerifier};
-use shared::blobs::Blobs;
 use shared::clock::SystemClock;
 use shared::embedded_s3::EmbeddedS3;
 use shared::env::Env;
@@ -191,7 +190,7 @@ pub async fn mail_retry(
     .context("starting the embedded S3")?;
     let outbox = OutboxMailer::new(outbox_path(&config.data_dir))
         .context("opening the outbox")?
-        .with_attachments(Arc::new(Blobs::new(s3.client(), BUCKET)));
+        .with_attachments(Arc::new(s3.blobs(BUCKET)?));
     let summary = pending::retry_due_with(
         &table,
         &outbox,
@@ -211,7 +210,7 @@ fn local_env(
     keys: keys::LocalKeys,
 ) -> anyhow::Result<(Env, OutboxMailer)> {
     let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
-    let blobs = Blobs::new(s3.client(), BUCKET);
+    let blobs = s3.blobs(BUCKET)?;
     let outbox = OutboxMailer::new(outbox_path(&config.data_dir))
         .context("creating the outbox")?
         .with_attachments(Arc::new(blobs.clone()));

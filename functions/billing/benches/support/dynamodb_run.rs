@@ -12,7 +12,6 @@ use aws_credential_types::Credentials;
 use billing::{Billing, BillingConfig, LocalQueue};
 use jiff::Timestamp;
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
-use shared::blobs::Blobs;
 use shared::clock::FixedClock;
 use shared::crypto::DataKey;
 use shared::domain::Cents;
@@ -102,7 +101,7 @@ pub fn child(args: &[String]) -> Result<(), BoxError> {
         let pems = generate_ed25519_pems()?;
         let env = Env {
             table,
-            blobs: Blobs::new(s3.client(), BUCKET),
+            blobs: s3.blobs(BUCKET)?,
             mailer: Arc::new(OutboxMailer::new(dir.join("outbox"))?),
             clock,
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem)?),
