@@ -14,13 +14,10 @@ use aws_sigv4::http_request::{
     UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
+use aws_smithy_types::body::SdkBody;
 use bytes::Bytes;
 use http::{Method, StatusCode, header};
-use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::BodyExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
@@ -98,9 +95,6 @@ const MAX_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
 /// slow upload and its retries, short enough to be worthless if one ever leaked.
 const OWN_REQUEST_EXPIRY: Duration = Duration::from_secs(300);
 
-/// As the SDK clients: a connection that takes longer is not coming.
-const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
-
 /// One attempt's limit, body included: invoices and images are a few MB at most.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -118,8 +112,6 @@ const AWS_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 #[derive(Clone)]
 pub struct Blobs {
     inner: Arc<Inner>,
@@ -127,7 +119,8 @@ pub struct Blobs {
 }
 
 struct Inner {
-    http: HttpClient,
+    /// The SDK clients' HTTP/1.1 client type, so a bootstrap links one.
+    http: crate::http_client::Http1Client,
     credentials: SharedCredentialsProvider,
     /// The last credentials, reused until shortly before they expire.
     cached: Mutex<Option<Credentials>>,
@@ -221,7 +214,8 @@ impl Blobs {
     ) -> Result<Self, BlobError> {
         Ok(Self {
             inner: Arc::new(Inner {
-                http: http_client()?,
+                http: crate::http_client::hyper_client(crate::http_client::CONNECT_TIMEOUT)
+                    .map_err(S3Error::Tls)?,
                 credentials,
                 cached: Mutex::new(None),
                 region,
@@ -495,7 +489,7 @@ impl Blobs {
                 request = request.header(header::RANGE, range.as_str());
             }
             let request = request
-                .body(Full::new(call.body.clone()))
+                .body(SdkBody::from(call.body.clone()))
                 .map_err(|e| S3Error::Transport(call.operation, Box::new(e)))?;
             match tokio::time::timeout(ATTEMPT_TIMEOUT, self.exchange(call.operation, request))
                 .await
@@ -514,7 +508,7 @@ impl Blobs {
     async fn exchange(
         &self,
         operation: &'static str,
-        request: http::Request<Full<Bytes>>,
+        request: http::Request<SdkBody>,
     ) -> Result<Answer, S3Error> {
         let response = self
             .inner
@@ -592,28 +586,6 @@ fn path_style_base(endpoint: &str, bucket: &str) -> String {
 
 /// HTTP/1.1 over rustls, trusting only the Amazon roots that sign every S3 endpoint; plain
 /// http for the emulators on loopback.
-fn http_client() -> Result<HttpClient, S3Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(crate::config::amazon_roots());
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(S3Error::Tls)?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-    http.set_nodelay(true);
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(Client::builder(TokioExecutor::new()).build(connector))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -842,7 +814,7 @@ mod tests {
     ) -> StatusCode {
         let request = http::Request::put(upload.url.as_str())
             .header(header::CONTENT_TYPE, content_type)
-            .body(Full::new(Bytes::from_static(bytes)))
+            .body(SdkBody::from(Bytes::from_static(bytes)))
             .unwrap();
         blobs.inner.http.request(request).await.unwrap().status()
     }
@@ -885,7 +857,7 @@ mod tests {
             .await
             .unwrap();
         let request = http::Request::get(download.as_str())
-            .body(Full::new(Bytes::new()))
+            .body(SdkBody::empty())
             .unwrap();
         let response = blobs.inner.http.request(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);

@@ -83,15 +83,11 @@ pub fn endpoint_override(service: &'static str) -> Option<String> {
     .or_else(|| optional("AWS_ENDPOINT_URL"))
 }
 
-fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-    let builder = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-    match amazon_trust() {
-        Ok(context) => builder.tls_context(context).build_https(),
-        // The bundled roots always parse; should they not, the system's roots still work.
-        Err(_) => builder.build_https(),
-    }
+/// The HTTP/1.1 client every SDK client must be given (the SDK crates are built without one
+/// of their own): the configurations of [`aws`] and [`lambda_aws`] carry it, and clients
+/// built from a bare `Config::builder()` need `.http_client(https_client())`.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    crate::http_client::sdk_http_client()
 }
 
 /// Amazon's root CAs (Amazon Root CA 1-4 and Starfield Services G2), which sign every AWS
@@ -99,21 +95,12 @@ fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
 /// 4 ms of CPU per cold start: half of a 128 MB function's 7.2 ms CPU share per 100 ms.
 const AMAZON_ROOTS: &[u8] = include_bytes!("../certs/amazon-roots.pem");
 
-/// The same roots for the blob store's own HTTP client.
-#[cfg(feature = "s3")]
+/// The roots as rustls reads them, for [`crate::http_client`].
 pub(crate) fn amazon_roots() -> Vec<rustls::pki_types::CertificateDer<'static>> {
     use rustls::pki_types::pem::PemObject;
     rustls::pki_types::CertificateDer::pem_slice_iter(AMAZON_ROOTS)
         .filter_map(Result::ok)
         .collect()
-}
-
-fn amazon_trust() -> Result<aws_smithy_http_client::tls::TlsContext, impl std::error::Error> {
-    use aws_smithy_http_client::tls::{TlsContext, TrustStore};
-    let trust = TrustStore::empty()
-        .with_native_roots(false)
-        .with_pem_certificate(AMAZON_ROOTS);
-    TlsContext::builder().with_trust_store(trust).build()
 }
 
 pub use aws_config::SdkConfig;
@@ -138,15 +125,13 @@ pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_bundled_amazon_roots_make_a_tls_context() {
-        assert!(super::amazon_trust().is_ok());
+    fn all_five_amazon_roots_are_bundled() {
         let pem = String::from_utf8_lossy(super::AMAZON_ROOTS);
         assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 5);
     }
 
-    #[cfg(feature = "s3")]
     #[test]
-    fn the_blob_store_trusts_all_five_roots() {
+    fn the_http_client_trusts_all_five_roots() {
         let mut roots = rustls::RootCertStore::empty();
         let (added, ignored) = roots.add_parsable_certificates(super::amazon_roots());
         assert_eq!((added, ignored), (5, 0));

@@ -14,6 +14,7 @@ pub mod embedded_s3;
 pub mod env;
 pub mod error;
 pub mod http;
+pub mod http_client;
 pub mod mail;
 pub mod model;
 pub mod openapi;

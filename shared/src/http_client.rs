@@ -1,0 +1,278 @@
+//! The one HTTP client of the functions' own AWS traffic: the SDK clients (DynamoDB, SES,
+//! SQS) and Blobs' presigned S3 requests. HTTP/1.1 only, since every AWS endpoint we call
+//! speaks it: the SDK's own client brought HTTP/2 and the `h2` crate (about 0.3 MB of every
+//! bootstrap) for nothing. TLS trusts only Amazon's roots; plain http is left for the
+//! emulators (DynamoDB Local, moto, the embedded S3).
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::ErrorKind;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector as TcpConnector;
+use hyper_util::rt::TokioExecutor;
+
+/// A connection that takes longer is not coming; the SDK's default as well.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
+/// The hyper client: pooled HTTP/1.1 connections over rustls (or plain TCP for http URLs).
+pub(crate) type Http1Client = Client<HttpsConnector<TcpConnector>, SdkBody>;
+
+/// Amazon's roots over aws-lc, TLS 1.2 and 1.3.
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(crate::config::amazon_roots());
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
+fn build(tls: rustls::ClientConfig, connect_timeout: Duration) -> Http1Client {
+    let mut tcp = TcpConnector::new();
+    tcp.enforce_http(false);
+    tcp.set_connect_timeout(Some(connect_timeout));
+    tcp.set_nodelay(true);
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(tcp);
+    Client::builder(TokioExecutor::new()).build(connector)
+}
+
+/// A client of its own (Blobs' requests).
+#[cfg(feature = "s3")]
+pub(crate) fn hyper_client(connect_timeout: Duration) -> Result<Http1Client, rustls::Error> {
+    Ok(build(tls_config()?, connect_timeout))
+}
+
+/// The client for `SdkConfig::http_client`.
+pub fn sdk_http_client() -> SharedHttpClient {
+    SharedHttpClient::new(SdkClient {
+        tls: tls_config(),
+        connectors: Mutex::default(),
+    })
+}
+
+/// The SDK asks for a connector per request attempt, with the timeouts of the client's
+/// configuration; one connector (and connection pool) per distinct pair is kept, as the
+/// SDK's own client does. In practice there is one.
+#[derive(Debug)]
+struct SdkClient {
+    /// Built once; should it ever fail, every request fails with the reason.
+    tls: Result<rustls::ClientConfig, rustls::Error>,
+    connectors: Mutex<HashMap<(Option<Duration>, Option<Duration>), SharedHttpConnector>>,
+}
+
+impl HttpClient for SdkClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        let key = (settings.connect_timeout(), settings.read_timeout());
+        let mut connectors = self
+            .connectors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        connectors
+            .entry(key)
+            .or_insert_with(|| {
+                SharedHttpConnector::new(match &self.tls {
+                    Ok(tls) => Connector::Ready {
+                        client: build(tls.clone(), key.0.unwrap_or(CONNECT_TIMEOUT)),
+                        read_timeout: key.1,
+                    },
+                    Err(e) => Connector::Broken(e.clone()),
+                })
+            })
+            .clone()
+    }
+}
+
+#[derive(Debug)]
+enum Connector {
+    Ready {
+        client: Http1Client,
+        /// From sending the request to the response's head, as the SDK's own client.
+        read_timeout: Option<Duration>,
+    },
+    Broken(rustls::Error),
+}
+
+impl HttpConnector for Connector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let (client, read_timeout) = match self {
+            Self::Ready {
+                client,
+                read_timeout,
+            } => (client, *read_timeout),
+            Self::Broken(e) => {
+                return HttpConnectorFuture::ready(Err(ConnectorError::other(
+                    Box::new(e.clone()),
+                    None,
+                )));
+            }
+        };
+        let request = match request.try_into_http1x() {
+            Ok(request) => request,
+            Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e.into()))),
+        };
+        let sent = client.request(request);
+        HttpConnectorFuture::new(async move {
+            let response = match read_timeout {
+                Some(limit) => tokio::time::timeout(limit, sent)
+                    .await
+                    .map_err(|elapsed| ConnectorError::timeout(Box::new(elapsed)))?,
+                None => sent.await,
+            }
+            .map_err(classify)?;
+            HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
+                .map_err(|e| ConnectorError::other(e.into(), None))
+        })
+    }
+}
+
+/// Sorts a failure as the SDK's retry strategy expects: timeouts and broken or refused
+/// connections are retried, a request the client refused to send is not.
+fn classify(error: hyper_util::client::legacy::Error) -> ConnectorError {
+    kind(&error)(Box::new(error))
+}
+
+fn kind(error: &hyper_util::client::legacy::Error) -> fn(BoxError) -> ConnectorError {
+    let timed_out = chain(error).any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            || e.downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_timeout)
+    });
+    if timed_out {
+        return ConnectorError::timeout;
+    }
+    if error.is_connect() {
+        return ConnectorError::io;
+    }
+    let io = chain(error).any(|e| e.is::<std::io::Error>());
+    match chain(error).find_map(|e| e.downcast_ref::<hyper::Error>()) {
+        Some(h) if h.is_user() => ConnectorError::user,
+        Some(h) if h.is_closed() || h.is_canceled() || io => ConnectorError::io,
+        // A pooled connection the server had already closed (a frozen Lambda sandbox).
+        Some(h) if h.is_incomplete_message() => {
+            |e| ConnectorError::other(e, Some(ErrorKind::TransientError))
+        }
+        _ if io => ConnectorError::io,
+        _ => |e| ConnectorError::other(e, None),
+    }
+}
+
+/// `error` and its sources. After an `io::Error` comes its payload: its `source()` would
+/// skip it.
+fn chain<'a>(
+    error: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |&e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn StdError + 'static)),
+        None => e.source(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::error::SdkError;
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    use hyper_util::rt::TokioIo;
+
+    use super::*;
+
+    fn dynamodb(endpoint: String) -> aws_sdk_dynamodb::Client {
+        let conf = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-central-1"))
+            .credentials_provider(Credentials::from_keys("test", "test", None))
+            .endpoint_url(endpoint)
+            .http_client(sdk_http_client())
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(conf)
+    }
+
+    /// A DynamoDB stand-in that answers every request with an empty table list, after
+    /// checking it came as HTTP/1.1 for ListTables.
+    async fn fake_dynamodb() -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        |request: http::Request<hyper::body::Incoming>| async move {
+                            assert_eq!(request.version(), http::Version::HTTP_11);
+                            assert_eq!(
+                                request.headers()["x-amz-target"],
+                                "DynamoDB_20120810.ListTables"
+                            );
+                            http::Response::builder()
+                                .header("content-type", "application/x-amz-json-1.0")
+                                .body(Full::new(Bytes::from_static(b"{\"TableNames\":[]}")))
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn the_sdk_talks_http1_through_it() {
+        let addr = fake_dynamodb().await;
+        let client = dynamodb(format!("http://{addr}"));
+        for _ in 0..2 {
+            let tables = client.list_tables().send().await.unwrap();
+            assert_eq!(tables.table_names(), &[] as &[String]);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_an_io_error_of_the_sdk() {
+        let closed = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .unwrap();
+        let client = dynamodb(format!("http://{closed}"));
+        let result = tokio::time::timeout(Duration::from_secs(30), client.list_tables().send())
+            .await
+            .expect("the SDK gave up in time");
+        match result {
+            Err(SdkError::DispatchFailure(failure)) => assert!(failure.is_io(), "{failure:?}"),
+            other => panic!("expected a dispatch failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_tls_configuration_builds() {
+        assert!(tls_config().is_ok());
+    }
+}
