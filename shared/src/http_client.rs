@@ -76,8 +76,11 @@ pub fn sdk_http_client() -> SharedHttpClient {
 struct SdkClient {
     /// Built once; should it ever fail, every request fails with the reason.
     tls: Result<rustls::ClientConfig, rustls::Error>,
-    connectors: Mutex<HashMap<(Option<Duration>, Option<Duration>), SharedHttpConnector>>,
+    connectors: Mutex<HashMap<Timeouts, SharedHttpConnector>>,
 }
+
+/// Connect and read timeout.
+type Timeouts = (Option<Duration>, Option<Duration>);
 
 impl HttpClient for SdkClient {
     fn http_connector(
@@ -93,12 +96,12 @@ impl HttpClient for SdkClient {
         connectors
             .entry(key)
             .or_insert_with(|| {
-                SharedHttpConnector::new(match &self.tls {
-                    Ok(tls) => Connector::Ready {
-                        client: build(tls.clone(), key.0.unwrap_or(CONNECT_TIMEOUT)),
-                        read_timeout: key.1,
-                    },
-                    Err(e) => Connector::Broken(e.clone()),
+                SharedHttpConnector::new(Connector {
+                    client: self
+                        .tls
+                        .clone()
+                        .map(|tls| build(tls, key.0.unwrap_or(CONNECT_TIMEOUT))),
+                    read_timeout: key.1,
                 })
             })
             .clone()
@@ -106,23 +109,17 @@ impl HttpClient for SdkClient {
 }
 
 #[derive(Debug)]
-enum Connector {
-    Ready {
-        client: Http1Client,
-        /// From sending the request to the response's head, as the SDK's own client.
-        read_timeout: Option<Duration>,
-    },
-    Broken(rustls::Error),
+struct Connector {
+    client: Result<Http1Client, rustls::Error>,
+    /// From sending the request to the response's head, as the SDK's own client.
+    read_timeout: Option<Duration>,
 }
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let (client, read_timeout) = match self {
-            Self::Ready {
-                client,
-                read_timeout,
-            } => (client, *read_timeout),
-            Self::Broken(e) => {
+        let client = match &self.client {
+            Ok(client) => client,
+            Err(e) => {
                 return HttpConnectorFuture::ready(Err(ConnectorError::other(
                     Box::new(e.clone()),
                     None,
@@ -134,6 +131,7 @@ impl HttpConnector for Connector {
             Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e.into()))),
         };
         let sent = client.request(request);
+        let read_timeout = self.read_timeout;
         HttpConnectorFuture::new(async move {
             let response = match read_timeout {
                 Some(limit) => tokio::time::timeout(limit, sent)
@@ -267,6 +265,41 @@ mod tests {
             .expect("the SDK gave up in time");
         match result {
             Err(SdkError::DispatchFailure(failure)) => assert!(failure.is_io(), "{failure:?}"),
+            other => panic!("expected a dispatch failure, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_a_read_timeout() {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Accepts and keeps the connections open, never answering.
+        tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                open.push(stream);
+            }
+        });
+        let conf = dynamodb(format!("http://{addr}"))
+            .config()
+            .to_builder()
+            .timeout_config(
+                aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                    .read_timeout(Duration::from_millis(200))
+                    .build(),
+            )
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(conf);
+        let result = tokio::time::timeout(Duration::from_secs(10), client.list_tables().send())
+            .await
+            .expect("the read timeout ended the call");
+        match result {
+            Err(SdkError::DispatchFailure(failure)) => {
+                assert!(failure.is_timeout(), "{failure:?}");
+            }
             other => panic!("expected a dispatch failure, got {other:?}"),
         }
     }
