@@ -37,6 +37,7 @@ pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
         .region(aws_sdk_dynamodb::config::Region::new(REGION))
         .credentials_provider(credentials())
         .endpoint_url(endpoint("DYNAMODB_ENDPOINT"))
+        .http_client(shared::config::https_client())
         .build();
     aws_sdk_dynamodb::Client::from_conf(conf)
 }
@@ -47,6 +48,7 @@ pub fn ses_client() -> aws_sdk_ses::Client {
         .region(aws_sdk_ses::config::Region::new(REGION))
         .credentials_provider(credentials())
         .endpoint_url(endpoint("MOTO_ENDPOINT"))
+        .http_client(shared::config::https_client())
         .build();
     aws_sdk_ses::Client::from_conf(conf)
 }
@@ -63,6 +65,7 @@ pub fn ses_client_switched_off() -> aws_sdk_ses::Client {
         .credentials_provider(credentials())
         .endpoint_url(format!("http://{closed}"))
         .retry_config(aws_sdk_ses::config::retry::RetryConfig::disabled())
+        .http_client(shared::config::https_client())
         .build();
     aws_sdk_ses::Client::from_conf(conf)
 }

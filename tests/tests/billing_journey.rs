@@ -32,6 +32,7 @@ fn sqs_client() -> aws_sdk_sqs::Client {
         .region(aws_sdk_sqs::config::Region::new(REGION))
         .credentials_provider(Credentials::from_keys("test", "test", None))
         .endpoint_url(std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run cargo xtask test"))
+        .http_client(shared::config::https_client())
         .build();
     aws_sdk_sqs::Client::from_conf(conf)
 }

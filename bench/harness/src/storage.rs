@@ -32,6 +32,7 @@ pub fn client(endpoint: &str) -> Client {
         .region(Region::new("eu-central-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "bench"))
         .endpoint_url(endpoint)
+        .http_client(shared::config::https_client())
         .build();
     Client::from_conf(config)
 }

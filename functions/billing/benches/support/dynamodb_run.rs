@@ -43,6 +43,7 @@ fn dynamodb(endpoint: &str, table: &str, clock: Arc<FixedClock>) -> DynamoTable 
         .region(aws_sdk_dynamodb::config::Region::new("eu-central-1"))
         .credentials_provider(Credentials::from_keys("test", "test", None))
         .endpoint_url(endpoint)
+        .http_client(shared::config::https_client())
         .build();
     DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), table).with_clock(clock)
 }
