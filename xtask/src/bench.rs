@@ -164,17 +164,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         "xtask: building release bootstraps with plain cargo for the host target {host} \
          (not cargo-lambda, which would cross-compile for Lambda's arm64); same release profile"
     );
-    let mut packages: Vec<&str> = functions.iter().map(String::as_str).collect();
-    packages.push(BASELINE);
-    // One invocation per function, as SAM builds each alone: built together, cargo would
-    // unify `shared`'s features, and the redirect (without S3, SES and PDF) would be
-    // measured with them.
-    for package in &packages {
-        cargo_release(root, &["build"], &[package])?;
-    }
-    // Its own invocation: built together, its dependencies' features would unify into
-    // the bootstraps and change what is measured. Builds `serve-redirect` too.
-    cargo_release(root, &["build"], &["harness"])?;
+    // The handler benches first: building a bench also links its package's binaries, with
+    // the test kit's features (embedded S3, HTTP/2 server), into the same `release/` folder.
+    // The bootstraps built alone below replace them, so what is sized and started is what
+    // SAM deploys.
     let handler_benches: Vec<&String> = functions
         .iter()
         .filter(|f| has_handler_bench(root, f))
@@ -187,6 +180,17 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
                 .env("AWS_LC_SYS_NO_JITTER_ENTROPY", "1"),
         )?;
     }
+    let mut packages: Vec<&str> = functions.iter().map(String::as_str).collect();
+    packages.push(BASELINE);
+    // One invocation per function, as SAM builds each alone: built together, cargo would
+    // unify `shared`'s features, and the redirect (without S3, SES and PDF) would be
+    // measured with them.
+    for package in &packages {
+        cargo_release(root, &["build"], &[package])?;
+    }
+    // Its own invocation: built together, its dependencies' features would unify into
+    // the bootstraps and change what is measured. Builds `serve-redirect` too.
+    cargo_release(root, &["build"], &["harness"])?;
 
     let release = target.join("release");
     let mut sizes = Vec::new();
