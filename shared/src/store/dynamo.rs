@@ -23,8 +23,8 @@ use aws_sdk_dynamodb::types::{
 use serde_json::Value;
 
 use super::{
-    Backoff, Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK,
-    SkCond, StoreError, Stored, StoredPage, TTL, Table, TxOp, Update, cond_holds, cursor, ttl,
+    Backoff, Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Query, SK, SkCond,
+    StoreError, Stored, StoredPage, TTL, Table, TxOp, Update, cond_holds, cursor, ttl,
 };
 use crate::clock::{SharedClock, SystemClock};
 
@@ -443,19 +443,6 @@ impl Table for DynamoTable {
             Ok(())
         })
         .await
-    }
-
-    async fn query(&self, q: Query) -> Result<Page, StoreError> {
-        let page = self.query_stored(q).await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|stored| stored.into_item().map_err(StoreError::Unavailable))
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            cursor: page.cursor,
-        })
     }
 
     async fn query_stored(&self, q: Query) -> Result<StoredPage, StoreError> {

@@ -293,16 +293,21 @@ pub trait Table: Send + Sync {
     async fn update(&self, key: &Key, ops: &[Update], cond: Cond) -> Result<Item, StoreError>;
     async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError>;
     /// One page: at most `limit` items read and about 1 MB, expired items left out.
-    async fn query(&self, query: Query) -> Result<Page, StoreError>;
-    /// [`Table::query`] with the items left as read, for callers that decode each straight
-    /// into its record (see [`Stored`]).
-    async fn query_stored(&self, query: Query) -> Result<StoredPage, StoreError> {
-        let page = self.query(query).await?;
-        Ok(StoredPage {
-            items: page.items.into_iter().map(Stored::item).collect(),
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        let page = self.query_stored(query).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|stored| stored.into_item().map_err(StoreError::Unavailable))
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
             cursor: page.cursor,
         })
     }
+    /// [`Table::query`] with the items left as read, for callers that decode each straight
+    /// into its record (see [`Stored`]).
+    async fn query_stored(&self, query: Query) -> Result<StoredPage, StoreError>;
     /// All or nothing; at most 100 operations, one per item. A failed condition is
     /// `TxCancelled` naming its operation; concurrent writers are retried, then `Conflict`.
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError>;

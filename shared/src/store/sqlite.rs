@@ -16,8 +16,8 @@ use rusqlite::{
 use serde_json::Value;
 
 use super::{
-    Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Page, Query, SK, SkCond,
-    StoreError, Stored, StoredPage, Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
+    Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Query, SK, SkCond, StoreError,
+    Stored, StoredPage, Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
 };
 use crate::clock::{SharedClock, SystemClock};
 
@@ -241,19 +241,6 @@ impl Table for SqliteTable {
         self.in_tx(|w| {
             w.check(key, &cond)?;
             w.remove(key)
-        })
-    }
-
-    async fn query(&self, q: Query) -> Result<Page, StoreError> {
-        let page = self.query_stored(q).await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|stored| stored.into_item().map_err(StoreError::Unavailable))
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            cursor: page.cursor,
         })
     }
 

@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use super::Item;
 
@@ -21,7 +20,6 @@ pub struct Stored(Form);
 enum Form {
     Json(String),
     Attrs(HashMap<String, AttributeValue>),
-    Item(Item),
 }
 
 /// Why a stored item is not the record asked for.
@@ -36,16 +34,11 @@ impl Stored {
         Self(Form::Attrs(attrs))
     }
 
-    pub(crate) fn item(item: Item) -> Self {
-        Self(Form::Item(item))
-    }
-
     /// The item as a record of type `T`; attributes `T` does not name are skipped.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, DecodeError> {
         Ok(match self.0 {
             Form::Json(body) => serde_json::from_str(&body)?,
             Form::Attrs(attrs) => serde_dynamo::from_item(attrs)?,
-            Form::Item(item) => serde_json::from_value(Value::Object(item))?,
         })
     }
 
@@ -65,7 +58,7 @@ pub struct StoredPage {
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
@@ -87,11 +80,7 @@ mod tests {
             name: "Müller".into(),
             count: 3,
         };
-        for stored in [
-            Stored::json(value.to_string()),
-            Stored::attrs(attrs),
-            Stored::item(item.clone()),
-        ] {
+        for stored in [Stored::json(value.to_string()), Stored::attrs(attrs)] {
             assert_eq!(
                 stored.clone().decode::<Record>().expect("decodes"),
                 expected
