@@ -148,6 +148,20 @@ struct Call<'a> {
     body: Bytes,
 }
 
+impl<'a> Call<'a> {
+    /// A request without a body or a range (GET, HEAD).
+    fn read(operation: &'static str, method: Method, key: &'a str) -> Self {
+        Self {
+            operation,
+            method,
+            key,
+            content_type: None,
+            range: None,
+            body: Bytes::new(),
+        }
+    }
+}
+
 /// S3's answer, its body read.
 struct Answer {
     status: StatusCode,
@@ -284,12 +298,8 @@ impl Blobs {
         let last = len.saturating_sub(1);
         let answer = self
             .call(Call {
-                operation: "GetObject",
-                method: Method::GET,
-                key,
-                content_type: None,
                 range: Some(format!("bytes=0-{last}")),
-                body: Bytes::new(),
+                ..Call::read("GetObject", Method::GET, key)
             })
             .await?;
         match answer.status {
@@ -333,16 +343,7 @@ impl Blobs {
     }
 
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
-        let answer = self
-            .call(Call {
-                operation: "GetObject",
-                method: Method::GET,
-                key,
-                content_type: None,
-                range: None,
-                body: Bytes::new(),
-            })
-            .await?;
+        let answer = self.call(Call::read("GetObject", Method::GET, key)).await?;
         match answer.status {
             StatusCode::OK => Ok(answer.body.to_vec()),
             StatusCode::NOT_FOUND if answer.code() == "NoSuchKey" => Err(BlobError::NotFound),
@@ -353,14 +354,7 @@ impl Blobs {
     /// The stored object's content type, or `None` when there is no object.
     pub async fn head(&self, key: &str) -> Result<Option<String>, BlobError> {
         let answer = self
-            .call(Call {
-                operation: "HeadObject",
-                method: Method::HEAD,
-                key,
-                content_type: None,
-                range: None,
-                body: Bytes::new(),
-            })
+            .call(Call::read("HeadObject", Method::HEAD, key))
             .await?;
         match answer.status {
             StatusCode::OK => Ok(Some(answer.content_type.unwrap_or_default())),
