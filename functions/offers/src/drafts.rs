@@ -18,7 +18,9 @@ use utoipa::ToSchema;
 
 use crate::feed::PAGE_SIZE;
 use crate::input::{self, OfferInput};
-use crate::offer::{self, Checks, Content, Offer, Status, changed_meanwhile, save_op};
+use crate::offer::{
+    self, Checks, Content, LiveRevision, Offer, ShownRevision, Status, changed_meanwhile, save_op,
+};
 
 /// The offer's state on one platform, as its partner sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,8 +53,8 @@ pub struct OfferView {
     pub updated_at: Timestamp,
 }
 
-impl From<Offer> for OfferView {
-    fn from(o: Offer) -> Self {
+impl<L: ShownRevision> From<Offer<L>> for OfferView {
+    fn from(o: Offer<L>) -> Self {
         // The chosen platforms, then any the offer is still shown on after an edit dropped
         // them (until it is withdrawn there).
         let mut listed: Vec<&PlatformId> = o.platforms.iter().collect();
@@ -70,7 +72,7 @@ impl From<Offer> for OfferView {
                     }
                     .into(),
                     live: s.live.is_some(),
-                    revision_pending: s.live.as_ref().is_some_and(|l| l.content != o.content),
+                    revision_pending: s.revision_pending(o.draft_revision),
                     submitted_at: s.submitted_at,
                     decided_at: s.decided_at,
                     rejection_reason: s.rejection_reason.clone(),
@@ -125,6 +127,7 @@ pub async fn create(
         offer_id: shared::domain::new_id(),
         partner_id: auth.partner_id.clone(),
         content: valid.content,
+        draft_revision: 0,
         platforms: valid.platforms,
         states: Default::default(),
         created_at: now,
@@ -154,11 +157,12 @@ pub async fn update(
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let valid = input::validate(state.table.as_ref(), &body, state.clock.today()).await?;
     let read = offer.version;
-    let images = std::mem::take(&mut offer.content.images);
-    offer.content = Content {
-        images,
-        ..valid.content
-    };
+    offer.revise(|draft| {
+        *draft = Content {
+            images: std::mem::take(&mut draft.images),
+            ..valid.content
+        }
+    });
     offer.platforms = valid.platforms;
     offer.updated_at = state.clock.now();
     offer.version += 1;
@@ -235,7 +239,8 @@ pub async fn list_mine(
     let offers = page
         .items
         .into_iter()
-        .map(|item| from_stored::<Offer>(item).map(OfferView::from))
+        // Of each shown version only its revision: the list never shows approved content.
+        .map(|item| from_stored::<Offer<LiveRevision>>(item).map(OfferView::from))
         .collect::<Result<Vec<_>>>()?;
     Ok(Json(OfferList {
         offers,

@@ -108,7 +108,7 @@ pub async fn add(
         size_bytes: body.size_bytes,
     };
     let read = offer.version;
-    offer.content.images.push(image.clone());
+    offer.revise(|draft| draft.images.push(image.clone()));
     offer.updated_at = state.clock.now();
     offer.version += 1;
     save(&state, &offer, read).await?;
@@ -143,11 +143,10 @@ pub async fn remove(
     ApiPath((offer_id, image_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode> {
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
-    let before = offer.content.images.len();
-    offer.content.images.retain(|i| i.image_id != image_id);
-    if offer.content.images.len() == before {
+    if !offer.content.images.iter().any(|i| i.image_id == image_id) {
         return Err(Error::NotFound("Bild nicht gefunden.".into()));
     }
+    offer.revise(|draft| draft.images.retain(|i| i.image_id != image_id));
     let read = offer.version;
     offer.updated_at = state.clock.now();
     offer.version += 1;

@@ -233,6 +233,9 @@ pub struct Checks {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Live {
     pub content: Content,
+    /// The draft revision it was approved as (see [`Offer::draft_revision`]).
+    #[serde(default)]
+    pub draft_revision: u64,
     pub company: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_key: Option<String>,
@@ -241,9 +244,35 @@ pub struct Live {
     pub approved_at: Timestamp,
 }
 
-/// The offer's state on one platform.
+/// Of the version a platform shows, only which draft revision it is: enough to tell a
+/// pending revision, without decoding the approved content (the partner's list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct LiveRevision {
+    #[serde(default)]
+    pub draft_revision: u64,
+}
+
+/// What a shown version tells about the draft it was approved from.
+pub trait ShownRevision {
+    fn draft_revision(&self) -> u64;
+}
+
+impl ShownRevision for Live {
+    fn draft_revision(&self) -> u64 {
+        self.draft_revision
+    }
+}
+
+impl ShownRevision for LiveRevision {
+    fn draft_revision(&self) -> u64 {
+        self.draft_revision
+    }
+}
+
+/// The offer's state on one platform; `L` is the shown version, in full or only its revision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OnPlatform {
+#[serde(bound(deserialize = "L: Deserialize<'de>"))]
+pub struct OnPlatform<L = Live> {
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<Timestamp>,
@@ -255,23 +284,37 @@ pub struct OnPlatform {
     pub rejection_reason: Option<String>,
     /// The approved version shown there, while any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub live: Option<Live>,
+    pub live: Option<L>,
     /// Months with a booked premium placement there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub placed_months: Vec<Month>,
 }
 
-/// The stored offer.
+impl<L: ShownRevision> OnPlatform<L> {
+    /// The draft differs from the version shown here: a revision to submit or in review.
+    pub fn revision_pending(&self, draft_revision: u64) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|l| l.draft_revision() != draft_revision)
+    }
+}
+
+/// The stored offer; `L` as in [`OnPlatform`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Offer {
+#[serde(bound(deserialize = "L: Deserialize<'de>"))]
+pub struct Offer<L = Live> {
     pub offer_id: String,
     pub partner_id: PartnerId,
     /// The draft (or the revision being prepared).
     pub content: Content,
+    /// Counts the changes of `content`, so a shown version can tell whether it is the draft
+    /// without comparing the two.
+    #[serde(default)]
+    pub draft_revision: u64,
     /// The platforms it is meant for.
     pub platforms: Vec<PlatformId>,
     #[serde(default)]
-    pub states: BTreeMap<PlatformId, OnPlatform>,
+    pub states: BTreeMap<PlatformId, OnPlatform<L>>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
@@ -280,6 +323,15 @@ pub struct Offer {
 impl Offer {
     pub fn key(&self) -> Key {
         offer_key(&self.offer_id)
+    }
+
+    /// Edits the draft; a change makes it a new revision.
+    pub fn revise(&mut self, edit: impl FnOnce(&mut Content)) {
+        let before = self.content.clone();
+        edit(&mut self.content);
+        if self.content != before {
+            self.draft_revision += 1;
+        }
     }
 
     pub fn to_item(&self) -> Result<Item> {

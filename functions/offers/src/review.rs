@@ -47,6 +47,9 @@ pub struct Submission {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_key: Option<String>,
     pub content: Content,
+    /// Which draft revision `content` is.
+    #[serde(default)]
+    pub draft_revision: u64,
     /// A revision of a version already shown there.
     pub revision: bool,
     pub submitted_at: Timestamp,
@@ -142,11 +145,13 @@ pub async fn submit(
     let mut submitted = 0;
     for platform in offer.platforms.clone() {
         let current = offer.states.get(&platform);
-        let live = current.and_then(|s| s.live.clone());
-        let unchanged = live.as_ref().is_some_and(|l| l.content == offer.content);
-        if unchanged && current.is_some_and(|s| s.status == Status::Approved) {
+        let unchanged = current.is_some_and(|s| {
+            s.status == Status::Approved && !s.revision_pending(offer.draft_revision)
+        });
+        if unchanged {
             continue;
         }
+        let live = current.and_then(|s| s.live.clone());
         let submission = Submission {
             offer_id: offer.offer_id.clone(),
             partner_id: offer.partner_id.clone(),
@@ -154,6 +159,7 @@ pub async fn submit(
             company: partner.company.clone(),
             logo_key: partner.logo_key.clone(),
             content: offer.content.clone(),
+            draft_revision: offer.draft_revision,
             revision: live.is_some(),
             submitted_at: now,
         };
@@ -440,6 +446,7 @@ pub async fn decide(
             published_at: on.live.as_ref().map_or(now, |l| l.published_at),
             approved_at: now,
             content: submission.content.clone(),
+            draft_revision: submission.draft_revision,
             company: submission.company.clone(),
             logo_key: submission.logo_key.clone(),
         });

@@ -184,6 +184,31 @@ async fn a_platform_approves_another_rejects_with_a_reason_and_the_partner_is_to
 async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
     let w = World::new().await;
     let offer = w.published_on_a(&w.partner).await;
+    async fn pending_in_list(w: &World) -> serde_json::Value {
+        let mine = w
+            .call("GET", "/partners/me/offers", None, Some(&w.partner.token))
+            .await;
+        mine.body["offers"][0]["platforms"][0]["revision_pending"].clone()
+    }
+    let saved_unchanged = w
+        .call(
+            "PUT",
+            &format!("/offers/{offer}"),
+            Some(w.offer_body(&[&w.pa])),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(saved_unchanged.status, StatusCode::OK);
+    assert_eq!(
+        saved_unchanged.body["platforms"][0]["revision_pending"],
+        false
+    );
+    assert_eq!(pending_in_list(&w).await, false, "saving the same text");
+    assert_problem(
+        &w.submit(&w.partner, &offer).await,
+        StatusCode::CONFLICT,
+        None,
+    );
     let mut body = w.offer_body(&[&w.pa]);
     body["title"] = json!("20 % auf alle Torten");
     let edited = w
@@ -195,6 +220,7 @@ async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
         )
         .await;
     assert_eq!(edited.body["platforms"][0]["revision_pending"], true);
+    assert_eq!(pending_in_list(&w).await, true);
     let detail_path = format!("/offers/{offer}?platform_id={}", w.pa);
     async fn title(w: &World, path: &str) -> serde_json::Value {
         w.call("GET", path, None, None).await.body["title"].clone()
@@ -213,6 +239,7 @@ async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
     );
     w.approve(&w.manager_a, &w.pa, &offer).await;
     assert_eq!(title(&w, &detail_path).await, "20 % auf alle Torten");
+    assert_eq!(pending_in_list(&w).await, false, "the revision is shown");
     let feed = w
         .call("GET", &format!("/platforms/{}/offers", w.pa), None, None)
         .await;
