@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::feed::PAGE_SIZE;
 use crate::input::{self, OfferInput};
 use crate::offer::{
-    self, Checks, Content, LiveRevision, Offer, ShownRevision, Status, changed_meanwhile, save_op,
+    self, Checks, Content, LiveRevision, Offer, ShownVersion, Status, changed_meanwhile, save_op,
 };
 
 /// The offer's state on one platform, as its partner sees it.
@@ -53,7 +53,7 @@ pub struct OfferView {
     pub updated_at: Timestamp,
 }
 
-impl<L: ShownRevision> From<Offer<L>> for OfferView {
+impl<L: ShownVersion> From<Offer<L>> for OfferView {
     fn from(o: Offer<L>) -> Self {
         // The chosen platforms, then any the offer is still shown on after an edit dropped
         // them (until it is withdrawn there).
@@ -72,7 +72,7 @@ impl<L: ShownRevision> From<Offer<L>> for OfferView {
                     }
                     .into(),
                     live: s.live.is_some(),
-                    revision_pending: s.revision_pending(o.draft_revision),
+                    revision_pending: s.revision_pending(&o.content, o.draft_revision),
                     submitted_at: s.submitted_at,
                     decided_at: s.decided_at,
                     rejection_reason: s.rejection_reason.clone(),
@@ -236,12 +236,16 @@ pub async fn list_mine(
                 .cursor(params.cursor),
         )
         .await?;
-    let offers = page
-        .items
-        .into_iter()
+    let mut offers = Vec::with_capacity(page.items.len());
+    for item in page.items {
         // Of each shown version only its revision: the list never shows approved content.
-        .map(|item| from_stored::<Offer<LiveRevision>>(item).map(OfferView::from))
-        .collect::<Result<Vec<_>>>()?;
+        let lean = from_stored::<Offer<LiveRevision>>(item)?;
+        offers.push(if lean.uncounted() {
+            OfferView::from(offer::load(state.table.as_ref(), &lean.offer_id).await?)
+        } else {
+            OfferView::from(lean)
+        });
+    }
     Ok(Json(OfferList {
         offers,
         next_cursor: page.cursor,

@@ -233,9 +233,10 @@ pub struct Checks {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Live {
     pub content: Content,
-    /// The draft revision it was approved as (see [`Offer::draft_revision`]).
-    #[serde(default)]
-    pub draft_revision: u64,
+    /// The draft revision it was approved as (see [`Offer::draft_revision`]); none on
+    /// versions approved before offers counted their revisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_revision: Option<u64>,
     pub company: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_key: Option<String>,
@@ -249,23 +250,39 @@ pub struct Live {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct LiveRevision {
     #[serde(default)]
-    pub draft_revision: u64,
+    pub draft_revision: Option<u64>,
 }
 
-/// What a shown version tells about the draft it was approved from.
-pub trait ShownRevision {
-    fn draft_revision(&self) -> u64;
+/// A version a platform shows, in full or only its revision.
+pub trait ShownVersion {
+    /// Whether it is the draft.
+    fn shows(&self, draft: &Content, draft_revision: u64) -> bool;
+    /// Approved before revisions were counted: only its content tells.
+    fn uncounted(&self) -> bool;
 }
 
-impl ShownRevision for Live {
-    fn draft_revision(&self) -> u64 {
-        self.draft_revision
+impl ShownVersion for Live {
+    fn shows(&self, draft: &Content, draft_revision: u64) -> bool {
+        match self.draft_revision {
+            Some(revision) => revision == draft_revision,
+            None => self.content == *draft,
+        }
+    }
+
+    fn uncounted(&self) -> bool {
+        self.draft_revision.is_none()
     }
 }
 
-impl ShownRevision for LiveRevision {
-    fn draft_revision(&self) -> u64 {
-        self.draft_revision
+impl ShownVersion for LiveRevision {
+    /// An uncounted version is taken for a pending revision; [`Offer::uncounted`] tells the
+    /// reader to load it in full instead.
+    fn shows(&self, _draft: &Content, draft_revision: u64) -> bool {
+        self.draft_revision == Some(draft_revision)
+    }
+
+    fn uncounted(&self) -> bool {
+        self.draft_revision.is_none()
     }
 }
 
@@ -290,12 +307,12 @@ pub struct OnPlatform<L = Live> {
     pub placed_months: Vec<Month>,
 }
 
-impl<L: ShownRevision> OnPlatform<L> {
+impl<L: ShownVersion> OnPlatform<L> {
     /// The draft differs from the version shown here: a revision to submit or in review.
-    pub fn revision_pending(&self, draft_revision: u64) -> bool {
+    pub fn revision_pending(&self, draft: &Content, draft_revision: u64) -> bool {
         self.live
             .as_ref()
-            .is_some_and(|l| l.draft_revision() != draft_revision)
+            .is_some_and(|l| !l.shows(draft, draft_revision))
     }
 }
 
@@ -318,6 +335,22 @@ pub struct Offer<L = Live> {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: u64,
+}
+
+impl<L: ShownVersion> Offer<L> {
+    /// The state on `platform` with a pending revision told apart.
+    pub fn revision_pending_on(&self, platform: &PlatformId) -> bool {
+        self.states
+            .get(platform)
+            .is_some_and(|s| s.revision_pending(&self.content, self.draft_revision))
+    }
+
+    /// Some platform shows a version approved before revisions were counted.
+    pub fn uncounted(&self) -> bool {
+        self.states
+            .values()
+            .any(|s| s.live.as_ref().is_some_and(L::uncounted))
+    }
 }
 
 impl Offer {

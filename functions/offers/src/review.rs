@@ -145,9 +145,8 @@ pub async fn submit(
     let mut submitted = 0;
     for platform in offer.platforms.clone() {
         let current = offer.states.get(&platform);
-        let unchanged = current.is_some_and(|s| {
-            s.status == Status::Approved && !s.revision_pending(offer.draft_revision)
-        });
+        let unchanged = current.is_some_and(|s| s.status == Status::Approved)
+            && !offer.revision_pending_on(&platform);
         if unchanged {
             continue;
         }
@@ -446,7 +445,7 @@ pub async fn decide(
             published_at: on.live.as_ref().map_or(now, |l| l.published_at),
             approved_at: now,
             content: submission.content.clone(),
-            draft_revision: submission.draft_revision,
+            draft_revision: Some(submission.draft_revision),
             company: submission.company.clone(),
             logo_key: submission.logo_key.clone(),
         });

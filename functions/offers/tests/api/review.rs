@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 use shared::auth::Role;
+use shared::store::{Cond, Table};
 use shared::testing::assert_problem;
 
 use crate::world::{World, png_bytes};
@@ -245,6 +246,54 @@ async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
         .await;
     assert_eq!(feed.body["offers"][0]["title"], "20 % auf alle Torten");
     assert_eq!(feed.body["offers"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_offer_approved_before_revisions_were_counted_still_tells_its_pending_revision() {
+    let w = World::new().await;
+    let offer_id = w.published_on_a(&w.partner).await;
+    // As stored before offers counted their revisions: no revision on the draft or the
+    // shown version.
+    let forget_revisions = || async {
+        let mut offer = offers::offer::load(w.kit.table.as_ref(), &offer_id)
+            .await
+            .unwrap();
+        offer.draft_revision = 0;
+        for state in offer.states.values_mut() {
+            if let Some(live) = state.live.as_mut() {
+                live.draft_revision = None;
+            }
+        }
+        w.kit
+            .table
+            .put(offer.to_item().unwrap(), Cond::Always)
+            .await
+            .unwrap();
+    };
+    let pending_in_list = || async {
+        let mine = w
+            .call("GET", "/partners/me/offers", None, Some(&w.partner.token))
+            .await;
+        mine.body["offers"][0]["platforms"][0]["revision_pending"].clone()
+    };
+    forget_revisions().await;
+    assert_eq!(pending_in_list().await, false);
+    assert_problem(
+        &w.submit(&w.partner, &offer_id).await,
+        StatusCode::CONFLICT,
+        None,
+    );
+
+    let mut body = w.offer_body(&[&w.pa]);
+    body["title"] = json!("20 % auf alle Torten");
+    let path = format!("/offers/{offer_id}");
+    w.call("PUT", &path, Some(body), Some(&w.partner.token))
+        .await;
+    forget_revisions().await;
+    assert_eq!(pending_in_list().await, true);
+    assert_eq!(w.submit(&w.partner, &offer_id).await.status, StatusCode::OK);
+    w.approve(&w.manager_a, &w.pa, &offer_id).await;
+    assert_eq!(pending_in_list().await, false, "counted from now on");
 }
 
 #[tokio::test]
