@@ -275,6 +275,7 @@ async fn offers(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scen
         };
         let live = Live {
             content: content.clone(),
+            draft_revision: Some(0),
             company: "Bäckerei Müller".into(),
             logo_key: None,
             published_at: now,
@@ -284,6 +285,7 @@ async fn offers(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scen
             offer_id,
             partner_id: partner.clone(),
             content,
+            draft_revision: 0,
             platforms: vec![platform.clone()],
             states: [(
                 platform.clone(),

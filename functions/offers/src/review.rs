@@ -47,9 +47,10 @@ pub struct Submission {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_key: Option<String>,
     pub content: Content,
-    /// Which draft revision `content` is.
-    #[serde(default)]
-    pub draft_revision: u64,
+    /// Which draft revision `content` is; none on submissions from before offers counted
+    /// their revisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_revision: Option<u64>,
     /// A revision of a version already shown there.
     pub revision: bool,
     pub submitted_at: Timestamp,
@@ -158,7 +159,7 @@ pub async fn submit(
             company: partner.company.clone(),
             logo_key: partner.logo_key.clone(),
             content: offer.content.clone(),
-            draft_revision: offer.draft_revision,
+            draft_revision: Some(offer.draft_revision),
             revision: live.is_some(),
             submitted_at: now,
         };
@@ -445,7 +446,7 @@ pub async fn decide(
             published_at: on.live.as_ref().map_or(now, |l| l.published_at),
             approved_at: now,
             content: submission.content.clone(),
-            draft_revision: Some(submission.draft_revision),
+            draft_revision: submission.draft_revision,
             company: submission.company.clone(),
             logo_key: submission.logo_key.clone(),
         });
