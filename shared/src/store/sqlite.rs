@@ -12,12 +12,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+    types::ValueRef,
 };
 use serde_json::Value;
 
 use super::{
     Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Query, SK, SkCond, StoreError,
-    Stored, StoredPage, Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
+    Stored, StoredPage, TTL, Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
 };
 use crate::clock::{SharedClock, SystemClock};
 
@@ -38,9 +39,19 @@ CREATE TABLE IF NOT EXISTS items (
     gsi1pk TEXT,
     gsi1sk TEXT,
     body TEXT NOT NULL,
+    -- The body's numeric `ttl`, so a query tells expired rows without parsing their body.
+    ttl REAL,
     PRIMARY KEY (pk, sk)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+";
+
+/// Files written before the `ttl` column: it is added and filled from each body, as
+/// [`ttl::number`] reads it (a `ttl` that is not a number never expires).
+const ADD_TTL_COLUMN: &str = "
+ALTER TABLE items ADD COLUMN ttl REAL;
+UPDATE items SET ttl = json_extract(body, '$.ttl')
+    WHERE json_type(body, '$.ttl') IN ('integer', 'real');
 ";
 
 impl SqliteTable {
@@ -78,6 +89,21 @@ impl SqliteTable {
             .map_err(StoreError::unavailable)?;
         conn.execute_batch(SCHEMA)
             .map_err(StoreError::unavailable)?;
+        let has_ttl_column: bool = conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('items') WHERE name = 'ttl'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::unavailable)?;
+        if !has_ttl_column {
+            let tx = conn
+                .unchecked_transaction()
+                .map_err(StoreError::unavailable)?;
+            tx.execute_batch(ADD_TTL_COLUMN)
+                .map_err(StoreError::unavailable)?;
+            tx.commit().map_err(StoreError::unavailable)?;
+        }
         Ok(Self {
             conn: Mutex::new(conn),
             clock: Arc::new(SystemClock),
@@ -139,18 +165,41 @@ fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     body.map(|b| parse(&b)).transpose()
 }
 
-/// A row's key attributes, as a cursor needs them.
-fn position(row: &rusqlite::Row<'_>) -> Result<Item, StoreError> {
-    let mut item = Item::new();
-    for (i, attr) in [PK, SK, GSI1PK, GSI1SK].into_iter().enumerate() {
-        if let Some(value) = row
-            .get::<_, Option<String>>(i + 1)
-            .map_err(StoreError::unavailable)?
-        {
-            item.insert(attr.into(), Value::String(value));
+/// The key columns of the last row read, as a cursor needs them; copied into the same
+/// buffers row after row, since only the last row's ever becomes a cursor.
+#[derive(Default)]
+struct LastPosition {
+    read: bool,
+    keys: [Option<String>; 4],
+}
+
+impl LastPosition {
+    /// Columns 1 to 4 of the query: pk, sk, gsi1pk, gsi1sk.
+    fn copy(&mut self, row: &rusqlite::Row<'_>) -> Result<(), StoreError> {
+        for (i, slot) in self.keys.iter_mut().enumerate() {
+            match row.get_ref(i + 1).map_err(StoreError::unavailable)? {
+                ValueRef::Text(text) => {
+                    let text = std::str::from_utf8(text).map_err(StoreError::unavailable)?;
+                    let buffer = slot.get_or_insert_with(String::new);
+                    buffer.clear();
+                    buffer.push_str(text);
+                }
+                _ => *slot = None,
+            }
         }
+        self.read = true;
+        Ok(())
     }
-    Ok(item)
+
+    fn into_item(self) -> Option<Item> {
+        self.read.then(|| {
+            [PK, SK, GSI1PK, GSI1SK]
+                .into_iter()
+                .zip(self.keys)
+                .filter_map(|(attr, value)| Some((attr.to_string(), Value::String(value?))))
+                .collect()
+        })
+    }
 }
 
 fn parse(body: &str) -> Result<Item, StoreError> {
@@ -170,13 +219,22 @@ impl Writer<'_, '_> {
         })?;
         let text = |attr: &str| item.get(attr).and_then(Value::as_str).map(str::to_owned);
         let body = Value::Object(item.clone()).to_string();
+        let ttl = item.get(TTL).and_then(ttl::number);
         self.tx
             .prepare_cached(
-                "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = ?3, gsi1sk = ?4, body = ?5",
+                "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, body, ttl)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = ?3, gsi1sk = ?4, body = ?5, ttl = ?6",
             )
             .and_then(|mut stmt| {
-                stmt.execute(params![key.pk, key.sk, text(GSI1PK), text(GSI1SK), body])
+                stmt.execute(params![
+                    key.pk,
+                    key.sk,
+                    text(GSI1PK),
+                    text(GSI1SK),
+                    body,
+                    ttl
+                ])
             })
             .map_err(StoreError::unavailable)?;
         Ok(())
@@ -246,7 +304,8 @@ impl Table for SqliteTable {
 
     async fn query_stored(&self, q: Query) -> Result<StoredPage, StoreError> {
         let (pk_col, sk_col) = q.index.key_attrs();
-        let mut sql = format!("SELECT body, pk, sk, gsi1pk, gsi1sk FROM items WHERE {pk_col} = ?");
+        let mut sql =
+            format!("SELECT body, pk, sk, gsi1pk, gsi1sk, ttl FROM items WHERE {pk_col} = ?");
         let mut args: Vec<String> = vec![q.pk.clone()];
         match &q.sk {
             SkCond::Any => {}
@@ -302,22 +361,23 @@ impl Table for SqliteTable {
         let (mut items, mut read, mut bytes, mut more) = (Vec::new(), 0, 0, false);
         // The position of the last item read, which the cursor continues after (an expired
         // item counts, as with DynamoDB's filter).
-        let mut last = None;
+        let mut last = LastPosition::default();
         while let Some(row) = rows.next().map_err(StoreError::unavailable)? {
             if limit.is_some_and(|l| read >= l) || bytes >= PAGE_BYTES {
                 more = true;
                 break;
             }
             let body: String = row.get(0).map_err(StoreError::unavailable)?;
+            let expires: Option<f64> = row.get(5).map_err(StoreError::unavailable)?;
             read += 1;
             bytes += body.len();
-            last = Some(position(row)?);
+            last.copy(row)?;
             // Like DynamoDB's filter, an expired item is read (it counts) but not returned.
-            if !ttl::body_expired(&body, now)? {
+            if !expires.is_some_and(|at| ttl::number_expired(at, now)) {
                 items.push(Stored::json(body));
             }
         }
-        let cursor = match (more, last) {
+        let cursor = match (more, last.into_item()) {
             (true, Some(last)) => Some(cursor::encode(&q, &last)?),
             _ => None,
         };
@@ -405,6 +465,43 @@ mod tests {
             got.and_then(|i| i.get("name").cloned()),
             Some(serde_json::json!("Café Ost"))
         );
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_file_from_before_the_ttl_column_still_hides_its_expired_items()
+    -> Result<(), Box<dyn std::error::Error>> {
+        use crate::clock::FixedClock;
+        use crate::store::{Index, Query, Table};
+        let dir = std::env::temp_dir().join(format!("pn-sqlite-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join("t.db");
+        {
+            let old = rusqlite::Connection::open(&path)?;
+            old.execute_batch(
+                "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT,
+                     gsi1sk TEXT, body TEXT NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID;
+                 INSERT INTO items (pk, sk, body) VALUES
+                     ('P', 'a', '{\"pk\":\"P\",\"sk\":\"a\",\"ttl\":1000}'),
+                     ('P', 'b', '{\"pk\":\"P\",\"sk\":\"b\",\"ttl\":\"1000\"}'),
+                     ('P', 'c', '{\"pk\":\"P\",\"sk\":\"c\",\"ttl\":9000000000}');",
+            )?;
+        }
+        let clock = std::sync::Arc::new(FixedClock::at("2026-11-16T09:00:00Z".parse()?));
+        let table = SqliteTable::open(&path)?.with_clock(clock);
+        let page = table.query(Query::partition(Index::Primary, "P")).await?;
+        let sks: Vec<_> = page
+            .items
+            .iter()
+            .filter_map(|i| i.get("sk").cloned())
+            .collect();
+        assert_eq!(
+            sks,
+            vec![serde_json::json!("b"), serde_json::json!("c")],
+            "the past ttl hides a; a ttl that is no number never expires"
+        );
+        drop(table);
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     }

@@ -19,20 +19,18 @@ pub fn is_expired(item: &Item, now: i64) -> bool {
     item.get(TTL).is_some_and(|ttl| value_expired(ttl, now))
 }
 
-/// Whether an item stored as JSON text has expired at `now`, without building the item: only
-/// its `ttl` attribute is read.
-pub(crate) fn body_expired(body: &str, now: i64) -> Result<bool, super::StoreError> {
-    #[derive(serde::Deserialize)]
-    struct Expiry {
-        #[serde(default)]
-        ttl: Option<Value>,
-    }
-    let expiry: Expiry = serde_json::from_str(body).map_err(super::StoreError::unavailable)?;
-    Ok(expiry.ttl.is_some_and(|ttl| value_expired(&ttl, now)))
+/// A `ttl` attribute as the epoch second it expires at; none when it is not a number.
+pub(crate) fn number(ttl: &Value) -> Option<f64> {
+    ttl.as_f64()
+}
+
+/// Whether a `ttl` of `at` (epoch seconds) has passed at `now`.
+pub(crate) fn number_expired(at: f64, now: i64) -> bool {
+    at <= now as f64
 }
 
 fn value_expired(ttl: &Value, now: i64) -> bool {
-    ttl.as_f64().is_some_and(|ttl| ttl <= now as f64)
+    number(ttl).is_some_and(|at| number_expired(at, now))
 }
 
 /// The item as readers and conditions see it at `now`.
