@@ -185,12 +185,6 @@ async fn a_platform_approves_another_rejects_with_a_reason_and_the_partner_is_to
 async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
     let w = World::new().await;
     let offer = w.published_on_a(&w.partner).await;
-    async fn pending_in_list(w: &World) -> serde_json::Value {
-        let mine = w
-            .call("GET", "/partners/me/offers", None, Some(&w.partner.token))
-            .await;
-        mine.body["offers"][0]["platforms"][0]["revision_pending"].clone()
-    }
     let saved_unchanged = w
         .call(
             "PUT",
@@ -204,7 +198,11 @@ async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
         saved_unchanged.body["platforms"][0]["revision_pending"],
         false
     );
-    assert_eq!(pending_in_list(&w).await, false, "saving the same text");
+    assert_eq!(
+        w.revision_pending_in_list().await,
+        false,
+        "saving the same text"
+    );
     assert_problem(
         &w.submit(&w.partner, &offer).await,
         StatusCode::CONFLICT,
@@ -221,7 +219,7 @@ async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
         )
         .await;
     assert_eq!(edited.body["platforms"][0]["revision_pending"], true);
-    assert_eq!(pending_in_list(&w).await, true);
+    assert_eq!(w.revision_pending_in_list().await, true);
     let detail_path = format!("/offers/{offer}?platform_id={}", w.pa);
     async fn title(w: &World, path: &str) -> serde_json::Value {
         w.call("GET", path, None, None).await.body["title"].clone()
@@ -240,7 +238,11 @@ async fn a_revision_keeps_the_approved_text_visible_until_it_is_approved() {
     );
     w.approve(&w.manager_a, &w.pa, &offer).await;
     assert_eq!(title(&w, &detail_path).await, "20 % auf alle Torten");
-    assert_eq!(pending_in_list(&w).await, false, "the revision is shown");
+    assert_eq!(
+        w.revision_pending_in_list().await,
+        false,
+        "the revision is shown"
+    );
     let feed = w
         .call("GET", &format!("/platforms/{}/offers", w.pa), None, None)
         .await;
@@ -270,14 +272,8 @@ async fn an_offer_approved_before_revisions_were_counted_still_tells_its_pending
             .await
             .unwrap();
     };
-    let pending_in_list = || async {
-        let mine = w
-            .call("GET", "/partners/me/offers", None, Some(&w.partner.token))
-            .await;
-        mine.body["offers"][0]["platforms"][0]["revision_pending"].clone()
-    };
     forget_revisions().await;
-    assert_eq!(pending_in_list().await, false);
+    assert_eq!(w.revision_pending_in_list().await, false);
     assert_problem(
         &w.submit(&w.partner, &offer_id).await,
         StatusCode::CONFLICT,
@@ -290,10 +286,14 @@ async fn an_offer_approved_before_revisions_were_counted_still_tells_its_pending
     w.call("PUT", &path, Some(body), Some(&w.partner.token))
         .await;
     forget_revisions().await;
-    assert_eq!(pending_in_list().await, true);
+    assert_eq!(w.revision_pending_in_list().await, true);
     assert_eq!(w.submit(&w.partner, &offer_id).await.status, StatusCode::OK);
     w.approve(&w.manager_a, &w.pa, &offer_id).await;
-    assert_eq!(pending_in_list().await, false, "counted from now on");
+    assert_eq!(
+        w.revision_pending_in_list().await,
+        false,
+        "counted from now on"
+    );
 }
 
 #[tokio::test]

@@ -205,6 +205,21 @@ impl World {
         offer
     }
 
+    /// `revision_pending` of the partner's newest offer on its first platform, as their list
+    /// shows it.
+    pub async fn revision_pending_in_list(&self) -> Value {
+        let mine = self
+            .call(
+                "GET",
+                "/partners/me/offers",
+                None,
+                Some(&self.partner.token),
+            )
+            .await;
+        assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+        mine.body["offers"][0]["platforms"][0]["revision_pending"].clone()
+    }
+
     /// The offer ids of a feed page, in order.
     pub async fn feed(&self, platform: &PlatformId) -> Vec<String> {
         let reply = self
