@@ -84,12 +84,17 @@ impl SqliteTable {
         Self::init(conn)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(StoreError::unavailable)?;
         conn.execute_batch(SCHEMA)
             .map_err(StoreError::unavailable)?;
-        let has_ttl_column: bool = conn
+        // Checked and added in one write transaction: another process opening the same
+        // file meanwhile waits for it, then finds the column.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::unavailable)?;
+        let has_ttl_column: bool = tx
             .query_row(
                 "SELECT count(*) FROM pragma_table_info('items') WHERE name = 'ttl'",
                 [],
@@ -97,13 +102,10 @@ impl SqliteTable {
             )
             .map_err(StoreError::unavailable)?;
         if !has_ttl_column {
-            let tx = conn
-                .unchecked_transaction()
-                .map_err(StoreError::unavailable)?;
             tx.execute_batch(ADD_TTL_COLUMN)
                 .map_err(StoreError::unavailable)?;
-            tx.commit().map_err(StoreError::unavailable)?;
         }
+        tx.commit().map_err(StoreError::unavailable)?;
         Ok(Self {
             conn: Mutex::new(conn),
             clock: Arc::new(SystemClock),
