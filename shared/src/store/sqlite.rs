@@ -171,7 +171,7 @@ fn load(conn: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
 /// buffers row after row, since only the last row's ever becomes a cursor.
 #[derive(Default)]
 struct LastPosition {
-    read: bool,
+    /// pk, sk, gsi1pk, gsi1sk; pk is never null, so a pk means a row was read.
     keys: [Option<String>; 4],
 }
 
@@ -189,12 +189,11 @@ impl LastPosition {
                 _ => *slot = None,
             }
         }
-        self.read = true;
         Ok(())
     }
 
     fn into_item(self) -> Option<Item> {
-        self.read.then(|| {
+        self.keys[0].is_some().then(|| {
             [PK, SK, GSI1PK, GSI1SK]
                 .into_iter()
                 .zip(self.keys)
