@@ -221,6 +221,19 @@ pub fn assert_problem(reply: &Reply, status: StatusCode, field: Option<&str>) {
     }
 }
 
+/// Whether `value` stands in `text` as a value of its own (`N("1977")`, `"birth_year":1977`),
+/// not as characters inside a timestamp's fraction, a UUID group, a card number or a hash's
+/// base64, where any few digits turn up by chance. For asserting that personal data is not
+/// stored or shown in clear.
+pub fn holds_value_in_clear(text: &str, value: &str) -> bool {
+    let part_of_a_longer_token = |c: char| c.is_ascii_alphanumeric() || "-.+/$".contains(c);
+    text.match_indices(value).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + value.len()..].chars().next();
+        !before.is_some_and(part_of_a_longer_token) && !after.is_some_and(part_of_a_longer_token)
+    })
+}
+
 /// One client for any router: in process (`oneshot`) or over real HTTP.
 #[derive(Clone)]
 pub enum Client {
@@ -450,5 +463,24 @@ impl Fixtures<'_> {
             id,
             email,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_value_in_clear;
+
+    #[test]
+    fn a_value_in_clear_is_told_from_digits_inside_other_tokens() {
+        assert!(holds_value_in_clear(r#"{"year": N("1977")}"#, "1977"));
+        assert!(holds_value_in_clear(r#"{"birth_year":1977}"#, "1977"));
+        assert!(holds_value_in_clear("PLZ 50667 Köln", "50667"));
+        assert!(!holds_value_in_clear(
+            r#"S("2026-11-24T17:32:26.197765801Z")"#,
+            "1977"
+        ));
+        assert!(!holds_value_in_clear(r#"S("01a20e9d-1977-7726")"#, "1977"));
+        assert!(!holds_value_in_clear("$argon2id$v=19$on5p+1977/x", "1977"));
+        assert!(!holds_value_in_clear("6280119773050667", "50667"));
     }
 }

@@ -3,7 +3,7 @@
 
 use http::StatusCode;
 use serde_json::json;
-use shared::testing::assert_problem;
+use shared::testing::{assert_problem, holds_value_in_clear};
 
 use crate::kit::{BONUS, World};
 
@@ -72,9 +72,16 @@ async fn a_registered_cardholder_sees_the_card_and_the_till_only_the_first_name(
         .await;
     assert_eq!(till.body["first_name"], "Zora");
     let shown = serde_json::to_string(&till.body).unwrap();
-    for secret in ["Quist", "zora.quist", "1977", "50667"] {
+    for secret in ["Quist", "zora.quist"] {
         assert!(
             !shown.contains(secret),
+            "the till does not see {secret}: {shown}"
+        );
+    }
+    // Digits, unlike names, turn up by chance inside card numbers and ids.
+    for secret in ["1977", "50667"] {
+        assert!(
+            !holds_value_in_clear(&shown, secret),
             "the till does not see {secret}: {shown}"
         );
     }
@@ -88,7 +95,7 @@ async fn a_registered_cardholder_sees_the_card_and_the_till_only_the_first_name(
             !text.contains("Zora") && !text.contains("Quist"),
             "{pk}: {text}"
         );
-        assert!(!text.contains("1977"), "{pk}: {text}");
+        assert!(!holds_value_in_clear(&text, "1977"), "{pk}: {text}");
         // The kit's login guard and invitation token keep the address registration mails to.
         if !pk.starts_with("LOGIN#") && !pk.starts_with("TOKEN#") {
             assert!(!text.contains("zora.quist"), "{pk}: {text}");
