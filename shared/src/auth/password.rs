@@ -13,9 +13,9 @@ const HASH_LEN: usize = Params::DEFAULT_OUTPUT_LEN;
 
 /// argon2's 19 MiB of working memory, allocated by the first hash and kept for the next.
 ///
-/// Left to argon2, every hash allocates and frees its own 19 MiB. The allocator then keeps
-/// freed blocks in more than one place, so a warm function held two of them (49.7 MB after
-/// 100 logins instead of one block's 32.7 MB), and each hash faulted its pages in anew.
+/// Left to argon2, every hash allocates and frees its own 19 MiB, and how much of that stays
+/// resident is up to the allocator: a warm function was seen holding two blocks (49.7 MB
+/// after 100 logins, against one block's 32.7 MB before). Kept, it is one block, always.
 static WORKING_MEMORY: Mutex<Vec<Block>> = Mutex::new(Vec::new());
 
 /// Runs `hash` on `block_count` blocks of the kept memory, or on fresh memory while another

@@ -15,6 +15,9 @@ const BUDGET_INIT_MS: f64 = 30.0;
 const BUDGET_HANDLER_P99_US: f64 = 250.0;
 const BUDGET_BOOTSTRAP_BYTES: f64 = 6e6;
 const BUDGET_PEAK_BYTES: f64 = 15e6;
+/// "Outside password hashing": a login adds argon2id's working memory (OWASP's 19 MiB,
+/// `shared::auth::password`, kept between hashes) to the budget, and nothing more.
+const ARGON2ID_WORKING_MEMORY_BYTES: f64 = 19.0 * 1024.0 * 1024.0;
 
 /// What `bench/harness` writes (its `Report`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -497,8 +500,8 @@ impl Results {
                     Some(after),
                     "bytes",
                     baseline.map(|b| after / b.peak_rss_bytes as f64),
-                    Some("≤ 15 MB".into()),
-                    Verdict::of(after <= BUDGET_PEAK_BYTES),
+                    Some("≤ 15 MB + argon2id's 19 MiB".into()),
+                    Verdict::of(after <= BUDGET_PEAK_BYTES + ARGON2ID_WORKING_MEMORY_BYTES),
                 );
             }
         }
