@@ -29,6 +29,7 @@ use crate::model::accounts::{Login, LoginName};
 use crate::model::partners::Address;
 use crate::model::partners::{Partner, partner_key};
 use crate::model::platforms::Platform;
+use crate::model::stored_email::StoredEmail;
 use crate::store::{Cond, SqliteTable, Table};
 
 /// The password of every fixture account.
@@ -350,7 +351,7 @@ impl Fixtures<'_> {
         Login {
             scope: Scope::Platform,
             login: LoginName::from_email(email),
-            email: email.clone(),
+            email: StoredEmail::login_name(email),
             account_id: id.clone(),
             role,
             password_hash: Some(password_hash()),

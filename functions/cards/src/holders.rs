@@ -273,17 +273,7 @@ pub async fn register(
         role: Role::Cardholder,
         inviter: company(table, &card.partner_id).await?,
     };
-    match accounts::create_invited_as(
-        table,
-        state.mailer.as_ref(),
-        state.clock.as_ref(),
-        &state.public_base_url,
-        account_id,
-        invitation,
-        extra,
-    )
-    .await
-    {
+    match accounts::create_invited_as(&state, account_id, invitation, extra).await {
         Ok(_) => {}
         Err(Error::Conflict(_)) => {
             return Err(Error::Conflict("Die Karte ist bereits registriert.".into()));

@@ -132,16 +132,7 @@ pub async fn create(
             role: Role::Pos,
             inviter: inviter.clone(),
         };
-        match accounts::create_invited(
-            table,
-            state.mailer.as_ref(),
-            state.clock.as_ref(),
-            &state.public_base_url,
-            invitation,
-            vec![record, contract_op],
-        )
-        .await
-        {
+        match accounts::create_invited(&state, invitation, vec![record, contract_op]).await {
             Ok(_) => {
                 tracing::info!(partner_id = %auth.partner_id, "terminal user created");
                 return Ok((StatusCode::CREATED, Json(user)));

@@ -198,20 +198,13 @@ pub async fn create(
         if let Some(alias) = &username {
             extra.push(
                 invitation
-                    .login_record(&account_id, state.clock.now())
+                    .login_record(&account_id, state.clock.now(), &state.data_key)
                     .alias_put(alias)?,
             );
         }
-        let created = accounts::create_invited_as(
-            state.table.as_ref(),
-            state.mailer.as_ref(),
-            state.clock.as_ref(),
-            &state.public_base_url,
-            account_id.clone(),
-            invitation.clone(),
-            extra,
-        )
-        .await;
+        let created =
+            accounts::create_invited_as(&state, account_id.clone(), invitation.clone(), extra)
+                .await;
         match created {
             Ok(_) => {
                 let view = view(&state, &auth.partner_id, customer).await?;
@@ -445,15 +438,7 @@ pub async fn resend_invitation(
     .await?
     .ok_or_else(unknown)?;
     let partner = load_partner(&state, &auth.partner_id).await?;
-    accounts::reinvite(
-        state.table.as_ref(),
-        state.mailer.as_ref(),
-        state.clock.as_ref(),
-        &state.public_base_url,
-        &found.login,
-        &partner.company,
-    )
-    .await?;
+    accounts::reinvite(&state, &found.login, &partner.company).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Message {

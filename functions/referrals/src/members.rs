@@ -71,15 +71,7 @@ pub async fn signup(
         inviter: platform.name,
     };
     // The account id is only known inside; the profile is written with it below.
-    let created = create_invited(
-        state.table.as_ref(),
-        state.mailer.as_ref(),
-        state.clock.as_ref(),
-        &state.public_base_url,
-        invitation,
-        vec![],
-    )
-    .await;
+    let created = create_invited(&state, invitation, vec![]).await;
     match created {
         Ok(account) => {
             state

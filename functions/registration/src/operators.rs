@@ -5,6 +5,7 @@ use shared::auth::{Role, Scope, hash_password};
 use shared::clock::Clock;
 use shared::domain::{AccountId, Email, Password};
 use shared::model::accounts::{Login, LoginName};
+use shared::model::stored_email::StoredEmail;
 use shared::store::{Cond, StoreError, Table};
 use shared::{Error, Result};
 
@@ -20,7 +21,7 @@ pub async fn create_operator(
     let login = Login {
         scope: Scope::Platform,
         login: LoginName::from_email(email),
-        email: email.clone(),
+        email: StoredEmail::login_name(email),
         account_id: id.clone(),
         role: Role::Operator,
         password_hash: Some(hash_password(password.expose())?),

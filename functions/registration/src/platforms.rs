@@ -13,6 +13,7 @@ use shared::mail::pending::PendingMails;
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
 use shared::model::from_item;
 use shared::model::platforms::{PLATFORMS_INDEX, Platform, platform_key};
+use shared::model::stored_email::StoredEmail;
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::openapi::Conflict;
 use shared::store::{Cond, Index, Query, StoreError, TxOp, Update};
@@ -197,7 +198,7 @@ pub async fn invite_manager(
     let login = Login {
         scope: Scope::Platform,
         login: LoginName::from_email(&email),
-        email: email.clone(),
+        email: StoredEmail::login_name(&email),
         account_id: manager_id.clone(),
         role: Role::Manager,
         password_hash: None,
@@ -211,7 +212,7 @@ pub async fn invite_manager(
             kind: TokenKind::Invite,
             scope: &login.scope,
             login: &login.login,
-            email: &email,
+            email: &login.email,
             account_id: &manager_id,
         },
         now,

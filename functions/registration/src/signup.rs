@@ -11,6 +11,7 @@ use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName};
 use shared::model::partners::{self, Partner, partner_key};
+use shared::model::stored_email::StoredEmail;
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::openapi::Gone;
 use shared::store::{Cond, StoreError, TxOp, Update};
@@ -87,7 +88,7 @@ pub async fn register(
     let login = Login {
         scope: Scope::Platform,
         login: login_name,
-        email: email.clone(),
+        email: StoredEmail::login_name(&email),
         account_id: account_id.clone(),
         role: Role::Partner,
         password_hash: Some(password_hash),
@@ -116,7 +117,7 @@ pub async fn register(
             kind: TokenKind::Confirm,
             scope: &login.scope,
             login: &login.login,
-            email: &email,
+            email: &login.email,
             account_id: &account_id,
         },
         now,

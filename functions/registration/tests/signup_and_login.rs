@@ -608,30 +608,15 @@ async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
         inviter: "Bäckerei Müller".into(),
     };
     let pos = Scope::Pos(merchant.id.clone());
-    let account = create_invited(
-        app.table(),
-        app.env.mailer.as_ref(),
-        app.clock.as_ref(),
-        &app.env.public_base_url,
-        invite(pos.clone(), "Kasse-1", Role::Pos),
-        vec![],
-    )
-    .await
-    .unwrap();
+    let account = create_invited(&app.env, invite(pos.clone(), "Kasse-1", Role::Pos), vec![])
+        .await
+        .unwrap();
     let mail = app.last_mail_to("kasse@baeckerei.de").await;
     assert!(mail.subject.contains("Kassenzugang"), "{}", mail.subject);
     assert!(mail.text.contains("kasse-1"), "the mail names the username");
 
     // The same username at the same merchant is taken; at another merchant it is free.
-    let again = create_invited(
-        app.table(),
-        app.env.mailer.as_ref(),
-        app.clock.as_ref(),
-        &app.env.public_base_url,
-        invite(pos.clone(), "kasse-1", Role::Pos),
-        vec![],
-    )
-    .await;
+    let again = create_invited(&app.env, invite(pos.clone(), "kasse-1", Role::Pos), vec![]).await;
     assert!(
         matches!(again, Err(shared::Error::Conflict(_))),
         "{again:?}"
@@ -668,6 +653,28 @@ async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
     assert_eq!(claims.sub, account.to_string());
     assert_eq!(claims.tenant.as_deref(), Some(merchant.id.as_str()));
 
+    // The address is not the login name: the login record and its tokens keep it sealed,
+    // and a password reset still reaches it.
+    let stored = serde_json::to_string(&app.kit.table.dump().unwrap()).unwrap();
+    assert!(stored.contains("kasse-1"), "the login record is there");
+    assert!(!stored.contains("kasse@baeckerei.de"), "{stored}");
+    let reset = app
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(json!({"login": "kasse-1", "scope": "pos", "tenant": merchant.id})),
+            None,
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::ACCEPTED, "{:?}", reset.body);
+    let reset_mail = app.last_mail_to("kasse@baeckerei.de").await;
+    assert!(
+        reset_mail.text.contains("eine Stunde"),
+        "{}",
+        reset_mail.text
+    );
+    assert_ne!(common::token_in(&reset_mail.text), token);
+
     // Another merchant's scope, and the platform-wide login, do not know this account.
     for refused in [
         login("pos", Some(other.id.to_string())),
@@ -689,10 +696,7 @@ async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
 
     // One address may hold accounts in several scopes: the same person as a cardholder.
     create_invited(
-        app.table(),
-        app.env.mailer.as_ref(),
-        app.clock.as_ref(),
-        &app.env.public_base_url,
+        &app.env,
         invite(
             Scope::Cardholder(merchant.id.clone()),
             "kasse@baeckerei.de",

@@ -11,13 +11,15 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Role, Scope};
-use crate::clock::Clock;
+use crate::crypto::DataKey;
 use crate::domain::{AccountId, Email, PlatformId};
+use crate::env::Env;
 use crate::mail::pending::PendingMails;
-use crate::mail::{Mail, Mailer, Template, link};
+use crate::mail::{Mail, Template, link};
 use crate::store::{Cond, Item, Key, Named, StoreError, Table, TxOp};
 use crate::{Error, Result};
 
+use super::stored_email::StoredEmail;
 use super::tokens::{self, TokenFor, TokenKind};
 
 const LOGIN_PREFIX: &str = "LOGIN#";
@@ -101,7 +103,7 @@ pub struct Login {
     pub scope: Scope,
     pub login: LoginName,
     /// Where mails for this account go.
-    pub email: Email,
+    pub email: StoredEmail,
     pub account_id: AccountId,
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,11 +227,11 @@ pub struct Invitation {
 
 impl Invitation {
     /// The login record the invitation creates, without a password until it is accepted.
-    pub fn login_record(&self, account_id: &AccountId, now: Timestamp) -> Login {
+    pub fn login_record(&self, account_id: &AccountId, now: Timestamp, key: &DataKey) -> Login {
         Login {
             scope: self.scope.clone(),
             login: self.login.clone(),
-            email: self.email.clone(),
+            email: StoredEmail::of_login(&self.email, &self.login, key),
             account_id: account_id.clone(),
             role: self.role,
             password_hash: None,
@@ -277,44 +279,29 @@ pub const INVITATION_PATH: &str = "einladung";
 /// transaction; the mail is delivered after the commit.
 /// 409 when the login name is taken in that scope.
 pub async fn create_invited(
-    table: &dyn Table,
-    mailer: &dyn Mailer,
-    clock: &dyn Clock,
-    public_base_url: &str,
+    env: &Env,
     invitation: Invitation,
     extra: Vec<Named>,
 ) -> Result<AccountId> {
-    let account_id = AccountId::generate();
-    create_invited_as(
-        table,
-        mailer,
-        clock,
-        public_base_url,
-        account_id,
-        invitation,
-        extra,
-    )
-    .await
+    create_invited_as(env, AccountId::generate(), invitation, extra).await
 }
 
 /// As [`create_invited`], with an account id the caller chose, so its own records in `extra`
 /// can name the account. A failed [`ALIAS_GUARD`] in `extra` is a 409 as well.
 pub async fn create_invited_as(
-    table: &dyn Table,
-    mailer: &dyn Mailer,
-    clock: &dyn Clock,
-    public_base_url: &str,
+    env: &Env,
     account_id: AccountId,
     invitation: Invitation,
     extra: Vec<Named>,
 ) -> Result<AccountId> {
+    let (table, clock) = (env.table.as_ref(), env.clock.as_ref());
     if !invitation.scope.admits(invitation.role) {
         return Err(Error::internal(std::io::Error::other(
             "role does not belong to the scope",
         )));
     }
     let now = clock.now();
-    let login = invitation.login_record(&account_id, now);
+    let login = invitation.login_record(&account_id, now, &env.data_key);
     let (token, token_put) = tokens::issue(
         TokenFor {
             kind: TokenKind::Invite,
@@ -327,7 +314,7 @@ pub async fn create_invited_as(
     )?;
     let outgoing = PendingMails {
         table,
-        mailer,
+        mailer: env.mailer.as_ref(),
         clock,
     };
     let (mail, mail_op) = outgoing.enqueue(Mail::render(
@@ -339,7 +326,7 @@ pub async fn create_invited_as(
             ("access", access_label(&invitation.scope)),
             ("an_access", access_accusative(&invitation.scope)),
             ("login", invitation.login.as_str()),
-            ("link", &link(public_base_url, INVITATION_PATH, &token)),
+            ("link", &link(&env.public_base_url, INVITATION_PATH, &token)),
         ],
     ))?;
     let mut ops = vec![login.guard_put()?, token_put, mail_op];
@@ -372,14 +359,8 @@ pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
 
 /// Sends an invited account a new invitation (a fresh 7-day token; earlier links stay valid
 /// until they expire). 409 once the account has set its password.
-pub async fn reinvite(
-    table: &dyn Table,
-    mailer: &dyn Mailer,
-    clock: &dyn Clock,
-    public_base_url: &str,
-    login: &Login,
-    inviter: &str,
-) -> Result<()> {
+pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
+    let (table, clock) = (env.table.as_ref(), env.clock.as_ref());
     let (token, token_put) = tokens::issue(
         TokenFor {
             kind: TokenKind::Invite,
@@ -392,11 +373,11 @@ pub async fn reinvite(
     )?;
     let outgoing = PendingMails {
         table,
-        mailer,
+        mailer: env.mailer.as_ref(),
         clock,
     };
     let (mail, mail_op) = outgoing.enqueue(Mail::render(
-        &login.email,
+        &login.email.open(&env.data_key)?,
         ACCOUNT_INVITE,
         &[
             ("name", &login.name),
@@ -404,7 +385,7 @@ pub async fn reinvite(
             ("access", access_label(&login.scope)),
             ("an_access", access_accusative(&login.scope)),
             ("login", login.login.as_str()),
-            ("link", &link(public_base_url, INVITATION_PATH, &token)),
+            ("link", &link(&env.public_base_url, INVITATION_PATH, &token)),
         ],
     ))?;
     let open = TxOp::Check {

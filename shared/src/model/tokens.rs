@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 use crate::auth::Scope;
 use crate::crypto::{random_token, sha256_hex};
-use crate::domain::{AccountId, Email};
+use crate::domain::AccountId;
 use crate::store::{Attr, Cond, Key, Named, StoreError, TTL, Table, TxOp, Update};
 
 use super::accounts::{LoginName, login_key};
+use super::stored_email::StoredEmail;
 
 const TOKEN_PREFIX: &str = "TOKEN#";
 const TOKEN_SK: &str = "TOKEN";
@@ -44,7 +45,7 @@ pub struct OneTimeToken {
     /// The login the token acts on.
     pub scope: Scope,
     pub login: LoginName,
-    pub email: Email,
+    pub email: StoredEmail,
     pub account_id: AccountId,
     pub expires_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +71,7 @@ pub struct TokenFor<'a> {
     pub kind: TokenKind,
     pub scope: &'a Scope,
     pub login: &'a LoginName,
-    pub email: &'a Email,
+    pub email: &'a StoredEmail,
     pub account_id: &'a AccountId,
 }
 
