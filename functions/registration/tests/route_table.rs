@@ -4,45 +4,23 @@
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use shared::auth::{Role, Scope};
-use shared::domain::{Cents, PartnerId};
-use shared::routes::checks::{self, Endpoints, assert_same, documented_routes, template_routes};
-use shared::routes::matrix::{Caller, Matrix};
+use shared::domain::Cents;
+use shared::routes::checks;
+use shared::routes::matrix::{Matrix, OwnSide};
 use shared::testing::{Client, TestEnv};
-
-fn table_routes() -> Endpoints {
-    checks::table_routes(&registration::routes())
-}
 
 fn document() -> Value {
     serde_json::to_value(registration::openapi()).unwrap()
 }
 
 #[test]
-fn every_template_route_is_in_the_route_table_and_vice_versa() {
-    let in_template = template_routes("RegistrationFunction");
-    assert_same(
-        &in_template,
-        &table_routes(),
-        "the template",
-        "the route table",
+fn the_template_and_the_document_list_exactly_the_route_table() {
+    checks::assert_one_list_of_routes(
+        "RegistrationFunction",
+        18,
+        &registration::routes(),
+        &document(),
     );
-    assert_eq!(in_template.len(), 18);
-}
-
-#[test]
-fn the_document_describes_exactly_the_routes_of_the_table() {
-    assert_same(
-        &documented_routes(&document()),
-        &table_routes(),
-        "the OpenAPI document",
-        "the route table",
-    );
-}
-
-#[test]
-fn the_document_states_who_may_call_each_route() {
-    checks::assert_document_states_access(&document(), &registration::routes());
 }
 
 #[tokio::test]
@@ -88,43 +66,15 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     }
 
     let a = partner_a.id.as_str();
-    let tenant_scoped =
-        |role: Role, scope: Scope| Caller::new(role, "konto-a").tenant(a).scope(scope);
     let matrix = Matrix::new(&kit, router, &registration::openapi())
-        .caller(Caller::new(Role::Operator, operator.id.as_str()))
-        .caller(Caller::new(Role::Manager, manager_a.id.as_str()).platforms(&[pa.as_str()]))
-        .caller(Caller::new(Role::Partner, a).tenant(a))
-        .caller(tenant_scoped(Role::Pos, Scope::Pos(PartnerId::from_raw(a))))
-        .caller(tenant_scoped(
-            Role::Cardholder,
-            Scope::Cardholder(PartnerId::from_raw(a)),
-        ))
-        .caller(tenant_scoped(
-            Role::Customer,
-            Scope::Customer(PartnerId::from_raw(a)),
-        ))
-        .caller(Caller::new(Role::EndUser, "kunde-a").scope(Scope::EndUser(pa.clone())))
+        .own_side(OwnSide {
+            operator: operator.id.as_str(),
+            manager: manager_a.id.as_str(),
+            platform: pa.as_str(),
+            partner: a,
+        })
         .ids("platform_id", pa.as_str(), pb.as_str())
         .ids("partner_id", a, partner_b.id.as_str());
     let report = matrix.check(&registration::routes()).await;
-
-    assert!(
-        report.findings.is_empty(),
-        "{} finding(s):\n{}",
-        report.findings.len(),
-        report.findings.join("\n")
-    );
-    let protected = registration::routes()
-        .iter()
-        .filter(|r| !r.access.is_public())
-        .count();
-    assert_eq!(
-        report.routes, protected,
-        "every protected route was checked"
-    );
-    assert!(
-        report.requests >= protected * Role::ALL.len(),
-        "each protected route was tried with every role ({} requests)",
-        report.requests
-    );
+    report.assert_clean(&registration::routes());
 }

@@ -65,6 +65,28 @@ pub fn assert_same(left: &Endpoints, right: &Endpoints, left_name: &str, right_n
     );
 }
 
+/// The route table is the one list of a function's routes: the template's resource
+/// `function` declares exactly them (`in_template` of them, so a route lost from both sides
+/// is noticed too), the document describes exactly them and says who may call each.
+pub fn assert_one_list_of_routes<S>(
+    function: &str,
+    in_template: usize,
+    routes: &[Route<S>],
+    doc: &Value,
+) {
+    let table = table_routes(routes);
+    let template = template_routes(function);
+    assert_same(&template, &table, "the template", "the route table");
+    assert_eq!(template.len(), in_template, "routes of {function}");
+    assert_same(
+        &documented_routes(doc),
+        &table,
+        "the OpenAPI document",
+        "the route table",
+    );
+    assert_document_states_access(doc, routes);
+}
+
 /// Every route has a summary and a success answer; public ones need no token, the others
 /// a bearer token and document 401 and 403 as problems.
 pub fn assert_document_states_access<S>(doc: &Value, routes: &[Route<S>]) {

@@ -20,6 +20,7 @@ use utoipa::openapi::OpenApi;
 use super::Route;
 use crate::auth::{JwtIssuer, Role, Scope, generate_ed25519_pems};
 use crate::clock::Clock;
+use crate::domain::{PartnerId, PlatformId};
 use crate::testing::{Client, Reply, TestEnv};
 
 /// One account the matrix acts as. Every role needs one, all of the "own" tenant.
@@ -65,6 +66,40 @@ impl Caller {
     }
 }
 
+/// The "own" side the matrix acts as: one account per role, all of partner `partner`'s
+/// tenant or of `platform`.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnSide<'a> {
+    pub operator: &'a str,
+    /// The manager of `platform`.
+    pub manager: &'a str,
+    pub platform: &'a str,
+    pub partner: &'a str,
+}
+
+impl OwnSide<'_> {
+    /// The operator, the platform's manager, the partner, the partner's till, cardholder and
+    /// customer accounts, and an end user of the platform.
+    pub fn callers(&self) -> Vec<Caller> {
+        let partner = PartnerId::from_raw(self.partner);
+        let of_partner = |role: Role, scope: Scope| {
+            Caller::new(role, "konto-a")
+                .tenant(self.partner)
+                .scope(scope)
+        };
+        vec![
+            Caller::new(Role::Operator, self.operator),
+            Caller::new(Role::Manager, self.manager).platforms(&[self.platform]),
+            Caller::new(Role::Partner, self.partner).tenant(self.partner),
+            of_partner(Role::Pos, Scope::Pos(partner.clone())),
+            of_partner(Role::Cardholder, Scope::Cardholder(partner.clone())),
+            of_partner(Role::Customer, Scope::Customer(partner)),
+            Caller::new(Role::EndUser, "kunde-a")
+                .scope(Scope::EndUser(PlatformId::from_raw(self.platform))),
+        ]
+    }
+}
+
 /// What the matrix did and what it found.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -74,6 +109,26 @@ pub struct Report {
     pub requests: usize,
     /// One line per broken expectation.
     pub findings: Vec<String>,
+}
+
+impl Report {
+    /// Nothing was found, every protected route of `routes` was checked, each with every
+    /// role.
+    pub fn assert_clean<S>(&self, routes: &[Route<S>]) {
+        assert!(
+            self.findings.is_empty(),
+            "{} finding(s):\n{}",
+            self.findings.len(),
+            self.findings.join("\n")
+        );
+        let protected = routes.iter().filter(|r| !r.access.is_public()).count();
+        assert_eq!(self.routes, protected, "every protected route was checked");
+        assert!(
+            self.requests >= protected * Role::ALL.len(),
+            "each protected route was tried with every role ({} requests)",
+            self.requests
+        );
+    }
 }
 
 pub struct Matrix<'a> {
@@ -108,9 +163,16 @@ impl<'a> Matrix<'a> {
         }
     }
 
+    /// Acts as `caller` for its role, in place of an earlier caller of that role.
     pub fn caller(mut self, caller: Caller) -> Self {
+        self.callers.retain(|c| c.role != caller.role);
         self.callers.push(caller);
         self
+    }
+
+    /// Acts as `side`'s account of every role.
+    pub fn own_side(self, side: OwnSide<'_>) -> Self {
+        side.callers().into_iter().fold(self, Self::caller)
     }
 
     /// The value of path parameter `param` for the callers' own tenant and for another one.
