@@ -16,8 +16,7 @@ use std::time::Instant;
 
 use axum::Router;
 use billing::{Billing, BillingConfig, LocalQueue, Month};
-use criterion::Criterion;
-use http::{Method, StatusCode};
+use http::Method;
 use jiff::Timestamp;
 use jiff::civil::date;
 use serde_json::json;
@@ -26,15 +25,9 @@ use shared::model::billable;
 use shared::model::subscriptions::{Application, ApplicationStatus};
 use shared::store::{Cond, Table, TxOp};
 use shared::testing::TestEnv;
-use shared::testing::bench::{self, BoxError, Mode};
+use shared::testing::bench::{self, BoxError, Call, Mode};
 
 const RUN_TIME: &str = "2026-12-01T01:00:00Z";
-
-struct Call {
-    id: &'static str,
-    path: &'static str,
-    authorization: String,
-}
 
 struct Fixture {
     router: Router,
@@ -118,16 +111,22 @@ impl Fixture {
         )
         .await?;
         let calls = vec![
-            Call {
-                id: "get_billing_runs",
-                path: "/billing/runs",
-                authorization: format!("Bearer {}", operator.token),
-            },
-            Call {
-                id: "get_partners_me_invoices",
-                path: "/partners/me/invoices",
-                authorization: format!("Bearer {}", partner.token),
-            },
+            Call::new(
+                "billing",
+                "get_billing_runs",
+                "read",
+                Method::GET,
+                "/billing/runs",
+            )
+            .bearer(&operator.token),
+            Call::new(
+                "billing",
+                "get_partners_me_invoices",
+                "read",
+                Method::GET,
+                "/partners/me/invoices",
+            )
+            .bearer(&partner.token),
         ];
         Ok(Self {
             router: billing::build_with(billing),
@@ -135,10 +134,15 @@ impl Fixture {
             _kit: kit,
         })
     }
+}
 
-    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let request = bench::request(Method::GET, call.path, Some(&call.authorization), None)?;
-        bench::send(&self.router, request).await
+impl bench::Fixture for Fixture {
+    fn router(&self) -> &Router {
+        &self.router
+    }
+
+    fn calls(&self) -> &[Call] {
+        &self.calls
     }
 }
 
@@ -178,40 +182,15 @@ fn main() -> Result<(), BoxError> {
     if let Some(at) = args.iter().position(|a| a == dynamodb_run::CHILD_FLAG) {
         return dynamodb_run::child(&args[at + 1..]);
     }
-    let mode = Mode::from_args();
-    bench::log_to_sink();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let fixture = runtime.block_on(Fixture::new())?;
-    let mut criterion = Criterion::default().configure_from_args();
-    let mut group = criterion.benchmark_group("billing");
-    for call in &fixture.calls {
-        group.bench_function(call.id, |b| {
-            b.iter(|| runtime.block_on(fixture.send(call)));
-        });
-    }
-    group.finish();
-    criterion.final_summary();
+    let mut run = bench::Run::start(Fixture::new())?;
+    run.bench_calls();
+    run.criterion.final_summary();
+    let (mode, runtime) = (run.mode, &run.runtime);
     if mode == Mode::List {
         return Ok(());
     }
-    let (count, partners) = if mode == Mode::Bench {
-        (10_000, 500)
-    } else {
-        (10, 20)
-    };
-    let mut calls = Vec::new();
-    for call in &fixture.calls {
-        let timed = bench::Timed {
-            route: format!("GET {}", call.path),
-            kind: "read",
-            criterion: format!("billing/{}", call.id),
-            expected: StatusCode::OK,
-        };
-        // No warm-up of its own: criterion has just run the same calls.
-        calls.push(runtime.block_on(bench::per_call(&timed, 0, count, || fixture.send(call)))?);
-    }
+    let calls = run.timed_calls()?;
+    let partners = if mode == Mode::Bench { 500 } else { 20 };
     let per_second = runtime.block_on(run_throughput(partners))?;
     let mut figures = vec![json!({
         "figure": format!("billing run in-process on SQLite ({partners} partners, PDF + XRechnung + mail each)"),

@@ -7,38 +7,20 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
-use criterion::Criterion;
-use http::{Method, StatusCode};
+use axum::body::Body;
+use http::{Method, Request, StatusCode};
 use serde_json::json;
 use shared::auth::{Role, Scope};
 use shared::clock::Clock;
-use shared::testing::bench::{self, BoxError, Mode};
+use shared::testing::bench::{self, BoxError, Call};
 use shared::testing::{Client, TestEnv};
 
-struct Call {
-    id: &'static str,
-    kind: &'static str,
-    method: Method,
-    path: String,
-    body: Option<String>,
-    /// A booking: every call gets its own `Idempotency-Key`.
-    booking: bool,
-    expected: StatusCode,
-}
-
-impl Call {
-    fn route(&self) -> String {
-        match self.booking {
-            true => "POST /cards/pos/cards/{number}/bookings".into(),
-            false => "GET /cards/pos/cards/{number}".into(),
-        }
-    }
-}
+/// The call whose every request is a new booking.
+const BOOKING: &str = "post_booking";
 
 struct Fixture {
     router: Router,
     calls: Vec<Call>,
-    pos: String,
     keys: AtomicU64,
     _kit: TestEnv,
 }
@@ -91,96 +73,63 @@ impl Fixture {
             kit.clock.epoch(),
         )?;
         let calls = vec![
-            Call {
-                id: "get_pos_card",
-                kind: "read",
-                method: Method::GET,
-                path: format!("/cards/pos/cards/{number}"),
-                body: None,
-                booking: false,
-                expected: StatusCode::OK,
-            },
-            Call {
-                id: "post_booking",
-                kind: "write",
-                method: Method::POST,
-                path: format!("/cards/pos/cards/{number}/bookings"),
-                body: Some(json!({"type": "earn", "amount_cents": 2350}).to_string()),
-                booking: true,
-                expected: StatusCode::CREATED,
-            },
+            Call::new(
+                "cards",
+                "get_pos_card",
+                "read",
+                Method::GET,
+                "/cards/pos/cards/{number}",
+            )
+            .path(format!("/cards/pos/cards/{number}"))
+            .bearer(&pos),
+            Call::new(
+                "cards",
+                BOOKING,
+                "write",
+                Method::POST,
+                "/cards/pos/cards/{number}/bookings",
+            )
+            .path(format!("/cards/pos/cards/{number}/bookings"))
+            .bearer(&pos)
+            .json(&json!({"type": "earn", "amount_cents": 2350}))
+            .expect(StatusCode::CREATED),
         ];
         Ok(Self {
             router,
             calls,
-            pos: format!("Bearer {pos}"),
             keys: AtomicU64::new(0),
             _kit: kit,
         })
     }
+}
 
-    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
+impl bench::Fixture for Fixture {
+    fn router(&self) -> &Router {
+        &self.router
+    }
+
+    fn calls(&self) -> &[Call] {
+        &self.calls
+    }
+
+    /// A booking carries an `Idempotency-Key` of its own on every call.
+    fn request(&self, call: &Call) -> Result<Request<Body>, BoxError> {
         let mut request = bench::request(
             call.method.clone(),
             &call.path,
-            Some(&self.pos),
+            call.authorization.as_deref(),
             call.body.as_deref(),
         )?;
-        if call.booking {
+        if call.id == BOOKING {
             let key = self.keys.fetch_add(1, Ordering::Relaxed);
             request
                 .headers_mut()
                 .insert("idempotency-key", format!("bench-{key}").parse()?);
         }
-        bench::send(&self.router, request).await
-    }
-
-    async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
-        bench::expect(&call.route(), self.send(call).await?, call.expected)
+        Ok(request)
     }
 }
 
 fn main() -> Result<(), BoxError> {
-    let mode = Mode::from_args();
-    bench::log_to_sink();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let fixture = runtime.block_on(Fixture::new())?;
-    if mode != Mode::List {
-        for call in &fixture.calls {
-            runtime.block_on(fixture.expect_ok(call))?;
-        }
-    }
-    let mut criterion = Criterion::default().configure_from_args();
-    let mut group = criterion.benchmark_group("cards");
-    for call in &fixture.calls {
-        group.bench_function(call.id, |b| {
-            b.iter(|| runtime.block_on(fixture.send(call)));
-        });
-    }
-    group.finish();
-    criterion.final_summary();
-    match mode {
-        Mode::List => Ok(()),
-        Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
-        Mode::Bench => runtime
-            .block_on(per_call(&fixture, 10_000))
-            .and_then(bench::write_report),
-    }
-}
-
-/// Times single calls: `n` of each route, after a warm-up.
-async fn per_call(fixture: &Fixture, n: usize) -> Result<serde_json::Value, BoxError> {
-    let mut calls = Vec::new();
-    for call in &fixture.calls {
-        let timed = bench::Timed {
-            route: call.route(),
-            kind: call.kind,
-            criterion: format!("cards/{}", call.id),
-            expected: call.expected,
-        };
-        calls.push(bench::per_call(&timed, n / 10, n, || fixture.send(call)).await?);
-    }
-    Ok(json!({ "function": "cards", "calls": calls }))
+    bench::run("cards", Fixture::new())
 }

@@ -7,30 +7,12 @@
 //! Under `cargo test` every route runs a few times.
 
 use axum::Router;
-use criterion::Criterion;
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::json;
 use shared::auth::{Role, Scope};
 use shared::clock::Clock;
-use shared::testing::bench::{self, BoxError, Mode};
+use shared::testing::bench::{self, BoxError, Call};
 use shared::testing::{Client, TestEnv};
-
-struct Call {
-    /// Criterion's benchmark id, also its folder under `target/criterion/<group>/`.
-    id: &'static str,
-    group: &'static str,
-    kind: &'static str,
-    method: Method,
-    path: String,
-    authorization: Option<String>,
-    body: Option<String>,
-}
-
-impl Call {
-    fn route(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
 
 struct Fixture {
     router: Router,
@@ -90,35 +72,32 @@ impl Fixture {
             Scope::Customer(supplier.id.clone()),
             kit.clock.epoch(),
         )?;
-        let customer_bearer = Some(format!("Bearer {token}"));
         let calls = vec![
-            Call {
-                id: "get_me_folders",
-                group: "file-links",
-                kind: "read",
-                method: Method::GET,
-                path: "/me/folders".into(),
-                authorization: customer_bearer.clone(),
-                body: None,
-            },
-            Call {
-                id: "get_file_links_account",
-                group: "file-links",
-                kind: "read",
-                method: Method::GET,
-                path: "/file-links/account".into(),
-                authorization: Some(format!("Bearer {}", supplier.token)),
-                body: None,
-            },
-            Call {
-                id: "post_me_folder_password",
-                group: "file-links",
-                kind: "write",
-                method: Method::POST,
-                path: format!("/me/folders/{customer_id}/password"),
-                authorization: customer_bearer,
-                body: None,
-            },
+            Call::new(
+                "file-links",
+                "get_me_folders",
+                "read",
+                Method::GET,
+                "/me/folders",
+            )
+            .bearer(&token),
+            Call::new(
+                "file-links",
+                "get_file_links_account",
+                "read",
+                Method::GET,
+                "/file-links/account",
+            )
+            .bearer(&supplier.token),
+            Call::new(
+                "file-links",
+                "post_me_folder_password",
+                "write",
+                Method::POST,
+                "/me/folders/{folder_id}/password",
+            )
+            .path(format!("/me/folders/{customer_id}/password"))
+            .bearer(&token),
         ];
         Ok(Self {
             router,
@@ -126,69 +105,18 @@ impl Fixture {
             _kit: kit,
         })
     }
+}
 
-    /// One request through the router, its response body read to the end.
-    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let request = bench::request(
-            call.method.clone(),
-            &call.path,
-            call.authorization.as_deref(),
-            call.body.as_deref(),
-        )?;
-        bench::send(&self.router, request).await
+impl bench::Fixture for Fixture {
+    fn router(&self) -> &Router {
+        &self.router
     }
 
-    async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
-        bench::expect(&call.route(), self.send(call).await?, StatusCode::OK)
+    fn calls(&self) -> &[Call] {
+        &self.calls
     }
 }
 
 fn main() -> Result<(), BoxError> {
-    let mode = Mode::from_args();
-    bench::log_to_sink();
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let fixture = runtime.block_on(Fixture::new())?;
-    if mode != Mode::List {
-        for call in &fixture.calls {
-            runtime.block_on(fixture.expect_ok(call))?;
-        }
-    }
-
-    let mut criterion = Criterion::default().configure_from_args();
-    for group_name in ["file-links"] {
-        let mut group = criterion.benchmark_group(group_name);
-        for call in fixture.calls.iter().filter(|c| c.group == group_name) {
-            group.bench_function(call.id, |b| {
-                b.iter(|| runtime.block_on(fixture.send(call)));
-            });
-        }
-        group.finish();
-    }
-    criterion.final_summary();
-
-    match mode {
-        Mode::List => Ok(()),
-        Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
-        Mode::Bench => runtime
-            .block_on(per_call(&fixture, 10_000))
-            .and_then(bench::write_report),
-    }
-}
-
-/// Times single calls: 10 000 of each route, after a warm-up.
-async fn per_call(fixture: &Fixture, count: usize) -> Result<serde_json::Value, BoxError> {
-    let mut calls = Vec::new();
-    for call in &fixture.calls {
-        let timed = bench::Timed {
-            route: call.route(),
-            kind: call.kind,
-            criterion: format!("{}/{}", call.group, call.id),
-            expected: StatusCode::OK,
-        };
-        calls.push(bench::per_call(&timed, count / 10, count, || fixture.send(call)).await?);
-    }
-    Ok(json!({ "function": "file-links", "calls": calls }))
+    bench::run("file-links", Fixture::new())
 }

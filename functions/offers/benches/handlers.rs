@@ -9,41 +9,17 @@
 
 use axum::Router;
 use axum::body::Body;
-use criterion::Criterion;
-use http::{Method, Request, StatusCode, header};
+use http::{Method, Request, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use shared::domain::Cents;
 use shared::model::subscriptions::{Application, ApplicationStatus};
 use shared::store::{Cond, Table};
 use shared::testing::TestEnv;
-use shared::testing::bench::{self, BoxError, Mode};
+use shared::testing::bench::{self, BoxError, Call};
 use tower::ServiceExt;
 
 const OFFERS: usize = 20;
-
-struct Call {
-    /// Criterion's benchmark id, also its folder under `target/criterion/<group>/`.
-    id: &'static str,
-    group: &'static str,
-    kind: &'static str,
-    method: Method,
-    /// The route as the table declares it, for the report.
-    template: &'static str,
-    path: String,
-    authorization: Option<String>,
-    body: Option<String>,
-}
-
-impl Call {
-    fn route(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-
-    fn route_name(&self) -> String {
-        format!("{} {}", self.method, self.template)
-    }
-}
 
 struct Fixture {
     router: Router,
@@ -150,36 +126,30 @@ impl Fixture {
             last = id;
         }
         let calls = vec![
-            Call {
-                id: "get_feed_page",
-                group: "offers",
-                kind: "read",
-                method: Method::GET,
-                template: "/platforms/{platform_id}/offers",
-                path: format!("/platforms/{platform}/offers"),
-                authorization: None,
-                body: None,
-            },
-            Call {
-                id: "get_offer_detail",
-                group: "offers",
-                kind: "read",
-                method: Method::GET,
-                template: "/offers/{offer_id}",
-                path: format!("/offers/{last}?platform_id={platform}"),
-                authorization: None,
-                body: None,
-            },
-            Call {
-                id: "get_partners_me_offers",
-                group: "offers",
-                kind: "read",
-                method: Method::GET,
-                template: "/partners/me/offers",
-                path: "/partners/me/offers".into(),
-                authorization: Some(format!("Bearer {}", partner.token)),
-                body: None,
-            },
+            Call::new(
+                "offers",
+                "get_feed_page",
+                "read",
+                Method::GET,
+                "/platforms/{platform_id}/offers",
+            )
+            .path(format!("/platforms/{platform}/offers")),
+            Call::new(
+                "offers",
+                "get_offer_detail",
+                "read",
+                Method::GET,
+                "/offers/{offer_id}",
+            )
+            .path(format!("/offers/{last}?platform_id={platform}")),
+            Call::new(
+                "offers",
+                "get_partners_me_offers",
+                "read",
+                Method::GET,
+                "/partners/me/offers",
+            )
+            .bearer(&partner.token),
         ];
         Ok(Self {
             router,
@@ -187,70 +157,18 @@ impl Fixture {
             _kit: kit,
         })
     }
+}
 
-    /// One request through the router, its response body read to the end.
-    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let request = bench::request(
-            call.method.clone(),
-            &call.path,
-            call.authorization.as_deref(),
-            call.body.as_deref(),
-        )?;
-        bench::send(&self.router, request).await
+impl bench::Fixture for Fixture {
+    fn router(&self) -> &Router {
+        &self.router
     }
 
-    async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
-        bench::expect(&call.route(), self.send(call).await?, StatusCode::OK)
+    fn calls(&self) -> &[Call] {
+        &self.calls
     }
 }
 
 fn main() -> Result<(), BoxError> {
-    let mode = Mode::from_args();
-    bench::log_to_sink();
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let fixture = runtime.block_on(Fixture::new())?;
-    if mode != Mode::List {
-        for call in &fixture.calls {
-            runtime.block_on(fixture.expect_ok(call))?;
-        }
-    }
-
-    let mut criterion = Criterion::default().configure_from_args();
-    {
-        let group_name = "offers";
-        let mut group = criterion.benchmark_group(group_name);
-        for call in fixture.calls.iter().filter(|c| c.group == group_name) {
-            group.bench_function(call.id, |b| {
-                b.iter(|| runtime.block_on(fixture.send(call)));
-            });
-        }
-        group.finish();
-    }
-    criterion.final_summary();
-
-    match mode {
-        Mode::List => Ok(()),
-        Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
-        Mode::Bench => runtime
-            .block_on(per_call(&fixture, 10_000))
-            .and_then(bench::write_report),
-    }
-}
-
-/// Times single calls: 10 000 of each route, after a warm-up.
-async fn per_call(fixture: &Fixture, count: usize) -> Result<serde_json::Value, BoxError> {
-    let mut calls = Vec::new();
-    for call in &fixture.calls {
-        let timed = bench::Timed {
-            route: call.route_name(),
-            kind: call.kind,
-            criterion: format!("{}/{}", call.group, call.id),
-            expected: StatusCode::OK,
-        };
-        calls.push(bench::per_call(&timed, count / 10, count, || fixture.send(call)).await?);
-    }
-    Ok(json!({ "function": "offers", "calls": calls }))
+    bench::run("offers", Fixture::new())
 }

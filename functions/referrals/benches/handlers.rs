@@ -7,30 +7,12 @@
 //! the file the per-call figures go to. Under `cargo test` every route runs a few times.
 
 use axum::Router;
-use criterion::Criterion;
-use http::{Method, StatusCode};
+use http::Method;
 use serde_json::json;
 use shared::testing::TestEnv;
-use shared::testing::bench::{self, BoxError, Mode};
+use shared::testing::bench::{self, BoxError, Call};
 
 const EMAIL: &str = "bench@baeckerei-mueller.de";
-
-struct Call {
-    /// Criterion's benchmark id, also its folder under `target/criterion/<group>/`.
-    id: &'static str,
-    group: &'static str,
-    kind: &'static str,
-    method: Method,
-    path: &'static str,
-    authorization: Option<String>,
-    body: Option<String>,
-}
-
-impl Call {
-    fn route(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
 
 struct Fixture {
     router: Router,
@@ -43,26 +25,24 @@ impl Fixture {
     async fn new() -> Result<Self, BoxError> {
         let kit = TestEnv::new().await;
         let partner = kit.fixtures().confirmed_partner(EMAIL).await;
-        let bearer = Some(format!("Bearer {}", partner.token));
         let calls = vec![
-            Call {
-                id: "get_programs",
-                group: "referrals",
-                kind: "read",
-                method: Method::GET,
-                path: "/programs",
-                authorization: bearer.clone(),
-                body: None,
-            },
-            Call {
-                id: "put_partners_me_referral_domains",
-                group: "referrals",
-                kind: "write",
-                method: Method::PUT,
-                path: "/partners/me/referral-domains",
-                authorization: bearer,
-                body: Some(json!({ "domains": ["baeckerei-mueller.de"] }).to_string()),
-            },
+            Call::new(
+                "referrals",
+                "get_programs",
+                "read",
+                Method::GET,
+                "/programs",
+            )
+            .bearer(&partner.token),
+            Call::new(
+                "referrals",
+                "put_partners_me_referral_domains",
+                "write",
+                Method::PUT,
+                "/partners/me/referral-domains",
+            )
+            .bearer(&partner.token)
+            .json(&json!({ "domains": ["baeckerei-mueller.de"] })),
         ];
         Ok(Self {
             router: referrals::build(&kit.env),
@@ -70,70 +50,18 @@ impl Fixture {
             _kit: kit,
         })
     }
+}
 
-    /// One request through the router, its response body read to the end.
-    async fn send(&self, call: &Call) -> Result<StatusCode, BoxError> {
-        let request = bench::request(
-            call.method.clone(),
-            call.path,
-            call.authorization.as_deref(),
-            call.body.as_deref(),
-        )?;
-        bench::send(&self.router, request).await
+impl bench::Fixture for Fixture {
+    fn router(&self) -> &Router {
+        &self.router
     }
 
-    async fn expect_ok(&self, call: &Call) -> Result<(), BoxError> {
-        bench::expect(&call.route(), self.send(call).await?, StatusCode::OK)
+    fn calls(&self) -> &[Call] {
+        &self.calls
     }
 }
 
 fn main() -> Result<(), BoxError> {
-    let mode = Mode::from_args();
-    bench::log_to_sink();
-
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let fixture = runtime.block_on(Fixture::new())?;
-    if mode != Mode::List {
-        for call in &fixture.calls {
-            runtime.block_on(fixture.expect_ok(call))?;
-        }
-    }
-
-    let mut criterion = Criterion::default().configure_from_args();
-    {
-        let group_name = "referrals";
-        let mut group = criterion.benchmark_group(group_name);
-        for call in fixture.calls.iter().filter(|c| c.group == group_name) {
-            group.bench_function(call.id, |b| {
-                b.iter(|| runtime.block_on(fixture.send(call)));
-            });
-        }
-        group.finish();
-    }
-    criterion.final_summary();
-
-    match mode {
-        Mode::List => Ok(()),
-        Mode::Test => runtime.block_on(per_call(&fixture, 10)).map(|_| ()),
-        Mode::Bench => runtime
-            .block_on(per_call(&fixture, 10_000))
-            .and_then(bench::write_report),
-    }
-}
-
-/// Times single calls: 10 000 of each route, after a warm-up.
-async fn per_call(fixture: &Fixture, count: usize) -> Result<serde_json::Value, BoxError> {
-    let mut calls = Vec::new();
-    for call in &fixture.calls {
-        let timed = bench::Timed {
-            route: call.route(),
-            kind: call.kind,
-            criterion: format!("{}/{}", call.group, call.id),
-            expected: StatusCode::OK,
-        };
-        calls.push(bench::per_call(&timed, count / 10, count, || fixture.send(call)).await?);
-    }
-    Ok(json!({ "function": "referrals", "calls": calls }))
+    bench::run("referrals", Fixture::new())
 }

@@ -1,6 +1,7 @@
-//! What every function's handler bench (`benches/handlers.rs`) shares: how the binary was
-//! started, the log sink, one request through the router, and the individually timed calls
-//! whose p50/p99 `cargo xtask bench` reports beside criterion's estimates.
+//! The frame of every function's handler bench (`benches/handlers.rs`): a function builds
+//! its [`Fixture`] (a router over the test kit and the [`Call`]s to measure) and hands it to
+//! [`run`]. Each call is checked once, measured by criterion, then timed one by one for the
+//! p50/p99 that `cargo xtask bench` reports beside criterion's estimates.
 //!
 //! Nothing here panics: a bench stops with an error that names the route instead.
 
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
+use criterion::Criterion;
 use http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -39,6 +41,216 @@ impl Mode {
             Self::Test
         }
     }
+}
+
+/// One route a handler bench measures.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Criterion's group and benchmark id: `cargo xtask bench` finds the estimates under
+    /// `<group>/<id>/`. The group is the function's name; logins have one of their own.
+    pub group: &'static str,
+    pub id: &'static str,
+    /// `read`, `write`, or `login` (argon2id: fewer, longer samples; reported on lines of
+    /// their own).
+    pub kind: &'static str,
+    pub method: Method,
+    /// The route as the route table names it: `/offers/{offer_id}`.
+    pub route: &'static str,
+    /// The path sent, its ids filled in.
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: Option<String>,
+    pub expected: StatusCode,
+}
+
+impl Call {
+    /// A call of `route` without a token or a body that expects 200; its path is the route.
+    pub fn new(
+        group: &'static str,
+        id: &'static str,
+        kind: &'static str,
+        method: Method,
+        route: &'static str,
+    ) -> Self {
+        Self {
+            group,
+            id,
+            kind,
+            method,
+            route,
+            path: route.to_owned(),
+            authorization: None,
+            body: None,
+            expected: StatusCode::OK,
+        }
+    }
+
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.authorization = Some(format!("Bearer {token}"));
+        self
+    }
+
+    pub fn json(mut self, body: &Value) -> Self {
+        self.body = Some(body.to_string());
+        self
+    }
+
+    pub fn expect(mut self, status: StatusCode) -> Self {
+        self.expected = status;
+        self
+    }
+
+    /// `GET /offers/{offer_id}`, as the report names the route.
+    pub fn route_name(&self) -> String {
+        format!("{} {}", self.method, self.route)
+    }
+
+    fn is_login(&self) -> bool {
+        self.kind == "login"
+    }
+}
+
+/// What a function's handler bench measures.
+pub trait Fixture {
+    /// The function's finished router over the test kit.
+    fn router(&self) -> &Router;
+    fn calls(&self) -> &[Call];
+    /// One call's request. A function whose calls need more than their fields (a fresh
+    /// idempotency key, a visitor's address) adds it here.
+    fn request(&self, call: &Call) -> Result<Request<Body>, BoxError> {
+        request(
+            call.method.clone(),
+            &call.path,
+            call.authorization.as_deref(),
+            call.body.as_deref(),
+        )
+    }
+}
+
+/// One call through the fixture's router: the status.
+pub async fn send_call<F: Fixture>(fixture: &F, call: &Call) -> Result<StatusCode, BoxError> {
+    send(fixture.router(), fixture.request(call)?).await
+}
+
+/// A handler bench under way: what [`run`] does step by step, for a function that measures
+/// more than its calls (billing's whole run, the redirect's crawler filter).
+pub struct Run<F> {
+    pub mode: Mode,
+    pub runtime: tokio::runtime::Runtime,
+    pub fixture: F,
+    pub criterion: Criterion,
+}
+
+impl<F: Fixture> Run<F> {
+    /// Builds the fixture and, unless criterion only lists, checks every call's answer:
+    /// an unexpected one would time the error path.
+    pub fn start(setup: impl Future<Output = Result<F, BoxError>>) -> Result<Self, BoxError> {
+        let mode = Mode::from_args();
+        log_to_sink();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let fixture = runtime.block_on(setup)?;
+        if mode != Mode::List {
+            for call in fixture.calls() {
+                let status = runtime.block_on(send_call(&fixture, call))?;
+                expect(&call.route_name(), status, call.expected)?;
+            }
+        }
+        Ok(Self {
+            mode,
+            runtime,
+            fixture,
+            criterion: Criterion::default().configure_from_args(),
+        })
+    }
+
+    /// Criterion's estimates, one group per call group in the order the calls name them.
+    pub fn bench_calls(&mut self) {
+        let mut groups: Vec<&'static str> = Vec::new();
+        for call in self.fixture.calls() {
+            if !groups.contains(&call.group) {
+                groups.push(call.group);
+            }
+        }
+        for name in groups {
+            let calls: Vec<&Call> = self
+                .fixture
+                .calls()
+                .iter()
+                .filter(|c| c.group == name)
+                .collect();
+            let mut group = self.criterion.benchmark_group(name);
+            if calls.iter().all(|c| c.is_login()) {
+                // argon2id with 19 MiB takes tens of milliseconds: fewer, longer samples.
+                group
+                    .sample_size(10)
+                    .measurement_time(Duration::from_secs(10));
+            }
+            for call in calls {
+                group.bench_function(call.id, |b| {
+                    b.iter(|| self.runtime.block_on(send_call(&self.fixture, call)));
+                });
+            }
+            group.finish();
+        }
+    }
+
+    /// Every call timed one by one: 10 000 of each route under `cargo bench` (20 logins),
+    /// a few under `cargo test`; each after a tenth as many untimed ones.
+    pub fn timed_calls(&self) -> Result<Vec<Value>, BoxError> {
+        let mut timed = Vec::new();
+        for call in self.fixture.calls() {
+            let count: usize = match (self.mode, call.is_login()) {
+                (Mode::Bench, false) => 10_000,
+                (Mode::Bench, true) => 20,
+                (_, false) => 10,
+                (_, true) => 1,
+            };
+            let route = Timed {
+                route: call.route_name(),
+                kind: call.kind,
+                criterion: format!("{}/{}", call.group, call.id),
+                expected: call.expected,
+            };
+            timed.push(self.runtime.block_on(per_call(
+                &route,
+                count.div_ceil(10),
+                count,
+                || send_call(&self.fixture, call),
+            ))?);
+        }
+        Ok(timed)
+    }
+
+    /// Criterion's summary, then the timed calls: written for `cargo xtask bench`, only
+    /// run under `cargo test`.
+    pub fn finish(self, function: &str) -> Result<(), BoxError> {
+        self.criterion.final_summary();
+        match self.mode {
+            Mode::List => Ok(()),
+            Mode::Test => self.timed_calls().map(|_| ()),
+            Mode::Bench => write_report(json!({
+                "function": function,
+                "calls": self.timed_calls()?,
+            })),
+        }
+    }
+}
+
+/// The whole handler bench of `function`, for one whose calls are all it measures.
+pub fn run<F: Fixture>(
+    function: &str,
+    setup: impl Future<Output = Result<F, BoxError>>,
+) -> Result<(), BoxError> {
+    let mut run = Run::start(setup)?;
+    run.bench_calls();
+    run.finish(function)
 }
 
 /// Lambda writes one JSON log line per request (`crate::telemetry`); the benches format
