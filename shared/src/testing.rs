@@ -15,6 +15,7 @@ use axum::body::Body;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -26,11 +27,13 @@ use crate::embedded_s3::EmbeddedS3;
 use crate::env::Env;
 use crate::mail::{Mail, MailError, Mailer, OutboxMailer, token_in_link};
 use crate::model::accounts::{Login, LoginName};
+use crate::model::billable;
 use crate::model::partners::Address;
 use crate::model::partners::{Partner, partner_key};
 use crate::model::platforms::Platform;
 use crate::model::stored_email::StoredEmail;
-use crate::store::{Cond, SqliteTable, Table};
+use crate::model::subscriptions::{Application, ApplicationStatus};
+use crate::store::{Cond, SqliteTable, Table, TxOp};
 
 /// The password of every fixture account.
 pub const PASSWORD: &str = "sehr-geheim-123";
@@ -448,6 +451,42 @@ impl Fixtures<'_> {
             .await
             .unwrap();
         platform.platform_id
+    }
+
+    /// `partner`'s subscription to `platform` (named `platform_name`), approved on `on`, and
+    /// its billable mark, as registration's approval writes them.
+    pub async fn approve(
+        &self,
+        partner: &PartnerFixture,
+        platform: &PlatformId,
+        platform_name: &str,
+        on: Date,
+    ) {
+        let app = Application {
+            partner_id: partner.id.clone(),
+            platform_id: platform.clone(),
+            platform_name: platform_name.into(),
+            company: "Bäckerei Müller".into(),
+            contact_email: partner.email.clone(),
+            status: ApplicationStatus::Approved,
+            applied_at: self.clock.now(),
+            decided_at: Some(self.clock.now()),
+            approved_on: Some(on),
+            rejection_reason: None,
+            cancelled_at: None,
+            ends_on: None,
+        };
+        self.table
+            .transact(vec![
+                TxOp::Put {
+                    item: app.to_item().unwrap(),
+                    cond: Cond::NotExists,
+                }
+                .named("application"),
+                billable::mark(&partner.id).named("billable"),
+            ])
+            .await
+            .unwrap();
     }
 
     /// A manager who accepted the invitation to `platform`.

@@ -15,13 +15,11 @@ use serde_json::{Value, json};
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
 use shared::clock::FixedClock;
 use shared::crypto::DataKey;
-use shared::domain::{Cents, Email, PartnerId, PlatformId};
+use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::embedded_s3::EmbeddedS3;
 use shared::env::Env;
 use shared::mail::SesMailer;
-use shared::model::billable;
 use shared::model::partners::{Mandate, attr, partner_key};
-use shared::model::subscriptions::{Application, ApplicationStatus};
 use shared::store::{Cond, DynamoTable, Table, TxOp, Update};
 use shared::testing::{Account, Client, Fixtures, PartnerFixture};
 use tests::{REGION, SENDER, fresh_table, mails_to, ses_client, unique_email};
@@ -138,32 +136,9 @@ impl Journey {
         }
     }
 
-    async fn approve(&self, partner: &PartnerId, platform: &PlatformId, name: &str, on: Date) {
-        let app = Application {
-            partner_id: partner.clone(),
-            platform_id: platform.clone(),
-            platform_name: name.into(),
-            company: "Bäckerei Müller".into(),
-            contact_email: Email::parse("anna@baeckerei.de").unwrap(),
-            status: ApplicationStatus::Approved,
-            applied_at: Timestamp::UNIX_EPOCH,
-            decided_at: None,
-            approved_on: Some(on),
-            rejection_reason: None,
-            cancelled_at: None,
-            ends_on: None,
-        };
-        self.table
-            .transact(vec![
-                TxOp::Put {
-                    item: app.to_item().unwrap(),
-                    cond: Cond::NotExists,
-                }
-                .named("application"),
-                billable::mark(partner).named("billable"),
-            ])
-            .await
-            .unwrap();
+    /// An approved subscription, saved as registration's approval saves it.
+    async fn approve(&self, partner: &PartnerFixture, platform: &PlatformId, name: &str, on: Date) {
+        self.fixtures().approve(partner, platform, name, on).await;
     }
 
     /// A placement for December, a card contract with 3 terminal users since September,
@@ -368,13 +343,13 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
         .await;
     let volksbank = j.fixtures().platform("Volksbank Plus", Cents(9900)).await;
     j.approve(
-        &anna.id,
+        &anna,
         &sparkasse,
         "Sparkasse Vorteilswelt",
         date(2026, 11, 16),
     )
     .await;
-    j.approve(&anna.id, &volksbank, "Volksbank Plus", date(2025, 6, 3))
+    j.approve(&anna, &volksbank, "Volksbank Plus", date(2025, 6, 3))
         .await;
     j.give_mandate(&anna.id).await;
     j.products(&anna.id, &sparkasse).await;
@@ -498,7 +473,7 @@ async fn a_run_killed_after_half_its_batches_and_run_again_bills_everyone_once_g
             .fixtures()
             .confirmed_partner(&unique_email(&format!("p{i}")))
             .await;
-        j.approve(&p.id, &platform, "Sparkasse", date(2026, 2, 1))
+        j.approve(&p, &platform, "Sparkasse", date(2026, 2, 1))
             .await;
         partners.push(p);
     }

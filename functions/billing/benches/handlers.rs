@@ -14,26 +14,15 @@ mod dynamodb_run;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Router;
 use billing::{Billing, BillingConfig, LocalQueue, Month};
 use http::Method;
-use jiff::Timestamp;
 use jiff::civil::date;
 use serde_json::json;
-use shared::domain::{Cents, Email, PartnerId, PlatformId};
-use shared::model::billable;
-use shared::model::subscriptions::{Application, ApplicationStatus};
-use shared::store::{Cond, Table, TxOp};
+use shared::domain::Cents;
 use shared::testing::TestEnv;
 use shared::testing::bench::{self, BoxError, Call, Mode};
 
 const RUN_TIME: &str = "2026-12-01T01:00:00Z";
-
-struct Fixture {
-    router: Router,
-    calls: Vec<Call>,
-    _kit: TestEnv,
-}
 
 fn billing_on(kit: &TestEnv) -> (Arc<Billing>, Arc<LocalQueue>) {
     let queue = Arc::new(LocalQueue::new());
@@ -53,97 +42,56 @@ async fn seed(kit: &TestEnv, count: usize) -> Result<(), BoxError> {
             .fixtures()
             .confirmed_partner(&format!("bench{i}@baeckerei-mueller.de"))
             .await;
-        approve(kit.table.as_ref(), &partner.id, &platform).await?;
-    }
-    Ok(())
-}
-
-/// An approved subscription and the billable mark, as registration's approval writes them.
-async fn approve(
-    table: &dyn Table,
-    partner: &PartnerId,
-    platform: &PlatformId,
-) -> Result<(), BoxError> {
-    let app = Application {
-        partner_id: partner.clone(),
-        platform_id: platform.clone(),
-        platform_name: "Sparkasse".into(),
-        company: "Bäckerei Müller".into(),
-        contact_email: Email::parse("bench@baeckerei-mueller.de")?,
-        status: ApplicationStatus::Approved,
-        applied_at: Timestamp::UNIX_EPOCH,
-        decided_at: None,
-        approved_on: Some(date(2026, 11, 16)),
-        rejection_reason: None,
-        cancelled_at: None,
-        ends_on: None,
-    };
-    table
-        .transact(vec![
-            TxOp::Put {
-                item: app.to_item()?,
-                cond: Cond::NotExists,
-            }
-            .named("application"),
-            billable::mark(partner).named("billable"),
-        ])
-        .await?;
-    Ok(())
-}
-
-impl Fixture {
-    async fn new() -> Result<Self, BoxError> {
-        let kit = TestEnv::new().await;
-        kit.clock.set(RUN_TIME.parse()?);
-        let operator = kit.fixtures().operator("bench@partnernetz.de").await;
-        let partner = kit
-            .fixtures()
-            .confirmed_partner("bench@baeckerei-mueller.de")
+        kit.fixtures()
+            .approve(&partner, &platform, "Sparkasse", date(2026, 11, 16))
             .await;
-        let platform = kit.fixtures().platform("Sparkasse", Cents(4900)).await;
-        approve(kit.table.as_ref(), &partner.id, &platform).await?;
-        let (billing, queue) = billing_on(&kit);
-        billing::runner::run_in_process(
-            &billing,
-            &queue,
-            Month::parse("2026-12").ok_or("month")?,
-            &mut |_| {},
-        )
-        .await?;
-        let calls = vec![
-            Call::new(
-                "billing",
-                "get_billing_runs",
-                "read",
-                Method::GET,
-                "/billing/runs",
-            )
-            .bearer(&operator.token),
-            Call::new(
-                "billing",
-                "get_partners_me_invoices",
-                "read",
-                Method::GET,
-                "/partners/me/invoices",
-            )
-            .bearer(&partner.token),
-        ];
-        Ok(Self {
-            router: billing::build_with(billing),
-            calls,
-            _kit: kit,
-        })
     }
+    Ok(())
 }
 
-impl bench::Fixture for Fixture {
-    fn router(&self) -> &Router {
-        &self.router
-    }
-
-    fn calls(&self) -> &[Call] {
-        &self.calls
-    }
+async fn fixture() -> Result<bench::Fixture, BoxError> {
+    let kit = TestEnv::new().await;
+    kit.clock.set(RUN_TIME.parse()?);
+    let operator = kit.fixtures().operator("bench@partnernetz.de").await;
+    let partner = kit
+        .fixtures()
+        .confirmed_partner("bench@baeckerei-mueller.de")
+        .await;
+    let platform = kit.fixtures().platform("Sparkasse", Cents(4900)).await;
+    kit.fixtures()
+        .approve(&partner, &platform, "Sparkasse", date(2026, 11, 16))
+        .await;
+    let (billing, queue) = billing_on(&kit);
+    billing::runner::run_in_process(
+        &billing,
+        &queue,
+        Month::parse("2026-12").ok_or("month")?,
+        &mut |_| {},
+    )
+    .await?;
+    let calls = vec![
+        Call::new(
+            "billing",
+            "get_billing_runs",
+            "read",
+            Method::GET,
+            "/billing/runs",
+        )
+        .bearer(&operator.token),
+        Call::new(
+            "billing",
+            "get_partners_me_invoices",
+            "read",
+            Method::GET,
+            "/partners/me/invoices",
+        )
+        .bearer(&partner.token),
+    ];
+    Ok(bench::Fixture::new(
+        billing::build_with(billing),
+        calls,
+        kit,
+    ))
 }
 
 /// Bills the month over `count` seeded partners in-process; returns the seconds it took.
@@ -182,7 +130,7 @@ fn main() -> Result<(), BoxError> {
     if let Some(at) = args.iter().position(|a| a == dynamodb_run::CHILD_FLAG) {
         return dynamodb_run::child(&args[at + 1..]);
     }
-    let mut run = bench::Run::start(Fixture::new())?;
+    let mut run = bench::Run::start(fixture())?;
     run.bench_calls();
     run.criterion.final_summary();
     let (mode, runtime) = (run.mode, &run.runtime);

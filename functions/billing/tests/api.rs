@@ -10,10 +10,9 @@ use billing::{Billing, BillingConfig, LocalQueue, Message, Month};
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
-use shared::domain::{Cents, Email, PartnerId, PlatformId};
+use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::model::billable;
 use shared::model::partners::{Mandate, attr, partner_key};
-use shared::model::subscriptions::{Application, ApplicationStatus};
 use shared::store::{Cond, Table, TxOp, Update};
 use shared::testing::{Account, Client, PartnerFixture, TestEnv, assert_problem};
 
@@ -58,34 +57,11 @@ impl Setup {
     }
 
     /// An approved subscription, saved as registration's approval saves it.
-    async fn approve(&self, partner: &PartnerId, platform: &PlatformId, name: &str, on: Date) {
-        let app = Application {
-            partner_id: partner.clone(),
-            platform_id: platform.clone(),
-            platform_name: name.into(),
-            company: "Bäckerei Müller".into(),
-            contact_email: Email::parse("anna@baeckerei.de").unwrap(),
-            status: ApplicationStatus::Approved,
-            applied_at: Timestamp::UNIX_EPOCH,
-            decided_at: None,
-            approved_on: Some(on),
-            rejection_reason: None,
-            cancelled_at: None,
-            ends_on: None,
-        };
+    async fn approve(&self, partner: &PartnerFixture, platform: &PlatformId, name: &str, on: Date) {
         self.kit
-            .table
-            .as_ref()
-            .transact(vec![
-                TxOp::Put {
-                    item: app.to_item().unwrap(),
-                    cond: Cond::NotExists,
-                }
-                .named("application"),
-                billable::mark(partner).named("billable"),
-            ])
-            .await
-            .unwrap();
+            .fixtures()
+            .approve(partner, platform, name, on)
+            .await;
     }
 
     async fn give_mandate(&self, partner: &PartnerId) {
@@ -157,13 +133,13 @@ async fn the_december_run_bills_the_rest_of_november_and_december() {
     let sparkasse = s.platform("Sparkasse Vorteilswelt", 4900).await;
     let volksbank = s.platform("Volksbank Plus", 9900).await;
     s.approve(
-        &anna.id,
+        &anna,
         &sparkasse,
         "Sparkasse Vorteilswelt",
         date(2026, 11, 16),
     )
     .await;
-    s.approve(&anna.id, &volksbank, "Volksbank Plus", date(2025, 6, 3))
+    s.approve(&anna, &volksbank, "Volksbank Plus", date(2025, 6, 3))
         .await;
     s.give_mandate(&anna.id).await;
 
@@ -230,10 +206,10 @@ async fn nothing_due_means_no_invoice_and_a_second_run_changes_nothing() {
     let anna = s.partner("anna@baeckerei.de").await;
     let bert = s.partner("bert@metzgerei.de").await;
     let platform = s.platform("Sparkasse", 4900).await;
-    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
         .await;
     // Approved today, after the run started: billed from the next run on.
-    s.approve(&bert.id, &platform, "Sparkasse", date(2026, 12, 1))
+    s.approve(&bert, &platform, "Sparkasse", date(2026, 12, 1))
         .await;
 
     let first = s.run("2026-12").await;
@@ -266,7 +242,7 @@ async fn a_run_killed_after_half_its_batches_yields_every_invoice_once_with_gapl
     let mut partners = Vec::new();
     for i in 0..45 {
         let p = s.partner(&format!("partner{i}@example.de")).await;
-        s.approve(&p.id, &platform, "Sparkasse", date(2026, 3, 1))
+        s.approve(&p, &platform, "Sparkasse", date(2026, 3, 1))
             .await;
         partners.push(p);
     }
@@ -312,7 +288,7 @@ async fn a_redelivered_batch_creates_nothing() {
     let s = setup().await;
     let anna = s.partner("anna@baeckerei.de").await;
     let platform = s.platform("Sparkasse", 4900).await;
-    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
         .await;
     s.run("2026-12").await;
     let again = Message::Bill {
@@ -333,7 +309,7 @@ async fn the_second_collection_of_a_mandate_is_recurring() {
     let s = setup().await;
     let anna = s.partner("anna@baeckerei.de").await;
     let platform = s.platform("Sparkasse", 4900).await;
-    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
         .await;
     s.give_mandate(&anna.id).await;
     s.run("2026-12").await;
@@ -356,7 +332,7 @@ async fn a_partner_that_cannot_be_billed_is_listed_and_billed_by_a_retry() {
     let anna = s.partner("anna@baeckerei.de").await;
     // A platform id that has no record (yet): the fee is unknown.
     let missing = PlatformId::generate();
-    s.approve(&anna.id, &missing, "Unbekannt", date(2026, 1, 10))
+    s.approve(&anna, &missing, "Unbekannt", date(2026, 1, 10))
         .await;
     let run = s.run("2026-12").await;
     assert_eq!(run["invoices"], 0);
@@ -422,7 +398,7 @@ async fn a_partner_sees_only_its_own_invoices() {
     let anna = s.partner("anna@baeckerei.de").await;
     let bert = s.partner("bert@metzgerei.de").await;
     let platform = s.platform("Sparkasse", 4900).await;
-    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
         .await;
     s.run("2026-12").await;
     assert_eq!(s.invoices_of(&anna).await.len(), 1);
@@ -462,7 +438,7 @@ async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
     let bert = s.partner("bert@metzgerei.de").await;
     let carl = s.partner("carl@cafe.de").await;
     for p in [&anna, &bert, &carl] {
-        s.approve(&p.id, &platform, "Sparkasse", date(2026, 11, 16))
+        s.approve(p, &platform, "Sparkasse", date(2026, 11, 16))
             .await;
     }
     s.give_mandate(&anna.id).await;
@@ -615,7 +591,7 @@ async fn premium_placements_booked_for_the_month_are_on_its_invoice() {
     let s = setup().await;
     let anna = s.partner("anna@baeckerei.de").await;
     let platform = s.platform("Sparkasse", 4900).await;
-    s.approve(&anna.id, &platform, "Sparkasse", date(2026, 1, 10))
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
         .await;
     for (month, price) in [("2026-12", 1500), ("2027-01", 2500)] {
         let booking = PlacementBooking {
@@ -727,7 +703,7 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     let anna = s.partner("anna@baeckerei.de").await;
     let bert = s.partner("bert@metzgerei.de").await;
     for p in [&anna, &bert] {
-        s.approve(&p.id, &platform, "Sparkasse", date(2026, 1, 10))
+        s.approve(p, &platform, "Sparkasse", date(2026, 1, 10))
             .await;
         s.give_mandate(&p.id).await;
     }

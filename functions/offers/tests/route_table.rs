@@ -6,10 +6,8 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use shared::auth::Role;
 use shared::domain::Cents;
-use shared::model::subscriptions::{Application, ApplicationStatus};
 use shared::routes::checks;
 use shared::routes::matrix::{Matrix, OwnSide};
-use shared::store::{Cond, Table};
 use shared::testing::{Client, TestEnv};
 
 fn document() -> Value {
@@ -47,25 +45,9 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     for (partner, platform, manager) in
         [(&partner_a, &pa, &manager_a), (&partner_b, &pb, &manager_b)]
     {
-        let now = shared::clock::Clock::now(kit.clock.as_ref());
-        let app = Application {
-            partner_id: partner.id.clone(),
-            platform_id: platform.clone(),
-            platform_name: "Plattform".into(),
-            company: "Firma".into(),
-            contact_email: partner.email.clone(),
-            status: ApplicationStatus::Approved,
-            applied_at: now,
-            decided_at: Some(now),
-            approved_on: Some(today),
-            rejection_reason: None,
-            cancelled_at: None,
-            ends_on: None,
-        };
-        kit.table
-            .put(app.to_item().unwrap(), Cond::Always)
-            .await
-            .unwrap();
+        fixtures
+            .approve(partner, platform, "Plattform", today)
+            .await;
         let body = json!({
             "title": "Angebot", "teaser": "Kurz", "description": "Lang",
             "benefit": {"kind": "percent", "value": 10},

@@ -9,7 +9,6 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use axum::Router;
 use axum::body::Body;
 use http::{HeaderValue, Method, Request, StatusCode, header};
 use redirect::{ClickSecret, RedirectState};
@@ -17,7 +16,7 @@ use shared::domain::{AccountId, PartnerId, PlatformId, ProgramId};
 use shared::model::referrals::Link;
 use shared::store::{Cond, Table};
 use shared::testing::TestEnv;
-use shared::testing::bench::{self, BoxError, Call};
+use shared::testing::bench::{self, BoxError, Call, Requests};
 
 const CODE: &str = "Ab3dE6gH9k";
 const PATH: &str = "/r/Ab3dE6gH9k";
@@ -28,70 +27,16 @@ const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.goo
 const NEW_VISITOR: &str = "get_r_code_new_visitor";
 const CRAWLER: &str = "get_r_code_crawler";
 
-struct Fixture {
-    router: Router,
-    calls: Vec<Call>,
+/// Requests of a browser or a crawler, from the same address or, for new visitors, another
+/// one each time.
+struct Visitors {
     /// Numbers the new visitors' addresses.
-    visitors: AtomicU32,
-    /// Owns the data folder and the embedded S3 for as long as the bench runs.
-    _kit: TestEnv,
+    count: AtomicU32,
 }
 
-impl Fixture {
-    async fn new() -> Result<Self, BoxError> {
-        let kit = TestEnv::new().await;
-        let link = Link {
-            code: CODE.into(),
-            program_id: ProgramId::generate(),
-            partner_id: PartnerId::generate(),
-            referrer: AccountId::generate(),
-            platform_id: PlatformId::generate(),
-            landing_url: "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung".into(),
-            active: true,
-            attribution_days: 30,
-            referrer_hash: String::new(),
-            created_at: jiff::Timestamp::now(),
-        };
-        kit.table.put(link.to_item()?, Cond::NotExists).await?;
-        // As deployed: an instance uses a link it read for a few seconds.
-        let state = RedirectState::keeping_links_for(
-            kit.table.clone(),
-            kit.clock.clone(),
-            ClickSecret::new("bench"),
-            redirect::links::DEFAULT_KEEP_SECS,
-        );
-        let click = |id, kind| {
-            Call::new("redirect", id, kind, Method::GET, "/r/{code}")
-                .path(PATH)
-                .expect(StatusCode::FOUND)
-        };
-        let calls = vec![
-            click("get_r_code_browser", "write"),
-            click(NEW_VISITOR, "write"),
-            click(CRAWLER, "read"),
-        ];
-        Ok(Self {
-            router: redirect::build(state),
-            calls,
-            visitors: AtomicU32::new(0),
-            _kit: kit,
-        })
-    }
-}
-
-impl bench::Fixture for Fixture {
-    fn router(&self) -> &Router {
-        &self.router
-    }
-
-    fn calls(&self) -> &[Call] {
-        &self.calls
-    }
-
-    /// A browser or a crawler, from the same address or, for new visitors, another one
-    /// each time.
+impl Requests for Visitors {
     fn request(&self, call: &Call) -> Result<Request<Body>, BoxError> {
-        let mut request = bench::request(call.method.clone(), &call.path, None, None)?;
+        let mut request = bench::call_request(call)?;
         let headers = request.headers_mut();
         let user_agent = if call.id == CRAWLER {
             GOOGLEBOT
@@ -100,7 +45,7 @@ impl bench::Fixture for Fixture {
         };
         headers.insert(header::USER_AGENT, HeaderValue::from_static(user_agent));
         let address = if call.id == NEW_VISITOR {
-            let n = self.visitors.fetch_add(1, Ordering::Relaxed).to_be_bytes();
+            let n = self.count.fetch_add(1, Ordering::Relaxed).to_be_bytes();
             HeaderValue::from_str(&format!("10.{}.{}.{}", n[1], n[2], n[3]))?
         } else {
             HeaderValue::from_static("203.0.113.7")
@@ -110,8 +55,47 @@ impl bench::Fixture for Fixture {
     }
 }
 
+async fn fixture() -> Result<bench::Fixture<Visitors>, BoxError> {
+    let kit = TestEnv::new().await;
+    let link = Link {
+        code: CODE.into(),
+        program_id: ProgramId::generate(),
+        partner_id: PartnerId::generate(),
+        referrer: AccountId::generate(),
+        platform_id: PlatformId::generate(),
+        landing_url: "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung".into(),
+        active: true,
+        attribution_days: 30,
+        referrer_hash: String::new(),
+        created_at: jiff::Timestamp::now(),
+    };
+    kit.table.put(link.to_item()?, Cond::NotExists).await?;
+    // As deployed: an instance uses a link it read for a few seconds.
+    let state = RedirectState::keeping_links_for(
+        kit.table.clone(),
+        kit.clock.clone(),
+        ClickSecret::new("bench"),
+        redirect::links::DEFAULT_KEEP_SECS,
+    );
+    let click = |id, kind| {
+        Call::new("redirect", id, kind, Method::GET, "/r/{code}")
+            .path(PATH)
+            .expect(StatusCode::FOUND)
+    };
+    let calls = vec![
+        click("get_r_code_browser", "write"),
+        click(NEW_VISITOR, "write"),
+        click(CRAWLER, "read"),
+    ];
+    Ok(
+        bench::Fixture::new(redirect::build(state), calls, kit).with_requests(Visitors {
+            count: AtomicU32::new(0),
+        }),
+    )
+}
+
 fn main() -> Result<(), BoxError> {
-    let mut run = bench::Run::start(Fixture::new())?;
+    let mut run = bench::Run::start(fixture())?;
     run.bench_calls();
     // The crawler filter alone, over the list's own examples and the top browsers.
     let agents = user_agents()?;

@@ -6,7 +6,6 @@
 //! `cargo xtask bench` runs this with `cargo bench` and sets `PARTNERNETZ_BENCH_OUT` to
 //! the file the per-call figures go to. Under `cargo test` every route runs a few times.
 
-use axum::Router;
 use http::Method;
 use serde_json::json;
 use shared::testing::TestEnv;
@@ -14,54 +13,31 @@ use shared::testing::bench::{self, BoxError, Call};
 
 const EMAIL: &str = "bench@baeckerei-mueller.de";
 
-struct Fixture {
-    router: Router,
-    calls: Vec<Call>,
-    /// Owns the data folder and the embedded S3 for as long as the bench runs.
-    _kit: TestEnv,
-}
-
-impl Fixture {
-    async fn new() -> Result<Self, BoxError> {
-        let kit = TestEnv::new().await;
-        let partner = kit.fixtures().confirmed_partner(EMAIL).await;
-        let calls = vec![
-            Call::new(
-                "referrals",
-                "get_programs",
-                "read",
-                Method::GET,
-                "/programs",
-            )
-            .bearer(&partner.token),
-            Call::new(
-                "referrals",
-                "put_partners_me_referral_domains",
-                "write",
-                Method::PUT,
-                "/partners/me/referral-domains",
-            )
-            .bearer(&partner.token)
-            .json(&json!({ "domains": ["baeckerei-mueller.de"] })),
-        ];
-        Ok(Self {
-            router: referrals::build(&kit.env),
-            calls,
-            _kit: kit,
-        })
-    }
-}
-
-impl bench::Fixture for Fixture {
-    fn router(&self) -> &Router {
-        &self.router
-    }
-
-    fn calls(&self) -> &[Call] {
-        &self.calls
-    }
+async fn fixture() -> Result<bench::Fixture, BoxError> {
+    let kit = TestEnv::new().await;
+    let partner = kit.fixtures().confirmed_partner(EMAIL).await;
+    let calls = vec![
+        Call::new(
+            "referrals",
+            "get_programs",
+            "read",
+            Method::GET,
+            "/programs",
+        )
+        .bearer(&partner.token),
+        Call::new(
+            "referrals",
+            "put_partners_me_referral_domains",
+            "write",
+            Method::PUT,
+            "/partners/me/referral-domains",
+        )
+        .bearer(&partner.token)
+        .json(&json!({ "domains": ["baeckerei-mueller.de"] })),
+    ];
+    Ok(bench::Fixture::new(referrals::build(&kit.env), calls, kit))
 }
 
 fn main() -> Result<(), BoxError> {
-    bench::run("referrals", Fixture::new())
+    bench::run("referrals", fixture())
 }

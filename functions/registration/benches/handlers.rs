@@ -7,7 +7,6 @@
 //! `cargo bench` and sets `PARTNERNETZ_BENCH_OUT` to the file the per-call figures go to.
 //! Under `cargo test` every route runs a few times.
 
-use axum::Router;
 use http::Method;
 use serde_json::json;
 use shared::testing::bench::{self, BoxError, Call};
@@ -15,62 +14,43 @@ use shared::testing::{PASSWORD, TestEnv};
 
 const EMAIL: &str = "bench@baeckerei-mueller.de";
 
-struct Fixture {
-    router: Router,
-    calls: Vec<Call>,
-    /// Owns the data folder and the embedded S3 for as long as the bench runs.
-    _kit: TestEnv,
-}
-
-impl Fixture {
-    async fn new() -> Result<Self, BoxError> {
-        let kit = TestEnv::new().await;
-        let partner = kit.fixtures().confirmed_partner(EMAIL).await;
-        let calls = vec![
-            Call::new(
-                "registration",
-                "get_partners_me",
-                "read",
-                Method::GET,
-                "/partners/me",
-            )
-            .bearer(&partner.token),
-            Call::new(
-                "registration",
-                "patch_partners_me",
-                "write",
-                Method::PATCH,
-                "/partners/me",
-            )
-            .bearer(&partner.token)
-            .json(&json!({ "company": "Bäckerei Müller GmbH" })),
-            Call::new(
-                "registration-login",
-                "post_auth_login",
-                "login",
-                Method::POST,
-                "/auth/login",
-            )
-            .json(&json!({ "email": EMAIL, "password": PASSWORD })),
-        ];
-        Ok(Self {
-            router: registration::build(&kit.env),
-            calls,
-            _kit: kit,
-        })
-    }
-}
-
-impl bench::Fixture for Fixture {
-    fn router(&self) -> &Router {
-        &self.router
-    }
-
-    fn calls(&self) -> &[Call] {
-        &self.calls
-    }
+async fn fixture() -> Result<bench::Fixture, BoxError> {
+    let kit = TestEnv::new().await;
+    let partner = kit.fixtures().confirmed_partner(EMAIL).await;
+    let calls = vec![
+        Call::new(
+            "registration",
+            "get_partners_me",
+            "read",
+            Method::GET,
+            "/partners/me",
+        )
+        .bearer(&partner.token),
+        Call::new(
+            "registration",
+            "patch_partners_me",
+            "write",
+            Method::PATCH,
+            "/partners/me",
+        )
+        .bearer(&partner.token)
+        .json(&json!({ "company": "Bäckerei Müller GmbH" })),
+        Call::new(
+            "registration-login",
+            "post_auth_login",
+            "login",
+            Method::POST,
+            "/auth/login",
+        )
+        .json(&json!({ "email": EMAIL, "password": PASSWORD })),
+    ];
+    Ok(bench::Fixture::new(
+        registration::build(&kit.env),
+        calls,
+        kit,
+    ))
 }
 
 fn main() -> Result<(), BoxError> {
-    bench::run("registration", Fixture::new())
+    bench::run("registration", fixture())
 }

@@ -17,6 +17,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use crate::testing::TestEnv;
+
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How the bench binary was started: `cargo bench` measures, `cargo test` only checks.
@@ -115,41 +117,85 @@ impl Call {
     }
 }
 
-/// What a function's handler bench measures.
-pub trait Fixture {
-    /// The function's finished router over the test kit.
-    fn router(&self) -> &Router;
-    fn calls(&self) -> &[Call];
-    /// One call's request. A function whose calls need more than their fields (a fresh
-    /// idempotency key, a visitor's address) adds it here.
-    fn request(&self, call: &Call) -> Result<Request<Body>, BoxError> {
-        request(
-            call.method.clone(),
-            &call.path,
-            call.authorization.as_deref(),
-            call.body.as_deref(),
-        )
+/// What a function's handler bench measures: its router over the test kit and its calls.
+pub struct Fixture<R = Plain> {
+    pub router: Router,
+    pub calls: Vec<Call>,
+    /// Owns the data folder and the embedded S3 for as long as the bench runs.
+    pub kit: TestEnv,
+    pub requests: R,
+}
+
+impl Fixture {
+    pub fn new(router: Router, calls: Vec<Call>, kit: TestEnv) -> Self {
+        Self {
+            router,
+            calls,
+            kit,
+            requests: Plain,
+        }
     }
 }
 
+impl Fixture<Plain> {
+    /// The same calls, their requests made by `requests`.
+    pub fn with_requests<R: Requests>(self, requests: R) -> Fixture<R> {
+        Fixture {
+            router: self.router,
+            calls: self.calls,
+            kit: self.kit,
+            requests,
+        }
+    }
+}
+
+/// How a call becomes its request. A function whose calls need more than their fields (a
+/// fresh idempotency key, a visitor's address) says so here.
+pub trait Requests {
+    fn request(&self, call: &Call) -> Result<Request<Body>, BoxError> {
+        call_request(call)
+    }
+}
+
+/// Requests made from the calls' fields alone.
+#[derive(Debug, Clone, Copy)]
+pub struct Plain;
+
+impl Requests for Plain {}
+
+/// A call's request from its fields: method, path, token, JSON body.
+pub fn call_request(call: &Call) -> Result<Request<Body>, BoxError> {
+    request(
+        call.method.clone(),
+        &call.path,
+        call.authorization.as_deref(),
+        call.body.as_deref(),
+    )
+}
+
 /// One call through the fixture's router: the status.
-pub async fn send_call<F: Fixture>(fixture: &F, call: &Call) -> Result<StatusCode, BoxError> {
-    send(fixture.router(), fixture.request(call)?).await
+pub async fn send_call<R: Requests>(
+    fixture: &Fixture<R>,
+    call: &Call,
+) -> Result<StatusCode, BoxError> {
+    send(&fixture.router, fixture.requests.request(call)?).await
 }
 
 /// A handler bench under way: what [`run`] does step by step, for a function that measures
 /// more than its calls (billing's whole run, the redirect's crawler filter).
-pub struct Run<F> {
+pub struct Run<R> {
     pub mode: Mode,
     pub runtime: tokio::runtime::Runtime,
-    pub fixture: F,
+    pub fixture: Fixture<R>,
     pub criterion: Criterion,
 }
 
-impl<F: Fixture> Run<F> {
+impl<R: Requests> Run<R> {
     /// Builds the fixture and, unless criterion only lists, checks every call's answer:
     /// an unexpected one would time the error path.
-    pub fn start(setup: impl Future<Output = Result<F, BoxError>>) -> Result<Self, BoxError> {
+    pub fn start(
+        setup: impl Future<Output = Result<Fixture<R>, BoxError>>,
+    ) -> Result<Self, BoxError> {
         let mode = Mode::from_args();
         log_to_sink();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -157,7 +203,7 @@ impl<F: Fixture> Run<F> {
             .build()?;
         let fixture = runtime.block_on(setup)?;
         if mode != Mode::List {
-            for call in fixture.calls() {
+            for call in &fixture.calls {
                 let status = runtime.block_on(send_call(&fixture, call))?;
                 expect(&call.route_name(), status, call.expected)?;
             }
@@ -173,7 +219,7 @@ impl<F: Fixture> Run<F> {
     /// Criterion's estimates, one group per call group in the order the calls name them.
     pub fn bench_calls(&mut self) {
         let mut groups: Vec<&'static str> = Vec::new();
-        for call in self.fixture.calls() {
+        for call in &self.fixture.calls {
             if !groups.contains(&call.group) {
                 groups.push(call.group);
             }
@@ -181,7 +227,7 @@ impl<F: Fixture> Run<F> {
         for name in groups {
             let calls: Vec<&Call> = self
                 .fixture
-                .calls()
+                .calls
                 .iter()
                 .filter(|c| c.group == name)
                 .collect();
@@ -205,7 +251,7 @@ impl<F: Fixture> Run<F> {
     /// a few under `cargo test`; each after a tenth as many untimed ones.
     pub fn timed_calls(&self) -> Result<Vec<Value>, BoxError> {
         let mut timed = Vec::new();
-        for call in self.fixture.calls() {
+        for call in &self.fixture.calls {
             let count: usize = match (self.mode, call.is_login()) {
                 (Mode::Bench, false) => 10_000,
                 (Mode::Bench, true) => 20,
@@ -244,9 +290,9 @@ impl<F: Fixture> Run<F> {
 }
 
 /// The whole handler bench of `function`, for one whose calls are all it measures.
-pub fn run<F: Fixture>(
+pub fn run<R: Requests>(
     function: &str,
-    setup: impl Future<Output = Result<F, BoxError>>,
+    setup: impl Future<Output = Result<Fixture<R>, BoxError>>,
 ) -> Result<(), BoxError> {
     let mut run = Run::start(setup)?;
     run.bench_calls();

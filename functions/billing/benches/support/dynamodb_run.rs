@@ -21,7 +21,7 @@ use shared::mail::OutboxMailer;
 use shared::store::DynamoTable;
 use shared::testing::Fixtures;
 
-use super::{RUN_TIME, approve, timed_run};
+use super::{RUN_TIME, timed_run};
 use shared::testing::bench::BoxError;
 
 /// Where `cargo xtask bench` says DynamoDB Local listens while the handler benches run.
@@ -70,7 +70,14 @@ pub async fn measure(endpoint: &str, count: usize) -> Result<ChildFigures, BoxEr
         let partner = fixtures
             .confirmed_partner(&format!("bench{i}@baeckerei-mueller.de"))
             .await;
-        approve(&table, &partner.id, &platform).await?;
+        fixtures
+            .approve(
+                &partner,
+                &platform,
+                "Sparkasse",
+                jiff::civil::date(2026, 11, 16),
+            )
+            .await;
     }
     let output = std::process::Command::new(std::env::current_exe()?)
         .args([CHILD_FLAG, endpoint, &name, &count.to_string()])
