@@ -10,17 +10,21 @@ use std::fmt;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::auth::{Role, Scope};
-use crate::crypto::DataKey;
 use crate::domain::{AccountId, Email, PlatformId};
-use crate::env::Env;
-use crate::mail::pending::PendingMails;
-use crate::mail::{Mail, Template, link};
-use crate::store::{Cond, Item, Key, Named, StoreError, Table, TxOp};
-use crate::{Error, Result};
+use crate::store::{Cond, Item, Key, Named, Table, TxOp};
 
 use super::stored_email::StoredEmail;
-use super::tokens::{self, TokenFor, TokenKind};
+
+// The functions that invite need the whole environment (mail, data key); the redirect
+// builds without it.
+#[cfg(all(feature = "s3", feature = "ses"))]
+mod invitations;
+#[cfg(all(feature = "s3", feature = "ses"))]
+pub use invitations::{
+    INVITATION_PATH, Invitation, NOT_YET_ACCEPTED, create_invited, create_invited_as, reinvite,
+};
 
 const LOGIN_PREFIX: &str = "LOGIN#";
 const LOGIN_SK: &str = "LOGIN";
@@ -210,220 +214,6 @@ impl Login {
             cond: Cond::NotExists,
         }
         .named(ALIAS_GUARD))
-    }
-}
-
-/// An account another function creates and invites to set its password.
-#[derive(Debug, Clone)]
-pub struct Invitation {
-    pub scope: Scope,
-    pub login: LoginName,
-    pub email: Email,
-    pub name: String,
-    pub role: Role,
-    /// Who invites, as the mail names them (e.g. the merchant's company).
-    pub inviter: String,
-}
-
-impl Invitation {
-    /// The login record the invitation creates, without a password until it is accepted.
-    pub fn login_record(&self, account_id: &AccountId, now: Timestamp, key: &DataKey) -> Login {
-        Login {
-            scope: self.scope.clone(),
-            login: self.login.clone(),
-            email: StoredEmail::of_login(&self.email, &self.login, key),
-            account_id: account_id.clone(),
-            role: self.role,
-            password_hash: None,
-            confirmed: false,
-            name: self.name.clone(),
-            platforms: vec![],
-            created_at: now,
-        }
-    }
-}
-
-const ACCOUNT_INVITE: Template = Template {
-    text: include_str!("../../templates/account_invite.txt"),
-    html: include_str!("../../templates/account_invite.html"),
-};
-
-/// What the invited person gets, in German.
-fn access_label(scope: &Scope) -> &'static str {
-    match scope {
-        Scope::Platform => "Zugang",
-        Scope::Pos(_) => "Kassenzugang",
-        Scope::Cardholder(_) => "Kundenkarten-Konto",
-        Scope::Customer(_) => "digitales Kundenkonto",
-        Scope::EndUser(_) => "Kundenkonto",
-    }
-}
-
-/// The access with its indefinite article in the accusative ("hat für Sie … eingerichtet"):
-/// a Zugang is masculine, a Konto neuter.
-fn access_accusative(scope: &Scope) -> &'static str {
-    match scope {
-        Scope::Platform => "einen Zugang",
-        Scope::Pos(_) => "einen Kassenzugang",
-        Scope::Cardholder(_) => "ein Kundenkarten-Konto",
-        Scope::Customer(_) => "ein digitales Kundenkonto",
-        Scope::EndUser(_) => "ein Kundenkonto",
-    }
-}
-
-/// Where an invitation link leads (the web front end's set-password page).
-pub const INVITATION_PATH: &str = "einladung";
-
-/// Creates an invited account: its login guard, an invitation token, the invitation mail
-/// (outbox) and the caller's own records (`extra`, e.g. the terminal user) in one
-/// transaction; the mail is delivered after the commit.
-/// 409 when the login name is taken in that scope.
-pub async fn create_invited(
-    env: &Env,
-    invitation: Invitation,
-    extra: Vec<Named>,
-) -> Result<AccountId> {
-    create_invited_as(env, AccountId::generate(), invitation, extra).await
-}
-
-/// As [`create_invited`], with an account id the caller chose, so its own records in `extra`
-/// can name the account. A failed [`ALIAS_GUARD`] in `extra` is a 409 as well.
-pub async fn create_invited_as(
-    env: &Env,
-    account_id: AccountId,
-    invitation: Invitation,
-    extra: Vec<Named>,
-) -> Result<AccountId> {
-    let (table, clock) = (env.table.as_ref(), env.clock.as_ref());
-    if !invitation.scope.admits(invitation.role) {
-        return Err(Error::internal(std::io::Error::other(
-            "role does not belong to the scope",
-        )));
-    }
-    let now = clock.now();
-    let login = invitation.login_record(&account_id, now, &env.data_key);
-    let (token, token_put) = tokens::issue(
-        TokenFor {
-            kind: TokenKind::Invite,
-            scope: &login.scope,
-            login: &login.login,
-            email: &login.email,
-            account_id: &account_id,
-        },
-        now,
-    )?;
-    let outgoing = PendingMails {
-        table,
-        mailer: env.mailer.as_ref(),
-        clock,
-    };
-    let (mail, mail_op) = outgoing.enqueue(Mail::render(
-        &invitation.email,
-        ACCOUNT_INVITE,
-        &[
-            ("name", &invitation.name),
-            ("inviter", &invitation.inviter),
-            ("access", access_label(&invitation.scope)),
-            ("an_access", access_accusative(&invitation.scope)),
-            ("login", invitation.login.as_str()),
-            ("link", &link(&env.public_base_url, INVITATION_PATH, &token)),
-        ],
-    ))?;
-    let mut ops = vec![login.guard_put()?, token_put, mail_op];
-    ops.extend(extra);
-    match table.transact(ops).await {
-        Ok(()) => {}
-        Err(StoreError::TxCancelled {
-            failed: LOGIN_GUARD,
-        }) => {
-            return Err(Error::Conflict(format!(
-                "Der Anmeldename {} ist hier bereits vergeben.",
-                invitation.login
-            )));
-        }
-        Err(StoreError::TxCancelled {
-            failed: ALIAS_GUARD,
-        }) => {
-            return Err(Error::Conflict(
-                "Der Benutzername ist hier bereits vergeben.".into(),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    outgoing.deliver(mail).await;
-    Ok(account_id)
-}
-
-/// The transaction operation of [`reinvite`] that requires the invitation still open.
-pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
-
-/// Sends an invited account a new invitation (a fresh 7-day token; earlier links stay valid
-/// until they expire). 409 once the account has set its password.
-pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
-    let (table, clock) = (env.table.as_ref(), env.clock.as_ref());
-    let (token, token_put) = tokens::issue(
-        TokenFor {
-            kind: TokenKind::Invite,
-            scope: &login.scope,
-            login: &login.login,
-            email: &login.email,
-            account_id: &login.account_id,
-        },
-        clock.now(),
-    )?;
-    let outgoing = PendingMails {
-        table,
-        mailer: env.mailer.as_ref(),
-        clock,
-    };
-    let (mail, mail_op) = outgoing.enqueue(Mail::render(
-        &login.email.open(&env.data_key)?,
-        ACCOUNT_INVITE,
-        &[
-            ("name", &login.name),
-            ("inviter", inviter),
-            ("access", access_label(&login.scope)),
-            ("an_access", access_accusative(&login.scope)),
-            ("login", login.login.as_str()),
-            ("link", &link(&env.public_base_url, INVITATION_PATH, &token)),
-        ],
-    ))?;
-    let open = TxOp::Check {
-        key: login.key(),
-        cond: Cond::Eq(attr::CONFIRMED, false.into()),
-    }
-    .named(NOT_YET_ACCEPTED);
-    match table.transact(vec![open, token_put, mail_op]).await {
-        Ok(()) => {}
-        Err(StoreError::TxCancelled {
-            failed: NOT_YET_ACCEPTED,
-        }) => {
-            return Err(Error::Conflict(
-                "Die Einladung wurde bereits angenommen; für ein neues Passwort gibt es „Passwort vergessen“.".into(),
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    outgoing.deliver(mail).await;
-    Ok(())
-}
-
-#[cfg(test)]
-mod grammar_tests {
-    use super::*;
-
-    #[test]
-    fn every_scope_reads_as_correct_german_in_the_invitation() {
-        let partner = crate::domain::PartnerId::generate();
-        for (scope, expected) in [
-            (Scope::Platform, "einen Zugang"),
-            (Scope::Pos(partner.clone()), "einen Kassenzugang"),
-            (Scope::Cardholder(partner.clone()), "ein Kundenkarten-Konto"),
-            (Scope::Customer(partner), "ein digitales Kundenkonto"),
-        ] {
-            assert_eq!(access_accusative(&scope), expected);
-            assert!(access_accusative(&scope).ends_with(access_label(&scope)));
-        }
     }
 }
 
