@@ -135,9 +135,7 @@ impl Fixture {
             requests: Plain,
         }
     }
-}
 
-impl Fixture<Plain> {
     /// The same calls, their requests made by `requests`.
     pub fn with_requests<R: Requests>(self, requests: R) -> Fixture<R> {
         Fixture {
