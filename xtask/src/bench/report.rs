@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::throughput::{self, ThroughputReport};
-use super::{HandlerReport, Size};
+use super::{HandlerCall, HandlerReport, Size};
 
 // DESIGN.md §11, per function. MB are 10^6 bytes: the stricter reading.
 const BUDGET_INIT_MS: f64 = 30.0;
@@ -380,15 +380,13 @@ impl Results {
             }
 
             let handler = handlers.iter().find(|h| h.function == name);
-            for call in handler
-                .iter()
-                .flat_map(|h| &h.calls)
-                .filter(|c| c.kind != "login")
-            {
+            let calls: Vec<&HandlerCall> = handler.iter().flat_map(|h| &h.calls).collect();
+            for call in calls.iter().filter(|c| c.kind != "login") {
                 push(
                     format!(
                         "handler only {}, in-process, p50 / p99 (n={}; criterion median)",
-                        call.route, call.samples
+                        call_name(call, &calls),
+                        call.samples
                     ),
                     format!(
                         "{} ({})",
@@ -688,6 +686,17 @@ fn pair_ms(a_us: f64, b_us: f64) -> String {
     format!("{:.1} / {:.1} ms", a_us / 1000.0, b_us / 1000.0)
 }
 
+/// A handler call as its row names it: its route, and its criterion id where another call
+/// of the same function measures the same route (the redirect's browser, new visitor and
+/// crawler).
+fn call_name(call: &HandlerCall, calls: &[&HandlerCall]) -> String {
+    if calls.iter().filter(|c| c.route == call.route).count() > 1 {
+        format!("{} ({})", call.route, call.criterion)
+    } else {
+        call.route.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,5 +718,32 @@ mod tests {
     #[test]
     fn sizes_are_decimal_megabytes() {
         assert_eq!(mb(6_000_000.0), "6.00 MB");
+    }
+
+    #[test]
+    fn calls_of_one_route_are_told_apart_by_their_criterion_id() {
+        let call = |route: &str, criterion: &str| HandlerCall {
+            route: route.into(),
+            kind: "read".into(),
+            criterion: criterion.into(),
+            samples: 1,
+            p50_us: 1.0,
+            p99_us: 1.0,
+            mean_us: 1.0,
+            max_us: 1.0,
+            criterion_median_us: None,
+            criterion_mean_us: None,
+        };
+        let (browser, crawler, other) = (
+            call("GET /r/{code}", "redirect/get_r_code_browser"),
+            call("GET /r/{code}", "redirect/get_r_code_crawler"),
+            call("GET /programs", "referrals/get_programs"),
+        );
+        let calls = [&browser, &crawler, &other];
+        assert_eq!(
+            call_name(&crawler, &calls),
+            "GET /r/{code} (redirect/get_r_code_crawler)"
+        );
+        assert_eq!(call_name(&other, &calls), "GET /programs");
     }
 }
