@@ -8,7 +8,7 @@ use crate::auth::{Role, Scope};
 use crate::crypto::DataKey;
 use crate::domain::{AccountId, Email};
 use crate::env::Env;
-use crate::mail::pending::PendingMails;
+use crate::mail::pending::{PendingMail, PendingMails};
 use crate::mail::{Mail, Template, link};
 use crate::model::stored_email::StoredEmail;
 use crate::model::tokens::{self, TokenFor, TokenKind};
@@ -103,31 +103,15 @@ pub async fn create_invited_as(
             "role does not belong to the scope",
         )));
     }
-    let now = env.clock.now();
-    let login = invitation.login_record(&account_id, now, &env.data_key);
-    let (token, token_put) = tokens::issue(
-        TokenFor {
-            kind: TokenKind::Invite,
-            scope: &login.scope,
-            login: &login.login,
-            email: &login.email,
-            account_id: &account_id,
-        },
-        now,
-    )?;
+    let login = invitation.login_record(&account_id, env.clock.now(), &env.data_key);
     let outgoing = PendingMails::of(env);
-    let (mail, mail_op) = outgoing.enqueue(Mail::render(
+    let (mail, [token_put, mail_op]) = invitation_ops(
+        env,
+        &outgoing,
+        &login,
         &invitation.email,
-        ACCOUNT_INVITE,
-        &[
-            ("name", &invitation.name),
-            ("inviter", &invitation.inviter),
-            ("access", access_label(&invitation.scope)),
-            ("an_access", access_accusative(&invitation.scope)),
-            ("login", invitation.login.as_str()),
-            ("link", &link(&env.public_base_url, INVITATION_PATH, &token)),
-        ],
-    ))?;
+        &invitation.inviter,
+    )?;
     let mut ops = vec![login.guard_put()?, token_put, mail_op];
     ops.extend(extra);
     match env.table.transact(ops).await {
@@ -153,12 +137,15 @@ pub async fn create_invited_as(
     Ok(account_id)
 }
 
-/// The transaction operation of [`reinvite`] that requires the invitation still open.
-pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
-
-/// Sends an invited account a new invitation (a fresh 7-day token; earlier links stay valid
-/// until they expire). 409 once the account has set its password.
-pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
+/// A fresh 7-day invitation token for `login` and its German mail to `to` (outbox), both
+/// to be written in the caller's transaction; the mail goes out after it commits.
+fn invitation_ops(
+    env: &Env,
+    outgoing: &PendingMails<'_>,
+    login: &Login,
+    to: &Email,
+    inviter: &str,
+) -> Result<(PendingMail, [Named; 2])> {
     let (token, token_put) = tokens::issue(
         TokenFor {
             kind: TokenKind::Invite,
@@ -169,9 +156,8 @@ pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
         },
         env.clock.now(),
     )?;
-    let outgoing = PendingMails::of(env);
     let (mail, mail_op) = outgoing.enqueue(Mail::render(
-        &login.email.open(&env.data_key)?,
+        to,
         ACCOUNT_INVITE,
         &[
             ("name", &login.name),
@@ -182,6 +168,18 @@ pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
             ("link", &link(&env.public_base_url, INVITATION_PATH, &token)),
         ],
     ))?;
+    Ok((mail, [token_put, mail_op]))
+}
+
+/// The transaction operation of [`reinvite`] that requires the invitation still open.
+pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
+
+/// Sends an invited account a new invitation (a fresh 7-day token; earlier links stay valid
+/// until they expire). 409 once the account has set its password.
+pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
+    let outgoing = PendingMails::of(env);
+    let to = login.email.open(&env.data_key)?;
+    let (mail, [token_put, mail_op]) = invitation_ops(env, &outgoing, login, &to, inviter)?;
     let open = TxOp::Check {
         key: login.key(),
         cond: Cond::Eq(attr::CONFIRMED, false.into()),
