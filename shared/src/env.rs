@@ -1,4 +1,4 @@
-//! What every function is built from (DESIGN §3): the ports, the clock and the keys, built
+//! What each function is built from (docs/architecture.md §3): ports, clock and keys, built
 //! once per cold start. `main.rs`, local-api, the router tests, the end-to-end stack and the
 //! bench all build a function with its `build(&Env)`.
 

@@ -1,4 +1,4 @@
-//! Printable documents people receive (DESIGN §10): A4 pages of text, rules, images and QR
+//! Documents people print (docs/architecture.md §10): A4 pages of text, rules, images and QR
 //! codes, written as PDF/A-2b with the fonts embedded (krilla), so a coupon or an invoice
 //! looks the same on every printer and can be archived as it is.
 //!

@@ -1,4 +1,4 @@
-//! The test kit (feature `testing`, DESIGN §12): one environment builder, one client for any
+//! The test kit (feature `testing`, docs/architecture.md §12.3): an env builder, a client for any
 //! router (in process or over HTTP), `assert_problem`, and fixtures (an operator, a confirmed
 //! partner, a platform and its manager) shared by every crate's tests and the bench, and the
 //! frame of the handler benches (`bench`).

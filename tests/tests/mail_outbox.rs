@@ -1,4 +1,4 @@
-//! The mail outbox end to end (DESIGN §9), through a small handler written the way every
+//! The outbox end to end (docs/architecture.md §9), through a small handler written the way every
 //! handler that mails uses it: the change and its mail in one transaction, the send after
 //! the commit, the retry schedule for what failed. SES is switched off midway: the change
 //! is still saved and answered 201, and the retry sends the mail exactly once.

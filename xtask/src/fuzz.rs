@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz`: schemathesis against local-api's OpenAPI document (DESIGN.md §12.5,
+//! `cargo xtask fuzz`: schemathesis against local-api's OpenAPI (docs/architecture.md §12.5,
 //! §13). local-api runs from its own binary on a fresh data folder and a free loopback
 //! port; an operator, a confirmed partner with a mandate and an application, and a manager
 //! of that platform are set up over HTTP as users would; then schemathesis runs every

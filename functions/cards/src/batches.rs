@@ -76,7 +76,7 @@ struct Batch {
     created_at: jiff::Timestamp,
 }
 
-/// The print file: UTF-8 with BOM, `;`, German headers (DESIGN §10).
+/// The print file: UTF-8 with BOM, `;`, German headers (docs/architecture.md §10).
 pub fn print_csv(cards: &[(String, String)]) -> Result<Vec<u8>> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {

@@ -16,7 +16,7 @@ const CARD_PREFIX: &str = "CARD#";
 const CARD_SK: &str = "CARD";
 /// Sort-key prefix of a card's ledger: the till's bookings (`B#`) and the entries of the
 /// schedule and transfers (`L#`), in the card's own partition. Neither the card nor its
-/// entries are in an index, so a booking writes no index item (DESIGN §14: 4 write units).
+/// entries are indexed: a booking writes no index item (docs/architecture.md §14: 4 write units).
 const ENTRY_PREFIX: &str = "ENTRY#";
 const BOOKING_ENTRY: &str = "ENTRY#B#";
 const LEDGER_ENTRY: &str = "ENTRY#L#";

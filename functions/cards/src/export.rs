@@ -1,5 +1,5 @@
 //! The export, at any time (also after the contract ended): every cardholder (decrypted for
-//! the merchant) and every booking as CSV (DESIGN §10: UTF-8 with BOM, `;`, German headers)
+//! the merchant) and every booking as CSV (docs/architecture.md §10: BOM, `;`, German headers)
 //! into S3, presigned download links in the answer and by mail.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The mail-retry function (DESIGN §9): every five minutes (EventBridge Scheduler,
+//! The mail-retry function (docs/architecture.md §9): every five minutes (EventBridge Scheduler,
 //! Europe/Berlin) it sends the pending mails whose first attempt failed, or whose sender
 //! died before sending. The same run is `cargo run -p local-api -- mail-retry` locally.
 

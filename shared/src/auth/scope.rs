@@ -1,4 +1,4 @@
-//! Login scopes (DESIGN §6): operators, managers and partners log in platform-wide; every
+//! Scopes (docs/architecture.md §6): operators, managers and partners log in platform-wide; every
 //! other account kind logs in within its tenant, so one e-mail address can be a cardholder
 //! at two merchants without the accounts meeting.
 

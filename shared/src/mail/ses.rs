@@ -62,7 +62,7 @@ impl SesMailer {
 }
 
 /// An SES failure by its kind or error code only: SES messages can quote the recipient's
-/// address, and this error ends up in logs and in the pending mail (DESIGN §11).
+/// address, and this error ends up in logs and in the pending mail (docs/architecture.md §11).
 #[derive(Debug, thiserror::Error)]
 #[error("SES: {0}")]
 pub struct SesFailure(String);

@@ -1,4 +1,4 @@
-//! Accounts and their logins (DESIGN §6). Registration serves login, password reset and
+//! Accounts and logins (docs/architecture.md §6). Registration serves login, password reset and
 //! invitation accept for every account kind; other functions create tenant-scoped accounts
 //! (terminal users, cardholders, a supplier's customers, end users) through [`create_invited`].
 //!

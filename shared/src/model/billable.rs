@@ -1,4 +1,4 @@
-//! The sparse index of billable partners (DESIGN §5: billing is the one reader that pages
+//! The sparse index of billable partners (docs/architecture.md §5: billing alone pages
 //! through partners). Every function that gives a partner something billable (an approved
 //! platform subscription, a premium placement, the card contract, the digital customer
 //! account) adds [`mark`] to the transaction that saves it. The marker is never removed by

@@ -1,4 +1,4 @@
-//! The records more than one function reads (DESIGN §2, §5), each with its key builders and
+//! The records several functions read (docs/architecture.md §2, §5), with their key builders and
 //! attribute names, defined once. A record read by one function lives in that function.
 
 pub mod accounts;

@@ -4,7 +4,7 @@
 //! customers, end users), the record's key names it anyway and it is kept as it is. Where
 //! the login name is something else (a cardholder's card number, a till user's username),
 //! the address is personal data nothing else in the table reveals, and it is sealed with
-//! the data key (DESIGN §6, personal data at rest).
+//! the data key (docs/architecture.md §6, personal data at rest).
 
 use std::fmt;
 

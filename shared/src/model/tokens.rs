@@ -1,5 +1,5 @@
 //! One-time tokens (confirm e-mail, reset password, invitation): 32 random bytes for the
-//! link, only their SHA-256 stored, with an expiry and single use (DESIGN §6).
+//! link, only their SHA-256 stored, with an expiry and single use (docs/architecture.md §6).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The OpenAPI document (DESIGN.md §13): built from a function's route table, with the
+//! The OpenAPI document (docs/architecture.md §13): built from a function's route table, with the
 //! problem+json answers every route shares, merged across functions for local-api, and
 //! served as `GET /openapi.json`.
 //!

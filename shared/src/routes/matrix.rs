@@ -1,4 +1,4 @@
-//! The access matrix (DESIGN §12.5), generated from a route table and its OpenAPI document.
+//! The access matrix (docs/architecture.md §12.5), from a route table and its OpenAPI document.
 //!
 //! For every protected route: no token → 401; a malformed, a forged (another key) or an
 //! expired token → 401; every role the route does not allow → 403; every id of another

@@ -1,4 +1,4 @@
-//! The card contract (DESIGN §1, seed 002): a fee per terminal user and calendar month, in
+//! The card contract (docs/architecture.md §1, seed 002): a fee per terminal user and month, in
 //! advance. The run on the 1st of month M bills
 //! - the terminal users at the start of M × the fee, for M;
 //! - the users added during M-1 beyond those charged at its start, for M-1: the fee

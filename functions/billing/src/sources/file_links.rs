@@ -1,4 +1,4 @@
-//! The digital customer account (DESIGN §1, seed 003): the tier's monthly price × 12,
+//! The digital customer account (docs/architecture.md §1, seed 003): the tier's monthly price × 12,
 //! yearly in advance from the day of booking.
 //!
 //! Billing year k runs from the k-th booking anniversary; its charge is made by the run of

@@ -1,4 +1,4 @@
-//! Premium placements (DESIGN §1): each booking for month M, at the price fixed when it was
+//! Premium placements (docs/architecture.md §1): each booking for month M, at the price fixed when
 //! booked, billed in the run of M. A booking cancelled before the month started is not billed.
 
 use shared::model::placements::PlacementBooking;

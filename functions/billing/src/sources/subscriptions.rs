@@ -1,4 +1,4 @@
-//! Platform subscriptions (DESIGN §1): the monthly fee of each approved platform, in
+//! Platform subscriptions (docs/architecture.md §1): the monthly fee of each approved platform, in
 //! advance, from the approval date. The run on the 1st of month M bills
 //! - all of M while the subscription runs in M (the month of the end date is the last
 //!   billed, in full: the notice period ends at a month end);

@@ -1,4 +1,4 @@
-//! The mail outbox (DESIGN §9): nothing lost, nothing sent twice.
+//! The mail outbox (docs/architecture.md §9): nothing lost, nothing sent twice.
 //!
 //! A change and the mail that reports it are written in one transaction: the mail as a
 //! pending record (`MAIL#<id>`, listed in the sparse gsi1 partition `MAIL#PENDING` by due

@@ -1,4 +1,4 @@
-//! The card contract (DESIGN §1): a monthly fee per terminal user, a two-year minimum term
+//! The card contract (docs/architecture.md §1): a fee per terminal user and month, a two-year term
 //! that renews by a year, notice three months before a term ends. The cards function writes
 //! it; billing reads it with [`load`], [`CardContract::count_at_start`] and
 //! [`CardContract::added_during`].

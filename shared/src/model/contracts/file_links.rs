@@ -1,5 +1,5 @@
 //! The digital customer account (file-links): the booking, its price tiers and their
-//! history. File-links writes it; billing reads it (DESIGN §1: the tier's price × 12 at each
+//! history; file-links writes it, billing reads it (docs/architecture.md §1: price × 12 at each
 //! booking anniversary, in advance; a higher tier mid-year bills the difference).
 
 use jiff::Timestamp;
