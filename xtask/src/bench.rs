@@ -5,8 +5,13 @@
 //! `bench/harness`, built with the release profile so the driver's own overhead stays
 //! small, and in each function's criterion bench `benches/handlers.rs`. The redirect's
 //! throughput against nginx runs from here (`throughput`), with wrk as the load.
+//!
+//! The run prints every figure, writes them to `target/bench/results.json`, and (unless
+//! `--quick`) writes one row per measured function into the table of `docs/performance.md`
+//! (`docs`).
 
 mod cgroup;
+mod docs;
 mod report;
 mod throughput;
 
@@ -42,7 +47,7 @@ const FULL: Counts = Counts {
     login_invocations: 100,
 };
 
-/// A smoke run to check the harness itself; its figures are not for the README.
+/// A smoke run to check the harness itself; its figures are not for docs/performance.md.
 const QUICK: Counts = Counts {
     cold_starts: 5,
     warmup_invocations: 50,
@@ -78,6 +83,9 @@ pub struct Size {
     pub bytes: u64,
     pub zipped_bytes: u64,
     pub stripped: bool,
+    /// For another binary of a function's package (billing's worker): that function.
+    #[serde(default)]
+    pub part_of: Option<String>,
 }
 
 /// Per-call figures written by a function's `benches/handlers.rs`.
@@ -197,6 +205,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     for name in std::iter::once(BASELINE).chain(functions.iter().map(String::as_str)) {
         sizes.push(size_of(name, &release.join(name))?);
     }
+    for function in &functions {
+        let manifest = root.join("functions").join(function).join("Cargo.toml");
+        let manifest = fs::read_to_string(&manifest)
+            .with_context(|| format!("reading {}", manifest.display()))?;
+        for binary in other_binaries(&manifest, function) {
+            let mut size = size_of(&binary, &release.join(&binary))?;
+            size.part_of = Some(function.clone());
+            sizes.push(size);
+        }
+    }
 
     let (quota, quota_note) = match CpuQuota::create() {
         Ok(quota) => {
@@ -277,7 +295,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         None => None,
     };
 
-    let meta = report::Meta::collect(&host, quick, quota_note)?;
+    let command = std::iter::once("cargo xtask bench")
+        .chain(args.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let meta = report::Meta::collect(&host, command, quick, quota_note)?;
     let results = report::Results::build(meta, &sizes, &harness, &handlers, throughput.as_ref());
     let table = results.markdown();
     println!("\n{table}");
@@ -288,6 +310,31 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     fs::write(&json_path, serde_json::to_vec_pretty(&results)?)
         .with_context(|| format!("writing {}", json_path.display()))?;
     println!("\nxtask: wrote {}", json_path.display());
+    if quick {
+        println!(
+            "xtask: --quick: {} left as it is (too few samples)",
+            docs::DOC
+        );
+    } else {
+        docs::update(root, &results).with_context(|| {
+            format!(
+                "writing the table of {}; the figures are in {}",
+                docs::DOC,
+                json_path.display()
+            )
+        })?;
+        println!(
+            "xtask: wrote the rows of {} into {}",
+            results
+                .harness
+                .functions
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            docs::DOC
+        );
+    }
     Ok(())
 }
 
@@ -376,6 +423,27 @@ fn host_triple() -> Result<String> {
         .context("`rustc -vV` printed no host triple")
 }
 
+/// The `[[bin]]` names of a function's manifest other than the function's own binary.
+fn other_binaries(manifest: &str, function: &str) -> Vec<String> {
+    manifest
+        .split("[[bin]]")
+        .skip(1)
+        .filter_map(|section| {
+            // Up to the next table header.
+            let body = section.split("\n[").next().unwrap_or_default();
+            body.lines().find_map(|line| {
+                let value = line
+                    .trim()
+                    .strip_prefix("name")?
+                    .trim_start()
+                    .strip_prefix('=')?;
+                Some(value.trim().trim_matches('"').to_owned())
+            })
+        })
+        .filter(|name| name != function)
+        .collect()
+}
+
 fn size_of(name: &str, path: &Path) -> Result<Size> {
     let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(Size {
@@ -384,6 +452,7 @@ fn size_of(name: &str, path: &Path) -> Result<Size> {
         zipped_bytes: zipped_len(&bytes)?,
         // A stripped ELF keeps .dynsym but has no .symtab section name left.
         stripped: !bytes.windows(8).any(|w| w == b".symtab\0"),
+        part_of: None,
     })
 }
 
@@ -445,4 +514,30 @@ fn handler_bench(
         call.criterion_mean_us = point("mean");
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_package_s_other_binaries_are_found_in_its_manifest() {
+        let manifest = r#"[package]
+name = "billing"
+
+[[bin]]
+name = "billing"
+path = "src/main.rs"
+test = false
+
+[[bin]]
+name = "billing-worker"
+path = "src/bin/worker.rs"
+
+[dependencies]
+name-like = "1"
+"#;
+        assert_eq!(other_binaries(manifest, "billing"), ["billing-worker"]);
+        assert!(other_binaries("[package]\nname = \"offers\"\n", "offers").is_empty());
+    }
 }
