@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::auth::{JwtIssuer, JwtVerifier};
+use crate::auth::{JwtIssuer, JwtVerifier, TokenCheck};
 use crate::blobs::Blobs;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{ConfigError, SdkConfig, optional, required};
@@ -53,9 +53,16 @@ impl std::ops::Deref for AppState {
     }
 }
 
-impl axum::extract::FromRef<AppState> for Arc<JwtVerifier> {
+impl Env {
+    /// How this environment's routes check a token: its verifier, by its clock.
+    pub fn token_check(&self) -> TokenCheck {
+        TokenCheck::new(self.verifier.clone(), self.clock.clone())
+    }
+}
+
+impl axum::extract::FromRef<AppState> for TokenCheck {
     fn from_ref(state: &AppState) -> Self {
-        state.0.verifier.clone()
+        state.0.token_check()
     }
 }
 

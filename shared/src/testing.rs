@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
+use http::header::AUTHORIZATION;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::Timestamp;
@@ -20,7 +21,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::auth::{JwtIssuer, JwtVerifier, Role, Scope, generate_ed25519_pems, hash_password};
-use crate::clock::{Clock, FixedClock};
+use crate::clock::{Clock, FixedClock, SharedClock};
 use crate::crypto::DataKey;
 use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId};
 use crate::embedded_s3::EmbeddedS3;
@@ -122,6 +123,11 @@ impl TestEnv {
     /// The token of the newest link mailed to `to`.
     pub async fn token_from_mail(&self, to: &str) -> String {
         token_in_link(&self.last_mail_to(to).await.text).expect("a link with a token")
+    }
+
+    /// Renews tokens the test's clock has expired (see [`Sessions`]).
+    pub fn sessions(&self) -> Sessions {
+        Sessions::new(&self.env)
     }
 }
 
@@ -240,7 +246,13 @@ pub fn holds_value_in_clear(text: &str, value: &str) -> bool {
 
 /// One client for any router: in process (`oneshot`) or over real HTTP.
 #[derive(Clone)]
-pub enum Client {
+pub struct Client {
+    transport: Transport,
+    sessions: Option<Sessions>,
+}
+
+#[derive(Clone)]
+enum Transport {
     InProcess(Router),
     Http {
         base_url: String,
@@ -248,16 +260,75 @@ pub enum Client {
     },
 }
 
+/// Renews bearer tokens the clock has expired: a user who keeps working holds a fresh token
+/// on the day the test's clock shows, as logging in again (or a refreshed session) gives.
+#[derive(Clone)]
+pub struct Sessions {
+    verifier: Arc<JwtVerifier>,
+    issuer: JwtIssuer,
+    clock: SharedClock,
+}
+
+impl Sessions {
+    pub fn new(env: &Env) -> Self {
+        Self {
+            verifier: env.verifier.clone(),
+            issuer: env
+                .issuer
+                .clone()
+                .expect("a test environment that signs tokens"),
+            clock: env.clock.clone(),
+        }
+    }
+
+    /// `token` while it is valid by the clock; once the clock passed its 15 minutes, the
+    /// same claims issued anew at the clock's now.
+    pub fn current(&self, token: &str) -> String {
+        let now = self.clock.epoch();
+        if self.verifier.verify(token, now).is_ok() {
+            return token.to_owned();
+        }
+        // The claims as of their own issue time; the signature is checked all the same.
+        let Ok(claims) = self.verifier.verify(token, i64::MIN) else {
+            return token.to_owned(); // not one of ours: sent as the test wrote it
+        };
+        self.issuer
+            .issue_scoped(
+                &claims.sub,
+                claims.role,
+                claims.tenant,
+                claims.platforms,
+                claims.scope,
+                now,
+            )
+            .unwrap()
+    }
+}
+
 impl Client {
     pub fn in_process(router: Router) -> Self {
-        Self::InProcess(router)
+        Self {
+            transport: Transport::InProcess(router),
+            sessions: None,
+        }
     }
 
     pub fn http(base_url: impl Into<String>) -> Self {
-        Self::Http {
-            base_url: base_url.into(),
-            http: reqwest::Client::new(),
+        Self {
+            transport: Transport::Http {
+                base_url: base_url.into(),
+                http: reqwest::Client::new(),
+            },
+            sessions: None,
         }
+    }
+
+    /// This client with every bearer token renewed once the clock expired it (see
+    /// [`Sessions`]): for tests that move the clock by days and go on as the same users.
+    /// Tests of expiry itself use a client without.
+    pub fn with_sessions(mut self, sessions: Sessions) -> Self {
+        self.sessions = Some(sessions);
+        self
     }
 
     /// A JSON request, with a bearer token if given.
@@ -285,15 +356,18 @@ impl Client {
     }
 
     /// Any request, as built by the test.
-    pub async fn send(&self, req: Request<Body>) -> Reply {
-        match self {
-            Client::InProcess(router) => {
+    pub async fn send(&self, mut req: Request<Body>) -> Reply {
+        if let Some(sessions) = &self.sessions {
+            renew_bearer(sessions, req.headers_mut());
+        }
+        match &self.transport {
+            Transport::InProcess(router) => {
                 let res = router.clone().oneshot(req).await.unwrap();
                 let (parts, body) = res.into_parts();
                 let bytes = body.collect().await.unwrap().to_bytes();
                 Reply::from_parts(parts.status, parts.headers, &bytes)
             }
-            Client::Http { base_url, http } => {
+            Transport::Http { base_url, http } => {
                 let (parts, body) = req.into_parts();
                 let bytes = body.collect().await.unwrap().to_bytes();
                 let url = format!("{base_url}{}", parts.uri);
@@ -334,6 +408,22 @@ pub struct Fixtures<'a> {
     pub table: &'a dyn Table,
     pub clock: &'a dyn Clock,
     pub issuer: &'a JwtIssuer,
+}
+
+/// Replaces an expired bearer token in `headers` by its renewal.
+fn renew_bearer(sessions: &Sessions, headers: &mut HeaderMap) {
+    let Some(token) = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return;
+    };
+    let renewed = sessions.current(token);
+    if renewed != token {
+        let value = format!("Bearer {renewed}").parse().unwrap();
+        headers.insert(AUTHORIZATION, value);
+    }
 }
 
 /// The fixture password's hash, computed once: argon2id is slow by design.

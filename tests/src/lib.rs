@@ -16,7 +16,7 @@ use shared::embedded_s3::EmbeddedS3;
 use shared::env::Env;
 use shared::mail::SesMailer;
 use shared::store::DynamoTable;
-use shared::testing::Client;
+use shared::testing::{Client, Sessions};
 
 pub const SENDER: &str = "noreply@partnernetz.de";
 pub const REGION: &str = "eu-central-1";
@@ -100,6 +100,10 @@ pub struct Stack {
     /// For presigned S3 URLs, which are not API routes.
     pub http: reqwest::Client,
     pub issuer: JwtIssuer,
+    /// The clock the functions run on: tokens are issued and judged by it.
+    pub clock: SharedClock,
+    /// Renews tokens for journeys that move the clock by days and go on as the same users.
+    pub sessions: Sessions,
     pub s3: EmbeddedS3,
     server: tokio::task::JoinHandle<()>,
     dir: std::path::PathBuf,
@@ -145,12 +149,13 @@ impl Stack {
             // As deployed: attachments are read from the bucket when a mail is sent.
             mailer: Arc::new(SesMailer::new(ses, SENDER).with_attachments(Arc::new(blobs.clone()))),
             blobs,
-            clock,
+            clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
             data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
             public_base_url: "https://partnernetz.de".into(),
         };
+        let sessions = Sessions::new(&env);
         let app = build(&env);
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
@@ -166,6 +171,8 @@ impl Stack {
             client: Client::http(format!("http://{addr}")),
             http: reqwest::Client::new(),
             issuer,
+            clock,
+            sessions,
             s3,
             server,
             dir,

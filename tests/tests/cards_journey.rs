@@ -23,14 +23,10 @@ async fn stack() -> Arc<Stack> {
     )
 }
 
-fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
-
 async fn partner(stack: &Stack, name: &str) -> PartnerFixture {
     let fixtures = Fixtures {
         table: stack.table.as_ref(),
-        clock: &SystemClock,
+        clock: stack.clock.as_ref(),
         issuer: &stack.issuer,
     };
     fixtures.confirmed_partner(&unique_email(name)).await
@@ -45,7 +41,7 @@ fn operator(stack: &Stack) -> String {
             None,
             vec![],
             Scope::Platform,
-            now(),
+            stack.clock.epoch(),
         )
         .unwrap()
 }

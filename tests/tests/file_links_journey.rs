@@ -354,7 +354,7 @@ async fn one_address_at_two_suppliers_has_two_passwords_and_sees_only_its_own_fo
 #[ignore = "needs emulators: cargo xtask test"]
 async fn suppliers_racing_for_one_slug_leave_exactly_one_winner() {
     let stack = start().await;
-    let now = jiff::Timestamp::now().as_second();
+    let now = stack.clock.epoch();
     let token = || {
         let id = shared::domain::PartnerId::generate();
         stack

@@ -72,7 +72,8 @@ impl Journey {
         body: Option<Value>,
         token: Option<&str>,
     ) -> Value {
-        let r = self.stack.call(method, path, body, token).await;
+        let token = token.map(|t| self.stack.sessions.current(t));
+        let r = self.stack.call(method, path, body, token.as_deref()).await;
         assert!(r.status < 300, "{method} {path}: {} {}", r.status, r.body);
         r.body
     }

@@ -18,7 +18,7 @@ use shared::env::Env;
 use shared::mail::SesMailer;
 use shared::model::referrals::{ClickCount, link_clicks, sum_clicks};
 use shared::store::{DynamoTable, Table};
-use shared::testing::{Fixtures, PASSWORD};
+use shared::testing::{Fixtures, PASSWORD, Sessions};
 use tests::{SENDER, dynamodb_client, ses_client, token_mailed_to, unique_email};
 
 const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -31,6 +31,8 @@ struct Journey {
     table_name: String,
     clock: Arc<FixedClock>,
     issuer: JwtIssuer,
+    /// Partners and end users go on working on the days the journey moves the clock to.
+    sessions: Sessions,
     server: tokio::task::JoinHandle<()>,
     _s3: EmbeddedS3,
     dir: std::path::PathBuf,
@@ -79,6 +81,7 @@ impl Journey {
             data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
             public_base_url: "https://partnernetz.de".into(),
         };
+        let sessions = Sessions::new(&env);
         let redirect_state =
             RedirectState::new(table.clone(), clock.clone(), ClickSecret::new("e2e"));
         let app = shared::http::finish(
@@ -108,6 +111,7 @@ impl Journey {
             table_name,
             clock,
             issuer,
+            sessions,
             server,
             _s3: s3,
             dir,
@@ -148,7 +152,7 @@ impl Journey {
             .http
             .request(method.parse().unwrap(), format!("{}{path}", self.base));
         if let Some(t) = token {
-            req = req.bearer_auth(t);
+            req = req.bearer_auth(self.sessions.current(t));
         }
         if let Some(b) = body {
             req = req.json(&b);

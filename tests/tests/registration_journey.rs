@@ -102,7 +102,7 @@ async fn partner_journey_from_sign_up_to_cancellation() {
     // Applying needs a mandate.
     let operator = stack
         .issuer
-        .issue("op", Role::Operator, None, vec![], now())
+        .issue("op", Role::Operator, None, vec![], stack.clock.epoch())
         .unwrap();
     let platform = stack
         .call(
@@ -188,7 +188,7 @@ async fn partner_journey_from_sign_up_to_cancellation() {
     assert_eq!(approved.status, 200);
     assert_eq!(
         approved.body["approved_on"],
-        shared::clock::berlin_date(jiff::Timestamp::now()).to_string()
+        stack.clock.today().to_string()
     );
     let approval_mail = mails_to(&email).await.pop().unwrap();
     assert_eq!(
@@ -206,9 +206,7 @@ async fn partner_journey_from_sign_up_to_cancellation() {
         )
         .await;
     assert_eq!(cancelled.status, 200);
-    let expected =
-        registration::notice::subscription_end(shared::clock::berlin_date(jiff::Timestamp::now()))
-            .to_string();
+    let expected = registration::notice::subscription_end(stack.clock.today()).to_string();
     assert_eq!(cancelled.body["ends_on"], expected.as_str());
     let mine = stack
         .call("GET", "/partners/me/platforms", None, Some(&jwt))
@@ -244,7 +242,13 @@ async fn bad_input_and_wrong_roles_over_http() {
 
     let partner = stack
         .issuer
-        .issue("p1", Role::Partner, Some("p1".into()), vec![], now())
+        .issue(
+            "p1",
+            Role::Partner,
+            Some("p1".into()),
+            vec![],
+            stack.clock.epoch(),
+        )
         .unwrap();
     let as_partner = stack
         .call(
@@ -262,7 +266,7 @@ async fn bad_input_and_wrong_roles_over_http() {
             Role::Manager,
             None,
             vec![PlatformId::generate().to_string()],
-            now(),
+            stack.clock.epoch(),
         )
         .unwrap();
     let other_platform = stack
@@ -276,7 +280,13 @@ async fn bad_input_and_wrong_roles_over_http() {
     assert_eq!(other_platform.status, 403);
     let expired = stack
         .issuer
-        .issue("p1", Role::Partner, Some("p1".into()), vec![], now() - 3600)
+        .issue(
+            "p1",
+            Role::Partner,
+            Some("p1".into()),
+            vec![],
+            stack.clock.epoch() - 3600,
+        )
         .unwrap();
     assert_eq!(
         stack
@@ -313,11 +323,4 @@ async fn racing_duplicate_sign_ups_create_one_partner_on_dynamodb() {
         .filter(|m| m.subject.contains("bestätigen"))
         .count();
     assert_eq!(confirmations, 1, "exactly one partner was created");
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
 }

@@ -6,6 +6,7 @@ mod fuzz;
 mod lint;
 mod process;
 mod test;
+mod timeshift;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,9 @@ commands:
   test [cargo args] [-- test args]
         install and start DynamoDB Local and moto on loopback ports, then run
         `cargo test --workspace --all-targets -- --include-ignored` against them
+  timeshift [OFFSET]...
+        build the tests, then run every test that needs no emulator with the system
+        date moved by faketime (default: +1825d and -365d)
   lint  translate infra/template.yaml with aws-sam-translator and run cfn-lint on
         the result, then run cfn-lint with the serverless rules on the template
   bench [--quick] [--only FUNCTION]...
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
 
     let result = match command.as_deref() {
         Some("test") => test::run(&root, &rest),
+        Some("timeshift") => timeshift::run(&root, &rest),
         Some("lint") => lint::run(&root),
         Some("bench") => bench::run(&root, &rest),
         Some("fuzz") => fuzz::run(&root, &rest),

@@ -14,7 +14,7 @@ use crate::tools;
 
 /// Env vars the tests receive. The credentials are dummies both emulators
 /// accept; a region is required by the AWS SDK.
-const TEST_ENV: [(&str, &str); 3] = [
+pub const TEST_ENV: [(&str, &str); 3] = [
     ("AWS_ACCESS_KEY_ID", "test"),
     ("AWS_SECRET_ACCESS_KEY", "test"),
     ("AWS_REGION", "eu-central-1"),
@@ -23,7 +23,7 @@ const TEST_ENV: [(&str, &str); 3] = [
 /// A developer's own AWS settings must not leak into the tests: a session
 /// token would be sent along with the dummy keys, a profile or a global
 /// endpoint could point the SDK at real AWS.
-const REMOVED_ENV: [&str; 5] = [
+pub const REMOVED_ENV: [&str; 5] = [
     "AWS_SESSION_TOKEN",
     "AWS_PROFILE",
     "AWS_ENDPOINT_URL",

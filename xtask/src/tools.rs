@@ -156,6 +156,38 @@ pub fn ensure_xmllint() -> Result<()> {
     ]))
 }
 
+/// libfaketime's `faketime`, which runs a command with the system date moved; installed
+/// with apt-get when missing.
+pub fn ensure_faketime() -> Result<()> {
+    let present = Command::new("faketime")
+        .args(["-f", "+0d", "true"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if present {
+        return Ok(());
+    }
+    println!("xtask: installing faketime");
+    let install = || {
+        process::status(apt_get_as_root().args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "faketime",
+        ]))
+    };
+    if !install()?.success() {
+        // A fresh machine has no package lists yet.
+        process::run(apt_get_as_root().arg("update"))?;
+        process::run(apt_get_as_root().args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "faketime",
+        ]))?;
+    }
+    Ok(())
+}
+
 /// nginx and wrk, unpacked from their Debian packages.
 #[derive(Debug)]
 pub struct LoadTools {

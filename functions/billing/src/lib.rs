@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::FromRef;
-use shared::auth::{JwtVerifier, Role};
+use shared::auth::{Role, TokenCheck};
 use shared::env::Env;
 use shared::route;
 use shared::routes::{Access, Route};
@@ -78,9 +78,9 @@ impl std::ops::Deref for BillingState {
     }
 }
 
-impl FromRef<BillingState> for Arc<JwtVerifier> {
+impl FromRef<BillingState> for TokenCheck {
     fn from_ref(state: &BillingState) -> Self {
-        state.0.env.verifier.clone()
+        state.0.env.token_check()
     }
 }
 

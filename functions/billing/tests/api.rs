@@ -36,7 +36,9 @@ async fn setup() -> Setup {
         queue.clone(),
         BillingConfig::local(),
     ));
-    let client = Client::in_process(billing::build_with(billing.clone()));
+    // The operator and partners go on working in the months the tests move the clock to.
+    let client =
+        Client::in_process(billing::build_with(billing.clone())).with_sessions(kit.sessions());
     let operator = kit.fixtures().operator("olga@betreiber.de").await;
     Setup {
         kit,

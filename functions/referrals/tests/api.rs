@@ -25,9 +25,11 @@ struct World {
 impl World {
     async fn new() -> Self {
         let kit = TestEnv::new().await;
+        // Partners and end users go on working on the days the tests move the clock to.
         let api = Client::in_process(shared::http::finish(
             referrals::api(&kit.env).merge(registration::api(&kit.env)),
-        ));
+        ))
+        .with_sessions(kit.sessions());
         let redirect = Client::in_process(redirect::build(RedirectState::new(
             kit.table.clone(),
             kit.clock.clone(),

@@ -450,7 +450,7 @@ async fn forged_expired_and_missing_tokens_are_401() {
             Role::Partner,
             Some("p".into()),
             vec![],
-            jiff::Timestamp::now().as_second(),
+            shared::clock::Clock::epoch(app.clock.as_ref()),
         )
         .unwrap();
     let expired = app
@@ -460,7 +460,7 @@ async fn forged_expired_and_missing_tokens_are_401() {
             Role::Partner,
             Some("p".into()),
             vec![],
-            jiff::Timestamp::now().as_second() - 3600,
+            shared::clock::Clock::epoch(app.clock.as_ref()) - 3600,
         )
         .unwrap();
     for token in [

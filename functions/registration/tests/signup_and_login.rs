@@ -645,8 +645,8 @@ async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
     let claims = app
         .env
-        .verifier
-        .verify(ok.body["access_token"].as_str().unwrap())
+        .token_check()
+        .claims(ok.body["access_token"].as_str().unwrap())
         .unwrap();
     assert_eq!(claims.role, Role::Pos);
     assert_eq!(claims.scope, pos);

@@ -1,12 +1,10 @@
 //! Axum extractors per role: 401 without a valid token, 403 with the wrong role or tenant.
 
-use std::sync::Arc;
-
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::jwt::{Claims, JwtVerifier, Role};
+use super::jwt::{Claims, Role, TokenCheck};
 use super::scope::Scope;
 use crate::domain::{AccountId, PartnerId, PlatformId};
 use crate::error::Error;
@@ -17,7 +15,7 @@ pub struct Authenticated(pub Claims);
 
 impl<S> FromRequestParts<S> for Authenticated
 where
-    Arc<JwtVerifier>: FromRef<S>,
+    TokenCheck: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -32,9 +30,8 @@ where
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .ok_or_else(|| Error::Unauthorized("Erwartet wird ein Bearer-Token.".into()))?;
-        let verifier = Arc::<JwtVerifier>::from_ref(state);
-        verifier
-            .verify(token.trim())
+        TokenCheck::from_ref(state)
+            .claims(token.trim())
             .map(Authenticated)
             .map_err(|_| Error::Unauthorized("Die Anmeldung ist ungültig oder abgelaufen.".into()))
     }
@@ -47,7 +44,7 @@ fn wrong_role() -> Error {
 
 async fn with_role<S>(parts: &mut Parts, state: &S, roles: &[Role]) -> Result<Claims, Error>
 where
-    Arc<JwtVerifier>: FromRef<S>,
+    TokenCheck: FromRef<S>,
     S: Send + Sync,
 {
     let Authenticated(claims) = Authenticated::from_request_parts(parts, state).await?;
@@ -69,7 +66,7 @@ pub struct PartnerAuth {
 
 impl<S> FromRequestParts<S> for PartnerAuth
 where
-    Arc<JwtVerifier>: FromRef<S>,
+    TokenCheck: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -106,7 +103,7 @@ impl ManagerAuth {
 
 impl<S> FromRequestParts<S> for ManagerAuth
 where
-    Arc<JwtVerifier>: FromRef<S>,
+    TokenCheck: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -124,7 +121,7 @@ pub struct OperatorAuth(pub Claims);
 
 impl<S> FromRequestParts<S> for OperatorAuth
 where
-    Arc<JwtVerifier>: FromRef<S>,
+    TokenCheck: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -158,7 +155,7 @@ impl TenantAuth {
 
 impl<S> FromRequestParts<S> for TenantAuth
 where
-    Arc<JwtVerifier>: FromRef<S>,
+    TokenCheck: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;

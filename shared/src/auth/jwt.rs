@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::scope::Scope;
+use crate::clock::SharedClock;
 
 pub const ISSUER: &str = "partnernetz";
 pub const AUDIENCE: &str = "partnernetz-api";
@@ -131,7 +132,8 @@ impl JwtIssuer {
     }
 }
 
-/// Verifies signature, algorithm, issuer, audience and expiry.
+/// Verifies signature, algorithm, issuer and audience; expiry is judged against a time the
+/// caller passes in (the state's clock, see [`TokenCheck`]), never the system's.
 #[derive(Clone)]
 pub struct JwtVerifier {
     key: DecodingKey,
@@ -141,6 +143,9 @@ pub struct JwtVerifier {
 
 /// Bounds the tokens a warm sandbox remembers (a few hundred bytes each).
 const MAX_VERIFIED: usize = 1024;
+
+/// Seconds a token stays valid past its `exp`, for clocks a little apart.
+const LEEWAY_SECS: i64 = 5;
 
 impl std::fmt::Debug for JwtVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +159,8 @@ impl JwtVerifier {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        // jsonwebtoken would judge `exp` by the system clock; `verify` judges it by `now`.
+        validation.validate_exp = false;
         Ok(Self {
             key: DecodingKey::from_ed_pem(public_pem.as_bytes())?,
             validation,
@@ -162,40 +168,76 @@ impl JwtVerifier {
         })
     }
 
-    /// The token's claims if its signature, issuer, audience and expiry hold.
+    /// The token's claims if its signature, issuer and audience hold and it has not expired
+    /// at `now` (epoch seconds).
     ///
     /// A till or a browser sends the same token with every request for 15 minutes, and
     /// checking its Ed25519 signature is most of a short request's CPU: a token whose
     /// signature was checked once is remembered by its SHA-256 (so no comparison ever runs
     /// over a secret's bytes) and only its expiry is checked again.
-    pub fn verify(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+    pub fn verify(&self, token: &str, now: i64) -> Result<Claims, jsonwebtoken::errors::Error> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let now = jsonwebtoken::get_current_timestamp();
-        if let Ok(verified) = self.verified.lock()
-            && let Some(claims) = verified.get(&digest)
-        {
-            return if self.unexpired(claims, now) {
-                Ok(claims.clone())
-            } else {
-                Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into())
-            };
+        let remembered = self
+            .verified
+            .lock()
+            .ok()
+            .and_then(|verified| verified.get(&digest).cloned());
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                let claims =
+                    jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)?.claims;
+                self.remember(digest, &claims, now);
+                claims
+            }
+        };
+        if unexpired(&claims, now) {
+            Ok(claims)
+        } else {
+            Err(jsonwebtoken::errors::ErrorKind::ExpiredSignature.into())
         }
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)?.claims;
+    }
+
+    fn remember(&self, digest: [u8; 32], claims: &Claims, now: i64) {
         if let Ok(mut verified) = self.verified.lock() {
             if verified.len() >= MAX_VERIFIED {
-                verified.retain(|_, c| self.unexpired(c, now));
+                verified.retain(|_, c| unexpired(c, now));
                 if verified.len() >= MAX_VERIFIED {
                     verified.clear();
                 }
             }
             verified.insert(digest, claims.clone());
         }
-        Ok(claims)
+    }
+}
+
+/// Valid while `exp` plus the leeway has not passed.
+fn unexpired(claims: &Claims, now: i64) -> bool {
+    claims.exp.saturating_add(LEEWAY_SECS) >= now
+}
+
+/// What a request's token is checked with: the verifier and the clock of the state that
+/// serves it, so a token issued "now" by that clock is valid by the same clock.
+#[derive(Clone)]
+pub struct TokenCheck {
+    verifier: Arc<JwtVerifier>,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for TokenCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenCheck")
+    }
+}
+
+impl TokenCheck {
+    pub fn new(verifier: Arc<JwtVerifier>, clock: SharedClock) -> Self {
+        Self { verifier, clock }
     }
 
-    /// jsonwebtoken's own expiry rule: valid while `exp` plus the leeway has not passed.
-    fn unexpired(&self, claims: &Claims, now: u64) -> bool {
-        u64::try_from(claims.exp).is_ok_and(|exp| exp.saturating_add(self.validation.leeway) >= now)
+    /// The token's claims if it is genuine and unexpired now, by the clock.
+    pub fn claims(&self, token: &str) -> Result<Claims, jsonwebtoken::errors::Error> {
+        self.verifier.verify(token, self.clock.epoch())
     }
 }
 
@@ -203,21 +245,51 @@ impl JwtVerifier {
 mod tests {
     use super::*;
     use crate::auth::generate_ed25519_pems;
+    use crate::clock::FixedClock;
 
-    fn now() -> i64 {
-        jiff::Timestamp::now().as_second()
-    }
+    /// 2026-12-01T01:00:00Z: tests never read the system clock.
+    const NOW: i64 = 1_796_086_800;
 
     #[test]
     fn issued_tokens_verify_and_carry_claims() -> Result<(), Box<dyn std::error::Error>> {
         let pems = generate_ed25519_pems()?;
         let issuer = JwtIssuer::from_pem(&pems.private_pem)?;
         let verifier = JwtVerifier::from_pem(&pems.public_pem)?;
-        let token = issuer.issue("u1", Role::Manager, None, vec!["p1".into()], now())?;
-        let claims = verifier.verify(&token)?;
+        let token = issuer.issue("u1", Role::Manager, None, vec!["p1".into()], NOW)?;
+        let claims = verifier.verify(&token, NOW)?;
         assert_eq!(claims.role, Role::Manager);
         assert_eq!(claims.platforms, ["p1"]);
         assert_eq!(claims.exp - claims.iat, 900);
+        Ok(())
+    }
+
+    #[test]
+    fn a_token_lives_fifteen_minutes_by_the_clock_that_issued_it_whatever_the_system_date()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let pems = generate_ed25519_pems()?;
+        let issuer = JwtIssuer::from_pem(&pems.private_pem)?;
+        let verifier = Arc::new(JwtVerifier::from_pem(&pems.public_pem)?);
+        // Years before and after any plausible system date.
+        for issued in ["2019-03-31T00:30:00Z", "2041-10-27T02:30:00Z"] {
+            let at: jiff::Timestamp = issued.parse()?;
+            let clock = Arc::new(FixedClock::at(at));
+            let check = TokenCheck::new(verifier.clone(), clock.clone());
+            let token = issuer.issue("u1", Role::Pos, Some("t".into()), vec![], at.as_second())?;
+            assert_eq!(
+                check.claims(&token)?.sub,
+                "u1",
+                "valid when issued ({issued})"
+            );
+            clock.advance(jiff::SignedDuration::from_secs(
+                TOKEN_LIFETIME_SECS + LEEWAY_SECS,
+            ));
+            assert!(
+                check.claims(&token).is_ok(),
+                "valid to the last second ({issued})"
+            );
+            clock.advance(jiff::SignedDuration::from_secs(1));
+            assert!(check.claims(&token).is_err(), "expired after ({issued})");
+        }
         Ok(())
     }
 
@@ -227,20 +299,21 @@ mod tests {
         let pems = generate_ed25519_pems()?;
         let issuer = JwtIssuer::from_pem(&pems.private_pem)?;
         let verifier = JwtVerifier::from_pem(&pems.public_pem)?;
-        let token = issuer.issue("u1", Role::Pos, Some("t".into()), vec![], now())?;
-        let first = verifier.verify(&token)?;
-        assert_eq!(verifier.verify(&token)?, first);
+        let token = issuer.issue("u1", Role::Pos, Some("t".into()), vec![], NOW)?;
+        let first = verifier.verify(&token, NOW)?;
+        assert_eq!(verifier.verify(&token, NOW)?, first);
         // The same claims under a signature of one changed byte: checked, refused.
         let mut tampered = token.clone().into_bytes();
         let last = tampered.len() - 2;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
-        assert!(verifier.verify(&String::from_utf8(tampered)?).is_err());
-        let stamp = jsonwebtoken::get_current_timestamp();
-        let mut claims = first.clone();
-        claims.exp = i64::try_from(stamp)? - 5;
-        assert!(verifier.unexpired(&claims, stamp), "within the leeway");
-        claims.exp -= 1;
-        assert!(!verifier.unexpired(&claims, stamp), "past the leeway");
+        assert!(verifier.verify(&String::from_utf8(tampered)?, NOW).is_err());
+        // The remembered token past its expiry and leeway.
+        let after = first.exp + LEEWAY_SECS;
+        assert!(verifier.verify(&token, after).is_ok(), "within the leeway");
+        assert!(
+            verifier.verify(&token, after + 1).is_err(),
+            "past the leeway"
+        );
         Ok(())
     }
 
@@ -250,16 +323,19 @@ mod tests {
         let other = generate_ed25519_pems()?;
         let issuer = JwtIssuer::from_pem(&pems.private_pem)?;
         let verifier = JwtVerifier::from_pem(&pems.public_pem)?;
-        let expired = issuer.issue("u1", Role::Partner, Some("t".into()), vec![], now() - 3600)?;
-        assert!(verifier.verify(&expired).is_err(), "expired");
+        let expired = issuer.issue("u1", Role::Partner, Some("t".into()), vec![], NOW - 3600)?;
+        assert!(verifier.verify(&expired, NOW).is_err(), "expired");
         let forged = JwtIssuer::from_pem(&other.private_pem)?.issue(
             "u1",
             Role::Operator,
             None,
             vec![],
-            now(),
+            NOW,
         )?;
-        assert!(verifier.verify(&forged).is_err(), "signed by another key");
+        assert!(
+            verifier.verify(&forged, NOW).is_err(),
+            "signed by another key"
+        );
         let claims = Claims {
             sub: "u1".into(),
             role: Role::Operator,
@@ -268,15 +344,15 @@ mod tests {
             scope: Scope::Platform,
             iss: ISSUER.into(),
             aud: "another-api".into(),
-            exp: now() + 60,
-            iat: now(),
+            exp: NOW + 60,
+            iat: NOW,
         };
         let foreign = jsonwebtoken::encode(
             &Header::new(Algorithm::EdDSA),
             &claims,
             &EncodingKey::from_ed_pem(pems.private_pem.as_bytes())?,
         )?;
-        assert!(verifier.verify(&foreign).is_err(), "wrong audience");
+        assert!(verifier.verify(&foreign, NOW).is_err(), "wrong audience");
         Ok(())
     }
 }

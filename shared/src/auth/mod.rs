@@ -7,7 +7,7 @@ mod password;
 mod scope;
 
 pub use extract::{Authenticated, ManagerAuth, OperatorAuth, PartnerAuth, TenantAuth};
-pub use jwt::{Claims, JwtIssuer, JwtVerifier, KeyError, Role, TOKEN_LIFETIME_SECS};
+pub use jwt::{Claims, JwtIssuer, JwtVerifier, KeyError, Role, TOKEN_LIFETIME_SECS, TokenCheck};
 pub use keys::{Ed25519Pems, generate_ed25519_pems};
 pub use password::{dummy_hash, hash_password, verify_password};
 pub use scope::{PLATFORM_SCOPE, Scope};

@@ -28,7 +28,8 @@ impl World {
     /// The operator has priced a terminal user at 9,90 € a month.
     pub async fn new() -> Self {
         let kit = TestEnv::new().await;
-        let client = Client::in_process(cards::build(&kit.env));
+        // Holders go on working on the days the tests move the clock to.
+        let client = Client::in_process(cards::build(&kit.env)).with_sessions(kit.sessions());
         let operator = kit.fixtures().operator("olga@betreiber.de").await.token;
         let world = Self {
             kit,
@@ -55,13 +56,9 @@ impl World {
         self.client.call(method, path, body, Some(token)).await
     }
 
-    /// A confirmed partner whose token is valid now, whatever day the test's clock shows.
+    /// A confirmed partner with a token valid on the test's clock.
     pub async fn partner(&self, email: &str) -> PartnerFixture {
-        let today = self.kit.clock.now();
-        self.kit.clock.set(Timestamp::now());
-        let partner = self.kit.fixtures().confirmed_partner(email).await;
-        self.kit.clock.set(today);
-        partner
+        self.kit.fixtures().confirmed_partner(email).await
     }
 
     /// A partner with a signed card contract and a till token.
@@ -93,8 +90,7 @@ impl World {
                 Some(tenant.to_string()),
                 vec![],
                 scope,
-                // Valid now, whatever day the test's clock shows.
-                Timestamp::now().as_second(),
+                self.kit.clock.epoch(),
             )
             .unwrap()
     }

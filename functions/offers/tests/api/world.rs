@@ -237,10 +237,7 @@ impl World {
                 role,
                 tenant.map(str::to_owned),
                 platforms.iter().map(|p| p.to_string()).collect(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_secs() as i64,
+                shared::clock::Clock::epoch(self.kit.clock.as_ref()),
             )
             .unwrap()
     }
