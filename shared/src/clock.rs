@@ -26,6 +26,13 @@ pub trait Clock: Send + Sync {
 
 pub type SharedClock = Arc<dyn Clock>;
 
+/// A shared clock is the clock it shares (a test's `Arc<FixedClock>` passes as `&dyn Clock`).
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> Timestamp {
+        (**self).now()
+    }
+}
+
 /// The civil date of an instant in Europe/Berlin (the bundled tz database always has it).
 pub fn berlin_date(at: Timestamp) -> Date {
     let tz = TimeZone::get(BUSINESS_TZ).unwrap_or(TimeZone::UTC);

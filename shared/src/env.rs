@@ -141,17 +141,19 @@ impl Env {
     /// The deployed environment: DynamoDB, S3 and SES clients from one SDK configuration.
     pub fn from_aws(config: &EnvConfig, sdk: &SdkConfig) -> Result<Self, EnvError> {
         let blobs = Blobs::from_sdk(sdk, &config.bucket_name)?;
+        let clock: SharedClock = Arc::new(SystemClock);
         Ok(Self {
             table: Arc::new(DynamoTable::new(
                 crate::config::dynamodb_client(sdk),
                 &config.table_name,
+                clock.clone(),
             )),
             mailer: Arc::new(
                 SesMailer::new(crate::config::ses_client(sdk), &config.sender_address)
                     .with_attachments(Arc::new(blobs.clone())),
             ),
             blobs,
-            clock: Arc::new(SystemClock),
+            clock,
             verifier: Arc::new(JwtVerifier::from_pem(&config.jwt_public_key_pem)?),
             issuer: config
                 .jwt_private_key_pem

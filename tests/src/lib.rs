@@ -83,7 +83,7 @@ pub async fn fresh_table_with_clock(clock: SharedClock) -> Arc<DynamoTable> {
 /// A fresh table on `clock`, and its name (for checks that read the raw items).
 pub async fn fresh_named_table(clock: SharedClock) -> (Arc<DynamoTable>, String) {
     let name = format!("partnernetz-{}", shared::domain::new_id());
-    let table = DynamoTable::new(dynamodb_client(), name.clone()).with_clock(clock);
+    let table = DynamoTable::new(dynamodb_client(), name.clone(), clock);
     table
         .create_table()
         .await

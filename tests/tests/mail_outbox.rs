@@ -221,8 +221,13 @@ async fn local_api_mail_retry_sends_what_is_left_in_the_local_data() {
     std::fs::create_dir_all(&dir).unwrap();
     {
         // A request saved this mail three minutes ago and died before sending it.
-        let table = shared::store::SqliteTable::open(&local_api::database_path(&dir)).unwrap();
-        let clock = FixedClock::at(Timestamp::now() - LEASE - SignedDuration::from_secs(60));
+        // The local subcommand runs on the system clock, as the deployed schedule does.
+        let clock = Arc::new(FixedClock::at(
+            Timestamp::now() - LEASE - SignedDuration::from_secs(60),
+        ));
+        let table =
+            shared::store::SqliteTable::open(&local_api::database_path(&dir), clock.clone())
+                .unwrap();
         let mail = Mail {
             to: Email::parse("anna@baeckerei.de").unwrap(),
             subject: "Ihre Notiz ist gespeichert".into(),

@@ -65,9 +65,11 @@ impl Journey {
             .unwrap();
         let clock = Arc::new(FixedClock::at(Timestamp::now()));
         let table_name = format!("partnernetz-{}", shared::domain::new_id());
-        let table = Arc::new(
-            DynamoTable::new(dynamodb_client(), table_name.clone()).with_clock(clock.clone()),
-        );
+        let table = Arc::new(DynamoTable::new(
+            dynamodb_client(),
+            table_name.clone(),
+            clock.clone(),
+        ));
         table.create_table().await.unwrap();
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();

@@ -30,9 +30,7 @@ async fn table_on(
         );
     }
     let name = format!("partnernetz-{}", shared::domain::new_id());
-    let table = DynamoTable::new(client, name)
-        .with_clock(clock)
-        .with_conflict_backoff(backoff);
+    let table = DynamoTable::new(client, name, clock).with_conflict_backoff(backoff);
     table
         .create_table()
         .await

@@ -20,16 +20,17 @@ commands:
         install and start DynamoDB Local and moto on loopback ports, then run
         `cargo test --workspace --all-targets -- --include-ignored` against them
   timeshift [OFFSET]...
-        build the tests, then run every test that needs no emulator with the system
-        date moved by faketime (default: +1825d and -365d)
+        build the tests, then run every test binary (the emulator tests stay ignored)
+        with the system date moved by faketime (default: +1825d and -365d)
   lint  translate infra/template.yaml with aws-sam-translator and run cfn-lint on
         the result, then run cfn-lint with the serverless rules on the template
   bench [--quick] [--only FUNCTION]...
         build every function's release bootstrap and a minimal baseline, then measure
         size, cold start (uncapped and under a 7.2 % CPU cgroup quota), warm latency
         against DynamoDB Local, handler-only latency (criterion) and peak memory;
-        prints a table and writes target/bench/results.json; `--only` limits it to
-        the named functions (and the baseline)
+        prints a table, writes target/bench/results.json and (unless --quick) the
+        measured functions' rows of the table in docs/performance.md; `--only` limits
+        it to the named functions (and the baseline)
   fuzz [--examples N] [-- schemathesis args]
         start local-api on a fresh data folder, set up an operator, a manager and a
         partner, and run schemathesis against /openapi.json with each one's token:

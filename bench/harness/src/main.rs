@@ -106,7 +106,11 @@ async fn run(plan: &Plan) -> Result<Report> {
     std::fs::create_dir_all(&plan.log_dir)
         .with_context(|| format!("creating {}", plan.log_dir.display()))?;
     let client = storage::client(&plan.dynamodb_endpoint);
-    let table = DynamoTable::new(client.clone(), scenario::TABLE_NAME);
+    let table = DynamoTable::new(
+        client.clone(),
+        scenario::TABLE_NAME,
+        std::sync::Arc::new(shared::clock::SystemClock),
+    );
     table
         .create_table()
         .await

@@ -1,7 +1,7 @@
 //! Billing a batch of partners: each partner's draft, then one transaction that takes the
 //! batch's invoice numbers from the year's counter, writes every invoice, the nothing-due
 //! markers and the run's counters. One counter write per batch instead of per invoice keeps
-//! the hot counter item from limiting the run (README: Billing, scale).
+//! the hot counter item from limiting the run (docs/billing.md, Scale).
 //!
 //! Idempotent: a partner with an invoice or a nothing-due marker for the period is left
 //! alone, and every invoice is written only if absent, so a redelivered or repeated batch

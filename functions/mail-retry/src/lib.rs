@@ -45,16 +45,18 @@ impl RetryState {
         config: &Config,
         sdk: &shared::config::SdkConfig,
     ) -> Result<Self, shared::blobs::BlobError> {
+        let clock: SharedClock = Arc::new(SystemClock);
         Ok(Self {
             table: Arc::new(DynamoTable::new(
                 shared::config::dynamodb_client(sdk),
                 &config.table_name,
+                clock.clone(),
             )),
             mailer: Arc::new(
                 SesMailer::new(shared::config::ses_client(sdk), &config.sender_address)
                     .with_attachments(Arc::new(Blobs::from_sdk(sdk, &config.bucket_name)?)),
             ),
-            clock: Arc::new(SystemClock),
+            clock,
         })
     }
 }

@@ -78,10 +78,10 @@ fn the_scheduler_sends_the_event_the_function_reads() {
 async fn a_scheduled_run_sends_what_a_request_left_behind_once() {
     let dir = std::env::temp_dir().join(format!("pn-mail-retry-{}", shared::domain::new_id()));
     let outbox = OutboxMailer::new(dir.join("outbox")).unwrap();
-    let table = Arc::new(SqliteTable::in_memory().unwrap());
     let clock = Arc::new(FixedClock::at(
         "2026-11-16T09:00:00Z".parse::<Timestamp>().unwrap(),
     ));
+    let table = Arc::new(SqliteTable::in_memory(clock.clone()).unwrap());
     let mail = Mail {
         to: Email::parse("anna@baeckerei-mueller.de").unwrap(),
         subject: "Ihre Bewerbung wurde angenommen".into(),
@@ -140,10 +140,10 @@ async fn a_scheduled_run_sends_an_invoice_mail_again_with_its_pdf() {
             key: "invoices/p1/2026-000001.pdf",
             bytes: PDF,
         }));
-    let table = Arc::new(SqliteTable::in_memory().unwrap());
     let clock = Arc::new(FixedClock::at(
         "2026-12-01T01:00:00Z".parse::<Timestamp>().unwrap(),
     ));
+    let table = Arc::new(SqliteTable::in_memory(clock.clone()).unwrap());
     let mail = Mail {
         to: Email::parse("anna@baeckerei-mueller.de").unwrap(),
         subject: "Ihre Rechnung 2026-000001 von partnernetz".into(),

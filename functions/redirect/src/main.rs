@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use lambda_http::Error;
 use redirect::{ClickSecret, RedirectState};
-use shared::clock::SystemClock;
+use shared::clock::{SharedClock, SystemClock};
 use shared::config::{optional, required};
 use shared::store::DynamoTable;
 
@@ -14,18 +14,18 @@ async fn main() -> Result<(), Error> {
     let table_name = required("TABLE_NAME")?;
     let secret = ClickSecret::new(required("CLICK_SECRET")?);
     let sdk = shared::config::lambda_aws()?;
-    let table = DynamoTable::new(shared::config::dynamodb_client(&sdk), table_name);
+    let clock: SharedClock = Arc::new(SystemClock);
+    let table = DynamoTable::new(
+        shared::config::dynamodb_client(&sdk),
+        table_name,
+        clock.clone(),
+    );
     let keep_links = match optional("LINK_CACHE_SECS") {
         Some(secs) => secs
             .parse()
             .map_err(|e| format!("LINK_CACHE_SECS must be whole seconds: {e}"))?,
         None => redirect::links::DEFAULT_KEEP_SECS,
     };
-    let state = RedirectState::keeping_links_for(
-        Arc::new(table),
-        Arc::new(SystemClock),
-        secret,
-        keep_links,
-    );
+    let state = RedirectState::keeping_links_for(Arc::new(table), clock, secret, keep_links);
     lambda_http::run(redirect::build(state)).await
 }

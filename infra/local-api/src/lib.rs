@@ -13,7 +13,7 @@ use axum::http::Method;
 use axum::routing::get;
 use axum::{Json, Router};
 use shared::auth::{JwtIssuer, JwtVerifier};
-use shared::clock::SystemClock;
+use shared::clock::{SharedClock, SystemClock};
 use shared::embedded_s3::EmbeddedS3;
 use shared::env::Env;
 use shared::mail::OutboxMailer;
@@ -178,7 +178,8 @@ pub async fn mail_retry(
 ) -> anyhow::Result<RetrySummary> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let table = SqliteTable::open(&database_path(&config.data_dir), Arc::new(SystemClock))
+        .context("opening SQLite")?;
     // Attachments are read from the local S3 folder; its own port, as the API (and its S3)
     // may be running at the same time.
     let s3 = EmbeddedS3::start(
@@ -209,7 +210,9 @@ fn local_env(
     s3: &EmbeddedS3,
     keys: keys::LocalKeys,
 ) -> anyhow::Result<(Env, OutboxMailer)> {
-    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let table = SqliteTable::open(&database_path(&config.data_dir), clock.clone())
+        .context("opening SQLite")?;
     let blobs = s3.blobs(BUCKET)?;
     let outbox = OutboxMailer::new(outbox_path(&config.data_dir))
         .context("creating the outbox")?
@@ -218,7 +221,7 @@ fn local_env(
         table: Arc::new(table),
         blobs,
         mailer: Arc::new(outbox.clone()),
-        clock: Arc::new(SystemClock),
+        clock,
         verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),
         issuer: Some(JwtIssuer::from_pem(&keys.jwt.private_pem)?),
         data_key: keys.data_key,
@@ -265,7 +268,8 @@ pub async fn cards_daily(
 ) -> anyhow::Result<cards::daily::DailySummary> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let table = SqliteTable::open(&database_path(&config.data_dir), Arc::new(SystemClock))
+        .context("opening SQLite")?;
     cards::daily::run_on(&table, &SystemClock, day, progress)
         .await
         .context("the cards' daily run")
@@ -282,7 +286,8 @@ pub async fn referrals_daily(
     use shared::clock::Clock;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let table = SqliteTable::open(&database_path(&config.data_dir)).context("opening SQLite")?;
+    let table = SqliteTable::open(&database_path(&config.data_dir), Arc::new(SystemClock))
+        .context("opening SQLite")?;
     let day = day.unwrap_or_else(|| SystemClock.today());
     referrals::daily::confirm_due(&table, SystemClock.now(), day, progress)
         .await

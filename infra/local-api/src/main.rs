@@ -166,24 +166,27 @@ async fn create_operator(config: &local_api::LocalConfig, args: &[String]) -> an
         }
     };
     let password = Password::parse(&password).map_err(|m| anyhow::anyhow!("password {m}"))?;
+    let clock: shared::clock::SharedClock = Arc::new(shared::clock::SystemClock);
     let table: Arc<dyn Table> = match dynamo_table {
         Some(name) => {
             let sdk = shared::config::aws().await;
             Arc::new(DynamoTable::new(
                 shared::config::dynamodb_client(&sdk),
                 name,
+                clock.clone(),
             ))
         }
         None => {
             std::fs::create_dir_all(&config.data_dir)?;
-            Arc::new(SqliteTable::open(&local_api::database_path(
-                &config.data_dir,
-            ))?)
+            Arc::new(SqliteTable::open(
+                &local_api::database_path(&config.data_dir),
+                clock.clone(),
+            )?)
         }
     };
     let id = registration::operators::create_operator(
         table.as_ref(),
-        &shared::clock::SystemClock,
+        clock.as_ref(),
         &email,
         &name,
         &password,

@@ -53,7 +53,7 @@ mod tests {
 
     #[tokio::test]
     async fn marking_twice_lists_the_partner_once() {
-        let table = SqliteTable::in_memory().unwrap();
+        let table = SqliteTable::in_memory(std::sync::Arc::new(crate::clock::SystemClock)).unwrap();
         let partner = PartnerId::generate();
         for _ in 0..2 {
             table

@@ -272,7 +272,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_month_query_finds_that_months_bookings_only() {
-        let table = SqliteTable::in_memory().unwrap();
+        let table = SqliteTable::in_memory(std::sync::Arc::new(crate::clock::SystemClock)).unwrap();
         let partner = PartnerId::generate();
         let platform = PlatformId::generate();
         for month in ["2026-11", "2026-12", "2027-01"] {

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
@@ -26,7 +25,7 @@ use super::{
     Backoff, Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Query, SK, SkCond,
     StoreError, Stored, StoredPage, TTL, Table, TxOp, Update, cond_holds, cursor, ttl,
 };
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::SharedClock;
 
 type AttrMap = HashMap<String, AttributeValue>;
 
@@ -44,21 +43,17 @@ pub struct DynamoTable {
 }
 
 impl DynamoTable {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    /// The table named `table`, judging expiry (see [`super::ttl`]) by `clock`: the clock of
+    /// the environment it serves, so an item expires when its readers' time says so.
+    pub fn new(client: Client, table: impl Into<String>, clock: SharedClock) -> Self {
         Self {
             client,
             table: table.into(),
-            clock: Arc::new(SystemClock),
+            clock,
             backoff: Backoff::CONFLICTS,
             consumed_milli: AtomicU64::new(0),
             written_milli: AtomicU64::new(0),
         }
-    }
-
-    /// Uses `clock` to decide which items have expired (tests move it).
-    pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
     }
 
     /// Replaces [`Backoff::CONFLICTS`] for writes that meet a concurrent transaction.

@@ -7,7 +7,7 @@
 //! call ever answers `Conflict`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use rusqlite::{
@@ -20,7 +20,7 @@ use super::{
     Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Query, SK, SkCond, StoreError,
     Stored, StoredPage, TTL, Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
 };
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::SharedClock;
 
 /// A page stops once this much item data was read, as DynamoDB's does at 1 MB, so callers
 /// meet short pages here too and cannot rely on one page holding everything.
@@ -55,14 +55,15 @@ UPDATE items SET ttl = json_extract(body, '$.ttl')
 ";
 
 impl SqliteTable {
-    /// Opens (creating if needed) a database file; data survives restarts.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) a database file; data survives restarts. Expiry (see
+    /// [`super::ttl`]) is judged by `clock`, the clock of the environment it serves.
+    pub fn open(path: &Path, clock: SharedClock) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(StoreError::unavailable)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(StoreError::unavailable)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(StoreError::unavailable)?;
-        Self::init(conn)
+        Self::init(conn, clock)
     }
 
     /// A private in-memory database, for tests and benchmarks.
@@ -72,7 +73,7 @@ impl SqliteTable {
     /// item stored (a booking's p99 reached milliseconds after 100 000 bookings). Here the
     /// data is a memory file behind an ordinary, bounded page cache. A name without a
     /// leading `/` keeps the database private to this connection.
-    pub fn in_memory() -> Result<Self, StoreError> {
+    pub fn in_memory(clock: SharedClock) -> Result<Self, StoreError> {
         let conn = Connection::open_with_flags(
             "file:partnernetz?vfs=memdb",
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -81,10 +82,10 @@ impl SqliteTable {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(StoreError::unavailable)?;
-        Self::init(conn)
+        Self::init(conn, clock)
     }
 
-    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection, clock: SharedClock) -> Result<Self, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(StoreError::unavailable)?;
         conn.execute_batch(SCHEMA)
@@ -108,14 +109,8 @@ impl SqliteTable {
         tx.commit().map_err(StoreError::unavailable)?;
         Ok(Self {
             conn: Mutex::new(conn),
-            clock: Arc::new(SystemClock),
+            clock,
         })
-    }
-
-    /// Uses `clock` to decide which items have expired (tests move it).
-    pub fn with_clock(mut self, clock: SharedClock) -> Self {
-        self.clock = clock;
-        self
     }
 
     fn now(&self) -> i64 {
@@ -420,7 +415,7 @@ mod tests {
     async fn sqlite_table_passes_the_conformance_suite() -> Result<(), super::StoreError> {
         use crate::store::conformance::{Fixture, clock, run_all};
         let clock = clock();
-        let table = SqliteTable::in_memory()?.with_clock(clock.clone());
+        let table = SqliteTable::in_memory(clock.clone())?;
         run_all(&Fixture {
             table: std::sync::Arc::new(table),
             clock,
@@ -433,8 +428,9 @@ mod tests {
     async fn in_memory_tables_are_private_to_each_other() -> Result<(), Box<dyn std::error::Error>>
     {
         use crate::store::{Cond, Key, Table};
-        let a = SqliteTable::in_memory()?;
-        let b = SqliteTable::in_memory()?;
+        let clock = crate::store::conformance::clock();
+        let a = SqliteTable::in_memory(clock.clone())?;
+        let b = SqliteTable::in_memory(clock)?;
         let mut item = crate::store::Item::new();
         item.insert("pk".into(), "P#1".into());
         item.insert("sk".into(), "S".into());
@@ -456,11 +452,11 @@ mod tests {
         let path = dir.join("t.db");
         let key = Key::new("P", "S");
         {
-            let table = SqliteTable::open(&path)?;
+            let table = SqliteTable::open(&path, crate::store::conformance::clock())?;
             let item = item_with_key(&key, &serde_json::json!({"name": "Café Ost"}))?;
             table.put(item, Cond::NotExists).await?;
         }
-        let reopened = SqliteTable::open(&path)?;
+        let reopened = SqliteTable::open(&path, crate::store::conformance::clock())?;
         let got = reopened.get(&key).await?;
         assert_eq!(
             got.and_then(|i| i.get("name").cloned()),
@@ -490,7 +486,7 @@ mod tests {
             )?;
         }
         let clock = std::sync::Arc::new(FixedClock::at("2026-11-16T09:00:00Z".parse()?));
-        let table = SqliteTable::open(&path)?.with_clock(clock);
+        let table = SqliteTable::open(&path, clock)?;
         let page = table.query(Query::partition(Index::Primary, "P")).await?;
         let sks: Vec<_> = page
             .items

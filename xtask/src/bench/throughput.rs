@@ -48,7 +48,7 @@ pub const FULL: Settings = Settings {
     rounds: 3,
 };
 
-/// A smoke run; its figures are not for the README.
+/// A smoke run; its figures are not for docs/performance.md.
 pub const QUICK: Settings = Settings {
     warmup_secs: 1,
     duration_secs: 3,

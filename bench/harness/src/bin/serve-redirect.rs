@@ -15,7 +15,7 @@ use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 use redirect::{ClickSecret, RedirectState};
 use referrals::records::{Attribution, Program, ProgramStatus, Reward, RewardRule};
-use shared::clock::SystemClock;
+use shared::clock::{SharedClock, SystemClock};
 use shared::domain::{AccountId, Cents, PartnerId, PlatformId, ProgramId};
 use shared::model::referrals::Link;
 use shared::store::{Cond, SqliteTable, Table};
@@ -49,12 +49,13 @@ async fn serve(dir: &Path, port: u16, code: &str) -> Result<()> {
             std::fs::remove_file(&file).with_context(|| format!("removing {}", file.display()))?;
         }
     }
-    let table = SqliteTable::open(&db).context("opening SQLite")?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let table = SqliteTable::open(&db, clock.clone()).context("opening SQLite")?;
     seed(&table, code).await?;
     // As deployed: each link read is used again for the default keeping time.
     let state = RedirectState::keeping_links_for(
         Arc::new(table),
-        Arc::new(SystemClock),
+        clock,
         ClickSecret::new("bench-click-secret-of-at-least-32-chars"),
         redirect::links::DEFAULT_KEEP_SECS,
     );

@@ -45,7 +45,7 @@ fn dynamodb(endpoint: &str, table: &str, clock: Arc<FixedClock>) -> DynamoTable 
         .endpoint_url(endpoint)
         .http_client(shared::config::https_client())
         .build();
-    DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), table).with_clock(clock)
+    DynamoTable::new(aws_sdk_dynamodb::Client::from_conf(conf), table, clock)
 }
 
 fn run_clock() -> Result<Arc<FixedClock>, BoxError> {

@@ -17,6 +17,7 @@ async fn main() -> Result<(), Error> {
     let table = Arc::new(DynamoTable::new(
         shared::config::dynamodb_client(&sdk),
         table_name,
+        Arc::new(SystemClock),
     ));
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<EventBridgeEvent>| {
         let table = table.clone();

@@ -105,8 +105,8 @@ async fn record(table: &dyn Table, id: &PendingMailId) -> PendingMailRecord {
 
 #[tokio::test]
 async fn a_mail_that_failed_is_sent_once_by_the_retry_and_the_change_stays_saved() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::down();
 
     let pending = save_with_mail(&table, 1, mail("anna@baeckerei.de", "Hallo"), clock.now()).await;
@@ -160,8 +160,8 @@ async fn a_mail_that_failed_is_sent_once_by_the_retry_and_the_change_stays_saved
 
 #[tokio::test]
 async fn the_writer_sends_its_own_mail_and_the_schedule_keeps_out() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::default();
 
     let pending = save_with_mail(&table, 1, mail("anna@baeckerei.de", "Hallo"), clock.now()).await;
@@ -181,8 +181,8 @@ async fn the_writer_sends_its_own_mail_and_the_schedule_keeps_out() {
 
 #[tokio::test]
 async fn a_mail_whose_writer_died_before_sending_goes_out_when_the_lease_ends() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::default();
 
     // Committed, but the request never got to deliver it.
@@ -202,8 +202,8 @@ async fn a_mail_whose_writer_died_before_sending_goes_out_when_the_lease_ends() 
 
 #[tokio::test]
 async fn a_change_that_is_not_saved_sends_no_mail() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::default();
     table
         .put(
@@ -238,8 +238,8 @@ async fn a_change_that_is_not_saved_sends_no_mail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_runs_send_every_mail_exactly_once() {
-    let table: Arc<dyn Table> = Arc::new(SqliteTable::in_memory().unwrap());
     let clock = Arc::new(FixedClock::at(t0()));
+    let table: Arc<dyn Table> = Arc::new(SqliteTable::in_memory(clock.clone()).unwrap());
     let mailer = Arc::new(Switchable::default());
     const MAILS: usize = 60;
     for n in 0..MAILS {
@@ -283,8 +283,8 @@ async fn concurrent_runs_send_every_mail_exactly_once() {
 
 #[tokio::test]
 async fn a_run_pages_through_more_mails_than_one_page_and_keeps_to_its_limit() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::default();
     for n in 0..70 {
         drop(
@@ -308,8 +308,8 @@ async fn a_run_pages_through_more_mails_than_one_page_and_keeps_to_its_limit() {
 
 #[tokio::test]
 async fn a_run_stops_when_the_provider_keeps_failing() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::down();
     for n in 0..20 {
         drop(
@@ -335,8 +335,8 @@ async fn a_run_stops_when_the_provider_keeps_failing() {
 
 #[tokio::test]
 async fn a_mail_that_never_goes_out_is_abandoned_after_the_last_attempt() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::down();
     let pending = save_with_mail(&table, 1, mail("anna@baeckerei.de", "Hallo"), clock.now()).await;
     let id = pending.id().clone();
@@ -363,8 +363,8 @@ async fn a_mail_that_never_goes_out_is_abandoned_after_the_last_attempt() {
 
 #[tokio::test]
 async fn a_mail_without_a_change_is_retried_too() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::down();
 
     let delivery = send_alone(
@@ -387,8 +387,8 @@ async fn a_mail_without_a_change_is_retried_too() {
 
 #[tokio::test]
 async fn an_unreadable_record_is_set_aside_and_the_run_goes_on() {
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
     let mailer = Switchable::default();
     let broken = save_with_mail(&table, 1, mail("anna@baeckerei.de", "Kaputt"), clock.now()).await;
     let broken_id = broken.id().clone();
@@ -482,8 +482,8 @@ async fn a_mail_whose_attachment_is_missing_waits_and_goes_out_with_it_later() {
     let outbox = crate::mail::OutboxMailer::new(&dir)
         .unwrap()
         .with_attachments(files.clone());
-    let table = SqliteTable::in_memory().unwrap();
-    let clock = FixedClock::at(t0());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let table = SqliteTable::in_memory(clock.clone()).unwrap();
 
     // The PDF is not stored yet (its upload failed): nothing goes out without it.
     let pending = save_with_mail(&table, 1, invoice_mail(), clock.now()).await;
