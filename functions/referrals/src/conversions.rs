@@ -28,6 +28,7 @@ use crate::records::{
     RewardStatus, Voucher, attr, conversion_key, friend_key, member_key, person_hash, points_key,
     stats_key, voucher_key, wallet_key,
 };
+use crate::step;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -194,7 +195,7 @@ fn stats_add(program: &ProgramId, day: Date, updates: Vec<Update>) -> Named {
         ops: updates,
         cond: Cond::Always,
     }
-    .named("stats")
+    .named(step::STATS)
 }
 
 /// Report a conversion.
@@ -205,6 +206,7 @@ fn stats_add(program: &ProgramId, day: Date, updates: Vec<Update>) -> Named {
     responses(
         (status = 201, description = "Recorded; the reward is pending (or none, with the reason).", body = ConversionReply),
         (status = 200, description = "Reported before with the same data: nothing changed.", body = ConversionReply),
+        (status = 400, response = shared::openapi::BadRequest),
         (status = 401, response = Unauthorized),
         (status = 422, response = Unprocessable),
     ))]
@@ -213,108 +215,154 @@ pub async fn report(
     auth: ApiKeyAuth,
     ApiJson(body): ApiJson<ConversionInput>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let mut v = Validator::new();
-    v.require(
-        "external_id",
-        valid_external_id(&body.external_id),
-        "1 bis 100 Zeichen aus A-Z, a-z, 0-9 und - _ . : /",
-    );
-    v.require(
-        "event",
-        (1..=40).contains(&body.event.len())
-            && body
-                .event
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'),
-        "1 bis 40 Zeichen aus a-z, 0-9, _ und -",
-    );
-    let amount = body.amount_cents.and_then(|a| v.cents("amount_cents", a));
-    let customer = v.optional_text("customer", body.customer.as_deref(), 200);
-    v.finish()?;
-    let request_hash = sha256_hex(
-        serde_json::to_string(&body)
-            .map_err(Error::internal)?
-            .as_bytes(),
-    );
-    let key = conversion_key(&auth.partner_id, &body.external_id);
-    if let Some(done) = replay(&state, &key, &request_hash).await? {
-        return Ok(done);
+    let report = Report::check(body)?;
+    Ok(match record(&state, &auth, &report).await? {
+        Recorded::New(reply) => (StatusCode::CREATED, Json(reply)),
+        Recorded::Repeated(reply) => (StatusCode::OK, Json(reply)),
+    })
+}
+
+/// A conversion report whose fields passed their checks.
+struct Report {
+    input: ConversionInput,
+    amount: Option<Cents>,
+    customer_hash: Option<String>,
+    /// Tells a repeated report (same data) from another one under the same external id.
+    request_hash: String,
+}
+
+impl Report {
+    fn check(input: ConversionInput) -> Result<Self> {
+        let mut v = Validator::new();
+        v.require(
+            "external_id",
+            valid_external_id(&input.external_id),
+            "1 bis 100 Zeichen aus A-Z, a-z, 0-9 und - _ . : /",
+        );
+        v.require(
+            "event",
+            (1..=40).contains(&input.event.len())
+                && input
+                    .event
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'),
+            "1 bis 40 Zeichen aus a-z, 0-9, _ und -",
+        );
+        let amount = input.amount_cents.and_then(|a| v.cents("amount_cents", a));
+        let customer = v.optional_text("customer", input.customer.as_deref(), 200);
+        v.finish()?;
+        let request_hash = sha256_hex(
+            serde_json::to_string(&input)
+                .map_err(Error::internal)?
+                .as_bytes(),
+        );
+        Ok(Self {
+            amount,
+            customer_hash: customer.as_deref().map(person_hash),
+            request_hash,
+            input,
+        })
     }
-    let Attributed { link, program } = attribute(&state, &auth, &body).await?;
-    let customer_hash = customer.as_deref().map(person_hash);
-    if customer_hash
-        .as_deref()
-        .is_some_and(|h| !link.referrer_hash.is_empty() && h == link.referrer_hash)
-    {
-        return Err(Error::Unprocessable(
-            "Eine Empfehlung an sich selbst wird nicht belohnt.".into(),
+}
+
+/// What became of a report.
+enum Recorded {
+    /// Stored now (with a pending reward or none, and the reason).
+    New(Value),
+    /// Reported before with the same data: the answer of then.
+    Repeated(Value),
+}
+
+/// Who is rewarded for a conversion and the writes that keep the friend's attribution.
+struct Referral {
+    referrer: AccountId,
+    /// Past the program's months of recurring rewards for this friend.
+    recurring_over: bool,
+    friend_ops: Vec<Named>,
+}
+
+/// The friend's referrer (first click) or this link's (last click), and whether recurring
+/// rewards for the friend have run out.
+async fn referral(
+    state: &AppState,
+    link: &Link,
+    program: &Program,
+    customer_hash: Option<&str>,
+    today: Date,
+) -> Result<Referral> {
+    let mut referral = Referral {
+        referrer: link.referrer.clone(),
+        recurring_over: false,
+        friend_ops: Vec::new(),
+    };
+    let Some(hash) = customer_hash else {
+        return Ok(referral);
+    };
+    let fkey = friend_key(&program.program_id, hash);
+    let Some(item) = state.table.get(&fkey).await? else {
+        let friend = Friend {
+            referrer: link.referrer.clone(),
+            code: link.code.clone(),
+            first_action_on: today,
+        };
+        referral.friend_ops.push(
+            TxOp::Put {
+                item: to_item(&fkey, &friend)?,
+                cond: Cond::NotExists,
+            }
+            .named(step::FRIEND),
+        );
+        return Ok(referral);
+    };
+    let friend: Friend = from_item(item)?;
+    match program.attribution {
+        Attribution::First => referral.referrer = friend.referrer.clone(),
+        Attribution::Last if friend.referrer != link.referrer => {
+            referral.friend_ops.push(
+                TxOp::Update {
+                    key: fkey,
+                    ops: vec![
+                        Update::Set(attr::REFERRER, link.referrer.as_str().into()),
+                        Update::Set(attr::CODE, link.code.clone().into()),
+                    ],
+                    cond: Cond::Exists,
+                }
+                .named(step::FRIEND),
+            );
+        }
+        Attribution::Last => {}
+    }
+    referral.recurring_over = program.recurring_months.is_some_and(|months| {
+        let until = friend
+            .first_action_on
+            .checked_add(i64::from(months).months())
+            .unwrap_or(friend.first_action_on);
+        today >= until
+    });
+    Ok(referral)
+}
+
+/// The reward a report earns and the reason when it earns none.
+struct Decision {
+    earned: Option<Earned>,
+    friend_share: Option<Earned>,
+    reason: Option<&'static str>,
+}
+
+fn decide(
+    program: &Program,
+    event: &str,
+    amount: Option<Cents>,
+    referral: &Referral,
+    member_count: i64,
+) -> Result<Decision> {
+    let rule = program.rule_for(event);
+    if matches!(rule, Some(Reward::Percent { .. })) && amount.is_none() {
+        return Err(Error::field(
+            "amount_cents",
+            "ist für eine prozentuale Belohnung nötig (der Betrag des Kaufs in Cent)",
         ));
     }
-    let today = state.clock.today();
-    let now = state.clock.now();
-    let mut ops = Vec::new();
-
-    // Who gets the reward: the friend's referrer (first click) or this link's (last click).
-    let mut referrer: AccountId = link.referrer.clone();
-    let mut recurring_over = false;
-    if let Some(hash) = &customer_hash {
-        let fkey = friend_key(&program.program_id, hash);
-        match state.table.get(&fkey).await? {
-            Some(item) => {
-                let friend: Friend = from_item(item)?;
-                match program.attribution {
-                    Attribution::First => referrer = friend.referrer.clone(),
-                    Attribution::Last if friend.referrer != link.referrer => {
-                        ops.push(
-                            TxOp::Update {
-                                key: fkey,
-                                ops: vec![
-                                    Update::Set(attr::REFERRER, link.referrer.as_str().into()),
-                                    Update::Set(attr::CODE, link.code.clone().into()),
-                                ],
-                                cond: Cond::Exists,
-                            }
-                            .named("friend"),
-                        );
-                    }
-                    Attribution::Last => {}
-                }
-                recurring_over = match program.recurring_months {
-                    None => false,
-                    Some(months) => {
-                        let until = friend
-                            .first_action_on
-                            .checked_add(i64::from(months).months())
-                            .unwrap_or(friend.first_action_on);
-                        today >= until
-                    }
-                };
-            }
-            None => {
-                let friend = Friend {
-                    referrer: link.referrer.clone(),
-                    code: link.code.clone(),
-                    first_action_on: today,
-                };
-                ops.push(
-                    TxOp::Put {
-                        item: to_item(&fkey, &friend)?,
-                        cond: Cond::NotExists,
-                    }
-                    .named("friend"),
-                );
-            }
-        }
-    }
-    let member = member_key(&referrer, &program.program_id);
-    let member_count = match state.table.get(&member).await? {
-        Some(item) => item
-            .get(attr::REWARD_COUNT)
-            .and_then(Value::as_i64)
-            .unwrap_or(0),
-        None => 0,
-    };
-    let rule = program.rule_for(&body.event);
     let (earned, friend_share) = rule.map_or((None, None), |r| {
         earn(r, amount, program.friend_share_percent)
     });
@@ -323,7 +371,7 @@ pub async fn report(
         .is_some_and(|cap| member_count >= i64::from(cap));
     let reason = if rule.is_none() {
         Some("Für dieses Ereignis sieht das Programm keine Belohnung vor.")
-    } else if recurring_over {
+    } else if referral.recurring_over {
         Some("Der Zeitraum für wiederkehrende Belohnungen ist abgelaufen.")
     } else if cap_reached {
         Some("Die Höchstzahl an Belohnungen für diese Empfehlung ist erreicht.")
@@ -333,7 +381,57 @@ pub async fn report(
         None
     };
     let earned = if reason.is_some() { None } else { earned };
-    let friend_share = earned.and(friend_share);
+    Ok(Decision {
+        earned,
+        friend_share: earned.and(friend_share),
+        reason,
+    })
+}
+
+/// Records a checked report: attributes it, decides the reward and writes the conversion,
+/// the friend, the referrer's count and the day's statistics in one transaction.
+async fn record(state: &AppState, auth: &ApiKeyAuth, report: &Report) -> Result<Recorded> {
+    let body = &report.input;
+    let key = conversion_key(&auth.partner_id, &body.external_id);
+    if let Some(done) = replay(state, &key, &report.request_hash).await? {
+        return Ok(Recorded::Repeated(done));
+    }
+    let Attributed { link, program } = attribute(state, auth, body).await?;
+    if report
+        .customer_hash
+        .as_deref()
+        .is_some_and(|h| !link.referrer_hash.is_empty() && h == link.referrer_hash)
+    {
+        return Err(Error::Unprocessable(
+            "Eine Empfehlung an sich selbst wird nicht belohnt.".into(),
+        ));
+    }
+    let today = state.clock.today();
+    let now = state.clock.now();
+    let referral = referral(
+        state,
+        &link,
+        &program,
+        report.customer_hash.as_deref(),
+        today,
+    )
+    .await?;
+    let member = member_key(&referral.referrer, &program.program_id);
+    let member_count = match state.table.get(&member).await? {
+        Some(item) => item
+            .get(attr::REWARD_COUNT)
+            .and_then(Value::as_i64)
+            .unwrap_or(0),
+        None => 0,
+    };
+    let decision = decide(
+        &program,
+        &body.event,
+        report.amount,
+        &referral,
+        member_count,
+    )?;
+    let earned = decision.earned;
     let confirm_on = earned.map(|_| {
         today
             .checked_add(i64::from(program.hold_days).days())
@@ -350,8 +448,8 @@ pub async fn report(
         reward_status: status,
         reward: earned,
         confirm_on,
-        friend_share,
-        reason: reason.map(str::to_string),
+        friend_share: decision.friend_share,
+        reason: decision.reason.map(str::to_string),
     };
     let reply_json = serde_json::to_value(&reply).map_err(Error::internal)?;
     let conversion = Conversion {
@@ -359,10 +457,10 @@ pub async fn report(
         partner_id: auth.partner_id.clone(),
         program_id: program.program_id.clone(),
         code: link.code.clone(),
-        referrer: referrer.clone(),
+        referrer: referral.referrer.clone(),
         event: body.event.clone(),
-        amount_cents: amount,
-        request_hash: request_hash.clone(),
+        amount_cents: report.amount,
+        request_hash: report.request_hash.clone(),
         reward_status: status,
         earned,
         confirm_on,
@@ -370,14 +468,14 @@ pub async fn report(
         reply: reply_json.clone(),
         created_at: now,
     };
-    ops.insert(
-        0,
+    let mut ops = vec![
         TxOp::Put {
             item: conversion.to_item()?,
             cond: Cond::NotExists,
         }
-        .named("conversion"),
-    );
+        .named(step::CONVERSION),
+    ];
+    ops.extend(referral.friend_ops);
     let mut stats = vec![Update::Add(attr::CONVERSIONS, 1)];
     if let Some(e) = earned {
         stats.push(Update::Add(attr::PENDING, 1));
@@ -395,7 +493,7 @@ pub async fn report(
                 ],
                 cond: cap_cond,
             }
-            .named("cap"),
+            .named(step::CAP),
         );
     }
     ops.push(stats_add(&program.program_id, today, stats));
@@ -403,17 +501,17 @@ pub async fn report(
         Ok(()) => {}
         // The same external id raced in: answer as a repeated report.
         Err(StoreError::TxCancelled {
-            failed: "conversion",
+            failed: step::CONVERSION,
         }) => {
-            if let Some(done) = replay(&state, &key, &request_hash).await? {
-                return Ok(done);
+            if let Some(done) = replay(state, &key, &report.request_hash).await? {
+                return Ok(Recorded::Repeated(done));
             }
             return Err(Error::Conflict(
                 "Bitte melden Sie die Conversion erneut.".into(),
             ));
         }
         Err(StoreError::TxCancelled {
-            failed: "cap" | "friend",
+            failed: step::CAP | step::FRIEND,
         }) => {
             return Err(Error::Conflict(
                 "Gleichzeitige Meldungen; bitte melden Sie die Conversion erneut.".into(),
@@ -422,7 +520,7 @@ pub async fn report(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(partner_id = %auth.partner_id, program_id = %program.program_id, status = status.as_str(), "conversion recorded");
-    Ok((StatusCode::CREATED, Json(reply_json)))
+    Ok(Recorded::New(reply_json))
 }
 
 /// A report seen before: the same data gets the same answer, other data 422.
@@ -430,13 +528,13 @@ async fn replay(
     state: &AppState,
     key: &shared::store::Key,
     request_hash: &str,
-) -> Result<Option<(StatusCode, Json<Value>)>> {
+) -> Result<Option<Value>> {
     let Some(item) = state.table.get(key).await? else {
         return Ok(None);
     };
     let before: Conversion = from_item(item)?;
     if before.request_hash == request_hash {
-        Ok(Some((StatusCode::OK, Json(before.reply))))
+        Ok(Some(before.reply))
     } else {
         Err(Error::Unprocessable(
             "Diese external_id wurde bereits mit anderen Daten gemeldet.".into(),
@@ -497,14 +595,14 @@ pub fn wallet_ops(
                         )],
                         cond: Cond::Always,
                     }
-                    .named("balance"),
+                    .named(step::BALANCE),
                 );
                 ops.push(
                     TxOp::Put {
                         item: entry_item,
                         cond: Cond::NotExists,
                     }
-                    .named("ledger_entry"),
+                    .named(step::LEDGER_ENTRY),
                 );
             }
         }
@@ -515,14 +613,14 @@ pub fn wallet_ops(
                     ops: vec![Update::Add(shared::store::balance::BALANCE, sign * points)],
                     cond: Cond::Always,
                 }
-                .named("balance"),
+                .named(step::BALANCE),
             );
             ops.push(
                 TxOp::Put {
                     item: entry_item,
                     cond: Cond::NotExists,
                 }
-                .named("ledger_entry"),
+                .named(step::LEDGER_ENTRY),
             );
         }
         Earned::Voucher { value_cents } => {
@@ -544,7 +642,7 @@ pub fn wallet_ops(
                         item: to_item(&key, &voucher)?,
                         cond: Cond::NotExists,
                     }
-                    .named("voucher"),
+                    .named(step::VOUCHER),
                 );
             } else {
                 ops.push(
@@ -553,7 +651,7 @@ pub fn wallet_ops(
                         ops: vec![Update::Set(attr::STATUS, "revoked".into())],
                         cond: Cond::Exists,
                     }
-                    .named("voucher"),
+                    .named(step::VOUCHER),
                 );
             }
             ops.push(
@@ -561,7 +659,7 @@ pub fn wallet_ops(
                     item: entry_item,
                     cond: Cond::NotExists,
                 }
-                .named("ledger_entry"),
+                .named(step::LEDGER_ENTRY),
             );
         }
     }
@@ -620,7 +718,7 @@ pub async fn reverse(
             ],
             cond: Cond::Eq(attr::REWARD_STATUS, status_of(previous)),
         }
-        .named("conversion"),
+        .named(step::CONVERSION),
     ];
     let mut taken_back = false;
     if let Some(earned) = conversion.earned {
@@ -644,7 +742,7 @@ pub async fn reverse(
                 ops: member_ops,
                 cond: Cond::Always,
             }
-            .named("member"),
+            .named(step::MEMBER),
         );
         let mut stats = vec![Update::Add(attr::REVERSED, 1)];
         if previous == RewardStatus::Confirmed {
@@ -661,7 +759,7 @@ pub async fn reverse(
     match state.table.transact(ops).await {
         Ok(()) => {}
         Err(StoreError::TxCancelled {
-            failed: "conversion",
+            failed: step::CONVERSION,
         }) => {
             return Err(Error::Conflict(
                 "Die Conversion wurde gerade geändert; bitte erneut versuchen.".into(),

@@ -16,6 +16,7 @@ use crate::records::{
     Conversion, Program, RewardStatus, VoucherRate, attr, member_key, program_key, rewards_due,
     stats_key,
 };
+use crate::step;
 
 /// What a run did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +104,7 @@ async fn confirm(
             ],
             cond: Cond::Eq(attr::REWARD_STATUS, status(RewardStatus::Pending)),
         }
-        .named("conversion"),
+        .named(step::CONVERSION),
         TxOp::Update {
             key: member_key(&conversion.referrer, &conversion.program_id),
             ops: vec![
@@ -114,7 +115,7 @@ async fn confirm(
             ],
             cond: Cond::Always,
         }
-        .named("member"),
+        .named(step::MEMBER),
         TxOp::Update {
             key: stats_key(&conversion.program_id, day),
             ops: vec![
@@ -123,13 +124,13 @@ async fn confirm(
             ],
             cond: Cond::Always,
         }
-        .named("stats"),
+        .named(step::STATS),
     ];
     ops.extend(wallet_ops(conversion, earned, 1, now).map_err(StoreError::unavailable)?);
     match table.transact(ops).await {
         Ok(()) => Ok(true),
         Err(StoreError::TxCancelled {
-            failed: "conversion",
+            failed: step::CONVERSION,
         }) => Ok(false),
         Err(e) => Err(e),
     }

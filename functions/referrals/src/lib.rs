@@ -9,6 +9,7 @@ pub mod members;
 pub mod programs;
 pub mod records;
 pub mod stats;
+pub mod step;
 pub mod wallet;
 
 use axum::Router;

@@ -23,6 +23,7 @@ use crate::records::{
     MEMBER_SK_PREFIX, Member, Profile, ProgramStatus, enduser_partition, member_key, person_hash,
     profile_key,
 };
+use crate::step;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "erika@example.de", "name": "Erika Mustermann"}))]
@@ -230,17 +231,19 @@ pub async fn join(
                 item: to_item(&key, &member)?,
                 cond: Cond::NotExists,
             }
-            .named("member"),
+            .named(step::MEMBER),
             TxOp::Put {
                 item: link.to_item()?,
                 cond: Cond::NotExists,
             }
-            .named("code"),
+            .named(step::CODE),
         ];
         match state.table.transact(ops).await {
             Ok(()) => return Ok((StatusCode::CREATED, Json(my_link(&state, member).await?))),
             // Joined concurrently: the link that won.
-            Err(StoreError::TxCancelled { failed: "member" }) => {
+            Err(StoreError::TxCancelled {
+                failed: step::MEMBER,
+            }) => {
                 let item =
                     state.table.get(&key).await?.ok_or_else(|| {
                         Error::Conflict("Bitte versuchen Sie es noch einmal.".into())
@@ -251,7 +254,7 @@ pub async fn join(
                 ));
             }
             // A code collision (62^10 codes): draw another.
-            Err(StoreError::TxCancelled { failed: "code" }) => continue,
+            Err(StoreError::TxCancelled { failed: step::CODE }) => continue,
             Err(e) => return Err(e.into()),
         }
     }

@@ -26,6 +26,7 @@ use crate::records::{
     Voucher, WALLET_SK, attr, enduser_partition, payout_key, points_key, requested_payouts,
     voucher_key, wallet_key,
 };
+use crate::step;
 
 /// Smallest payout: 10,00 €, so transfer costs stay in proportion.
 pub const MIN_PAYOUT: Cents = Cents(1000);
@@ -145,7 +146,7 @@ pub async fn exchange(
             item: to_item(&voucher_key(&user.account, &voucher.voucher_id), &voucher)?,
             cond: Cond::NotExists,
         }
-        .named("voucher"),
+        .named(step::VOUCHER),
     );
     match state.table.transact(ops).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(voucher))),
@@ -249,7 +250,7 @@ pub async fn request_payout(
             item: payout.to_item()?,
             cond: Cond::NotExists,
         }
-        .named("payout"),
+        .named(step::PAYOUT),
     );
     match state.table.transact(ops).await {
         Ok(()) => {}

@@ -591,3 +591,27 @@ async fn conversions_need_a_valid_unrevoked_key_and_an_own_link() {
         "never the secret again"
     );
 }
+
+#[tokio::test]
+async fn a_percentage_reward_without_its_amount_is_refused_and_a_corrected_report_still_earns() {
+    let w = World::new().await;
+    let program = w.program(json!({})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let click = w.click(&code, "203.0.113.9").await;
+    let without = json!({"click_id": click, "event": "purchase", "external_id": "B-5000"});
+    assert_problem(
+        &w.convert(without).await,
+        StatusCode::BAD_REQUEST,
+        Some("amount_cents"),
+    );
+    // Nothing was kept under that id: the corrected report earns the reward.
+    let corrected = json!({"click_id": click, "event": "purchase", "external_id": "B-5000", "amount_cents": 4000});
+    let reply = w.convert(corrected).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+    assert_eq!(reply.body["reward_status"], "pending");
+    assert_eq!(reply.body["reward"]["amount_cents"], 400);
+}

@@ -1,0 +1,23 @@
+//! The names of transaction steps: a cancelled transaction reports the step whose condition
+//! failed, and handlers match on these, never on repeated string literals.
+
+/// The conversion record (not reported before; still pending when confirmed or reversed).
+pub const CONVERSION: &str = "conversion";
+/// The friend's attribution to a referrer.
+pub const FRIEND: &str = "friend";
+/// The referrer's reward count, under the program's cap.
+pub const CAP: &str = "cap";
+/// A program's day of statistics.
+pub const STATS: &str = "stats";
+/// The referrer's membership record (its pending and confirmed sums).
+pub const MEMBER: &str = "member";
+/// A personal link's code, unique across programs.
+pub const CODE: &str = "code";
+/// A wallet's balance, changed under its condition.
+pub const BALANCE: &str = "balance";
+/// The wallet's ledger entry that explains a balance change.
+pub const LEDGER_ENTRY: &str = "ledger_entry";
+/// A voucher record.
+pub const VOUCHER: &str = "voucher";
+/// A payout request.
+pub const PAYOUT: &str = "payout";
