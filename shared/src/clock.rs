@@ -39,6 +39,11 @@ pub fn berlin_date(at: Timestamp) -> Date {
     at.to_zoned(tz).date()
 }
 
+/// A civil date as Germans write it: `06.12.2026`.
+pub fn german_date(day: Date) -> String {
+    day.strftime("%d.%m.%Y").to_string()
+}
+
 /// The real time, for deployed functions and local runs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

@@ -29,11 +29,11 @@ use crate::mail::{Mail, MailError, Mailer, OutboxMailer, token_in_link};
 use crate::model::accounts::{Login, LoginName};
 use crate::model::billable;
 use crate::model::partners::Address;
-use crate::model::partners::{Partner, partner_key};
+use crate::model::partners::{Mandate, Partner, attr::MANDATE as PARTNER_MANDATE, partner_key};
 use crate::model::platforms::Platform;
 use crate::model::stored_email::StoredEmail;
 use crate::model::subscriptions::{Application, ApplicationStatus};
-use crate::store::{Cond, SqliteTable, Table, TxOp};
+use crate::store::{Cond, SqliteTable, Table, TxOp, Update};
 
 /// The password of every fixture account.
 pub const PASSWORD: &str = "sehr-geheim-123";
@@ -577,6 +577,28 @@ impl Fixtures<'_> {
                 .named("application"),
                 billable::mark(&partner.id).named("billable"),
             ])
+            .await
+            .unwrap();
+    }
+
+    /// The SEPA mandate `partner` gave, as registration stores it.
+    pub async fn give_mandate(&self, partner: &PartnerId, data_key: &DataKey) {
+        let mandate = Mandate {
+            account_holder: "Bäckerei Müller".into(),
+            iban_sealed: data_key.seal("DE89370400440532013000"),
+            iban_masked: "DE89 **** **** **** **30 00".into(),
+            reference: format!("PN-{}", &partner.as_str()[..8]),
+            signed_on: self.clock.today(),
+        };
+        self.table
+            .update(
+                &partner_key(partner),
+                &[Update::Set(
+                    PARTNER_MANDATE,
+                    serde_json::to_value(&mandate).unwrap(),
+                )],
+                Cond::Exists,
+            )
             .await
             .unwrap();
     }

@@ -217,20 +217,67 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let r = j
-        .call(
+    let program_body = json!({
+        "name": "Freunde werben Freunde",
+        "landing_url": "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
+        "rewards": [{"event": "purchase", "reward": {"kind": "percent", "basis_points": 1000}}],
+        "recurring_months": 1,
+        "attribution_days": 30, "attribution": "first", "hold_days": 14,
+        "monthly_budget_cents": 50000
+    });
+    let create = || {
+        j.call(
             "POST",
             "/programs",
-            Some(json!({
-                "name": "Freunde werben Freunde",
-                "landing_url": "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
-                "rewards": [{"event": "purchase", "reward": {"kind": "percent", "basis_points": 1000}}],
-                "recurring_months": 1,
-                "attribution_days": 30, "attribution": "first", "hold_days": 14
-            })),
+            Some(program_body.clone()),
+            Some(&partner.token),
+        )
+    };
+
+    // Rewards are billed to the partner: no program without a mandate and an approval.
+    let r = create().await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Lastschriftmandat")
+    );
+    let r = j
+        .call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(json!({"account_holder": "Bäckerei Müller GmbH", "iban": "DE89 3704 0044 0532 0130 00"})),
             Some(&partner.token),
         )
         .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = create().await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("Plattform"));
+    let r = j
+        .call(
+            "POST",
+            &format!("/partners/me/platforms/{platform}"),
+            None,
+            Some(&partner.token),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let manager = j
+        .fixtures()
+        .manager_of(&unique_email("max"), &platform)
+        .await;
+    let r = j
+        .call(
+            "POST",
+            &format!("/platforms/{platform}/applications/{}/decision", partner.id),
+            Some(json!({"decision": "approve"})),
+            Some(&manager.token),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = create().await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let program = r.body["program_id"].as_str().unwrap().to_string();
     let r = j

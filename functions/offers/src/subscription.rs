@@ -7,15 +7,12 @@ use jiff::civil::Date;
 use shared::Result;
 use shared::domain::{PartnerId, PlatformId};
 use shared::model::from_item;
-use shared::model::subscriptions::{Application, ApplicationStatus, application_key};
+use shared::model::subscriptions::{Application, application_key};
 use shared::store::{Consistency, Table};
 
 /// Approved and not yet ended on `day` (a cancelled subscription runs to its end date).
 pub fn runs(app: &Application, day: Date) -> bool {
-    matches!(
-        app.status,
-        ApplicationStatus::Approved | ApplicationStatus::Cancelled
-    ) && app.runs_on(day)
+    app.subscribed_on(day)
 }
 
 pub async fn load(

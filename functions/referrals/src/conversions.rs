@@ -25,10 +25,11 @@ use crate::keys::ApiKeyAuth;
 use crate::programs;
 use crate::records::{
     Attribution, Conversion, Earned, Friend, LedgerEntry, Program, ProgramStatus, Reward,
-    RewardStatus, Voucher, attr, conversion_key, friend_key, member_key, person_hash, points_key,
-    stats_key, voucher_key, wallet_key,
+    RewardStatus, VoucherStatus, attr, budget_key, conversion_key, friend_key, member_key,
+    person_hash, points_key, stats_key, voucher_key, wallet_key,
 };
 use crate::step;
+use crate::vouchers;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -355,6 +356,7 @@ fn decide(
     amount: Option<Cents>,
     referral: &Referral,
     member_count: i64,
+    budget_left: Option<i64>,
 ) -> Result<Decision> {
     let rule = program.rule_for(event);
     if matches!(rule, Some(Reward::Percent { .. })) && amount.is_none() {
@@ -377,6 +379,8 @@ fn decide(
         Some("Die Höchstzahl an Belohnungen für diese Empfehlung ist erreicht.")
     } else if earned.is_none() {
         Some("Der Betrag ergibt keine Belohnung.")
+    } else if earned.is_some_and(|e| budget_left.is_some_and(|left| e.cents() > left)) {
+        Some("Das Monatsbudget des Programms ist ausgeschöpft: diese Belohnung wird nicht gewährt.")
     } else {
         None
     };
@@ -424,12 +428,27 @@ async fn record(state: &AppState, auth: &ApiKeyAuth, report: &Report) -> Result<
             .unwrap_or(0),
         None => 0,
     };
+    let budget = budget_key(&program.program_id, today);
+    let budget_left = match program.monthly_budget_cents {
+        Some(limit) => {
+            let granted = match state.table.get(&budget).await? {
+                Some(item) => item
+                    .get(attr::GRANTED_CENTS)
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0),
+                None => 0,
+            };
+            Some(limit.0 - granted)
+        }
+        None => None,
+    };
     let decision = decide(
         &program,
         &body.event,
         report.amount,
         &referral,
         member_count,
+        budget_left,
     )?;
     let earned = decision.earned;
     let confirm_on = earned.map(|_| {
@@ -495,6 +514,19 @@ async fn record(state: &AppState, auth: &ApiKeyAuth, report: &Report) -> Result<
             }
             .named(step::CAP),
         );
+        if let Some(limit) = program.monthly_budget_cents
+            && e.cents() > 0
+        {
+            // Granted only while the month's sum stays within the budget, whoever raced.
+            ops.push(
+                TxOp::Update {
+                    key: budget,
+                    ops: vec![Update::Add(attr::GRANTED_CENTS, e.cents())],
+                    cond: Cond::LtOrAbsent(attr::GRANTED_CENTS, limit.0 - e.cents() + 1),
+                }
+                .named(step::BUDGET),
+            );
+        }
     }
     ops.push(stats_add(&program.program_id, today, stats));
     match state.table.transact(ops).await {
@@ -511,7 +543,7 @@ async fn record(state: &AppState, auth: &ApiKeyAuth, report: &Report) -> Result<
             ));
         }
         Err(StoreError::TxCancelled {
-            failed: step::CAP | step::FRIEND,
+            failed: step::CAP | step::FRIEND | step::BUDGET,
         }) => {
             return Err(Error::Conflict(
                 "Gleichzeitige Meldungen; bitte melden Sie die Conversion erneut.".into(),
@@ -628,27 +660,23 @@ pub fn wallet_ops(
             let voucher_id = sha256_hex(conversion.key().pk.as_bytes())[..24].to_string();
             let key = voucher_key(account, &voucher_id);
             if sign > 0 {
-                let voucher = Voucher {
+                let (_, voucher_ops) = vouchers::issue(
+                    account,
                     voucher_id,
-                    code: shared::domain::short_code(12),
-                    program_id: conversion.program_id.clone(),
-                    partner_id: conversion.partner_id.clone(),
+                    &conversion.program_id,
+                    &conversion.partner_id,
                     value_cents,
-                    status: "issued".into(),
-                    issued_at: at,
-                };
-                ops.push(
-                    TxOp::Put {
-                        item: to_item(&key, &voucher)?,
-                        cond: Cond::NotExists,
-                    }
-                    .named(step::VOUCHER),
-                );
+                    at,
+                )?;
+                ops.extend(voucher_ops);
             } else {
                 ops.push(
                     TxOp::Update {
                         key,
-                        ops: vec![Update::Set(attr::STATUS, "revoked".into())],
+                        ops: vec![Update::Set(
+                            attr::STATUS,
+                            VoucherStatus::Revoked.as_str().into(),
+                        )],
                         cond: Cond::Exists,
                     }
                     .named(step::VOUCHER),

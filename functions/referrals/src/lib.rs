@@ -4,12 +4,14 @@
 
 pub mod conversions;
 pub mod daily;
+pub mod eligibility;
 pub mod keys;
 pub mod members;
 pub mod programs;
 pub mod records;
 pub mod stats;
 pub mod step;
+pub mod vouchers;
 pub mod wallet;
 
 use axum::Router;
@@ -21,6 +23,8 @@ use shared::routes::{Access, Route};
 const PARTNER: Access = Access::roles(&[Role::Partner]);
 const END_USER: Access = Access::roles(&[Role::EndUser]);
 const OPERATOR: Access = Access::roles(&[Role::Operator]);
+/// A partner, or its till.
+const MERCHANT: Access = Access::roles(&[Role::Partner, Role::Pos]);
 
 /// Every route of the function, declared once. The conversion API is `Public` for the token
 /// check: it authenticates with the partner's API key (`X-Api-Key`) instead.
@@ -44,6 +48,8 @@ pub fn routes() -> Vec<Route<AppState>> {
         route!(GET "/me/wallet", END_USER, wallet::get_wallet),
         route!(POST "/me/wallet/vouchers", END_USER, wallet::exchange),
         route!(POST "/me/payouts", END_USER, wallet::request_payout),
+        route!(GET "/vouchers/{code}", MERCHANT.owning(&["code"]), vouchers::check),
+        route!(POST "/vouchers/{code}/redemption", MERCHANT.owning(&["code"]), vouchers::redeem),
         route!(GET "/payouts", OPERATOR, wallet::list_payouts),
         route!(POST "/payouts/{payout_id}/paid", OPERATOR, wallet::mark_paid),
         route!(POST "/conversions", Access::Public, conversions::report),

@@ -18,6 +18,7 @@ use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
+use crate::eligibility;
 use crate::programs;
 use crate::records::{
     MEMBER_SK_PREFIX, Member, Profile, ProgramStatus, enduser_partition, member_key, person_hash,
@@ -196,6 +197,18 @@ pub async fn join(
     if program.status != ProgramStatus::Active {
         return Err(Error::Unprocessable(
             "Dieses Empfehlungsprogramm nimmt derzeit keine Teilnehmer auf.".into(),
+        ));
+    }
+    if !eligibility::approved_on(
+        state.table.as_ref(),
+        &program.partner_id,
+        &user.platform,
+        state.clock.today(),
+    )
+    .await?
+    {
+        return Err(Error::Unprocessable(
+            "Dieses Empfehlungsprogramm wird auf Ihrer Plattform nicht angeboten.".into(),
         ));
     }
     let referrer_hash = match state.table.get(&profile_key(&user.account)).await? {

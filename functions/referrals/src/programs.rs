@@ -16,6 +16,7 @@ use shared::store::{Cond, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
+use crate::eligibility;
 use crate::records::{
     Attribution, Program, ProgramStatus, Reward, RewardRule, VoucherRate, attr, domains_key,
     partner_programs, program_key,
@@ -106,7 +107,8 @@ async fn domains_of(state: &AppState, partner: &PartnerId) -> Result<Vec<String>
     "attribution_days": 30,
     "attribution": "first",
     "hold_days": 14,
-    "voucher_rate": {"points": 500, "value_cents": 500}
+    "voucher_rate": {"points": 500, "value_cents": 500},
+    "monthly_budget_cents": 50000
 }))]
 pub struct ProgramInput {
     pub name: String,
@@ -124,6 +126,9 @@ pub struct ProgramInput {
     pub hold_days: u32,
     #[serde(default)]
     pub voucher_rate: Option<VoucherRate>,
+    /// Cash rewards (cents) the program may grant per calendar month; the partner is billed
+    /// for the rewards it grants.
+    pub monthly_budget_cents: i64,
 }
 
 fn valid_event(event: &str) -> bool {
@@ -217,6 +222,8 @@ fn check_rewards(v: &mut Validator, rules: &[RewardRule]) {
     request_body = ProgramInput,
     responses(
         (status = 201, description = "The program, active.", body = Program),
+        (status = 400, response = shared::openapi::BadRequest),
+        (status = 422, response = Unprocessable),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -263,10 +270,22 @@ pub async fn create(
             "muss größer als 0 sein",
         );
     }
+    let budget = if body.monthly_budget_cents > 0 {
+        v.cents("monthly_budget_cents", body.monthly_budget_cents)
+    } else {
+        v.require("monthly_budget_cents", false, "muss größer als 0 sein");
+        None
+    };
     v.finish()?;
     let (Some(name), Some(landing_url)) = (name, landing_url) else {
         return Err(Error::field("name", "fehlt"));
     };
+    eligibility::ensure_may_run_programs(
+        state.table.as_ref(),
+        &auth.partner_id,
+        state.clock.today(),
+    )
+    .await?;
     let program = Program {
         program_id: ProgramId::generate(),
         partner_id: auth.partner_id.clone(),
@@ -280,6 +299,7 @@ pub async fn create(
         attribution: body.attribution,
         hold_days: body.hold_days,
         voucher_rate: body.voucher_rate,
+        monthly_budget_cents: budget,
         status: ProgramStatus::Active,
         created_at: state.clock.now(),
     };
@@ -420,12 +440,20 @@ pub async fn pause(
     responses(
         (status = 200, description = "The active program.", body = Program),
         (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
     ))]
 pub async fn resume(
     State(state): State<AppState>,
     auth: PartnerAuth,
     ApiPath(program_id): ApiPath<ProgramId>,
 ) -> Result<Json<Program>> {
+    load_own(&state, &auth.partner_id, &program_id).await?;
+    eligibility::ensure_may_run_programs(
+        state.table.as_ref(),
+        &auth.partner_id,
+        state.clock.today(),
+    )
+    .await?;
     change_status(&state, &auth.partner_id, &program_id, ProgramStatus::Active)
         .await
         .map(Json)

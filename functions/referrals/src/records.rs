@@ -37,6 +37,10 @@ pub mod attr {
     pub const COMMISSION_CENTS: Attr = "commission_cents";
     /// Payout.
     pub const PAID_AT: Attr = "paid_at";
+    /// Voucher.
+    pub const REDEEMED_AT: Attr = "redeemed_at";
+    /// A program's month: the cash rewards granted against its budget.
+    pub const GRANTED_CENTS: Attr = "granted_cents";
 }
 
 /// The index partition of rewards waiting for their confirmation day.
@@ -109,6 +113,11 @@ pub fn voucher_key(account: &AccountId, voucher_id: &str) -> Key {
     )
 }
 
+/// A voucher's code, which the partner's till looks the voucher up by.
+pub fn voucher_code_key(code: &str) -> Key {
+    Key::new(format!("VOUCHER_CODE#{code}"), "VOUCHER_CODE")
+}
+
 /// A referred customer, by the hash of the partner's reference, in the program.
 pub fn friend_key(program: &ProgramId, customer_hash: &str) -> Key {
     Key::new(
@@ -119,6 +128,15 @@ pub fn friend_key(program: &ProgramId, customer_hash: &str) -> Key {
 
 pub fn conversion_key(partner: &PartnerId, external_id: &str) -> Key {
     Key::new(format!("CONVERSION#{partner}#{external_id}"), "CONVERSION")
+}
+
+/// The cash rewards a program granted in the (Europe/Berlin) month of `day`, held against its
+/// monthly budget.
+pub fn budget_key(program: &ProgramId, day: Date) -> Key {
+    Key::new(
+        format!("PROGRAM#{program}"),
+        format!("BUDGET#{:04}-{:02}", day.year(), day.month()),
+    )
 }
 
 pub fn stats_key(program: &ProgramId, day: Date) -> Key {
@@ -240,6 +258,10 @@ pub struct Program {
     pub attribution: Attribution,
     pub hold_days: u32,
     pub voucher_rate: Option<VoucherRate>,
+    /// Cash rewards granted per calendar month at most; a reward beyond it is not granted.
+    /// (Programs from before budgets have none and are not limited.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_budget_cents: Option<Cents>,
     pub status: ProgramStatus,
     pub created_at: Timestamp,
 }
@@ -439,9 +461,43 @@ pub struct Voucher {
     pub program_id: ProgramId,
     pub partner_id: PartnerId,
     pub value_cents: Cents,
-    /// `issued` or `revoked` (its reward was reversed).
-    pub status: String,
+    pub status: VoucherStatus,
     pub issued_at: Timestamp,
+    /// The last day the partner takes it (vouchers from before validity had none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Date>,
+    /// When the partner took it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeemed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VoucherStatus {
+    /// Shown at the partner's till, taken once.
+    Issued,
+    /// Taken by the partner.
+    Redeemed,
+    /// Its reward was reversed (a refund): no longer valid.
+    Revoked,
+}
+
+impl VoucherStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issued => "issued",
+            Self::Redeemed => "redeemed",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
+/// Where a voucher's code points: the wallet that holds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VoucherCode {
+    pub account_id: AccountId,
+    pub voucher_id: String,
+    pub partner_id: PartnerId,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -7,6 +7,8 @@ pub const CONVERSION: &str = "conversion";
 pub const FRIEND: &str = "friend";
 /// The referrer's reward count, under the program's cap.
 pub const CAP: &str = "cap";
+/// A program's month of granted cash rewards, within its monthly budget.
+pub const BUDGET: &str = "budget";
 /// A program's day of statistics.
 pub const STATS: &str = "stats";
 /// The referrer's membership record (its pending and confirmed sums).
@@ -19,5 +21,7 @@ pub const BALANCE: &str = "balance";
 pub const LEDGER_ENTRY: &str = "ledger_entry";
 /// A voucher record.
 pub const VOUCHER: &str = "voucher";
+/// A voucher's code, unique across wallets.
+pub const VOUCHER_CODE: &str = "voucher_code";
 /// A payout request.
 pub const PAYOUT: &str = "payout";

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::OperatorAuth;
 use shared::auth::TenantAuth;
-use shared::domain::{AccountId, Cents, Iban, ProgramId, new_id, short_code};
+use shared::domain::{AccountId, Cents, Iban, ProgramId, new_id};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
-use shared::model::{from_item, to_item};
+use shared::model::from_item;
 use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::store::balance::{Amount, BALANCE, Balance, is_insufficient};
 use shared::store::{Cond, GSI1PK, GSI1SK, Item, SK, StoreError, TxOp, Update};
@@ -24,9 +24,10 @@ use crate::programs;
 use crate::records::{
     LEDGER_SK_PREFIX, LedgerEntry, POINTS_SK_PREFIX, Payout, PayoutStatus, VOUCHER_SK_PREFIX,
     Voucher, WALLET_SK, attr, enduser_partition, payout_key, points_key, requested_payouts,
-    voucher_key, wallet_key,
+    wallet_key,
 };
 use crate::step;
+use crate::vouchers;
 
 /// Smallest payout: 10,00 €, so transfer costs stay in proportion.
 pub const MIN_PAYOUT: Cents = Cents(1000);
@@ -121,15 +122,14 @@ pub async fn exchange(
     let points = Amount::new(rate.points)
         .ok_or_else(|| Error::internal(std::io::Error::other("rate without points")))?;
     let now = state.clock.now();
-    let voucher = Voucher {
-        voucher_id: new_id(),
-        code: short_code(12),
-        program_id: program.program_id.clone(),
-        partner_id: program.partner_id.clone(),
-        value_cents: rate.value_cents,
-        status: "issued".into(),
-        issued_at: now,
-    };
+    let (voucher, voucher_ops) = vouchers::issue(
+        &user.account,
+        new_id(),
+        &program.program_id,
+        &program.partner_id,
+        rate.value_cents,
+        now,
+    )?;
     let entry = LedgerEntry {
         entry_id: new_id(),
         at: now,
@@ -141,13 +141,7 @@ pub async fn exchange(
     };
     let mut ops = Balance::new(points_key(&user.account, &program.program_id))
         .debit(points, entry.to_item(&user.account)?);
-    ops.push(
-        TxOp::Put {
-            item: to_item(&voucher_key(&user.account, &voucher.voucher_id), &voucher)?,
-            cond: Cond::NotExists,
-        }
-        .named(step::VOUCHER),
-    );
+    ops.extend(voucher_ops);
     match state.table.transact(ops).await {
         Ok(()) => Ok((StatusCode::CREATED, Json(voucher))),
         Err(e) if is_insufficient(&e) => Err(Error::Unprocessable(format!(

@@ -7,6 +7,7 @@ use http::{Request, StatusCode};
 use jiff::SignedDuration;
 use redirect::{ClickSecret, RedirectState};
 use serde_json::{Value, json};
+use shared::clock::Clock;
 use shared::domain::{Cents, PlatformId};
 use shared::testing::{Account, Client, PASSWORD, PartnerFixture, Reply, TestEnv, assert_problem};
 
@@ -42,6 +43,16 @@ impl World {
         let operator = fixtures.operator("olga@betreiber.de").await;
         let platform = fixtures
             .platform("Sparkasse Musterstadt", Cents(4900))
+            .await;
+        // Programs run for a partner billed by direct debit and approved on a platform.
+        fixtures.give_mandate(&partner.id, &kit.env.data_key).await;
+        fixtures
+            .approve(
+                &partner,
+                &platform,
+                "Sparkasse Musterstadt",
+                kit.clock.today(),
+            )
             .await;
         let domains = api
             .call(
@@ -85,6 +96,7 @@ impl World {
             "attribution_days": 30,
             "attribution": "first",
             "hold_days": 14,
+            "monthly_budget_cents": 50000,
             "voucher_rate": {"points": 500, "value_cents": 500}
         });
         for (k, v) in extra.as_object().unwrap() {
@@ -492,7 +504,7 @@ async fn programs_need_a_listed_https_domain_and_ending_closes_the_links() {
         .call(
             "POST",
             "/programs",
-            Some(json!({"name": "X", "landing_url": "https://evil.example/", "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 100}}], "attribution_days": 30, "attribution": "last", "hold_days": 0})),
+            Some(json!({"name": "X", "landing_url": "https://evil.example/", "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 100}}], "attribution_days": 30, "attribution": "last", "hold_days": 0, "monthly_budget_cents": 50000})),
             Some(&w.partner.token),
         )
         .await;
@@ -614,4 +626,236 @@ async fn a_percentage_reward_without_its_amount_is_refused_and_a_corrected_repor
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     assert_eq!(reply.body["reward_status"], "pending");
     assert_eq!(reply.body["reward"]["amount_cents"], 400);
+}
+
+#[tokio::test]
+async fn a_program_starts_only_with_a_mandate_and_an_approval_and_only_that_platform_joins() {
+    let w = World::new().await;
+    let fixtures = w.kit.fixtures();
+    let bert = fixtures.confirmed_partner("bert@metzgerei.de").await;
+    let body = json!({"name": "Werben", "landing_url": "https://metzgerei.de/", "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 500}}], "attribution_days": 30, "attribution": "first", "hold_days": 14, "monthly_budget_cents": 50000});
+    let domains = w
+        .api
+        .call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(json!({"domains": ["metzgerei.de"]})),
+            Some(&bert.token),
+        )
+        .await;
+    assert_eq!(domains.status, StatusCode::OK, "{:?}", domains.body);
+    let create = || {
+        w.api
+            .call("POST", "/programs", Some(body.clone()), Some(&bert.token))
+    };
+
+    let no_mandate = create().await;
+    assert_problem(&no_mandate, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(
+        no_mandate.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Lastschriftmandat")
+    );
+    fixtures.give_mandate(&bert.id, &w.kit.env.data_key).await;
+    let no_platform = create().await;
+    assert_problem(&no_platform, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(
+        no_platform.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Plattform")
+    );
+    let listed = w
+        .api
+        .call("GET", "/programs", None, Some(&bert.token))
+        .await;
+    assert_eq!(
+        listed.body["programs"].as_array().unwrap().len(),
+        0,
+        "nothing half-made"
+    );
+
+    // Approved on another platform than the end user's: the program runs, but Erika of
+    // Sparkasse Musterstadt cannot join it.
+    let volksbank = fixtures.platform("Volksbank", Cents(3900)).await;
+    fixtures
+        .approve(&bert, &volksbank, "Volksbank", w.kit.clock.today())
+        .await;
+    let created = create().await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let program = created.body["program_id"].as_str().unwrap().to_string();
+    let erika = w.end_user("erika@example.de").await;
+    let join = w
+        .api
+        .call(
+            "POST",
+            "/me/referrals",
+            Some(json!({"program_id": program})),
+            Some(&erika),
+        )
+        .await;
+    assert_problem(&join, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(join.body["detail"].as_str().unwrap().contains("Plattform"));
+
+    // Once Sparkasse Musterstadt approves Bert, its end users join.
+    fixtures
+        .approve(
+            &bert,
+            &w.platform,
+            "Sparkasse Musterstadt",
+            w.kit.clock.today(),
+        )
+        .await;
+    assert!(w.join(&erika, &program).await["code"].is_string());
+}
+
+#[tokio::test]
+async fn rewards_beyond_the_monthly_budget_are_not_granted_and_a_new_month_grants_again() {
+    let w = World::new().await;
+    // 10 % of each purchase, at most 25,00 € of rewards a month.
+    let program = w
+        .program(json!({"hold_days": 0, "monthly_budget_cents": 2500}))
+        .await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let purchase = |n: u32, cents: i64| json!({"code": code, "event": "purchase", "external_id": format!("B-{n}"), "amount_cents": cents});
+    let first = w.convert(purchase(1, 20000)).await; // 20,00 €
+    assert_eq!(
+        first.body["reward"]["amount_cents"], 2000,
+        "{:?}",
+        first.body
+    );
+    let over = w.convert(purchase(2, 10000)).await; // 10,00 € would make 30,00 €
+    assert_eq!(over.status, StatusCode::CREATED, "{:?}", over.body);
+    assert_eq!(over.body["reward_status"], "none");
+    assert!(
+        over.body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Monatsbudget"),
+        "{:?}",
+        over.body
+    );
+    let within = w.convert(purchase(3, 5000)).await; // 5,00 € makes exactly 25,00 €
+    assert_eq!(
+        within.body["reward"]["amount_cents"], 500,
+        "{:?}",
+        within.body
+    );
+
+    // The next month has its budget again.
+    w.kit.clock.advance(days(31));
+    let next = w.convert(purchase(4, 10000)).await;
+    assert_eq!(next.body["reward"]["amount_cents"], 1000, "{:?}", next.body);
+
+    let missing = w
+        .api
+        .call(
+            "POST",
+            "/programs",
+            Some(json!({"name": "Ohne Budget", "landing_url": "https://shop.baeckerei-mueller.de/", "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 500}}], "attribution_days": 30, "attribution": "first", "hold_days": 0, "monthly_budget_cents": 0})),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(
+        &missing,
+        StatusCode::BAD_REQUEST,
+        Some("monthly_budget_cents"),
+    );
+}
+
+#[tokio::test]
+async fn the_partners_till_takes_a_voucher_once_and_the_wallet_shows_when() {
+    let w = World::new().await;
+    let program = w.program(json!({"hold_days": 0})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for id in ["N-1", "N-2"] {
+        w.convert(json!({"code": code, "event": "newsletter", "external_id": id}))
+            .await;
+    }
+    w.daily().await;
+    let voucher = w
+        .api
+        .call(
+            "POST",
+            "/me/wallet/vouchers",
+            Some(json!({"program_id": program})),
+            Some(&erika),
+        )
+        .await;
+    assert_eq!(voucher.status, StatusCode::CREATED, "{:?}", voucher.body);
+    let voucher_code = voucher.body["code"].as_str().unwrap().to_string();
+    // Issued at 2026-11-16: valid to the end of the third year after.
+    assert_eq!(voucher.body["valid_until"], "2029-12-31");
+
+    // The partner's till: the same tenant, logged in at the shop.
+    let till = w
+        .kit
+        .issuer
+        .issue_scoped(
+            shared::domain::AccountId::generate().as_str(),
+            shared::auth::Role::Pos,
+            Some(w.partner.id.to_string()),
+            vec![],
+            shared::auth::Scope::Pos(w.partner.id.clone()),
+            w.kit.clock.epoch(),
+        )
+        .unwrap();
+    let path = format!("/vouchers/{voucher_code}");
+    let checked = w.api.call("GET", &path, None, Some(&till)).await;
+    assert_eq!(checked.status, StatusCode::OK, "{:?}", checked.body);
+    assert_eq!(checked.body["value_cents"], 500);
+    assert_eq!(checked.body["redeemable"], true);
+    // No end-user data at the till.
+    assert!(!checked.body.to_string().contains("erika"));
+
+    w.kit.clock.advance(days(20));
+    let redeem = format!("{path}/redemption");
+    let taken = w.api.call("POST", &redeem, None, Some(&till)).await;
+    assert_eq!(taken.status, StatusCode::OK, "{:?}", taken.body);
+    assert_eq!(taken.body["status"], "redeemed");
+    let again = w
+        .api
+        .call("POST", &redeem, None, Some(&w.partner.token))
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT, None);
+    assert_eq!(
+        again.body["detail"],
+        "Dieser Gutschein wurde bereits am 06.12.2026 eingelöst."
+    );
+    let wallet = w.wallet(&erika).await;
+    assert_eq!(wallet["vouchers"][0]["status"], "redeemed");
+    assert!(
+        wallet["vouchers"][0]["redeemed_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-06")
+    );
+
+    // Another partner does not know the code; a mistyped code is unknown too.
+    let bert = w
+        .kit
+        .fixtures()
+        .confirmed_partner("bert@metzgerei.de")
+        .await;
+    assert_problem(
+        &w.api.call("GET", &path, None, Some(&bert.token)).await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    assert_problem(
+        &w.api
+            .call("GET", "/vouchers/nicht-da", None, Some(&till))
+            .await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
 }

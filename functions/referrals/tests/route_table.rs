@@ -15,7 +15,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("ReferralsFunction", 21, &referrals::routes(), &document());
+    checks::assert_one_list_of_routes("ReferralsFunction", 23, &referrals::routes(), &document());
 }
 
 #[tokio::test]
@@ -43,6 +43,16 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         (&partner_a, "baeckerei-a.de"),
         (&partner_b, "metzgerei-b.de"),
     ] {
+        // Programs run for a partner with a mandate and an approved subscription.
+        fixtures.give_mandate(&partner.id, &kit.env.data_key).await;
+        fixtures
+            .approve(
+                partner,
+                &pa,
+                "Sparkasse A",
+                shared::clock::Clock::today(&kit.clock),
+            )
+            .await;
         let put = client
             .call(
                 "PUT",
@@ -56,7 +66,7 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
             .call(
                 "POST",
                 "/programs",
-                Some(json!({"name": "Werben", "landing_url": format!("https://{domain}/"), "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 500}}], "attribution_days": 30, "attribution": "first", "hold_days": 14})),
+                Some(json!({"name": "Werben", "landing_url": format!("https://{domain}/"), "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 500}}], "attribution_days": 30, "attribution": "first", "hold_days": 14, "monthly_budget_cents": 50000})),
                 Some(&partner.token),
             )
             .await;
@@ -74,6 +84,24 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         prefixes.push(key.body["prefix"].as_str().unwrap().to_string());
     }
 
+    // A voucher of each partner in some end user's wallet.
+    let mut codes = Vec::new();
+    for (partner, program) in [(&partner_a, &programs[0]), (&partner_b, &programs[1])] {
+        let (voucher, ops) = referrals::vouchers::issue(
+            &shared::domain::AccountId::generate(),
+            shared::domain::new_id(),
+            &shared::domain::ProgramId::from_raw(program.clone()),
+            &partner.id,
+            Cents(500),
+            shared::clock::Clock::now(&kit.clock),
+        )
+        .unwrap();
+        shared::store::Table::transact(kit.table.as_ref(), ops)
+            .await
+            .unwrap();
+        codes.push(voucher.code);
+    }
+
     let a = partner_a.id.as_str();
     let matrix = Matrix::new(&kit, router, &referrals::openapi())
         .own_side(OwnSide {
@@ -83,7 +111,8 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
             partner: a,
         })
         .ids("program_id", programs[0].as_str(), programs[1].as_str())
-        .ids("prefix", prefixes[0].as_str(), prefixes[1].as_str());
+        .ids("prefix", prefixes[0].as_str(), prefixes[1].as_str())
+        .ids("code", codes[0].as_str(), codes[1].as_str());
     let report = matrix.check(&referrals::routes()).await;
     report.assert_clean(&referrals::routes());
 }

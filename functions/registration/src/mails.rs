@@ -29,7 +29,4 @@ pub fn render(to: &Email, template: Template, vars: &[(&str, &str)]) -> Mail {
 
 pub use shared::mail::{link, token_in_link};
 
-/// German civil date, e.g. `31.05.2026`.
-pub fn german_date(day: jiff::civil::Date) -> String {
-    day.strftime("%d.%m.%Y").to_string()
-}
+pub use shared::clock::german_date;

@@ -112,6 +112,15 @@ impl Application {
         }
     }
 
+    /// A subscription that runs on `day`: approved, or cancelled and not yet ended (the
+    /// condition for being shown on the platform and for running programs there).
+    pub fn subscribed_on(&self, day: Date) -> bool {
+        matches!(
+            self.status,
+            ApplicationStatus::Approved | ApplicationStatus::Cancelled
+        ) && self.runs_on(day)
+    }
+
     /// The item with its keys and index attributes.
     pub fn to_item(&self) -> Result<Item, crate::Error> {
         let mut item = super::to_item(&self.key(), self)?;

@@ -92,6 +92,7 @@ async fn seed(table: &SqliteTable, code: &str) -> Result<()> {
         attribution: Attribution::First,
         hold_days: 14,
         voucher_rate: None,
+        monthly_budget_cents: None,
         status: ProgramStatus::Active,
         created_at: now,
     };
