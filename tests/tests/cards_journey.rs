@@ -224,7 +224,7 @@ async fn a_till_books_a_registered_card_within_its_budget_and_the_export_has_eve
             .delimiter(b';')
             .from_reader(&bytes[3..]);
         let row = reader.records().next().unwrap().unwrap();
-        (row[0].to_string(), row[1].to_string())
+        (row[0].replace(' ', ""), row[1].to_string())
     };
     let holder_mail = unique_email("zora");
     let registered = stack
@@ -397,7 +397,7 @@ async fn five_hundred_concurrent_bookings_on_one_card_end_at_the_exact_balance()
             for _ in 0..100 {
                 let r = book(&stack, &shop.pos, &number, &format!("race-{i}"), &body).await;
                 match r.status {
-                    201 => return (kind, 100 + i),
+                    201 => return (kind, 100 + i, r.body["balance"].as_i64().unwrap()),
                     409 | 429 | 503 => continue,
                     other => panic!("booking {i} answered {other}: {:?}", r.body),
                 }
@@ -406,11 +406,24 @@ async fn five_hundred_concurrent_bookings_on_one_card_end_at_the_exact_balance()
         });
     }
     let mut expected = 30000;
+    // Each answer's balance is the card's right after that booking: the balances before
+    // the bookings (answer less its change) are the start and the other answers' balances.
+    let (mut before, mut after) = (vec![30000], Vec::new());
     while let Some(done) = tasks.join_next().await {
-        let (kind, amount) = done.unwrap();
-        expected += if kind == "top_up" { amount } else { -amount };
+        let (kind, amount, shown) = done.unwrap();
+        let change = if kind == "top_up" { amount } else { -amount };
+        expected += change;
+        before.push(shown - change);
+        after.push(shown);
     }
     assert_eq!(balance(&stack, &shop, &number).await, expected);
+    after.push(expected);
+    before.sort_unstable();
+    after.sort_unstable();
+    assert_eq!(
+        before, after,
+        "the answers form one chain of balances from the start to the end"
+    );
     let stats = stack
         .call(
             "GET",
@@ -423,6 +436,47 @@ async fn five_hundred_concurrent_bookings_on_one_card_end_at_the_exact_balance()
         stats.body["by_period"][0]["bookings"], 501,
         "every booking once"
     );
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn five_hundred_concurrent_points_each_answer_the_balance_right_after_it() {
+    let stack = stack().await;
+    let shop = Arc::new(
+        shop(
+            &stack,
+            "baecker",
+            json!({"kind": "bonus", "points_per_euro": 1, "point_value_cents": 1}),
+            1,
+        )
+        .await,
+    );
+    let number = shop.numbers[0].clone();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..500 {
+        let (stack, shop, number) = (stack.clone(), shop.clone(), number.clone());
+        tasks.spawn(async move {
+            let body = json!({"type": "earn", "amount_cents": 100});
+            for _ in 0..100 {
+                let r = book(&stack, &shop.pos, &number, &format!("point-{i}"), &body).await;
+                match r.status {
+                    201 => return r.body["balance"].as_i64().unwrap(),
+                    409 | 429 | 503 => continue,
+                    other => panic!("booking {i} answered {other}: {:?}", r.body),
+                }
+            }
+            panic!("booking {i} never went through");
+        });
+    }
+    let mut shown = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        shown.push(done.unwrap());
+    }
+    shown.sort_unstable();
+    let repeated = shown.windows(2).filter(|w| w[0] == w[1]).count();
+    assert_eq!(repeated, 0, "no two tills were shown the same balance");
+    assert_eq!(shown, (1..=500).collect::<Vec<i64>>());
+    assert_eq!(balance(&stack, &shop, &number).await, 500);
 }
 
 #[tokio::test]
