@@ -151,11 +151,12 @@ pub struct BookingRequest {
 
 /// How often a booking that lost a race for its card is planned again on the card as it
 /// is now: the condition on the balance it read lets one of several racing bookings
-/// through at a time, the others wait a little (jittered) and try again.
+/// through at a time; the others wait, jittered and longer each time they lose, so that
+/// many tills on one card spread out instead of colliding again.
 pub const RACES: Backoff = Backoff {
-    attempts: 24,
-    base: Duration::from_millis(2),
-    cap: Duration::from_millis(100),
+    attempts: 32,
+    base: Duration::from_millis(4),
+    cap: Duration::from_millis(800),
 };
 
 /// Book on a card: earn, redeem, top up, pay, stamp, load, redeem a gift card, or void a
@@ -310,8 +311,11 @@ pub async fn book_on(
                 tracing::info!(booking = ?plan.kind, attempt, "card booked");
                 return Ok(outcome.into_response());
             }
-            // The card is no longer as it was read: plan again on the card as it is now.
-            Err(IdempotencyError::Store(StoreError::TxCancelled { failed: BALANCE_OP })) => {
+            // The card is no longer as it was read, or another booking was being written
+            // at the same moment: plan again on the card as it is now.
+            Err(IdempotencyError::Store(
+                StoreError::TxCancelled { failed: BALANCE_OP } | StoreError::Conflict,
+            )) => {
                 if RACES.retries_after(attempt) {
                     tokio::time::sleep(RACES.delay(attempt)).await;
                 }
