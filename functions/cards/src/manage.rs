@@ -203,8 +203,8 @@ pub struct Transferred {
 #[derive(Debug)]
 pub enum TransferOutcome {
     Moved {
-        from: Card,
-        to: Card,
+        from: Box<Card>,
+        to: Box<Card>,
     },
     /// The lost card's balance was moved before.
     AlreadyReplaced,
@@ -404,7 +404,7 @@ pub async fn move_balance(
         Err(e) => return Err(e.into()),
     }
     Ok(TransferOutcome::Moved {
-        from: card::load(table, partner, &old.number).await?,
-        to: card::load(table, partner, &new.number).await?,
+        from: Box::new(card::load(table, partner, &old.number).await?),
+        to: Box::new(card::load(table, partner, &new.number).await?),
     })
 }
