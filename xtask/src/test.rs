@@ -42,6 +42,8 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
     let dynamodb = tools::ensure_dynamodb_local(root)?;
     let venv = tools::ensure_venv(root)?;
     tools::ensure_xmllint()?;
+    // The cards' CSV files are opened in LibreOffice Calc as a merchant would.
+    tools::ensure_libreoffice()?;
     let mut emulators = Emulators::start(root, &dynamodb, &venv)?;
     let endpoints = [
         ("DYNAMODB_ENDPOINT", emulators.dynamodb.endpoint()),

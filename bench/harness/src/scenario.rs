@@ -651,6 +651,7 @@ async fn cards(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scena
         valid_until: None,
         last_booking_on: None,
         replaced_by: None,
+        contract_ends_on: None,
     };
     table
         .put(card.to_item().context("the card")?, Cond::Always)

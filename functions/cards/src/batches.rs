@@ -12,7 +12,7 @@ use shared::auth::PartnerAuth;
 use shared::domain::{PartnerId, new_id};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
-use shared::model::contracts::cards as contract;
+use shared::model::contracts::cards::{self as contract, CONTRACT_OP};
 use shared::model::partners::partner_pk;
 use shared::model::to_item;
 use shared::openapi::Unprocessable;
@@ -21,17 +21,19 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::card::{self, Card, CardStatus};
-use crate::{luhn, programs};
+use crate::{german_csv, luhn, programs};
 
 const BATCH_PREFIX: &str = "CARDS#BATCH#";
-/// One transaction writes the batch and all its cards with their list entries: at most
-/// 100 operations.
+/// One transaction writes the batch, all its cards with their list entries and a check of
+/// the contract: at most 100 operations.
 pub const MAX_BATCH: u32 = 49;
 /// How long the print shop's link works.
 const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Unambiguous when printed and typed: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 10;
+const CARD_OP: &str = "card";
+pub const PRINT_HEADERS: [&str; 2] = ["Kartennummer", "Aktivierungscode"];
 
 pub fn batch_key(partner: &PartnerId, batch_id: &str) -> Key {
     Key::new(partner_pk(partner), format!("{BATCH_PREFIX}{batch_id}"))
@@ -76,22 +78,15 @@ struct Batch {
     created_at: jiff::Timestamp,
 }
 
-/// The print file: UTF-8 with BOM, `;`, German headers (docs/architecture.md §10).
+/// The print file for a German spreadsheet ([`crate::german_csv`]): the number as printed
+/// on the card, in blocks of four, and the activation code. The barcode encodes the
+/// number's 16 digits (Code 128, code set C; `GET /cards/cards/{number}/barcode`).
 pub fn print_csv(cards: &[(String, String)]) -> Result<Vec<u8>> {
-    let mut out = Vec::from("\u{feff}".as_bytes());
-    {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .from_writer(&mut out);
-        w.write_record(["Kartennummer", "Aktivierungscode", "Barcode (Code 128)"])
-            .map_err(Error::internal)?;
-        for (number, code) in cards {
-            w.write_record([number, code, number])
-                .map_err(Error::internal)?;
-        }
-        w.flush().map_err(Error::internal)?;
-    }
-    Ok(out)
+    let rows: Vec<[String; 2]> = cards
+        .iter()
+        .map(|(number, code)| [german_csv::card_number(number), german_csv::text(code)])
+        .collect();
+    german_csv::file(PRINT_HEADERS, &rows)
 }
 
 /// Issue a batch of cards for a program.
@@ -165,6 +160,8 @@ pub async fn create(
             valid_until: None,
             last_booking_on: None,
             replaced_by: None,
+            // A card issued after the cancellation knows the end, as the older ones do.
+            contract_ends_on: c.ends_on,
         };
         // A number drawn twice (1 in 10^11) fails the batch as a whole; it is retried.
         ops.push(
@@ -172,10 +169,22 @@ pub async fn create(
                 item: card.to_item()?,
                 cond: Cond::NotExists,
             }
-            .named("card"),
+            .named(CARD_OP),
         );
         ops.push(card::index_put(&card)?);
     }
+    // Issued on the contract as read: a cancellation in between fails the batch, so no
+    // card misses the contract's end.
+    ops.push(
+        TxOp::Check {
+            key: c.key(),
+            cond: match c.ends_on {
+                Some(end) => Cond::Eq(contract::attr::ENDS_ON, end.to_string().into()),
+                None => Cond::Absent(contract::attr::ENDS_ON),
+            },
+        }
+        .named(CONTRACT_OP),
+    );
     // The file first: a batch never exists without its print file.
     state
         .blobs
@@ -183,7 +192,14 @@ pub async fn create(
         .await?;
     match table.transact(ops).await {
         Ok(()) => {}
-        Err(StoreError::TxCancelled { failed: "card" }) => {
+        Err(StoreError::TxCancelled {
+            failed: CONTRACT_OP,
+        }) => {
+            return Err(Error::Conflict(
+                "Der Kartenvertrag wurde soeben geändert; bitte noch einmal versuchen.".into(),
+            ));
+        }
+        Err(StoreError::TxCancelled { failed: CARD_OP }) => {
             return Err(Error::Conflict(
                 "Eine Kartennummer war bereits vergeben; bitte noch einmal versuchen.".into(),
             ));

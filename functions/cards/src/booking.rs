@@ -6,8 +6,8 @@ use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use shared::domain::{AccountId, PartnerId};
-use shared::store::balance::Balance;
-use shared::store::{Cond, Item, Named, Update};
+use shared::store::balance::BALANCE_OP;
+use shared::store::{Cond, Item, Named, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -46,18 +46,19 @@ pub enum BookingType {
 }
 
 impl BookingType {
-    /// Whether the booking's `value_cents` is turnover (money paid or loaded at the till).
-    pub fn is_turnover(self) -> bool {
+    /// Whether the booking's `value_cents` is a sale: money spent on a purchase (paid with
+    /// the prepaid balance or a gift card, or paid otherwise and rewarded with points or
+    /// stamps). Loading money onto a card is no sale: it is spent later, and counted then.
+    pub fn is_sale(self) -> bool {
         matches!(
             self,
-            BookingType::Earn
-                | BookingType::TopUp
-                | BookingType::Pay
-                | BookingType::AddStamp
-                | BookingType::Load
-                | BookingType::RedeemGift
-                | BookingType::Void
+            BookingType::Earn | BookingType::Pay | BookingType::AddStamp | BookingType::RedeemGift
         )
+    }
+
+    /// Whether the booking's `value_cents` is money loaded onto a card (prepaid, gift card).
+    pub fn is_load(self) -> bool {
+        matches!(self, BookingType::TopUp | BookingType::Load)
     }
 
     /// Whether a terminal user booked it (not the schedule or a transfer).
@@ -146,6 +147,20 @@ pub struct Booking {
     /// Set on a booking that was voided: the void's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voided_by: Option<String>,
+    /// For a transfer onto this card: the moved points with their dates, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lots: Vec<Lot>,
+}
+
+/// Points moved from a lost card with their dates: they expire on `expires_on` and, while
+/// `release_on` is set, are pending until that day, as they would have been on the old card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Lot {
+    pub points: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_on: Option<Date>,
 }
 
 pub const VOIDED_BY: shared::store::Attr = "voided_by";
@@ -240,6 +255,7 @@ fn add_days(day: Date, days: u32) -> Date {
 /// card's kind or state does not allow. Balances are checked again by the write's
 /// conditions, so a concurrent booking cannot overdraw.
 pub fn plan(card: &Card, input: &BookingInput, today: Date) -> Result<Plan> {
+    crate::card::usable(card, today)?;
     if card.status != CardStatus::Active {
         return Err(Error::Unprocessable(format!(
             "Die Karte ist {}.",
@@ -421,8 +437,8 @@ pub fn plan_void(original: &Booking, today: Date) -> Result<Plan> {
         }
     };
     plan.pending_amount = -original.pending_amount;
-    // Turnover is taken back; redeemed points or stamps were no turnover.
-    if original.kind.is_turnover() {
+    // Money spent or loaded is taken back; redeemed points or stamps were no money.
+    if original.kind.is_sale() || original.kind.is_load() {
         plan.value_cents = -original.value_cents;
     }
     match original.kind {
@@ -443,23 +459,66 @@ pub fn plan_void(original: &Booking, today: Date) -> Result<Plan> {
 }
 
 impl Plan {
-    /// The card's operation: balance and pending changed, the further updates made, under
-    /// the condition that the card is still active and this merchant's and holds enough.
+    /// The card's balance and pending points once the plan is booked on `card` as read.
+    pub fn after(&self, card: &Card) -> (i64, i64) {
+        (
+            card.balance.saturating_add(self.amount),
+            card.pending.saturating_add(self.pending_amount),
+        )
+    }
+
+    /// Why `card`, as read, cannot take the plan: a balance or pending points below zero,
+    /// or a prepaid balance above its maximum.
+    pub fn shortfall(&self, card: &Card, void: bool) -> Option<Error> {
+        let (balance, pending) = self.after(card);
+        if let Rules::Prepaid { max_balance_cents } = card.rules
+            && self.amount > 0
+            && balance > max_balance_cents
+        {
+            return Some(Error::Unprocessable(
+                "Das Höchstguthaben der Karte würde überschritten.".into(),
+            ));
+        }
+        if balance >= 0 && pending >= 0 {
+            return None;
+        }
+        Some(if void {
+            Error::Unprocessable("Das Guthaben reicht für das Storno nicht mehr aus.".into())
+        } else {
+            Error::Unprocessable(format!(
+                "Das Guthaben reicht nicht: {} {} verfügbar.",
+                card.balance,
+                card.rules.unit()
+            ))
+        })
+    }
+
+    /// The card's operation: balance and pending set to [`Plan::after`], the further
+    /// updates made, only while the card still holds the balance and pending points it was
+    /// read with, is active and this merchant's. So the figures the booking answers with
+    /// are the ones the card stores after it: a booking that raced another one fails
+    /// this condition and is planned again on the card as it is now.
     pub fn card_op(&self, card: &Card, today: Date) -> Named {
-        let mut updates = self.updates.clone();
-        updates.push(Update::Set(attr::LAST_BOOKING_ON, today.to_string().into()));
+        let (balance, pending) = self.after(card);
+        let mut updates = vec![
+            Update::Set(attr::BALANCE, balance.into()),
+            Update::Set(attr::PENDING, pending.into()),
+            Update::Set(attr::LAST_BOOKING_ON, today.to_string().into()),
+        ];
+        updates.extend(self.updates.iter().cloned());
         let mut conds = vec![
             Cond::Eq(attr::PARTNER, card.partner_id.as_str().into()),
             Cond::Eq(attr::STATUS, CardStatus::Active.as_str().into()),
+            Cond::Eq(attr::BALANCE, card.balance.into()),
+            Cond::Eq(attr::PENDING, card.pending.into()),
         ];
-        if self.pending_amount != 0 {
-            updates.push(Update::Add(attr::PENDING, self.pending_amount));
-            if self.pending_amount < 0 {
-                conds.push(Cond::Ge(attr::PENDING, -self.pending_amount));
-            }
-        }
         conds.extend(self.conds.iter().cloned());
-        Balance::new(card.key()).change_op(self.amount, updates, Cond::All(conds))
+        TxOp::Update {
+            key: card.key(),
+            ops: updates,
+            cond: Cond::All(conds),
+        }
+        .named(BALANCE_OP)
     }
 }
 
@@ -489,6 +548,7 @@ mod tests {
             valid_until: None,
             last_booking_on: None,
             replaced_by: None,
+            contract_ends_on: None,
         }
     }
 

@@ -41,6 +41,7 @@ pub mod attr {
     pub const VALID_UNTIL: Attr = "valid_until";
     pub const LAST_BOOKING_ON: Attr = "last_booking_on";
     pub const REPLACED_BY: Attr = "replaced_by";
+    pub const CONTRACT_ENDS_ON: Attr = "contract_ends_on";
 }
 
 pub fn card_key(number: &str) -> Key {
@@ -179,6 +180,10 @@ pub struct Card {
     pub last_booking_on: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+    /// The last day of the merchant's card contract, once it is cancelled: the card is
+    /// carried with everything the till needs, so a lookup stays one read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_ends_on: Option<Date>,
 }
 
 impl Card {
@@ -192,6 +197,19 @@ impl Card {
 
     pub fn activation_hash(number: &str, code: &str) -> String {
         shared::crypto::sha256_hex(format!("{number}#{}", code.trim().to_uppercase()).as_bytes())
+    }
+}
+
+/// Refuses a card whose merchant's card contract has ended: without the system the
+/// cards cannot be used any more (seed 002), neither at the till nor for a registration.
+pub fn usable(card: &Card, today: Date) -> Result<()> {
+    match card.contract_ends_on {
+        Some(end) if end < today => Err(Error::Unprocessable(format!(
+            "Die Karte kann nicht mehr verwendet werden: Der Kundenkarten-Vertrag des Händlers \
+             endete am {}.",
+            end.strftime("%d.%m.%Y")
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -8,25 +8,53 @@ use serde::Serialize;
 use shared::clock::Clock;
 use shared::domain::PartnerId;
 use shared::env::Env;
-use shared::model::billable;
+use shared::model::{billable, from_item};
 use shared::store::balance::{Balance, LEDGER_OP};
 use shared::store::{Cond, StoreError, Table, Update};
 use shared::{Error, Result};
 
 use crate::booking::{Booking, BookingType, ledger_key, ledger_put};
-use crate::card::{self, Card, attr};
-use crate::holders::{bookings_of, expiring_lots};
+use crate::card::{self, Card, CardStatus, attr};
+use crate::holders::bookings_of;
 use crate::programs::{self, Rules};
+use crate::{closing, credits};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DailySummary {
     pub day: String,
     pub merchants: u64,
     pub cards_checked: u64,
+    /// Replaced cards: their points moved to the new card, which the run looks at instead.
+    pub cards_skipped: u64,
     pub released_points: i64,
     pub expired_points: i64,
     /// Ledger entries written by this run (a rerun of the same day writes none).
     pub entries: u64,
+    /// Cards that got their merchant's contract end, and till logins removed after it.
+    pub cards_stamped: u64,
+    pub terminal_users_disabled: u64,
+    /// What failed: the run went on past it, and the next night tries it again.
+    pub failures: Vec<Failure>,
+}
+
+/// A merchant or a card the run could not finish.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub partner_id: PartnerId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
+    pub reason: String,
+}
+
+impl DailySummary {
+    fn failed(&mut self, partner: &PartnerId, card: Option<&str>, error: &Error) {
+        tracing::error!(partner_id = %partner, card, error = %error, "cards daily run: failed, going on");
+        self.failures.push(Failure {
+            partner_id: partner.clone(),
+            card: card.map(str::to_string),
+            reason: error.to_string(),
+        });
+    }
 }
 
 /// Whether a program's cards need the schedule at all.
@@ -38,30 +66,40 @@ fn scheduled(rules: &Rules) -> bool {
     )
 }
 
-/// The cards the run must look at: of bonus programs with expiry or waiting time, holding
-/// pending points or credits not yet used up.
-pub async fn due_cards(table: &dyn Table) -> Result<(u64, Vec<Card>)> {
-    let partners: Vec<PartnerId> = table
-        .query_all(billable::billable_partners())
-        .await?
-        .iter()
-        .filter_map(billable::partner_of)
-        .collect();
-    let mut merchants = 0;
+/// The cards of one merchant the run must look at: of bonus programs with expiry or waiting
+/// time, holding pending points or credits not yet used up; replaced cards are counted as
+/// skipped. A card that cannot be read is reported, the others are looked at.
+async fn due_cards_of(
+    table: &dyn Table,
+    partner: &PartnerId,
+    summary: &mut DailySummary,
+) -> Result<Vec<Card>> {
+    let programs = programs::list_of(table, partner).await?;
+    if !programs.iter().any(|p| scheduled(&p.rules)) {
+        return Ok(Vec::new());
+    }
+    summary.merchants += 1;
     let mut cards = Vec::new();
-    for partner in &partners {
-        let programs = programs::list_of(table, partner).await?;
-        if !programs.iter().any(|p| scheduled(&p.rules)) {
-            continue;
-        }
-        merchants += 1;
-        for c in card::all_of(table, partner).await? {
-            if scheduled(&c.rules) && (c.pending > 0 || c.expiring_total > c.debited) {
-                cards.push(c);
+    for item in table.query_all(card::index_query(partner, "")).await? {
+        let number = item
+            .get("number")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
+        let read = async {
+            let entry: card::IndexEntry = from_item(item)?;
+            card::load(table, partner, &entry.number).await
+        };
+        match read.await {
+            Ok(c) if c.status == CardStatus::Replaced => summary.cards_skipped += 1,
+            Ok(c) => {
+                if scheduled(&c.rules) && (c.pending > 0 || c.expiring_total > c.debited) {
+                    cards.push(c);
+                }
             }
+            Err(e) => summary.failed(partner, number.as_deref(), &e),
         }
     }
-    Ok((merchants, cards))
+    Ok(cards)
 }
 
 fn entry(
@@ -88,6 +126,7 @@ fn entry(
         release_on: None,
         refers_to: None,
         voided_by: None,
+        lots: Vec::new(),
     }
 }
 
@@ -110,48 +149,30 @@ pub async fn settle_card(
 ) -> Result<()> {
     let now = clock.now();
     let bookings = bookings_of(table, &card.number).await?;
-    let released: Vec<&str> = bookings
-        .iter()
-        .filter(|b| b.kind == BookingType::Release)
-        .filter_map(|b| b.refers_to.as_deref())
-        .collect();
-    for b in &bookings {
-        let due = b.kind == BookingType::Earn
-            && b.pending_amount > 0
-            && b.voided_by.is_none()
-            && b.release_on.is_some_and(|d| d <= day)
-            && !released.contains(&b.booking_id.as_str());
-        if !due {
-            continue;
-        }
-        let mut release = entry(
-            card,
-            BookingType::Release,
-            b.pending_amount,
-            -b.pending_amount,
-            day,
-            now,
-        );
-        release.refers_to = Some(b.booking_id.clone());
+    // Earned points and points moved in from a lost card alike, each on its own day.
+    for (reference, points) in credits::releases_due(&bookings, day) {
+        let mut release = entry(card, BookingType::Release, points, -points, day, now);
+        let key = ledger_key(&card.number, &format!("RELEASE#{reference}"));
+        release.refers_to = Some(reference);
         let ops = vec![
             Balance::new(card.key()).change_op(
-                b.pending_amount,
-                vec![Update::Add(attr::PENDING, -b.pending_amount)],
-                Cond::Ge(attr::PENDING, b.pending_amount),
+                points,
+                vec![Update::Add(attr::PENDING, -points)],
+                Cond::All(vec![
+                    Cond::Ge(attr::PENDING, points),
+                    Cond::Eq(attr::STATUS, card.status.as_str().into()),
+                ]),
             ),
-            ledger_put(
-                &ledger_key(&card.number, &format!("RELEASE#{}", b.booking_id)),
-                &release,
-            )?,
+            ledger_put(&key, &release)?,
         ];
         if write_once(table, ops).await? {
-            summary.released_points += b.pending_amount;
+            summary.released_points += points;
             summary.entries += 1;
         }
     }
     // After the releases: what the oldest credits still hold, and what of it is due.
     let now_card = card::load(table, &card.partner_id, &card.number).await?;
-    let due: i64 = expiring_lots(&bookings, now_card.debited)
+    let due: i64 = credits::expiring_lots(&bookings, now_card.debited)
         .into_iter()
         .filter(|(expires_on, _)| *expires_on <= day)
         .map(|(_, points)| points)
@@ -175,30 +196,54 @@ pub async fn settle_card(
     Ok(())
 }
 
-/// One run for `day` over `table`, reporting progress as (cards done, cards in all).
+/// One run for `day` over `table`, reporting progress as (cards done, cards in all). A
+/// merchant or card that fails is reported in the summary's `failures` and the run goes on;
+/// only when the list of merchants cannot be read does the run fail as a whole.
 pub async fn run_on(
     table: &dyn Table,
     clock: &dyn Clock,
     day: Date,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<DailySummary> {
-    let (merchants, cards) = due_cards(table).await?;
-    let total = cards.len() as u64;
+    let partners: Vec<PartnerId> = table
+        .query_all(billable::billable_partners())
+        .await?
+        .iter()
+        .filter_map(billable::partner_of)
+        .collect();
     let mut summary = DailySummary {
         day: day.to_string(),
-        merchants,
         ..DailySummary::default()
     };
+    let mut cards = Vec::new();
+    for partner in &partners {
+        match closing::close(table, partner, day).await {
+            Ok(done) => {
+                summary.cards_stamped += done.cards_stamped;
+                summary.terminal_users_disabled += done.terminal_users_disabled;
+            }
+            Err(e) => summary.failed(partner, None, &e),
+        }
+        match due_cards_of(table, partner, &mut summary).await {
+            Ok(found) => cards.extend(found),
+            Err(e) => summary.failed(partner, None, &e),
+        }
+    }
+    let total = cards.len() as u64;
     progress(0, total);
     for (i, c) in cards.iter().enumerate() {
-        settle_card(table, clock, c, day, &mut summary).await?;
-        summary.cards_checked += 1;
+        match settle_card(table, clock, c, day, &mut summary).await {
+            Ok(()) => summary.cards_checked += 1,
+            Err(e) => summary.failed(&c.partner_id, Some(&c.number), &e),
+        }
         progress(i as u64 + 1, total);
     }
     tracing::info!(
         cards = summary.cards_checked,
+        skipped = summary.cards_skipped,
         released = summary.released_points,
         expired = summary.expired_points,
+        failed = summary.failures.len(),
         "cards daily run"
     );
     Ok(summary)
@@ -228,13 +273,33 @@ impl std::fmt::Display for DailySummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}: {} merchants, {} cards checked, {} points released, {} points expired, {} ledger entries",
+            "{}: {} merchants, {} cards checked, {} replaced cards skipped, {} points released, \
+             {} points expired, {} ledger entries, {} cards given the contract end, \
+             {} terminal users disabled, {} failed",
             self.day,
             self.merchants,
             self.cards_checked,
+            self.cards_skipped,
             self.released_points,
             self.expired_points,
-            self.entries
-        )
+            self.entries,
+            self.cards_stamped,
+            self.terminal_users_disabled,
+            self.failures.len()
+        )?;
+        for failure in &self.failures {
+            write!(
+                f,
+                "\n  failed: merchant {}{}: {}",
+                failure.partner_id,
+                failure
+                    .card
+                    .as_deref()
+                    .map(|c| format!(", card {c}"))
+                    .unwrap_or_default(),
+                failure.reason
+            )?;
+        }
+        Ok(())
     }
 }

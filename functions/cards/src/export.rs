@@ -1,7 +1,8 @@
 //! The export, at any time (also after the contract ended): every cardholder (decrypted for
-//! the merchant) and every booking as CSV (docs/architecture.md §10: BOM, `;`, German headers)
+//! the merchant) and every booking as CSV for a German spreadsheet ([`crate::german_csv`])
 //! into S3, presigned download links in the answer and by mail.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::Json;
@@ -19,8 +20,10 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::booking::Booking;
-use crate::card;
+use crate::card::{self, Card};
+use crate::german_csv;
 use crate::holders::{self, Holder, PersonalData};
+use crate::programs::Rules;
 
 const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 const EXPORT_READY: Template = Template {
@@ -40,15 +43,16 @@ pub const CARDHOLDER_HEADERS: [&str; 9] = [
     "Einwilligung am",
 ];
 
-pub const BOOKING_HEADERS: [&str; 11] = [
+pub const BOOKING_HEADERS: [&str; 12] = [
     "Buchungs-ID",
     "Kartennummer",
     "Programm-ID",
     "Art",
-    "Betrag",
+    "Änderung",
+    "Einheit",
     "Vorgemerkt",
-    "Wert (Cent)",
-    "Zeitpunkt (UTC)",
+    "Wert (€)",
+    "Zeitpunkt",
     "Datum",
     "Bezug",
     "Storniert durch",
@@ -58,61 +62,65 @@ fn object(partner: &PartnerId, export_id: &str, file: &str) -> String {
     format!("cards/{partner}/exports/{export_id}/{file}")
 }
 
-fn writer(out: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
-    // Excel in Germany reads UTF-8 only with the BOM, and `;` as the separator.
-    out.extend_from_slice("\u{feff}".as_bytes());
-    csv::WriterBuilder::new().delimiter(b';').from_writer(out)
-}
-
 pub fn cardholders_csv(rows: &[(Holder, PersonalData)]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    {
-        let mut w = writer(&mut out);
-        w.write_record(CARDHOLDER_HEADERS)
-            .map_err(Error::internal)?;
-        for (h, d) in rows {
-            w.write_record([
-                h.number.as_str(),
-                &d.first_name,
-                &d.last_name,
-                d.email.as_str(),
-                d.gender.map(|g| g.german()).unwrap_or_default(),
-                &d.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-                d.postal_code.as_deref().unwrap_or_default(),
-                &h.registered_on.to_string(),
-                &h.consent_at.to_string(),
-            ])
-            .map_err(Error::internal)?;
-        }
-        w.flush().map_err(Error::internal)?;
-    }
-    Ok(out)
+    let rows: Vec<[String; 9]> = rows
+        .iter()
+        .map(|(h, d)| {
+            [
+                german_csv::card_number(&h.number),
+                german_csv::text(&d.first_name),
+                german_csv::text(&d.last_name),
+                german_csv::text(d.email.as_str()),
+                d.gender.map(|g| g.german()).unwrap_or_default().into(),
+                d.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                d.postal_code
+                    .as_deref()
+                    .map(german_csv::postal_code)
+                    .unwrap_or_default(),
+                german_csv::date(h.registered_on),
+                german_csv::instant(h.consent_at),
+            ]
+        })
+        .collect();
+    german_csv::file(CARDHOLDER_HEADERS, &rows)
 }
 
-pub fn bookings_csv(rows: &[Booking]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    {
-        let mut w = writer(&mut out);
-        w.write_record(BOOKING_HEADERS).map_err(Error::internal)?;
-        for b in rows {
-            w.write_record([
-                b.booking_id.as_str(),
-                &b.number,
-                &b.program_id,
-                b.kind.german(),
-                &b.amount.to_string(),
-                &b.pending_amount.to_string(),
-                &b.value_cents.to_string(),
-                &b.booked_at.to_string(),
-                &b.booked_on.to_string(),
-                b.refers_to.as_deref().unwrap_or_default(),
-                b.voided_by.as_deref().unwrap_or_default(),
-            ])
-            .map_err(Error::internal)?;
-        }
-        w.flush().map_err(Error::internal)?;
-    }
-    Ok(out)
+/// The bookings of `cards` (their ledgers in `rows`): a change of money in euros, of
+/// points and stamps in its unit.
+pub fn bookings_csv(cards: &[Card], rows: &[Booking]) -> Result<Vec<u8>> {
+    let units: HashMap<&str, &Rules> = cards
+        .iter()
+        .map(|c| (c.number.as_str(), &c.rules))
+        .collect();
+    let rows: Vec<[String; 12]> = rows
+        .iter()
+        .map(|b| {
+            let money = matches!(
+                units.get(b.number.as_str()),
+                Some(Rules::Prepaid { .. } | Rules::Gift { .. })
+            );
+            let (change, unit) = match units.get(b.number.as_str()) {
+                _ if money => (german_csv::euros(b.amount), "€"),
+                Some(rules) => (b.amount.to_string(), rules.unit()),
+                None => (b.amount.to_string(), ""),
+            };
+            [
+                german_csv::text(&b.booking_id),
+                german_csv::card_number(&b.number),
+                german_csv::text(&b.program_id),
+                b.kind.german().into(),
+                change,
+                unit.into(),
+                b.pending_amount.to_string(),
+                german_csv::euros(b.value_cents),
+                german_csv::instant(b.booked_at),
+                german_csv::date(b.booked_on),
+                german_csv::text(b.refers_to.as_deref().unwrap_or_default()),
+                german_csv::text(b.voided_by.as_deref().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    german_csv::file(BOOKING_HEADERS, &rows)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -159,7 +167,7 @@ pub async fn create(
         .put(
             &bookings_object,
             "text/csv; charset=utf-8",
-            bookings_csv(&bookings)?,
+            bookings_csv(&cards, &bookings)?,
         )
         .await?;
     let ready = ExportReady {

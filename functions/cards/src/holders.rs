@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 
 use crate::booking::{Booking, BookingType};
 use crate::card::{self, Card, CardStatus, attr};
+pub use crate::credits::expiring_lots;
 use crate::pos::CardAtTill;
 
 const HOLDER_PREFIX: &str = "CARDS#HOLDER#";
@@ -216,6 +217,7 @@ pub async fn register(
     if !shared::crypto::secrets_equal(given.as_bytes(), card.activation_hash.as_bytes()) {
         return Err(wrong_code());
     }
+    card::usable(&card, state.clock.today())?;
     if card.holder_account.is_some() {
         return Err(Error::Conflict("Die Karte ist bereits registriert.".into()));
     }
@@ -327,26 +329,6 @@ pub async fn all_bookings(table: &dyn Table, cards: &[Card]) -> Result<Vec<Booki
     }
     all.sort_by(|a, b| (a.booked_at, &a.booking_id).cmp(&(b.booked_at, &b.booking_id)));
     Ok(all)
-}
-
-/// Points still held from credits that expire, by day: the oldest credits went first to
-/// every point taken (redeemed or expired) so far.
-pub fn expiring_lots(bookings: &[Booking], debited: i64) -> Vec<(Date, i64)> {
-    let mut to_cover = debited;
-    let mut lots = Vec::new();
-    for b in bookings {
-        let credited = b.amount + b.pending_amount;
-        let (BookingType::Earn, Some(expires_on), None) = (b.kind, b.expires_on, &b.voided_by)
-        else {
-            continue;
-        };
-        let taken = to_cover.min(credited).max(0);
-        to_cover -= taken;
-        if credited > taken {
-            lots.push((expires_on, credited - taken));
-        }
-    }
-    lots
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -506,6 +488,7 @@ mod tests {
             release_on: None,
             refers_to: None,
             voided_by: None,
+            lots: Vec::new(),
         }
     }
 

@@ -6,7 +6,7 @@ use axum::extract::State;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use shared::auth::PartnerAuth;
-use shared::domain::new_id;
+use shared::domain::{PartnerId, new_id};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery};
 use shared::openapi::{Conflict, Unprocessable};
@@ -17,10 +17,14 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::booking::{Booking, BookingType, ledger_key, ledger_put};
 use crate::card::{self, Card, CardStatus, attr};
-use crate::holders::holder_key;
+use crate::credits;
+use crate::holders::{bookings_of, holder_key};
 use crate::pos::CardAtTill;
 
 const PAGE: u32 = 50;
+const NEW_CARD_OP: &str = "new_card";
+const LEDGER_IN_OP: &str = "ledger_entry_in";
+const HOLDER_OP: &str = "cardholder";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -195,8 +199,26 @@ pub struct Transferred {
     pub to: CardAtTill,
 }
 
+/// What moving a balance came to.
+#[derive(Debug)]
+pub enum TransferOutcome {
+    Moved {
+        from: Box<Card>,
+        to: Box<Card>,
+    },
+    /// The lost card's balance was moved before.
+    AlreadyReplaced,
+    /// The new card was booked, registered or blocked already.
+    NewCardNotUnused,
+    /// The merchant's card contract has ended.
+    ContractEnded(Error),
+    /// One of the cards was booked while the move was written.
+    Raced,
+}
+
 /// Move a lost card's balance (and its holder) to a new card of the same program; the old
-/// card is marked replaced.
+/// card is marked replaced. Points move with their dates: pending points are released on
+/// the new card on the day they would have been, and every point expires when it would have.
 #[utoipa::path(post, path = "/cards/cards/{number}/transfer", tag = "cards",
     params(("number" = String, Path, description = "The lost card's number.")),
     request_body = Transfer,
@@ -211,9 +233,36 @@ pub async fn transfer(
     ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<Transfer>,
 ) -> Result<Json<Transferred>> {
+    match move_balance(&state, &auth.partner_id, &number, &body.to_number).await? {
+        TransferOutcome::Moved { from, to } => Ok(Json(Transferred {
+            from: CardAtTill::of(&from, &state),
+            to: CardAtTill::of(&to, &state),
+        })),
+        TransferOutcome::AlreadyReplaced => {
+            Err(Error::Conflict("Die Karte wurde bereits ersetzt.".into()))
+        }
+        TransferOutcome::NewCardNotUnused => Err(Error::Unprocessable(
+            "Die neue Karte muss unbenutzt und aktiv sein.".into(),
+        )),
+        TransferOutcome::ContractEnded(e) => Err(e),
+        TransferOutcome::Raced => Err(Error::Conflict(
+            "Eine der Karten wurde zwischenzeitlich gebucht; bitte noch einmal versuchen.".into(),
+        )),
+    }
+}
+
+/// Moves the balance of the merchant's card `number` to its unused card `to_number`: the
+/// old card, the new one, a ledger entry on each (the new card's with the moved lots) and
+/// the holder's record, in one transaction over the balances read.
+pub async fn move_balance(
+    state: &AppState,
+    partner: &PartnerId,
+    number: &str,
+    to_number: &str,
+) -> Result<TransferOutcome> {
     let table = state.table.as_ref();
-    let old = card::load(table, &auth.partner_id, &number).await?;
-    let new = card::load(table, &auth.partner_id, &body.to_number)
+    let old = card::load(table, partner, number).await?;
+    let new = card::load(table, partner, to_number)
         .await
         .map_err(|_| Error::field("to_number", "ist keine Karte dieses Händlers"))?;
     if old.number == new.number || old.program_id != new.program_id {
@@ -223,7 +272,11 @@ pub async fn transfer(
         ));
     }
     if old.status == CardStatus::Replaced {
-        return Err(Error::Conflict("Die Karte wurde bereits ersetzt.".into()));
+        return Ok(TransferOutcome::AlreadyReplaced);
+    }
+    let today = state.clock.today();
+    if let Err(e) = card::usable(&new, today) {
+        return Ok(TransferOutcome::ContractEnded(e));
     }
     if new.status != CardStatus::Active
         || new.holder_account.is_some()
@@ -231,16 +284,24 @@ pub async fn transfer(
         || new.pending != 0
         || new.last_booking_on.is_some()
     {
-        return Err(Error::Unprocessable(
-            "Die neue Karte muss unbenutzt und aktiv sein.".into(),
-        ));
+        return Ok(TransferOutcome::NewCardNotUnused);
     }
     let now = state.clock.now();
-    let today = state.clock.today();
+    let lots = credits::lots_to_move(
+        &bookings_of(table, &old.number).await?,
+        old.debited,
+        old.balance,
+        old.pending,
+    );
+    let expiring: i64 = lots
+        .iter()
+        .filter(|l| l.expires_on.is_some())
+        .map(|l| l.points)
+        .sum();
     let entry = |card: &Card, kind: BookingType, amount: i64, pending: i64| Booking {
         booking_id: new_id(),
         number: card.number.clone(),
-        partner_id: auth.partner_id.clone(),
+        partner_id: partner.clone(),
         program_id: card.program_id.clone(),
         kind,
         amount,
@@ -253,12 +314,17 @@ pub async fn transfer(
         release_on: None,
         refers_to: None,
         voided_by: None,
+        lots: Vec::new(),
     };
     let out = entry(&old, BookingType::TransferOut, -old.balance, -old.pending);
-    let into = entry(&new, BookingType::TransferIn, old.balance, old.pending);
+    let mut into = entry(&new, BookingType::TransferIn, old.balance, old.pending);
+    into.lots = lots;
     let mut new_updates = vec![
         Update::Add(attr::BALANCE, old.balance),
         Update::Add(attr::PENDING, old.pending),
+        // The new card's credits are the moved lots: none of them is taken yet.
+        Update::Set(attr::EXPIRING, expiring.into()),
+        Update::Set(attr::DEBITED, 0.into()),
         Update::Set(attr::LAST_BOOKING_ON, today.to_string().into()),
     ];
     for (a, v) in [
@@ -279,15 +345,19 @@ pub async fn transfer(
             ops: vec![
                 Update::Set(attr::BALANCE, 0.into()),
                 Update::Set(attr::PENDING, 0.into()),
+                // Its credits went with the balance: nothing is left to expire here.
+                Update::Set(attr::DEBITED, old.expiring_total.into()),
                 Update::Set(attr::STATUS, CardStatus::Replaced.as_str().into()),
                 Update::Set(attr::REPLACED_BY, new.number.clone().into()),
                 Update::Remove(attr::HOLDER),
                 Update::Remove(attr::HOLDER_FIRST_NAME),
             ],
-            // Only over the balance that was read: a booking in between fails the move.
+            // Only over the balance and the ledger that were read: a booking or a run of
+            // the schedule in between fails the move.
             cond: Cond::All(vec![
                 Cond::Eq(attr::BALANCE, old.balance.into()),
                 Cond::Eq(attr::PENDING, old.pending.into()),
+                Cond::Eq(attr::DEBITED, old.debited.into()),
                 Cond::Eq(attr::STATUS, old.status.as_str().into()),
             ]),
         }
@@ -301,7 +371,7 @@ pub async fn transfer(
                 Cond::Absent(attr::LAST_BOOKING_ON),
             ]),
         }
-        .named("new_card"),
+        .named(NEW_CARD_OP),
         ledger_put(
             &ledger_key(&old.number, &format!("TRANSFER#{}", out.booking_id)),
             &out,
@@ -311,37 +381,30 @@ pub async fn transfer(
                 &ledger_key(&new.number, &format!("TRANSFER#{}", into.booking_id)),
                 &into,
             )?;
-            op.name = "ledger_entry_in";
+            op.name = LEDGER_IN_OP;
             op
         },
     ];
     if let Some(holder) = &old.holder_account {
         ops.push(
             TxOp::Update {
-                key: holder_key(&auth.partner_id, holder),
+                key: holder_key(partner, holder),
                 ops: vec![Update::Set(
                     crate::holders::NUMBER,
                     new.number.clone().into(),
                 )],
                 cond: Cond::Exists,
             }
-            .named("cardholder"),
+            .named(HOLDER_OP),
         );
     }
     match table.transact(ops).await {
         Ok(()) => {}
-        Err(StoreError::TxCancelled { .. }) => {
-            return Err(Error::Conflict(
-                "Eine der Karten wurde zwischenzeitlich gebucht; bitte noch einmal versuchen."
-                    .into(),
-            ));
-        }
+        Err(StoreError::TxCancelled { .. }) => return Ok(TransferOutcome::Raced),
         Err(e) => return Err(e.into()),
     }
-    let from = card::load(table, &auth.partner_id, &old.number).await?;
-    let to = card::load(table, &auth.partner_id, &new.number).await?;
-    Ok(Json(Transferred {
-        from: CardAtTill::of(&from, &state),
-        to: CardAtTill::of(&to, &state),
-    }))
+    Ok(TransferOutcome::Moved {
+        from: Box::new(card::load(table, partner, &old.number).await?),
+        to: Box::new(card::load(table, partner, &new.number).await?),
+    })
 }

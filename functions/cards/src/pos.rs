@@ -1,19 +1,21 @@
 //! The point of sale: a terminal user looks a card up by its number and books on it. The
 //! till sees only what a booking needs: program, balance, status and the holder's first name.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use shared::auth::{Role, TenantAuth};
-use shared::domain::PartnerId;
+use shared::domain::{AccountId, PartnerId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath};
 use shared::model::from_item;
-use shared::openapi::Unprocessable;
+use shared::openapi::{Conflict, Unprocessable};
 use shared::store::balance::BALANCE_OP;
-use shared::store::idempotency::{IdempotencyKey, StoredResponse};
-use shared::store::{Cond, StoreError, TxOp, Update};
+use shared::store::idempotency::{IdempotencyError, IdempotencyKey, StoredResponse};
+use shared::store::{Backoff, Cond, StoreError, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -99,6 +101,7 @@ pub async fn lookup(
 ) -> Result<Json<CardAtTill>> {
     let merchant = merchant_of(&auth)?;
     let card = card::load(state.table.as_ref(), &merchant, &number).await?;
+    card::usable(&card, state.clock.today())?;
     Ok(Json(CardAtTill::of(&card, &state)))
 }
 
@@ -136,6 +139,26 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     Ok(value.to_string())
 }
 
+/// A booking as the till asked for it, with who asked.
+#[derive(Debug, Clone)]
+pub struct BookingRequest {
+    pub merchant: PartnerId,
+    pub number: String,
+    pub client_key: String,
+    pub input: BookingInput,
+    pub by: AccountId,
+}
+
+/// How often a booking that lost a race for its card is planned again on the card as it
+/// is now: the condition on the balance it read lets one of several racing bookings
+/// through at a time; the others wait, jittered and longer each time they lose, so that
+/// many tills on one card spread out instead of colliding again.
+pub const RACES: Backoff = Backoff {
+    attempts: 32,
+    base: Duration::from_millis(4),
+    cap: Duration::from_millis(800),
+};
+
 /// Book on a card: earn, redeem, top up, pay, stamp, load, redeem a gift card, or void a
 /// booking of today. Needs an `Idempotency-Key` header: a retry with the same key and body
 /// gets the same answer and books nothing; another body under the key is 422.
@@ -146,7 +169,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String> {
     ),
     request_body = BookingInput,
     responses(
-        (status = 201, description = "Booked; the new balance.", body = BookingReply),
+        (status = 201, description = "Booked; the card's balance right after this booking.", body = BookingReply),
+        (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
     ))]
 pub async fn book(
@@ -159,18 +183,38 @@ pub async fn book(
     let merchant = merchant_of(&auth)?;
     // Another merchant's card is 404 before anything else is looked at.
     let card = card::load(state.table.as_ref(), &merchant, &number).await?;
-    let client_key = idempotency_key(&headers)?;
-    let request = format!("{}#{}", card.number, serde_json::to_string(&input)?);
+    let request = BookingRequest {
+        merchant,
+        number: card.number.clone(),
+        client_key: idempotency_key(&headers)?,
+        input,
+        by: auth.account_id.clone(),
+    };
+    let stored = book_on(&state, card, request).await?;
+    Ok(replay(stored))
+}
+
+/// The booking's planning and its one transaction (the card and the booking record, which
+/// is also the idempotency record), planned again whenever another booking changed the card
+/// in between; the answer stored with the booking, or the one stored under its key before.
+pub async fn book_on(
+    state: &AppState,
+    mut card: Card,
+    request: BookingRequest,
+) -> Result<StoredResponse> {
+    let input = &request.input;
+    let table = state.table.as_ref();
+    let today = state.clock.today();
+    let wire = serde_json::to_string(input)?;
+    let body = format!("{}#{wire}", card.number);
     // The booking's record is its idempotency record, in the card's partition: keys are
     // scoped to the card (a card belongs to one merchant), and the card's history is one
     // query. Only the key's hash is stored.
-    let booking_id = shared::crypto::sha256_hex(client_key.as_bytes());
+    let booking_id = shared::crypto::sha256_hex(request.client_key.as_bytes());
     let idem = IdempotencyKey::at(
         card::booking_key(&card.number, &booking_id),
-        request.as_bytes(),
+        body.as_bytes(),
     );
-    let table = state.table.as_ref();
-    let today = state.clock.today();
 
     let original = match (input.kind, input.booking_id.as_deref()) {
         (BookingType::Void, Some(id)) => {
@@ -185,88 +229,109 @@ pub async fn book(
         (BookingType::Void, None) => return Err(Error::field("booking_id", "fehlt")),
         _ => None,
     };
-    let planned = match &original {
-        Some(original) => booking::plan_void(original, today).and_then(|p| match card.status {
-            card::CardStatus::Active => Ok(p),
-            other => Err(Error::Unprocessable(format!(
-                "Die Karte ist {}.",
-                other.german()
-            ))),
-        }),
-        None => booking::plan(&card, &input, today),
-    };
-    let plan = match planned {
-        Ok(plan) => plan,
-        // A retry of a booking that changed the card (a gift card loaded) is answered
-        // from its record, not refused by the card's new state.
-        Err(e) => match idem.stored(table).await? {
-            Some(stored) => return Ok(replay(stored)),
-            None => return Err(e),
-        },
-    };
-
-    let now = state.clock.now();
-    let booking = Booking {
-        booking_id: booking_id.clone(),
-        number: card.number.clone(),
-        partner_id: merchant.clone(),
-        program_id: card.program_id.clone(),
-        kind: plan.kind,
-        amount: plan.amount,
-        pending_amount: plan.pending_amount,
-        value_cents: plan.value_cents,
-        booked_at: now,
-        booked_on: today,
-        by: Some(auth.account_id.clone()),
-        expires_on: plan.expires_on,
-        release_on: plan.release_on,
-        refers_to: original.as_ref().map(|o| o.booking_id.clone()),
-        voided_by: None,
-    };
-    let reply = BookingReply {
-        booking_id: booking_id.clone(),
-        number: card.number.clone(),
-        kind: plan.kind,
-        amount: plan.amount,
-        pending_amount: plan.pending_amount,
-        value_cents: plan.value_cents,
-        balance: card.balance + plan.amount,
-        pending: card.pending + plan.pending_amount,
-        unit: card.rules.unit().into(),
-        booked_at: now,
-    };
-    let response = StoredResponse {
-        status: StatusCode::CREATED.as_u16(),
-        body: serde_json::to_value(&reply)?,
-    };
-    // The booking is kept for good: its record has no expiry.
-    let record = idem.record_with(&response, None, booking.attributes()?);
-    let mut effect = vec![plan.card_op(&card, today)];
-    if let Some(original) = &original {
-        effect.push(
-            TxOp::Update {
-                key: card::booking_key(&card.number, &original.booking_id),
-                ops: vec![Update::Set(VOIDED_BY, booking_id.clone().into())],
-                cond: Cond::Absent(VOIDED_BY),
-            }
-            .named(VOIDED_OP),
-        );
-    }
-    match idem.commit_record(table, record, effect, response).await {
-        Ok(outcome) => {
-            tracing::info!(booking = ?plan.kind, "card booked");
-            Ok(replay(outcome.into_response()))
+    for attempt in 0..RACES.attempts {
+        let planned = match &original {
+            Some(original) => booking::plan_void(original, today).and_then(|p| {
+                card::usable(&card, today)?;
+                match card.status {
+                    card::CardStatus::Active => Ok(p),
+                    other => Err(Error::Unprocessable(format!(
+                        "Die Karte ist {}.",
+                        other.german()
+                    ))),
+                }
+            }),
+            None => booking::plan(&card, input, today),
         }
-        Err(shared::store::idempotency::IdempotencyError::Store(StoreError::TxCancelled {
-            failed: BALANCE_OP,
-        })) => Err(refusal(&state, &card, plan.kind, original.is_some()).await),
-        Err(shared::store::idempotency::IdempotencyError::Store(StoreError::TxCancelled {
-            failed: VOIDED_OP,
-        })) => Err(Error::Unprocessable(
-            "Die Buchung ist bereits storniert.".into(),
-        )),
-        Err(e) => Err(e.into()),
+        .and_then(|plan| match plan.shortfall(&card, original.is_some()) {
+            Some(refused) => Err(refused),
+            None => Ok(plan),
+        });
+        let plan = match planned {
+            Ok(plan) => plan,
+            // A retry of a booking that changed the card (a gift card loaded, a balance
+            // paid away) is answered from its record, not refused by the card's new state.
+            Err(e) => match idem.stored(table).await? {
+                Some(stored) => return Ok(stored),
+                None => return Err(e),
+            },
+        };
+
+        let now = state.clock.now();
+        let (balance, pending) = plan.after(&card);
+        let booking = Booking {
+            booking_id: booking_id.clone(),
+            number: card.number.clone(),
+            partner_id: request.merchant.clone(),
+            program_id: card.program_id.clone(),
+            kind: plan.kind,
+            amount: plan.amount,
+            pending_amount: plan.pending_amount,
+            value_cents: plan.value_cents,
+            booked_at: now,
+            booked_on: today,
+            by: Some(request.by.clone()),
+            expires_on: plan.expires_on,
+            release_on: plan.release_on,
+            refers_to: original.as_ref().map(|o| o.booking_id.clone()),
+            voided_by: None,
+            lots: Vec::new(),
+        };
+        let reply = BookingReply {
+            booking_id: booking_id.clone(),
+            number: card.number.clone(),
+            kind: plan.kind,
+            amount: plan.amount,
+            pending_amount: plan.pending_amount,
+            value_cents: plan.value_cents,
+            balance,
+            pending,
+            unit: card.rules.unit().into(),
+            booked_at: now,
+        };
+        let response = StoredResponse {
+            status: StatusCode::CREATED.as_u16(),
+            body: serde_json::to_value(&reply)?,
+        };
+        // The booking is kept for good: its record has no expiry.
+        let record = idem.record_with(&response, None, booking.attributes()?);
+        let mut effect = vec![plan.card_op(&card, today)];
+        if let Some(original) = &original {
+            effect.push(
+                TxOp::Update {
+                    key: card::booking_key(&card.number, &original.booking_id),
+                    ops: vec![Update::Set(VOIDED_BY, booking_id.clone().into())],
+                    cond: Cond::Absent(VOIDED_BY),
+                }
+                .named(VOIDED_OP),
+            );
+        }
+        match idem.commit_record(table, record, effect, response).await {
+            Ok(outcome) => {
+                tracing::info!(booking = ?plan.kind, attempt, "card booked");
+                return Ok(outcome.into_response());
+            }
+            // The card is no longer as it was read, or another booking was being written
+            // at the same moment: plan again on the card as it is now.
+            Err(IdempotencyError::Store(
+                StoreError::TxCancelled { failed: BALANCE_OP } | StoreError::Conflict,
+            )) => {
+                if RACES.retries_after(attempt) {
+                    tokio::time::sleep(RACES.delay(attempt)).await;
+                }
+                card = card::load(table, &request.merchant, &card.number).await?;
+            }
+            Err(IdempotencyError::Store(StoreError::TxCancelled { failed: VOIDED_OP })) => {
+                return Err(Error::Unprocessable(
+                    "Die Buchung ist bereits storniert.".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
+    Err(Error::Conflict(
+        "Die Karte wird gerade an einer anderen Kasse gebucht; bitte noch einmal versuchen.".into(),
+    ))
 }
 
 fn replay(stored: StoredResponse) -> (StatusCode, Json<serde_json::Value>) {
@@ -274,29 +339,4 @@ fn replay(stored: StoredResponse) -> (StatusCode, Json<serde_json::Value>) {
         StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK),
         Json(stored.body),
     )
-}
-
-/// Why the card refused the booking's change, told from the card as it is now.
-async fn refusal(state: &AppState, card: &Card, kind: BookingType, void: bool) -> Error {
-    let now = match card::load(state.table.as_ref(), &card.partner_id, &card.number).await {
-        Ok(now) => now,
-        Err(e) => return e,
-    };
-    if now.status != card::CardStatus::Active {
-        return Error::Unprocessable(format!("Die Karte ist {}.", now.status.german()));
-    }
-    match kind {
-        BookingType::TopUp => {
-            Error::Unprocessable("Das Höchstguthaben der Karte würde überschritten.".into())
-        }
-        BookingType::Load => Error::Unprocessable("Der Gutschein wurde bereits geladen.".into()),
-        _ if void => {
-            Error::Unprocessable("Das Guthaben reicht für das Storno nicht mehr aus.".into())
-        }
-        _ => Error::Unprocessable(format!(
-            "Das Guthaben reicht nicht: {} {} verfügbar.",
-            now.balance,
-            now.rules.unit()
-        )),
-    }
 }

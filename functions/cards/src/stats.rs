@@ -2,7 +2,7 @@
 //! week or month, what is outstanding, and cardholders by gender, age band and postal
 //! area. Personal data is shown only in groups: fewer than 5 cardholders show as "< 5".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::State;
@@ -15,6 +15,7 @@ use shared::http::ApiQuery;
 use shared::{Error, Result};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::booking::{Booking, BookingType};
 use crate::card::{self, CardStatus};
 use crate::holders;
 
@@ -75,8 +76,12 @@ pub struct PeriodFigures {
     pub period: String,
     /// Bookings at the till, voids included.
     pub bookings: u64,
-    /// Money paid or loaded at the till, net of voids, in cent.
+    /// Sales, net of voids, in cent: purchases rewarded with points or stamps, payments
+    /// with a prepaid balance and gift-card redemptions. Money loaded onto a card counts
+    /// when it is spent, not when it is loaded, so nothing is counted twice.
     pub turnover_cents: i64,
+    /// Money loaded onto prepaid and gift cards, net of voids, in cent (no sales yet).
+    pub loaded_cents: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -121,6 +126,38 @@ fn groups(counts: BTreeMap<String, usize>) -> Vec<Group> {
 
 const UNKNOWN: &str = "keine Angabe";
 
+/// Bookings, sales and money loaded per period; a void counts as what it takes back.
+pub fn figures(bookings: &[Booking], period: Period) -> Vec<PeriodFigures> {
+    let kinds: HashMap<(&str, &str), BookingType> = bookings
+        .iter()
+        .map(|b| ((b.number.as_str(), b.booking_id.as_str()), b.kind))
+        .collect();
+    let mut by_period: BTreeMap<String, PeriodFigures> = BTreeMap::new();
+    for b in bookings.iter().filter(|b| b.kind.at_till()) {
+        let key = period_of(b.booked_on, period);
+        let f = by_period.entry(key.clone()).or_insert(PeriodFigures {
+            period: key,
+            bookings: 0,
+            turnover_cents: 0,
+            loaded_cents: 0,
+        });
+        f.bookings += 1;
+        let counts_as = match b.kind {
+            BookingType::Void => b
+                .refers_to
+                .as_deref()
+                .and_then(|id| kinds.get(&(b.number.as_str(), id)).copied()),
+            kind => Some(kind),
+        };
+        match counts_as {
+            Some(kind) if kind.is_sale() => f.turnover_cents += b.value_cents,
+            Some(kind) if kind.is_load() => f.loaded_cents += b.value_cents,
+            _ => {}
+        }
+    }
+    by_period.into_values().collect()
+}
+
 /// The merchant's statistics.
 #[utoipa::path(get, path = "/cards/statistics", tag = "cards", params(StatsQuery),
     responses((status = 200, description = "The figures.", body = Statistics)))]
@@ -148,19 +185,7 @@ pub async fn show(
         o.pending += c.pending;
     }
     let bookings = holders::all_bookings(table, &cards).await?;
-    let mut by_period: BTreeMap<String, PeriodFigures> = BTreeMap::new();
-    for b in bookings.iter().filter(|b| b.kind.at_till()) {
-        let key = period_of(b.booked_on, period);
-        let f = by_period.entry(key.clone()).or_insert(PeriodFigures {
-            period: key,
-            bookings: 0,
-            turnover_cents: 0,
-        });
-        f.bookings += 1;
-        if b.kind.is_turnover() {
-            f.turnover_cents += b.value_cents;
-        }
-    }
+    let by_period = figures(&bookings, period);
     let mut gender = BTreeMap::new();
     let mut age = BTreeMap::new();
     let mut area = BTreeMap::new();
@@ -193,7 +218,7 @@ pub async fn show(
             })
             .count() as u64,
         cards_registered: cards.iter().filter(|c| c.holder_account.is_some()).count() as u64,
-        by_period: by_period.into_values().collect(),
+        by_period,
         outstanding: outstanding.into_values().collect(),
         by_gender: groups(gender),
         by_age: groups(age),

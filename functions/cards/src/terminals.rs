@@ -16,7 +16,9 @@ use shared::model::contracts::cards::{self as contract, CONTRACT_OP};
 use shared::model::partners::{partner_key, partner_pk};
 use shared::model::{from_item, to_item};
 use shared::openapi::{Conflict, Unprocessable};
-use shared::store::{Attr, Cond, Index, Key, Named, Query, SkCond, StoreError, TxOp, Update};
+use shared::store::{
+    Attr, Cond, Index, Key, Named, Query, SkCond, StoreError, Table, TxOp, Update,
+};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -149,17 +151,15 @@ pub async fn create(
 #[utoipa::path(get, path = "/cards/terminal-users", tag = "cards",
     responses((status = 200, description = "The terminal users.", body = TerminalUsers)))]
 pub async fn list(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<TerminalUsers>> {
-    let terminal_users = state
-        .table
-        .query_all(
-            Query::partition(Index::Primary, partner_pk(&auth.partner_id))
-                .sk(SkCond::BeginsWith(TERMINAL_PREFIX.into())),
-        )
-        .await?
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<Vec<TerminalUser>>>()?;
+    let terminal_users = all_of(state.table.as_ref(), &auth.partner_id).await?;
     Ok(Json(TerminalUsers { terminal_users }))
+}
+
+/// What disabling a terminal user came to.
+#[derive(Debug)]
+pub enum Disabled {
+    Done(TerminalUser),
+    AlreadyDisabled,
 }
 
 /// Disable a terminal user: the login is removed (a token already issued lapses within
@@ -178,16 +178,48 @@ pub async fn disable(
     let not_found = || Error::NotFound("Kassenzugang nicht gefunden.".into());
     let login = LoginName::parse(&username).map_err(|_| not_found())?;
     let table = state.table.as_ref();
-    let key = terminal_key(&auth.partner_id, &login);
-    let mut user: TerminalUser = from_item(table.get(&key).await?.ok_or_else(not_found)?)?;
-    if !user.active {
-        return Err(Error::Conflict(
+    let item = table
+        .get(&terminal_key(&auth.partner_id, &login))
+        .await?
+        .ok_or_else(not_found)?;
+    let user: TerminalUser = from_item(item)?;
+    match disable_user(table, &auth.partner_id, user, state.clock.today()).await? {
+        Disabled::Done(user) => Ok(Json(user)),
+        Disabled::AlreadyDisabled => Err(Error::Conflict(
             "Der Kassenzugang ist bereits deaktiviert.".into(),
-        ));
+        )),
     }
-    let today = state.clock.today();
+}
+
+/// The merchant's terminal users, active and disabled.
+pub async fn all_of(table: &dyn Table, partner: &PartnerId) -> Result<Vec<TerminalUser>> {
+    table
+        .query_all(
+            Query::partition(Index::Primary, partner_pk(partner))
+                .sk(SkCond::BeginsWith(TERMINAL_PREFIX.into())),
+        )
+        .await?
+        .into_iter()
+        .map(from_item)
+        .collect()
+}
+
+/// Removes a terminal user's login, marks the user disabled on `today` and counts one
+/// terminal user less in the contract, in one transaction.
+pub async fn disable_user(
+    table: &dyn Table,
+    partner: &PartnerId,
+    mut user: TerminalUser,
+    today: Date,
+) -> Result<Disabled> {
+    if !user.active {
+        return Ok(Disabled::AlreadyDisabled);
+    }
+    let login = LoginName::parse(&user.username)
+        .map_err(|_| Error::NotFound("Kassenzugang nicht gefunden.".into()))?;
+    let key = terminal_key(partner, &login);
     for _ in 0..CONTRACT_TRIES {
-        let c = contract::require(table, &auth.partner_id).await?;
+        let c = contract::require(table, partner).await?;
         let (_, contract_op) = c.change_terminal_users(today, -1)?;
         let ops: Vec<Named> = vec![
             TxOp::Update {
@@ -201,7 +233,7 @@ pub async fn disable(
             .named(TERMINAL_OP),
             contract_op,
             TxOp::Delete {
-                key: login_key(&Scope::Pos(auth.partner_id.clone()), &login),
+                key: login_key(&Scope::Pos(partner.clone()), &login),
                 cond: Cond::Always,
             }
             .named("login"),
@@ -210,18 +242,14 @@ pub async fn disable(
             Ok(()) => {
                 user.active = false;
                 user.disabled_on = Some(today);
-                return Ok(Json(user));
+                return Ok(Disabled::Done(user));
             }
             Err(StoreError::TxCancelled {
                 failed: CONTRACT_OP,
             }) => continue,
             Err(StoreError::TxCancelled {
                 failed: TERMINAL_OP,
-            }) => {
-                return Err(Error::Conflict(
-                    "Der Kassenzugang ist bereits deaktiviert.".into(),
-                ));
-            }
+            }) => return Ok(Disabled::AlreadyDisabled),
             Err(e) => return Err(e.into()),
         }
     }

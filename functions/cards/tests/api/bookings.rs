@@ -331,3 +331,65 @@ async fn gift_cards_load_once_and_stamps_earn_the_reward() {
     assert_eq!(lookup.body["reward"], "Ein Kaffee gratis");
     assert_eq!(lookup.body["unit"], "Stempel");
 }
+
+#[tokio::test]
+async fn turnover_counts_each_sale_once() {
+    let w = World::new().await;
+    w.at("2026-11-24T09:00:00Z");
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    let prepaid = w.program(&m, PREPAID()).await;
+    let prepaid_card = w.cards(&m, &prepaid, 1).await.remove(0).0;
+    let gift = w
+        .program(
+            &m,
+            json!({"kind": "gift", "choices_cents": [], "max_cents": 10000}),
+        )
+        .await;
+    let gift_card = w.cards(&m, &gift, 1).await.remove(0).0;
+    let bonus = w.program(&m, BONUS()).await;
+    let bonus_card = w.cards(&m, &bonus, 1).await.remove(0).0;
+    let bookings = [
+        (
+            &prepaid_card,
+            json!({"type": "top_up", "amount_cents": 5000}),
+        ),
+        (&prepaid_card, json!({"type": "pay", "amount_cents": 2000})),
+        (&gift_card, json!({"type": "load", "amount_cents": 2500})),
+        (
+            &gift_card,
+            json!({"type": "redeem_gift", "amount_cents": 1000}),
+        ),
+        (&bonus_card, json!({"type": "earn", "amount_cents": 1200})),
+        (&bonus_card, json!({"type": "redeem", "points": 5})),
+    ];
+    let mut answers = Vec::new();
+    for (i, (card, body)) in bookings.into_iter().enumerate() {
+        let r = w.book(&m.pos, card, &format!("k-{i}"), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        answers.push(r);
+    }
+    // A payment voided: neither a sale nor money loaded any more.
+    let voided = w
+        .book(
+            &m.pos,
+            &prepaid_card,
+            "k-void",
+            json!({"type": "void", "booking_id": answers[1].body["booking_id"]}),
+        )
+        .await;
+    assert_eq!(voided.status, StatusCode::CREATED, "{:?}", voided.body);
+    let stats = w
+        .call(
+            "GET",
+            "/cards/statistics?period=day",
+            None,
+            &m.partner.token,
+        )
+        .await;
+    assert_eq!(
+        stats.body["by_period"],
+        json!([{"period": "2026-11-24", "bookings": 7,
+            "turnover_cents": 1000 + 1200, "loaded_cents": 5000 + 2500}]),
+        "sales once: the gift card's redemption and the purchase with points, not the loads"
+    );
+}

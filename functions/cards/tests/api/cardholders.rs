@@ -200,7 +200,7 @@ async fn statistics_suppress_small_groups_and_the_export_parses_back() {
     );
     assert_eq!(
         stats.body["by_period"],
-        json!([{"period": "2026-11-24", "bookings": 7, "turnover_cents": 7000}])
+        json!([{"period": "2026-11-24", "bookings": 7, "turnover_cents": 7000, "loaded_cents": 0}])
     );
     assert_eq!(stats.body["outstanding"][0]["balance"], 70);
 
@@ -234,7 +234,9 @@ async fn statistics_suppress_small_groups_and_the_export_parses_back() {
     assert_eq!(bookings.len(), 7);
     for card in &cards {
         assert!(
-            bookings.iter().any(|r| r[1] == card.0 && r[4] == "10"),
+            bookings
+                .iter()
+                .any(|r| r[1].replace(' ', "") == card.0 && r[4] == "10" && r[5] == "Punkte"),
             "{}",
             card.0
         );

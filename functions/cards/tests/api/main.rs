@@ -7,3 +7,4 @@ mod cardholders;
 mod kit;
 mod merchant;
 mod schedule;
+mod spreadsheet;

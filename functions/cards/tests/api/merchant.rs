@@ -2,11 +2,12 @@
 //! moving a lost card's balance.
 
 use http::StatusCode;
+use jiff::civil::date;
 use serde_json::json;
 use shared::model::billable;
 use shared::model::contracts::cards as contract;
 use shared::store::Table;
-use shared::testing::assert_problem;
+use shared::testing::{Client, assert_problem};
 
 use crate::kit::{BONUS, PREPAID, World};
 
@@ -235,4 +236,235 @@ async fn a_lost_cards_balance_moves_to_a_new_card() {
         .await;
     assert_eq!(again.status.as_u16() / 100, 4, "{:?}", again.body);
     assert_eq!(w.balance(&m, new).await, 4200);
+}
+
+#[tokio::test]
+async fn moved_points_are_released_and_expire_on_the_new_card_when_they_would_have() {
+    let w = World::new().await;
+    w.at("2026-01-10T10:00:00Z");
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    let program = w
+        .program(
+            &m,
+            json!({"kind": "bonus", "points_per_euro": 1, "point_value_cents": 1,
+                "expiry_months": 2, "pending_days": 7}),
+        )
+        .await;
+    let cards = w.cards(&m, &program, 2).await;
+    let (old, new) = (&cards[0].0, &cards[1].0);
+    let holder = w
+        .holder(
+            &m,
+            &cards[0],
+            json!({"first_name": "Zora", "last_name": "Quist", "email": "zora@example.de"}),
+        )
+        .await;
+    let env = w.kit.env.clone();
+    let run = |day| {
+        let env = env.clone();
+        async move { cards::daily::run(&env, day, &mut |_, _| {}).await.unwrap() }
+    };
+    // 100 points earned on 10 January: redeemable from the 17th, expiring on 10 March.
+    let earned = w
+        .book(
+            &m.pos,
+            old,
+            "k-1",
+            json!({"type": "earn", "amount_cents": 10000}),
+        )
+        .await;
+    assert_eq!(earned.body["pending"], 100, "{:?}", earned.body);
+    run(date(2026, 1, 17)).await;
+    // 10 points earned on 20 January: pending until the 27th, expiring on 20 March.
+    w.at("2026-01-20T10:00:00Z");
+    w.book(
+        &m.pos,
+        old,
+        "k-2",
+        json!({"type": "earn", "amount_cents": 1000}),
+    )
+    .await;
+    w.book(&m.pos, old, "k-3", json!({"type": "redeem", "points": 30}))
+        .await;
+
+    w.at("2026-01-21T10:00:00Z");
+    let moved = w
+        .call(
+            "POST",
+            &format!("/cards/cards/{old}/transfer"),
+            Some(json!({"to_number": new})),
+            &m.partner.token,
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!(moved.body["to"]["balance"], 70);
+    assert_eq!(moved.body["to"]["pending"], 10);
+    let me = w.call("GET", "/cards/me", None, &holder).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    assert_eq!(
+        me.body["points_expiring"],
+        json!([{"expires_on": "2026-03-10", "points": 70}, {"expires_on": "2026-03-20", "points": 10}]),
+        "the holder sees the moved points with their dates"
+    );
+
+    // The pending points are released on the new card on the 27th, as they would have been.
+    let early = run(date(2026, 1, 26)).await;
+    assert_eq!(early.released_points, 0);
+    let released = run(date(2026, 1, 27)).await;
+    assert_eq!(released.released_points, 10, "{released}");
+    assert!(released.failures.is_empty(), "{released}");
+    let till = w
+        .call("GET", &format!("/cards/pos/cards/{new}"), None, &m.pos)
+        .await;
+    assert_eq!(
+        (&till.body["balance"], &till.body["pending"]),
+        (&json!(80), &json!(0))
+    );
+    w.at("2026-01-27T10:00:00Z");
+    let redeemed = w
+        .book(&m.pos, new, "k-4", json!({"type": "redeem", "points": 75}))
+        .await;
+    assert_eq!(redeemed.status, StatusCode::CREATED, "{:?}", redeemed.body);
+    assert_eq!(redeemed.body["balance"], 5);
+
+    // The oldest credit took the redemption; what is left of the second expires on its day.
+    assert_eq!(run(date(2026, 3, 10)).await.expired_points, 0);
+    let expired = run(date(2026, 3, 20)).await;
+    assert_eq!(expired.expired_points, 5, "{expired}");
+    assert_eq!(w.balance(&m, new).await, 0);
+    assert_eq!(
+        run(date(2026, 3, 20)).await.entries,
+        0,
+        "a rerun changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn after_the_contract_ends_cards_and_till_logins_stop_and_the_export_goes_on() {
+    let w = World::new().await;
+    w.at("2026-03-15T10:00:00Z");
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    let program = w.program(&m, PREPAID()).await;
+    let cards = w.cards(&m, &program, 3).await;
+    let number = &cards[0].0;
+    w.book(
+        &m.pos,
+        number,
+        "k-1",
+        json!({"type": "top_up", "amount_cents": 2000}),
+    )
+    .await;
+    // A till that logs in through registration, as the real one does.
+    let with_login = Client::in_process(shared::http::finish(
+        cards::api(&w.kit.env).merge(registration::api(&w.kit.env)),
+    ));
+    let invited = w
+        .call(
+            "POST",
+            "/cards/terminal-users",
+            Some(json!({"username": "kasse-1", "name": "Kasse", "email": "kasse@baeckerei-a.de"})),
+            &m.partner.token,
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+    let token = w.kit.token_from_mail("kasse@baeckerei-a.de").await;
+    let accepted = with_login
+        .call(
+            "POST",
+            "/auth/invitations/accept",
+            Some(json!({"token": token, "password": "kasse-geheim-123"})),
+            None,
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+    let login = json!({"login": "kasse-1", "password": "kasse-geheim-123", "scope": "pos",
+        "tenant": m.id.as_str()});
+    let logged_in = with_login
+        .call("POST", "/auth/login", Some(login.clone()), None)
+        .await;
+    assert_eq!(logged_in.status, StatusCode::OK, "{:?}", logged_in.body);
+
+    // Cancelled in time for the first term: the contract ends on 14 March 2028.
+    w.at("2027-12-01T10:00:00Z");
+    let cancelled = w
+        .call("POST", "/cards/contract/cancel", None, &m.partner.token)
+        .await;
+    assert_eq!(
+        cancelled.body["ends_on"], "2028-03-14",
+        "{:?}",
+        cancelled.body
+    );
+    let night = cards::daily::run(&w.kit.env, date(2027, 12, 2), &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(night.cards_stamped, 3, "{night}");
+    let late_batch = w.cards(&m, &program, 1).await;
+
+    // The last day of the contract: everything works.
+    w.at("2028-03-14T20:00:00Z");
+    let lookup = w
+        .call("GET", &format!("/cards/pos/cards/{number}"), None, &m.pos)
+        .await;
+    assert_eq!(lookup.status, StatusCode::OK, "{:?}", lookup.body);
+
+    w.at("2028-03-15T08:00:00Z");
+    let night = cards::daily::run(&w.kit.env, date(2028, 3, 15), &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(night.terminal_users_disabled, 1, "{night}");
+    let refused_login = with_login
+        .call("POST", "/auth/login", Some(login), None)
+        .await;
+    assert_problem(&refused_login, StatusCode::UNAUTHORIZED, None);
+    for card in [number, &late_batch[0].0] {
+        let lookup = w
+            .call("GET", &format!("/cards/pos/cards/{card}"), None, &m.pos)
+            .await;
+        assert_problem(&lookup, StatusCode::UNPROCESSABLE_ENTITY, None);
+        let detail = lookup.body["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("nicht mehr verwendet") && detail.contains("14.03.2028"),
+            "{detail}"
+        );
+    }
+    let booking = w
+        .book(
+            &m.pos,
+            number,
+            "k-2",
+            json!({"type": "pay", "amount_cents": 500}),
+        )
+        .await;
+    assert_problem(&booking, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(
+        booking.body["detail"].as_str().unwrap().contains("Vertrag"),
+        "{:?}",
+        booking.body
+    );
+    let registration = w
+        .client
+        .call(
+            "POST",
+            "/cards/register",
+            Some(json!({"number": cards[1].0, "activation_code": cards[1].1,
+                "first_name": "Zora", "last_name": "Quist", "email": "zora@example.de",
+                "consent": true})),
+            None,
+        )
+        .await;
+    assert_problem(&registration, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(
+        registration.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Vertrag"),
+        "{:?}",
+        registration.body
+    );
+    // The data stays the merchant's: the export works after the end.
+    let export = w
+        .call("POST", "/cards/exports", None, &m.partner.token)
+        .await;
+    assert_eq!(export.status, StatusCode::CREATED, "{:?}", export.body);
+    assert_eq!(export.body["bookings"], 1);
 }
