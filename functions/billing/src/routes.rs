@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::auth::{OperatorAuth, PartnerAuth};
 use shared::http::{ApiJson, ApiPath};
 use shared::model::from_item;
-use shared::openapi::{Conflict, NotFound};
+use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -75,9 +75,13 @@ pub struct StartRun {
 }
 
 /// Start the run of a month (as the schedule does on the 1st). Starting a month again bills
-/// only the partners not billed yet.
+/// only the partners not billed yet. A month that has not begun in Berlin is refused (422
+/// naming `period`).
 #[utoipa::path(post, path = "/billing/runs", tag = "billing", request_body = StartRun,
-    responses((status = 202, description = "The run, planned in the background.", body = RunView)))]
+    responses(
+        (status = 202, description = "The run, planned in the background.", body = RunView),
+        (status = 422, response = Unprocessable),
+    ))]
 pub async fn start(
     State(state): State<BillingState>,
     _auth: OperatorAuth,

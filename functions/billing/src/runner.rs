@@ -10,7 +10,7 @@ use shared::store::{Cond, StoreError, Update};
 
 use crate::Billing;
 use crate::bill::{BATCH_SIZE, BatchReport, bill_batch};
-use crate::period::Month;
+use crate::period::{Month, german_date};
 use crate::queue::{LocalQueue, Message};
 use crate::run::{Failure, Run, attr, failed_of, run_key};
 
@@ -20,8 +20,14 @@ const PLAN_PAGE: u32 = 1000;
 const SEND_CHUNK: usize = 100;
 
 /// Creates the month's run record (if new) and queues its planning. Starting a month again
-/// is safe: every partner billed already is left alone.
+/// is safe: every partner billed already is left alone. A month that has not begun (in
+/// Berlin) is refused with 422 naming `period`, whoever starts it: its invoices and debits
+/// could not be taken back, and what is booked for it later would be billed by no run.
 pub async fn start_run(billing: &Billing, period: Month) -> Result<Run, shared::Error> {
+    let today = billing.env.clock.today();
+    if period.first() > today {
+        return Err(not_started(period));
+    }
     let run = Run::new(period, billing.env.clock.now());
     match billing.env.table.put(run.item()?, Cond::NotExists).await {
         Ok(()) | Err(StoreError::ConditionFailed) => {}
@@ -32,6 +38,20 @@ pub async fn start_run(billing: &Billing, period: Month) -> Result<Run, shared::
     load_run(billing, period)
         .await?
         .ok_or_else(|| shared::Error::NotFound("Abrechnungslauf nicht gefunden.".into()))
+}
+
+/// The refusal of a run for a month that has not begun.
+pub fn not_started(period: Month) -> shared::Error {
+    let from = german_date(period.first());
+    shared::Error::UnprocessableFields {
+        detail: format!(
+            "Der Monat {period} hat noch nicht begonnen; sein Abrechnungslauf ist erst ab dem {from} möglich."
+        ),
+        errors: vec![shared::FieldError::new(
+            "period",
+            format!("liegt in der Zukunft: {period} kann erst ab dem {from} abgerechnet werden"),
+        )],
+    }
 }
 
 pub async fn load_run(billing: &Billing, period: Month) -> Result<Option<Run>, shared::Error> {

@@ -10,6 +10,7 @@ use billing::{Billing, BillingConfig, LocalQueue, Message, Month};
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
+use shared::clock::Clock;
 use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::model::billable;
 use shared::model::partners::{Mandate, attr, partner_key};
@@ -838,4 +839,96 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     let sepa = String::from_utf8(sepa).unwrap();
     assert!(sepa.contains("<NbOfTxs>1</NbOfTxs>"), "{sepa}");
     assert!(!sepa.contains(&number), "{sepa}");
+}
+
+/// A booked placement for `month` at `price`, as offers saves it.
+async fn book_placement(
+    s: &Setup,
+    partner: &PartnerId,
+    platform: &PlatformId,
+    month: &str,
+    price: i64,
+) {
+    use shared::model::placements::{self, BookingState, PlacementBooking};
+    let booking = PlacementBooking {
+        partner_id: partner.clone(),
+        platform_id: platform.clone(),
+        offer_id: format!("angebot-{month}"),
+        kind_id: "top".into(),
+        kind_name: "Top-Platzierung".into(),
+        month: month.parse::<placements::Month>().unwrap(),
+        price: Cents(price),
+        state: BookingState::Booked,
+        booked_at: s.kit.clock.now(),
+        cancelled_at: None,
+    };
+    Table::put(
+        s.kit.table.as_ref(),
+        booking.to_item().unwrap(),
+        Cond::NotExists,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_month_that_has_not_begun_is_refused_and_later_billed_with_what_was_booked_for_it() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    s.run("2026-12").await;
+
+    // 6 December: an operator types 2027-01 instead of 2026-12.
+    s.kit
+        .clock
+        .set("2026-12-06T09:00:00Z".parse::<Timestamp>().unwrap());
+    let early = s
+        .call("POST", "/billing/runs", Some(json!({"period": "2027-01"})))
+        .await;
+    assert_problem(&early, StatusCode::UNPROCESSABLE_ENTITY, Some("period"));
+    let detail = early.body["detail"].as_str().unwrap();
+    assert!(detail.contains("noch nicht begonnen"), "{detail}");
+    assert!(detail.contains("01.01.2027"), "{detail}");
+    assert!(s.queue.is_empty(), "nothing planned");
+    let none = s.call("GET", "/billing/runs/2027-01", None).await;
+    assert_problem(&none, StatusCode::NOT_FOUND, None);
+
+    // The local subcommand's in-process run is refused the same way.
+    let refused = runner::run_in_process(
+        &s.billing,
+        &s.queue,
+        Month::parse("2027-01").unwrap(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(s.queue.is_empty());
+
+    // A minute before midnight in Berlin on New Year's Eve, January has still not begun.
+    s.kit
+        .clock
+        .set("2026-12-31T22:59:00Z".parse::<Timestamp>().unwrap());
+    let still_early = s
+        .call("POST", "/billing/runs", Some(json!({"period": "2027-01"})))
+        .await;
+    assert_problem(
+        &still_early,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("period"),
+    );
+
+    // Booked after the refused attempt, the January placement is on January's invoice.
+    book_placement(&s, &anna.id, &platform, "2027-01", 2500).await;
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    assert_eq!(s.kit.clock.today(), date(2027, 1, 1));
+    let january = s.run("2027-01").await;
+    assert_eq!(january["invoices"], 1);
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(invoices[0]["period"], "2027-01");
+    assert_eq!(amounts(&invoices[0]), vec![4900, 2500]);
 }
