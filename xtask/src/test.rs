@@ -42,6 +42,7 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
     let dynamodb = tools::ensure_dynamodb_local(root)?;
     let venv = tools::ensure_venv(root)?;
     tools::ensure_xmllint()?;
+    tools::ensure_pdftotext()?;
     let mut emulators = Emulators::start(root, &dynamodb, &venv)?;
     let endpoints = [
         ("DYNAMODB_ENDPOINT", emulators.dynamodb.endpoint()),

@@ -156,6 +156,37 @@ pub fn ensure_xmllint() -> Result<()> {
     ]))
 }
 
+/// `pdftotext` (Debian's poppler-utils), whose `-bbox-layout` word boxes show the tests
+/// that no text of a rendered PDF is printed over another (`shared::testing::pdf_layout`);
+/// installed with apt-get when missing.
+pub fn ensure_pdftotext() -> Result<()> {
+    // Found is enough: older poppler versions answer `-v` with a non-zero status.
+    let present = Command::new("pdftotext").arg("-v").output().is_ok();
+    if present {
+        return Ok(());
+    }
+    println!("xtask: installing pdftotext (poppler-utils)");
+    let install = || {
+        process::status(apt_get_as_root().args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "poppler-utils",
+        ]))
+    };
+    if !install()?.success() {
+        // A fresh machine has no package lists yet.
+        process::run(apt_get_as_root().arg("update"))?;
+        process::run(apt_get_as_root().args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "poppler-utils",
+        ]))?;
+    }
+    Ok(())
+}
+
 /// libfaketime's `faketime`, which runs a command with the system date moved; installed
 /// with apt-get when missing.
 pub fn ensure_faketime() -> Result<()> {

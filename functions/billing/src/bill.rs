@@ -96,6 +96,21 @@ pub async fn bill_batch(
             }),
         }
     }
+    // A partner's first invoice gives it its customer number.
+    let unnumbered: Vec<PartnerId> = drafts
+        .iter()
+        .filter(|d| d.customer_number.is_none())
+        .map(|d| d.partner_id.clone())
+        .collect();
+    if !unnumbered.is_empty() {
+        let mut numbers =
+            crate::customer::assign(table, &unnumbered, billing.env.clock.now()).await?;
+        for draft in &mut drafts {
+            if draft.customer_number.is_none() {
+                draft.customer_number = numbers.remove(&draft.partner_id);
+            }
+        }
+    }
     for failure in &report.failed {
         tracing::warn!(partner_id = %failure.partner_id, reason = %failure.reason, "partner not billed");
         table
@@ -193,6 +208,7 @@ async fn commit(
             let invoice = Invoice {
                 number: format_number(today.year(), first + i as u64),
                 partner_id: draft.partner_id.clone(),
+                customer_number: draft.customer_number.clone(),
                 period,
                 issued_on: today,
                 recipient: draft.recipient.clone(),

@@ -159,6 +159,10 @@ pub struct DirectDebit {
 pub struct Invoice {
     pub number: String,
     pub partner_id: PartnerId,
+    /// The partner's short customer number as printed (`None` on invoices issued before
+    /// partners had one: those print the partner id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_number: Option<String>,
     pub period: Month,
     pub issued_on: Date,
     pub recipient: Recipient,
@@ -210,6 +214,7 @@ impl Invoice {
         Invoice {
             number,
             partner_id: self.partner_id.clone(),
+            customer_number: self.customer_number.clone(),
             period: self.period,
             issued_on,
             recipient: self.recipient.clone(),
@@ -314,6 +319,7 @@ mod tests {
         let invoice = Invoice {
             number: "2026-000001".into(),
             partner_id: PartnerId::from_raw("p"),
+            customer_number: Some("100001".into()),
             period: Month::parse("2026-12").unwrap(),
             issued_on: date(2026, 12, 1),
             recipient: Recipient {

@@ -10,6 +10,7 @@
 pub mod bill;
 pub mod config;
 pub mod correction;
+pub mod customer;
 pub mod delivery;
 pub mod document;
 pub mod invoice;

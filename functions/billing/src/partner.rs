@@ -18,6 +18,7 @@ use shared::store::{Index, Query, SK, StoreError, Table};
 use tokio::sync::Mutex;
 
 use crate::config::BillingConfig;
+use crate::customer::{CUSTOMER_NUMBER_SK, CustomerNumber};
 use crate::invoice::{
     DirectDebit, Invoice, MANDATE_USED_PREFIX, Recipient, Sequence, invoice_key, nothing_due_key,
 };
@@ -40,6 +41,8 @@ pub struct PartnerRecords {
     pub invoice: Option<Invoice>,
     /// Mandate references collected from before (their next collection is RCUR).
     pub used_mandates: HashSet<String>,
+    /// The number printed on its invoices, once given.
+    pub customer_number: Option<String>,
 }
 
 /// One strongly consistent query of the partner's partition.
@@ -78,6 +81,8 @@ pub async fn load(
             out.done = true;
         } else if sk == nothing_due_sk {
             out.done = true;
+        } else if sk == CUSTOMER_NUMBER_SK {
+            out.customer_number = Some(from_item::<CustomerNumber>(item)?.number);
         } else if let Some(reference) = sk.strip_prefix(MANDATE_USED_PREFIX) {
             out.used_mandates.insert(reference.to_string());
         }
@@ -126,6 +131,8 @@ pub enum Prepared {
 #[derive(Debug, Clone)]
 pub struct Draft {
     pub partner_id: PartnerId,
+    /// `None` until the partner's first invoice gives it one.
+    pub customer_number: Option<String>,
     pub recipient: Recipient,
     pub lines: Vec<InvoiceLine>,
     pub totals: Totals,
@@ -226,6 +233,7 @@ pub async fn prepare(
     let totals = Totals::of(&lines);
     Ok(Prepared::Draft(Box::new(Draft {
         partner_id: partner_id.clone(),
+        customer_number: records.customer_number,
         recipient: Recipient {
             company: partner.company,
             contact_name: partner.contact_name,

@@ -181,6 +181,9 @@ pub async fn sepa_file(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvoiceView {
     pub number: String,
+    /// The partner's customer number as printed on the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_number: Option<String>,
     pub kind: DocumentKind,
     /// On a credit note: the invoice it cancels and why.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -211,6 +214,7 @@ impl InvoiceView {
             .map_err(Error::internal)?;
         Ok(Self {
             number: invoice.number,
+            customer_number: invoice.customer_number,
             kind: invoice.kind,
             cancels: invoice.cancels,
             period: invoice.period,
@@ -258,6 +262,8 @@ pub struct RunInvoice {
     pub number: String,
     #[schema(value_type = String)]
     pub partner_id: shared::domain::PartnerId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_number: Option<String>,
     pub company: String,
     pub issued_on: Date,
     pub totals: Totals,
@@ -290,6 +296,7 @@ pub async fn run_invoices(
         invoices.push(RunInvoice {
             number: invoice.number,
             partner_id: invoice.partner_id,
+            customer_number: invoice.customer_number,
             company: invoice.recipient.company,
             issued_on: invoice.issued_on,
             totals: invoice.totals,

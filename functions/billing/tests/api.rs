@@ -841,11 +841,12 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     assert!(!sepa.contains(&number), "{sepa}");
 }
 
-/// A booked placement for `month` at `price`, as offers saves it.
+/// A booked placement of `offer` for `month` at `price`, as offers saves it.
 async fn book_placement(
     s: &Setup,
     partner: &PartnerId,
     platform: &PlatformId,
+    (offer, kind): (&str, &str),
     month: &str,
     price: i64,
 ) {
@@ -853,9 +854,9 @@ async fn book_placement(
     let booking = PlacementBooking {
         partner_id: partner.clone(),
         platform_id: platform.clone(),
-        offer_id: format!("angebot-{month}"),
+        offer_id: offer.into(),
         kind_id: "top".into(),
-        kind_name: "Top-Platzierung".into(),
+        kind_name: kind.into(),
         month: month.parse::<placements::Month>().unwrap(),
         price: Cents(price),
         state: BookingState::Booked,
@@ -921,7 +922,15 @@ async fn a_month_that_has_not_begun_is_refused_and_later_billed_with_what_was_bo
     );
 
     // Booked after the refused attempt, the January placement is on January's invoice.
-    book_placement(&s, &anna.id, &platform, "2027-01", 2500).await;
+    book_placement(
+        &s,
+        &anna.id,
+        &platform,
+        ("angebot-1", "Top-Platzierung"),
+        "2027-01",
+        2500,
+    )
+    .await;
     s.kit
         .clock
         .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
@@ -931,4 +940,129 @@ async fn a_month_that_has_not_begun_is_refused_and_later_billed_with_what_was_bo
     let invoices = s.invoices_of(&anna).await;
     assert_eq!(invoices[0]["period"], "2027-01");
     assert_eq!(amounts(&invoices[0]), vec![4900, 2500]);
+}
+
+/// No word of a rendered PDF is printed over another, and every word lies within the
+/// page's margins (word boxes as poppler's `pdftotext -bbox-layout` finds them).
+fn assert_legible(pdf: &[u8]) -> Vec<shared::testing::pdf_layout::WordBox> {
+    use shared::testing::pdf_layout::{overlapping_words, word_boxes};
+    let boxes = word_boxes(pdf);
+    assert!(!boxes.is_empty(), "no text found");
+    let overlaps: Vec<String> = overlapping_words(&boxes)
+        .iter()
+        .map(|(a, b)| format!("page {}: {:?} over {:?}", a.page, a.text, b.text))
+        .collect();
+    assert!(overlaps.is_empty(), "text printed over text: {overlaps:#?}");
+    for word in &boxes {
+        assert!(
+            word.left >= 10.0 && word.right <= 200.0 && word.top >= 10.0 && word.bottom <= 292.0,
+            "outside the page's margins: {word:?}"
+        );
+    }
+    boxes
+}
+
+/// The words of the PDF's line (same page, baselines within 1 mm) from `word` rightwards.
+fn line_from<'a>(boxes: &'a [shared::testing::pdf_layout::WordBox], word: &str) -> Vec<&'a str> {
+    let at = boxes
+        .iter()
+        .find(|b| b.text == word)
+        .unwrap_or_else(|| panic!("{word} not printed"));
+    let mut line: Vec<&shared::testing::pdf_layout::WordBox> = boxes
+        .iter()
+        .filter(|b| b.page == at.page && b.left >= at.left && (b.bottom - at.bottom).abs() < 1.0)
+        .collect();
+    line.sort_by(|a, b| a.left.total_cmp(&b.left));
+    line.into_iter().map(|b| b.text.as_str()).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn no_text_of_an_invoice_or_credit_note_pdf_is_printed_over_another() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    Table::update(
+        s.kit.table.as_ref(),
+        &partner_key(&anna.id),
+        &[Update::Set(
+            attr::COMPANY,
+            json!("Bäckerei und Konditorei Müller-Lüdenscheidt GmbH & Co. KG, Filiale Hauptbahnhof Nord"),
+        )],
+        Cond::Exists,
+    )
+    .await
+    .unwrap();
+    let long_name = "Sparkasse Mittelfranken-Süd Vorteilswelt für Geschäftskunden und Vereine";
+    let sparkasse = s.platform(long_name, 9_999_999).await;
+    s.approve(&anna, &sparkasse, long_name, date(2026, 11, 6))
+        .await;
+    s.give_mandate(&anna.id).await;
+    // Enough placements for a second page.
+    for i in 0..24 {
+        book_placement(
+            &s,
+            &anna.id,
+            &sparkasse,
+            (
+                &format!("angebot-{i:02}"),
+                "Top-Platzierung auf der Startseite mit Hervorhebung im Newsletter",
+            ),
+            "2026-12",
+            1500 + i,
+        )
+        .await;
+    }
+    s.run("2026-12").await;
+    let invoice = &s.invoices_of(&anna).await[0];
+    let number = invoice["number"].as_str().unwrap();
+    let pdf = s
+        .kit
+        .outbox
+        .attachment(&format!("Rechnung-{number}.pdf"))
+        .await
+        .unwrap()
+        .expect("the invoice PDF");
+    let boxes = assert_legible(&pdf);
+    assert!(
+        boxes.iter().any(|b| b.page == 2),
+        "the lines run onto a second page"
+    );
+    // The period and the quantity of a line stand side by side, each readable.
+    let prorated = line_from(&boxes, "06.11.2026–30.11.2026");
+    assert!(
+        prorated.contains(&"1") && prorated.contains(&"Monat"),
+        "{prorated:?}"
+    );
+    // The customer number is short enough to read out on the phone, and printed whole
+    // next to its label.
+    let customer = invoice["customer_number"].as_str().unwrap();
+    assert!(customer.len() <= 8, "{customer}");
+    assert_eq!(
+        line_from(&boxes, "Kundennummer"),
+        vec!["Kundennummer", customer]
+    );
+
+    // Its credit note, with a long reason, is just as legible.
+    let cancelled = s
+        .call(
+            "POST",
+            &format!("/billing/runs/2026-12/invoices/{number}/cancellation"),
+            Some(json!({"reason": "Die Plattformgebühr wurde mit einem falschen Monatsbetrag berechnet; die Platzierungen werden mit der nächsten Rechnung neu abgerechnet."})),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        cancelled.body
+    );
+    let note = cancelled.body["number"].as_str().unwrap();
+    let pdf = s
+        .kit
+        .outbox
+        .attachment(&format!("Stornorechnung-{note}.pdf"))
+        .await
+        .unwrap()
+        .expect("the credit note PDF");
+    assert_legible(&pdf);
 }
