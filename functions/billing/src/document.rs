@@ -13,7 +13,7 @@ use shared::domain::Cents;
 use shared::pdf::{Align, Info, Page, Weight, line_height_mm, render, text_width_mm, wrap};
 
 use crate::config::BillingConfig;
-use crate::invoice::{Invoice, Sequence};
+use crate::invoice::Invoice;
 use crate::lines::{InvoiceLine, Unit, VAT_PERCENT};
 use crate::period::german_date;
 
@@ -293,18 +293,13 @@ fn payment_text(config: &BillingConfig, invoice: &Invoice) -> String {
         Some(d) => format!(
             "Vorabankündigung (Pre-Notification): Wir ziehen den Rechnungsbetrag von {} am {} \
              per SEPA-Basislastschrift von Ihrem Konto {} ein. Mandatsreferenz {} vom {}, \
-             Gläubiger-Identifikationsnummer {}{}.",
+             Gläubiger-Identifikationsnummer {}.",
             t.gross_cents,
             german_date(d.collection_date),
             d.iban_masked,
             d.mandate_reference,
             german_date(d.mandate_signed_on),
             config.creditor_id,
-            if d.sequence == Sequence::First {
-                " (Erstlastschrift)"
-            } else {
-                ""
-            }
         ),
         None => format!(
             "Bitte überweisen Sie {} innerhalb von {} Tagen unter Angabe der Rechnungsnummer \
