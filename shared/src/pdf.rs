@@ -144,7 +144,7 @@ impl Page {
         weight: Weight,
         text: &str,
     ) -> f32 {
-        let line_height = size_pt * 1.35 / POINTS_PER_MM;
+        let line_height = line_height_mm(size_pt);
         let mut baseline = baseline_mm;
         for line in wrap(text, width_mm, size_pt, weight) {
             self.text(x_mm, baseline, size_pt, weight, Align::Left, &line);
@@ -452,8 +452,15 @@ fn printable(text: &str, weight: Weight) -> String {
         .collect()
 }
 
-/// Splits `text` into lines no wider than `width_mm` (a single over-long word stays whole).
+/// The distance between the baselines of two lines of a paragraph set at `size_pt`.
+pub fn line_height_mm(size_pt: f32) -> f32 {
+    size_pt * 1.35 / POINTS_PER_MM
+}
+
+/// Splits `text` into lines no wider than `width_mm`, at word boundaries; a word wider than
+/// the whole width is broken between characters, so nothing runs past the width.
 pub fn wrap(text: &str, width_mm: f32, size_pt: f32, weight: Weight) -> Vec<String> {
+    let fits = |s: &str| text_width_mm(s, size_pt, weight) <= width_mm;
     let mut lines = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();
@@ -463,10 +470,21 @@ pub fn wrap(text: &str, width_mm: f32, size_pt: f32, weight: Weight) -> Vec<Stri
             } else {
                 format!("{line} {word}")
             };
-            if !line.is_empty() && text_width_mm(&candidate, size_pt, weight) > width_mm {
-                lines.push(std::mem::replace(&mut line, word.to_owned()));
-            } else {
+            if fits(&candidate) {
                 line = candidate;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            // The word starts a line; what does not fit on it goes on the next ones.
+            for c in word.chars() {
+                let mut longer = line.clone();
+                longer.push(c);
+                if !line.is_empty() && !fits(&longer) {
+                    lines.push(std::mem::take(&mut line));
+                }
+                line.push(c);
             }
         }
         lines.push(line);
@@ -558,6 +576,21 @@ mod tests {
         for line in &lines {
             assert!(
                 text_width_mm(line, 11.0, Weight::Regular) <= 50.0,
+                "{line:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_wider_than_the_width_is_broken_between_characters() {
+        let id = "01a249c4-1d1c-770f-82a2-eef441fe7b6c";
+        let lines = wrap(&format!("Kunde {id}"), 30.0, 8.0, Weight::Regular);
+        assert_eq!(lines[0], "Kunde");
+        assert!(lines.len() > 2, "{lines:?}");
+        assert_eq!(lines[1..].concat(), id);
+        for line in &lines {
+            assert!(
+                text_width_mm(line, 8.0, Weight::Regular) <= 30.0,
                 "{line:?}"
             );
         }

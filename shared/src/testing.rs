@@ -1,10 +1,11 @@
 //! The test kit (feature `testing`, docs/architecture.md §12.3): an env builder, a client for any
 //! router (in process or over HTTP), `assert_problem`, and fixtures (an operator, a confirmed
 //! partner, a platform and its manager) shared by every crate's tests and the bench, and the
-//! frame of the handler benches (`bench`).
+//! frame of the handler benches (`bench`), and where a PDF's words are (`pdf_layout`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 pub mod bench;
+pub mod pdf_layout;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

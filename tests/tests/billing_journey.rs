@@ -21,7 +21,7 @@ use shared::env::Env;
 use shared::mail::SesMailer;
 use shared::model::partners::{Mandate, attr, partner_key};
 use shared::store::{Cond, DynamoTable, Table, TxOp, Update};
-use shared::testing::{Account, Client, Fixtures, PartnerFixture};
+use shared::testing::{Account, Client, Fixtures, PartnerFixture, Sessions};
 use tests::{REGION, SENDER, fresh_table, mails_to, ses_client, unique_email};
 
 fn sqs_client() -> aws_sdk_sqs::Client {
@@ -112,6 +112,7 @@ impl Journey {
             issuer: &issuer,
         };
         let operator = fixtures.operator(&unique_email("olga")).await;
+        let sessions = Sessions::new(&env);
         Self {
             table,
             clock,
@@ -120,7 +121,8 @@ impl Journey {
             billing,
             sqs,
             queue_url,
-            client: Client::http(format!("http://{addr}")),
+            // The operator and partners go on working on the days the journeys move to.
+            client: Client::http(format!("http://{addr}")).with_sessions(sessions),
             operator,
             _s3: s3,
             server,
@@ -215,8 +217,12 @@ impl Journey {
     }
 
     async fn start_run(&self) {
+        self.start_month("2026-12").await;
+    }
+
+    async fn start_month(&self, period: &str) {
         let (status, body) = self
-            .call("POST", "/billing/runs", Some(json!({"period": "2026-12"})))
+            .call("POST", "/billing/runs", Some(json!({"period": period})))
             .await;
         assert_eq!(status, 202, "{body}");
     }
@@ -423,9 +429,10 @@ async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_
     }
 
     // The SEPA file passes the pain.008.001.08 schema.
-    let (status, link) = j.call("GET", "/billing/runs/2026-12/sepa", None).await;
-    assert_eq!(status, 200, "{link}");
-    let sepa = download(&http, &link["url"]).await;
+    let (status, listed) = j.call("GET", "/billing/runs/2026-12/sepa", None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["files"].as_array().unwrap().len(), 1, "{listed}");
+    let sepa = download(&http, &listed["files"][0]["url"]).await;
     let (valid, report) = xmllint(&sepa, "sepa/pain.008.001.08.xsd");
     assert!(valid, "{report}");
     assert!(String::from_utf8_lossy(&sepa).contains("<InstdAmt Ccy=\"EUR\">322.73</InstdAmt>"));
@@ -504,4 +511,152 @@ async fn a_run_killed_after_half_its_batches_and_run_again_bills_everyone_once_g
     numbers.sort();
     let expected: Vec<String> = (1..=40).map(|n| format!("2026-{n:06}")).collect();
     assert_eq!(numbers, expected);
+}
+
+/// The SEPA files of a run the operator fetches once no other fetch is writing one (409
+/// until then), with their XML, each valid against the pain.008.001.08 schema.
+async fn sepa_files(j: &Journey, http: &reqwest::Client, period: &str) -> Vec<(Value, String)> {
+    let (status, listed) = j
+        .call("GET", &format!("/billing/runs/{period}/sepa"), None)
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let mut files = Vec::new();
+    for file in listed["files"].as_array().unwrap() {
+        let xml = download(http, &file["url"]).await;
+        let (valid, report) = xmllint(&xml, "sepa/pain.008.001.08.xsd");
+        assert!(valid, "{report}");
+        files.push((file.clone(), String::from_utf8(xml).unwrap()));
+    }
+    files
+}
+
+/// The sequence of `invoice`'s payment in a pain.008 file, if the file holds it.
+fn sequence_of(xml: &str, invoice: &str) -> Option<String> {
+    let at = xml.find(&format!("<EndToEndId>{invoice}</EndToEndId>"))?;
+    let group = &xml[..at];
+    let group = &group[group.rfind("<PmtInf>")?..];
+    let start = group.find("<SeqTp>")? + "<SeqTp>".len();
+    Some(group[start..start + 4].to_string())
+}
+
+/// Invoices of a retry, never fetched in their month, are wanted at once by the next
+/// fetch of their own run's files and of the next run's: on DynamoDB each debit lands in
+/// exactly one file, and each mandate is collected FRST exactly once.
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn debits_wanted_by_two_runs_at_once_are_each_collected_by_exactly_one_file() {
+    let j = Journey::start().await;
+    let http = reqwest::Client::new();
+    let platform = j.fixtures().platform("Sparkasse", Cents(4900)).await;
+    let bert = j.fixtures().confirmed_partner(&unique_email("bert")).await;
+    let mut late = Vec::new();
+    for i in 0..25 {
+        late.push(
+            j.fixtures()
+                .confirmed_partner(&unique_email(&format!("p{i}")))
+                .await,
+        );
+    }
+    for p in late.iter().chain([&bert]) {
+        j.approve(p, &platform, "Sparkasse", date(2026, 2, 1)).await;
+        j.give_mandate(&p.id).await;
+    }
+    for p in &late {
+        j.table
+            .update(
+                &partner_key(&p.id),
+                &[Update::Remove(attr::ADDRESS)],
+                Cond::Exists,
+            )
+            .await
+            .unwrap();
+    }
+    j.start_run().await;
+    j.drain().await;
+    let (_, run) = j.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run["invoices"], 1, "{run}");
+    assert_eq!(run["failed"], 25, "{run}");
+    let first = sepa_files(&j, &http, "2026-12").await;
+    assert_eq!(first.len(), 1);
+
+    // 6 December: the addresses are there, the operator retries; no one fetches a file.
+    j.clock
+        .set("2026-12-06T09:00:00Z".parse::<Timestamp>().unwrap());
+    for p in &late {
+        j.table
+            .update(
+                &partner_key(&p.id),
+                &[Update::Set(
+                    attr::ADDRESS,
+                    json!({"street": "Marienplatz 1", "postal_code": "80331", "city": "München", "country": "DE"}),
+                )],
+                Cond::Exists,
+            )
+            .await
+            .unwrap();
+    }
+    let (status, retried) = j.call("POST", "/billing/runs/2026-12/retry", None).await;
+    assert_eq!(status, 202, "{retried}");
+    j.drain().await;
+    let (_, run) = j.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run["invoices"], 26, "{run}");
+    assert_eq!(run["debits_due"], 25, "{run}");
+
+    // 1 January: the January run, then December's and January's files fetched at once.
+    j.clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    j.start_month("2027-01").await;
+    j.drain().await;
+    let fetch = |period: &'static str| {
+        let client = j.client.clone();
+        let token = j.operator.token.clone();
+        async move {
+            client
+                .call(
+                    "GET",
+                    &format!("/billing/runs/{period}/sepa"),
+                    None,
+                    Some(&token),
+                )
+                .await
+                .status
+                .as_u16()
+        }
+    };
+    let answers = tokio::join!(
+        fetch("2026-12"),
+        fetch("2027-01"),
+        fetch("2026-12"),
+        fetch("2027-01")
+    );
+    for status in [answers.0, answers.1, answers.2, answers.3] {
+        assert!(status == 200 || status == 409, "{status}");
+    }
+
+    let mut files = sepa_files(&j, &http, "2026-12").await;
+    files.extend(sepa_files(&j, &http, "2027-01").await);
+    let (_, december) = j.call("GET", "/billing/runs/2026-12", None).await;
+    let (_, january) = j.call("GET", "/billing/runs/2027-01", None).await;
+    assert_eq!(december["debits_due"], 0, "{december}");
+    assert_eq!(january["debits_due"], 0, "{january}");
+    for p in late.iter().chain([&bert]) {
+        let invoices = j.invoices_of(p).await;
+        assert_eq!(invoices.len(), 2);
+        let mut firsts = 0;
+        for invoice in &invoices {
+            let number = invoice["number"].as_str().unwrap();
+            let holding: Vec<(&str, String)> = files
+                .iter()
+                .filter_map(|(file, xml)| {
+                    sequence_of(xml, number).map(|seq| (file["name"].as_str().unwrap(), seq))
+                })
+                .collect();
+            assert_eq!(holding.len(), 1, "{number} in {holding:?}");
+            let (name, sequence) = &holding[0];
+            assert_eq!(invoice["direct_debit"]["sepa_file"], *name);
+            assert_eq!(invoice["direct_debit"]["sequence"], sequence.as_str());
+            firsts += usize::from(sequence == "FRST");
+        }
+        assert_eq!(firsts, 1, "one first collection per mandate: {invoices:?}");
+    }
 }

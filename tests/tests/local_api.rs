@@ -147,3 +147,21 @@ fn no_two_functions_define_a_schema_of_the_same_name_differently() {
     }
     assert!(seen.len() > 50, "every function's schemas were read");
 }
+
+/// `cargo run -p local-api -- billing-run <month>` refuses a month that has not begun, with
+/// the German reason, and bills nothing. (2099-12 is the last month a run knows; it lies
+/// ahead of any machine's clock this suite will meet.)
+#[tokio::test]
+async fn the_local_billing_run_refuses_a_month_that_has_not_begun() {
+    let dir = std::env::temp_dir().join(format!("pn-local-{}", shared::domain::new_id()));
+    let period = billing::Month::parse("2099-12").unwrap();
+    let refused = local_api::billing_run(&config(&dir), period, &mut |_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("Der Monat 2099-12 hat noch nicht begonnen"),
+        "{refused}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -44,6 +44,8 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
     tools::ensure_xmllint()?;
     // The cards' CSV files are opened in LibreOffice Calc as a merchant would.
     tools::ensure_libreoffice()?;
+    // Invoice layouts are checked by the word boxes pdftotext reads.
+    tools::ensure_pdftotext()?;
     let mut emulators = Emulators::start(root, &dynamodb, &venv)?;
     let endpoints = [
         ("DYNAMODB_ENDPOINT", emulators.dynamodb.endpoint()),

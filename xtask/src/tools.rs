@@ -148,12 +148,7 @@ pub fn ensure_xmllint() -> Result<()> {
         return Ok(());
     }
     println!("xtask: installing xmllint (libxml2-utils)");
-    process::run(apt_get_as_root().args([
-        "install",
-        "-y",
-        "--no-install-recommends",
-        "libxml2-utils",
-    ]))
+    apt_install("libxml2-utils")
 }
 
 /// LibreOffice Calc (Debian's `libreoffice-calc`, without the recommended extras), which
@@ -201,6 +196,19 @@ pub fn ensure_faketime() -> Result<()> {
     }
     println!("xtask: installing faketime");
     apt_install("faketime")
+}
+
+/// `pdftotext` (Debian's poppler-utils), whose `-bbox-layout` word boxes show the tests
+/// that no text of a rendered PDF is printed over another (`shared::testing::pdf_layout`);
+/// installed with apt-get when missing.
+pub fn ensure_pdftotext() -> Result<()> {
+    // Found is enough: older poppler versions answer `-v` with a non-zero status.
+    let present = Command::new("pdftotext").arg("-v").output().is_ok();
+    if present {
+        return Ok(());
+    }
+    println!("xtask: installing pdftotext (poppler-utils)");
+    apt_install("poppler-utils")
 }
 
 /// nginx and wrk, unpacked from their Debian packages.

@@ -14,20 +14,21 @@ use shared::store::counter::Counter;
 use shared::store::{Cond, Named, StoreError, TxOp};
 
 use crate::Billing;
-use crate::invoice::{
-    DocumentKind, Invoice, format_number, mandate_used, nothing_due, number_counter_key,
-};
+use crate::debit::DebitOrder;
+use crate::invoice::{DocumentKind, Invoice, format_number, nothing_due, number_counter_key};
 use crate::partner::{self, Draft, Prepared};
 use crate::period::Month;
 use crate::run::{Counts, Failure, failed_key};
 
 /// Partners per queue message. Each costs up to four operations in the batch transaction
-/// (invoice, first-collection marker, failure cleanup, mail), plus the counter and the run:
+/// (invoice, debit order, failure cleanup, mail), plus the counter and the run:
 /// 20 × 4 + 2 = 82, under DynamoDB's 100.
 pub const BATCH_SIZE: usize = 20;
 
 const INVOICE_OP: &str = "invoice";
 const NOTHING_DUE_OP: &str = "nothing_due";
+const DEBIT_ORDER_OP: &str = "debit_order";
+const FAILED_OP: &str = "failed";
 
 /// What became of a batch.
 #[derive(Debug, Default)]
@@ -96,10 +97,25 @@ pub async fn bill_batch(
             }),
         }
     }
+    // A partner's first invoice gives it its customer number.
+    let unnumbered: Vec<PartnerId> = drafts
+        .iter()
+        .filter(|d| d.customer_number.is_none())
+        .map(|d| d.partner_id.clone())
+        .collect();
+    if !unnumbered.is_empty() {
+        let mut numbers =
+            crate::customer::assign(table, &unnumbered, billing.env.clock.now()).await?;
+        for draft in &mut drafts {
+            if draft.customer_number.is_none() {
+                draft.customer_number = numbers.remove(&draft.partner_id);
+            }
+        }
+    }
     for failure in &report.failed {
         tracing::warn!(partner_id = %failure.partner_id, reason = %failure.reason, "partner not billed");
         table
-            .transact(vec![failure.put(period)?.named("failed")])
+            .transact(vec![failure.put(period)?.named(FAILED_OP)])
             .await?;
     }
     match commit(billing, period, &drafts, &nothing).await {
@@ -193,6 +209,7 @@ async fn commit(
             let invoice = Invoice {
                 number: format_number(today.year(), first + i as u64),
                 partner_id: draft.partner_id.clone(),
+                customer_number: draft.customer_number.clone(),
                 period,
                 issued_on: today,
                 recipient: draft.recipient.clone(),
@@ -205,22 +222,16 @@ async fn commit(
             };
             counts.add_invoice(&invoice.totals, invoice.debit.is_some());
             ops.push(invoice.put()?.named(INVOICE_OP));
-            if let Some(debit) = &invoice.debit {
-                ops.push(
-                    mandate_used(
-                        &invoice.partner_id,
-                        &debit.mandate_reference,
-                        &invoice.number,
-                    )
-                    .named("mandate_used"),
-                );
+            // Due until exactly one SEPA file takes it (`collect`).
+            if let Some(order) = DebitOrder::of(&invoice, draft.mandate_collected) {
+                ops.push(order.put()?.named(DEBIT_ORDER_OP));
             }
             ops.push(
                 TxOp::Delete {
                     key: failed_key(period, &invoice.partner_id),
                     cond: Cond::Always,
                 }
-                .named("failed"),
+                .named(FAILED_OP),
             );
             let (mail, mail_op) = outgoing.enqueue(crate::delivery::mail(&invoice))?;
             ops.push(mail_op);
@@ -234,7 +245,7 @@ async fn commit(
                     key: failed_key(period, partner),
                     cond: Cond::Always,
                 }
-                .named("failed"),
+                .named(FAILED_OP),
             );
         }
         ops.push(counts.update(period).named("run"));

@@ -1,8 +1,10 @@
 //! Corrections (§14 UStG, GoBD): an issued invoice is never changed. The operator cancels
 //! it with a credit note (Stornorechnung) that takes the next gapless number in the same
 //! transaction that writes it, refers to the invoice, and negates every line; the partner
-//! gets it by mail and in the list of invoices. A corrected invoice, if one is due, is
-//! billed by hand; the run never bills a period twice.
+//! gets it by mail and in the list of invoices. Its direct debit, if no SEPA file has taken
+//! it yet, is withdrawn in the same transaction (never collected); once a file holds it,
+//! the amount is paid back by transfer. A corrected invoice, if one is due, is billed by
+//! hand; the run never bills a period twice.
 
 use shared::Error;
 use shared::mail::pending::PendingMails;
@@ -10,12 +12,15 @@ use shared::model::from_item;
 use shared::store::counter::Counter;
 
 use crate::Billing;
+use crate::debit::withdraw;
 use crate::invoice::{
     Invoice, credit_note_key, format_number, invoice_numbered, number_counter_key,
 };
 use crate::period::Month;
 
 const REASON_MAX_CHARS: usize = 500;
+const CREDIT_NOTE_OP: &str = "credit_note";
+const WITHDRAW_OP: &str = "withdraw_debit";
 
 /// The invoice `number` of `period`, or 404.
 pub async fn find_invoice(
@@ -86,7 +91,11 @@ pub async fn cancel(
             let note =
                 invoice.credit_note(format_number(today.year(), n), reason.clone(), today, now);
             let (mail, mail_op) = outgoing.enqueue(crate::delivery::mail(&note))?;
-            let ops = vec![note.put()?.named("credit_note"), mail_op];
+            let mut ops = vec![note.put()?.named(CREDIT_NOTE_OP), mail_op];
+            if invoice.debit.is_some() {
+                // Not collected if no SEPA file has taken the debit yet.
+                ops.push(withdraw(period, &invoice.number).named(WITHDRAW_OP));
+            }
             written = Some(note);
             pending = Some(mail);
             Ok::<_, Error>(ops)

@@ -9,6 +9,8 @@ use shared::mail::{Attachment, Mail, Template};
 
 use crate::Billing;
 use crate::bill::BatchReport;
+use crate::config::BillingConfig;
+use crate::debit::Collection;
 use crate::invoice::Invoice;
 use crate::period::german_date;
 
@@ -20,6 +22,13 @@ pub const INVOICE_MAIL: Template = Template {
 pub const CREDIT_NOTE_MAIL: Template = Template {
     text: include_str!("../templates/credit_note.txt"),
     html: include_str!("../templates/credit_note.html"),
+};
+
+/// A new pre-notification, when the SEPA file that takes a debit comes too late for the day
+/// the invoice announced.
+pub const COLLECTION_MOVED_MAIL: Template = Template {
+    text: include_str!("../templates/collection_moved.txt"),
+    html: include_str!("../templates/collection_moved.html"),
 };
 
 /// The name of the document's PDF as the partner receives it.
@@ -81,6 +90,32 @@ pub fn mail(invoice: &Invoice) -> Mail {
         ],
     )
     .with_attachment(pdf)
+}
+
+/// The new pre-notification of `invoice`'s debit, collected by `collection` on another day
+/// than the invoice announced.
+pub fn collection_moved(
+    config: &BillingConfig,
+    invoice: &Invoice,
+    collection: &Collection,
+) -> Mail {
+    let debit = &collection.order.debit;
+    Mail::render(
+        &invoice.recipient.email,
+        COLLECTION_MOVED_MAIL,
+        &[
+            ("contact", &invoice.recipient.contact_name),
+            ("company", &invoice.recipient.company),
+            ("number", &invoice.number),
+            ("date", &german_date(invoice.issued_on)),
+            ("announced", &german_date(debit.collection_date)),
+            ("gross", &collection.order.amount_cents.to_string()),
+            ("collection_date", &german_date(collection.collection_date)),
+            ("iban", &debit.iban_masked),
+            ("mandate", &debit.mandate_reference),
+            ("creditor", &config.creditor_id),
+        ],
+    )
 }
 
 /// Renders and stores both documents of an invoice.

@@ -19,8 +19,6 @@ use crate::period::Month;
 pub const INVOICE_PREFIX: &str = "INVOICE#";
 /// Sort-key prefix of the marker of a period with nothing due (`NOTHING_DUE#2026-12`).
 pub const NOTHING_DUE_PREFIX: &str = "NOTHING_DUE#";
-/// Sort-key prefix of a mandate's first collection (`MANDATE_USED#<reference>`).
-pub const MANDATE_USED_PREFIX: &str = "MANDATE_USED#";
 /// Partition of the gapless invoice-number counters, one item per year.
 const NUMBERS_PK: &str = "INVOICE_NUMBERS";
 
@@ -41,13 +39,6 @@ pub fn nothing_due_key(partner: &PartnerId, period: Month) -> Key {
     Key::new(partner_pk(partner), format!("{NOTHING_DUE_PREFIX}{period}"))
 }
 
-pub fn mandate_used_key(partner: &PartnerId, reference: &str) -> Key {
-    Key::new(
-        partner_pk(partner),
-        format!("{MANDATE_USED_PREFIX}{reference}"),
-    )
-}
-
 /// The counter of invoice numbers in `year`.
 pub fn number_counter_key(year: i16) -> Key {
     Key::new(NUMBERS_PK, year.to_string())
@@ -58,15 +49,9 @@ pub fn period_index(period: Month) -> String {
     format!("INVOICES#{period}")
 }
 
-/// The index partition listing a period's credit notes by the number they cancel: the
-/// SEPA file leaves those invoices out while it is not written yet.
+/// The index partition listing a period's credit notes by the number they cancel.
 pub fn credit_notes_index(period: Month) -> String {
     format!("CREDIT_NOTES#{period}")
-}
-
-/// The period's credit notes.
-pub fn credit_notes_in(period: Month) -> Query {
-    Query::partition(Index::Gsi1, credit_notes_index(period))
 }
 
 /// `2026-000001`: the year and the number within it.
@@ -122,31 +107,14 @@ pub struct Recipient {
     pub email: Email,
 }
 
-/// A mandate's first collection or a later one (pain.008 `SeqTp`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub enum Sequence {
-    #[serde(rename = "FRST")]
-    First,
-    #[serde(rename = "RCUR")]
-    Recurring,
-}
-
-impl Sequence {
-    pub fn code(self) -> &'static str {
-        match self {
-            Sequence::First => "FRST",
-            Sequence::Recurring => "RCUR",
-        }
-    }
-}
-
 /// The SEPA direct debit that pays the invoice; the invoice is its pre-notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DirectDebit {
     pub account_holder: String,
     pub mandate_reference: String,
     pub mandate_signed_on: Date,
-    pub sequence: Sequence,
+    /// The day the invoice announces; the SEPA file that takes the debit asks for this day,
+    /// or announces a new one when it comes too late for it (`debit::Collection`).
     pub collection_date: Date,
     pub iban_masked: String,
     /// AES-256-GCM sealed; opened only while the SEPA file is written.
@@ -159,6 +127,10 @@ pub struct DirectDebit {
 pub struct Invoice {
     pub number: String,
     pub partner_id: PartnerId,
+    /// The partner's short customer number as printed (`None` on invoices issued before
+    /// partners had one: those print the partner id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_number: Option<String>,
     pub period: Month,
     pub issued_on: Date,
     pub recipient: Recipient,
@@ -210,6 +182,7 @@ impl Invoice {
         Invoice {
             number,
             partner_id: self.partner_id.clone(),
+            customer_number: self.customer_number.clone(),
             period: self.period,
             issued_on,
             recipient: self.recipient.clone(),
@@ -269,19 +242,6 @@ pub fn nothing_due(partner: &PartnerId, period: Month, at: Timestamp) -> TxOp {
     }
 }
 
-/// The marker that a mandate has been collected from: later collections are RCUR.
-pub fn mandate_used(partner: &PartnerId, reference: &str, number: &str) -> TxOp {
-    let key = mandate_used_key(partner, reference);
-    let mut item = Item::new();
-    item.insert(shared::store::PK.into(), key.pk.into());
-    item.insert(shared::store::SK.into(), key.sk.into());
-    item.insert("first_invoice".into(), number.into());
-    TxOp::Put {
-        item,
-        cond: Cond::Always,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,6 +274,7 @@ mod tests {
         let invoice = Invoice {
             number: "2026-000001".into(),
             partner_id: PartnerId::from_raw("p"),
+            customer_number: Some("100001".into()),
             period: Month::parse("2026-12").unwrap(),
             issued_on: date(2026, 12, 1),
             recipient: Recipient {

@@ -5,11 +5,15 @@
 //! - [`sources`]: one pure line source per product; [`lines`]: lines and totals (rounding).
 //! - [`partner`]: what the run reads of a partner; [`bill`]: a batch in one transaction.
 //! - [`runner`]: start, planner, worker (SQS) and the in-process run of local-api.
+//! - [`debit`]: debit orders, SEPA files and collections; [`collect`]: writing the files.
 //! - [`routes`]: operator and partner routes.
 
 pub mod bill;
+pub mod collect;
 pub mod config;
 pub mod correction;
+pub mod customer;
+pub mod debit;
 pub mod delivery;
 pub mod document;
 pub mod invoice;
@@ -94,7 +98,7 @@ pub fn routes() -> Vec<Route<BillingState>> {
         route!(POST "/billing/runs", OPERATOR, routes::start),
         route!(GET "/billing/runs/{period}", OPERATOR, routes::get_run),
         route!(POST "/billing/runs/{period}/retry", OPERATOR, routes::retry),
-        route!(GET "/billing/runs/{period}/sepa", OPERATOR, routes::sepa_file),
+        route!(GET "/billing/runs/{period}/sepa", OPERATOR, routes::sepa_files),
         route!(GET "/billing/runs/{period}/invoices", OPERATOR, routes::run_invoices),
         route!(
             POST "/billing/runs/{period}/invoices/{number}/cancellation",

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use jiff::civil::{Date, Weekday};
+use jiff::civil::Date;
 use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::model::contracts::cards::CardContract;
 use shared::model::contracts::file_links::FileLinksContract;
@@ -18,9 +18,9 @@ use shared::store::{Index, Query, SK, StoreError, Table};
 use tokio::sync::Mutex;
 
 use crate::config::BillingConfig;
-use crate::invoice::{
-    DirectDebit, Invoice, MANDATE_USED_PREFIX, Recipient, Sequence, invoice_key, nothing_due_key,
-};
+use crate::customer::{CUSTOMER_NUMBER_SK, CustomerNumber};
+use crate::debit::{MANDATE_USED_PREFIX, announced_day};
+use crate::invoice::{DirectDebit, Invoice, Recipient, invoice_key, nothing_due_key};
 use crate::lines::{InvoiceLine, Totals};
 use crate::period::Month;
 use crate::sources;
@@ -38,8 +38,10 @@ pub struct PartnerRecords {
     pub done: bool,
     /// The period's invoice, if written before.
     pub invoice: Option<Invoice>,
-    /// Mandate references collected from before (their next collection is RCUR).
+    /// Mandate references a SEPA file has collected from (their next collection is RCUR).
     pub used_mandates: HashSet<String>,
+    /// The number printed on its invoices, once given.
+    pub customer_number: Option<String>,
 }
 
 /// One strongly consistent query of the partner's partition.
@@ -78,6 +80,8 @@ pub async fn load(
             out.done = true;
         } else if sk == nothing_due_sk {
             out.done = true;
+        } else if sk == CUSTOMER_NUMBER_SK {
+            out.customer_number = Some(from_item::<CustomerNumber>(item)?.number);
         } else if let Some(reference) = sk.strip_prefix(MANDATE_USED_PREFIX) {
             out.used_mandates.insert(reference.to_string());
         }
@@ -126,10 +130,14 @@ pub enum Prepared {
 #[derive(Debug, Clone)]
 pub struct Draft {
     pub partner_id: PartnerId,
+    /// `None` until the partner's first invoice gives it one.
+    pub customer_number: Option<String>,
     pub recipient: Recipient,
     pub lines: Vec<InvoiceLine>,
     pub totals: Totals,
     pub debit: Option<DirectDebit>,
+    /// A SEPA file has collected from the debit's mandate before.
+    pub mandate_collected: bool,
 }
 
 /// Every line due from the partner's contracts in the run for `period`.
@@ -160,20 +168,6 @@ pub async fn due_lines(
         lines.extend(sources::file_links::lines(contract, period));
     }
     Ok(Ok(lines))
-}
-
-/// The first TARGET2 business day on or after `day` (no weekends, 1 Jan, Good Friday and
-/// Easter Monday are rare enough on a collection date that banks move them themselves).
-pub fn collection_day(day: Date) -> Date {
-    let mut d = day;
-    while matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
-        || (d.month() == 12 && (d.day() == 25 || d.day() == 26))
-        || (d.month() == 1 && d.day() == 1)
-        || (d.month() == 5 && d.day() == 1)
-    {
-        d = d.tomorrow().unwrap_or(d);
-    }
-    d
 }
 
 /// Turns a partner's records into what the run does with it.
@@ -210,22 +204,17 @@ pub async fn prepare(
             account_holder: m.account_holder.clone(),
             mandate_reference: m.reference.clone(),
             mandate_signed_on: m.signed_on,
-            sequence: if records.used_mandates.contains(&m.reference) {
-                Sequence::Recurring
-            } else {
-                Sequence::First
-            },
-            collection_date: collection_day(
-                today
-                    .checked_add(jiff::Span::new().days(config.prenotification_days))
-                    .unwrap_or(today),
-            ),
+            collection_date: announced_day(today, config.prenotification_days),
             iban_masked: m.iban_masked.clone(),
             iban_sealed: m.iban_sealed.clone(),
         });
+    let mandate_collected = debit
+        .as_ref()
+        .is_some_and(|d| records.used_mandates.contains(&d.mandate_reference));
     let totals = Totals::of(&lines);
     Ok(Prepared::Draft(Box::new(Draft {
         partner_id: partner_id.clone(),
+        customer_number: records.customer_number,
         recipient: Recipient {
             company: partner.company,
             contact_name: partner.contact_name,
@@ -236,19 +225,6 @@ pub async fn prepare(
         lines,
         totals,
         debit,
+        mandate_collected,
     })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::collection_day;
-    use jiff::civil::date;
-
-    #[test]
-    fn collections_fall_on_business_days() {
-        // Tue 15 Dec 2026 stays; Sat 19 Dec moves to Mon 21 Dec; Fri 25 Dec to Mon 28 Dec.
-        assert_eq!(collection_day(date(2026, 12, 15)), date(2026, 12, 15));
-        assert_eq!(collection_day(date(2026, 12, 19)), date(2026, 12, 21));
-        assert_eq!(collection_day(date(2026, 12, 25)), date(2026, 12, 28));
-    }
 }

@@ -1,19 +1,22 @@
 //! The operator's routes over runs and the partner's list of invoices.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use shared::auth::{OperatorAuth, PartnerAuth};
+use shared::domain::Cents;
 use shared::http::{ApiJson, ApiPath};
 use shared::model::from_item;
-use shared::openapi::{Conflict, NotFound};
+use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::BillingState;
-use crate::correction;
+use crate::debit::{Collection, FileState, SepaFile, Sequence, collections_of};
 use crate::invoice::{
     Cancellation, DirectDebit, DocumentKind, Invoice, Recipient, invoices_in, invoices_of,
 };
@@ -21,6 +24,7 @@ use crate::lines::{InvoiceLine, Totals};
 use crate::period::Month;
 use crate::run::{Failure, Run, runs};
 use crate::runner;
+use crate::{collect, correction};
 
 /// How long a download link of an invoice stays valid.
 const LINK_VALIDITY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -29,7 +33,7 @@ fn parse_period(raw: &str) -> Result<Month> {
     Month::parse(raw).ok_or_else(|| Error::field("period", "muss ein Monat wie 2026-12 sein"))
 }
 
-/// A run with its counters and the partners that failed.
+/// A run with its counters, its SEPA files and the partners that failed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
     #[serde(flatten)]
@@ -38,6 +42,45 @@ pub struct RunView {
     pub failed: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failures: Option<Vec<Failure>>,
+    /// The run's SEPA files, first first (the next fetch of `/sepa` writes one for the
+    /// debits still due).
+    pub sepa_files: Vec<SepaFileView>,
+    /// Direct debits of the month and the months before that no SEPA file holds yet (a
+    /// single run only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debits_due: Option<usize>,
+}
+
+/// A SEPA file of a run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SepaFileView {
+    /// `LS-2026-12-2`: the run's second file.
+    pub name: String,
+    pub state: FileState,
+    pub created_at: jiff::Timestamp,
+    pub payments: u64,
+    #[schema(value_type = i64)]
+    pub total_cents: Cents,
+    /// The collection days the file asks for.
+    pub collection_dates: Vec<Date>,
+}
+
+impl From<SepaFile> for SepaFileView {
+    fn from(file: SepaFile) -> Self {
+        Self {
+            name: file.name(),
+            state: file.state,
+            created_at: file.created_at,
+            payments: file.payments,
+            total_cents: file.total_cents,
+            collection_dates: file.collection_dates,
+        }
+    }
+}
+
+async fn file_views(state: &BillingState, period: Month) -> Result<Vec<SepaFileView>> {
+    let files = collect::files(state, period).await?;
+    Ok(files.into_iter().map(SepaFileView::from).collect())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,10 +100,13 @@ pub async fn list_runs(
     for item in items {
         let run: Run = from_item(item)?;
         let failed = runner::failures(&state, run.period).await?.len();
+        let sepa_files = file_views(&state, run.period).await?;
         out.push(RunView {
             run,
             failed,
             failures: None,
+            sepa_files,
+            debits_due: None,
         });
     }
     Ok(Json(RunList { runs: out }))
@@ -75,9 +121,13 @@ pub struct StartRun {
 }
 
 /// Start the run of a month (as the schedule does on the 1st). Starting a month again bills
-/// only the partners not billed yet.
+/// only the partners not billed yet. A month that has not begun in Berlin is refused (422
+/// naming `period`).
 #[utoipa::path(post, path = "/billing/runs", tag = "billing", request_body = StartRun,
-    responses((status = 202, description = "The run, planned in the background.", body = RunView)))]
+    responses(
+        (status = 202, description = "The run, planned in the background.", body = RunView),
+        (status = 422, response = Unprocessable),
+    ))]
 pub async fn start(
     State(state): State<BillingState>,
     _auth: OperatorAuth,
@@ -91,6 +141,8 @@ pub async fn start(
             run,
             failed: 0,
             failures: None,
+            sepa_files: Vec::new(),
+            debits_due: None,
         }),
     ))
 }
@@ -113,6 +165,8 @@ pub async fn get_run(
         failed: summary.failed.len(),
         run: summary.run,
         failures: Some(summary.failed),
+        sepa_files: file_views(&state, period).await?,
+        debits_due: Some(collect::due(&state, period).await?.len()),
     }))
 }
 
@@ -142,41 +196,106 @@ pub async fn retry(
     Ok((StatusCode::ACCEPTED, Json(Retried { queued })))
 }
 
+/// A written SEPA file with its download link.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SepaLink {
+pub struct SepaFileLink {
+    #[serde(flatten)]
+    pub file: SepaFileView,
     /// Presigned download link of the pain.008.001.08 file, valid 15 minutes.
     pub url: String,
     pub key: String,
 }
 
-/// The run's SEPA direct-debit file (pain.008.001.08), written once the run is complete.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SepaFileList {
+    pub files: Vec<SepaFileLink>,
+}
+
+/// The run's SEPA direct-debit files (pain.008.001.08). Once the run is complete, a fetch
+/// first writes a new file holding every debit of the month and the months before that no
+/// file holds yet (say, an invoice of a retry); a file once written never changes.
 #[utoipa::path(get, path = "/billing/runs/{period}/sepa", tag = "billing",
     params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
     responses(
-        (status = 200, description = "The download link.", body = SepaLink),
+        (status = 200, description = "The run's written files with download links.", body = SepaFileList),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     ))]
-pub async fn sepa_file(
+pub async fn sepa_files(
     State(state): State<BillingState>,
     _auth: OperatorAuth,
     ApiPath(period): ApiPath<String>,
-) -> Result<Json<SepaLink>> {
+) -> Result<Json<SepaFileList>> {
     let period = parse_period(&period)?;
-    let key = runner::sepa_file(&state, period).await?;
-    let url = state
-        .env
-        .blobs
-        .presign_get(&key, LINK_VALIDITY)
-        .await
-        .map_err(Error::internal)?;
-    Ok(Json(SepaLink { url, key }))
+    let mut files = Vec::new();
+    for file in collect::collect(&state, period).await? {
+        let key = file.blob_key();
+        let url = state
+            .env
+            .blobs
+            .presign_get(&key, LINK_VALIDITY)
+            .await
+            .map_err(Error::internal)?;
+        files.push(SepaFileLink {
+            file: file.into(),
+            url,
+            key,
+        });
+    }
+    Ok(Json(SepaFileList { files }))
+}
+
+/// How an invoice's amount is collected: the mandate, the day, and once a SEPA file holds
+/// the debit, which file and as which of the mandate's collections.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DebitView {
+    pub account_holder: String,
+    pub mandate_reference: String,
+    pub mandate_signed_on: Date,
+    pub iban_masked: String,
+    /// The day the amount is collected: as the invoice announced, or as a later notice
+    /// announced when the SEPA file came too late for that day.
+    pub collection_date: Date,
+    /// The day the invoice announced, when a notice moved it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub announced_first: Option<Date>,
+    /// FRST (the mandate's first collection) or RCUR, once a SEPA file holds the debit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<Sequence>,
+    /// The SEPA file that holds it (`LS-2026-12-2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sepa_file: Option<String>,
+}
+
+impl DebitView {
+    fn of(debit: DirectDebit, collection: Option<Collection>) -> Self {
+        let mut view = Self {
+            account_holder: debit.account_holder,
+            mandate_reference: debit.mandate_reference,
+            mandate_signed_on: debit.mandate_signed_on,
+            iban_masked: debit.iban_masked,
+            collection_date: debit.collection_date,
+            announced_first: None,
+            sequence: None,
+            sepa_file: None,
+        };
+        if let Some(c) = collection {
+            view.collection_date = c.collection_date;
+            view.announced_first = c.announced_first;
+            view.sequence = Some(c.sequence);
+            view.sepa_file = Some(c.file);
+        }
+        view
+    }
 }
 
 /// An invoice (or a credit note) as its recipient sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvoiceView {
     pub number: String,
+    /// The partner's customer number as printed on the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_number: Option<String>,
     pub kind: DocumentKind,
     /// On a credit note: the invoice it cancels and why.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -188,14 +307,18 @@ pub struct InvoiceView {
     pub lines: Vec<InvoiceLine>,
     pub totals: Totals,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub direct_debit: Option<DirectDebit>,
+    pub direct_debit: Option<DebitView>,
     /// Presigned download links, valid at least 15 minutes.
     pub pdf_url: String,
     pub xml_url: String,
 }
 
 impl InvoiceView {
-    async fn of(state: &BillingState, invoice: Invoice) -> Result<Self> {
+    async fn of(
+        state: &BillingState,
+        invoice: Invoice,
+        collection: Option<Collection>,
+    ) -> Result<Self> {
         let blobs = &state.env.blobs;
         let pdf_url = blobs
             .download_url(&invoice.pdf_key(), LINK_VALIDITY)
@@ -207,6 +330,7 @@ impl InvoiceView {
             .map_err(Error::internal)?;
         Ok(Self {
             number: invoice.number,
+            customer_number: invoice.customer_number,
             kind: invoice.kind,
             cancels: invoice.cancels,
             period: invoice.period,
@@ -214,10 +338,7 @@ impl InvoiceView {
             recipient: invoice.recipient,
             lines: invoice.lines,
             totals: invoice.totals,
-            direct_debit: invoice.debit.map(|mut d| {
-                d.iban_sealed.clear();
-                d
-            }),
+            direct_debit: invoice.debit.map(|d| DebitView::of(d, collection)),
             pdf_url,
             xml_url,
         })
@@ -236,14 +357,18 @@ pub async fn my_invoices(
     State(state): State<BillingState>,
     auth: PartnerAuth,
 ) -> Result<Json<InvoiceList>> {
-    let items = state
-        .env
-        .table
-        .query_all(invoices_of(&auth.partner_id))
-        .await?;
+    let table = state.env.table.as_ref();
+    let items = table.query_all(invoices_of(&auth.partner_id)).await?;
+    let mut collections: HashMap<String, Collection> = HashMap::new();
+    for item in table.query_all(collections_of(&auth.partner_id)).await? {
+        let collection: Collection = from_item(item)?;
+        collections.insert(collection.order.invoice_number.clone(), collection);
+    }
     let mut invoices = Vec::with_capacity(items.len());
     for item in items {
-        invoices.push(InvoiceView::of(&state, from_item(item)?).await?);
+        let invoice: Invoice = from_item(item)?;
+        let collection = collections.remove(&invoice.number);
+        invoices.push(InvoiceView::of(&state, invoice, collection).await?);
     }
     Ok(Json(InvoiceList { invoices }))
 }
@@ -254,6 +379,8 @@ pub struct RunInvoice {
     pub number: String,
     #[schema(value_type = String)]
     pub partner_id: shared::domain::PartnerId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_number: Option<String>,
     pub company: String,
     pub issued_on: Date,
     pub totals: Totals,
@@ -286,6 +413,7 @@ pub async fn run_invoices(
         invoices.push(RunInvoice {
             number: invoice.number,
             partner_id: invoice.partner_id,
+            customer_number: invoice.customer_number,
             company: invoice.recipient.company,
             issued_on: invoice.issued_on,
             totals: invoice.totals,
@@ -328,6 +456,6 @@ pub async fn cancel_invoice(
     let note = correction::cancel(&state, period, &number, reason).await?;
     Ok((
         StatusCode::CREATED,
-        Json(InvoiceView::of(&state, note).await?),
+        Json(InvoiceView::of(&state, note, None).await?),
     ))
 }

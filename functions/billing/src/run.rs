@@ -28,7 +28,6 @@ pub mod attr {
     pub const NET: Attr = "net_cents";
     pub const VAT: Attr = "vat_cents";
     pub const GROSS: Attr = "gross_cents";
-    pub const SEPA_KEY: Attr = "sepa_key";
 }
 
 pub fn run_pk(period: Month) -> String {
@@ -78,9 +77,6 @@ pub struct Run {
     #[serde(default)]
     #[schema(value_type = i64)]
     pub gross_cents: Cents,
-    /// The S3 key of the SEPA file, once written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sepa_key: Option<String>,
 }
 
 impl Run {
@@ -95,7 +91,6 @@ impl Run {
             net_cents: Cents(0),
             vat_cents: Cents(0),
             gross_cents: Cents(0),
-            sepa_key: None,
         }
     }
 

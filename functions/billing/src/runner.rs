@@ -10,7 +10,7 @@ use shared::store::{Cond, StoreError, Update};
 
 use crate::Billing;
 use crate::bill::{BATCH_SIZE, BatchReport, bill_batch};
-use crate::period::Month;
+use crate::period::{Month, german_date};
 use crate::queue::{LocalQueue, Message};
 use crate::run::{Failure, Run, attr, failed_of, run_key};
 
@@ -20,8 +20,14 @@ const PLAN_PAGE: u32 = 1000;
 const SEND_CHUNK: usize = 100;
 
 /// Creates the month's run record (if new) and queues its planning. Starting a month again
-/// is safe: every partner billed already is left alone.
+/// is safe: every partner billed already is left alone. A month that has not begun (in
+/// Berlin) is refused with 422 naming `period`, whoever starts it: its invoices and debits
+/// could not be taken back, and what is booked for it later would be billed by no run.
 pub async fn start_run(billing: &Billing, period: Month) -> Result<Run, shared::Error> {
+    let today = billing.env.clock.today();
+    if period.first() > today {
+        return Err(not_started(period));
+    }
     let run = Run::new(period, billing.env.clock.now());
     match billing.env.table.put(run.item()?, Cond::NotExists).await {
         Ok(()) | Err(StoreError::ConditionFailed) => {}
@@ -32,6 +38,20 @@ pub async fn start_run(billing: &Billing, period: Month) -> Result<Run, shared::
     load_run(billing, period)
         .await?
         .ok_or_else(|| shared::Error::NotFound("Abrechnungslauf nicht gefunden.".into()))
+}
+
+/// The refusal of a run for a month that has not begun.
+pub fn not_started(period: Month) -> shared::Error {
+    let from = german_date(period.first());
+    shared::Error::UnprocessableFields {
+        detail: format!(
+            "Der Monat {period} hat noch nicht begonnen; sein Abrechnungslauf ist erst ab dem {from} möglich."
+        ),
+        errors: vec![shared::FieldError::new(
+            "period",
+            format!("liegt in der Zukunft: {period} kann erst ab dem {from} abgerechnet werden"),
+        )],
+    }
 }
 
 pub async fn load_run(billing: &Billing, period: Month) -> Result<Option<Run>, shared::Error> {
@@ -209,6 +229,18 @@ pub struct Summary {
     pub failed: Vec<Failure>,
 }
 
+impl Summary {
+    /// Planned partners that were invoiced, had nothing due or failed.
+    pub fn settled(&self) -> u64 {
+        self.run.invoices + self.run.nothing_due + self.failed.len() as u64
+    }
+
+    /// Planned, and every planned partner settled: its SEPA files can be written.
+    pub fn is_complete(&self) -> bool {
+        self.run.planned > 0 && self.settled() >= self.run.planned
+    }
+}
+
 pub async fn summary(billing: &Billing, period: Month) -> Result<Summary, shared::Error> {
     let run = load_run(billing, period)
         .await?
@@ -251,82 +283,4 @@ pub async fn handle_event(
     let period = Month::of(billing.env.clock.today());
     let run = start_run(billing, period).await?;
     serde_json::to_value(run).map_err(shared::Error::internal)
-}
-
-/// The run's SEPA file: written once, when every planned partner is settled, and kept
-/// under its own key (never overwritten); later calls return the stored key.
-pub async fn sepa_file(billing: &Billing, period: Month) -> Result<String, shared::Error> {
-    let summary = summary(billing, period).await?;
-    if let Some(key) = summary.run.sepa_key {
-        return Ok(key);
-    }
-    let settled = summary.run.invoices + summary.run.nothing_due + summary.failed.len() as u64;
-    if summary.run.planned == 0 || settled < summary.run.planned {
-        return Err(shared::Error::Conflict(format!(
-            "Der Abrechnungslauf {period} ist noch nicht abgeschlossen ({settled} von {} Partnern).",
-            summary.run.planned
-        )));
-    }
-    let items = billing
-        .env
-        .table
-        .query_all(crate::invoice::invoices_in(period))
-        .await?;
-    let mut invoices: Vec<crate::invoice::Invoice> =
-        items.into_iter().map(from_item).collect::<Result<_, _>>()?;
-    // An invoice cancelled before the file is written is not collected at all.
-    let cancelled: Vec<crate::invoice::Invoice> = billing
-        .env
-        .table
-        .query_all(crate::invoice::credit_notes_in(period))
-        .await?
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_, _>>()?;
-    invoices.retain(|invoice| {
-        !cancelled.iter().any(|note| {
-            note.cancels
-                .as_ref()
-                .is_some_and(|c| c.invoice_number == invoice.number)
-        })
-    });
-    let now = billing.env.clock.now();
-    let key_ring = &billing.env.data_key;
-    let file = crate::sepa::write(&billing.config, period, &invoices, now, &|sealed| {
-        key_ring.open(sealed).ok()
-    })
-    .map_err(shared::Error::internal)?;
-    let key = format!("sepa/{period}/{}.xml", now.as_second());
-    billing
-        .env
-        .blobs
-        .put(&key, "application/xml", file.xml)
-        .await
-        .map_err(shared::Error::internal)?;
-    match billing
-        .env
-        .table
-        .update(
-            &run_key(period),
-            &[Update::Set(
-                attr::SEPA_KEY,
-                serde_json::Value::from(key.clone()),
-            )],
-            Cond::Absent(attr::SEPA_KEY),
-        )
-        .await
-    {
-        Ok(_) => {
-            tracing::info!(%period, payments = file.payments, "sepa file written");
-            Ok(key)
-        }
-        // Another request wrote it first: that one is the run's file.
-        Err(StoreError::ConditionFailed) => load_run(billing, period)
-            .await?
-            .and_then(|r| r.sepa_key)
-            .ok_or_else(|| {
-                shared::Error::Conflict("Die Lastschriftdatei wird gerade erstellt.".into())
-            }),
-        Err(e) => Err(e.into()),
-    }
 }

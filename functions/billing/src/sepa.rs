@@ -1,23 +1,22 @@
-//! The run's SEPA direct-debit file, pain.008.001.08 (SEPA Core): one payment per invoice
-//! with a direct debit, grouped by sequence (FRST, RCUR) and collection date, as the banks
-//! require one `PmtInf` per combination. Debtors' IBANs are opened only while writing.
+//! A SEPA direct-debit file, pain.008.001.08 (SEPA Core): one payment per collection the
+//! file holds, grouped by sequence (FRST, RCUR) and collection date, as the banks require
+//! one `PmtInf` per combination. Debtors' IBANs are opened only while writing. The same
+//! file record and collections always give the same bytes.
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use jiff::civil::Date;
 use shared::domain::Cents;
 
 use crate::config::BillingConfig;
-use crate::invoice::Invoice;
-use crate::period::Month;
+use crate::debit::{Collection, SepaFile};
 use crate::xml::{Xml, amount};
 
 const NAMESPACE: &str = "urn:iso:std:iso:20022:tech:xsd:pain.008.001.08";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SepaError {
-    #[error("the IBAN of invoice {0} could not be opened")]
+    #[error("the IBAN of the debit of invoice {0} could not be opened")]
     Iban(String),
     #[error("writing the file: {0}")]
     Write(#[from] std::io::Error),
@@ -25,42 +24,41 @@ pub enum SepaError {
 
 /// The file's content and what it collects.
 #[derive(Debug)]
-pub struct SepaFile {
+pub struct SepaXml {
     pub xml: Vec<u8>,
     pub payments: usize,
     pub total: Cents,
+    /// The collection days it asks for, earliest first.
+    pub dates: Vec<Date>,
 }
 
-/// The message id: the month plus the creation time, at most 35 characters.
-fn message_id(period: Month, at: Timestamp) -> String {
-    format!("PN-LS-{period}-{}", at.as_second())
+/// The message id: the file's name and its creation time, at most 35 characters.
+fn message_id(file: &SepaFile) -> String {
+    format!("PN-{}-{}", file.name(), file.created_at.as_second())
 }
 
-/// Writes the file for every invoice of `invoices` with a direct debit; `open` turns a
-/// sealed IBAN into the IBAN.
+/// Writes `file` with a payment for each of its `collections`; `open` turns a sealed IBAN
+/// into the IBAN.
 pub fn write(
     config: &BillingConfig,
-    period: Month,
-    invoices: &[Invoice],
-    created_at: Timestamp,
+    file: &SepaFile,
+    collections: &[Collection],
     open: &dyn Fn(&str) -> Option<String>,
-) -> Result<SepaFile, SepaError> {
-    let mut groups: BTreeMap<(&'static str, Date), Vec<&Invoice>> = BTreeMap::new();
-    for invoice in invoices {
-        if let Some(debit) = &invoice.debit {
-            groups
-                .entry((debit.sequence.code(), debit.collection_date))
-                .or_default()
-                .push(invoice);
-        }
+) -> Result<SepaXml, SepaError> {
+    let mut groups: BTreeMap<(&'static str, Date), Vec<&Collection>> = BTreeMap::new();
+    for collection in collections {
+        groups
+            .entry((collection.sequence.code(), collection.collection_date))
+            .or_default()
+            .push(collection);
     }
-    let debited: Vec<&Invoice> = groups.values().flatten().copied().collect();
-    let total = Cents(debited.iter().map(|i| i.totals.gross_cents.0).sum());
-    let created = created_at
+    let total = Cents(collections.iter().map(|c| c.order.amount_cents.0).sum());
+    let created = file
+        .created_at
         .to_zoned(jiff::tz::TimeZone::UTC)
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
-    let msg_id = message_id(period, created_at);
+    let msg_id = message_id(file);
 
     let mut x = Xml::new();
     x.open_with("Document", &[("xmlns", NAMESPACE)]);
@@ -68,12 +66,12 @@ pub fn write(
     x.open("GrpHdr")
         .leaf("MsgId", &msg_id)
         .leaf("CreDtTm", &created)
-        .leaf("NbOfTxs", &debited.len().to_string())
+        .leaf("NbOfTxs", &collections.len().to_string())
         .leaf("CtrlSum", &amount(total));
     x.open("InitgPty").leaf("Nm", &config.supplier_name).close();
     x.close();
     for (i, ((sequence, date), group)) in groups.iter().enumerate() {
-        let sum = Cents(group.iter().map(|inv| inv.totals.gross_cents.0).sum());
+        let sum = Cents(group.iter().map(|c| c.order.amount_cents.0).sum());
         x.open("PmtInf")
             .leaf("PmtInfId", &format!("{msg_id}-{}", i + 1))
             .leaf("PmtMtd", "DD")
@@ -101,19 +99,16 @@ pub fn write(
         x.leaf("Id", &config.creditor_id);
         x.open("SchmeNm").leaf("Prtry", "SEPA").close();
         x.close().close().close().close();
-        for invoice in group {
-            let Some(debit) = &invoice.debit else {
-                continue;
-            };
-            let iban =
-                open(&debit.iban_sealed).ok_or_else(|| SepaError::Iban(invoice.number.clone()))?;
+        for collection in group {
+            let order = &collection.order;
+            let debit = &order.debit;
+            let iban = open(&debit.iban_sealed)
+                .ok_or_else(|| SepaError::Iban(order.invoice_number.clone()))?;
             x.open("DrctDbtTxInf");
-            x.open("PmtId").leaf("EndToEndId", &invoice.number).close();
-            x.leaf_with(
-                "InstdAmt",
-                &[("Ccy", "EUR")],
-                &amount(invoice.totals.gross_cents),
-            );
+            x.open("PmtId")
+                .leaf("EndToEndId", &order.invoice_number)
+                .close();
+            x.leaf_with("InstdAmt", &[("Ccy", "EUR")], &amount(order.amount_cents));
             x.open("DrctDbtTx").open("MndtRltdInf");
             x.leaf("MndtId", &debit.mandate_reference)
                 .leaf("DtOfSgntr", &debit.mandate_signed_on.to_string());
@@ -135,16 +130,20 @@ pub fn write(
             x.open("RmtInf")
                 .leaf(
                     "Ustrd",
-                    &format!("Rechnung {} {}", invoice.number, invoice.period),
+                    &format!("Rechnung {} {}", order.invoice_number, order.period),
                 )
                 .close();
             x.close();
         }
         x.close();
     }
-    Ok(SepaFile {
+    let mut dates: Vec<Date> = groups.keys().map(|(_, date)| *date).collect();
+    dates.sort();
+    dates.dedup();
+    Ok(SepaXml {
         xml: x.finish()?,
-        payments: debited.len(),
+        payments: collections.len(),
         total,
+        dates,
     })
 }

@@ -10,6 +10,7 @@ use billing::{Billing, BillingConfig, LocalQueue, Message, Month};
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use serde_json::{Value, json};
+use shared::clock::Clock;
 use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::model::billable;
 use shared::model::partners::{Mandate, attr, partner_key};
@@ -167,10 +168,11 @@ async fn the_december_run_bills_the_rest_of_november_and_december() {
     assert!(prorated["description"].as_str().unwrap().contains("15/30"));
     assert_eq!(invoice["totals"]["gross_cents"], 20528);
     assert_eq!(invoice["recipient"]["company"], "Bäckerei Müller");
-    // Pre-notification: the first collection of the mandate, 14 days later (a Tuesday).
+    // Pre-notification: collected 14 days later (a Tuesday); which of the mandate's
+    // collections it is, the SEPA file that takes it says.
     let debit = &invoice["direct_debit"];
-    assert_eq!(debit["sequence"], "FRST");
     assert_eq!(debit["collection_date"], "2026-12-15");
+    assert!(debit.get("sequence").is_none(), "{debit}");
     assert!(debit.get("iban_sealed").is_none(), "{debit}");
     assert!(
         invoice["pdf_url"]
@@ -315,17 +317,27 @@ async fn the_second_collection_of_a_mandate_is_recurring() {
         .await;
     s.give_mandate(&anna.id).await;
     s.run("2026-12").await;
+    assert!(
+        s.invoices_of(&anna).await[0]["direct_debit"]
+            .get("sequence")
+            .is_none(),
+        "decided by the SEPA file that collects it"
+    );
+    assert_eq!(sepa_files(&s, "2026-12").await.len(), 1);
     s.kit
         .clock
         .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
     s.run("2027-01").await;
+    assert_eq!(sepa_files(&s, "2027-01").await.len(), 1);
     let invoices = s.invoices_of(&anna).await;
     assert_eq!(invoices.len(), 2);
     // Newest first; numbers start again in the new year.
     assert_eq!(invoices[0]["number"], "2027-000001");
     assert_eq!(invoices[0]["direct_debit"]["sequence"], "RCUR");
+    assert_eq!(invoices[0]["direct_debit"]["sepa_file"], "LS-2027-01-1");
     assert_eq!(invoices[1]["number"], "2026-000001");
     assert_eq!(invoices[1]["direct_debit"]["sequence"], "FRST");
+    assert_eq!(invoices[1]["direct_debit"]["sepa_file"], "LS-2026-12-1");
 }
 
 #[tokio::test]
@@ -449,7 +461,7 @@ async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
     Table::put(
         s.kit.table.as_ref(),
         {
-            let key = billing::invoice::mandate_used_key(
+            let key = billing::debit::mandate_used_key(
                 &bert.id,
                 &format!("PN-{}", &bert.id.as_str()[..8]),
             );
@@ -468,20 +480,13 @@ async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
     let run = s.run("2026-12").await;
     assert_eq!(run["invoices"], 3);
     assert_eq!(run["without_debit"], 1, "Carl has no mandate");
-    let link = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
-    assert_eq!(link.status, StatusCode::OK, "{:?}", link.body);
-    assert!(
-        link.body["url"]
-            .as_str()
-            .unwrap()
-            .contains("X-Amz-Signature")
-    );
-    let key = link.body["key"].as_str().unwrap();
-    let xml = s.kit.env.blobs.get(key).await.unwrap();
-    let (valid, errors) = xmllint(&xml, &reference("sepa/pain.008.001.08.xsd"));
-    assert!(valid, "{errors}\n{}", String::from_utf8_lossy(&xml));
-
-    let text = String::from_utf8(xml).unwrap();
+    let files = sepa_files(&s, "2026-12").await;
+    assert_eq!(files.len(), 1);
+    let (file, text) = &files[0];
+    assert_eq!(file["name"], "LS-2026-12-1");
+    assert_eq!(file["payments"], 2);
+    assert_eq!(file["total_cents"], 17494);
+    assert_eq!(file["collection_dates"], json!(["2026-12-15"]));
     // Two payments (Anna FRST, Bert RCUR), 73.50 + 19 % = 87.47 each.
     assert!(text.contains("<NbOfTxs>2</NbOfTxs>"), "{text}");
     assert!(text.contains("<CtrlSum>174.94</CtrlSum>"), "{text}");
@@ -491,8 +496,9 @@ async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
     assert!(text.contains("<IBAN>DE89370400440532013000</IBAN>"));
     assert!(text.contains("DE98ZZZ09999999999"));
     // Asked again: the same file, not a second one.
-    let again = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
-    assert_eq!(again.body["key"], key);
+    let again = sepa_files(&s, "2026-12").await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].0["key"], file["key"]);
 }
 
 fn events_dir() -> std::path::PathBuf {
@@ -826,16 +832,510 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     assert!(xml.contains(&format!("<cbc:ID>{number}</cbc:ID>")));
 
     // The run's SEPA file, written after the cancellation, collects Bert's invoice only.
-    let link = s.call("GET", "/billing/runs/2026-12/sepa", None).await;
-    assert_eq!(link.status, StatusCode::OK, "{:?}", link.body);
-    let sepa = s
-        .kit
-        .env
-        .blobs
-        .get(link.body["key"].as_str().unwrap())
-        .await
-        .unwrap();
-    let sepa = String::from_utf8(sepa).unwrap();
+    let files = sepa_files(&s, "2026-12").await;
+    assert_eq!(files.len(), 1);
+    let sepa = &files[0].1;
     assert!(sepa.contains("<NbOfTxs>1</NbOfTxs>"), "{sepa}");
     assert!(!sepa.contains(&number), "{sepa}");
+}
+
+/// A booked placement of `offer` for `month` at `price`, as offers saves it.
+async fn book_placement(
+    s: &Setup,
+    partner: &PartnerId,
+    platform: &PlatformId,
+    (offer, kind): (&str, &str),
+    month: &str,
+    price: i64,
+) {
+    use shared::model::placements::{self, BookingState, PlacementBooking};
+    let booking = PlacementBooking {
+        partner_id: partner.clone(),
+        platform_id: platform.clone(),
+        offer_id: offer.into(),
+        kind_id: "top".into(),
+        kind_name: kind.into(),
+        month: month.parse::<placements::Month>().unwrap(),
+        price: Cents(price),
+        state: BookingState::Booked,
+        booked_at: s.kit.clock.now(),
+        cancelled_at: None,
+    };
+    Table::put(
+        s.kit.table.as_ref(),
+        booking.to_item().unwrap(),
+        Cond::NotExists,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_month_that_has_not_begun_is_refused_and_later_billed_with_what_was_booked_for_it() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    s.run("2026-12").await;
+
+    // 6 December: an operator types 2027-01 instead of 2026-12.
+    s.kit
+        .clock
+        .set("2026-12-06T09:00:00Z".parse::<Timestamp>().unwrap());
+    let early = s
+        .call("POST", "/billing/runs", Some(json!({"period": "2027-01"})))
+        .await;
+    assert_problem(&early, StatusCode::UNPROCESSABLE_ENTITY, Some("period"));
+    let detail = early.body["detail"].as_str().unwrap();
+    assert!(detail.contains("noch nicht begonnen"), "{detail}");
+    assert!(detail.contains("01.01.2027"), "{detail}");
+    assert!(s.queue.is_empty(), "nothing planned");
+    let none = s.call("GET", "/billing/runs/2027-01", None).await;
+    assert_problem(&none, StatusCode::NOT_FOUND, None);
+
+    // The local subcommand's in-process run is refused the same way.
+    let refused = runner::run_in_process(
+        &s.billing,
+        &s.queue,
+        Month::parse("2027-01").unwrap(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(s.queue.is_empty());
+
+    // A minute before midnight in Berlin on New Year's Eve, January has still not begun.
+    s.kit
+        .clock
+        .set("2026-12-31T22:59:00Z".parse::<Timestamp>().unwrap());
+    let still_early = s
+        .call("POST", "/billing/runs", Some(json!({"period": "2027-01"})))
+        .await;
+    assert_problem(
+        &still_early,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("period"),
+    );
+
+    // Booked after the refused attempt, the January placement is on January's invoice.
+    book_placement(
+        &s,
+        &anna.id,
+        &platform,
+        ("angebot-1", "Top-Platzierung"),
+        "2027-01",
+        2500,
+    )
+    .await;
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    assert_eq!(s.kit.clock.today(), date(2027, 1, 1));
+    let january = s.run("2027-01").await;
+    assert_eq!(january["invoices"], 1);
+    let invoices = s.invoices_of(&anna).await;
+    assert_eq!(invoices[0]["period"], "2027-01");
+    assert_eq!(amounts(&invoices[0]), vec![4900, 2500]);
+}
+
+/// No word of a rendered PDF is printed over another, and every word lies within the
+/// page's margins (word boxes as poppler's `pdftotext -bbox-layout` finds them).
+fn assert_legible(pdf: &[u8]) -> Vec<shared::testing::pdf_layout::WordBox> {
+    use shared::testing::pdf_layout::{overlapping_words, word_boxes};
+    let boxes = word_boxes(pdf);
+    assert!(!boxes.is_empty(), "no text found");
+    let overlaps: Vec<String> = overlapping_words(&boxes)
+        .iter()
+        .map(|(a, b)| format!("page {}: {:?} over {:?}", a.page, a.text, b.text))
+        .collect();
+    assert!(overlaps.is_empty(), "text printed over text: {overlaps:#?}");
+    for word in &boxes {
+        assert!(
+            word.left >= 10.0 && word.right <= 200.0 && word.top >= 10.0 && word.bottom <= 292.0,
+            "outside the page's margins: {word:?}"
+        );
+    }
+    boxes
+}
+
+/// The words of the PDF's line (same page, baselines within 1 mm) from `word` rightwards.
+fn line_from<'a>(boxes: &'a [shared::testing::pdf_layout::WordBox], word: &str) -> Vec<&'a str> {
+    let at = boxes
+        .iter()
+        .find(|b| b.text == word)
+        .unwrap_or_else(|| panic!("{word} not printed"));
+    let mut line: Vec<&shared::testing::pdf_layout::WordBox> = boxes
+        .iter()
+        .filter(|b| b.page == at.page && b.left >= at.left && (b.bottom - at.bottom).abs() < 1.0)
+        .collect();
+    line.sort_by(|a, b| a.left.total_cmp(&b.left));
+    line.into_iter().map(|b| b.text.as_str()).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn no_text_of_an_invoice_or_credit_note_pdf_is_printed_over_another() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    Table::update(
+        s.kit.table.as_ref(),
+        &partner_key(&anna.id),
+        &[Update::Set(
+            attr::COMPANY,
+            json!("Bäckerei und Konditorei Müller-Lüdenscheidt GmbH & Co. KG, Filiale Hauptbahnhof Nord"),
+        )],
+        Cond::Exists,
+    )
+    .await
+    .unwrap();
+    let long_name = "Sparkasse Mittelfranken-Süd Vorteilswelt für Geschäftskunden und Vereine";
+    let sparkasse = s.platform(long_name, 9_999_999).await;
+    s.approve(&anna, &sparkasse, long_name, date(2026, 11, 6))
+        .await;
+    s.give_mandate(&anna.id).await;
+    // Enough placements for a second page.
+    for i in 0..24 {
+        book_placement(
+            &s,
+            &anna.id,
+            &sparkasse,
+            (
+                &format!("angebot-{i:02}"),
+                "Top-Platzierung auf der Startseite mit Hervorhebung im Newsletter",
+            ),
+            "2026-12",
+            1500 + i,
+        )
+        .await;
+    }
+    s.run("2026-12").await;
+    let invoice = &s.invoices_of(&anna).await[0];
+    let number = invoice["number"].as_str().unwrap();
+    let pdf = s
+        .kit
+        .outbox
+        .attachment(&format!("Rechnung-{number}.pdf"))
+        .await
+        .unwrap()
+        .expect("the invoice PDF");
+    let boxes = assert_legible(&pdf);
+    assert!(
+        boxes.iter().any(|b| b.page == 2),
+        "the lines run onto a second page"
+    );
+    // The period and the quantity of a line stand side by side, each readable.
+    let prorated = line_from(&boxes, "06.11.2026–30.11.2026");
+    assert!(
+        prorated.contains(&"1") && prorated.contains(&"Monat"),
+        "{prorated:?}"
+    );
+    // The customer number is short enough to read out on the phone, and printed whole
+    // next to its label.
+    let customer = invoice["customer_number"].as_str().unwrap();
+    assert!(customer.len() <= 8, "{customer}");
+    assert_eq!(
+        line_from(&boxes, "Kundennummer"),
+        vec!["Kundennummer", customer]
+    );
+
+    // Its credit note, with a long reason, is just as legible.
+    let cancelled = s
+        .call(
+            "POST",
+            &format!("/billing/runs/2026-12/invoices/{number}/cancellation"),
+            Some(json!({"reason": "Die Plattformgebühr wurde mit einem falschen Monatsbetrag berechnet; die Platzierungen werden mit der nächsten Rechnung neu abgerechnet."})),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        cancelled.body
+    );
+    let note = cancelled.body["number"].as_str().unwrap();
+    let pdf = s
+        .kit
+        .outbox
+        .attachment(&format!("Stornorechnung-{note}.pdf"))
+        .await
+        .unwrap()
+        .expect("the credit note PDF");
+    assert_legible(&pdf);
+}
+
+/// The run's SEPA files as the operator fetches them, each with its XML, checked against
+/// the pain.008.001.08 schema.
+async fn sepa_files(s: &Setup, period: &str) -> Vec<(Value, String)> {
+    let reply = s
+        .call("GET", &format!("/billing/runs/{period}/sepa"), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    let mut files = Vec::new();
+    for file in reply.body["files"].as_array().unwrap() {
+        assert!(file["url"].as_str().unwrap().contains("X-Amz-Signature"));
+        let xml = s
+            .kit
+            .env
+            .blobs
+            .get(file["key"].as_str().unwrap())
+            .await
+            .unwrap();
+        let (valid, errors) = xmllint(&xml, &reference("sepa/pain.008.001.08.xsd"));
+        assert!(valid, "{errors}\n{}", String::from_utf8_lossy(&xml));
+        files.push((file.clone(), String::from_utf8(xml).unwrap()));
+    }
+    files
+}
+
+/// The `DrctDbtTxInf` of `invoice` in a pain.008 file, with the sequence and collection
+/// date of its `PmtInf`; `None` when the file does not hold it.
+fn payment_of(xml: &str, invoice: &str) -> Option<(String, String)> {
+    let at = xml.find(&format!("<EndToEndId>{invoice}</EndToEndId>"))?;
+    let group = &xml[..at];
+    let group = &group[group.rfind("<PmtInf>")?..];
+    let field = |tag: &str| {
+        let start = group.find(&format!("<{tag}>"))? + tag.len() + 2;
+        let end = group[start..].find('<')? + start;
+        Some(group[start..end].to_string())
+    };
+    Some((field("SeqTp")?, field("ReqdColltnDt")?))
+}
+
+/// Which of `files` hold `invoice`: each invoice with a mandate must be in exactly one.
+fn files_holding(files: &[(Value, String)], invoice: &str) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(_, xml)| payment_of(xml, invoice).is_some())
+        .map(|(file, _)| file["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn set_address(s: &Setup, partner: &PartnerId, address: Option<Value>) {
+    let op = match address {
+        Some(address) => Update::Set(attr::ADDRESS, address),
+        None => Update::Remove(attr::ADDRESS),
+    };
+    Table::update(
+        s.kit.table.as_ref(),
+        &partner_key(partner),
+        &[op],
+        Cond::Exists,
+    )
+    .await
+    .unwrap();
+}
+
+fn an_address() -> Value {
+    json!({"street": "Marienplatz 1", "postal_code": "80331", "city": "München", "country": "DE"})
+}
+
+/// The December run: Bert is billed, Anna fails for want of an address; returns Anna and
+/// Bert's invoice number.
+async fn december_with_a_failure(s: &Setup) -> (PartnerFixture, String) {
+    let platform = s.platform("Sparkasse", 4900).await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    for p in [&anna, &bert] {
+        s.approve(p, &platform, "Sparkasse", date(2026, 1, 10))
+            .await;
+        s.give_mandate(&p.id).await;
+    }
+    set_address(s, &anna.id, None).await;
+    let run = s.run("2026-12").await;
+    assert_eq!(run["invoices"], 1);
+    assert_eq!(run["failed"], 1);
+    let bert_number = s.invoices_of(&bert).await[0]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (anna, bert_number)
+}
+
+/// Anna adds her address on 6 December and the operator retries: her invoice is issued
+/// with its pre-notification; returns its number.
+async fn retry_on_6_december(s: &Setup, anna: &PartnerFixture) -> String {
+    s.kit
+        .clock
+        .set("2026-12-06T09:00:00Z".parse::<Timestamp>().unwrap());
+    set_address(s, &anna.id, Some(an_address())).await;
+    let retried = s.call("POST", "/billing/runs/2026-12/retry", None).await;
+    assert_eq!(retried.status, StatusCode::ACCEPTED, "{:?}", retried.body);
+    runner::drain(&s.billing, &s.queue, &mut |_| {})
+        .await
+        .unwrap();
+    let invoice = &s.invoices_of(anna).await[0];
+    // Issued on 6 December: announced for the 14th day after, a Sunday, so Monday the 21st.
+    assert_eq!(invoice["issued_on"], "2026-12-06");
+    assert_eq!(invoice["direct_debit"]["collection_date"], "2026-12-21");
+    let mail = s.kit.last_mail_to("anna@baeckerei.de").await;
+    assert!(mail.text.contains("am 21.12.2026"), "{}", mail.text);
+    invoice["number"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn an_invoice_issued_by_a_retry_is_collected_by_a_later_file_of_its_run() {
+    let s = setup().await;
+    let (anna, bert_number) = december_with_a_failure(&s).await;
+    // The operator takes the run's file to the bank: Bert's debit only.
+    let first = sepa_files(&s, "2026-12").await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        payment_of(&first[0].1, &bert_number),
+        Some(("FRST".into(), "2026-12-15".into()))
+    );
+
+    let anna_number = retry_on_6_december(&s, &anna).await;
+    // The next fetch lists a second file of the run holding Anna's debit, due on the day
+    // announced to her, as her mandate's first; the first file is as it was.
+    let files = sepa_files(&s, "2026-12").await;
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(files[0].0["key"], first[0].0["key"]);
+    assert_eq!(files[0].1, first[0].1, "a file once written never changes");
+    assert_eq!(
+        payment_of(&files[1].1, &anna_number),
+        Some(("FRST".into(), "2026-12-21".into()))
+    );
+    assert_eq!(files[1].0["payments"], 1);
+    assert_eq!(files[1].0["total_cents"], 5831);
+    for number in [&anna_number, &bert_number] {
+        assert_eq!(files_holding(&files, number).len(), 1, "{number}");
+    }
+    let invoice = &s.invoices_of(&anna).await[0];
+    assert_eq!(invoice["direct_debit"]["sequence"], "FRST");
+    assert_eq!(invoice["direct_debit"]["sepa_file"], files[1].0["name"]);
+
+    // The run lists both files and no debit without one; asked again, no third file.
+    let run = s.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run.body["sepa_files"].as_array().unwrap().len(), 2);
+    assert_eq!(run.body["debits_due"], 0);
+    assert_eq!(sepa_files(&s, "2026-12").await.len(), 2);
+
+    // January: both mandates were collected from, so both debits are recurring.
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    s.run("2027-01").await;
+    let january = sepa_files(&s, "2027-01").await;
+    assert_eq!(january.len(), 1);
+    assert_eq!(january[0].0["payments"], 2);
+    assert!(
+        !january[0].1.contains("<SeqTp>FRST</SeqTp>"),
+        "{}",
+        january[0].1
+    );
+    for number in [&anna_number, &bert_number] {
+        assert!(
+            payment_of(&january[0].1, number).is_none(),
+            "collected once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_debit_no_file_held_in_time_goes_into_the_next_runs_file_announced_anew() {
+    let s = setup().await;
+    let (anna, bert_number) = december_with_a_failure(&s).await;
+    let anna_number = retry_on_6_december(&s, &anna).await;
+    // The operator fetches no file in December.
+    let run = s.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run.body["debits_due"], 2);
+
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    s.run("2027-01").await;
+    let anna_january = s.invoices_of(&anna).await[0].clone();
+    assert!(
+        anna_january["direct_debit"].get("sequence").is_none(),
+        "not collected yet: {anna_january}"
+    );
+    let anna_january = anna_january["number"].as_str().unwrap().to_string();
+    let files = sepa_files(&s, "2027-01").await;
+    assert_eq!(files.len(), 1);
+    let xml = &files[0].1;
+    // 21 December has passed: Anna's December debit is due 14 days after this file (Friday
+    // 15 January), and she is told so; it is her mandate's first, January's follows it.
+    assert_eq!(
+        payment_of(xml, &anna_number),
+        Some(("FRST".into(), "2027-01-15".into()))
+    );
+    assert_eq!(
+        payment_of(xml, &anna_january),
+        Some(("RCUR".into(), "2027-01-15".into()))
+    );
+    assert_eq!(
+        payment_of(xml, &bert_number).map(|(seq, _)| seq),
+        Some("FRST".into())
+    );
+    let notice = s.kit.last_mail_to("anna@baeckerei.de").await;
+    assert!(notice.subject.contains(&anna_number), "{}", notice.subject);
+    assert!(notice.text.contains("am 15.01.2027"), "{}", notice.text);
+    assert!(notice.text.contains("21.12.2026"), "{}", notice.text);
+    let december = s
+        .invoices_of(&anna)
+        .await
+        .into_iter()
+        .find(|i| i["number"] == anna_number.as_str())
+        .unwrap();
+    assert_eq!(december["direct_debit"]["collection_date"], "2027-01-15");
+    assert_eq!(december["direct_debit"]["announced_first"], "2026-12-21");
+
+    // December's run has nothing left to collect, and writes no file of its own.
+    assert!(sepa_files(&s, "2026-12").await.is_empty());
+    let run = s.call("GET", "/billing/runs/2026-12", None).await;
+    assert_eq!(run.body["debits_due"], 0);
+}
+
+#[tokio::test]
+async fn a_debit_cancelled_before_any_file_is_not_collected_and_the_next_one_is_first() {
+    let s = setup().await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    s.give_mandate(&anna.id).await;
+    s.run("2026-12").await;
+    let december = s.invoices_of(&anna).await[0]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.kit
+        .clock
+        .set("2026-12-03T09:00:00Z".parse::<Timestamp>().unwrap());
+    let cancelled = s
+        .call(
+            "POST",
+            &format!("/billing/runs/2026-12/invoices/{december}/cancellation"),
+            Some(json!({"reason": "Doppelt berechnet"})),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        cancelled.body
+    );
+    assert!(
+        sepa_files(&s, "2026-12").await.is_empty(),
+        "nothing to collect"
+    );
+
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    s.run("2027-01").await;
+    let january = s.invoices_of(&anna).await[0]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let files = sepa_files(&s, "2027-01").await;
+    assert_eq!(files.len(), 1);
+    assert!(payment_of(&files[0].1, &december).is_none());
+    assert_eq!(
+        payment_of(&files[0].1, &january),
+        Some(("FRST".into(), "2027-01-15".into())),
+        "nothing was ever collected from the mandate"
+    );
 }

@@ -254,7 +254,12 @@ pub async fn billing_run(
     let run = billing::Billing::new(&env, queue.clone(), billing::BillingConfig::local());
     let summary = billing::runner::run_in_process(&run, &queue, period, progress)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| match e {
+            // A refused run: the German reason, as the API would answer it.
+            shared::Error::Unprocessable(detail)
+            | shared::Error::UnprocessableFields { detail, .. } => anyhow::anyhow!(detail),
+            e => anyhow::anyhow!("{e}"),
+        })?;
     Ok(summary)
 }
 
