@@ -604,7 +604,9 @@ mod tests {
     fn real_png_and_jpeg_images_are_drawn_as_they_look() {
         use samples::{JpegKind, PngKind};
         let red = [200, 30, 40];
-        let cases: Vec<(&str, ImageKind, Vec<u8>, bool, [u8; 3])> = vec![
+        // Name, kind, file, whether it is transparent, the colour of its centre.
+        type Case = (&'static str, ImageKind, Vec<u8>, bool, [u8; 3]);
+        let cases: Vec<Case> = vec![
             (
                 "rgb png",
                 ImageKind::Png,

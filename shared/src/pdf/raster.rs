@@ -326,19 +326,14 @@ impl Bins {
         let mut color = Vec::with_capacity(pixels * if gray { 1 } else { 3 });
         let mut alpha = Vec::with_capacity(pixels);
         for [r, g, b, a, n] in self.sums {
-            let average = |sum: u64| {
-                if a == 0 {
-                    255
-                } else {
-                    ((sum + a / 2) / a) as u8
-                }
-            };
+            // Rounded averages; a fully transparent bin is white.
+            let average = |sum: u64| (sum + a / 2).checked_div(a).map_or(255, |v| v as u8);
             if gray {
                 color.push(average(r));
             } else {
                 color.extend([average(r), average(g), average(b)]);
             }
-            alpha.push(if n == 0 { 255 } else { ((a + n / 2) / n) as u8 });
+            alpha.push((a + n / 2).checked_div(n).map_or(255, |v| v as u8));
         }
         let opaque = alpha.iter().all(|a| *a == 255);
         Raster {
