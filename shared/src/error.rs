@@ -367,6 +367,8 @@ impl From<StoreError> for Error {
                 DEFAULT_RETRY_AFTER_SECS,
             ),
             StoreError::InvalidCursor => Error::field("cursor", "ist ungültig"),
+            // A caller that did not split its work: a bug, never the user's.
+            e @ StoreError::TxRefused(_) => Error::internal(e),
             StoreError::Unavailable(source) => Error::Unavailable(source),
         }
     }

@@ -6,9 +6,14 @@
 //! the PDF library's borrowing rules stay in this module. Positions are millimetres from the
 //! page's top-left corner; font sizes are points.
 
+mod raster;
+#[cfg(any(test, feature = "testing"))]
+pub mod samples;
+
 use std::sync::{Arc, LazyLock};
 
 use krilla::Document;
+use krilla::SerializeSettings;
 use krilla::color::rgb;
 use krilla::configure::{Archival, ConfigurationBuilder};
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
@@ -18,7 +23,8 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
-use krilla::{Data, SerializeSettings};
+
+pub use raster::{MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, PRINT_DPI};
 
 /// DejaVu Sans, cut to Latin-1 plus €, dashes and German quotes (see `assets/fonts/`).
 const REGULAR_TTF: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
@@ -60,7 +66,7 @@ pub enum Align {
     Center,
 }
 
-/// A raster image format krilla can embed.
+/// A raster image format a page can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageKind {
     Png,
@@ -186,7 +192,10 @@ impl Page {
     }
 
     /// A raster image scaled into the box `max_width_mm` × `max_height_mm`, keeping its
-    /// aspect ratio, anchored at the box's top-left corner.
+    /// aspect ratio, anchored at the box's top-left corner. It is decoded here and kept at
+    /// [`PRINT_DPI`] for the box (see `raster`): a file that cannot be decoded, or is larger
+    /// than [`MAX_IMAGE_PIXELS`], is an `Err` and the page stays as it was, so a caller can
+    /// leave the image out and still render the document.
     pub fn image(
         &mut self,
         x_mm: f32,
@@ -196,18 +205,12 @@ impl Page {
         kind: ImageKind,
         bytes: Vec<u8>,
     ) -> Result<(), PdfError> {
-        let data: Data = Arc::new(bytes).into();
-        let image = match kind {
-            ImageKind::Png => Image::from_png(data, true),
-            ImageKind::Jpeg => Image::from_jpeg(data, true),
-            ImageKind::Webp => Image::from_webp(data, true),
-        }
-        .map_err(PdfError::Image)?;
-        let (w, h) = image.size();
-        if w == 0 || h == 0 {
-            return Err(PdfError::Image("empty image".into()));
-        }
+        let pixels = |mm: f32| (mm / 25.4 * PRINT_DPI).ceil().max(1.0) as u32;
+        let raster = raster::decode(kind, &bytes, (pixels(max_width_mm), pixels(max_height_mm)))?;
+        let (w, h) = raster.source;
         let scale = (max_width_mm / w as f32).min(max_height_mm / h as f32);
+        // Never interpolated: PDF/A forbids it.
+        let image = Image::from_custom(raster, false).map_err(PdfError::Image)?;
         self.elements.push(Element::Image {
             x: x_mm,
             y: y_mm,
@@ -609,5 +612,194 @@ mod tests {
         let mut page = Page::new();
         let refused = page.image(0.0, 0.0, 10.0, 10.0, ImageKind::Png, b"not a png".to_vec());
         assert!(matches!(refused, Err(PdfError::Image(_))));
+    }
+
+    /// A logo box of 60 × 25 mm, as the coupon's, at 300 dpi.
+    const BOX: (f32, f32) = (60.0, 25.0);
+    const BOX_PIXELS: (u32, u32) = (709, 296);
+
+    fn one_image(kind: ImageKind, bytes: Vec<u8>) -> (Vec<u8>, Vec<samples::ShownImage>) {
+        let mut page = Page::new();
+        page.image(20.0, 20.0, BOX.0, BOX.1, kind, bytes)
+            .expect("a real image is accepted");
+        page.text(20.0, 60.0, 12.0, Weight::Bold, Align::Left, "Gutschein");
+        let pdf = render(&info(), &[page]).expect("the PDF/A check accepts the image");
+        let shown = samples::images_shown(&pdf);
+        assert!(read_back(&pdf).contains("Gutschein"));
+        (pdf, shown)
+    }
+
+    fn close(a: [u8; 3], b: [u8; 3]) -> bool {
+        a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 12)
+    }
+
+    #[test]
+    fn real_png_and_jpeg_images_are_drawn_as_they_look() {
+        use samples::{JpegKind, PngKind};
+        let red = [200, 30, 40];
+        // Name, kind, file, whether it is transparent, the colour of its centre.
+        type Case = (&'static str, ImageKind, Vec<u8>, bool, [u8; 3]);
+        let cases: Vec<Case> = vec![
+            (
+                "rgb png",
+                ImageKind::Png,
+                samples::png(120, 60, PngKind::Rgb, red),
+                false,
+                red,
+            ),
+            (
+                "rgba png",
+                ImageKind::Png,
+                samples::png(120, 60, PngKind::Rgba, red),
+                true,
+                red,
+            ),
+            (
+                "palette png",
+                ImageKind::Png,
+                samples::png(120, 60, PngKind::Palette { transparent: false }, red),
+                false,
+                red,
+            ),
+            (
+                "palette png with a transparent colour",
+                ImageKind::Png,
+                samples::png(120, 60, PngKind::Palette { transparent: true }, red),
+                true,
+                red,
+            ),
+            (
+                "16-bit gray png",
+                ImageKind::Png,
+                samples::png(64, 64, PngKind::Gray16, [90; 3]),
+                false,
+                [90; 3],
+            ),
+            (
+                "jpeg",
+                ImageKind::Jpeg,
+                samples::jpeg(160, 80, JpegKind::Rgb, red),
+                false,
+                red,
+            ),
+            (
+                "progressive jpeg",
+                ImageKind::Jpeg,
+                samples::jpeg(160, 80, JpegKind::Progressive, red),
+                false,
+                red,
+            ),
+            (
+                "gray jpeg",
+                ImageKind::Jpeg,
+                samples::jpeg(160, 80, JpegKind::Gray, [90; 3]),
+                false,
+                [90; 3],
+            ),
+            (
+                "cmyk jpeg",
+                ImageKind::Jpeg,
+                samples::jpeg(160, 80, JpegKind::Cmyk, red),
+                false,
+                red,
+            ),
+        ];
+        for (name, kind, bytes, transparent, colour) in cases {
+            let (_, shown) = one_image(kind, bytes);
+            assert_eq!(shown.len(), 1, "{name}: one image on the page");
+            let image = &shown[0];
+            assert_eq!(image.page, 1, "{name}");
+            assert_eq!(image.transparent, transparent, "{name}");
+            assert!(close(image.centre, colour), "{name}: {:?}", image.centre);
+            assert_eq!(
+                image.corner_alpha,
+                if transparent { 0 } else { 255 },
+                "{name}"
+            );
+            // Small images keep their pixels: nothing is scaled up.
+            assert!(
+                image.width <= 160 && image.height <= 80,
+                "{name}: {image:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn large_images_are_kept_at_print_resolution_for_their_box() {
+        use samples::{JpegKind, PngKind};
+        let blue = [20, 60, 180];
+        for (name, kind, bytes) in [
+            (
+                "photo jpeg",
+                ImageKind::Jpeg,
+                samples::jpeg(4000, 3000, JpegKind::Rgb, blue),
+            ),
+            (
+                "progressive jpeg",
+                ImageKind::Jpeg,
+                samples::jpeg(2400, 1600, JpegKind::Progressive, blue),
+            ),
+            (
+                "rgba png",
+                ImageKind::Png,
+                samples::png(3000, 1200, PngKind::Rgba, blue),
+            ),
+        ] {
+            let (pdf, shown) = one_image(kind, bytes);
+            assert_eq!(shown.len(), 1, "{name}");
+            let image = &shown[0];
+            assert!(
+                image.width <= BOX_PIXELS.0 && image.height <= BOX_PIXELS.1,
+                "{name}: at most 300 dpi in its box: {image:?}"
+            );
+            assert!(
+                image.width >= BOX_PIXELS.0 / 2,
+                "{name}: still sharp: {image:?}"
+            );
+            assert!(close(image.centre, blue), "{name}: {:?}", image.centre);
+            assert!(pdf.len() < 1_000_000, "{name}: {} bytes", pdf.len());
+        }
+    }
+
+    #[test]
+    fn images_that_cannot_be_decoded_are_refused_and_the_page_renders_without() {
+        use samples::{JpegKind, PngKind};
+        let png = samples::png(200, 100, PngKind::Rgb, [1, 2, 3]);
+        let jpeg = samples::jpeg(200, 100, JpegKind::Rgb, [1, 2, 3]);
+        // A valid file whose header claims 40 000 × 40 000 pixels (1.6 gigapixels).
+        let huge_png = samples::with_png_size(
+            samples::png(64, 64, PngKind::Rgb, [1, 2, 3]),
+            40_000,
+            40_000,
+        );
+        let cases: Vec<(&str, ImageKind, Vec<u8>)> = vec![
+            ("cut png", ImageKind::Png, png[..png.len() / 2].to_vec()),
+            ("cut jpeg", ImageKind::Jpeg, jpeg[..jpeg.len() / 2].to_vec()),
+            ("png bytes called jpeg", ImageKind::Jpeg, png.clone()),
+            ("png claiming gigapixels", ImageKind::Png, huge_png.clone()),
+            (
+                "webp header only",
+                ImageKind::Webp,
+                b"RIFF\x10\0\0\0WEBPVP8 ".to_vec(),
+            ),
+            ("empty", ImageKind::Png, Vec::new()),
+        ];
+        for (name, kind, bytes) in cases {
+            let mut page = Page::new();
+            let refused = page.image(20.0, 20.0, BOX.0, BOX.1, kind, bytes);
+            assert!(
+                matches!(refused, Err(PdfError::Image(_))),
+                "{name}: {refused:?}"
+            );
+            page.text(20.0, 60.0, 12.0, Weight::Bold, Align::Left, "Gutschein");
+            let pdf = render(&info(), &[page]).expect("the page renders without the image");
+            assert!(samples::images_shown(&pdf).is_empty(), "{name}");
+        }
+        // The bomb is refused by its header, before anything is inflated.
+        let refused = Page::new().image(0.0, 0.0, 10.0, 10.0, ImageKind::Png, huge_png);
+        assert!(
+            matches!(&refused, Err(PdfError::Image(m)) if m.contains("1600000000")),
+            "{refused:?}"
+        );
     }
 }

@@ -495,3 +495,125 @@ async fn a_full_feed_page_is_one_query_and_costs_few_read_units() {
     // partner's subscription (0.5).
     assert!(units <= 4.0, "a feed page cost {units} read units");
 }
+
+/// An offer in three categories on twenty platforms, placed in this month and the six ahead on
+/// each: withdrawing it takes more writes than one DynamoDB transaction may hold (20 × 4 feed
+/// facets × 8 entries, the bookings, the slots). DynamoDB Local must accept every transaction,
+/// and afterwards no feed shows it and billing charges none of the later months.
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn an_offer_on_twenty_platforms_with_placements_is_withdrawn_everywhere() {
+    const MONTHS: usize = 7;
+    const CATEGORIES: [&str; 3] = ["essen", "mode", "reisen"];
+    let j = Journey::start().await;
+    let f = j.fixtures();
+    let mut platforms = vec![
+        (j.pa.clone(), j.manager_a.clone()),
+        (j.pb.clone(), j.manager_b.clone()),
+    ];
+    for i in platforms.len()..20 {
+        let platform = f.platform(&format!("Bank {i}"), Cents(1000)).await;
+        let manager = f.manager_of(&unique_email("manager"), &platform).await;
+        platforms.push((platform, manager));
+    }
+    let pairs: Vec<(&PlatformId, &Account)> = platforms.iter().map(|(p, m)| (p, m)).collect();
+    let anna = j.partner_on("anna", &pairs).await;
+    let ids: Vec<&PlatformId> = platforms.iter().map(|(p, _)| p).collect();
+    let mut body = j.offer("15 % auf alle Torten", &ids);
+    body["categories"] = json!(CATEGORIES);
+    body["valid_to"] = json!(
+        j.clock
+            .today()
+            .checked_add(Span::new().days(240))
+            .unwrap()
+            .to_string()
+    );
+    let offer = j
+        .call("POST", "/offers", Some(body), Some(&anna.token))
+        .await;
+    let id = offer["offer_id"].as_str().unwrap().to_string();
+    j.call(
+        "POST",
+        &format!("/offers/{id}/submit"),
+        None,
+        Some(&anna.token),
+    )
+    .await;
+    let mut months = vec![Month::of(j.clock.today())];
+    while months.len() < MONTHS {
+        months.push(months[months.len() - 1].next());
+    }
+    for (platform, manager) in &platforms {
+        j.approve(manager, platform, &id).await;
+        let kind = j
+            .call(
+                "POST",
+                &format!("/platforms/{platform}/placement-kinds"),
+                Some(json!({"name": "Top-Platzierung", "price_cents": 1900, "slots_per_month": 2})),
+                Some(&j.operator.token),
+            )
+            .await;
+        for month in &months {
+            j.call(
+                "POST",
+                &format!("/offers/{id}/placements"),
+                Some(json!({"platform_id": platform.as_str(), "kind_id": kind["kind_id"], "month": month.to_string()})),
+                Some(&anna.token),
+            )
+            .await;
+        }
+        assert_eq!(j.feed_ids(platform).await, vec![id.clone()]);
+    }
+
+    let withdrawn = j
+        .stack
+        .call(
+            "POST",
+            &format!("/offers/{id}/withdraw"),
+            None,
+            Some(&anna.token),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+    for state in withdrawn.body["platforms"].as_array().unwrap() {
+        assert_eq!(state["status"], "withdrawn", "{state}");
+        assert_eq!(state["placed_months"], json!([months[0].to_string()]));
+    }
+    for (platform, _) in &platforms {
+        for category in CATEGORIES {
+            let page = j
+                .call(
+                    "GET",
+                    &format!("/platforms/{platform}/offers?category={category}"),
+                    None,
+                    None,
+                )
+                .await;
+            assert!(
+                page["offers"].as_array().unwrap().is_empty(),
+                "{platform} {category}"
+            );
+        }
+        assert!(j.feed_ids(platform).await.is_empty(), "{platform}");
+    }
+
+    // What billing reads for each month: this month's placements on all twenty platforms, none
+    // of the later months'.
+    for (i, month) in months.iter().enumerate() {
+        let period = billing::period::Month::parse(&month.to_string()).unwrap();
+        let records = billing::partner::load(j.stack.table.as_ref(), &anna.id, period)
+            .await
+            .unwrap();
+        let lines = billing::sources::placements::lines(&records.placements, period);
+        assert_eq!(lines.len(), if i == 0 { 20 } else { 0 }, "{month}");
+        let listed = j
+            .call(
+                "GET",
+                &format!("/partners/me/placements?month={month}"),
+                None,
+                Some(&anna.token),
+            )
+            .await;
+        assert_eq!(listed["total_cents"], if i == 0 { 20 * 1900 } else { 0 });
+    }
+}

@@ -8,6 +8,8 @@ use shared::domain::PlatformId;
 use tests::{Stack, mails_to, token_mailed_to, unique_email};
 
 const PASSWORD: &str = "sehr-geheim-123";
+/// The logo the partner uploads (its first bytes are all the upload checks).
+const LOGO: &[u8] = b"RIFF----WEBPVP8 logo";
 
 async fn login(stack: &Stack, email: &str, password: &str) -> String {
     let r = stack
@@ -67,13 +69,13 @@ async fn partner_journey_from_sign_up_to_cancellation() {
         .call(
             "POST",
             "/partners/me/logo",
-            Some(json!({"content_type": "image/webp"})),
+            Some(json!({"content_type": "image/webp", "size_bytes": LOGO.len()})),
             Some(&jwt),
         )
         .await;
     assert_eq!(upload.status, 200);
     let url = upload.body["upload"]["url"].as_str().unwrap();
-    let logo = b"RIFF----WEBPVP8 logo".to_vec();
+    let logo = LOGO.to_vec();
     let put = stack
         .http
         .put(url)

@@ -15,7 +15,7 @@ pub fn german_date(day: jiff::civil::Date) -> String {
     day.strftime("%d.%m.%Y").to_string()
 }
 
-/// The coupon as a PDF. A logo that cannot be read is left out rather than failing the
+/// The coupon as a PDF. A logo that cannot be decoded is left out rather than failing the
 /// coupon.
 pub fn render(live: &Live, in_store: &InStore, logo: Option<&[u8]>) -> Result<Vec<u8>> {
     let c = &live.content;
@@ -28,12 +28,10 @@ pub fn render(live: &Live, in_store: &InStore, logo: Option<&[u8]>) -> Result<Ve
             Some(ImageType::Webp) => Some(ImageKind::Webp),
             None => None,
         };
-        if let Some(kind) = kind
-            && page
-                .image(LEFT, y, 60.0, 25.0, kind, bytes.to_vec())
-                .is_ok()
-        {
-            y += 30.0;
+        match kind.map(|kind| page.image(LEFT, y, 60.0, 25.0, kind, bytes.to_vec())) {
+            Some(Ok(())) => y += 30.0,
+            Some(Err(e)) => tracing::warn!(error = %e, "logo left out of the coupon"),
+            None => tracing::warn!("logo of an unknown type left out of the coupon"),
         }
     }
     page.text(

@@ -12,7 +12,7 @@ use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams};
 use shared::model::from_stored;
 use shared::model::placements::Month;
 use shared::openapi::{Conflict, NotFound, Unprocessable};
-use shared::store::{Cond, StoreError, TxOp};
+use shared::store::{Cond, StoreError};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -20,7 +20,9 @@ use crate::feed::PAGE_SIZE;
 use crate::input::{self, OfferInput};
 use crate::offer::{
     self, Checks, Content, LiveRevision, Offer, ShownVersion, Status, changed_meanwhile, save_op,
+    step,
 };
+use crate::withdrawal::{self, Deletion};
 
 /// The offer's state on one platform, as its partner sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -174,20 +176,23 @@ pub async fn update(
 pub async fn save(state: &AppState, offer: &Offer, read_version: u64) -> Result<()> {
     match state
         .table
-        .transact(vec![save_op(offer, read_version)?.named("offer")])
+        .transact(vec![save_op(offer, read_version)?.named(step::OFFER)])
         .await
     {
         Ok(()) => Ok(()),
-        Err(StoreError::TxCancelled { failed: "offer" }) => Err(changed_meanwhile()),
+        Err(StoreError::TxCancelled {
+            failed: step::OFFER,
+        }) => Err(changed_meanwhile()),
         Err(e) => Err(e.into()),
     }
 }
 
-/// Delete a draft that is neither shown nor in review anywhere.
+/// Delete a draft that is neither shown nor in review anywhere; its placements of months not
+/// yet started are cancelled.
 #[utoipa::path(delete, path = "/offers/{offer_id}", tag = "offers",
     params(("offer_id" = String, Path, description = "One of the partner's offers.")),
     responses(
-        (status = 204, description = "Deleted."),
+        (status = 204, description = "Deleted; placements of later months cancelled."),
         (status = 409, response = Conflict),
     ))]
 pub async fn delete(
@@ -195,26 +200,11 @@ pub async fn delete(
     auth: PartnerAuth,
     ApiPath(offer_id): ApiPath<String>,
 ) -> Result<StatusCode> {
-    let offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
-    if offer.is_published_or_in_review() {
-        return Err(Error::Conflict(
+    match withdrawal::delete(&state, &auth.partner_id, &offer_id).await? {
+        Deletion::Deleted => Ok(StatusCode::NO_CONTENT),
+        Deletion::StillShown => Err(Error::Conflict(
             "Das Angebot ist veröffentlicht oder in Prüfung. Ziehen Sie es zuerst zurück.".into(),
-        ));
-    }
-    match state
-        .table
-        .transact(vec![
-            TxOp::Delete {
-                key: offer.key(),
-                cond: Cond::Eq(offer::VERSION, offer.version.into()),
-            }
-            .named("offer"),
-        ])
-        .await
-    {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::TxCancelled { .. }) => Err(changed_meanwhile()),
-        Err(e) => Err(e.into()),
+        )),
     }
 }
 

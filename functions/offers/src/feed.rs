@@ -12,6 +12,7 @@ use shared::domain::PlatformId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery};
 use shared::model::from_stored;
+use shared::model::partners::MAX_LOGO_BYTES;
 use shared::model::placements::Month;
 use shared::openapi::NotFound;
 use shared::store::{Consistency, Index, Query};
@@ -283,6 +284,23 @@ pub async fn click_out(
     }))
 }
 
+/// The partner's logo, or `None` when it cannot be read or is larger than an upload may be
+/// (the coupon is printed without it then).
+async fn read_logo(state: &AppState, key: &str) -> Option<Vec<u8>> {
+    match state.blobs.get_prefix(key, MAX_LOGO_BYTES + 1).await {
+        Ok(Some(bytes)) if bytes.len() as u64 <= MAX_LOGO_BYTES => Some(bytes),
+        Ok(Some(_)) => {
+            tracing::warn!(key, "logo larger than an upload may be, left out");
+            None
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(key, error = %e, "logo unreadable, left out");
+            None
+        }
+    }
+}
+
 /// The printable A4 coupon of an in-store offer: logo, benefit, validity, code and QR code.
 #[utoipa::path(get, path = "/offers/{offer_id}/coupon.pdf", tag = "feed",
     params(("offer_id" = String, Path, description = "An in-store offer."), OnPlatform),
@@ -301,7 +319,7 @@ pub async fn coupon_pdf(
         .clone()
         .ok_or_else(|| Error::NotFound("Dieses Angebot hat keinen Gutschein.".into()))?;
     let logo = match &shown.live.logo_key {
-        Some(key) => state.blobs.get(key).await.ok(),
+        Some(key) => read_logo(&state, key).await,
         None => None,
     };
     let pdf = coupon::render(&shown.live, &in_store, logo.as_deref())?;

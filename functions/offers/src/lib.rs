@@ -1,6 +1,7 @@
 //! The offers function: partners publish offers to bank platforms, managers review them per
 //! platform, end customers see each platform's feed; premium placements per month.
 
+pub mod bookings;
 pub mod coupon;
 pub mod drafts;
 pub mod feed;
@@ -13,6 +14,7 @@ pub mod placements;
 pub mod review;
 pub mod stats;
 pub mod subscription;
+pub mod withdrawal;
 
 use axum::Router;
 use shared::auth::Role;

@@ -14,13 +14,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
+use shared::Result;
 use shared::domain::{PartnerId, PlatformId};
 use shared::model::placements::Month;
 use shared::model::platforms::platform_pk;
 use shared::store::{GSI1PK, GSI1SK, Item, Key, Named, SkCond, TTL, TxOp};
-use shared::{Error, Result};
 
-use crate::offer::{Benefit, Category, Live, Offer, offer_pk};
+use crate::offer::{Benefit, Category, Live, Offer, offer_pk, step};
 
 /// The facet of the whole feed (every category).
 pub const ALL: &str = "alle";
@@ -175,7 +175,7 @@ pub fn sync(before: &Offer, after: &Offer, platform: &PlatformId) -> Result<Vec<
                     key: key.clone(),
                     cond: shared::store::Cond::Always,
                 }
-                .named("feed_entry"),
+                .named(step::FEED_ENTRY),
             );
         }
     }
@@ -185,13 +185,8 @@ pub fn sync(before: &Offer, after: &Offer, platform: &PlatformId) -> Result<Vec<
                 item,
                 cond: shared::store::Cond::Always,
             }
-            .named("feed_entry"),
+            .named(step::FEED_ENTRY),
         );
-    }
-    if ops.len() > 90 {
-        return Err(Error::Unprocessable(
-            "Zu viele Platzierungen für dieses Angebot auf einmal.".into(),
-        ));
     }
     Ok(ops)
 }

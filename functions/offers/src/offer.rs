@@ -25,6 +25,30 @@ pub fn offer_key(offer_id: &str) -> Key {
     Key::new(offer_pk(offer_id), OFFER_SK)
 }
 
+const REVIEW_PREFIX: &str = "REVIEW#";
+
+/// The submission of the offer waiting for review on `platform`.
+pub fn review_key(offer_id: &str, platform: &PlatformId) -> Key {
+    Key::new(offer_pk(offer_id), format!("{REVIEW_PREFIX}{platform}"))
+}
+
+/// The names of the steps of the offers' transactions: a cancelled transaction names the step
+/// whose condition failed.
+pub mod step {
+    /// The offer record, conditioned on the version read.
+    pub const OFFER: &str = "offer";
+    /// A submission in a platform's review queue.
+    pub const REVIEW: &str = "review";
+    /// A copy of the offer in a feed.
+    pub const FEED_ENTRY: &str = "feed_entry";
+    /// A placement kind's slot counter of a month.
+    pub const SLOT: &str = "slot";
+    /// A placement booking.
+    pub const BOOKING: &str = "booking";
+    /// The partner's marker for billing.
+    pub const BILLABLE: &str = "billable";
+}
+
 /// The index partition of a partner's offers, newest first.
 pub fn partner_offers_index(partner: &PartnerId) -> String {
     format!("{}#OFFERS", shared::model::partners::partner_pk(partner))

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::auth::{Authenticated, OperatorAuth, PartnerAuth, Role};
-use shared::domain::{Cents, PlatformId};
+use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::model::placements::{
@@ -16,12 +16,12 @@ use shared::model::placements::{
 use shared::model::platforms::platform_key;
 use shared::model::{billable, from_item};
 use shared::openapi::{Conflict, Unprocessable};
-use shared::store::{Cond, StoreError, TxOp, Update};
-use shared::{Error, Result};
+use shared::store::{Cond, Consistency, StoreError, TxOp, Update};
+use shared::{Error, FieldError, Result};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::listing;
-use crate::offer::{self, changed_meanwhile, save_op};
+use crate::offer::{self, changed_meanwhile, save_op, step};
+use crate::{bookings, listing, subscription};
 
 /// Placements are booked at most this many months ahead (the current month counts as 0).
 pub const MAX_MONTHS_AHEAD: i32 = 6;
@@ -130,7 +130,23 @@ fn month_rules(v: &mut Validator, month: Month, current: Month) {
     );
 }
 
-/// Book a placement of an approved offer for a platform and month while a slot is free.
+/// How a booking request ended.
+#[derive(Debug)]
+pub enum BookingOutcome {
+    Booked(PlacementBooking),
+    /// The offer is placed there in that month already.
+    AlreadyPlaced(Month),
+    /// Every slot of the kind is taken in that month.
+    SoldOut {
+        kind: String,
+        month: Month,
+    },
+    /// The offer cannot be shown there in that month: the field at fault and why.
+    NotShowable(FieldError),
+}
+
+/// Book a placement of an approved offer for a platform and month while a slot is free, in a
+/// month the offer can be shown in there (inside its validity, while the subscription runs).
 #[utoipa::path(post, path = "/offers/{offer_id}/placements", tag = "placements",
     params(("offer_id" = String, Path, description = "One of the partner's offers.")),
     request_body = BookingInput,
@@ -145,14 +161,41 @@ pub async fn book(
     ApiPath(offer_id): ApiPath<String>,
     ApiJson(body): ApiJson<BookingInput>,
 ) -> Result<(StatusCode, Json<PlacementBooking>)> {
-    let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
-    let current = Month::of(state.clock.today());
+    match book_placement(&state, &auth.partner_id, &offer_id, &body).await? {
+        BookingOutcome::Booked(booking) => Ok((StatusCode::CREATED, Json(booking))),
+        BookingOutcome::AlreadyPlaced(month) => Err(Error::Conflict(format!(
+            "Für {month} ist das Angebot hier bereits platziert."
+        ))),
+        BookingOutcome::SoldOut { kind, month } => Err(Error::Conflict(format!(
+            "„{kind}“ ist für {month} bereits ausgebucht."
+        ))),
+        BookingOutcome::NotShowable(error) => Err(Error::UnprocessableFields {
+            detail: format!(
+                "Im Monat {} kann das Angebot auf dieser Plattform nicht gezeigt werden.",
+                body.month
+            ),
+            errors: vec![error],
+        }),
+    }
+}
+
+/// Books `input` for the partner's offer: the slot, the booking, the offer's placed months and
+/// its feed entries in one transaction.
+pub async fn book_placement(
+    state: &AppState,
+    partner: &PartnerId,
+    offer_id: &str,
+    input: &BookingInput,
+) -> Result<BookingOutcome> {
+    let mut offer = offer::load_own(state.table.as_ref(), offer_id, partner).await?;
+    let today = state.clock.today();
+    let current = Month::of(today);
     let mut v = Validator::new();
-    month_rules(&mut v, body.month, current);
+    month_rules(&mut v, input.month, current);
     v.finish()?;
     let kind: PlacementKind = match state
         .table
-        .get(&kind_key(&body.platform_id, &body.kind_id))
+        .get(&kind_key(&input.platform_id, &input.kind_id))
         .await?
     {
         Some(item) => from_item(item)?,
@@ -163,12 +206,7 @@ pub async fn book(
             ));
         }
     };
-    let key = booking_key(
-        &auth.partner_id,
-        body.month,
-        &body.platform_id,
-        &offer.offer_id,
-    );
+    let key = booking_key(partner, input.month, &input.platform_id, &offer.offer_id);
     // A cancelled booking keeps its key: it may be booked again, a booked one not twice.
     let booking_cond = match state.table.get(&key).await? {
         None => Cond::NotExists,
@@ -176,19 +214,14 @@ pub async fn book(
             BookingState::Cancelled => {
                 Cond::Eq(attr::STATE, BookingState::Cancelled.as_str().into())
             }
-            BookingState::Booked => {
-                return Err(Error::Conflict(format!(
-                    "Für {} ist das Angebot hier bereits platziert.",
-                    body.month
-                )));
-            }
+            BookingState::Booked => return Ok(BookingOutcome::AlreadyPlaced(input.month)),
         },
     };
     let before = offer.clone();
     let read = offer.version;
     let on = offer
         .states
-        .get_mut(&body.platform_id)
+        .get_mut(&input.platform_id)
         .filter(|s| s.live.is_some())
         .ok_or_else(|| {
             Error::Unprocessable(
@@ -196,24 +229,33 @@ pub async fn book(
                     .into(),
             )
         })?;
-    if on.placed_months.contains(&body.month) {
-        return Err(Error::Conflict(format!(
-            "Für {} ist das Angebot hier bereits platziert.",
-            body.month
-        )));
+    if on.placed_months.contains(&input.month) {
+        return Ok(BookingOutcome::AlreadyPlaced(input.month));
+    }
+    if let Some(live) = &on.live {
+        let app = subscription::load(
+            state.table.as_ref(),
+            partner,
+            &input.platform_id,
+            Consistency::Strong,
+        )
+        .await?;
+        if let Err(error) = bookings::showable_in(input.month, today, &live.content, app.as_ref()) {
+            return Ok(BookingOutcome::NotShowable(error));
+        }
     }
     on.placed_months.retain(|m| *m >= current);
-    on.placed_months.push(body.month);
+    on.placed_months.push(input.month);
     on.placed_months.sort();
     offer.updated_at = state.clock.now();
     offer.version += 1;
     let booking = PlacementBooking {
-        partner_id: auth.partner_id.clone(),
-        platform_id: body.platform_id.clone(),
+        partner_id: partner.clone(),
+        platform_id: input.platform_id.clone(),
         offer_id: offer.offer_id.clone(),
         kind_id: kind.kind_id.clone(),
         kind_name: kind.name.clone(),
-        month: body.month,
+        month: input.month,
         price: kind.price,
         state: BookingState::Booked,
         booked_at: state.clock.now(),
@@ -221,33 +263,33 @@ pub async fn book(
     };
     let mut ops = vec![
         TxOp::Update {
-            key: slots_key(&body.platform_id, &kind.kind_id, body.month),
+            key: slots_key(&input.platform_id, &kind.kind_id, input.month),
             ops: vec![Update::Add(attr::TAKEN, 1)],
             cond: Cond::LtOrAbsent(attr::TAKEN, i64::from(kind.slots_per_month)),
         }
-        .named("slot"),
+        .named(step::SLOT),
         TxOp::Put {
             item: booking.to_item()?,
             cond: booking_cond,
         }
-        .named("booking"),
-        save_op(&offer, read)?.named("offer"),
-        billable::mark(&auth.partner_id).named("billable"),
+        .named(step::BOOKING),
+        save_op(&offer, read)?.named(step::OFFER),
+        billable::mark(partner).named(step::BILLABLE),
     ];
-    ops.extend(listing::sync(&before, &offer, &body.platform_id)?);
+    ops.extend(listing::sync(&before, &offer, &input.platform_id)?);
     match state.table.transact(ops).await {
         Ok(()) => {}
-        Err(StoreError::TxCancelled { failed: "slot" }) => {
-            return Err(Error::Conflict(format!(
-                "„{}“ ist für {} bereits ausgebucht.",
-                kind.name, body.month
-            )));
+        Err(StoreError::TxCancelled { failed: step::SLOT }) => {
+            return Ok(BookingOutcome::SoldOut {
+                kind: kind.name,
+                month: input.month,
+            });
         }
         Err(StoreError::TxCancelled { .. }) => return Err(changed_meanwhile()),
         Err(e) => return Err(e.into()),
     }
-    tracing::info!(offer_id = %offer.offer_id, platform_id = %body.platform_id, month = %body.month, "placement booked");
-    Ok((StatusCode::CREATED, Json(booking)))
+    tracing::info!(offer_id = %offer.offer_id, platform_id = %input.platform_id, month = %input.month, "placement booked");
+    Ok(BookingOutcome::Booked(booking))
 }
 
 /// Cancel a booking before its month starts.
@@ -278,7 +320,7 @@ pub async fn cancel(
         ))
         .await?
         .ok_or_else(|| Error::NotFound("Buchung nicht gefunden.".into()))?;
-    let mut booking: PlacementBooking = from_item(item)?;
+    let booking: PlacementBooking = from_item(item)?;
     if booking.state != BookingState::Booked {
         return Err(Error::Conflict("Die Buchung ist bereits storniert.".into()));
     }
@@ -295,25 +337,11 @@ pub async fn cancel(
     }
     offer.updated_at = state.clock.now();
     offer.version += 1;
-    booking.state = BookingState::Cancelled;
-    booking.cancelled_at = Some(state.clock.now());
-    let mut ops = vec![
-        TxOp::Update {
-            key: slots_key(&platform_id, &booking.kind_id, month),
-            ops: vec![Update::Add(attr::TAKEN, -1)],
-            cond: Cond::Ge(attr::TAKEN, 1),
-        }
-        .named("slot"),
-        TxOp::Put {
-            item: booking.to_item()?,
-            cond: Cond::Eq(attr::STATE, BookingState::Booked.as_str().into()),
-        }
-        .named("booking"),
-        save_op(&offer, read)?.named("offer"),
-    ];
+    let (cancelled, mut ops) = bookings::cancel(&booking, state.clock.now())?;
+    ops.push(save_op(&offer, read)?.named(step::OFFER));
     ops.extend(listing::sync(&before, &offer, &platform_id)?);
     match state.table.transact(ops).await {
-        Ok(()) => Ok(Json(booking)),
+        Ok(()) => Ok(Json(cancelled)),
         Err(StoreError::TxCancelled { .. }) => Err(changed_meanwhile()),
         Err(e) => Err(e.into()),
     }

@@ -14,23 +14,19 @@ use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key};
 use shared::model::platforms::{Platform, platform_key, platform_pk};
 use shared::openapi::{Conflict, Unprocessable};
-use shared::store::{Cond, GSI1PK, GSI1SK, Index, Item, Key, Named, Query, StoreError, TxOp};
+use shared::store::{Cond, GSI1PK, GSI1SK, Index, Item, Named, Query, StoreError, TxOp};
 use shared::{Error, FieldError, Result};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::drafts::OfferView;
 use crate::offer::{
-    self, Checks, Content, Live, OnPlatform, Status, changed_meanwhile, offer_pk, save_op,
+    self, Checks, Content, Live, OnPlatform, Status, changed_meanwhile, review_key, save_op, step,
 };
+use crate::withdrawal::{self, Withdrawal};
 use crate::{images, listing, mails, subscription};
 
-const REVIEW_PREFIX: &str = "REVIEW#";
 /// The submission's time: a decision deletes exactly the submission it decided.
 const SUBMITTED_AT: shared::store::Attr = "submitted_at";
-
-pub fn review_key(offer_id: &str, platform: &PlatformId) -> Key {
-    Key::new(offer_pk(offer_id), format!("{REVIEW_PREFIX}{platform}"))
-}
 
 /// The index partition of a platform's review queue, oldest first.
 pub fn review_index(platform: &PlatformId) -> String {
@@ -168,7 +164,7 @@ pub async fn submit(
                 item: submission.to_item()?,
                 cond: Cond::Always,
             }
-            .named("review"),
+            .named(step::REVIEW),
         );
         let placed_months = current.map(|s| s.placed_months.clone()).unwrap_or_default();
         offer.states.insert(
@@ -192,7 +188,7 @@ pub async fn submit(
     }
     offer.updated_at = now;
     offer.version += 1;
-    ops.insert(0, save_op(&offer, read)?.named("offer"));
+    ops.insert(0, save_op(&offer, read)?.named(step::OFFER));
     commit(&state, ops).await?;
     tracing::info!(offer_id = %offer.offer_id, platforms = submitted, "offer submitted");
     Ok(Json(OfferView::from(offer)))
@@ -201,16 +197,19 @@ pub async fn submit(
 async fn commit(state: &AppState, ops: Vec<Named>) -> Result<()> {
     match state.table.transact(ops).await {
         Ok(()) => Ok(()),
-        Err(StoreError::TxCancelled { failed: "offer" }) => Err(changed_meanwhile()),
+        Err(StoreError::TxCancelled {
+            failed: step::OFFER,
+        }) => Err(changed_meanwhile()),
         Err(e) => Err(e.into()),
     }
 }
 
-/// Take the offer off every platform at once: out of every feed and review queue.
+/// Take the offer off every platform: out of every feed and review queue, its placements of
+/// months not yet started cancelled.
 #[utoipa::path(post, path = "/offers/{offer_id}/withdraw", tag = "review",
     params(("offer_id" = String, Path, description = "One of the partner's offers.")),
     responses(
-        (status = 200, description = "Withdrawn everywhere.", body = OfferView),
+        (status = 200, description = "Withdrawn everywhere; placements of later months cancelled.", body = OfferView),
         (status = 409, response = Conflict),
     ))]
 pub async fn withdraw(
@@ -218,41 +217,12 @@ pub async fn withdraw(
     auth: PartnerAuth,
     ApiPath(offer_id): ApiPath<String>,
 ) -> Result<Json<OfferView>> {
-    let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
-    if !offer.is_published_or_in_review() {
-        return Err(Error::Conflict(
+    match withdrawal::withdraw(&state, &auth.partner_id, &offer_id).await? {
+        Withdrawal::Withdrawn(offer) => Ok(Json(OfferView::from(*offer))),
+        Withdrawal::NothingToWithdraw => Err(Error::Conflict(
             "Das Angebot ist weder veröffentlicht noch in Prüfung.".into(),
-        ));
+        )),
     }
-    let before = offer.clone();
-    let read = offer.version;
-    let now = state.clock.now();
-    let mut ops = Vec::new();
-    for (platform, s) in offer.states.iter_mut() {
-        if s.status == Status::InReview {
-            ops.push(
-                TxOp::Delete {
-                    key: review_key(&before.offer_id, platform),
-                    cond: Cond::Always,
-                }
-                .named("review"),
-            );
-        }
-        if s.live.is_some() || s.status == Status::InReview {
-            s.status = Status::Withdrawn;
-            s.decided_at = Some(now);
-            s.live = None;
-        }
-    }
-    for platform in before.states.keys() {
-        ops.extend(listing::sync(&before, &offer, platform)?);
-    }
-    offer.updated_at = now;
-    offer.version += 1;
-    ops.insert(0, save_op(&offer, read)?.named("offer"));
-    commit(&state, ops).await?;
-    tracing::info!(offer_id = %offer.offer_id, "offer withdrawn");
-    Ok(Json(OfferView::from(offer)))
 }
 
 /// An image with a URL valid for at least an hour.
@@ -483,12 +453,12 @@ pub async fn decide(
     let outgoing = PendingMails::of(&state);
     let (pending, mail_op) = outgoing.enqueue(mail)?;
     let mut ops = vec![
-        save_op(&offer, read)?.named("offer"),
+        save_op(&offer, read)?.named(step::OFFER),
         TxOp::Delete {
             key: review_key(&offer_id, &platform_id),
             cond: Cond::Eq(SUBMITTED_AT, serde_json::to_value(submission.submitted_at)?),
         }
-        .named("review"),
+        .named(step::REVIEW),
         mail_op,
     ];
     ops.extend(listing::sync(&before, &offer, &platform_id)?);

@@ -12,3 +12,5 @@ mod feed;
 mod placements;
 #[path = "api/review.rs"]
 mod review;
+#[path = "api/withdrawal.rs"]
+mod withdrawal;

@@ -11,7 +11,7 @@ use shared::domain::PartnerId;
 use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
 use shared::model::from_item;
-use shared::model::partners::{Address, Partner, attr, partner_key};
+use shared::model::partners::{Address, MAX_LOGO_BYTES, Partner, attr, partner_key};
 use shared::openapi::{Conflict, NotFound};
 use shared::store::{Cond, Update};
 use shared::{Error, Result};
@@ -248,10 +248,12 @@ pub async fn patch_me(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"content_type": "image/png"}))]
+#[schema(example = json!({"content_type": "image/png", "size_bytes": 48213}))]
 pub struct LogoRequest {
     /// `image/png`, `image/jpeg` or `image/webp`.
     pub content_type: String,
+    /// The file's exact size in bytes, at most 5 MB (5 242 880).
+    pub size_bytes: u64,
 }
 
 /// Raster formats only: SVG can carry scripts.
@@ -261,8 +263,8 @@ const LOGO_TYPES: [(&str, &str); 3] = [
     ("image/webp", "webp"),
 ];
 
-/// A presigned upload for the logo (valid for ten minutes); the logo shows once the file is
-/// in the bucket.
+/// A presigned upload for the logo (valid for ten minutes) with its type and exact size signed
+/// (S3 refuses any other); the logo shows once the file is in the bucket.
 #[utoipa::path(post, path = "/partners/me/logo", tag = "profile", request_body = LogoRequest,
     responses(
         (status = 200, description = "Upload the file with exactly this request.", body = LogoUpload),
@@ -278,13 +280,22 @@ pub async fn presign_logo(
     let ext = LOGO_TYPES
         .iter()
         .find(|(t, _)| *t == content_type)
-        .map(|(_, e)| *e)
-        .ok_or_else(|| {
-            Error::field(
-                "content_type",
-                "muss image/png, image/jpeg oder image/webp sein",
-            )
-        })?;
+        .map(|(_, e)| *e);
+    let mut v = Validator::new();
+    v.require(
+        "content_type",
+        ext.is_some(),
+        "muss image/png, image/jpeg oder image/webp sein",
+    );
+    v.require(
+        "size_bytes",
+        (1..=MAX_LOGO_BYTES).contains(&body.size_bytes),
+        "muss zwischen 1 Byte und 5 MB (5242880 Bytes) liegen",
+    );
+    v.finish()?;
+    let Some(ext) = ext else {
+        return Err(Error::field("content_type", "fehlt"));
+    };
     let key = format!(
         "logos/{}/{}.{ext}",
         auth.partner_id,
@@ -292,7 +303,7 @@ pub async fn presign_logo(
     );
     let upload = state
         .blobs
-        .presign_put(&key, &content_type, UPLOAD_URL_LIFETIME)
+        .presign_put_exact(&key, &content_type, body.size_bytes, UPLOAD_URL_LIFETIME)
         .await?;
     state
         .table

@@ -44,24 +44,37 @@ async fn profile_updates_are_validated_and_shown() {
 }
 
 #[tokio::test]
-async fn logo_upload_goes_through_a_presigned_url_limited_to_its_type() {
+async fn logo_upload_goes_through_a_presigned_url_limited_to_its_type_and_size() {
     let app = TestApp::new().await;
     let (jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;
+    let png = b"\x89PNG\r\n\x1a\n-logo-".to_vec();
     let svg = app
         .call(
             "POST",
             "/partners/me/logo",
-            Some(json!({"content_type": "image/svg+xml"})),
+            Some(json!({"content_type": "image/svg+xml", "size_bytes": png.len()})),
             Some(&jwt),
         )
         .await;
     assert_eq!(svg.status, StatusCode::BAD_REQUEST);
     assert_eq!(field_names(&svg.body), ["content_type"]);
+    for size in [0, 5 * 1024 * 1024 + 1] {
+        let refused = app
+            .call(
+                "POST",
+                "/partners/me/logo",
+                Some(json!({"content_type": "image/png", "size_bytes": size})),
+                Some(&jwt),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{size} bytes");
+        assert_eq!(field_names(&refused.body), ["size_bytes"]);
+    }
     let r = app
         .call(
             "POST",
             "/partners/me/logo",
-            Some(json!({"content_type": "image/png"})),
+            Some(json!({"content_type": "image/png", "size_bytes": png.len()})),
             Some(&jwt),
         )
         .await;
@@ -75,7 +88,6 @@ async fn logo_upload_goes_through_a_presigned_url_limited_to_its_type() {
     );
 
     let http = reqwest::Client::new();
-    let png = b"\x89PNG\r\n\x1a\n-logo-".to_vec();
     let wrong = http
         .put(&url)
         .header("content-type", "image/jpeg")
@@ -87,6 +99,20 @@ async fn logo_upload_goes_through_a_presigned_url_limited_to_its_type() {
         wrong.status(),
         reqwest::StatusCode::FORBIDDEN,
         "S3 refuses another content type"
+    );
+    let mut longer = png.clone();
+    longer.extend_from_slice(b"and more");
+    let too_long = http
+        .put(&url)
+        .header("content-type", "image/png")
+        .body(longer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        too_long.status(),
+        reqwest::StatusCode::FORBIDDEN,
+        "S3 refuses another size"
     );
     let right = http
         .put(&url)

@@ -10,6 +10,10 @@ use crate::store::Key;
 pub const PARTNER_PREFIX: &str = "PARTNER#";
 const PROFILE_SK: &str = "PROFILE";
 
+/// The largest logo a partner may upload (5 MB, as an offer's images); documents read no
+/// more of one than this.
+pub const MAX_LOGO_BYTES: u64 = 5 * 1024 * 1024;
+
 /// Attribute names of the partner record that are updated in place.
 pub mod attr {
     use crate::store::Attr;

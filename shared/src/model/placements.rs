@@ -52,6 +52,11 @@ impl Month {
         Date::new(self.year, self.month, 1).unwrap_or(Date::MIN)
     }
 
+    /// The last day of the month.
+    pub fn last_day(self) -> Date {
+        self.next().first_day().yesterday().unwrap_or(Date::MAX)
+    }
+
     /// The month after this one.
     pub fn next(self) -> Self {
         if self.month == 12 {
@@ -220,6 +225,14 @@ pub fn bookings_of(partner: &PartnerId, month: Month) -> Query {
         .sk(SkCond::BeginsWith(month_prefix(month)))
 }
 
+/// A partner's bookings (booked and cancelled) of month `first` and every later month.
+pub fn bookings_from(partner: &PartnerId, first: Month) -> Query {
+    Query::partition(Index::Primary, partner_pk(partner)).sk(SkCond::Between(
+        month_prefix(first),
+        format!("{BOOKING_PREFIX}~"),
+    ))
+}
+
 /// Every booking of a partner, all months.
 pub fn all_bookings_of(partner: &PartnerId) -> Query {
     Query::partition(Index::Primary, partner_pk(partner))
@@ -260,6 +273,9 @@ mod tests {
         let m: Month = "2026-12".parse().unwrap();
         assert_eq!(m.to_string(), "2026-12");
         assert_eq!(m.next().to_string(), "2027-01");
+        assert_eq!(m.last_day(), jiff::civil::date(2026, 12, 31));
+        let february: Month = "2028-02".parse().unwrap();
+        assert_eq!(february.last_day(), jiff::civil::date(2028, 2, 29));
         assert_eq!(m.months_until("2027-02".parse().unwrap()), 2);
         assert_eq!(
             Month::of(jiff::civil::date(2026, 3, 31)).to_string(),
@@ -302,5 +318,14 @@ mod tests {
             .map(|i| from_item::<PlacementBooking>(i).unwrap().month.to_string())
             .collect();
         assert_eq!(months, vec!["2026-12"]);
+        let later = table
+            .query_all(bookings_from(&partner, "2026-12".parse().unwrap()))
+            .await
+            .unwrap();
+        let months: Vec<String> = later
+            .into_iter()
+            .map(|i| from_item::<PlacementBooking>(i).unwrap().month.to_string())
+            .collect();
+        assert_eq!(months, vec!["2026-12", "2027-01"]);
     }
 }

@@ -21,9 +21,10 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_json::Value;
 
+use super::expr::{self, Expr, Rendered};
 use super::{
     Backoff, Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Query, SK, SkCond,
-    StoreError, Stored, StoredPage, TTL, Table, TxOp, Update, cond_holds, cursor, ttl,
+    StoreError, Stored, StoredPage, TTL, Table, TxLimit, TxOp, Update, cursor, ttl,
 };
 use crate::clock::SharedClock;
 
@@ -157,117 +158,20 @@ impl DynamoTable {
     }
 }
 
-/// Collects expression attribute names and values while rendering expressions.
-#[derive(Default)]
-struct Expr {
-    names: HashMap<String, String>,
-    values: AttrMap,
-}
-
-impl Expr {
-    fn name(&mut self, attr: &str) -> String {
-        let placeholder = format!("#{attr}");
-        self.names.insert(placeholder.clone(), attr.to_string());
-        placeholder
+/// The expression values as DynamoDB's attribute values; `None` when there are none (DynamoDB
+/// refuses an empty map).
+fn attr_values(expr: &Expr) -> Result<Option<AttrMap>, StoreError> {
+    if expr.values().is_empty() {
+        return Ok(None);
     }
-
-    fn value(&mut self, v: &Value) -> Result<String, StoreError> {
-        let placeholder = format!(":v{}", self.values.len());
-        let av: AttributeValue =
-            serde_dynamo::to_attribute_value(v).map_err(StoreError::unavailable)?;
-        self.values.insert(placeholder.clone(), av);
-        Ok(placeholder)
-    }
-
-    /// Renders a condition; DynamoDB refuses redundant parentheses, so parts are grouped only
-    /// where they are combined.
-    fn cond(&mut self, cond: &Cond) -> Result<Option<String>, StoreError> {
-        Ok(Some(match cond {
-            Cond::Always => return Ok(None),
-            Cond::Exists => format!("attribute_exists({})", self.name(PK)),
-            Cond::NotExists => format!("attribute_not_exists({})", self.name(PK)),
-            Cond::Eq(a, v) => format!("{} = {}", self.name(a), self.value(v)?),
-            Cond::Absent(a) => format!("attribute_not_exists({})", self.name(a)),
-            Cond::Ge(a, n) => format!("{} >= {}", self.name(a), self.value(&Value::from(*n))?),
-            Cond::LtOrAbsent(a, n) => {
-                let name = self.name(a);
-                let v = self.value(&Value::from(*n))?;
-                format!("attribute_not_exists({name}) OR {name} < {v}")
-            }
-            Cond::All(all) => {
-                let mut parts = Vec::new();
-                self.conjuncts(all, &mut parts)?;
-                match parts.len() {
-                    0 => return Ok(None),
-                    1 => parts.remove(0),
-                    _ => parts
-                        .iter()
-                        .map(|p| format!("({p})"))
-                        .collect::<Vec<_>>()
-                        .join(" AND "),
-                }
-            }
-        }))
-    }
-
-    /// The parts of nested `All`s, flattened.
-    fn conjuncts(&mut self, all: &[Cond], parts: &mut Vec<String>) -> Result<(), StoreError> {
-        for c in all {
-            match c {
-                Cond::All(inner) => self.conjuncts(inner, parts)?,
-                other => parts.extend(self.cond(other)?),
-            }
-        }
-        Ok(())
-    }
-
-    /// The condition as DynamoDB must evaluate it for an expired item to count as absent: when
-    /// the condition holds for an absent item, an expired one passes too; otherwise the item
-    /// must also be live.
-    fn condition(&mut self, cond: &Cond, now: i64) -> Result<Option<String>, StoreError> {
-        let Some(raw) = self.cond(cond)? else {
-            return Ok(None);
-        };
-        let ttl = self.name(TTL);
-        let number = self.value(&Value::from("N"))?;
-        let now = self.value(&Value::from(now))?;
-        let expired = format!("(attribute_type({ttl}, {number}) AND {ttl} <= {now})");
-        Ok(Some(if cond_holds(cond, None) {
-            format!("({raw}) OR {expired}")
-        } else {
-            format!("({raw}) AND NOT {expired}")
-        }))
-    }
-
-    fn update(&mut self, ops: &[Update]) -> Result<String, StoreError> {
-        let (mut set, mut add, mut remove) = (Vec::new(), Vec::new(), Vec::new());
-        for op in ops {
-            match op {
-                Update::Set(a, v) => set.push(format!("{} = {}", self.name(a), self.value(v)?)),
-                Update::Add(a, n) => add.push(format!(
-                    "{} {}",
-                    self.name(a),
-                    self.value(&Value::from(*n))?
-                )),
-                Update::Remove(a) => remove.push(self.name(a)),
-            }
-        }
-        let mut expr = Vec::new();
-        for (verb, parts) in [("SET", set), ("ADD", add), ("REMOVE", remove)] {
-            if !parts.is_empty() {
-                expr.push(format!("{verb} {}", parts.join(", ")));
-            }
-        }
-        Ok(expr.join(" "))
-    }
-
-    fn names(&self) -> Option<HashMap<String, String>> {
-        (!self.names.is_empty()).then(|| self.names.clone())
-    }
-
-    fn values(&self) -> Option<AttrMap> {
-        (!self.values.is_empty()).then(|| self.values.clone())
-    }
+    expr.values()
+        .iter()
+        .map(|(placeholder, v)| {
+            let av = serde_dynamo::to_attribute_value(v).map_err(StoreError::unavailable)?;
+            Ok((placeholder.clone(), av))
+        })
+        .collect::<Result<AttrMap, StoreError>>()
+        .map(Some)
 }
 
 fn key_map(key: &Key) -> AttrMap {
@@ -310,6 +214,22 @@ where
             | "ThrottlingException",
         ) => StoreError::Throttled,
         _ => StoreError::unavailable(e),
+    }
+}
+
+/// Which of its transaction limits DynamoDB names in a `ValidationException`'s message, if
+/// any (the limits have no error code of their own).
+fn refused(message: Option<&str>) -> Option<TxLimit> {
+    let message = message?.to_ascii_lowercase();
+    // DynamoDB names the member (`transactItems`), DynamoDB Local only the constraint.
+    if message.contains("member must have length less than or equal to 100") {
+        Some(TxLimit::TooManyOps)
+    } else if message.contains("multiple operations on one item") {
+        Some(TxLimit::SameItemTwice)
+    } else if message.contains("4mb") || message.contains("4 mb") {
+        Some(TxLimit::TooLarge)
+    } else {
+        None
     }
 }
 
@@ -370,8 +290,8 @@ impl Table for DynamoTable {
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
         let mut expr = Expr::default();
-        let condition = &expr.condition(&cond, self.clock.epoch())?;
-        let (item, names, values) = (&to_attrs(item)?, &expr.names(), &expr.values());
+        let condition = &expr.condition(&cond, self.clock.epoch());
+        let (item, names, values) = (&to_attrs(item)?, &expr.names(), &attr_values(&expr)?);
         self.retrying("put", || async move {
             let out = self
                 .client
@@ -393,9 +313,9 @@ impl Table for DynamoTable {
 
     async fn update(&self, key: &Key, ops: &[Update], cond: Cond) -> Result<Item, StoreError> {
         let mut expr = Expr::default();
-        let update = &expr.update(ops)?;
-        let condition = &expr.condition(&cond, self.clock.epoch())?;
-        let (names, values) = (&expr.names(), &expr.values());
+        let update = &expr.update(ops);
+        let condition = &expr.condition(&cond, self.clock.epoch());
+        let (names, values) = (&expr.names(), &attr_values(&expr)?);
         self.retrying("update", || async move {
             let out = self
                 .client
@@ -419,8 +339,8 @@ impl Table for DynamoTable {
 
     async fn delete(&self, key: &Key, cond: Cond) -> Result<(), StoreError> {
         let mut expr = Expr::default();
-        let condition = &expr.condition(&cond, self.clock.epoch())?;
-        let (names, values) = (&expr.names(), &expr.values());
+        let condition = &expr.condition(&cond, self.clock.epoch());
+        let (names, values) = (&expr.names(), &attr_values(&expr)?);
         self.retrying("delete", || async move {
             let out = self
                 .client
@@ -446,25 +366,25 @@ impl Table for DynamoTable {
         let mut key_cond = format!(
             "{} = {}",
             expr.name(pk_attr),
-            expr.value(&Value::String(q.pk.clone()))?
+            expr.value(&Value::String(q.pk.clone()))
         );
         let sk_part = match &q.sk {
             SkCond::Any => None,
             SkCond::Eq(v) => Some(format!(
                 "{} = {}",
                 expr.name(sk_attr),
-                expr.value(&Value::String(v.clone()))?
+                expr.value(&Value::String(v.clone()))
             )),
             SkCond::BeginsWith(p) => Some(format!(
                 "begins_with({}, {})",
                 expr.name(sk_attr),
-                expr.value(&Value::String(p.clone()))?
+                expr.value(&Value::String(p.clone()))
             )),
             SkCond::Between(a, b) => Some(format!(
                 "{} BETWEEN {} AND {}",
                 expr.name(sk_attr),
-                expr.value(&Value::String(a.clone()))?,
-                expr.value(&Value::String(b.clone()))?
+                expr.value(&Value::String(a.clone())),
+                expr.value(&Value::String(b.clone()))
             )),
         };
         if let Some(p) = sk_part {
@@ -486,7 +406,7 @@ impl Table for DynamoTable {
             })
             .key_condition_expression(key_cond)
             .set_expression_attribute_names(expr.names())
-            .set_expression_attribute_values(expr.values())
+            .set_expression_attribute_values(attr_values(&expr)?)
             .set_limit(q.limit.map(|l| l.max(1) as i32))
             .set_exclusive_start_key(start)
             .scan_index_forward(q.forward)
@@ -545,6 +465,10 @@ impl Table for DynamoTable {
                             | "RequestLimitExceeded"
                             | "ThrottlingException",
                         ) => Err(StoreError::Throttled),
+                        Some("ValidationException") => match refused(other.message()) {
+                            Some(limit) => Err(StoreError::TxRefused(limit)),
+                            None => Err(StoreError::unavailable(other)),
+                        },
                         _ => Err(StoreError::unavailable(other)),
                     },
                 },
@@ -556,69 +480,54 @@ impl Table for DynamoTable {
 
 impl DynamoTable {
     fn tx_item(&self, op: TxOp, now: i64) -> Result<TransactWriteItem, StoreError> {
-        let mut expr = Expr::default();
+        let Rendered {
+            condition,
+            update,
+            expr,
+        } = expr::render(&op, now);
+        let (names, values) = (expr.names(), attr_values(&expr)?);
         let item = match op {
-            TxOp::Put { item, cond } => {
-                let condition = expr.condition(&cond, now)?;
-                TransactWriteItem::builder().put(
-                    Put::builder()
-                        .table_name(&self.table)
-                        .set_item(Some(to_attrs(item)?))
-                        .set_condition_expression(condition)
-                        .set_expression_attribute_names(expr.names())
-                        .set_expression_attribute_values(expr.values())
-                        .build()
-                        .map_err(StoreError::unavailable)?,
-                )
-            }
-            TxOp::Update { key, ops, cond } => {
-                let update = expr.update(&ops)?;
-                let condition = expr.condition(&cond, now)?;
-                TransactWriteItem::builder().update(
-                    DdbUpdate::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_map(&key)))
-                        .update_expression(update)
-                        .set_condition_expression(condition)
-                        .set_expression_attribute_names(expr.names())
-                        .set_expression_attribute_values(expr.values())
-                        .build()
-                        .map_err(StoreError::unavailable)?,
-                )
-            }
-            TxOp::Delete { key, cond } => {
-                let condition = expr.condition(&cond, now)?;
-                TransactWriteItem::builder().delete(
-                    Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_map(&key)))
-                        .set_condition_expression(condition)
-                        .set_expression_attribute_names(expr.names())
-                        .set_expression_attribute_values(expr.values())
-                        .build()
-                        .map_err(StoreError::unavailable)?,
-                )
-            }
-            TxOp::Check { key, cond } => {
-                let condition = match expr.condition(&cond, now)? {
-                    Some(c) => c,
-                    // A check needs an expression; "always" is the key existing or not.
-                    None => {
-                        let pk = expr.name(PK);
-                        format!("attribute_exists({pk}) OR attribute_not_exists({pk})")
-                    }
-                };
-                TransactWriteItem::builder().condition_check(
-                    ConditionCheck::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key_map(&key)))
-                        .condition_expression(condition)
-                        .set_expression_attribute_names(expr.names())
-                        .set_expression_attribute_values(expr.values())
-                        .build()
-                        .map_err(StoreError::unavailable)?,
-                )
-            }
+            TxOp::Put { item, .. } => TransactWriteItem::builder().put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(to_attrs(item)?))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(StoreError::unavailable)?,
+            ),
+            TxOp::Update { key, .. } => TransactWriteItem::builder().update(
+                DdbUpdate::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_map(&key)))
+                    .set_update_expression(update)
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(StoreError::unavailable)?,
+            ),
+            TxOp::Delete { key, .. } => TransactWriteItem::builder().delete(
+                Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_map(&key)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(StoreError::unavailable)?,
+            ),
+            TxOp::Check { key, .. } => TransactWriteItem::builder().condition_check(
+                ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_map(&key)))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .build()
+                    .map_err(StoreError::unavailable)?,
+            ),
         };
         Ok(item.build())
     }
@@ -633,6 +542,25 @@ mod tests {
             .iter()
             .map(|c| CancellationReason::builder().code(*c).build())
             .collect()
+    }
+
+    /// The messages DynamoDB (Local) answers a transaction over its limits with.
+    #[test]
+    fn refusals_are_told_by_their_message() {
+        let too_many = "1 validation error detected: Value '[...]' at 'transactItems' failed to \
+            satisfy constraint: Member must have length less than or equal to 100";
+        assert_eq!(refused(Some(too_many)), Some(TxLimit::TooManyOps));
+        let local = "Member must have length less than or equal to 100";
+        assert_eq!(refused(Some(local)), Some(TxLimit::TooManyOps));
+        let twice = "Transaction request cannot include multiple operations on one item";
+        assert_eq!(refused(Some(twice)), Some(TxLimit::SameItemTwice));
+        let large = "Transaction payload size cannot exceed 4MB. Payload Size: 4194305";
+        assert_eq!(refused(Some(large)), Some(TxLimit::TooLarge));
+        assert_eq!(
+            refused(Some("Item size has exceeded the maximum allowed size")),
+            None
+        );
+        assert_eq!(refused(None), None);
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub mod balance;
 pub mod counter;
 mod cursor;
 mod dynamo;
+mod expr;
 pub mod idempotency;
+pub mod limits;
 mod retry;
 mod sqlite;
 mod stored;
@@ -33,6 +35,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 pub use dynamo::DynamoTable;
+pub use limits::{MAX_TX_BYTES, MAX_TX_OPS, TxLimit};
 pub use retry::Backoff;
 pub use sqlite::SqliteTable;
 pub use stored::{DecodeError, Stored, StoredPage};
@@ -261,6 +264,10 @@ pub enum StoreError {
     /// Concurrent writers kept winning, even after retries with backoff.
     #[error("conflicting concurrent writes")]
     Conflict,
+    /// The transaction breaks one of DynamoDB's limits (see [`limits`]) and was refused as a
+    /// whole, nothing written: the caller must split its work, a retry never helps.
+    #[error("transaction refused: {0}")]
+    TxRefused(TxLimit),
     #[error("throttled")]
     Throttled,
     #[error("invalid cursor")]
@@ -308,8 +315,9 @@ pub trait Table: Send + Sync {
     /// [`Table::query`] with the items left as read, for callers that decode each straight
     /// into its record (see [`Stored`]).
     async fn query_stored(&self, query: Query) -> Result<StoredPage, StoreError>;
-    /// All or nothing; at most 100 operations, one per item. A failed condition is
-    /// `TxCancelled` naming its operation; concurrent writers are retried, then `Conflict`.
+    /// All or nothing; at most 100 operations, one per item, 4 MB in all (else `TxRefused`,
+    /// see [`limits`]). A failed condition is `TxCancelled` naming its operation; concurrent
+    /// writers are retried, then `Conflict`.
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError>;
 
     /// Every item of the query, page after page from the query's own cursor (a page stops

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::{
     Cond, Consistency, GSI1PK, GSI1SK, Index, Item, Key, Named, PK, Query, SK, SkCond, StoreError,
-    Stored, StoredPage, TTL, Table, TxOp, Update, apply_updates, cond_holds, cursor, ttl,
+    Stored, StoredPage, TTL, Table, TxOp, Update, apply_updates, cond_holds, cursor, limits, ttl,
 };
 use crate::clock::SharedClock;
 
@@ -381,6 +381,8 @@ impl Table for SqliteTable {
     }
 
     async fn transact(&self, ops: Vec<Named>) -> Result<(), StoreError> {
+        // Refused as DynamoDB refuses it, before any item is looked at.
+        limits::check(&ops, self.now()).map_err(StoreError::TxRefused)?;
         self.in_tx(|w| {
             for Named { name, op } in &ops {
                 let outcome = match op {

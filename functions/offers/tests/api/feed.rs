@@ -1,10 +1,13 @@
-//! The public feed, detail, click-out and coupon: visible only while the subscription runs,
-//! the offer is approved there and today lies inside its validity.
+//! The public feed, detail, click-out and coupon (with the partner's real logo): visible only
+//! while the subscription runs, the offer is approved there and today lies inside its
+//! validity.
 
 use axum::http::StatusCode;
 use jiff::SignedDuration;
 use serde_json::json;
+use shared::model::partners::{MAX_LOGO_BYTES, attr, partner_key};
 use shared::model::subscriptions::ApplicationStatus;
+use shared::store::{Cond, Table, Update};
 use shared::testing::assert_problem;
 
 use crate::world::{World, png_bytes};
@@ -238,4 +241,111 @@ async fn the_coupon_pdf_reads_back_with_its_code_and_validity() {
         .get_bytes(&format!("/offers/{offer}/coupon.pdf?platform_id={}", w.pb))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Makes `bytes` the partner's logo, as registration leaves it after an upload.
+async fn set_logo(w: &World, name: &str, content_type: &str, bytes: Vec<u8>) {
+    let key = format!("logos/{}/{name}", w.partner.id);
+    w.kit
+        .env
+        .blobs
+        .put(&key, content_type, bytes)
+        .await
+        .unwrap();
+    w.kit
+        .table
+        .update(
+            &partner_key(&w.partner.id),
+            &[Update::Set(attr::LOGO_KEY, key.into())],
+            Cond::Exists,
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_coupon_prints_the_partners_real_logo_of_any_kind_and_size_an_upload_allows() {
+    use shared::pdf::samples::{self, JpegKind, PngKind};
+    let w = World::new().await;
+    let red = [200, 30, 40];
+    let big_png = samples::noise_png(1100, 1100);
+    let photo = samples::noise_jpeg(1600, 1200);
+    for (name, bytes) in [("big.png", &big_png), ("photo.jpg", &photo)] {
+        assert!(
+            bytes.len() > 4_000_000 && bytes.len() as u64 <= MAX_LOGO_BYTES,
+            "{name}: {} bytes, near the upload's limit",
+            bytes.len()
+        );
+    }
+    let logos: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "rgba.png",
+            "image/png",
+            samples::png(600, 200, PngKind::Rgba, red),
+        ),
+        (
+            "rgb.png",
+            "image/png",
+            samples::png(600, 200, PngKind::Rgb, red),
+        ),
+        (
+            "palette.png",
+            "image/png",
+            samples::png(600, 200, PngKind::Palette { transparent: true }, red),
+        ),
+        ("big.png", "image/png", big_png),
+        (
+            "logo.jpg",
+            "image/jpeg",
+            samples::jpeg(800, 300, JpegKind::Rgb, red),
+        ),
+        (
+            "cmyk.jpg",
+            "image/jpeg",
+            samples::jpeg(800, 300, JpegKind::Cmyk, red),
+        ),
+        ("photo.jpg", "image/jpeg", photo),
+    ];
+    for (name, content_type, bytes) in logos {
+        set_logo(&w, name, content_type, bytes).await;
+        let offer = w.published_on_a(&w.partner).await;
+        let (status, _, pdf) = w
+            .get_bytes(&format!("/offers/{offer}/coupon.pdf?platform_id={}", w.pa))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let shown = samples::images_shown(&pdf);
+        assert_eq!(shown.len(), 1, "{name}: the logo is on the coupon");
+        // 60 × 25 mm at 300 dpi at most, whatever the file.
+        assert!(
+            shown[0].width <= 709 && shown[0].height <= 296,
+            "{name}: {shown:?}"
+        );
+        assert!(shared::pdf::read_back(&pdf).contains("TORTE15"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_logo_that_cannot_be_decoded_is_left_off_the_coupon() {
+    use shared::pdf::samples::{self, PngKind};
+    let w = World::new().await;
+    let png = samples::png(600, 200, PngKind::Rgb, [1, 2, 3]);
+    let mut too_large = png.clone();
+    too_large.resize(MAX_LOGO_BYTES as usize + 1, 0);
+    for (name, bytes) in [
+        ("cut.png", png[..png.len() / 2].to_vec()),
+        ("text.png", b"\x89PNG\r\n\x1a\n kein Bild".to_vec()),
+        ("too-large.png", too_large),
+    ] {
+        set_logo(&w, name, "image/png", bytes).await;
+        let offer = w.published_on_a(&w.partner).await;
+        let (status, _, pdf) = w
+            .get_bytes(&format!("/offers/{offer}/coupon.pdf?platform_id={}", w.pa))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(
+            shared::pdf::samples::images_shown(&pdf).is_empty(),
+            "{name}"
+        );
+        assert!(shared::pdf::read_back(&pdf).contains("TORTE15"), "{name}");
+    }
 }

@@ -1,11 +1,14 @@
 //! Premium placements: kinds and prices, booking a free slot, the race for the last slot,
-//! placement-first order for the booked month only, cancelling before the month starts.
+//! placement-first order for the booked month only, only months the offer is shown in,
+//! cancelling before the month starts, by hand or by withdrawing or deleting the offer.
 
 use axum::http::StatusCode;
+use offers::offer::offer_key;
 use serde_json::{Value, json};
 use shared::model::billable::billable_partners;
 use shared::model::placements::Month;
-use shared::store::Table;
+use shared::model::subscriptions::ApplicationStatus;
+use shared::store::{Cond, Table};
 use shared::testing::assert_problem;
 
 use crate::world::World;
@@ -251,4 +254,239 @@ async fn only_approved_offers_of_the_partner_are_booked_in_the_coming_months() {
         )
         .await;
     assert_problem(&unknown, StatusCode::BAD_REQUEST, Some("kind_id"));
+}
+
+/// The German date the problem names, e.g. `15.01.2027`.
+fn german(day: jiff::civil::Date) -> String {
+    day.strftime("%d.%m.%Y").to_string()
+}
+
+fn field_message(reply: &shared::testing::Reply, field: &str) -> String {
+    reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == field)
+        .and_then(|e| e["message"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_placement_is_booked_only_for_months_the_offer_can_be_shown_in() {
+    let w = World::new().await;
+    let offer = w.published_on_a(&w.partner).await;
+    let kind = kind(&w, 3).await;
+    let path = format!("/offers/{offer}/placements");
+    let valid_to = w.today().checked_add(jiff::Span::new().days(60)).unwrap();
+    // The offer's validity ends during its last month: that month may be booked, the next not.
+    let last = Month::of(valid_to);
+    let after_validity = w
+        .call(
+            "POST",
+            &path,
+            Some(booking(&w, &kind, last.next())),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(
+        &after_validity,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("month"),
+    );
+    let message = field_message(&after_validity, "month");
+    assert!(message.contains("nicht gültig"), "{message}");
+    assert!(message.contains(&german(valid_to)), "{message}");
+    let in_validity = w
+        .call(
+            "POST",
+            &path,
+            Some(booking(&w, &kind, last)),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(
+        in_validity.status,
+        StatusCode::CREATED,
+        "{}",
+        in_validity.body
+    );
+
+    // The partner cancels the subscription on platform A: it ends with this month.
+    let this_month = Month::of(w.today());
+    let ends_on = this_month.last_day();
+    w.subscribe(
+        &w.partner.id,
+        &w.pa,
+        ApplicationStatus::Cancelled,
+        Some(ends_on),
+    )
+    .await;
+    let after_end = w
+        .call(
+            "POST",
+            &path,
+            Some(booking(&w, &kind, this_month.next())),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(&after_end, StatusCode::UNPROCESSABLE_ENTITY, Some("month"));
+    let message = field_message(&after_end, "month");
+    assert!(
+        message.contains(&format!("endet am {}", german(ends_on))),
+        "{message}"
+    );
+    let before_end = w
+        .call(
+            "POST",
+            &path,
+            Some(booking(&w, &kind, this_month)),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(
+        before_end.status,
+        StatusCode::CREATED,
+        "{}",
+        before_end.body
+    );
+
+    // Only the two months the offer is shown in are booked and billed.
+    let mine = w
+        .call(
+            "GET",
+            "/partners/me/placements",
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    let months: Vec<&str> = mine.body["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(months, vec![this_month.to_string(), last.to_string()]);
+    assert_eq!(mine.body["total_cents"], 9800);
+}
+
+async fn booked(w: &World, offer: &str, kind: &str, month: Month) {
+    let reply = w
+        .call(
+            "POST",
+            &format!("/offers/{offer}/placements"),
+            Some(booking(w, kind, month)),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+}
+
+/// The partner's bookings of `month` as the list shows them: states and the total billed.
+async fn bookings_of(w: &World, month: Month) -> (Vec<String>, i64) {
+    let mine = w
+        .call(
+            "GET",
+            &format!("/partners/me/placements?month={month}"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    let states = mine.body["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["state"].as_str().unwrap().to_string())
+        .collect();
+    (states, mine.body["total_cents"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn withdrawing_an_offer_cancels_its_placements_of_months_not_yet_started() {
+    let w = World::new().await;
+    let offer = w.published_on_a(&w.partner).await;
+    let kind = kind(&w, 1).await;
+    let this_month = Month::of(w.today());
+    let next = this_month.next();
+    booked(&w, &offer, &kind, this_month).await;
+    booked(&w, &offer, &kind, next).await;
+
+    let withdrawn = w
+        .call(
+            "POST",
+            &format!("/offers/{offer}/withdraw"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
+    // This month's placement was shown and stays billed; next month's is cancelled.
+    assert_eq!(
+        withdrawn.body["platforms"][0]["placed_months"],
+        json!([this_month.to_string()])
+    );
+    assert_eq!(
+        bookings_of(&w, this_month).await,
+        (vec!["booked".into()], 4900)
+    );
+    assert_eq!(bookings_of(&w, next).await, (vec!["cancelled".into()], 0));
+    // Its slot is free again for another partner.
+    let other = w.published_on_a(&w.other).await;
+    let taken = w
+        .call(
+            "POST",
+            &format!("/offers/{other}/placements"),
+            Some(booking(&w, &kind, next)),
+            Some(&w.other.token),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CREATED, "{}", taken.body);
+    // Withdrawing again finds nothing left to do.
+    let again = w
+        .call(
+            "POST",
+            &format!("/offers/{offer}/withdraw"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT, None);
+}
+
+#[tokio::test]
+async fn deleting_an_offer_cancels_placements_it_still_holds_for_months_to_come() {
+    let w = World::new().await;
+    let offer = w.published_on_a(&w.partner).await;
+    let kind = kind(&w, 1).await;
+    let next = Month::of(w.today()).next();
+    booked(&w, &offer, &kind, next).await;
+    // As withdrawals left offers before they cancelled placements: shown nowhere, booked on.
+    let key = offer_key(&offer);
+    let mut stored = w.kit.table.get(&key).await.unwrap().unwrap();
+    let state = &mut stored["states"][w.pa.as_str()];
+    state["status"] = json!("withdrawn");
+    state.as_object_mut().unwrap().remove("live");
+    w.kit.table.put(stored, Cond::Always).await.unwrap();
+    assert_eq!(bookings_of(&w, next).await, (vec!["booked".into()], 4900));
+
+    let deleted = w
+        .call(
+            "DELETE",
+            &format!("/offers/{offer}"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    assert_eq!(bookings_of(&w, next).await, (vec!["cancelled".into()], 0));
+    let gone = w
+        .call(
+            "GET",
+            &format!("/offers/{offer}?platform_id={}", w.pa),
+            None,
+            None,
+        )
+        .await;
+    assert_problem(&gone, StatusCode::NOT_FOUND, None);
 }

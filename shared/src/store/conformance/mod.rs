@@ -6,6 +6,7 @@
 
 mod basics;
 mod expiry;
+mod limits;
 mod paging;
 mod races;
 
@@ -20,6 +21,7 @@ use crate::clock::FixedClock;
 
 pub use basics::*;
 pub use expiry::*;
+pub use limits::*;
 pub use paging::*;
 pub use races::*;
 
@@ -45,6 +47,7 @@ pub async fn run_all(f: &Fixture) {
     update_conditions(table).await;
     delete_with_condition(table).await;
     transaction_is_all_or_nothing(table).await;
+    transactions_over_dynamodbs_limits_are_refused(f).await;
     query_prefix_order_and_pages(table).await;
     query_gsi1(table).await;
     pages_stop_at_one_megabyte_and_query_all_reads_on(table).await;
