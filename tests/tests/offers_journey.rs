@@ -31,7 +31,7 @@ fn png(len: usize) -> Vec<u8> {
 
 impl Journey {
     async fn start() -> Self {
-        let clock = Arc::new(FixedClock::at(jiff::Timestamp::now()));
+        let clock = Arc::new(FixedClock::at(shared::testing::START.parse().unwrap()));
         let stack = Stack::start_with(clock.clone(), |env| {
             shared::http::finish(registration::api(env).merge(offers::api(env)))
         })

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use redirect::{ClickSecret, RedirectState};
 use serde_json::{Value, json};
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
@@ -63,7 +63,7 @@ impl Journey {
             .send()
             .await
             .unwrap();
-        let clock = Arc::new(FixedClock::at(Timestamp::now()));
+        let clock = Arc::new(FixedClock::at(shared::testing::START.parse().unwrap()));
         let table_name = format!("partnernetz-{}", shared::domain::new_id());
         let table = Arc::new(DynamoTable::new(
             dynamodb_client(),
