@@ -109,10 +109,7 @@ pub fn german_month(month: Month) -> String {
     format!("{name} {}", month.year())
 }
 
-/// `16.11.2026`.
-pub fn german_date(day: Date) -> String {
-    format!("{:02}.{:02}.{:04}", day.day(), day.month(), day.year())
-}
+pub use shared::clock::german_date;
 
 #[cfg(test)]
 mod tests {

@@ -397,7 +397,7 @@ pub fn plan(card: &Card, input: &BookingInput, today: Date) -> Result<Plan> {
                 Some(until) if until < today => {
                     return Err(Error::Unprocessable(format!(
                         "Der Gutschein war bis {} gültig.",
-                        until.strftime("%d.%m.%Y")
+                        shared::clock::german_date(until)
                     )));
                 }
                 Some(_) => Plan::new(BookingType::RedeemGift, -cents).value(cents),

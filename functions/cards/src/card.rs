@@ -207,7 +207,7 @@ pub fn usable(card: &Card, today: Date) -> Result<()> {
         Some(end) if end < today => Err(Error::Unprocessable(format!(
             "Die Karte kann nicht mehr verwendet werden: Der Kundenkarten-Vertrag des Händlers \
              endete am {}.",
-            end.strftime("%d.%m.%Y")
+            shared::clock::german_date(end)
         ))),
         _ => Ok(()),
     }

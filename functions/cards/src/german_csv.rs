@@ -57,7 +57,7 @@ pub fn euros(cents: i64) -> String {
 }
 
 pub fn date(day: Date) -> String {
-    day.strftime("%d.%m.%Y").to_string()
+    shared::clock::german_date(day)
 }
 
 /// An instant as the time in Berlin.

@@ -10,10 +10,7 @@ use crate::offer::{ImageType, InStore, Live};
 const LEFT: f32 = 20.0;
 const WIDTH: f32 = A4_WIDTH_MM - 2.0 * LEFT;
 
-/// German civil date, e.g. `31.12.2026`.
-pub fn german_date(day: jiff::civil::Date) -> String {
-    day.strftime("%d.%m.%Y").to_string()
-}
+pub use shared::clock::german_date;
 
 /// The coupon as a PDF. A logo that cannot be decoded is left out rather than failing the
 /// coupon.
