@@ -221,9 +221,10 @@ async fn local_api_mail_retry_sends_what_is_left_in_the_local_data() {
     std::fs::create_dir_all(&dir).unwrap();
     {
         // A request saved this mail three minutes ago and died before sending it.
-        // The local subcommand runs on the system clock, as the deployed schedule does.
         let clock = Arc::new(FixedClock::at(
-            Timestamp::now() - LEASE - SignedDuration::from_secs(60),
+            shared::testing::START.parse::<Timestamp>().unwrap()
+                - LEASE
+                - SignedDuration::from_secs(60),
         ));
         let table =
             shared::store::SqliteTable::open(&local_api::database_path(&dir), clock.clone())
@@ -240,7 +241,9 @@ async fn local_api_mail_retry_sends_what_is_left_in_the_local_data() {
     }
 
     let mut handled = 0;
-    let run = local_api::mail_retry(&config, &mut |_| handled += 1)
+    // The subcommand runs on the clock it is given: now, the lease of that mail has ended.
+    let now: Arc<FixedClock> = Arc::new(FixedClock::at(shared::testing::START.parse().unwrap()));
+    let run = local_api::mail_retry(&config, now.clone(), &mut |_| handled += 1)
         .await
         .unwrap();
     assert_eq!((run.due, run.sent, handled), (1, 1, 1));
@@ -249,7 +252,9 @@ async fn local_api_mail_retry_sends_what_is_left_in_the_local_data() {
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].subject, "Ihre Notiz ist gespeichert");
 
-    let again = local_api::mail_retry(&config, &mut |_| {}).await.unwrap();
+    let again = local_api::mail_retry(&config, now, &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!(again.due, 0);
     assert_eq!(outbox.list().await.unwrap().len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();

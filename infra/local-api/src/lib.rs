@@ -174,11 +174,12 @@ pub fn outbox_path(data_dir: &Path) -> PathBuf {
 /// API serves: a mail is claimed before it is sent.
 pub async fn mail_retry(
     config: &LocalConfig,
+    clock: SharedClock,
     progress: &mut (dyn FnMut(Delivery) + Send),
 ) -> anyhow::Result<RetrySummary> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let table = SqliteTable::open(&database_path(&config.data_dir), Arc::new(SystemClock))
+    let table = SqliteTable::open(&database_path(&config.data_dir), clock.clone())
         .context("opening SQLite")?;
     // Attachments are read from the local S3 folder; its own port, as the API (and its S3)
     // may be running at the same time.
@@ -195,7 +196,7 @@ pub async fn mail_retry(
     let summary = pending::retry_due_with(
         &table,
         &outbox,
-        &SystemClock,
+        clock.as_ref(),
         RetryLimits::mails(usize::MAX),
         progress,
     )

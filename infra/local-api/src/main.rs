@@ -51,7 +51,8 @@ async fn mail_retry(config: &local_api::LocalConfig) -> anyhow::Result<()> {
     let bar = indicatif::ProgressBar::new_spinner()
         .with_style(style)
         .with_message("pending mails handled");
-    let summary = local_api::mail_retry(config, &mut |_| bar.inc(1)).await?;
+    let clock = std::sync::Arc::new(shared::clock::SystemClock);
+    let summary = local_api::mail_retry(config, clock, &mut |_| bar.inc(1)).await?;
     bar.finish_and_clear();
     println!("mail-retry: {summary}");
     Ok(())
