@@ -210,6 +210,23 @@ impl World {
         .unwrap()
     }
 
+    /// Erika in a program without hold, with 600 points confirmed (two newsletters): enough
+    /// for one voucher at the rate of 500.
+    async fn points_for_a_voucher(&self) -> (String, String) {
+        let program = self.program(json!({"hold_days": 0})).await;
+        let erika = self.end_user("erika@example.de").await;
+        let code = self.join(&erika, &program).await["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for id in ["N-1", "N-2"] {
+            self.convert(json!({"code": code, "event": "newsletter", "external_id": id}))
+                .await;
+        }
+        self.daily().await;
+        (erika, program)
+    }
+
     async fn wallet(&self, token: &str) -> Value {
         let reply = self.api.call("GET", "/me/wallet", None, Some(token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
@@ -388,17 +405,7 @@ async fn self_referral_is_refused() {
 #[tokio::test]
 async fn points_become_a_voucher_at_the_programs_rate() {
     let w = World::new().await;
-    let program = w.program(json!({"hold_days": 0})).await;
-    let erika = w.end_user("erika@example.de").await;
-    let code = w.join(&erika, &program).await["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    for id in ["N-1", "N-2"] {
-        w.convert(json!({"code": code, "event": "newsletter", "external_id": id}))
-            .await;
-    }
-    w.daily().await;
+    let (erika, program) = w.points_for_a_voucher().await;
     let exchange = || {
         w.api.call(
             "POST",
@@ -771,17 +778,7 @@ async fn rewards_beyond_the_monthly_budget_are_not_granted_and_a_new_month_grant
 #[tokio::test]
 async fn the_partners_till_takes_a_voucher_once_and_the_wallet_shows_when() {
     let w = World::new().await;
-    let program = w.program(json!({"hold_days": 0})).await;
-    let erika = w.end_user("erika@example.de").await;
-    let code = w.join(&erika, &program).await["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    for id in ["N-1", "N-2"] {
-        w.convert(json!({"code": code, "event": "newsletter", "external_id": id}))
-            .await;
-    }
-    w.daily().await;
+    let (erika, program) = w.points_for_a_voucher().await;
     let voucher = w
         .api
         .call(
