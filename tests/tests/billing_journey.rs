@@ -148,14 +148,14 @@ impl Journey {
     async fn products(&self, partner: &PartnerId, platform: &PlatformId) {
         use shared::model::contracts::cards::CardContract;
         use shared::model::contracts::file_links::FileLinksContract;
-        use shared::model::placements::{self, BookingState, PlacementBooking};
+        use shared::model::placements::{BookingState, PlacementBooking};
         let booking = PlacementBooking {
             partner_id: partner.clone(),
             platform_id: platform.clone(),
             offer_id: "angebot-1".into(),
             kind_id: "top".into(),
             kind_name: "Top-Platzierung".into(),
-            month: "2026-12".parse::<placements::Month>().unwrap(),
+            month: "2026-12".parse::<shared::domain::Month>().unwrap(),
             price: Cents(1500),
             state: BookingState::Booked,
             booked_at: Timestamp::UNIX_EPOCH,

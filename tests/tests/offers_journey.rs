@@ -8,8 +8,8 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Span};
 use serde_json::{Value, json};
 use shared::clock::{Clock, FixedClock};
+use shared::domain::Month;
 use shared::domain::{Cents, PlatformId};
-use shared::model::placements::Month;
 use shared::testing::{Account, Fixtures, PartnerFixture};
 use tests::{Stack, mails_to, unique_email};
 
@@ -454,7 +454,7 @@ async fn an_offer_from_draft_to_feed_placement_revision_coupon_and_withdrawal() 
     );
 
     // Next month: this month's placement is over, the race's winner is on top, no job ran.
-    let days = (next.first_day() - today).get_days();
+    let days = (next.first() - today).get_days();
     j.clock
         .advance(SignedDuration::from_hours(24 * i64::from(days)));
     let ids = j.feed_ids(&j.pa).await;
@@ -600,7 +600,7 @@ async fn an_offer_on_twenty_platforms_with_placements_is_withdrawn_everywhere() 
     // What billing reads for each month: this month's placements on all twenty platforms, none
     // of the later months'.
     for (i, month) in months.iter().enumerate() {
-        let period = billing::period::Month::parse(&month.to_string()).unwrap();
+        let period = *month;
         let records = billing::partner::load(j.stack.table.as_ref(), &anna.id, period)
             .await
             .unwrap();

@@ -17,8 +17,8 @@ use crate::Billing;
 use crate::debit::DebitOrder;
 use crate::invoice::{DocumentKind, Invoice, format_number, nothing_due, number_counter_key};
 use crate::partner::{self, Draft, Prepared};
-use crate::period::Month;
 use crate::run::{Counts, Failure, failed_key};
+use shared::domain::Month;
 
 /// Partners per queue message. Each costs up to four operations in the batch transaction
 /// (invoice, debit order, failure cleanup, mail), plus the counter and the run:

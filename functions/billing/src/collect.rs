@@ -29,8 +29,8 @@ use crate::debit::{
     due_until, files_of, first_collection, mandate_used_key,
 };
 use crate::invoice::{Invoice, invoice_key};
-use crate::period::Month;
 use crate::runner;
+use shared::domain::Month;
 
 /// Days a file is written ahead of the earliest collection day it may ask for: the bank
 /// needs the file one business day before, and the operator a day to hand it over.

@@ -16,7 +16,7 @@ use crate::debit::withdraw;
 use crate::invoice::{
     Invoice, credit_note_key, format_number, invoice_numbered, number_counter_key,
 };
-use crate::period::Month;
+use shared::domain::Month;
 
 const REASON_MAX_CHARS: usize = 500;
 const CREDIT_NOTE_OP: &str = "credit_note";

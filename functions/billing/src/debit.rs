@@ -23,8 +23,8 @@ use shared::store::{Cond, Index, Item, Key, Query, SkCond, TxOp};
 use utoipa::ToSchema;
 
 use crate::invoice::{DirectDebit, Invoice};
-use crate::period::Month;
 use crate::run::run_pk;
+use shared::domain::Month;
 
 /// The partition of every debit order not yet in a SEPA file.
 const DUE_PK: &str = "DEBITS#DUE";

@@ -12,7 +12,7 @@ use crate::bill::BatchReport;
 use crate::config::BillingConfig;
 use crate::debit::Collection;
 use crate::invoice::Invoice;
-use crate::period::german_date;
+use shared::clock::german_date;
 
 pub const INVOICE_MAIL: Template = Template {
     text: include_str!("../templates/invoice.txt"),

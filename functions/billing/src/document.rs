@@ -15,7 +15,7 @@ use shared::pdf::{Align, Info, Page, Weight, line_height_mm, render, text_width_
 use crate::config::BillingConfig;
 use crate::invoice::Invoice;
 use crate::lines::{InvoiceLine, Unit, VAT_PERCENT};
-use crate::period::german_date;
+use shared::clock::german_date;
 
 const LEFT: f32 = 20.0;
 const RIGHT: f32 = 190.0;
@@ -495,8 +495,8 @@ mod tests {
     use super::*;
     use crate::invoice::{DocumentKind, Recipient};
     use crate::lines::{Product, Totals};
-    use crate::period::Month;
     use jiff::civil::date;
+    use shared::domain::Month;
     use shared::domain::{Email, PartnerId};
     use shared::model::partners::Address;
     use shared::testing::pdf_layout::{overlapping_words, word_boxes};

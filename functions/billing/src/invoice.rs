@@ -13,7 +13,7 @@ use shared::store::{Cond, GSI1PK, GSI1SK, Index, Item, Key, Query, SkCond, TxOp}
 use utoipa::ToSchema;
 
 use crate::lines::{InvoiceLine, Totals};
-use crate::period::Month;
+use shared::domain::Month;
 
 /// Sort-key prefix of a partner's invoices (`INVOICE#2026-12`).
 pub const INVOICE_PREFIX: &str = "INVOICE#";

@@ -19,7 +19,6 @@ pub mod document;
 pub mod invoice;
 pub mod lines;
 pub mod partner;
-pub mod period;
 pub mod queue;
 pub mod routes;
 pub mod run;
@@ -39,8 +38,8 @@ use shared::route;
 use shared::routes::{Access, Route};
 
 pub use config::BillingConfig;
-pub use period::Month;
 pub use queue::{LocalQueue, Message, Queue, SharedQueue, SqsQueue, sqs_client};
+pub use shared::domain::Month;
 
 /// What billing runs on: the platform's ports, the run's queue and the operator's data.
 pub struct Billing {

@@ -22,8 +22,8 @@ use crate::customer::{CUSTOMER_NUMBER_SK, CustomerNumber};
 use crate::debit::{MANDATE_USED_PREFIX, announced_day};
 use crate::invoice::{DirectDebit, Invoice, Recipient, invoice_key, nothing_due_key};
 use crate::lines::{InvoiceLine, Totals};
-use crate::period::Month;
 use crate::sources;
+use shared::domain::Month;
 
 /// The records of one partner that billing reads.
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use shared::domain::PartnerId;
 
-use crate::period::Month;
+use shared::domain::Month;
 
 /// One message of the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,10 +21,10 @@ use crate::invoice::{
     Cancellation, DirectDebit, DocumentKind, Invoice, Recipient, invoices_in, invoices_of,
 };
 use crate::lines::{InvoiceLine, Totals};
-use crate::period::Month;
 use crate::run::{Failure, Run, runs};
 use crate::runner;
 use crate::{collect, correction};
+use shared::domain::Month;
 
 /// How long a download link of an invoice stays valid.
 const LINK_VALIDITY: std::time::Duration = std::time::Duration::from_secs(15 * 60);

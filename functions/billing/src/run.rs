@@ -10,7 +10,7 @@ use shared::store::{Attr, Cond, GSI1PK, GSI1SK, Index, Item, Key, Query, SkCond,
 use utoipa::ToSchema;
 
 use crate::lines::Totals;
-use crate::period::Month;
+use shared::domain::Month;
 
 const RUN_PREFIX: &str = "RUN#";
 const RUN_SK: &str = "RUN";

@@ -10,9 +10,10 @@ use shared::store::{Cond, StoreError, Update};
 
 use crate::Billing;
 use crate::bill::{BATCH_SIZE, BatchReport, bill_batch};
-use crate::period::{Month, german_date};
 use crate::queue::{LocalQueue, Message};
 use crate::run::{Failure, Run, attr, failed_of, run_key};
+use shared::clock::german_date;
+use shared::domain::Month;
 
 /// Index entries read per page while planning.
 const PLAN_PAGE: u32 = 1000;

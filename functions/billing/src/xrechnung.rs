@@ -10,8 +10,8 @@
 use crate::config::BillingConfig;
 use crate::invoice::Invoice;
 use crate::lines::VAT_PERCENT;
-use crate::period::german_date;
 use crate::xml::{Xml, amount};
+use shared::clock::german_date;
 
 const CUSTOMIZATION: &str = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0";
 const PROFILE: &str = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0";

@@ -595,7 +595,7 @@ async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
 
 #[tokio::test]
 async fn premium_placements_booked_for_the_month_are_on_its_invoice() {
-    use shared::model::placements::{self, BookingState, PlacementBooking};
+    use shared::model::placements::{BookingState, PlacementBooking};
     let s = setup().await;
     let anna = s.partner("anna@baeckerei.de").await;
     let platform = s.platform("Sparkasse", 4900).await;
@@ -608,7 +608,7 @@ async fn premium_placements_booked_for_the_month_are_on_its_invoice() {
             offer_id: format!("angebot-{price}"),
             kind_id: "top".into(),
             kind_name: "Top-Platzierung".into(),
-            month: month.parse::<placements::Month>().unwrap(),
+            month: month.parse::<shared::domain::Month>().unwrap(),
             price: Cents(price),
             state: BookingState::Booked,
             booked_at: Timestamp::UNIX_EPOCH,
@@ -848,14 +848,14 @@ async fn book_placement(
     month: &str,
     price: i64,
 ) {
-    use shared::model::placements::{self, BookingState, PlacementBooking};
+    use shared::model::placements::{BookingState, PlacementBooking};
     let booking = PlacementBooking {
         partner_id: partner.clone(),
         platform_id: platform.clone(),
         offer_id: offer.into(),
         kind_id: "top".into(),
         kind_name: kind.into(),
-        month: month.parse::<placements::Month>().unwrap(),
+        month: month.parse::<shared::domain::Month>().unwrap(),
         price: Cents(price),
         state: BookingState::Booked,
         booked_at: s.kit.clock.now(),

@@ -4,11 +4,10 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use shared::domain::Month;
 use shared::domain::PartnerId;
 use shared::model::from_item;
-use shared::model::placements::{
-    BookingState, Month, PlacementBooking, attr, bookings_from, slots_key,
-};
+use shared::model::placements::{BookingState, PlacementBooking, attr, bookings_from, slots_key};
 use shared::model::subscriptions::{Application, ApplicationStatus};
 use shared::store::{Cond, Named, Table, TxOp, Update};
 use shared::{FieldError, Result};
@@ -26,8 +25,8 @@ pub fn showable_in(
     content: &Content,
     subscription: Option<&Application>,
 ) -> std::result::Result<(), FieldError> {
-    let first = month.first_day().max(today);
-    let last = month.last_day();
+    let first = month.first().max(today);
+    let last = month.last();
     if content.valid_to < first || content.valid_from > last {
         return Err(FieldError::new(
             "month",

@@ -15,8 +15,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use shared::Result;
+use shared::domain::Month;
 use shared::domain::{PartnerId, PlatformId};
-use shared::model::placements::Month;
 use shared::model::platforms::platform_pk;
 use shared::store::{GSI1PK, GSI1SK, Item, Key, Named, SkCond, TTL, TxOp};
 
@@ -127,7 +127,7 @@ pub fn entries(offer: &Offer, platform: &PlatformId) -> Result<Vec<(Key, Item)>>
                     value.placed_months = Vec::new();
                     (
                         format!("{PLACED}{m}#{}", offer.offer_id),
-                        expires.min(berlin_start(m.next().first_day())),
+                        expires.min(berlin_start(m.next().first())),
                     )
                 }
             };

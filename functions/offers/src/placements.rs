@@ -6,12 +6,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::auth::{Authenticated, OperatorAuth, PartnerAuth, Role};
+use shared::domain::Month;
 use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::model::placements::{
-    BookingState, Month, PlacementBooking, PlacementKind, all_bookings_of, attr, booking_key,
-    bookings_of, kind_key, kinds_of, slots_key,
+    BookingState, PlacementBooking, PlacementKind, all_bookings_of, attr, booking_key, bookings_of,
+    kind_key, kinds_of, slots_key,
 };
 use shared::model::platforms::platform_key;
 use shared::model::{billable, from_item};

@@ -13,9 +13,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
+use shared::domain::Month;
 use shared::domain::{PartnerId, PlatformId};
 use shared::env::AppState;
-use shared::model::placements::{Month, PlacementBooking};
+use shared::model::placements::PlacementBooking;
 use shared::store::{Cond, Named, StoreError, TxOp, limits};
 use shared::{Error, Result};
 

@@ -1,14 +1,10 @@
 //! Premium placements ("Plus-Platzierungen"): the kinds an operator offers per platform, their
 //! monthly slot counters, and the partners' bookings, which billing charges per calendar month.
 
-use std::fmt;
-use std::str::FromStr;
-
 use jiff::Timestamp;
-use jiff::civil::Date;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-use crate::domain::{Cents, PartnerId, PlatformId};
+use crate::domain::{Cents, Month, PartnerId, PlatformId};
 use crate::store::{Attr, Index, Item, Key, Query, SkCond};
 
 use super::partners::partner_pk;
@@ -27,106 +23,6 @@ pub mod attr {
     pub const STATE: Attr = "state";
     pub const CANCELLED_AT: Attr = "cancelled_at";
 }
-
-/// A calendar month (Europe/Berlin), written `2026-12`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Month {
-    year: i16,
-    month: i8,
-}
-
-impl Month {
-    pub fn new(year: i16, month: i8) -> Option<Self> {
-        Date::new(year, month, 1).ok().map(|_| Self { year, month })
-    }
-
-    /// The month of a civil date.
-    pub fn of(day: Date) -> Self {
-        Self {
-            year: day.year(),
-            month: day.month(),
-        }
-    }
-
-    pub fn first_day(self) -> Date {
-        Date::new(self.year, self.month, 1).unwrap_or(Date::MIN)
-    }
-
-    /// The last day of the month.
-    pub fn last_day(self) -> Date {
-        self.next().first_day().yesterday().unwrap_or(Date::MAX)
-    }
-
-    /// The month after this one.
-    pub fn next(self) -> Self {
-        if self.month == 12 {
-            Self {
-                year: self.year.saturating_add(1),
-                month: 1,
-            }
-        } else {
-            Self {
-                year: self.year,
-                month: self.month + 1,
-            }
-        }
-    }
-
-    /// Whole months from `self` to `later` (negative when `later` is earlier).
-    pub fn months_until(self, later: Month) -> i32 {
-        (i32::from(later.year) - i32::from(self.year)) * 12 + i32::from(later.month)
-            - i32::from(self.month)
-    }
-}
-
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
-impl FromStr for Month {
-    type Err = &'static str;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        const MESSAGE: &str = "muss ein Monat im Format JJJJ-MM sein (z. B. 2026-12)";
-        let (y, m) = s.split_once('-').ok_or(MESSAGE)?;
-        if y.len() != 4 || m.len() != 2 {
-            return Err(MESSAGE);
-        }
-        let year: i16 = y.parse().map_err(|_| MESSAGE)?;
-        let month: i8 = m.parse().map_err(|_| MESSAGE)?;
-        if !(2000..=2999).contains(&year) {
-            return Err(MESSAGE);
-        }
-        Month::new(year, month).ok_or(MESSAGE)
-    }
-}
-
-impl Serialize for Month {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Month {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl utoipa::PartialSchema for Month {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(r"^2[0-9]{3}-(0[1-9]|1[0-2])$"))
-            .description(Some("A calendar month, JJJJ-MM."))
-            .examples([serde_json::json!("2026-12")])
-            .into()
-    }
-}
-impl utoipa::ToSchema for Month {}
 
 /// A kind of placement an operator offers on a platform, e.g. "Top-Platzierung".
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -267,24 +163,6 @@ mod tests {
     use super::*;
     use crate::model::{from_item, to_item};
     use crate::store::{Cond, SqliteTable, Table};
-
-    #[test]
-    fn months_parse_print_and_count() {
-        let m: Month = "2026-12".parse().unwrap();
-        assert_eq!(m.to_string(), "2026-12");
-        assert_eq!(m.next().to_string(), "2027-01");
-        assert_eq!(m.last_day(), jiff::civil::date(2026, 12, 31));
-        let february: Month = "2028-02".parse().unwrap();
-        assert_eq!(february.last_day(), jiff::civil::date(2028, 2, 29));
-        assert_eq!(m.months_until("2027-02".parse().unwrap()), 2);
-        assert_eq!(
-            Month::of(jiff::civil::date(2026, 3, 31)).to_string(),
-            "2026-03"
-        );
-        for bad in ["2026-13", "2026-1", "26-01", "2026/01", "x"] {
-            assert!(bad.parse::<Month>().is_err(), "{bad}");
-        }
-    }
 
     #[tokio::test]
     async fn a_month_query_finds_that_months_bookings_only() {

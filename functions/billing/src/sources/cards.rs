@@ -10,7 +10,7 @@
 use shared::model::contracts::cards::CardContract;
 
 use crate::lines::{InvoiceLine, Product, Unit};
-use crate::period::{Month, german_month};
+use shared::domain::Month;
 
 /// The lines of the card contract in the run for `month`.
 pub fn lines(contract: &CardContract, month: Month) -> Vec<InvoiceLine> {
@@ -23,7 +23,7 @@ pub fn lines(contract: &CardContract, month: Month) -> Vec<InvoiceLine> {
             Product::CardContract,
             format!(
                 "Kartensystem: {added} Terminal-Nutzer im {} hinzugekommen",
-                german_month(previous)
+                previous.german()
             ),
             (previous.first().max(contract.signed_on), previous.last()),
             i64::from(added),
@@ -38,10 +38,7 @@ pub fn lines(contract: &CardContract, month: Month) -> Vec<InvoiceLine> {
             .map_or(month.last(), |end| end.min(month.last()));
         out.push(InvoiceLine::new(
             Product::CardContract,
-            format!(
-                "Kartensystem: {count} Terminal-Nutzer, {}",
-                german_month(month)
-            ),
+            format!("Kartensystem: {count} Terminal-Nutzer, {}", month.german()),
             (month.first(), to),
             i64::from(count),
             Unit::Piece,

@@ -15,7 +15,8 @@ use shared::domain::Cents;
 use shared::model::contracts::file_links::{FileLinksContract, Tier, TierChange};
 
 use crate::lines::{InvoiceLine, Product, Unit};
-use crate::period::{Month, german_date};
+use shared::clock::german_date;
+use shared::domain::Month;
 
 const MONTHS_PER_YEAR: i64 = 12;
 

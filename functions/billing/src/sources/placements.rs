@@ -4,7 +4,7 @@
 use shared::model::placements::PlacementBooking;
 
 use crate::lines::{InvoiceLine, Product, Unit};
-use crate::period::{Month, german_month};
+use shared::domain::Month;
 
 /// Whether a booking is one of month `month`'s.
 pub fn is_for(booking: &PlacementBooking, month: Month) -> bool {
@@ -22,11 +22,7 @@ pub fn lines(bookings: &[PlacementBooking], month: Month) -> Vec<InvoiceLine> {
         .map(|b| {
             InvoiceLine::new(
                 Product::PremiumPlacement,
-                format!(
-                    "Premium-Platzierung {}, {}",
-                    b.kind_name,
-                    german_month(month)
-                ),
+                format!("Premium-Platzierung {}, {}", b.kind_name, month.german()),
                 (month.first(), month.last()),
                 1,
                 Unit::Piece,
@@ -41,7 +37,7 @@ mod tests {
     use super::*;
     use jiff::Timestamp;
     use shared::domain::{Cents, PartnerId, PlatformId};
-    use shared::model::placements::{self, BookingState};
+    use shared::model::placements::BookingState;
 
     fn booking(month: &str, state: BookingState, price: i64) -> PlacementBooking {
         PlacementBooking {
@@ -50,7 +46,7 @@ mod tests {
             offer_id: format!("offer-{price}"),
             kind_id: "top".into(),
             kind_name: "Top-Platzierung".into(),
-            month: month.parse::<placements::Month>().unwrap(),
+            month: month.parse::<shared::domain::Month>().unwrap(),
             price: Cents(price),
             state,
             booked_at: Timestamp::UNIX_EPOCH,

@@ -13,7 +13,8 @@ use shared::domain::Cents;
 use shared::model::subscriptions::{Application, ApplicationStatus};
 
 use crate::lines::{InvoiceLine, Product, Unit, prorate};
-use crate::period::{Month, german_date, german_month};
+use shared::clock::german_date;
+use shared::domain::Month;
 
 /// The lines of one subscription in the run for `month`; `fee` is the platform's monthly fee.
 pub fn lines(app: &Application, fee: Cents, month: Month) -> Vec<InvoiceLine> {
@@ -39,7 +40,7 @@ pub fn lines(app: &Application, fee: Cents, month: Month) -> Vec<InvoiceLine> {
             if days == previous.days() {
                 out.push(InvoiceLine::new(
                     Product::PlatformSubscription,
-                    format!("Plattform-Abo {name}, {}", german_month(previous)),
+                    format!("Plattform-Abo {name}, {}", previous.german()),
                     (approved, to),
                     1,
                     Unit::Month,
@@ -68,7 +69,7 @@ pub fn lines(app: &Application, fee: Cents, month: Month) -> Vec<InvoiceLine> {
     if approved <= previous.last() && runs_in_month {
         out.push(InvoiceLine::new(
             Product::PlatformSubscription,
-            format!("Plattform-Abo {name}, {}", german_month(month)),
+            format!("Plattform-Abo {name}, {}", month.german()),
             (month.first(), month.last()),
             1,
             Unit::Month,

@@ -5,8 +5,8 @@
 use axum::http::StatusCode;
 use offers::offer::offer_key;
 use serde_json::{Value, json};
+use shared::domain::Month;
 use shared::model::billable::billable_partners;
-use shared::model::placements::Month;
 use shared::model::subscriptions::ApplicationStatus;
 use shared::store::{Cond, Table};
 use shared::testing::assert_problem;
@@ -107,7 +107,7 @@ async fn partners_see_the_prices_and_a_booking_moves_the_offer_up_for_that_month
 
     // Next month nothing is booked: newest first again, without any job.
     let next = this_month.next();
-    let days = (next.first_day() - w.today()).get_days();
+    let days = (next.first() - w.today()).get_days();
     w.kit
         .clock
         .advance(jiff::SignedDuration::from_hours(24 * i64::from(days)));
@@ -314,7 +314,7 @@ async fn a_placement_is_booked_only_for_months_the_offer_can_be_shown_in() {
 
     // The partner cancels the subscription on platform A: it ends with this month.
     let this_month = Month::of(w.today());
-    let ends_on = this_month.last_day();
+    let ends_on = this_month.last();
     w.subscribe(
         &w.partner.id,
         &w.pa,

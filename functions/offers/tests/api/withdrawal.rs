@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use async_trait::async_trait;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use shared::domain::Month;
 use shared::domain::{Cents, PlatformId};
-use shared::model::placements::Month;
 use shared::store::{
     Cond, Consistency, Item, Key, Named, Query, SharedTable, StoreError, StoredPage, Table, Update,
 };
