@@ -4,6 +4,8 @@
 //! `DYNAMODB_ENDPOINT` and `MOTO_ENDPOINT`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod documents;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -22,6 +22,7 @@ use shared::mail::SesMailer;
 use shared::model::partners::{Mandate, attr, partner_key};
 use shared::store::{Cond, DynamoTable, Table, TxOp, Update};
 use shared::testing::{Account, Client, Fixtures, PartnerFixture, Sessions};
+use tests::documents::{assert_xrechnung, download, xmllint};
 use tests::{REGION, SENDER, fresh_table, mails_to, ses_client, unique_email};
 
 fn sqs_client() -> aws_sdk_sqs::Client {
@@ -283,60 +284,6 @@ impl Journey {
     }
 }
 
-fn reference(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../reference")
-        .join(path)
-}
-
-fn check_file(program: &str, args: &[&std::ffi::OsStr], xml: &[u8]) -> (bool, String) {
-    let file = std::env::temp_dir().join(format!("pn-{}.xml", shared::domain::new_id()));
-    std::fs::write(&file, xml).unwrap();
-    let out = std::process::Command::new(program)
-        .args(args)
-        .arg(&file)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} is needed (cargo xtask test provides it): {e}"));
-    let _ = std::fs::remove_file(&file);
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), report)
-}
-
-fn xmllint(xml: &[u8], schema: &str) -> (bool, String) {
-    let schema = reference(schema);
-    check_file(
-        "xmllint",
-        &["--noout".as_ref(), "--schema".as_ref(), schema.as_os_str()],
-        xml,
-    )
-}
-
-/// A document behind a presigned link.
-async fn download(http: &reqwest::Client, url: &Value) -> Vec<u8> {
-    let reply = http.get(url.as_str().unwrap()).send().await.unwrap();
-    assert_eq!(reply.status().as_u16(), 200);
-    reply.bytes().await.unwrap().to_vec()
-}
-
-/// Valid against the UBL 2.1 schema `maindoc` and the KoSIT XRechnung rules.
-fn assert_xrechnung(xml: &[u8], maindoc: &str) {
-    let (valid, report) = xmllint(xml, &format!("xrechnung/ubl-2.1/maindoc/{maindoc}"));
-    assert!(valid, "{report}");
-    let (valid, report) = kosit(xml);
-    assert!(valid, "{report}\n{}", String::from_utf8_lossy(xml));
-}
-
-fn kosit(xml: &[u8]) -> (bool, String) {
-    let python = std::env::var("PARTNERNETZ_PYTHON")
-        .expect("PARTNERNETZ_PYTHON (the venv with saxonche): run cargo xtask test");
-    let script = reference("xrechnung/validate.py");
-    check_file(&python, &[script.as_os_str()], xml)
-}
-
 #[tokio::test]
 #[ignore = "needs emulators: cargo xtask test"]
 async fn a_partner_with_two_platforms_a_placement_cards_and_file_links_gets_one_invoice() {
@@ -475,7 +422,8 @@ async fn a_run_killed_after_half_its_batches_and_run_again_bills_everyone_once_g
     let j = Journey::start().await;
     let platform = j.fixtures().platform("Sparkasse", Cents(4900)).await;
     let mut partners = Vec::new();
-    for i in 0..40 {
+    let count = 2 * billing::bill::BATCH_SIZE;
+    for i in 0..count {
         let p = j
             .fixtures()
             .confirmed_partner(&unique_email(&format!("p{i}")))
@@ -496,12 +444,12 @@ async fn a_run_killed_after_half_its_batches_and_run_again_bills_everyone_once_g
         .await
         .unwrap();
     let (_, half) = j.call("GET", "/billing/runs/2026-12", None).await;
-    assert_eq!(half["invoices"], 20, "{half}");
+    assert_eq!(half["invoices"], billing::bill::BATCH_SIZE, "{half}");
 
     j.start_run().await;
     j.drain().await;
     let (_, run) = j.call("GET", "/billing/runs/2026-12", None).await;
-    assert_eq!(run["invoices"], 40, "{run}");
+    assert_eq!(run["invoices"], count, "{run}");
     let mut numbers = Vec::new();
     for p in &partners {
         let invoices = j.invoices_of(p).await;
@@ -509,7 +457,7 @@ async fn a_run_killed_after_half_its_batches_and_run_again_bills_everyone_once_g
         numbers.push(invoices[0]["number"].as_str().unwrap().to_string());
     }
     numbers.sort();
-    let expected: Vec<String> = (1..=40).map(|n| format!("2026-{n:06}")).collect();
+    let expected: Vec<String> = (1..=count).map(|n| format!("2026-{n:06}")).collect();
     assert_eq!(numbers, expected);
 }
 

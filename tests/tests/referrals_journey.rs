@@ -1,5 +1,6 @@
 //! A referral from program to payout, over HTTP against DynamoDB Local and moto's SES:
-//! registration, referrals and the redirect served together on loopback, as local-api does.
+//! registration, referrals, billing and the redirect served together on loopback, as
+//! local-api does; the month's billing run in process.
 //! The click's write units are read from DynamoDB's ReturnConsumedCapacity.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,6 +20,7 @@ use shared::mail::SesMailer;
 use shared::model::referrals::{ClickCount, link_clicks, sum_clicks};
 use shared::store::{DynamoTable, Table};
 use shared::testing::{Fixtures, PASSWORD, Sessions};
+use tests::documents::{assert_xrechnung, download};
 use tests::{SENDER, dynamodb_client, ses_client, token_mailed_to, unique_email};
 
 const CHROME: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -33,6 +35,8 @@ struct Journey {
     issuer: JwtIssuer,
     /// Partners and end users go on working on the days the journey moves the clock to.
     sessions: Sessions,
+    billing: Arc<billing::Billing>,
+    queue: Arc<billing::LocalQueue>,
     server: tokio::task::JoinHandle<()>,
     _s3: EmbeddedS3,
     dir: std::path::PathBuf,
@@ -86,9 +90,16 @@ impl Journey {
         let sessions = Sessions::new(&env);
         let redirect_state =
             RedirectState::new(table.clone(), clock.clone(), ClickSecret::new("e2e"));
+        let queue = Arc::new(billing::LocalQueue::new());
+        let billing = Arc::new(billing::Billing::new(
+            &env,
+            queue.clone(),
+            billing::BillingConfig::local(),
+        ));
         let app = shared::http::finish(
             registration::api(&env)
                 .merge(referrals::api(&env))
+                .merge(billing::api_with(billing.clone()))
                 .merge(redirect::api(redirect_state)),
         );
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -114,10 +125,45 @@ impl Journey {
             clock,
             issuer,
             sessions,
+            billing,
+            queue,
             server,
             _s3: s3,
             dir,
         }
+    }
+
+    /// The nightly referral run of the clock's day.
+    async fn nightly(&self) -> referrals::daily::Summary {
+        referrals::daily::run(
+            self.table.as_ref(),
+            self.clock.now(),
+            self.clock.today(),
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The wallet's cash: pending, confirmed (waiting for the partner's invoice), payable.
+    async fn cash(&self, token: &str) -> (i64, i64, i64) {
+        let w = self.call("GET", "/me/wallet", None, Some(token)).await.body;
+        let ledger: i64 = w["ledger"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["cash_cents"].as_i64().unwrap())
+            .sum();
+        let payable = w["payable_cents"].as_i64().unwrap();
+        assert_eq!(
+            payable, ledger,
+            "the payable balance is the ledger's sum: {w}"
+        );
+        (
+            w["pending_cents"].as_i64().unwrap(),
+            w["confirmed_cents"].as_i64().unwrap(),
+            payable,
+        )
     }
 
     fn fixtures(&self) -> Fixtures<'_> {
@@ -201,7 +247,7 @@ impl Journey {
 
 #[tokio::test]
 #[ignore = "needs emulators: cargo xtask test"]
-async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
+async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_then_paid_out() {
     let j = Journey::start().await;
     let partner = j.fixtures().confirmed_partner(&unique_email("anna")).await;
     let operator = j.fixtures().operator(&unique_email("olga")).await;
@@ -384,19 +430,55 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
         .await;
     assert_eq!(own.status, 422);
 
-    // The daily run confirms after the hold; the wallet holds the reward.
+    // The nightly run confirms after the hold: confirmed, but nothing can be paid out before
+    // the partner's invoice bills it.
+    assert_eq!(j.cash(&erika).await, (2000, 0, 0));
     j.clock.advance(SignedDuration::from_hours(24 * 14));
-    let summary = referrals::daily::confirm_due(
-        j.table.as_ref(),
-        j.clock.now(),
-        j.clock.today(),
-        &mut |_, _| {},
+    assert_eq!(j.nightly().await.confirmed, 1);
+    assert_eq!(j.cash(&erika).await, (0, 2000, 0));
+    let payout = |cents: i64| {
+        j.call("POST", "/me/payouts", Some(json!({"amount_cents": cents, "iban": "DE89370400440532013000", "account_holder": "Erika Mustermann"})), Some(&erika))
+    };
+    assert_eq!(payout(1500).await.status, 422);
+    assert_eq!(j.nightly().await.released, 0);
+
+    // The December run bills the reward to the partner on its own line, at 19 % VAT.
+    j.clock.set("2026-12-01T01:00:00Z".parse().unwrap());
+    let run = billing::runner::run_in_process(
+        &j.billing,
+        &j.queue,
+        "2026-12".parse().unwrap(),
+        &mut |_| {},
     )
     .await
     .unwrap();
-    assert_eq!(summary.confirmed, 1);
-    let wallet = j.call("GET", "/me/wallet", None, Some(&erika)).await;
-    assert_eq!(wallet.body["balance_cents"], 2000);
+    assert_eq!(run.run.invoices, 1, "{run:?}");
+    let invoices = j
+        .call("GET", "/partners/me/invoices", None, Some(&partner.token))
+        .await;
+    assert_eq!(invoices.status, 200, "{:?}", invoices.body);
+    let invoice = &invoices.body["invoices"][0];
+    let line = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["product"] == "referral_rewards")
+        .expect("a line of referral rewards")
+        .clone();
+    assert_eq!(
+        line["description"],
+        "Empfehlungsprämien November 2026: 1 bestätigte Prämie"
+    );
+    assert_eq!(line["net_cents"], 2000);
+    assert_eq!(invoice["totals"]["vat_percent"], 19);
+    let xml = download(&j.http, &invoice["xml_url"]).await;
+    assert_xrechnung(&xml, "UBL-Invoice-2.1.xsd");
+    // Billed: the next night makes it payable, once.
+    assert_eq!(j.cash(&erika).await, (0, 2000, 0));
+    j.clock.advance(SignedDuration::from_hours(24));
+    assert_eq!(j.nightly().await.released, 1);
+    assert_eq!(j.nightly().await.released, 0);
+    assert_eq!(j.cash(&erika).await, (0, 0, 2000));
 
     // Recurring for one month: a purchase after it earns nothing.
     j.clock.advance(SignedDuration::from_hours(24 * 20));
@@ -405,11 +487,8 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
         .await;
     assert_eq!(late.body["reward_status"], "none", "{:?}", late.body);
 
-    // A payout above the balance is refused; the rest is paid; a refund afterwards leaves
-    // the wallet exact (the ledger and the balance agree, below zero if need be).
-    let payout = |cents: i64| {
-        j.call("POST", "/me/payouts", Some(json!({"amount_cents": cents, "iban": "DE89370400440532013000", "account_holder": "Erika Mustermann"})), Some(&erika))
-    };
+    // A payout above the payable balance is refused; the rest is paid out by the operator.
+    // A refund after the invoice cannot take the billed reward back.
     assert_eq!(payout(2001).await.status, 422);
     assert_eq!(payout(1500).await.status, 201);
     let r = j
@@ -419,18 +498,25 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
                 .header("x-api-key", &key),
         )
         .await;
-    assert_eq!(r.body["taken_back"], true, "{:?}", r.body);
-    let wallet = j.call("GET", "/me/wallet", None, Some(&erika)).await.body;
-    let ledger_sum: i64 = wallet["ledger"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["cash_cents"].as_i64().unwrap())
-        .sum();
-    assert_eq!(wallet["balance_cents"], -1500);
-    assert_eq!(ledger_sum, -1500);
+    assert_eq!(r.status, 409, "{:?}", r.body);
+    assert_eq!(j.cash(&erika).await, (0, 0, 500));
     let open = j.call("GET", "/payouts", None, Some(&operator.token)).await;
-    assert_eq!(open.body["payouts"].as_array().unwrap().len(), 1);
+    let payouts = open.body["payouts"].as_array().unwrap().clone();
+    assert_eq!(payouts.len(), 1);
+    assert_eq!(payouts[0]["amount_cents"], 1500);
+    let id = payouts[0]["payout_id"].as_str().unwrap();
+    let paid = j
+        .call(
+            "POST",
+            &format!("/payouts/{id}/paid"),
+            None,
+            Some(&operator.token),
+        )
+        .await;
+    assert_eq!(paid.status, 200, "{:?}", paid.body);
+    assert_eq!(paid.body["status"], "paid");
+    let open = j.call("GET", "/payouts", None, Some(&operator.token)).await;
+    assert_eq!(open.body["payouts"], json!([]));
 
     // The table holds no raw IP address (the loopback peer) and no plain IBAN.
     let raw = format!("{:?}", scan(&j).await);

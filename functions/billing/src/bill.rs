@@ -10,6 +10,7 @@
 
 use shared::domain::PartnerId;
 use shared::mail::pending::{PendingMail, PendingMails};
+use shared::model::rewards;
 use shared::store::counter::Counter;
 use shared::store::{Cond, Named, StoreError, TxOp};
 
@@ -18,17 +19,26 @@ use crate::debit::DebitOrder;
 use crate::invoice::{DocumentKind, Invoice, format_number, nothing_due, number_counter_key};
 use crate::partner::{self, Draft, Prepared};
 use crate::run::{Counts, Failure, failed_key};
+use crate::sources;
 use shared::domain::Month;
 
-/// Partners per queue message. Each costs up to four operations in the batch transaction
-/// (invoice, debit order, failure cleanup, mail), plus the counter and the run:
-/// 20 × 4 + 2 = 82, under DynamoDB's 100.
-pub const BATCH_SIZE: usize = 20;
+/// Partners per queue message. Each costs up to six operations in the batch transaction
+/// (invoice, debit order, failure cleanup, mail, and the marks of at most
+/// [`sources::referrals::MONTHS_PER_INVOICE`] reward months), plus the counter and the run:
+/// 16 × 6 + 2 = 98, under DynamoDB's 100.
+pub const BATCH_SIZE: usize = 16;
+const _: () = assert!(
+    BATCH_SIZE * (4 + sources::referrals::MONTHS_PER_INVOICE) + 2
+        <= shared::store::limits::MAX_TX_OPS
+);
 
 const INVOICE_OP: &str = "invoice";
 const NOTHING_DUE_OP: &str = "nothing_due";
 const DEBIT_ORDER_OP: &str = "debit_order";
 const FAILED_OP: &str = "failed";
+/// A referral reward month the invoice bills; cancelled when the month changed since it was
+/// read, so the batch is delivered again and billed from a fresh read.
+const REWARD_MONTH_OP: &str = "reward_month";
 
 /// What became of a batch.
 #[derive(Debug, Default)]
@@ -233,6 +243,11 @@ async fn commit(
                 }
                 .named(FAILED_OP),
             );
+            for month in &draft.reward_months {
+                ops.push(
+                    rewards::mark_billed(month, &invoice.number, today).named(REWARD_MONTH_OP),
+                );
+            }
             let (mail, mail_op) = outgoing.enqueue(crate::delivery::mail(&invoice))?;
             ops.push(mail_op);
             mails.push(mail);

@@ -76,6 +76,7 @@ fn footer(page: &mut Page, config: &BillingConfig) {
 fn quantity_text(quantity: i64, unit: Unit) -> String {
     let name = match (unit, quantity.abs() == 1) {
         (_, true) | (Unit::Piece, false) => unit.german(),
+        (Unit::Lump, false) => "Pauschalen",
         (Unit::Month, false) => "Monate",
         (Unit::Year, false) => "Jahre",
     };

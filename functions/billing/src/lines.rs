@@ -21,6 +21,9 @@ pub enum Product {
     PremiumPlacement,
     CardContract,
     DigitalCustomerAccount,
+    /// Referral rewards the platform paid out on the partner's behalf, as a service of the
+    /// platform (docs/billing.md, Referral rewards).
+    ReferralRewards,
 }
 
 /// The unit of a line's quantity (UN/ECE Rec. 20 codes in the XRechnung).
@@ -33,6 +36,8 @@ pub enum Unit {
     Piece,
     /// A year of service.
     Year,
+    /// A sum that is not a quantity times a price: the month's referral rewards.
+    Lump,
 }
 
 impl Unit {
@@ -41,6 +46,7 @@ impl Unit {
             Unit::Month => "Monat",
             Unit::Piece => "Stück",
             Unit::Year => "Jahr",
+            Unit::Lump => "Pauschale",
         }
     }
 
@@ -50,6 +56,7 @@ impl Unit {
             Unit::Month => "MON",
             Unit::Piece => "H87",
             Unit::Year => "ANN",
+            Unit::Lump => "LS",
         }
     }
 }

@@ -13,6 +13,7 @@ use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key, partner_pk};
 use shared::model::placements::{BOOKING_PREFIX, PlacementBooking};
 use shared::model::platforms::{Platform, platform_key};
+use shared::model::rewards::{REWARD_MONTH_PREFIX, RewardMonth};
 use shared::model::subscriptions::{APPLICATION_PREFIX, Application};
 use shared::store::{Index, Query, SK, StoreError, Table};
 use tokio::sync::Mutex;
@@ -42,6 +43,8 @@ pub struct PartnerRecords {
     pub used_mandates: HashSet<String>,
     /// The number printed on its invoices, once given.
     pub customer_number: Option<String>,
+    /// Confirmed referral rewards per month, billed and not.
+    pub reward_months: Vec<RewardMonth>,
 }
 
 /// One strongly consistent query of the partner's partition.
@@ -82,6 +85,8 @@ pub async fn load(
             out.done = true;
         } else if sk == CUSTOMER_NUMBER_SK {
             out.customer_number = Some(from_item::<CustomerNumber>(item)?.number);
+        } else if sk.starts_with(REWARD_MONTH_PREFIX) {
+            out.reward_months.push(from_item(item)?);
         } else if let Some(reference) = sk.strip_prefix(MANDATE_USED_PREFIX) {
             out.used_mandates.insert(reference.to_string());
         }
@@ -138,6 +143,8 @@ pub struct Draft {
     pub debit: Option<DirectDebit>,
     /// A SEPA file has collected from the debit's mandate before.
     pub mandate_collected: bool,
+    /// The referral reward months the lines bill, marked billed with the invoice.
+    pub reward_months: Vec<RewardMonth>,
 }
 
 /// Every line due from the partner's contracts in the run for `period`.
@@ -167,6 +174,10 @@ pub async fn due_lines(
     if let Some(contract) = &records.file_links {
         lines.extend(sources::file_links::lines(contract, period));
     }
+    lines.extend(sources::referrals::lines(&sources::referrals::due(
+        &records.reward_months,
+        period,
+    )));
     Ok(Ok(lines))
 }
 
@@ -212,6 +223,7 @@ pub async fn prepare(
         .as_ref()
         .is_some_and(|d| records.used_mandates.contains(&d.mandate_reference));
     let totals = Totals::of(&lines);
+    let reward_months = sources::referrals::due(&records.reward_months, period);
     Ok(Prepared::Draft(Box::new(Draft {
         partner_id: partner_id.clone(),
         customer_number: records.customer_number,
@@ -226,5 +238,6 @@ pub async fn prepare(
         totals,
         debit,
         mandate_collected,
+        reward_months,
     })))
 }

@@ -243,8 +243,10 @@ async fn nothing_due_means_no_invoice_and_a_second_run_changes_nothing() {
 async fn a_run_killed_after_half_its_batches_yields_every_invoice_once_with_gapless_numbers() {
     let s = setup().await;
     let platform = s.platform("Sparkasse", 4900).await;
+    // Three batches: two full ones and five partners.
+    let count = 2 * billing::bill::BATCH_SIZE + 5;
     let mut partners = Vec::new();
-    for i in 0..45 {
+    for i in 0..count {
         let p = s.partner(&format!("partner{i}@example.de")).await;
         s.approve(&p, &platform, "Sparkasse", date(2026, 3, 1))
             .await;
@@ -259,7 +261,7 @@ async fn a_run_killed_after_half_its_batches_yields_every_invoice_once_with_gapl
         let message = s.queue.pop().unwrap();
         runner::handle(&s.billing, message).await.unwrap();
     }
-    assert_eq!(s.queue.len(), 2, "two batches of 20 and 5 left");
+    assert_eq!(s.queue.len(), 2, "a full batch and one of five left");
     while s.queue.pop().is_some() {}
 
     let mut seen = Vec::new();
@@ -271,10 +273,10 @@ async fn a_run_killed_after_half_its_batches_yields_every_invoice_once_with_gapl
     )
     .await
     .unwrap();
-    assert_eq!(summary.run.invoices, 45);
-    assert_eq!(summary.run.net_cents, Cents(45 * 4900));
+    assert_eq!(summary.run.invoices, count as u64);
+    assert_eq!(summary.run.net_cents, Cents(count as i64 * 4900));
     assert!(summary.failed.is_empty());
-    assert_eq!(seen.first(), Some(&Progress::Planned(45)));
+    assert_eq!(seen.first(), Some(&Progress::Planned(count as u64)));
 
     let mut numbers = Vec::new();
     for p in &partners {
@@ -283,7 +285,7 @@ async fn a_run_killed_after_half_its_batches_yields_every_invoice_once_with_gapl
         numbers.push(invoices[0]["number"].as_str().unwrap().to_string());
     }
     numbers.sort();
-    let expected: Vec<String> = (1..=45).map(|n| format!("2026-{n:06}")).collect();
+    let expected: Vec<String> = (1..=count).map(|n| format!("2026-{n:06}")).collect();
     assert_eq!(numbers, expected);
 }
 
@@ -1337,5 +1339,76 @@ async fn a_debit_cancelled_before_any_file_is_not_collected_and_the_next_one_is_
         payment_of(&files[0].1, &january),
         Some(("FRST".into(), "2027-01-15".into())),
         "nothing was ever collected from the mandate"
+    );
+}
+
+/// Confirmed referral rewards, summed per month as referrals' nightly run sums them.
+async fn confirm_rewards(s: &Setup, partner: &PartnerId, month: &str, cents: &[i64]) {
+    use shared::model::rewards;
+    for amount in cents {
+        s.kit
+            .table
+            .transact(vec![
+                rewards::change(partner, month.parse().unwrap(), 1, *amount).named("month"),
+            ])
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn confirmed_referral_rewards_are_billed_once_on_their_own_line_with_vat() {
+    use shared::model::rewards::{RewardMonth, reward_month_key};
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    s.give_mandate(&anna.id).await;
+    confirm_rewards(&s, &anna.id, "2026-11", &[1300, 700, 1950]).await;
+    // Confirmed on the 1st of December, after the run read the partner: the next invoice's.
+    confirm_rewards(&s, &anna.id, "2026-12", &[500]).await;
+
+    s.run("2026-12").await;
+    let invoices = s.invoices_of(&anna).await;
+    let december = &invoices[0];
+    assert_eq!(amounts(december), vec![4900, 3950]);
+    let line = &december["lines"][1];
+    assert_eq!(line["product"], "referral_rewards");
+    assert_eq!(
+        line["description"],
+        "Empfehlungsprämien November 2026: 3 bestätigte Prämien"
+    );
+    assert_eq!(
+        (line["period_from"].as_str(), line["period_to"].as_str()),
+        (Some("2026-11-01"), Some("2026-11-30"))
+    );
+    assert_eq!(
+        (line["quantity"].as_i64(), line["unit"].as_str()),
+        (Some(1), Some("lump"))
+    );
+    // The platform's service at the standard rate: 19 % on 88,50 € = 16,82 €.
+    assert_eq!(december["totals"]["net_cents"], 8850);
+    assert_eq!(december["totals"]["vat_cents"], 1682);
+    let number = december["number"].as_str().unwrap().to_string();
+    let key = reward_month_key(&anna.id, "2026-11".parse().unwrap());
+    let billed: RewardMonth =
+        shared::model::from_item(s.kit.table.get(&key).await.unwrap().unwrap()).unwrap();
+    assert_eq!(billed.invoice_number.as_deref(), Some(number.as_str()));
+    assert_eq!(billed.billed_on, Some(date(2026, 12, 1)));
+
+    // January bills December's reward, and November's no second time.
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    s.run("2027-01").await;
+    let invoices = s.invoices_of(&anna).await;
+    let january = invoices.iter().find(|i| i["period"] == "2027-01").unwrap();
+    assert_eq!(amounts(january), vec![4900, 500]);
+    assert!(
+        january["lines"][1]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Dezember 2026: 1 bestätigte Prämie")
     );
 }

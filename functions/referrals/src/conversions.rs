@@ -10,12 +10,13 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::crypto::sha256_hex;
-use shared::domain::{AccountId, Cents, ProgramId, new_id};
+use shared::domain::{AccountId, Cents, Month, ProgramId, new_id};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
 use shared::model::referrals::{CODE_LEN, Click, Link, click_key, link_key};
+use shared::model::rewards;
 use shared::model::{from_item, to_item};
-use shared::openapi::{NotFound, Unauthorized, Unprocessable};
+use shared::openapi::{Conflict, NotFound, Unauthorized, Unprocessable};
 use shared::store::balance::{Amount, Balance};
 use shared::store::{Cond, GSI1PK, GSI1SK, Named, StoreError, TxOp, Update};
 use shared::{Error, Result};
@@ -484,6 +485,8 @@ async fn record(state: &AppState, auth: &ApiKeyAuth, report: &Report) -> Result<
         earned,
         confirm_on,
         confirmed_on: None,
+        reward_month: None,
+        payable_on: None,
         reply: reply_json.clone(),
         created_at: now,
     };
@@ -694,8 +697,18 @@ pub fn wallet_ops(
     Ok(ops)
 }
 
+/// A reward on an issued invoice stays: the partner was billed for it and it is payable.
+fn already_billed() -> Error {
+    Error::Conflict(
+        "Diese Prämie ist bereits mit Ihrer Rechnung abgerechnet und kann nicht mehr storniert werden."
+            .into(),
+    )
+}
+
 /// Reverse a conversion (a refund): a pending reward is dropped, a confirmed one taken back
-/// with a ledger entry. Reversing again changes nothing.
+/// (points and vouchers with a ledger entry, held cash from the month's sum the partner is
+/// billed for). A reward on an issued invoice cannot be reversed (409). Reversing again
+/// changes nothing.
 #[utoipa::path(post, path = "/conversions/{external_id}/reversal", tag = "conversions",
     summary = "Conversion stornieren",
     params(
@@ -706,6 +719,7 @@ pub fn wallet_ops(
         (status = 200, description = "Reversed.", body = ReversalReply),
         (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
     ))]
 pub async fn reverse(
     State(state): State<AppState>,
@@ -731,6 +745,9 @@ pub async fn reverse(
             reward_status: RewardStatus::Reversed,
             taken_back: false,
         }));
+    }
+    if previous == RewardStatus::Payable {
+        return Err(already_billed());
     }
     let now = state.clock.now();
     let today = state.clock.today();
@@ -779,7 +796,27 @@ pub async fn reverse(
                 attr::COMMISSION_CENTS,
                 -earned.commission(program.voucher_rate),
             ));
-            ops.extend(wallet_ops(&conversion, earned, -1, now)?);
+            ops.extend(match earned {
+                // Held cash leaves the month's sum the partner is billed for.
+                Earned::Cash { amount_cents } => {
+                    let month = conversion
+                        .reward_month
+                        .unwrap_or_else(|| Month::of(conversion.confirmed_on.unwrap_or(today)));
+                    vec![
+                        TxOp::Update {
+                            key: wallet_key(&conversion.referrer),
+                            ops: vec![Update::Add(attr::CONFIRMED_CENTS, -amount_cents.0)],
+                            cond: Cond::Always,
+                        }
+                        .named(step::BALANCE),
+                        rewards::change(&conversion.partner_id, month, -1, -amount_cents.0)
+                            .named(step::REWARD_MONTH),
+                    ]
+                }
+                Earned::Points { .. } | Earned::Voucher { .. } => {
+                    wallet_ops(&conversion, earned, -1, now)?
+                }
+            });
             taken_back = true;
         }
         ops.push(stats_add(&conversion.program_id, today, stats));
@@ -793,6 +830,9 @@ pub async fn reverse(
                 "Die Conversion wurde gerade geändert; bitte erneut versuchen.".into(),
             ));
         }
+        Err(StoreError::TxCancelled {
+            failed: step::REWARD_MONTH,
+        }) => return Err(already_billed()),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(partner_id = %auth.partner_id, taken_back, "conversion reversed");

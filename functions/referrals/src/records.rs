@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use shared::crypto::sha256_hex;
-use shared::domain::{AccountId, Cents, PartnerId, ProgramId};
+use shared::domain::{AccountId, Cents, Month, PartnerId, ProgramId};
 use shared::store::{GSI1PK, GSI1SK, Index, Item, Key, Query, SkCond};
 use utoipa::ToSchema;
 
@@ -25,6 +25,10 @@ pub mod attr {
     /// Conversion.
     pub const REWARD_STATUS: Attr = "reward_status";
     pub const CONFIRMED_ON: Attr = "confirmed_on";
+    /// Conversion: the month whose reward sum a confirmed cash reward is in
+    /// (`shared::model::rewards`), and the day it became payable.
+    pub const REWARD_MONTH: Attr = "reward_month";
+    pub const PAYABLE_ON: Attr = "payable_on";
     pub const REVERSED_AT: Attr = "reversed_at";
     /// Friend.
     pub const REFERRER: Attr = "referrer";
@@ -45,6 +49,8 @@ pub mod attr {
 
 /// The index partition of rewards waiting for their confirmation day.
 const PENDING_REWARDS: &str = "REWARDS#PENDING";
+/// The index partition of confirmed cash rewards waiting for the partner's invoice.
+const AWAITING_INVOICE: &str = "REWARDS#AWAITING_INVOICE";
 /// The index partition of payouts the operator has yet to make.
 const REQUESTED_PAYOUTS: &str = "PAYOUTS#REQUESTED";
 
@@ -173,6 +179,22 @@ pub fn rewards_due(day: Date) -> Query {
     // partner ids and external ids sort below `~`.
     Query::partition(Index::Gsi1, PENDING_REWARDS)
         .sk(SkCond::Between("0".into(), format!("{day}#~")))
+}
+
+/// Confirmed cash rewards not yet payable, by partner and reward month.
+pub fn rewards_awaiting_invoice() -> Query {
+    Query::partition(Index::Gsi1, AWAITING_INVOICE)
+}
+
+/// The index entry of a confirmed cash reward until its month is billed.
+pub fn awaiting_invoice_index(conversion: &Conversion, month: Month) -> (String, String) {
+    (
+        AWAITING_INVOICE.into(),
+        format!(
+            "{}#{month}#{}",
+            conversion.partner_id, conversion.external_id
+        ),
+    )
 }
 
 /// How customers and referrers are compared without storing who they are: a hash of the
@@ -341,7 +363,10 @@ pub struct Friend {
 #[serde(rename_all = "snake_case")]
 pub enum RewardStatus {
     Pending,
+    /// Confirmed after the hold; cash waits for the partner's invoice that bills it.
     Confirmed,
+    /// Cash billed to the partner on an issued invoice: counts toward a payout.
+    Payable,
     Reversed,
     /// The conversion earned nothing (no rule, cap reached, recurring period over).
     None,
@@ -352,6 +377,7 @@ impl RewardStatus {
         match self {
             Self::Pending => "pending",
             Self::Confirmed => "confirmed",
+            Self::Payable => "payable",
             Self::Reversed => "reversed",
             Self::None => "none",
         }
@@ -410,6 +436,11 @@ pub struct Conversion {
     pub earned: Option<Earned>,
     pub confirm_on: Option<Date>,
     pub confirmed_on: Option<Date>,
+    /// A confirmed cash reward: the month whose reward sum bills it to the partner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_month: Option<Month>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payable_on: Option<Date>,
     /// The reply the report got, given again to a repeated report.
     pub reply: serde_json::Value,
     pub created_at: Timestamp,

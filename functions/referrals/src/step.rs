@@ -25,3 +25,7 @@ pub const VOUCHER: &str = "voucher";
 pub const VOUCHER_CODE: &str = "voucher_code";
 /// A payout request.
 pub const PAYOUT: &str = "payout";
+/// The partner's sum of confirmed cash rewards of a month, until billed.
+pub const REWARD_MONTH: &str = "reward_month";
+/// The partner's mark in the index of billable partners.
+pub const BILLABLE: &str = "billable";

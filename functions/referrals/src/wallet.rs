@@ -1,6 +1,7 @@
-//! The end user's wallet: cash (cents), points per program, vouchers and the immutable
-//! ledger whose sum every balance is; points become vouchers at the program's rate; cash is
-//! paid out to an IBAN, which the operator marks as paid.
+//! The end user's wallet: cash (cents) pending, confirmed and payable, points per program,
+//! vouchers and the immutable ledger whose sum every balance is; points become vouchers at
+//! the program's rate; payable cash (billed to the partner on an issued invoice, see
+//! [`crate::daily`]) is paid out to an IBAN, which the operator marks as paid.
 
 use axum::Json;
 use axum::extract::State;
@@ -22,9 +23,9 @@ use utoipa::ToSchema;
 use crate::members::end_user;
 use crate::programs;
 use crate::records::{
-    LEDGER_SK_PREFIX, LedgerEntry, POINTS_SK_PREFIX, Payout, PayoutStatus, VOUCHER_SK_PREFIX,
-    Voucher, WALLET_SK, attr, enduser_partition, payout_key, points_key, requested_payouts,
-    wallet_key,
+    LEDGER_SK_PREFIX, LedgerEntry, MEMBER_SK_PREFIX, POINTS_SK_PREFIX, Payout, PayoutStatus,
+    VOUCHER_SK_PREFIX, Voucher, WALLET_SK, attr, enduser_partition, payout_key, points_key,
+    requested_payouts, wallet_key,
 };
 use crate::step;
 use crate::vouchers;
@@ -40,8 +41,13 @@ pub struct ProgramPoints {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Wallet {
-    /// Cash in cents: the sum of the ledger's `cash_cents`.
-    pub balance_cents: i64,
+    /// Cash rewards waiting for their hold to end (a refund may still take them back).
+    pub pending_cents: i64,
+    /// Cash rewards confirmed after the hold, payable once the partner's invoice that bills
+    /// them is issued.
+    pub confirmed_cents: i64,
+    /// Cash that can be paid out: the sum of the ledger's `cash_cents`.
+    pub payable_cents: i64,
     pub points: Vec<ProgramPoints>,
     pub vouchers: Vec<Voucher>,
     /// Newest first.
@@ -49,13 +55,19 @@ pub struct Wallet {
 }
 
 fn balance_of(item: &Item) -> i64 {
-    item.get(BALANCE).and_then(Value::as_i64).unwrap_or(0)
+    cents_of(item, BALANCE)
+}
+
+fn cents_of(item: &Item, attr: shared::store::Attr) -> i64 {
+    item.get(attr).and_then(Value::as_i64).unwrap_or(0)
 }
 
 async fn load_wallet(state: &AppState, account: &AccountId) -> Result<Wallet> {
     let items = state.table.query_all(enduser_partition(account)).await?;
     let mut wallet = Wallet {
-        balance_cents: 0,
+        pending_cents: 0,
+        confirmed_cents: 0,
+        payable_cents: 0,
         points: Vec::new(),
         vouchers: Vec::new(),
         ledger: Vec::new(),
@@ -67,7 +79,10 @@ async fn load_wallet(state: &AppState, account: &AccountId) -> Result<Wallet> {
             .unwrap_or_default()
             .to_string();
         if sk == WALLET_SK {
-            wallet.balance_cents = balance_of(&item);
+            wallet.payable_cents = balance_of(&item);
+            wallet.confirmed_cents = cents_of(&item, attr::CONFIRMED_CENTS);
+        } else if sk.starts_with(MEMBER_SK_PREFIX) {
+            wallet.pending_cents += cents_of(&item, attr::PENDING_CENTS);
         } else if let Some(program) = sk.strip_prefix(POINTS_SK_PREFIX) {
             wallet.points.push(ProgramPoints {
                 program_id: ProgramId::from_raw(program),
@@ -191,7 +206,7 @@ fn view(payout: Payout, iban: String) -> PayoutView {
     summary = "Auszahlung beantragen",
     request_body = PayoutInput,
     responses(
-        (status = 201, description = "Requested; the balance is reduced now.", body = PayoutView),
+        (status = 201, description = "Requested; the payable balance is reduced now.", body = PayoutView),
         (status = 422, response = Unprocessable),
     ))]
 pub async fn request_payout(
@@ -250,7 +265,7 @@ pub async fn request_payout(
         Ok(()) => {}
         Err(e) if is_insufficient(&e) => {
             return Err(Error::Unprocessable(
-                "Ihr Guthaben reicht für diese Auszahlung nicht aus.".into(),
+                "Ihr auszahlbares Guthaben reicht für diese Auszahlung nicht aus. Bestätigte Prämien werden auszahlbar, sobald sie dem Partner in Rechnung gestellt sind.".into(),
             ));
         }
         Err(e) => return Err(e.into()),

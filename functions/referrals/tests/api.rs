@@ -200,7 +200,7 @@ impl World {
 
     async fn daily(&self) -> referrals::daily::Summary {
         use shared::clock::Clock;
-        referrals::daily::confirm_due(
+        referrals::daily::run(
             self.kit.table.as_ref(),
             self.kit.clock.now(),
             self.kit.clock.today(),
@@ -227,18 +227,49 @@ impl World {
         (erika, program)
     }
 
+    /// What the partner's monthly invoice does to its reward months (billing's invoice
+    /// transaction marks each month it bills, `shared::model::rewards::mark_billed`), then
+    /// the nightly run that makes their rewards payable.
+    async fn invoice_rewards(&self) -> referrals::daily::Summary {
+        use shared::model::rewards::{REWARD_MONTH_PREFIX, RewardMonth, mark_billed};
+        use shared::store::{Index, Query, SkCond, Table};
+        let months = self
+            .kit
+            .table
+            .query_all(
+                Query::partition(Index::Primary, format!("PARTNER#{}", self.partner.id))
+                    .sk(SkCond::BeginsWith(REWARD_MONTH_PREFIX.into())),
+            )
+            .await
+            .unwrap();
+        for item in months {
+            let month: RewardMonth = shared::model::from_item(item).unwrap();
+            if !month.is_billed() {
+                self.kit
+                    .table
+                    .transact(vec![
+                        mark_billed(&month, "2026-000001", self.kit.clock.today())
+                            .named("reward_month"),
+                    ])
+                    .await
+                    .unwrap();
+            }
+        }
+        self.daily().await
+    }
+
     async fn wallet(&self, token: &str) -> Value {
         let reply = self.api.call("GET", "/me/wallet", None, Some(token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
         let w = reply.body;
-        // The balance always equals the ledger's sum.
+        // The payable balance always equals the ledger's sum.
         let sum: i64 = w["ledger"]
             .as_array()
             .unwrap()
             .iter()
             .map(|e| e["cash_cents"].as_i64().unwrap())
             .sum();
-        assert_eq!(w["balance_cents"].as_i64().unwrap(), sum, "{w}");
+        assert_eq!(w["payable_cents"].as_i64().unwrap(), sum, "{w}");
         w
     }
 }
@@ -288,16 +319,31 @@ async fn a_purchase_through_a_click_pays_the_referrer_after_the_hold() {
         (Some(1), Some(1))
     );
     assert_eq!(l["pending_cents"], 1300);
+    let cash = |w: &Value| {
+        (
+            w["pending_cents"].as_i64().unwrap(),
+            w["confirmed_cents"].as_i64().unwrap(),
+            w["payable_cents"].as_i64().unwrap(),
+        )
+    };
+    assert_eq!(cash(&w.wallet(&erika).await), (1300, 0, 0));
 
     // Nothing before the hold ends; on the 14th day the reward is confirmed, once.
     w.kit.clock.advance(days(13));
     assert_eq!(w.daily().await.confirmed, 0);
-    assert_eq!(w.wallet(&erika).await["balance_cents"], 0);
+    assert_eq!(cash(&w.wallet(&erika).await), (1300, 0, 0));
     w.kit.clock.advance(days(1));
     assert_eq!(w.daily().await.confirmed, 1);
     assert_eq!(w.daily().await.due, 0);
+    // Confirmed, but not payable until the partner's invoice bills it.
+    assert_eq!(cash(&w.wallet(&erika).await), (0, 1300, 0));
+    assert_eq!(w.daily().await.released, 0);
+    assert_eq!(w.invoice_rewards().await.released, 1);
     let wallet = w.wallet(&erika).await;
-    assert_eq!(wallet["balance_cents"], 1300);
+    assert_eq!(cash(&wallet), (0, 0, 1300));
+    assert_eq!(wallet["ledger"][0]["kind"], "reward");
+    // Released once.
+    assert_eq!(w.invoice_rewards().await.released, 0);
 
     let stats = w
         .api
@@ -342,16 +388,33 @@ async fn a_reversal_after_confirmation_leaves_the_wallet_exact() {
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     }
     assert_eq!(w.daily().await.confirmed, 2);
-    assert_eq!(w.wallet(&erika).await["balance_cents"], 3000);
+    assert_eq!(w.wallet(&erika).await["confirmed_cents"], 3000);
     let reversed = w.reverse("A-2").await;
     assert_eq!(reversed.status, StatusCode::OK, "{:?}", reversed.body);
     assert_eq!(reversed.body["taken_back"], true);
     // Reversing again changes nothing.
     assert_eq!(w.reverse("A-2").await.body["taken_back"], false);
     let wallet = w.wallet(&erika).await;
-    assert_eq!(wallet["balance_cents"], 1000);
-    assert_eq!(wallet["ledger"].as_array().unwrap().len(), 3);
+    assert_eq!(wallet["confirmed_cents"], 1000);
+    assert_eq!(wallet["payable_cents"], 0);
     assert_problem(&w.reverse("unbekannt").await, StatusCode::NOT_FOUND, None);
+
+    // The invoice bills what is left, and only that becomes payable.
+    assert_eq!(w.invoice_rewards().await.released, 1);
+    let wallet = w.wallet(&erika).await;
+    assert_eq!(wallet["confirmed_cents"], 0);
+    assert_eq!(wallet["payable_cents"], 1000);
+    assert_eq!(wallet["ledger"].as_array().unwrap().len(), 1);
+    // Billed and payable, the reward stays.
+    let late = w.reverse("A-1").await;
+    assert_problem(&late, StatusCode::CONFLICT, None);
+    assert!(
+        late.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bereits mit Ihrer Rechnung abgerechnet")
+    );
+    assert_eq!(w.wallet(&erika).await["payable_cents"], 1000);
 
     // A pending reward reversed never reaches the wallet.
     w.convert(
@@ -360,7 +423,15 @@ async fn a_reversal_after_confirmation_leaves_the_wallet_exact() {
     .await;
     w.reverse("A-3").await;
     w.daily().await;
-    assert_eq!(w.wallet(&erika).await["balance_cents"], 1000);
+    let wallet = w.wallet(&erika).await;
+    assert_eq!(
+        (
+            wallet["pending_cents"].as_i64(),
+            wallet["confirmed_cents"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert_eq!(wallet["payable_cents"], 1000);
 }
 
 #[tokio::test]
@@ -383,7 +454,7 @@ async fn recurring_rewards_stop_after_the_programs_months() {
     assert_eq!(late.status, StatusCode::CREATED);
     assert_eq!(late.body["reward_status"], "none", "{:?}", late.body);
     w.daily().await;
-    assert_eq!(w.wallet(&erika).await["balance_cents"], 200);
+    assert_eq!(w.wallet(&erika).await["confirmed_cents"], 200);
 }
 
 #[tokio::test]
@@ -446,6 +517,16 @@ async fn payouts_above_the_balance_are_refused_and_the_operator_pays_the_rest() 
             Some(&erika),
         )
     };
+    // Confirmed but not yet billed to the partner: nothing can be paid out.
+    let early = payout(2500).await;
+    assert_problem(&early, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(
+        early.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("in Rechnung gestellt")
+    );
+    w.invoice_rewards().await;
     assert_problem(&payout(2600).await, StatusCode::UNPROCESSABLE_ENTITY, None);
     assert_problem(
         &payout(500).await,
@@ -458,7 +539,7 @@ async fn payouts_above_the_balance_are_refused_and_the_operator_pays_the_rest() 
         !ok.body["iban"].as_str().unwrap().contains("0532013000"),
         "masked"
     );
-    assert_eq!(w.wallet(&erika).await["balance_cents"], 0);
+    assert_eq!(w.wallet(&erika).await["payable_cents"], 0);
     let dump = serde_json::to_string(&w.kit.table.dump().unwrap()).unwrap();
     assert!(
         !dump.contains("DE89370400440532013000"),
@@ -855,4 +936,52 @@ async fn the_partners_till_takes_a_voucher_once_and_the_wallet_shows_when() {
         StatusCode::NOT_FOUND,
         None,
     );
+}
+
+#[tokio::test]
+async fn a_reward_confirmed_after_its_month_was_billed_goes_on_the_next_invoice() {
+    use shared::model::rewards::{RewardMonth, reward_month_key};
+    use shared::store::Table;
+    let w = World::new().await;
+    let program = w.program(json!({"hold_days": 0})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let buy = |id: &str, cents: i64| json!({"code": code, "event": "purchase", "external_id": id, "amount_cents": cents});
+    w.convert(buy("L-1", 10000)).await;
+    assert_eq!(w.daily().await.confirmed, 1);
+    // The partner's invoice bills this month's 10,00 €; a purchase the same day comes after.
+    assert_eq!(w.invoice_rewards().await.released, 1);
+    w.convert(buy("L-2", 30000)).await;
+    assert_eq!(w.daily().await.confirmed, 1);
+    let wallet = w.wallet(&erika).await;
+    assert_eq!(
+        (
+            wallet["confirmed_cents"].as_i64(),
+            wallet["payable_cents"].as_i64()
+        ),
+        (Some(3000), Some(1000))
+    );
+    let table = w.kit.table.clone();
+    let partner = w.partner.id.clone();
+    let month = |m: shared::domain::Month| {
+        let (table, key) = (table.clone(), reward_month_key(&partner, m));
+        async move {
+            let item = table.get(&key).await.unwrap().unwrap();
+            shared::model::from_item::<RewardMonth>(item).unwrap()
+        }
+    };
+    let this = shared::domain::Month::of(w.kit.clock.today());
+    let billed = month(this).await;
+    assert_eq!(
+        (billed.count, billed.cents),
+        (1, 1000),
+        "the billed month is as billed"
+    );
+    let next = month(this.next()).await;
+    assert_eq!((next.count, next.cents, next.is_billed()), (1, 3000, false));
+    assert_eq!(w.invoice_rewards().await.released, 1);
+    assert_eq!(w.wallet(&erika).await["payable_cents"], 4000);
 }

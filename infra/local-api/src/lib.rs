@@ -282,7 +282,8 @@ pub async fn cards_daily(
 }
 
 /// One run of the referrals' daily schedule (`cargo run -p local-api -- referrals-daily
-/// [date]`): confirms the rewards due by `day` (default today), as the deployed function
+/// [date]`): confirms the rewards due by `day` (default today) and releases those billed on an
+/// issued invoice, as the deployed function
 /// does every night, over the local SQLite data.
 pub async fn referrals_daily(
     config: &LocalConfig,
@@ -295,9 +296,9 @@ pub async fn referrals_daily(
     let table = SqliteTable::open(&database_path(&config.data_dir), Arc::new(SystemClock))
         .context("opening SQLite")?;
     let day = day.unwrap_or_else(|| SystemClock.today());
-    referrals::daily::confirm_due(&table, SystemClock.now(), day, progress)
+    referrals::daily::run(&table, SystemClock.now(), day, progress)
         .await
-        .context("confirming the due rewards")
+        .context("confirming and releasing rewards")
 }
 
 /// A running local platform; dropping it stops the S3 server, `shutdown` stops the API.

@@ -9,7 +9,8 @@
 //! `cargo run -p local-api -- cards-daily [YYYY-MM-DD]` releases and expires bonus points
 //! for the day (today in Europe/Berlin by default), as the deployed daily schedule does.
 //! `cargo run -p local-api -- referrals-daily [YYYY-MM-DD]` confirms the referral rewards whose
-//! hold ended by that day (default today), as the deployed nightly schedule does.
+//! hold ended by that day (default today) and makes payable the cash rewards an issued invoice
+//! billed, as the deployed nightly schedule does.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -125,11 +126,14 @@ async fn referrals_daily(
     .await?;
     bar.finish_and_clear();
     println!(
-        "referrals-daily: {} due, {} confirmed, {} skipped (changed meanwhile), {} failed",
-        summary.due, summary.confirmed, summary.skipped, summary.failed
+        "referrals-daily: {} due, {} confirmed, {} payable, {} skipped (changed meanwhile), {} failed",
+        summary.due, summary.confirmed, summary.released, summary.skipped, summary.failed
     );
     if summary.failed > 0 {
-        bail!("{} rewards could not be confirmed", summary.failed);
+        bail!(
+            "{} rewards could not be confirmed or released",
+            summary.failed
+        );
     }
     Ok(())
 }

@@ -5,4 +5,5 @@
 pub mod cards;
 pub mod file_links;
 pub mod placements;
+pub mod referrals;
 pub mod subscriptions;

@@ -1,5 +1,5 @@
 //! Lambda entry point of the daily run (EventBridge Scheduler, Europe/Berlin): confirms the
-//! rewards whose hold ended. Configuration, the table client and the runtime; nothing else.
+//! rewards whose hold ended and releases those billed to their partner. Configuration, the table client and the runtime; nothing else.
 
 use std::sync::Arc;
 
@@ -23,14 +23,10 @@ async fn main() -> Result<(), Error> {
         let table = table.clone();
         async move {
             let clock = SystemClock;
-            let summary = referrals::daily::confirm_due(
-                table.as_ref(),
-                clock.now(),
-                clock.today(),
-                &mut |_, _| {},
-            )
-            .await?;
-            tracing::info!(?summary, "rewards confirmed");
+            let summary =
+                referrals::daily::run(table.as_ref(), clock.now(), clock.today(), &mut |_, _| {})
+                    .await?;
+            tracing::info!(?summary, "rewards confirmed and released");
             if summary.failed > 0 {
                 return Err(Error::from(format!("{} rewards failed", summary.failed)));
             }
