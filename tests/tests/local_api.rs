@@ -8,6 +8,7 @@ fn config(dir: &std::path::Path) -> local_api::LocalConfig {
         data_dir: dir.to_path_buf(),
         api_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         s3_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        web_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
     }
 }
 

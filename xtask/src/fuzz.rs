@@ -160,7 +160,7 @@ fn schemathesis(
 
 /// Builds local-api with the dev profile (password hashing is optimised there too) and
 /// returns the binary cargo reports.
-fn build_local_api(root: &Path) -> Result<PathBuf> {
+pub(crate) fn build_local_api(root: &Path) -> Result<PathBuf> {
     println!("xtask: building local-api");
     let mut build = process::cargo();
     build
@@ -195,10 +195,10 @@ fn build_local_api(root: &Path) -> Result<PathBuf> {
 }
 
 /// A data folder for one run, removed afterwards.
-struct DataDir(PathBuf);
+pub(crate) struct DataDir(PathBuf);
 
 impl DataDir {
-    fn new() -> Result<Self> {
+    pub(crate) fn new() -> Result<Self> {
         let stamp = jiff::Timestamp::now().as_nanosecond();
         let dir =
             std::env::temp_dir().join(format!("partnernetz-fuzz-{}-{stamp}", std::process::id()));
@@ -206,7 +206,7 @@ impl DataDir {
         Ok(Self(dir))
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -230,7 +230,7 @@ fn create_operator(binary: &Path, data_dir: &Path) -> Result<()> {
 }
 
 /// local-api as a child process; dropping it kills it by its pid.
-struct LocalApi {
+pub(crate) struct LocalApi {
     port: u16,
     log: PathBuf,
     child: Child,
@@ -238,6 +238,16 @@ struct LocalApi {
 
 impl LocalApi {
     fn start(log_dir: &Path, binary: &Path, data_dir: &Path) -> Result<Self> {
+        Self::start_with(log_dir, binary, data_dir, &[])
+    }
+
+    /// With further environment, e.g. the web app's build folder and port.
+    pub(crate) fn start_with(
+        log_dir: &Path,
+        binary: &Path,
+        data_dir: &Path,
+        env: &[(&str, String)],
+    ) -> Result<Self> {
         let log = log_dir.join("local-api.log");
         let stdout = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let stderr = stdout
@@ -249,6 +259,7 @@ impl LocalApi {
             .env("PORT", port.to_string())
             .env("S3_PORT", s3_port.to_string())
             .env("RUST_LOG", "info")
+            .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
             .stdin(Stdio::null())
             .stdout(stdout)
             .stderr(stderr)
@@ -262,12 +273,12 @@ impl LocalApi {
         Ok(Self { port, log, child })
     }
 
-    fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Polls `GET /openapi.json` until it answers 200, local-api exits, or the deadline.
-    fn wait_ready(&mut self) -> Result<()> {
+    pub(crate) fn wait_ready(&mut self) -> Result<()> {
         let started = Instant::now();
         loop {
             self.ensure_running()?;
@@ -286,7 +297,7 @@ impl LocalApi {
     }
 
     /// A crash during fuzzing is a finding too, whatever schemathesis made of it.
-    fn ensure_running(&mut self) -> Result<()> {
+    pub(crate) fn ensure_running(&mut self) -> Result<()> {
         if let Some(status) = self.child.try_wait().context("checking on local-api")? {
             bail!("local-api exited with {status}; see {}", self.log.display());
         }

@@ -8,6 +8,7 @@ mod process;
 mod test;
 mod timeshift;
 mod tools;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +17,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [args]
 
 commands:
+  run [local-api args]
+        build the web app (npm ci from the lock when needed), then run local-api: the API
+        on :3000 and the app on :3002, embedded storage (the README's first command)
+  web types|build|test
+        types: regenerate web/src/lib/api/schema.d.ts from the API's OpenAPI document;
+        build: the static app in web/build; test: types in step, svelte-check, eslint,
+        the build, and the browser journeys in chromium against local-api (part of `test`)
   test [cargo args] [-- test args]
         install and start DynamoDB Local and moto on loopback ports, then run
         `cargo test --workspace --all-targets -- --include-ignored` against them
@@ -49,6 +57,13 @@ fn main() -> ExitCode {
         Some("lint") => lint::run(&root),
         Some("bench") => bench::run(&root, &rest),
         Some("fuzz") => fuzz::run(&root, &rest),
+        Some("run") => web::run(&root, &rest),
+        Some("web") => match rest.first().map(String::as_str) {
+            Some("types") => web::update_types(&root),
+            Some("build") => web::build(&root),
+            Some("test") => web::test(&root),
+            _ => Err(anyhow::anyhow!("use `cargo xtask web types|build|test`")),
+        },
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

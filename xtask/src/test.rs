@@ -96,7 +96,8 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
              (or named *emulator*) to pass against DynamoDB Local and moto"
         );
     }
-    Ok(())
+    // The web app: its types, checks, build and browser journeys against local-api.
+    crate::web::test(root)
 }
 
 /// Runs a `-- --list` invocation and returns the listed test names.

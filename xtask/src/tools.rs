@@ -166,6 +166,18 @@ pub fn ensure_libreoffice() -> Result<()> {
     apt_install("libreoffice-calc")
 }
 
+/// Debian's Chromium, which the web app's browser journeys drive (Playwright's own browser
+/// download cannot be reached here); installed with apt-get when missing.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).is_file() {
+        return Ok(());
+    }
+    println!("xtask: installing chromium");
+    apt_install("chromium")
+}
+
 /// `apt-get install --no-install-recommends`, updating the package lists first when they
 /// do not know the package yet (a fresh machine).
 fn apt_install(package: &str) -> Result<()> {

@@ -2,6 +2,7 @@
 //! an embedded S3 (s3s) and the outbox mailer, all under one data folder.
 
 mod keys;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -136,11 +137,13 @@ pub struct LocalConfig {
     pub data_dir: PathBuf,
     pub api_addr: SocketAddr,
     pub s3_addr: SocketAddr,
+    /// Where the web app is served when it is built (`web::build_dir`).
+    pub web_addr: SocketAddr,
 }
 
 impl LocalConfig {
-    /// `.data/` and 127.0.0.1:3000 (S3 on :3001); `PARTNERNETZ_DATA_DIR`, `PORT` and
-    /// `S3_PORT` override.
+    /// `.data/` and 127.0.0.1:3000 (S3 on :3001, the web app on :3002);
+    /// `PARTNERNETZ_DATA_DIR`, `PORT`, `S3_PORT` and `WEB_PORT` override.
     pub fn from_env() -> anyhow::Result<Self> {
         let port = |name: &str, default: u16| -> anyhow::Result<u16> {
             match std::env::var(name) {
@@ -156,7 +159,18 @@ impl LocalConfig {
                 .unwrap_or_else(|| PathBuf::from(".data")),
             api_addr: SocketAddr::from(([127, 0, 0, 1], port("PORT", 3000)?)),
             s3_addr: SocketAddr::from(([127, 0, 0, 1], port("S3_PORT", 3001)?)),
+            web_addr: SocketAddr::from(([127, 0, 0, 1], port("WEB_PORT", 3002)?)),
         })
+    }
+}
+
+impl LocalConfig {
+    /// Where mails link to: the web app's origin when it is built, else the API's.
+    pub fn public_base_url(&self) -> String {
+        match web::build_dir() {
+            Some(_) => web::origin(self.web_addr),
+            None => format!("http://{}", self.api_addr),
+        }
     }
 }
 
@@ -210,6 +224,7 @@ fn local_env(
     config: &LocalConfig,
     s3: &EmbeddedS3,
     keys: keys::LocalKeys,
+    public_base_url: String,
 ) -> anyhow::Result<(Env, OutboxMailer)> {
     let clock: SharedClock = Arc::new(SystemClock);
     let table = SqliteTable::open(&database_path(&config.data_dir), clock.clone())
@@ -226,7 +241,7 @@ fn local_env(
         verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),
         issuer: Some(JwtIssuer::from_pem(&keys.jwt.private_pem)?),
         data_key: keys.data_key,
-        public_base_url: format!("http://{}", config.api_addr),
+        public_base_url,
     };
     Ok((env, outbox))
 }
@@ -250,7 +265,7 @@ pub async fn billing_run(
     )
     .await
     .context("starting the embedded S3")?;
-    let (env, _) = local_env(config, &s3, keys)?;
+    let (env, _) = local_env(config, &s3, keys, config.public_base_url())?;
     let queue = Arc::new(billing::LocalQueue::new());
     let run = billing::Billing::new(&env, queue.clone(), billing::BillingConfig::local());
     let summary = billing::runner::run_in_process(&run, &queue, period, progress)
@@ -301,18 +316,22 @@ pub async fn referrals_daily(
         .context("confirming and releasing rewards")
 }
 
-/// A running local platform; dropping it stops the S3 server, `shutdown` stops the API.
+/// A running local platform; dropping it stops the S3 server, `shutdown` stops the API and
+/// the web app.
 pub struct Running {
     pub api_addr: SocketAddr,
+    /// The web app's address, when it is built.
+    pub web_addr: Option<SocketAddr>,
     pub s3: EmbeddedS3,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    servers: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running")
             .field("api_addr", &self.api_addr)
+            .field("web_addr", &self.web_addr)
             .finish()
     }
 }
@@ -322,18 +341,17 @@ impl Running {
         format!("http://{}", self.api_addr)
     }
 
-    /// Stops accepting, finishes in-flight requests and waits for the server to end.
-    pub async fn shutdown(mut self) -> anyhow::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        (&mut self.server).await??;
-        Ok(())
+    /// Stops accepting, finishes in-flight requests and waits for the servers to end.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.wait().await
     }
 
-    /// Serves until the server ends (Ctrl-C).
+    /// Serves until the servers end (Ctrl-C).
     pub async fn wait(mut self) -> anyhow::Result<()> {
-        (&mut self.server).await??;
+        for server in self.servers.drain(..) {
+            server.await??;
+        }
         Ok(())
     }
 }
@@ -350,7 +368,8 @@ async fn list_outbox(
     Ok(Json(serde_json::json!({ "mails": mails })))
 }
 
-/// Starts S3 and the API; `until` ends the API server (Ctrl-C in the binary).
+/// Starts S3, the API and (when built) the web app; `until` ends the servers (Ctrl-C in the
+/// binary).
 pub async fn start(
     config: &LocalConfig,
     until: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
@@ -361,57 +380,86 @@ pub async fn start(
     let s3 = EmbeddedS3::start(&config.data_dir.join("s3"), BUCKET, config.s3_addr)
         .await
         .with_context(|| format!("starting the embedded S3 on {}", config.s3_addr))?;
-    let (env, outbox) = local_env(config, &s3, keys)?;
+    let listener = tokio::net::TcpListener::bind(config.api_addr)
+        .await
+        .with_context(|| format!("binding {}", config.api_addr))?;
+    let api_addr = listener.local_addr()?;
+    // Mails link to the app where it is served, as deployed; else to the API.
+    let web = match web::build_dir() {
+        Some(dir) => {
+            let web_listener = tokio::net::TcpListener::bind(config.web_addr)
+                .await
+                .with_context(|| format!("binding {}", config.web_addr))?;
+            let addr = web_listener.local_addr()?;
+            Some((dir, web_listener, addr))
+        }
+        None => None,
+    };
+    let public_base_url = match &web {
+        Some((_, _, addr)) => web::origin(*addr),
+        None => format!("http://{api_addr}"),
+    };
+    let (env, outbox) = local_env(config, &s3, keys, public_base_url.clone())?;
     let functions = FUNCTIONS
         .iter()
         .fold(Router::new(), |app, f| app.merge((f.api)(&env)));
-    let app = shared::http::finish(
+    let mut app = shared::http::finish(
         functions.merge(shared::openapi::serve(openapi)).merge(
             Router::new()
                 .route("/_dev/outbox", get(list_outbox))
                 .with_state(DevState { outbox }),
         ),
     );
-    let listener = tokio::net::TcpListener::bind(config.api_addr)
-        .await
-        .with_context(|| format!("binding {}", config.api_addr))?;
-    let api_addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let stop = async move {
-            match until {
-                Some(signal) => {
-                    tokio::select! {
-                        _ = signal => {}
-                        _ = rx => {}
-                    }
-                }
-                None => {
-                    let _ = rx.await;
-                }
-            }
-        };
-        // The peer address stands in for API Gateway's source IP (the redirect hashes it).
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await
-    });
+    if web.is_some() {
+        app = app.layer(web::cors(&public_base_url)?);
+    }
+    let (shutdown, stopped) = tokio::sync::watch::channel(false);
+    if let Some(signal) = until {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            signal.await;
+            let _ = shutdown.send(true);
+        });
+    }
+    let stop = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let mut servers = Vec::new();
+    // The peer address stands in for API Gateway's source IP (the redirect hashes it).
+    let api = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop(stopped.clone()));
+    servers.push(tokio::spawn(async move { api.await }));
+    let mut web_addr = None;
+    if let Some((dir, web_listener, addr)) = web {
+        let site = axum::serve(web_listener, web::app(&dir, &format!("http://{api_addr}")))
+            .with_graceful_shutdown(stop(stopped.clone()));
+        servers.push(tokio::spawn(async move { site.await }));
+        web_addr = Some(addr);
+    }
     Ok(Running {
         api_addr,
+        web_addr,
         s3,
-        shutdown: Some(tx),
-        server,
+        shutdown,
+        servers,
     })
 }
 
 /// What the runner serves, for the start-up banner.
 pub fn describe(running: &Running, config: &LocalConfig) -> String {
     let mut out = format!(
-        "partnernetz local API on http://{}\n  storage: SQLite {}\n  S3:      {} (bucket {BUCKET}, folder {})\n  mail:    {} (GET /_dev/outbox)\n  routes:\n",
+        "partnernetz local API on http://{}\n  web app: {}\n  storage: SQLite {}\n  S3:      {} (bucket {BUCKET}, folder {})\n  mail:    {} (GET /_dev/outbox)\n  routes:\n",
         running.api_addr,
+        match running.web_addr {
+            Some(addr) => web::origin(addr),
+            None => format!(
+                "not built ({} missing: `cargo xtask run` builds it)",
+                web::BUILD_DIR
+            ),
+        },
         database_path(&config.data_dir).display(),
         running.s3.endpoint,
         running.s3.root.display(),
@@ -429,4 +477,34 @@ pub fn describe(running: &Running, config: &LocalConfig) -> String {
     out.push_str("    GET     /openapi.json    (every function's document)\n");
     out.push_str("    GET     /_dev/outbox    (local only)\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `$ref` of the combined document names a schema it holds: the web app's client
+    /// is generated from it, and a dangling reference stops the generator.
+    #[test]
+    fn every_schema_reference_of_the_document_resolves() {
+        fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::String(r)) = map.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    map.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc = serde_json::to_value(super::openapi()).unwrap_or_default();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(!found.is_empty());
+        let dangling: Vec<&String> = found
+            .iter()
+            .filter(|r| doc.pointer(r.trim_start_matches('#')).is_none())
+            .collect();
+        assert!(dangling.is_empty(), "unresolved: {dangling:?}");
+    }
 }

@@ -31,8 +31,12 @@ async fn main() -> anyhow::Result<()> {
         Some("billing-run") => billing_run(&config, args.get(1)).await,
         Some("cards-daily") => cards_daily(&config, args.get(1)).await,
         Some("referrals-daily") => referrals_daily(&config, args.get(1)).await,
+        Some("openapi") => {
+            println!("{}", local_api::openapi().to_pretty_json()?);
+            Ok(())
+        }
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry`, `billing-run <YYYY-MM>`, `cards-daily [YYYY-MM-DD]` or `referrals-daily [YYYY-MM-DD]`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry`, `billing-run <YYYY-MM>`, `cards-daily [YYYY-MM-DD]`, `referrals-daily [YYYY-MM-DD]` or `openapi`"
         ),
     }
 }

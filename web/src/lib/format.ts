@@ -1,0 +1,26 @@
+// German display of the API's values: money in cents, dates as ISO civil dates.
+
+const euro = new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'EUR' });
+
+/** `1250` → `12,50 €`. */
+export function formatCents(cents: number): string {
+	return euro.format(cents / 100).replace(/\u00a0/g, ' ');
+}
+
+/** `2026-12-06` (or a timestamp) → `06.12.2026`, the calendar day in Berlin. */
+export function formatDate(value: string): string {
+	const civil = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+	if (civil) {
+		return `${civil[3]}.${civil[2]}.${civil[1]}`;
+	}
+	const at = new Date(value);
+	if (Number.isNaN(at.getTime())) {
+		return value;
+	}
+	return new Intl.DateTimeFormat('de-DE', {
+		timeZone: 'Europe/Berlin',
+		day: '2-digit',
+		month: '2-digit',
+		year: 'numeric'
+	}).format(at);
+}
