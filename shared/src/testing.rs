@@ -455,6 +455,7 @@ impl Fixtures<'_> {
             name: "Test".into(),
             platforms,
             created_at: self.clock.now(),
+            generation: 0,
         }
     }
 
