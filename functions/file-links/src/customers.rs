@@ -194,7 +194,6 @@ pub async fn create(
             }
             .named("customer"),
             replace_op(&read, &next)?,
-            revoke_op(&customer.account_id, Ended::Deleted, state.clock.epoch()),
         ];
         if let Some(alias) = &username {
             extra.push(
