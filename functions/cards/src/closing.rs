@@ -9,12 +9,12 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use shared::clock::BUSINESS_TZ;
-use shared::{Error, Result};
 use shared::domain::PartnerId;
 use shared::model::contracts::cards as contract;
 use shared::model::partners::partner_pk;
 use shared::model::{from_item, to_item};
 use shared::store::{Cond, Key, StoreError, Table, Update};
+use shared::{Error, Result};
 
 use crate::card::{self, IndexEntry, attr};
 use crate::terminals::{self, Disabled};

@@ -7,15 +7,15 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{Role, Scope, hash_password};
+use shared::domain::PartnerId;
 use shared::domain::Password;
 use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
+use shared::mail::limit as mail_limit;
 use shared::model::accounts::{self, LoginName};
+use shared::model::partners;
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::openapi::Gone;
-use shared::domain::PartnerId;
-use shared::mail::limit as mail_limit;
-use shared::model::partners;
 use shared::store::{TTL, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
@@ -138,7 +138,9 @@ async fn set_password(state: &AppState, body: NewPassword, kind: TokenKind) -> R
                 Update::Remove(TTL),
             ])];
             if t.scope == Scope::Platform && t.role == Some(Role::Partner) {
-                ops.push(partners::confirm_op(&PartnerId::from_raw(t.account_id.as_str())));
+                ops.push(partners::confirm_op(&PartnerId::from_raw(
+                    t.account_id.as_str(),
+                )));
             }
             Ok(ops)
         },

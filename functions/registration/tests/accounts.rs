@@ -57,7 +57,10 @@ async fn pos_login(app: &TestApp, merchant: &PartnerId, password: &str) -> commo
 #[tokio::test]
 async fn an_accepted_invitation_ends_every_earlier_link_of_it() {
     let app = TestApp::new().await;
-    let merchant = app.fixtures().confirmed_partner("inhaber@baeckerei.de").await;
+    let merchant = app
+        .fixtures()
+        .confirmed_partner("inhaber@baeckerei.de")
+        .await;
     let invitation = pos_invitation(&merchant.id, "kasse-1");
     let id = AccountId::generate();
     create_invited_as(&app.env, id.clone(), invitation.clone(), vec![])
@@ -127,7 +130,10 @@ async fn a_reset_link_dies_when_the_password_changes() {
             None,
         )
     };
-    assert_eq!(set(second, "neues-passwort-123").await.status, StatusCode::OK);
+    assert_eq!(
+        set(second, "neues-passwort-123").await.status,
+        StatusCode::OK
+    );
     assert_problem_status(&set(first, "fremdes-passwort-1").await, StatusCode::GONE);
     app.login("anna@baeckerei.de", "neues-passwort-123").await;
 }
@@ -135,7 +141,10 @@ async fn a_reset_link_dies_when_the_password_changes() {
 #[tokio::test]
 async fn a_link_of_a_login_name_created_anew_does_nothing_for_the_new_account() {
     let app = TestApp::new().await;
-    let merchant = app.fixtures().confirmed_partner("inhaber@baeckerei.de").await;
+    let merchant = app
+        .fixtures()
+        .confirmed_partner("inhaber@baeckerei.de")
+        .await;
     let invitation = pos_invitation(&merchant.id, "kasse-1");
     create_invited_as(&app.env, AccountId::generate(), invitation.clone(), vec![])
         .await
@@ -143,7 +152,10 @@ async fn a_link_of_a_login_name_created_anew_does_nothing_for_the_new_account() 
     let old_link = app.token_from_mail("kasse@baeckerei.de").await;
     // The login is removed (a terminal user disabled) and the name given to someone new.
     app.table()
-        .delete(&login_key(&invitation.scope, &invitation.login), Cond::Always)
+        .delete(
+            &login_key(&invitation.scope, &invitation.login),
+            Cond::Always,
+        )
         .await
         .unwrap();
     create_invited_as(&app.env, AccountId::generate(), invitation, vec![])
@@ -151,9 +163,14 @@ async fn a_link_of_a_login_name_created_anew_does_nothing_for_the_new_account() 
         .unwrap();
     let new_link = app.token_from_mail("kasse@baeckerei.de").await;
 
-    assert_problem_status(&accept(&app, &old_link, "uebernommen-123").await, StatusCode::GONE);
+    assert_problem_status(
+        &accept(&app, &old_link, "uebernommen-123").await,
+        StatusCode::GONE,
+    );
     assert_eq!(
-        accept(&app, &new_link, "das-richtige-passwort").await.status,
+        accept(&app, &new_link, "das-richtige-passwort")
+            .await
+            .status,
         StatusCode::OK
     );
     assert_eq!(
@@ -212,7 +229,8 @@ async fn an_unconfirmed_sign_up_expires_with_its_link() {
     let first = sign_up_as("anna@baeckerei.de", "Fremde GmbH", "fremdes-passwort-1");
     app.call("POST", "/partners", Some(first), None).await;
     let link = app.token_from_mail("anna@baeckerei.de").await;
-    app.clock.advance(SignedDuration::from_hours(48) + SignedDuration::from_secs(1));
+    app.clock
+        .advance(SignedDuration::from_hours(48) + SignedDuration::from_secs(1));
 
     // The address is free again: the login and the partner are gone with the link.
     let login = login_key(
@@ -229,8 +247,13 @@ async fn an_unconfirmed_sign_up_expires_with_its_link() {
 #[tokio::test]
 async fn the_confirmation_link_can_be_sent_again_and_the_answer_tells_nothing() {
     let app = TestApp::new().await;
-    app.call("POST", "/partners", Some(sign_up("anna@baeckerei.de")), None)
-        .await;
+    app.call(
+        "POST",
+        "/partners",
+        Some(sign_up("anna@baeckerei.de")),
+        None,
+    )
+    .await;
     let first = app.token_from_mail("anna@baeckerei.de").await;
     let resend = |email: &'static str| {
         app.call(
@@ -272,8 +295,13 @@ async fn the_confirmation_link_can_be_sent_again_and_the_answer_tells_nothing() 
 #[tokio::test]
 async fn a_completed_password_reset_confirms_the_address() {
     let app = TestApp::new().await;
-    app.call("POST", "/partners", Some(sign_up("anna@baeckerei.de")), None)
-        .await;
+    app.call(
+        "POST",
+        "/partners",
+        Some(sign_up("anna@baeckerei.de")),
+        None,
+    )
+    .await;
     let reset = app
         .call(
             "POST",
@@ -305,8 +333,13 @@ async fn a_completed_password_reset_confirms_the_address() {
 async fn an_address_with_an_unconfirmed_sign_up_can_be_invited_as_manager() {
     let app = TestApp::new().await;
     let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
-    app.call("POST", "/partners", Some(sign_up("max@sparkasse.example")), None)
-        .await;
+    app.call(
+        "POST",
+        "/partners",
+        Some(sign_up("max@sparkasse.example")),
+        None,
+    )
+    .await;
     let sign_up_link = app.token_from_mail("max@sparkasse.example").await;
     let invited = app
         .call(
@@ -323,7 +356,9 @@ async fn an_address_with_an_unconfirmed_sign_up_can_be_invited_as_manager() {
         accept(&app, &invite, "manager-passwort-1").await.status,
         StatusCode::OK
     );
-    let jwt = app.login("max@sparkasse.example", "manager-passwort-1").await;
+    let jwt = app
+        .login("max@sparkasse.example", "manager-passwort-1")
+        .await;
     let claims = app.env.token_check().claims(&jwt).unwrap();
     assert_eq!(claims.role, Role::Manager);
 }
@@ -376,7 +411,10 @@ async fn thirty_parallel_wrong_guesses_get_at_most_five_password_checks() {
 #[tokio::test]
 async fn a_customers_username_and_address_share_one_counter() {
     let app = TestApp::new().await;
-    let merchant = app.fixtures().confirmed_partner("lieferant@example.de").await;
+    let merchant = app
+        .fixtures()
+        .confirmed_partner("lieferant@example.de")
+        .await;
     let invitation = Invitation {
         scope: Scope::Customer(merchant.id.clone()),
         login: LoginName::parse("kundin@example.de").unwrap(),
@@ -401,20 +439,34 @@ async fn a_customers_username_and_address_share_one_counter() {
             json!({"login": login, "password": password, "scope": "customer", "tenant": merchant.id}),
         ))
     };
-    for login in ["kundin@example.de", "kundin-7", "kundin@example.de", "kundin-7", "kundin-7"] {
+    for login in [
+        "kundin@example.de",
+        "kundin-7",
+        "kundin@example.de",
+        "kundin-7",
+        "kundin-7",
+    ] {
         assert_eq!(
             attempt(login, "falsches-passwort").await.status,
             StatusCode::UNAUTHORIZED
         );
     }
     let sixth = attempt("kundin@example.de", PASSWORD).await;
-    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", sixth.body);
+    assert_eq!(
+        sixth.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        sixth.body
+    );
 }
 
 #[tokio::test]
 async fn a_stranger_who_knows_a_tills_username_cannot_lock_the_till_out() {
     let app = TestApp::new().await;
-    let merchant = app.fixtures().confirmed_partner("inhaber@baeckerei.de").await;
+    let merchant = app
+        .fixtures()
+        .confirmed_partner("inhaber@baeckerei.de")
+        .await;
     create_invited_as(
         &app.env,
         AccountId::generate(),
@@ -436,7 +488,12 @@ async fn a_stranger_who_knows_a_tills_username_cannot_lock_the_till_out() {
     }
     let stranger = till("203.0.113.66", PASSWORD).await;
     assert_eq!(stranger.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(stranger.body["detail"].as_str().unwrap().contains("Minuten"));
+    assert!(
+        stranger.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Minuten")
+    );
     // The shop's own till, from its own address, starts its shift.
     let shop = till("192.0.2.10", PASSWORD).await;
     assert_eq!(shop.status, StatusCode::OK, "{:?}", shop.body);
@@ -475,19 +532,27 @@ impl Table for Unreachable {
 async fn a_password_reset_answers_before_it_looks_anything_up() {
     let app = TestApp::new().await;
     app.confirmed_partner("anna@baeckerei.de").await;
-    let reset = |email: &str| {
-        json!({"email": email})
-    };
+    let reset = |email: &str| json!({"email": email});
     // Over a table nothing can be read from, known and unknown addresses get the same
     // answer: nothing was looked up, written or sent before it.
     let mut blind = app.env.clone();
     blind.table = Arc::new(Unreachable);
     let client = Client::in_process(registration::build(&blind));
     let known = client
-        .call("POST", "/auth/password-reset", Some(reset("anna@baeckerei.de")), None)
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(reset("anna@baeckerei.de")),
+            None,
+        )
         .await;
     let unknown = client
-        .call("POST", "/auth/password-reset", Some(reset("niemand@baeckerei.de")), None)
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(reset("niemand@baeckerei.de")),
+            None,
+        )
         .await;
     assert_eq!(known.status, StatusCode::ACCEPTED, "{:?}", known.body);
     assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
@@ -496,7 +561,12 @@ async fn a_password_reset_answers_before_it_looks_anything_up() {
 
     // Over the real table the mail follows the answer.
     let sent = app
-        .call("POST", "/auth/password-reset", Some(reset("anna@baeckerei.de")), None)
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(reset("anna@baeckerei.de")),
+            None,
+        )
         .await;
     assert_eq!((sent.status, &sent.body), (known.status, &known.body));
     let mails = app.mails().await;
@@ -526,7 +596,12 @@ async fn five_requests_send_at_most_three_mails_to_one_address_an_hour() {
     assert_eq!(count(&app.mails().await, "anna@baeckerei.de"), before + 3);
     // "Already registered" counts against the same hour, with the same answer as ever.
     let again = app
-        .call("POST", "/partners", Some(sign_up("anna@baeckerei.de")), None)
+        .call(
+            "POST",
+            "/partners",
+            Some(sign_up("anna@baeckerei.de")),
+            None,
+        )
         .await;
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(count(&app.mails().await, "anna@baeckerei.de"), before + 3);
@@ -542,7 +617,10 @@ async fn five_requests_send_at_most_three_mails_to_one_address_an_hour() {
     assert_eq!(count(&app.mails().await, "anna@baeckerei.de"), before + 4);
 
     // Resent invitations: the invitation and at most three more in the hour.
-    let merchant = app.fixtures().confirmed_partner("inhaber@baeckerei.de").await;
+    let merchant = app
+        .fixtures()
+        .confirmed_partner("inhaber@baeckerei.de")
+        .await;
     let invitation = pos_invitation(&merchant.id, "kasse-1");
     create_invited_as(&app.env, AccountId::generate(), invitation.clone(), vec![])
         .await

@@ -69,7 +69,12 @@ async fn a_known_address_gets_the_same_answer_and_an_already_registered_mail() {
     // Confirmed: the address is taken (an unconfirmed one would give way).
     let token = app.token_from_mail("anna@baeckerei.de").await;
     let confirmed = app
-        .call("POST", "/partners/confirm", Some(json!({"token": token})), None)
+        .call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": token})),
+            None,
+        )
         .await;
     assert_eq!(confirmed.status, StatusCode::OK);
     let second = app
@@ -121,18 +126,30 @@ async fn racing_sign_ups_leave_exactly_one_account() {
     // Each sign-up replaced the unconfirmed one before it (as long as the address's hourly
     // mails lasted): of the links mailed, exactly one confirms an account.
     let mails = app.mails().await;
-    assert!(!mails.is_empty() && mails.len() <= 3, "{} mails", mails.len());
+    assert!(
+        !mails.is_empty() && mails.len() <= 3,
+        "{} mails",
+        mails.len()
+    );
     let mut confirmed = 0;
     for mail in &mails {
         let token = common::token_in(&mail.text);
         let r = app
-            .call("POST", "/partners/confirm", Some(json!({"token": token})), None)
+            .call(
+                "POST",
+                "/partners/confirm",
+                Some(json!({"token": token})),
+                None,
+            )
             .await;
         if r.status == StatusCode::OK {
             confirmed += 1;
         }
     }
-    assert_eq!(confirmed, 1, "exactly one account got a working confirmation link");
+    assert_eq!(
+        confirmed, 1,
+        "exactly one account got a working confirmation link"
+    );
     let login = app
         .table()
         .get(&login_key(

@@ -85,7 +85,7 @@ impl Revocations {
             return Ok(());
         };
         let revoked_at = item.get(REVOKED_AT).and_then(Value::as_i64);
-        if !revoked_at.is_some_and(|at| claims.iat <= at) {
+        if revoked_at.is_none_or(|at| claims.iat > at) {
             return Ok(());
         }
         if item.get(REASON).and_then(Value::as_str) == Some(Ended::Disabled.as_str()) {

@@ -6,8 +6,8 @@ use jiff::civil::date;
 use serde_json::json;
 use shared::auth::{Role, Scope};
 use shared::model::accounts::{Login, LoginName, login_key};
-use shared::model::{billable, from_item};
 use shared::model::contracts::cards as contract;
+use shared::model::{billable, from_item};
 use shared::store::Table;
 use shared::testing::{Client, assert_problem};
 
@@ -138,7 +138,9 @@ async fn a_disabled_terminal_users_token_is_refused_at_once() {
         .call(
             "POST",
             "/cards/terminal-users",
-            Some(json!({"username": "kasse-1", "name": "Kasse", "email": "kasse-1@baeckerei-a.de"})),
+            Some(
+                json!({"username": "kasse-1", "name": "Kasse", "email": "kasse-1@baeckerei-a.de"}),
+            ),
             &m.partner.token,
         )
         .await;
@@ -163,7 +165,10 @@ async fn a_disabled_terminal_users_token_is_refused_at_once() {
         login.account_id.as_str(),
     );
     let lookup = format!("/cards/pos/cards/{}", card.0);
-    assert_eq!(w.call("GET", &lookup, None, &till).await.status, StatusCode::OK);
+    assert_eq!(
+        w.call("GET", &lookup, None, &till).await.status,
+        StatusCode::OK
+    );
 
     let disabled = w
         .call(
@@ -177,12 +182,20 @@ async fn a_disabled_terminal_users_token_is_refused_at_once() {
     let refused = w.call("GET", &lookup, None, &till).await;
     assert_problem(&refused, StatusCode::FORBIDDEN, None);
     assert!(
-        refused.body["detail"].as_str().unwrap().contains("gesperrt"),
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("gesperrt"),
         "{:?}",
         refused.body
     );
     let booking = w
-        .book(&till, &card.0, "k-1", json!({"type": "earn", "amount_cents": 1000}))
+        .book(
+            &till,
+            &card.0,
+            "k-1",
+            json!({"type": "earn", "amount_cents": 1000}),
+        )
         .await;
     assert_problem(&booking, StatusCode::FORBIDDEN, None);
     // The merchant's other tills go on.

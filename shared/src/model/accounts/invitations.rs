@@ -147,7 +147,8 @@ fn invitation_ops(
     to: &Email,
     inviter: &str,
 ) -> Result<(PendingMail, [Named; 2])> {
-    let (token, token_put) = tokens::issue(TokenFor::of(TokenKind::Invite, login), env.clock.now())?;
+    let (token, token_put) =
+        tokens::issue(TokenFor::of(TokenKind::Invite, login), env.clock.now())?;
     let (mail, mail_op) = outgoing.enqueue(Mail::render(
         to,
         ACCOUNT_INVITE,
