@@ -60,6 +60,12 @@ impl Env {
     }
 }
 
+impl axum::extract::FromRef<AppState> for crate::auth::Revocations {
+    fn from_ref(state: &AppState) -> Self {
+        crate::auth::Revocations(state.0.table.clone())
+    }
+}
+
 impl axum::extract::FromRef<AppState> for TokenCheck {
     fn from_ref(state: &AppState) -> Self {
         state.0.token_check()

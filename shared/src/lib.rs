@@ -2,6 +2,7 @@
 //! auth, HTTP helpers, the storage, mail and blob ports, and domain value types.
 
 pub mod auth;
+pub mod background;
 #[cfg(feature = "s3")]
 pub mod blobs;
 pub mod clock;

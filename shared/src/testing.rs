@@ -111,6 +111,8 @@ impl TestEnv {
     }
 
     pub async fn mails(&self) -> Vec<Mail> {
+        // Mails a request sends after its answer (`background::after_response`) count too.
+        crate::background::settle().await;
         self.outbox.list().await.unwrap()
     }
 
@@ -455,6 +457,7 @@ impl Fixtures<'_> {
             name: "Test".into(),
             platforms,
             created_at: self.clock.now(),
+            generation: 0,
         }
     }
 

@@ -8,12 +8,13 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use shared::Result;
+use shared::clock::BUSINESS_TZ;
 use shared::domain::PartnerId;
 use shared::model::contracts::cards as contract;
 use shared::model::partners::partner_pk;
 use shared::model::{from_item, to_item};
 use shared::store::{Cond, Key, StoreError, Table, Update};
+use shared::{Error, Result};
 
 use crate::card::{self, IndexEntry, attr};
 use crate::terminals::{self, Disabled};
@@ -48,8 +49,17 @@ pub async fn close(table: &dyn Table, partner: &PartnerId, day: Date) -> Result<
     };
     done.cards_stamped = stamp_cards(table, partner, ends_on).await?;
     if ends_on < day {
+        // Every token issued up to the end of `day` (no login is left to issue one after).
+        let until = day
+            .tomorrow()
+            .and_then(|d| d.in_tz(BUSINESS_TZ))
+            .map_err(Error::internal)?
+            .timestamp()
+            .as_second();
         for user in terminals::all_of(table, partner).await? {
-            if let Disabled::Done(_) = terminals::disable_user(table, partner, user, day).await? {
+            if let Disabled::Done(_) =
+                terminals::disable_user(table, partner, user, day, until).await?
+            {
                 done.terminal_users_disabled += 1;
             }
         }

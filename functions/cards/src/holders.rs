@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use shared::auth::{Role, Scope, TenantAuth};
+use shared::auth::{Ended, Role, Scope, TenantAuth, revoke_op};
 use shared::domain::{AccountId, Email, PartnerId};
 use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
@@ -439,6 +439,8 @@ pub async fn delete(State(state): State<AppState>, auth: TenantAuth) -> Result<S
             cond: Cond::Exists,
         }
         .named(HOLDER_OP),
+        // Every token of the account ends with it.
+        revoke_op(&holder.account_id, Ended::Deleted, state.clock.epoch()),
         TxOp::Delete {
             key: login_key(&Scope::Cardholder(partner.clone()), &holder.login),
             cond: Cond::Always,

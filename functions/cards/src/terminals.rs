@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use shared::auth::{PartnerAuth, Role, Scope};
+use shared::auth::{Ended, PartnerAuth, Role, Scope, revoke_op};
 use shared::domain::{Email, PartnerId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
@@ -183,7 +183,8 @@ pub async fn disable(
         .await?
         .ok_or_else(not_found)?;
     let user: TerminalUser = from_item(item)?;
-    match disable_user(table, &auth.partner_id, user, state.clock.today()).await? {
+    let (today, now) = (state.clock.today(), state.clock.epoch());
+    match disable_user(table, &auth.partner_id, user, today, now).await? {
         Disabled::Done(user) => Ok(Json(user)),
         Disabled::AlreadyDisabled => Err(Error::Conflict(
             "Der Kassenzugang ist bereits deaktiviert.".into(),
@@ -205,12 +206,14 @@ pub async fn all_of(table: &dyn Table, partner: &PartnerId) -> Result<Vec<Termin
 }
 
 /// Removes a terminal user's login, marks the user disabled on `today` and counts one
-/// terminal user less in the contract, in one transaction.
+/// terminal user less in the contract, in one transaction; the tokens the user holds,
+/// issued up to `now` (epoch seconds), are refused from then on.
 pub async fn disable_user(
     table: &dyn Table,
     partner: &PartnerId,
     mut user: TerminalUser,
     today: Date,
+    now: i64,
 ) -> Result<Disabled> {
     if !user.active {
         return Ok(Disabled::AlreadyDisabled);
@@ -218,10 +221,15 @@ pub async fn disable_user(
     let login = LoginName::parse(&user.username)
         .map_err(|_| Error::NotFound("Kassenzugang nicht gefunden.".into()))?;
     let key = terminal_key(partner, &login);
+    let login_key = login_key(&Scope::Pos(partner.clone()), &login);
+    let account = match table.get(&login_key).await? {
+        Some(item) => Some(from_item::<accounts::Login>(item)?.account_id),
+        None => None,
+    };
     for _ in 0..CONTRACT_TRIES {
         let c = contract::require(table, partner).await?;
         let (_, contract_op) = c.change_terminal_users(today, -1)?;
-        let ops: Vec<Named> = vec![
+        let mut ops: Vec<Named> = vec![
             TxOp::Update {
                 key: key.clone(),
                 ops: vec![
@@ -233,11 +241,14 @@ pub async fn disable_user(
             .named(TERMINAL_OP),
             contract_op,
             TxOp::Delete {
-                key: login_key(&Scope::Pos(partner.clone()), &login),
+                key: login_key.clone(),
                 cond: Cond::Always,
             }
             .named("login"),
         ];
+        if let Some(account) = &account {
+            ops.push(revoke_op(account, Ended::Disabled, now));
+        }
         match table.transact(ops).await {
             Ok(()) => {
                 user.active = false;

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use shared::auth::{PartnerAuth, Role, Scope};
+use shared::auth::{Ended, PartnerAuth, Role, Scope, reinstate_op, revoke_op};
 use shared::domain::{AccountId, Email, PartnerId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams, Validator};
@@ -458,7 +458,15 @@ async fn set_disabled(
         &scope_of(&auth.partner_id),
         &LoginName::from_email(&customer.email),
     );
-    // Both at once: the login refuses the password, the routes refuse live tokens.
+    // All at once: the login refuses the password, every live token is refused, and a
+    // disabled account's one-time links are dead (its generation counts up).
+    let mut login_ops = vec![Update::Set(accounts::attr::DISABLED, disabled.into())];
+    let tokens = if disabled {
+        login_ops.push(Update::Add(accounts::attr::GENERATION, 1));
+        revoke_op(&customer.account_id, Ended::Disabled, state.clock.epoch())
+    } else {
+        reinstate_op(&customer.account_id)
+    };
     state
         .table
         .transact(vec![
@@ -470,10 +478,11 @@ async fn set_disabled(
             .named("customer"),
             TxOp::Update {
                 key: login,
-                ops: vec![Update::Set(accounts::attr::DISABLED, disabled.into())],
+                ops: login_ops,
                 cond: Cond::Exists,
             }
             .named("login"),
+            tokens,
         ])
         .await?;
     customer.disabled = disabled;
@@ -532,6 +541,7 @@ pub async fn delete(
             }
             .named("login"),
             replace_op(&read, &next)?,
+            revoke_op(&customer.account_id, Ended::Deleted, state.clock.epoch()),
         ];
         if let Some(alias) = &customer.username {
             ops.push(

@@ -72,25 +72,34 @@ pub async fn signup(
         role: Role::EndUser,
         inviter: platform.name,
     };
-    // The account id is only known inside; the profile is written with it below.
-    let created = create_invited(&state, invitation, vec![]).await;
-    match created {
-        Ok(account) => {
-            state
-                .table
-                .put(to_item(&profile_key(&account), &profile)?, Cond::Always)
-                .await?;
-        }
-        // Known addresses get the same answer, so none can be probed.
-        Err(Error::Conflict(_)) => {}
-        Err(e) => return Err(e),
-    }
+    // The answer leaves before the account is looked for or created: a known address
+    // answers as fast as a new one (shared::background).
+    shared::background::after_response(
+        "end-user sign-up",
+        create_end_user(state, invitation, profile),
+    );
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {
             message: "Vielen Dank! Bitte prüfen Sie Ihr Postfach: Mit dem Link in der E-Mail legen Sie Ihr Passwort fest.".into(),
         }),
     ))
+}
+
+/// The account and its profile; a known address gets nothing (none can be probed).
+async fn create_end_user(state: AppState, invitation: Invitation, profile: Profile) -> Result<()> {
+    // The account id is only known inside; the profile is written with it below.
+    match create_invited(&state, invitation, vec![]).await {
+        Ok(account) => {
+            state
+                .table
+                .put(to_item(&profile_key(&account), &profile)?, Cond::Always)
+                .await?;
+            Ok(())
+        }
+        Err(Error::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The end user behind a token, with the platform of the scope.

@@ -7,7 +7,7 @@ use axum::extract::State;
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use serde::Serialize;
-use shared::auth::{Authenticated, Role};
+use shared::auth::{Authenticated, Revocations, Role};
 use shared::clock::{berlin_date, german_date};
 use shared::domain::{AccountId, Cents, PartnerId, ProgramId};
 use shared::env::AppState;
@@ -117,11 +117,15 @@ fn refusal(voucher: &Voucher, today: Date) -> Option<String> {
     }
 }
 
-/// The partner a partner's or its till's token acts for.
-fn merchant(auth: &Authenticated) -> Result<PartnerId> {
+/// The partner a partner's or its till's token acts for; a till's only while its terminal
+/// user is not disabled (one read, as for every tenant account).
+async fn merchant(state: &AppState, auth: &Authenticated) -> Result<PartnerId> {
     let claims = &auth.0;
     let allowed =
         matches!(claims.role, Role::Partner | Role::Pos) && claims.scope.admits(claims.role);
+    if allowed && claims.role == Role::Pos {
+        Revocations(state.table.clone()).check(claims).await?;
+    }
     match (&claims.tenant, allowed) {
         (Some(tenant), true) => Ok(PartnerId::from_raw(tenant.clone())),
         _ => Err(Error::Forbidden(
@@ -170,7 +174,7 @@ pub async fn check(
     auth: Authenticated,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<VoucherCheck>> {
-    let partner = merchant(&auth)?;
+    let partner = merchant(&state, &auth).await?;
     let (_, voucher) = load(&state, &partner, &code).await?;
     Ok(Json(VoucherCheck::of(&voucher, state.clock.today())))
 }
@@ -190,7 +194,7 @@ pub async fn redeem(
     auth: Authenticated,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<VoucherCheck>> {
-    let partner = merchant(&auth)?;
+    let partner = merchant(&state, &auth).await?;
     let (pointer, mut voucher) = load(&state, &partner, &code).await?;
     let today = state.clock.today();
     if let Some(reason) = refusal(&voucher, today) {

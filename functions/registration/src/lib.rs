@@ -31,6 +31,7 @@ pub fn routes() -> Vec<Route<AppState>> {
     vec![
         route!(POST "/partners", Access::Public, signup::register),
         route!(POST "/partners/confirm", Access::Public, signup::confirm),
+        route!(POST "/auth/confirmation/resend", Access::Public, signup::resend_confirmation),
         route!(POST "/auth/login", Access::Public, login::login),
         route!(POST "/auth/password-reset", Access::Public, passwords::request_reset),
         route!(POST "/auth/password-reset/confirm", Access::Public, passwords::confirm_reset),

@@ -2,16 +2,18 @@
 //! per-account throttling.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use lambda_http::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{PLATFORM_SCOPE, Scope, TOKEN_LIFETIME_SECS, dummy_hash, verify_password};
 use shared::crypto::sha256_hex;
 use shared::env::AppState;
 use shared::http::ApiJson;
-use shared::model::accounts::{self, LoginName, login_key};
+use shared::model::accounts::{self, Login, LoginName, login_key};
 use shared::openapi::{Forbidden, TooManyRequests, Unauthorized};
-use shared::store::{Attr, Cond, Key, TTL, Update};
+use shared::store::{Attr, Cond, Key, StoreError, TTL, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -47,13 +49,36 @@ pub struct Credentials {
     pub tenant: Option<String>,
 }
 
-/// The failure counter of one account in the current window; keyed by a hash so that the
-/// login name itself is not in the key.
-fn throttle_key(login: &Key, now: i64) -> Key {
+/// The failure counter of one account and one client in the current window; keyed by
+/// hashes so that neither the login name nor the client's address is in the key. The
+/// account is its own login record, whichever of its login names was typed.
+fn throttle_key(account: &Key, client: &str, now: i64) -> Key {
     Key::new(
-        format!("{THROTTLE_PREFIX}{}", sha256_hex(login.pk.as_bytes())),
-        format!("{WINDOW_PREFIX}{}", now / WINDOW_SECS),
+        format!("{THROTTLE_PREFIX}{}", sha256_hex(account.pk.as_bytes())),
+        format!(
+            "{WINDOW_PREFIX}{}#{}",
+            now.div_euclid(WINDOW_SECS),
+            sha256_hex(client.as_bytes())
+        ),
     )
+}
+
+/// Who is calling, as far as the throttle tells callers apart: the source address API
+/// Gateway saw (a caller cannot choose it). Without API Gateway (local runs) every caller
+/// is one client.
+pub struct Client(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let address = match parts.extensions.get::<RequestContext>() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        };
+        Ok(Self(address.unwrap_or_default()))
+    }
 }
 
 /// 429 until the current window ends, saying when that is.
@@ -91,25 +116,39 @@ fn wrong_credentials() -> Error {
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    Client(client): Client,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Value>> {
     let scope = Scope::from_parts(body.scope.trim(), body.tenant.as_deref())
         .map_err(|m| Error::field("scope", m))?;
     // A malformed login name cannot have an account: same answer as a wrong password.
     let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;
-    let key = login_key(&scope, &name);
     let now = state.clock.epoch();
-    let throttle = throttle_key(&key, now);
-    if let Some(counter) = state.table.get(&throttle).await?
-        && counter.get(FAILURES).and_then(Value::as_i64).unwrap_or(0) >= MAX_FAILURES
-    {
-        return Err(throttled(now));
-    }
-
     // A second login name (a customer's username) leads to the account's own record.
     let (login, disabled) = match accounts::find(state.table.as_ref(), &scope, &name).await? {
         Some(found) => (Some(found.login), found.state.disabled),
         None => (None, false),
+    };
+    let account = login
+        .as_ref()
+        .map_or_else(|| login_key(&scope, &name), Login::key);
+    let throttle = throttle_key(&account, &client, now);
+    // Counted before the password is checked, by one conditional write: of any number of
+    // parallel guesses, at most MAX_FAILURES get to the password.
+    match state
+        .table
+        .update(
+            &throttle,
+            &[
+                Update::Add(FAILURES, 1),
+                Update::Set(TTL, (now + 2 * WINDOW_SECS).into()),
+            ],
+            Cond::LtOrAbsent(FAILURES, MAX_FAILURES),
+        )
+        .await
+    {
+        Err(StoreError::ConditionFailed) => return Err(throttled(now)),
+        other => other?,
     };
     // Unknown accounts are verified against a dummy hash so both cases cost the same.
     let hash = login
@@ -118,19 +157,13 @@ pub async fn login(
         .unwrap_or_else(|| dummy_hash());
     let password_ok = verify_password(&body.password, hash);
     let Some(login) = login.filter(|l| password_ok && l.password_hash.is_some()) else {
-        state
-            .table
-            .update(
-                &throttle,
-                &[
-                    Update::Add(FAILURES, 1),
-                    Update::Set(TTL, (now + 2 * WINDOW_SECS).into()),
-                ],
-                Cond::Always,
-            )
-            .await?;
         return Err(wrong_credentials());
     };
+    // The right password: the attempt was no failure.
+    state
+        .table
+        .update(&throttle, &[Update::Add(FAILURES, -1)], Cond::Exists)
+        .await?;
     // Only after the password: a disabled account is not revealed to guessers.
     if disabled {
         return Err(Error::Forbidden(

@@ -29,6 +29,7 @@ pub async fn create_operator(
         name: name.to_string(),
         platforms: vec![],
         created_at: clock.now(),
+        generation: 0,
     };
     match table.put(login.to_item()?, Cond::NotExists).await {
         Ok(()) => Ok(id),

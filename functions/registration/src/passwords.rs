@@ -6,14 +6,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::auth::{Scope, hash_password};
+use shared::auth::{Role, Scope, hash_password};
+use shared::domain::PartnerId;
 use shared::domain::Password;
 use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
+use shared::mail::limit as mail_limit;
 use shared::model::accounts::{self, LoginName};
+use shared::model::partners;
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::openapi::Gone;
-use shared::store::{Cond, TxOp, Update};
+use shared::store::{TTL, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -59,37 +62,45 @@ pub async fn request_reset(
     let (Some(name), Some(scope)) = (name, scope) else {
         return Err(Error::field("login", "fehlt"));
     };
-    // A username finds the account too; a disabled account gets no link.
-    if let Some(found) = accounts::find(state.table.as_ref(), &scope, &name).await?
-        && !found.state.disabled
-    {
-        let login = found.login;
-        let (token, put) = tokens::issue(
-            TokenFor {
-                kind: TokenKind::Reset,
-                scope: &login.scope,
-                login: &login.login,
-                email: &login.email,
-                account_id: &login.account_id,
-            },
-            state.clock.now(),
-        )?;
-        let link = mails::link(&state.public_base_url, "passwort-zuruecksetzen", &token);
-        let outgoing = PendingMails::of(&state);
-        let (mail, mail_op) = outgoing.enqueue(mails::render(
-            &login.email.open(&state.data_key)?,
-            mails::PASSWORD_RESET,
-            &[("link", &link), ("token", &token)],
-        ))?;
-        state.table.transact(vec![put, mail_op]).await?;
-        outgoing.deliver(mail).await;
-    }
+    // The answer leaves before anything is looked up: known address or not, it is the
+    // same answer after the same work (docs/registration.md, "Answers that tell nothing").
+    shared::background::after_response("password reset", send_reset_link(state, scope, name));
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({
             "message": "Wenn ein Konto zu dieser Adresse besteht, haben wir einen Link zum Zurücksetzen gesendet."
         })),
     ))
+}
+
+/// The reset link for the account `name` logs in with in `scope`, if there is one and it
+/// is not disabled (a username finds the account too), within the address's hourly mails.
+async fn send_reset_link(state: AppState, scope: Scope, name: LoginName) -> Result<()> {
+    let Some(found) = accounts::find(state.table.as_ref(), &scope, &name).await? else {
+        return Ok(());
+    };
+    if found.state.disabled {
+        return Ok(());
+    }
+    let login = found.login;
+    let to = login.email.open(&state.data_key)?;
+    let (token, put) = tokens::issue(TokenFor::of(TokenKind::Reset, &login), state.clock.now())?;
+    let link = mails::link(&state.public_base_url, "passwort-zuruecksetzen", &token);
+    let outgoing = PendingMails::of(&state);
+    let (mail, mail_op) = outgoing.enqueue(mails::render(
+        &to,
+        mails::PASSWORD_RESET,
+        &[("link", &link), ("token", &token)],
+    ))?;
+    let limit = mail_limit::count_op(&to, state.clock.epoch());
+    match state.table.transact(vec![put, mail_op, limit]).await {
+        Ok(()) => {
+            outgoing.deliver(mail).await;
+            Ok(())
+        }
+        Err(e) if mail_limit::is_exhausted(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -117,22 +128,21 @@ async fn set_password(state: &AppState, body: NewPassword, kind: TokenKind) -> R
         kind,
         state.clock.now(),
         |t| {
-            let mut ops = vec![Update::Set(
-                accounts::attr::PASSWORD_HASH,
-                hash.clone().into(),
-            )];
-            // Accepting an invitation proves the mailbox, as confirming does.
-            if kind == TokenKind::Invite {
-                ops.push(Update::Set(accounts::attr::CONFIRMED, true.into()));
+            // The password set ends every link issued before (the generation counts up),
+            // and, invitation or reset, the link proved the mailbox: the address is
+            // confirmed and an unconfirmed sign-up no longer expires.
+            let mut ops = vec![t.account_update(vec![
+                Update::Set(accounts::attr::PASSWORD_HASH, hash.clone().into()),
+                Update::Add(accounts::attr::GENERATION, 1),
+                Update::Set(accounts::attr::CONFIRMED, true.into()),
+                Update::Remove(TTL),
+            ])];
+            if t.scope == Scope::Platform && t.role == Some(Role::Partner) {
+                ops.push(partners::confirm_op(&PartnerId::from_raw(
+                    t.account_id.as_str(),
+                )));
             }
-            Ok(vec![
-                TxOp::Update {
-                    key: t.login_key(),
-                    ops,
-                    cond: Cond::Exists,
-                }
-                .named("set_password"),
-            ])
+            Ok(ops)
         },
     )
     .await?;

@@ -6,15 +6,15 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::{OperatorAuth, Role, Scope};
-use shared::domain::{AccountId, Email, PlatformId};
+use shared::domain::{AccountId, Email, PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
 use shared::mail::pending::PendingMails;
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
-use shared::model::from_item;
 use shared::model::platforms::{PLATFORMS_INDEX, Platform, platform_key};
 use shared::model::stored_email::StoredEmail;
 use shared::model::tokens::{self, TokenFor, TokenKind};
+use shared::model::{from_item, partners};
 use shared::openapi::Conflict;
 use shared::store::{Cond, Index, Query, StoreError, TxOp, Update};
 use shared::{Error, Result};
@@ -148,8 +148,10 @@ pub async fn invite_manager(
     let platform = load_platform(&state, &platform_id).await?;
 
     let key = login_key(&Scope::Platform, &LoginName::from_email(&email));
-    if let Some(item) = state.table.get(&key).await? {
-        let existing: Login = from_item(item)?;
+    let existing: Option<Login> = state.table.get(&key).await?.map(from_item).transpose()?;
+    // A sign-up nobody confirmed does not keep the address from being invited.
+    let unconfirmed = existing.clone().filter(Login::is_unconfirmed_sign_up);
+    if let Some(existing) = existing.filter(|_| unconfirmed.is_none()) {
         if existing.role != Role::Manager {
             return Err(Error::Conflict(
                 "Diese E-Mail-Adresse gehört zu einem Konto mit einer anderen Rolle.".into(),
@@ -206,17 +208,9 @@ pub async fn invite_manager(
         name: name.clone(),
         platforms: vec![platform_id.clone()],
         created_at: now,
+        generation: 0,
     };
-    let (token, token_put) = tokens::issue(
-        TokenFor {
-            kind: TokenKind::Invite,
-            scope: &login.scope,
-            login: &login.login,
-            email: &login.email,
-            account_id: &manager_id,
-        },
-        now,
-    )?;
+    let (token, token_put) = tokens::issue(TokenFor::of(TokenKind::Invite, &login), now)?;
     let link = mails::link(&state.public_base_url, "einladung", &token);
     let outgoing = PendingMails::of(&state);
     let (mail, mail_op) = outgoing.enqueue(mails::render(
@@ -229,14 +223,19 @@ pub async fn invite_manager(
             ("token", &token),
         ],
     ))?;
-    match state
-        .table
-        .transact(vec![login.guard_put()?, token_put, mail_op])
-        .await
-    {
+    let mut ops = vec![token_put, mail_op];
+    match &unconfirmed {
+        // Its links die with it; its partner profile goes.
+        Some(old) => ops.extend([
+            login.replace_unconfirmed(old)?,
+            partners::drop_unconfirmed_op(&PartnerId::from_raw(old.account_id.as_str())),
+        ]),
+        None => ops.push(login.guard_put()?),
+    }
+    match state.table.transact(ops).await {
         Ok(()) => {}
         Err(StoreError::TxCancelled {
-            failed: LOGIN_GUARD,
+            failed: LOGIN_GUARD | partners::UNCONFIRMED_OP,
         }) => {
             return Err(Error::Conflict(
                 "Diese E-Mail-Adresse ist bereits vergeben.".into(),

@@ -9,12 +9,14 @@ use shared::auth::{Role, Scope, hash_password};
 use shared::domain::{AccountId, Email, PartnerId, Password};
 use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
+use shared::mail::limit as mail_limit;
+use shared::mail::pending::PendingMail;
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName};
 use shared::model::partners::{self, Partner, partner_key};
 use shared::model::stored_email::StoredEmail;
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::openapi::Gone;
-use shared::store::{Cond, StoreError, TxOp, Update};
+use shared::store::{Cond, Named, StoreError, TTL, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -96,6 +98,7 @@ pub async fn register(
         name: contact_name.clone(),
         platforms: vec![],
         created_at: now,
+        generation: 0,
     };
     let partner = Partner {
         partner_id: partner_id.clone(),
@@ -112,55 +115,125 @@ pub async fn register(
         terms_accepted_at: now,
         created_at: now,
     };
-    let (token, token_put) = tokens::issue(
-        TokenFor {
-            kind: TokenKind::Confirm,
-            scope: &login.scope,
-            login: &login.login,
-            email: &login.email,
-            account_id: &account_id,
-        },
-        now,
-    )?;
-    let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
-    let outgoing = PendingMails::of(&state);
-    let (mail, mail_op) = outgoing.enqueue(mails::render(
-        &email,
-        mails::CONFIRM_EMAIL,
-        &[
-            ("contact_name", &contact_name),
-            ("company", &company),
-            ("link", &link),
-            ("token", &token),
-        ],
-    ))?;
+    let (mail, mut ops) = sign_up_ops(&state, &login, &partner)?;
+    ops.insert(0, until_confirmed(&state, login.guard_put()?));
+    let outcome = match state.table.transact(ops).await {
+        Err(StoreError::TxCancelled {
+            failed: LOGIN_GUARD,
+        }) => replace_unconfirmed(&state, &login, &partner).await?,
+        other => other.map(|()| Some(mail)),
+    };
+    match outcome {
+        Ok(Some(mail)) => {
+            tracing::info!(partner_id = %partner_id, "partner registered");
+            PendingMails::of(&state).deliver(mail).await;
+        }
+        Ok(None) => {}
+        // The hour's mails to the address are used up: nothing written, nothing sent.
+        Err(e) if mail_limit::is_exhausted(&e) => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(accepted())
+}
+
+/// When an unconfirmed sign-up expires: with its confirmation link.
+fn sign_up_expiry(state: &AppState) -> i64 {
+    state.clock.epoch() + TokenKind::Confirm.lifetime_secs()
+}
+
+/// A sign-up's put of its login record, expiring with the confirmation link until the
+/// address is confirmed.
+fn until_confirmed(state: &AppState, mut put: Named) -> Named {
+    if let TxOp::Put { item, .. } = &mut put.op {
+        item.insert(TTL.into(), sign_up_expiry(state).into());
+    }
+    put
+}
+
+/// The partner, a confirmation token and its mail, and the count of mails to the address:
+/// a sign-up's writes beside its login record.
+fn sign_up_ops(
+    state: &AppState,
+    login: &Login,
+    partner: &Partner,
+) -> Result<(PendingMail, Vec<Named>)> {
+    let (mail, [token_put, mail_op]) = confirmation_mail(state, login, partner)?;
+    let mut item = shared::model::to_item(&partner_key(&partner.partner_id), partner)?;
+    item.insert(TTL.into(), sign_up_expiry(state).into());
     let ops = vec![
-        // The login guard: of two racing sign-ups only one gets past this condition.
-        login.guard_put()?,
         TxOp::Put {
-            item: shared::model::to_item(&partner_key(&partner_id), &partner)?,
+            item,
             cond: Cond::NotExists,
         }
         .named("partner"),
         token_put,
         mail_op,
+        mail_limit::count_op(&partner.email, state.clock.epoch()),
     ];
-    match state.table.transact(ops).await {
-        Ok(()) => {}
-        Err(StoreError::TxCancelled {
-            failed: LOGIN_GUARD,
-        }) => {
-            send_already_registered(&state, &email).await?;
-            return Ok(accepted());
-        }
-        Err(e) => return Err(e.into()),
-    }
-    tracing::info!(partner_id = %partner_id, "partner registered");
-    outgoing.deliver(mail).await;
-    Ok(accepted())
+    Ok((mail, ops))
 }
 
+/// A new confirmation token of `login` and its mail (outbox), for the caller's transaction.
+fn confirmation_mail(
+    state: &AppState,
+    login: &Login,
+    partner: &Partner,
+) -> Result<(PendingMail, [Named; 2])> {
+    let (token, token_put) =
+        tokens::issue(TokenFor::of(TokenKind::Confirm, login), state.clock.now())?;
+    let link = mails::link(&state.public_base_url, "registrierung/bestaetigen", &token);
+    let (mail, mail_op) = PendingMails::of(state).enqueue(mails::render(
+        &partner.email,
+        mails::CONFIRM_EMAIL,
+        &[
+            ("contact_name", &partner.contact_name),
+            ("company", &partner.company),
+            ("link", &link),
+            ("token", &token),
+        ],
+    ))?;
+    Ok((mail, [token_put, mail_op]))
+}
+
+/// The address is taken. A sign-up nobody confirmed gives way to this one (its links die
+/// with it); a confirmed account, or another kind of account, gets the "already registered"
+/// mail. `Ok(None)` when no mail of this sign-up is to be delivered.
+async fn replace_unconfirmed(
+    state: &AppState,
+    login: &Login,
+    partner: &Partner,
+) -> Result<std::result::Result<Option<PendingMail>, StoreError>> {
+    let existing = accounts::find(state.table.as_ref(), &login.scope, &login.login).await?;
+    let Some(old) = existing
+        .map(|f| f.login)
+        .filter(Login::is_unconfirmed_sign_up)
+    else {
+        send_already_registered(state, &partner.email).await?;
+        return Ok(Ok(None));
+    };
+    let (mail, mut ops) = sign_up_ops(state, login, partner)?;
+    ops.insert(0, until_confirmed(state, login.replace_unconfirmed(&old)?));
+    ops.push(partners::drop_unconfirmed_op(&PartnerId::from_raw(
+        old.account_id.as_str(),
+    )));
+    match state.table.transact(ops).await {
+        Ok(()) => Ok(Ok(Some(mail))),
+        // Confirmed in between: the address is registered after all.
+        Err(StoreError::TxCancelled {
+            failed: LOGIN_GUARD | partners::UNCONFIRMED_OP,
+        }) => {
+            send_already_registered(state, &partner.email).await?;
+            Ok(Ok(None))
+        }
+        Err(e) => Ok(Err(e)),
+    }
+}
+
+/// "This address is already registered", within the address's hourly mails.
 async fn send_already_registered(state: &AppState, email: &Email) -> Result<()> {
+    if !mail_limit::take(state.table.as_ref(), email, state.clock.epoch()).await? {
+        return Ok(());
+    }
     let link = format!(
         "{}/passwort-vergessen",
         state.public_base_url.trim_end_matches('/')
@@ -199,19 +272,13 @@ pub async fn confirm(
         TokenKind::Confirm,
         state.clock.now(),
         |t| {
+            // Only the sign-up the link was sent for: not one that replaced it since.
             Ok(vec![
-                TxOp::Update {
-                    key: t.login_key(),
-                    ops: vec![Update::Set(accounts::attr::CONFIRMED, true.into())],
-                    cond: Cond::Exists,
-                }
-                .named("confirm_login"),
-                TxOp::Update {
-                    key: partner_key(&PartnerId::from_raw(t.account_id.as_str())),
-                    ops: vec![Update::Set(partners::attr::EMAIL_CONFIRMED, true.into())],
-                    cond: Cond::Exists,
-                }
-                .named("confirm_partner"),
+                t.account_update(vec![
+                    Update::Set(accounts::attr::CONFIRMED, true.into()),
+                    Update::Remove(TTL),
+                ]),
+                partners::confirm_op(&PartnerId::from_raw(t.account_id.as_str())),
             ])
         },
     )
@@ -221,4 +288,80 @@ pub async fn confirm(
         "status": "confirmed",
         "message": "Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."
     })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "anna@baeckerei-mueller.de"}))]
+pub struct ResendConfirmation {
+    /// The address the partner signed up with.
+    pub email: String,
+}
+
+/// Send the confirmation link of a sign-up again.
+///
+/// Always 202, known address or not: an unconfirmed sign-up gets a new 48-hour link (and
+/// expires with it); everyone else gets nothing. At most three such mails per address and
+/// hour.
+#[utoipa::path(post, path = "/auth/confirmation/resend", tag = "sign-up",
+    request_body = ResendConfirmation,
+    responses((status = 202, description = "A new link is on its way if a sign-up waits for it.", body = Message)))]
+pub async fn resend_confirmation(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ResendConfirmation>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let email = Email::parse(&body.email).map_err(|m| Error::field("email", m))?;
+    // The answer leaves before anything is looked up, as for a password reset.
+    shared::background::after_response("confirmation link", send_link_again(state, email));
+    Ok(accepted())
+}
+
+/// A new confirmation link for the unconfirmed sign-up of `email`, if there is one; the
+/// sign-up now expires with the new link.
+async fn send_link_again(state: AppState, email: Email) -> Result<()> {
+    let table = state.table.as_ref();
+    let name = LoginName::from_email(&email);
+    let Some(login) = accounts::find(table, &Scope::Platform, &name)
+        .await?
+        .map(|f| f.login)
+        .filter(Login::is_unconfirmed_sign_up)
+    else {
+        return Ok(());
+    };
+    let partner_id = PartnerId::from_raw(login.account_id.as_str());
+    let Some(item) = table.get(&partner_key(&partner_id)).await? else {
+        return Ok(());
+    };
+    let partner: Partner = shared::model::from_item(item)?;
+    let (mail, [token_put, mail_op]) = confirmation_mail(&state, &login, &partner)?;
+    let expires: serde_json::Value = sign_up_expiry(&state).into();
+    let ops = vec![
+        TxOp::Update {
+            key: login.key(),
+            ops: vec![Update::Set(TTL, expires.clone())],
+            cond: Cond::All(vec![
+                accounts::current(&login.account_id, login.generation),
+                Cond::Eq(accounts::attr::CONFIRMED, false.into()),
+            ]),
+        }
+        .named(LOGIN_GUARD),
+        TxOp::Update {
+            key: partner_key(&partner_id),
+            ops: vec![Update::Set(TTL, expires)],
+            cond: Cond::Eq(partners::attr::EMAIL_CONFIRMED, false.into()),
+        }
+        .named(partners::UNCONFIRMED_OP),
+        token_put,
+        mail_op,
+        mail_limit::count_op(&email, state.clock.epoch()),
+    ];
+    match table.transact(ops).await {
+        Ok(()) => {
+            PendingMails::of(&state).deliver(mail).await;
+            Ok(())
+        }
+        // Confirmed or replaced in between, or the hour's mails are used up.
+        Err(StoreError::TxCancelled { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -5,6 +5,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
 use super::jwt::{Claims, Role, TokenCheck};
+use super::revocation::Revocations;
 use super::scope::Scope;
 use crate::domain::{AccountId, PartnerId, PlatformId};
 use crate::error::Error;
@@ -153,9 +154,12 @@ impl TenantAuth {
     }
 }
 
+/// Also checks, with one read, that the account was not disabled or deleted since the token
+/// was issued ([`super::revocation`]).
 impl<S> FromRequestParts<S> for TenantAuth
 where
     TokenCheck: FromRef<S>,
+    Revocations: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
@@ -167,6 +171,7 @@ where
             &[Role::Pos, Role::Cardholder, Role::Customer, Role::EndUser],
         )
         .await?;
+        Revocations::from_ref(state).check(&claims).await?;
         Ok(Self {
             account_id: AccountId::from_raw(claims.sub.clone()),
             scope: claims.scope.clone(),

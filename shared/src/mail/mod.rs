@@ -4,6 +4,7 @@
 //! files from the blob store ([`Attachment`]); SES then gets it as raw MIME.
 
 mod attachments;
+pub mod limit;
 mod links;
 #[cfg(feature = "ses")]
 mod mime;

@@ -45,6 +45,13 @@ pub mod attr {
     /// On a second login name: the account's own login name it stands for.
     pub const ALIAS_OF: Attr = "alias_of";
     pub const LAST_LOGIN_AT: Attr = "last_login_at";
+    /// The account the record belongs to; a login name deleted and created again belongs
+    /// to another account.
+    pub const ACCOUNT_ID: Attr = "account_id";
+    /// The credentials' generation: counts up whenever the password is set or the account
+    /// is disabled, so every one-time link issued before is dead (see [`super::current`]).
+    pub const GENERATION: Attr = "generation";
+    pub const ROLE: Attr = "role";
 }
 
 /// What a person types to log in: an e-mail address, or a username (terminal users), both
@@ -118,6 +125,25 @@ pub struct Login {
     #[serde(default)]
     pub platforms: Vec<PlatformId>,
     pub created_at: Timestamp,
+    /// See [`attr::GENERATION`]; records written before read as generation 0.
+    #[serde(default)]
+    pub generation: i64,
+}
+
+/// The condition a write on an account's login record carries when a one-time link of it
+/// is used: the record is still the same account (not deleted, not created again) at the
+/// generation the link was issued for (no password set, no disabling since).
+pub fn current(account_id: &AccountId, generation: i64) -> Cond {
+    let generation = if generation == 0 {
+        // Records written before generations were counted have none.
+        Cond::LtOrAbsent(attr::GENERATION, 1)
+    } else {
+        Cond::Eq(attr::GENERATION, generation.into())
+    };
+    Cond::All(vec![
+        Cond::Eq(attr::ACCOUNT_ID, account_id.as_str().into()),
+        generation,
+    ])
 }
 
 impl Login {
@@ -136,6 +162,26 @@ impl Login {
             cond: Cond::NotExists,
         }
         .named(LOGIN_GUARD))
+    }
+
+    /// The put that gives the login name of `old`, a sign-up or invitation nobody has
+    /// confirmed, to this new account; fails as [`LOGIN_GUARD`] once `old` is confirmed or
+    /// changed. Links issued for `old` are dead from then on (another account id).
+    pub fn replace_unconfirmed(&self, old: &Login) -> Result<Named> {
+        Ok(TxOp::Put {
+            item: self.to_item()?,
+            cond: Cond::All(vec![
+                current(&old.account_id, old.generation),
+                Cond::Eq(attr::CONFIRMED, false.into()),
+            ]),
+        }
+        .named(LOGIN_GUARD))
+    }
+
+    /// Whether this is a partner's sign-up whose address nobody has confirmed: the login
+    /// name is free for the next sign-up or invitation.
+    pub fn is_unconfirmed_sign_up(&self) -> bool {
+        self.scope == Scope::Platform && self.role == Role::Partner && !self.confirmed
     }
 
     /// The tenant a token of this account carries: a partner acts for itself; a

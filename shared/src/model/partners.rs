@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Email, PartnerId};
-use crate::store::Key;
+use crate::store::{Cond, Key, Named, TTL, TxOp, Update};
 
 pub const PARTNER_PREFIX: &str = "PARTNER#";
 const PROFILE_SK: &str = "PROFILE";
@@ -35,6 +35,36 @@ pub fn partner_pk(partner: &PartnerId) -> String {
 
 pub fn partner_key(partner: &PartnerId) -> Key {
     Key::new(partner_pk(partner), PROFILE_SK)
+}
+
+/// The name of [`confirm_op`] in a transaction.
+pub const CONFIRM_OP: &str = "confirm_partner";
+
+/// Marks the partner's address confirmed; a partner that signed up and had not confirmed
+/// yet no longer expires with its confirmation link.
+pub fn confirm_op(partner: &PartnerId) -> Named {
+    TxOp::Update {
+        key: partner_key(partner),
+        ops: vec![
+            Update::Set(attr::EMAIL_CONFIRMED, true.into()),
+            Update::Remove(TTL),
+        ],
+        cond: Cond::Exists,
+    }
+    .named(CONFIRM_OP)
+}
+
+/// The name of [`drop_unconfirmed_op`] in a transaction.
+pub const UNCONFIRMED_OP: &str = "unconfirmed_partner";
+
+/// Deletes the profile of a partner whose sign-up nobody confirmed, when its login name goes
+/// to a new sign-up or an invitation.
+pub fn drop_unconfirmed_op(partner: &PartnerId) -> Named {
+    TxOp::Delete {
+        key: partner_key(partner),
+        cond: Cond::Eq(attr::EMAIL_CONFIRMED, false.into()),
+    }
+    .named(UNCONFIRMED_OP)
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]

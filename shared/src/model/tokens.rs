@@ -5,12 +5,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::auth::Scope;
+use crate::auth::{Role, Scope};
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::AccountId;
 use crate::store::{Attr, Cond, Key, Named, StoreError, TTL, Table, TxOp, Update};
 
-use super::accounts::{LoginName, login_key};
+use super::accounts::{Login, LoginName, current, login_key};
 use super::stored_email::StoredEmail;
 
 const TOKEN_PREFIX: &str = "TOKEN#";
@@ -47,6 +47,13 @@ pub struct OneTimeToken {
     pub login: LoginName,
     pub email: StoredEmail,
     pub account_id: AccountId,
+    /// The login record's generation when the token was issued
+    /// ([`super::accounts::attr::GENERATION`]).
+    #[serde(default)]
+    pub generation: i64,
+    /// The account's role (tokens written before do not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     pub expires_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_at: Option<Timestamp>,
@@ -56,7 +63,22 @@ impl OneTimeToken {
     pub fn login_key(&self) -> Key {
         login_key(&self.scope, &self.login)
     }
+
+    /// A write on the token's login record, valid only while the record is still the
+    /// account the token was issued for, at its generation; named [`ACCOUNT_OP`] so that
+    /// [`redeem`] answers a failure as a dead link.
+    pub fn account_update(&self, ops: Vec<Update>) -> Named {
+        TxOp::Update {
+            key: self.login_key(),
+            ops,
+            cond: current(&self.account_id, self.generation),
+        }
+        .named(ACCOUNT_OP)
+    }
 }
+
+/// The name of the write on the token's login record ([`OneTimeToken::account_update`]).
+pub const ACCOUNT_OP: &str = "account_of_token";
 
 fn key(raw: &str) -> Key {
     Key::new(
@@ -65,25 +87,31 @@ fn key(raw: &str) -> Key {
     )
 }
 
-/// What a new token is for.
+/// What a new token is for: a kind and the login record as it is now.
 #[derive(Debug, Clone)]
 pub struct TokenFor<'a> {
     pub kind: TokenKind,
-    pub scope: &'a Scope,
-    pub login: &'a LoginName,
-    pub email: &'a StoredEmail,
-    pub account_id: &'a AccountId,
+    pub login: &'a Login,
+}
+
+impl<'a> TokenFor<'a> {
+    pub fn of(kind: TokenKind, login: &'a Login) -> Self {
+        Self { kind, login }
+    }
 }
 
 /// A new token: the raw value for the e-mail link and the put that stores its hash.
 pub fn issue(spec: TokenFor<'_>, now: Timestamp) -> Result<(String, Named), Error> {
     let raw = random_token();
+    let login = spec.login;
     let token = OneTimeToken {
         kind: spec.kind,
-        scope: spec.scope.clone(),
-        login: spec.login.clone(),
-        email: spec.email.clone(),
-        account_id: spec.account_id.clone(),
+        scope: login.scope.clone(),
+        login: login.login.clone(),
+        email: login.email.clone(),
+        account_id: login.account_id.clone(),
+        role: Some(login.role),
+        generation: login.generation,
         expires_at: now.as_second() + spec.kind.lifetime_secs(),
         used_at: None,
     };
@@ -146,6 +174,10 @@ pub async fn redeem(
     match table.transact(ops).await {
         Ok(()) => Ok(token),
         Err(StoreError::TxCancelled { failed: TOKEN_OP }) => Err(used()),
+        // The account's password was set, or it was disabled, deleted or created anew.
+        Err(StoreError::TxCancelled { failed: ACCOUNT_OP }) => Err(Error::Gone(
+            "Der Link ist nicht mehr gültig. Bitte fordern Sie einen neuen an.".into(),
+        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -133,8 +133,10 @@ async fn a_registered_cardholder_sees_the_card_and_the_till_only_the_first_name(
 
     let deleted = w.call("DELETE", "/cards/me", None, &token).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    // The token ends with the account, on the very next request.
     let gone = w.call("GET", "/cards/me", None, &token).await;
-    assert_problem(&gone, StatusCode::NOT_FOUND, None);
+    assert_problem(&gone, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(gone.body["detail"], "Ihr Zugang besteht nicht mehr.");
     let dump = serde_json::to_string(&w.kit.table.dump().unwrap()).unwrap();
     assert!(!dump.contains("zora.quist"), "{dump}");
     let till = w

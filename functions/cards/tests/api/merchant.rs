@@ -4,8 +4,10 @@
 use http::StatusCode;
 use jiff::civil::date;
 use serde_json::json;
-use shared::model::billable;
+use shared::auth::{Role, Scope};
+use shared::model::accounts::{Login, LoginName, login_key};
 use shared::model::contracts::cards as contract;
+use shared::model::{billable, from_item};
 use shared::store::Table;
 use shared::testing::{Client, assert_problem};
 
@@ -124,6 +126,80 @@ async fn terminal_users_are_invited_and_counted_by_the_contract() {
     assert_eq!(c.count_at_start(jiff::civil::date(2026, 4, 1)), 2);
     assert_eq!(c.count_at_start(jiff::civil::date(2026, 5, 1)), 1);
     assert_eq!(c.added_during(jiff::civil::date(2026, 3, 1)), 2);
+}
+
+#[tokio::test]
+async fn a_disabled_terminal_users_token_is_refused_at_once() {
+    let w = World::new().await;
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    let program = w.program(&m, BONUS()).await;
+    let card = w.cards(&m, &program, 1).await.remove(0);
+    let created = w
+        .call(
+            "POST",
+            "/cards/terminal-users",
+            Some(
+                json!({"username": "kasse-1", "name": "Kasse", "email": "kasse-1@baeckerei-a.de"}),
+            ),
+            &m.partner.token,
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let login: Login = from_item(
+        w.kit
+            .table
+            .get(&login_key(
+                &Scope::Pos(m.id.clone()),
+                &LoginName::parse("kasse-1").unwrap(),
+            ))
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    // The till's token, as its login gave it this morning.
+    let till = w.token(
+        Role::Pos,
+        &m.id,
+        Scope::Pos(m.id.clone()),
+        login.account_id.as_str(),
+    );
+    let lookup = format!("/cards/pos/cards/{}", card.0);
+    assert_eq!(
+        w.call("GET", &lookup, None, &till).await.status,
+        StatusCode::OK
+    );
+
+    let disabled = w
+        .call(
+            "POST",
+            "/cards/terminal-users/kasse-1/disable",
+            None,
+            &m.partner.token,
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
+    let refused = w.call("GET", &lookup, None, &till).await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, None);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("gesperrt"),
+        "{:?}",
+        refused.body
+    );
+    let booking = w
+        .book(
+            &till,
+            &card.0,
+            "k-1",
+            json!({"type": "earn", "amount_cents": 1000}),
+        )
+        .await;
+    assert_problem(&booking, StatusCode::FORBIDDEN, None);
+    // The merchant's other tills go on.
+    assert_eq!(w.balance(&m, &card.0).await, 0);
 }
 
 #[tokio::test]

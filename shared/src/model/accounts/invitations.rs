@@ -43,6 +43,7 @@ impl Invitation {
             name: self.name.clone(),
             platforms: vec![],
             created_at: now,
+            generation: 0,
         }
     }
 }
@@ -146,16 +147,8 @@ fn invitation_ops(
     to: &Email,
     inviter: &str,
 ) -> Result<(PendingMail, [Named; 2])> {
-    let (token, token_put) = tokens::issue(
-        TokenFor {
-            kind: TokenKind::Invite,
-            scope: &login.scope,
-            login: &login.login,
-            email: &login.email,
-            account_id: &login.account_id,
-        },
-        env.clock.now(),
-    )?;
+    let (token, token_put) =
+        tokens::issue(TokenFor::of(TokenKind::Invite, login), env.clock.now())?;
     let (mail, mail_op) = outgoing.enqueue(Mail::render(
         to,
         ACCOUNT_INVITE,
@@ -175,7 +168,10 @@ fn invitation_ops(
 pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
 
 /// Sends an invited account a new invitation (a fresh 7-day token; earlier links stay valid
-/// until they expire). 409 once the account has set its password.
+/// until one of them is accepted, which ends them all). 409 once the account has set its
+/// password. Resent invitations count against the address's hourly mails
+/// ([`crate::mail::limit`]): past the limit nothing is sent, and the caller is told the
+/// same.
 pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
     let outgoing = PendingMails::of(env);
     let to = login.email.open(&env.data_key)?;
@@ -185,8 +181,14 @@ pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
         cond: Cond::Eq(attr::CONFIRMED, false.into()),
     }
     .named(NOT_YET_ACCEPTED);
-    match env.table.transact(vec![open, token_put, mail_op]).await {
+    let limit = crate::mail::limit::count_op(&to, env.clock.epoch());
+    match env
+        .table
+        .transact(vec![open, token_put, mail_op, limit])
+        .await
+    {
         Ok(()) => {}
+        Err(e) if crate::mail::limit::is_exhausted(&e) => return Ok(()),
         Err(StoreError::TxCancelled {
             failed: NOT_YET_ACCEPTED,
         }) => {
