@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/auth/confirmation/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the confirmation link of a sign-up again.
+         * @description Always 202, known address or not: an unconfirmed sign-up gets a new 48-hour link (and
+         *     expires with it); everyone else gets nothing. At most three such mails per address and
+         *     hour.
+         */
+        post: operations["resend_confirmation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/invitations/accept": {
         parameters: {
             query?: never;
@@ -3363,6 +3385,15 @@ export interface components {
         };
         /**
          * @example {
+         *       "email": "anna@baeckerei-mueller.de"
+         *     }
+         */
+        ResendConfirmation: {
+            /** @description The address the partner signed up with. */
+            email: string;
+        };
+        /**
+         * @example {
          *       "login": "anna@baeckerei-mueller.de"
          *     }
          */
@@ -3893,6 +3924,34 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    resend_confirmation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResendConfirmation"];
+            };
+        };
+        responses: {
+            /** @description A new link is on its way if a sign-up waits for it. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     accept_invitation: {
         parameters: {
             query?: never;
