@@ -32,6 +32,21 @@ test('a partner confirms the address from the mail, then logs in', async ({ page
 		[localStorage, sessionStorage].flatMap((s) => Object.values(s) as string[]).join('\n')
 	);
 	expect(stored).not.toContain('eyJ');
+	// The refresh token is a cookie no script can read, sent only to the API's /auth.
+	const cookies = await page.context().cookies();
+	expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path])).toEqual([
+		['pn_refresh', true, 'Strict', '/auth']
+	]);
+
+	// A reload forgets the access token; the session goes on through the refresh cookie.
+	await page.reload();
+	await expect(page.getByText('Angemeldet als')).toContainText('Bäckerei Müller GmbH');
+
+	// Logging out ends it: the partner's page asks for the login again.
+	await page.getByRole('button', { name: 'Abmelden' }).click();
+	await expect(page).toHaveURL(/\/partner\/anmelden$/);
+	await page.goto('/partner');
+	await expect(page).toHaveURL(/\/partner\/anmelden\?weiter=\/partner$/);
 	expect(await page.context().cookies()).toEqual([]);
 });
 

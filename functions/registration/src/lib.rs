@@ -11,6 +11,7 @@ pub mod passwords;
 pub mod platforms;
 pub mod profile;
 pub mod replies;
+pub mod sessions;
 pub mod signup;
 
 use axum::Router;
@@ -33,6 +34,8 @@ pub fn routes() -> Vec<Route<AppState>> {
         route!(POST "/partners/confirm", Access::Public, signup::confirm),
         route!(POST "/auth/confirmation/resend", Access::Public, signup::resend_confirmation),
         route!(POST "/auth/login", Access::Public, login::login),
+        route!(POST "/auth/refresh", Access::Public, login::refresh),
+        route!(POST "/auth/logout", Access::Public, login::logout),
         route!(POST "/auth/password-reset", Access::Public, passwords::request_reset),
         route!(POST "/auth/password-reset/confirm", Access::Public, passwords::confirm_reset),
         route!(POST "/auth/invitations/accept", Access::Public, passwords::accept_invitation),

@@ -1,9 +1,13 @@
 //! `POST /auth/login`: a 15-minute EdDSA JWT for any account kind, within its scope, with
-//! per-account throttling.
+//! per-account throttling, and a refresh session (`POST /auth/refresh`, `POST /auth/logout`,
+//! [`crate::sessions`]).
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
+use axum::http::header::{COOKIE, HeaderName, SET_COOKIE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::AppendHeaders;
 use lambda_http::request::RequestContext;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,6 +22,7 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::replies::LoginReply;
+use crate::sessions;
 
 /// Failed attempts allowed per account and window before logins are refused with 429.
 pub const MAX_FAILURES: i64 = 5;
@@ -103,22 +108,8 @@ fn wrong_credentials() -> Error {
     Error::Unauthorized("Anmeldename oder Passwort ist falsch.".into())
 }
 
-/// Log in: a bearer token valid for 15 minutes.
-///
-/// Unknown login and wrong password answer alike (401); after 5 failures in 15 minutes
-/// the account is refused with 429 for the rest of the window.
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
-    responses(
-        (status = 200, description = "Logged in.", body = LoginReply),
-        (status = 401, response = Unauthorized),
-        (status = 403, response = Forbidden),
-        (status = 429, response = TooManyRequests),
-    ))]
-pub async fn login(
-    State(state): State<AppState>,
-    Client(client): Client,
-    ApiJson(body): ApiJson<Credentials>,
-) -> Result<Json<Value>> {
+/// The account behind proven credentials, or why there is none.
+async fn authenticate(state: &AppState, client: &str, body: &Credentials) -> Result<Login> {
     let scope = Scope::from_parts(body.scope.trim(), body.tenant.as_deref())
         .map_err(|m| Error::field("scope", m))?;
     // A malformed login name cannot have an account: same answer as a wrong password.
@@ -132,7 +123,7 @@ pub async fn login(
     let account = login
         .as_ref()
         .map_or_else(|| login_key(&scope, &name), Login::key);
-    let throttle = throttle_key(&account, &client, now);
+    let throttle = throttle_key(&account, client, now);
     // Counted before the password is checked, by one conditional write: of any number of
     // parallel guesses, at most MAX_FAILURES get to the password.
     match state
@@ -177,6 +168,11 @@ pub async fn login(
                 .into(),
         ));
     }
+    Ok(login)
+}
+
+/// The access token of a login and the body that carries it.
+fn access(state: &AppState, login: &Login) -> Result<Value> {
     let issuer = state.issuer.as_ref().ok_or_else(|| {
         Error::internal(std::io::Error::other(
             "registration runs without its signing key",
@@ -189,9 +185,41 @@ pub async fn login(
             login.tenant(),
             login.token_platforms(),
             login.scope.clone(),
-            now,
+            state.clock.epoch(),
         )
         .map_err(Error::internal)?;
+    Ok(json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME_SECS,
+        "role": login.role.as_str(),
+        "scope": login.scope.to_string(),
+    }))
+}
+
+/// What a login or a refresh answers: the access token, and the refresh cookie.
+type Signed = (AppendHeaders<[(HeaderName, String); 1]>, Json<Value>);
+
+/// Log in: a bearer token valid for 15 minutes, and a refresh session in an `HttpOnly`
+/// cookie on `/auth` (docs/registration.md, Sessions).
+///
+/// Unknown login and wrong password answer alike (401); after 5 failures in 15 minutes
+/// the account is refused with 429 for the rest of the window.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 200, description = "Logged in; `Set-Cookie` carries the refresh token.", body = LoginReply),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 429, response = TooManyRequests),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<Signed> {
+    let login = authenticate(&state, &client, &body).await?;
+    let reply = access(&state, &login)?;
+    let session = sessions::start(state.table.as_ref(), &login, state.clock.epoch()).await?;
     // The last login, as the account's owner sees it (a supplier's customer list).
     state
         .table
@@ -204,11 +232,45 @@ pub async fn login(
             Cond::Exists,
         )
         .await?;
-    Ok(Json(json!({
-        "access_token": token,
-        "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME_SECS,
-        "role": login.role.as_str(),
-        "scope": login.scope.to_string(),
-    })))
+    Ok((AppendHeaders([(SET_COOKIE, session.cookie())]), Json(reply)))
+}
+
+/// A new access token for the refresh cookie, which is replaced by the next one.
+///
+/// A refresh token used a second time ends its whole session (401); so do a password
+/// change and a disabled or deleted account.
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth",
+    responses(
+        (status = 200, description = "A new access token; `Set-Cookie` carries the next refresh token.", body = LoginReply),
+        (status = 401, response = Unauthorized),
+    ))]
+pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Result<Signed> {
+    let cookie = headers.get(COOKIE).and_then(|v| v.to_str().ok());
+    let Some(token) = sessions::from_cookie_header(cookie) else {
+        return Err(Error::Unauthorized(
+            "Sie sind nicht angemeldet. Bitte melden Sie sich an.".into(),
+        ));
+    };
+    let (login, next) =
+        sessions::refresh(state.table.as_ref(), &token, state.clock.epoch()).await?;
+    let reply = access(&state, &login)?;
+    Ok((AppendHeaders([(SET_COOKIE, next.cookie())]), Json(reply)))
+}
+
+/// Log out: the refresh session ends and its cookie is removed; the access token expires
+/// within its 15 minutes.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 204, description = "Logged out.")))]
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<(StatusCode, AppendHeaders<[(HeaderName, String); 1]>)> {
+    let cookie = headers.get(COOKIE).and_then(|v| v.to_str().ok());
+    if let Some(token) = sessions::from_cookie_header(cookie) {
+        sessions::end(state.table.as_ref(), &token).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(SET_COOKIE, sessions::cleared_cookie())]),
+    ))
 }

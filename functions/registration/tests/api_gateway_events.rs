@@ -17,6 +17,28 @@ fn events_dir() -> std::path::PathBuf {
 async fn every_sample_event_reaches_its_handler() {
     let app = TestApp::new().await;
     let platform = "01a20996-1d13-756c-954c-72ad0a27051f";
+    // The refresh and logout events carry `{{refresh}}` in API Gateway's `cookies`: a real
+    // session's token each, so a 200 shows the cookie reached the handler.
+    app.confirmed_partner("sitzung@baeckerei.de").await;
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let login = app
+            .client
+            .call(
+                "POST",
+                "/auth/login",
+                Some(serde_json::json!({"login": "sitzung@baeckerei.de", "password": common::PASSWORD})),
+                None,
+            )
+            .await;
+        let cookie = login.headers["set-cookie"].to_str().unwrap().to_string();
+        let value = cookie
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("pn_refresh=");
+        sessions.push(value.to_string());
+    }
     let mut seen = 0;
     for entry in std::fs::read_dir(events_dir()).unwrap() {
         let path = entry.unwrap().path();
@@ -33,6 +55,14 @@ async fn every_sample_event_reaches_its_handler() {
             app.token("p-1", Role::Partner, Some("p-1"), &[])
         };
         let raw = raw.replace("{{token}}", &token);
+        let raw = match sessions.pop() {
+            Some(session) if raw.contains("{{refresh}}") => raw.replace("{{refresh}}", &session),
+            Some(session) => {
+                sessions.push(session);
+                raw
+            }
+            None => raw,
+        };
 
         let request =
             lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -1,5 +1,7 @@
 // The signed-in user's access token: in memory only, never in localStorage, so a script
-// injected into the page finds nothing stored and a closed tab forgets it.
+// injected into the page finds nothing stored and a closed tab forgets it. The refresh
+// token is the API's HttpOnly cookie on /auth: no script of the page can read it, and
+// `refresh()` turns it into a new access token (after a reload, or when one expired).
 
 /** The API's login scopes: `platform` for partners, managers and the operator. */
 export type Scope = 'platform' | 'pos' | 'cardholder' | 'customer' | 'enduser';
@@ -10,7 +12,18 @@ interface Session {
 	expiresAt: number;
 }
 
+interface TokenReply {
+	access_token: string;
+	expires_in: number;
+	scope: string;
+}
+
 let current = $state<Session | undefined>(undefined);
+
+function scopeOf(reply: TokenReply): Scope {
+	const kind = reply.scope.split(':')[0] ?? 'platform';
+	return kind as Scope;
+}
 
 export const session = {
 	get token(): string | undefined {
@@ -22,8 +35,14 @@ export const session = {
 	get scope(): Scope | undefined {
 		return current?.scope;
 	},
-	start(token: string, scope: Scope, expiresInSeconds: number): void {
-		current = { token, scope, expiresAt: Date.now() + expiresInSeconds * 1000 };
+	/** Keeps the token of a login's or a refresh's answer. */
+	start(reply: TokenReply): void {
+		current = {
+			token: reply.access_token,
+			scope: scopeOf(reply),
+			// A little early, so a call never leaves with a token about to expire.
+			expiresAt: Date.now() + (reply.expires_in - 30) * 1000
+		};
 	},
 	end(): void {
 		current = undefined;

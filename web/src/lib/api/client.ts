@@ -15,9 +15,11 @@ export function api(): Promise<Api> {
 	client ??= config().then((c) =>
 		createClient<paths>({
 			baseUrl: c.api_base_url,
+			// The refresh cookie (Path=/auth) goes with the auth routes; it is HttpOnly.
+			credentials: 'include',
 			fetch: (request: Request) => {
 				const token = session.token;
-				if (token) {
+				if (token && !request.headers.has('authorization')) {
 					request.headers.set('authorization', `Bearer ${token}`);
 				}
 				return globalThis.fetch(request);
@@ -25,6 +27,44 @@ export function api(): Promise<Api> {
 		})
 	);
 	return client;
+}
+
+let refreshing: Promise<boolean> | undefined;
+
+/** A new access token from the refresh cookie; false when there is no session (any more).
+ *  Parallel callers share one refresh: a refresh token is good for one use only. */
+export function refresh(): Promise<boolean> {
+	refreshing ??= (async () => {
+		try {
+			const { data, response } = await (await api()).POST('/auth/refresh');
+			if (response.ok && data) {
+				session.start(data as { access_token: string; expires_in: number; scope: string });
+				return true;
+			}
+			session.end();
+			return false;
+		} catch {
+			return false;
+		} finally {
+			refreshing = undefined;
+		}
+	})();
+	return refreshing;
+}
+
+/** Ends the session here and at the API (the refresh cookie is removed). */
+export async function logout(): Promise<void> {
+	session.end();
+	try {
+		await (await api()).POST('/auth/logout');
+	} catch {
+		// Offline: the access token is gone from memory; the cookie ends with its lifetime.
+	}
+}
+
+/** A page that needs a login: true when there is a session, after a silent refresh. */
+export async function signedIn(): Promise<boolean> {
+	return session.token !== undefined || (await refresh());
 }
 
 /** A problem+json answer as the page shows it: the detail, and messages per field. */
@@ -76,7 +116,12 @@ export async function attempt<T>(
 	call: (api: Api) => Promise<{ data?: T; error?: unknown; response: Response }>
 ): Promise<Outcome<T>> {
 	try {
-		const { data, error, response } = await call(await api());
+		const hadToken = session.token !== undefined;
+		let { data, error, response } = await call(await api());
+		// The access token expired meanwhile: once more with a refreshed one.
+		if (response.status === 401 && hadToken && (await refresh())) {
+			({ data, error, response } = await call(await api()));
+		}
 		if (response.ok && data !== undefined) {
 			return { ok: true, data };
 		}

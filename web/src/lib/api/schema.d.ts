@@ -53,11 +53,32 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Log in: a bearer token valid for 15 minutes.
+         * Log in: a bearer token valid for 15 minutes, and a refresh session in an `HttpOnly`
+         *     cookie on `/auth` (docs/registration.md, Sessions).
          * @description Unknown login and wrong password answer alike (401); after 5 failures in 15 minutes
          *     the account is refused with 429 for the rest of the window.
          */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out: the refresh session ends and its cookie is removed; the access token expires
+         *     within its 15 minutes.
+         */
+        post: operations["logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -95,6 +116,27 @@ export interface paths {
         put?: never;
         /** Set a new password with the token from the reset e-mail. */
         post: operations["confirm_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new access token for the refresh cookie, which is replaced by the next one.
+         * @description A refresh token used a second time ends its whole session (401); so do a password
+         *     change and a disabled or deleted account.
+         */
+        post: operations["refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3994,7 +4036,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in. */
+            /** @description Logged in; `Set-Cookie` carries the refresh token. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4009,6 +4051,25 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             503: components["responses"]["Unavailable"];
         };
     };
@@ -4066,6 +4127,28 @@ export interface operations {
             410: components["responses"]["Gone"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new access token; `Set-Cookie` carries the next refresh token. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginReply"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             503: components["responses"]["Unavailable"];
         };
     };
