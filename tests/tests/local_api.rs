@@ -9,6 +9,7 @@ fn config(dir: &std::path::Path) -> local_api::LocalConfig {
         api_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         s3_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         web_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        web_dir: None,
     }
 }
 
@@ -165,4 +166,182 @@ async fn the_local_billing_run_refuses_a_month_that_has_not_begun() {
         "{refused}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The app's build folder as the static build leaves it: an index and a hashed asset.
+fn web_build(dir: &std::path::Path) -> std::path::PathBuf {
+    let build = dir.join("build");
+    std::fs::create_dir_all(build.join("_app/immutable")).unwrap();
+    std::fs::write(
+        build.join("index.html"),
+        "<!doctype html><title>partnernetz</title>",
+    )
+    .unwrap();
+    std::fs::write(build.join("_app/immutable/start.Bx1c.js"), "export {};").unwrap();
+    build
+}
+
+#[tokio::test]
+async fn local_api_serves_the_web_app_on_its_own_origin_as_deployed() {
+    let dir = std::env::temp_dir().join(format!("pn-local-web-{}", shared::domain::new_id()));
+    let mut config = config(&dir);
+    config.web_dir = Some(web_build(&dir));
+    let running = local_api::start(&config, None).await.unwrap();
+    let web = format!("http://{}", running.web_addr.unwrap());
+    let api = running.base_url();
+    let http = reqwest::Client::new();
+
+    // A route of the app is its index, never cached, with the distribution's headers.
+    for path in [
+        "/",
+        "/kasse/0193a0b0-0000-7000-8000-000000000001",
+        "/einladung?token=x",
+    ] {
+        let r = http.get(format!("{web}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let h = r.headers().clone();
+        assert_eq!(h["cache-control"], "no-cache", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
+        assert!(
+            h["strict-transport-security"]
+                .to_str()
+                .unwrap()
+                .contains("max-age=")
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("<title>partnernetz</title>")
+        );
+    }
+    let asset = http
+        .get(format!("{web}/_app/immutable/start.Bx1c.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+
+    // The app learns the API's origin; the API answers the app's origin with credentials.
+    let config_json: serde_json::Value = http
+        .get(format!("{web}/config.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config_json["api_base_url"], api);
+    let preflight = http
+        .request(reqwest::Method::OPTIONS, format!("{api}/auth/refresh"))
+        .header("origin", &web)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        web.as_str()
+    );
+    assert_eq!(
+        preflight.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    let stranger = http
+        .request(reqwest::Method::OPTIONS, format!("{api}/auth/refresh"))
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        stranger
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    // Mails link to the app.
+    let r = http
+        .post(format!("{api}/partners"))
+        .json(&json!({"company": "Bäckerei", "contact_name": "Anna", "email": "anna@web.de", "password": "sehr-geheim-123", "accept_terms": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let outbox: serde_json::Value = http
+        .get(format!("{api}/_dev/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = outbox["mails"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("{web}/registrierung/bestaetigen?token=")),
+        "{text}"
+    );
+    running.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The deployed web stack in infra/template.yaml: a private bucket read only through
+/// CloudFront, every path of the app answered with index.html, the security headers, hashed
+/// assets cached for a year and the rest never; the API's CORS lets the app's cookie through.
+#[test]
+fn the_template_deploys_the_web_app_as_local_api_serves_it() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
+    let template = std::fs::read_to_string(path).unwrap();
+    // A resource's text: from its name to the next line that starts another resource.
+    let section = |name: &str| -> String {
+        let start = template
+            .find(&format!("\n  {name}:\n"))
+            .unwrap_or_else(|| panic!("{name} is not in the template"));
+        let rest = &template[start + 1..];
+        let end = rest
+            .match_indices("\n  ")
+            .map(|(i, _)| i)
+            .find(|&i| rest[i + 3..].starts_with(|c: char| c.is_ascii_uppercase()))
+            .unwrap_or(rest.len());
+        rest[..end].to_string()
+    };
+    let bucket = section("WebBucket");
+    assert!(bucket.contains("RestrictPublicBuckets: true"), "{bucket}");
+    let policy = section("WebBucketPolicy");
+    assert!(policy.contains("cloudfront.amazonaws.com") && policy.contains("AWS:SourceArn"));
+    let distribution = section("WebDistribution");
+    for expected in [
+        "OriginAccessControlId",
+        "redirect-to-https",
+        "ResponsePagePath: /index.html",
+        "PathPattern: /_app/immutable/*",
+    ] {
+        assert!(
+            distribution.contains(expected),
+            "{expected} in {distribution}"
+        );
+    }
+    let headers = section("WebHeaders");
+    for expected in [
+        "frame-ancestors 'none'",
+        "FrameOption: DENY",
+        "StrictTransportSecurity",
+        "ReferrerPolicy",
+        "Value: no-cache",
+    ] {
+        assert!(headers.contains(expected), "{expected} in {headers}");
+    }
+    assert!(section("WebImmutableHeaders").contains("max-age=31536000, immutable"));
+    assert!(section("HttpApi").contains("AllowCredentials: true"));
 }

@@ -218,6 +218,7 @@ async fn local_api_mail_retry_sends_what_is_left_in_the_local_data() {
         api_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         s3_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         web_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        web_dir: None,
     };
     std::fs::create_dir_all(&dir).unwrap();
     {

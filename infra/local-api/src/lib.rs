@@ -137,8 +137,9 @@ pub struct LocalConfig {
     pub data_dir: PathBuf,
     pub api_addr: SocketAddr,
     pub s3_addr: SocketAddr,
-    /// Where the web app is served when it is built (`web::build_dir`).
+    /// Where the web app is served, and its build folder (none: the API alone).
     pub web_addr: SocketAddr,
+    pub web_dir: Option<PathBuf>,
 }
 
 impl LocalConfig {
@@ -160,6 +161,7 @@ impl LocalConfig {
             api_addr: SocketAddr::from(([127, 0, 0, 1], port("PORT", 3000)?)),
             s3_addr: SocketAddr::from(([127, 0, 0, 1], port("S3_PORT", 3001)?)),
             web_addr: SocketAddr::from(([127, 0, 0, 1], port("WEB_PORT", 3002)?)),
+            web_dir: web::build_dir(),
         })
     }
 }
@@ -167,7 +169,7 @@ impl LocalConfig {
 impl LocalConfig {
     /// Where mails link to: the web app's origin when it is built, else the API's.
     pub fn public_base_url(&self) -> String {
-        match web::build_dir() {
+        match self.web_dir {
             Some(_) => web::origin(self.web_addr),
             None => format!("http://{}", self.api_addr),
         }
@@ -385,7 +387,7 @@ pub async fn start(
         .with_context(|| format!("binding {}", config.api_addr))?;
     let api_addr = listener.local_addr()?;
     // Mails link to the app where it is served, as deployed; else to the API.
-    let web = match web::build_dir() {
+    let web = match config.web_dir.clone() {
         Some(dir) => {
             let web_listener = tokio::net::TcpListener::bind(config.web_addr)
                 .await

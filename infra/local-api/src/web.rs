@@ -11,14 +11,14 @@ use axum::Router;
 use axum::routing::get;
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
-use tower_http::cors::CorsLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The folder the app's build lands in, relative to the repository.
 pub const BUILD_DIR: &str = "web/build";
 
-/// Where the app is built, if it is: `WEB_DIR`, else `web/build` when it holds an index.
+/// Where the app is built, if it is: `WEB_DIR`, else `web/build`, when it holds an index.
 pub fn build_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("WEB_DIR")
         .map(PathBuf::from)
@@ -98,7 +98,8 @@ pub fn app(dir: &Path, api_base_url: &str) -> Router {
 /// and API key headers, and credentials (the refresh cookie of the auth routes).
 pub fn cors(web_origin: &str) -> anyhow::Result<CorsLayer> {
     Ok(CorsLayer::new()
-        .allow_origin(HeaderValue::from_str(web_origin)?)
+        // Answered only to the app's origin; any other gets no CORS headers at all.
+        .allow_origin(AllowOrigin::list([HeaderValue::from_str(web_origin)?]))
         .allow_methods([
             Method::GET,
             Method::POST,
