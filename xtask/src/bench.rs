@@ -150,16 +150,30 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             .with_context(|| format!("locking {}", lock_path.display()))?;
     }
 
+    // The web app's JavaScript per page: `--only web` measures it alone.
+    let web_only = options.only.iter().any(|name| name == "web");
+    if options.only.is_empty() || web_only {
+        crate::web::budget::run(root, !quick)?;
+    }
+    let only: Vec<String> = options
+        .only
+        .iter()
+        .filter(|n| *n != "web")
+        .cloned()
+        .collect();
+    if web_only && only.is_empty() {
+        return Ok(());
+    }
     let mut functions = function_crates(root)?;
     ensure!(!functions.is_empty(), "no function crates under functions/");
-    if !options.only.is_empty() {
-        for name in &options.only {
+    if !only.is_empty() {
+        for name in &only {
             ensure!(
                 functions.contains(name),
-                "`--only {name}`: no such crate under functions/ (there are {functions:?})"
+                "`--only {name}`: no such crate under functions/ or `web` (there are {functions:?})"
             );
         }
-        functions.retain(|name| options.only.contains(name));
+        functions.retain(|name| only.contains(name));
     }
     // Before the long builds, so a missing package stops the run at once.
     let load_tools = if functions.iter().any(|f| f == throughput::FUNCTION) {

@@ -38,7 +38,8 @@ commands:
         against DynamoDB Local, handler-only latency (criterion) and peak memory;
         prints a table, writes target/bench/results.json and (unless --quick) the
         measured functions' rows of the table in docs/performance.md; `--only` limits
-        it to the named functions (and the baseline)
+        it to the named functions (and the baseline); the web app's JavaScript per page
+        (gzipped, budget 100 kB) is measured first, alone with `--only web`
   fuzz [--examples N] [-- schemathesis args]
         start local-api on a fresh data folder, set up an operator, a manager and a
         partner, and run schemathesis against /openapi.json with each one's token:

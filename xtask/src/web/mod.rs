@@ -14,6 +14,8 @@ use crate::fuzz::{DataDir, LocalApi, build_local_api};
 use crate::process;
 use crate::tools;
 
+pub mod budget;
+
 /// The generated client types, committed so a change of the API shows in review.
 const SCHEMA: &str = "web/src/lib/api/schema.d.ts";
 

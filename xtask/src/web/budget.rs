@@ -1,0 +1,170 @@
+//! `cargo xtask bench`'s figure of the web app: the JavaScript each page loads on first
+//! visit, gzipped as CloudFront sends it. Read from the build's manifest: SvelteKit's start
+//! and app entries, the root layout, the page's own node and everything they import.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail, ensure};
+use serde_json::Value;
+
+/// Gzipped JavaScript one page may load (docs/web.md).
+pub const BUDGET_BYTES: u64 = 100 * 1024;
+
+/// The figures' section of docs/performance.md.
+const DOC: &str = "docs/performance.md";
+const BEGIN: &str = "<!-- web:begin -->";
+const END: &str = "<!-- web:end -->";
+
+/// Gzipped JavaScript per route, largest first.
+pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
+    let web = root.join("web");
+    let client = web.join(".svelte-kit/output/client");
+    let manifest_path = client.join(".vite/manifest.json");
+    let manifest: BTreeMap<String, Value> = serde_json::from_slice(
+        &fs::read(&manifest_path)
+            .with_context(|| format!("reading {}", manifest_path.display()))?,
+    )?;
+    let app_js = fs::read_to_string(web.join(".svelte-kit/generated/client-optimized/app.js"))
+        .context("reading the generated app.js (build the app first)")?;
+    let entry_of = |suffix: &str| -> Result<String> {
+        manifest
+            .keys()
+            .find(|k| k.ends_with(suffix))
+            .cloned()
+            .with_context(|| format!("no {suffix} in the build manifest"))
+    };
+    let start = entry_of("runtime/client/entry.js")?;
+    let app = entry_of("client-optimized/app.js")?;
+    let layout = entry_of("client-optimized/nodes/0.js")?;
+    let mut out = Vec::new();
+    for (route, node) in routes(&app_js)? {
+        let page = entry_of(&format!("client-optimized/nodes/{node}.js"))?;
+        let mut files = BTreeSet::new();
+        for key in [&start, &app, &layout, &page] {
+            collect(&manifest, key, &mut files);
+        }
+        let mut bytes = 0;
+        for file in files {
+            bytes += gzipped(&fs::read(client.join(&file)).with_context(|| file.clone())?)?;
+        }
+        out.push((route, bytes));
+    }
+    ensure!(!out.is_empty(), "no routes in the generated app.js");
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Ok(out)
+}
+
+/// `"/kasse/[merchant]": [5]` → (route, node) pairs of the generated dictionary.
+fn routes(app_js: &str) -> Result<Vec<(String, String)>> {
+    let Some(start) = app_js.find("export const dictionary = {") else {
+        bail!("no dictionary in the generated app.js");
+    };
+    let body = &app_js[start..];
+    let body = &body[..body.find("};").unwrap_or(body.len())];
+    let mut out = Vec::new();
+    for line in body.lines() {
+        let line = line.trim();
+        let Some((route, rest)) = line.split_once("\": [") else {
+            continue;
+        };
+        let route = route.trim_start_matches('"').to_string();
+        let node: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if !node.is_empty() {
+            out.push((route, node));
+        }
+    }
+    Ok(out)
+}
+
+fn collect(manifest: &BTreeMap<String, Value>, key: &str, files: &mut BTreeSet<String>) {
+    let Some(chunk) = manifest.get(key) else {
+        return;
+    };
+    if let Some(file) = chunk["file"].as_str()
+        && !files.insert(file.to_string())
+    {
+        return;
+    }
+    for import in chunk["imports"].as_array().into_iter().flatten() {
+        if let Some(import) = import.as_str() {
+            collect(manifest, import, files);
+        }
+    }
+}
+
+fn gzipped(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len() as u64)
+}
+
+/// Builds the app, measures every page, writes the figures into docs/performance.md and
+/// fails when a page is over the budget.
+pub fn run(root: &Path, write_doc: bool) -> Result<()> {
+    super::build(root)?;
+    let pages = per_page(root)?;
+    let kb = |b: u64| b as f64 / 1024.0;
+    println!(
+        "xtask: web app, JavaScript per page (gzipped), budget {} kB:",
+        BUDGET_BYTES / 1024
+    );
+    let mut table = String::from("| page | JavaScript, gzipped | budget |\n|---|---|---|\n");
+    for (route, bytes) in &pages {
+        let mark = if *bytes <= BUDGET_BYTES {
+            "✓"
+        } else {
+            "✗ over"
+        };
+        println!("  {route:<40} {:>6.1} kB {mark}", kb(*bytes));
+        table.push_str(&format!(
+            "| `{route}` | {:.1} kB | ≤ {} kB {mark} |\n",
+            kb(*bytes),
+            BUDGET_BYTES / 1024
+        ));
+    }
+    if write_doc {
+        let path = root.join(DOC);
+        let doc = fs::read_to_string(&path).with_context(|| format!("reading {DOC}"))?;
+        let updated = match (doc.find(BEGIN), doc.find(END)) {
+            (Some(a), Some(b)) if a < b => {
+                format!("{}{BEGIN}\n{table}{}", &doc[..a], &doc[b..])
+            }
+            _ => format!(
+                "{}\n## Web app\n\nThe JavaScript each page of the web app loads on a first visit, gzipped as CloudFront sends it (`cargo xtask bench` reads the build's manifest: SvelteKit's entries, the root layout, the page and what they import).\n\n{BEGIN}\n{table}{END}\n",
+                doc.trim_end()
+            ),
+        };
+        fs::write(&path, updated).with_context(|| format!("writing {DOC}"))?;
+    }
+    let over: Vec<&String> = pages
+        .iter()
+        .filter(|(_, b)| *b > BUDGET_BYTES)
+        .map(|(r, _)| r)
+        .collect();
+    ensure!(
+        over.is_empty(),
+        "pages over the JavaScript budget: {over:?}"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_routes_of_the_generated_dictionary() {
+        let app_js = "x\nexport const dictionary = {\n\t\t\"/\": [2],\n\t\t\"/kasse/[merchant]\": [5],\n\t\t\"/partner\": [~4]\n\t};\n";
+        let routes = routes(app_js).unwrap();
+        assert_eq!(
+            routes,
+            vec![
+                ("/".to_string(), "2".to_string()),
+                ("/kasse/[merchant]".to_string(), "5".to_string())
+            ]
+        );
+    }
+}
