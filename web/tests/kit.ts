@@ -83,3 +83,15 @@ export async function look(page: Page, name: string): Promise<void> {
 	}
 	await page.setViewportSize({ width: 1280, height: 800 });
 }
+
+/** A partner signed up, confirmed and logged in through the API: its bearer token. */
+export async function confirmedPartner(request: APIRequestContext, email: string): Promise<string> {
+	await signUp(request, email);
+	const link = await linkMailedTo(request, email, '/registrierung/bestaetigen');
+	const token = new URL(link).searchParams.get('token');
+	const confirmed = await request.post(`${API}/partners/confirm`, { data: { token } });
+	expect(confirmed.status()).toBe(200);
+	const login = await request.post(`${API}/auth/login`, { data: { login: email, password: PASSWORD } });
+	expect(login.status()).toBe(200);
+	return ((await login.json()) as { access_token: string }).access_token;
+}

@@ -277,6 +277,16 @@ pub struct SupplierPage {
     pub name: String,
     /// A presigned URL of the logo, valid for an hour.
     pub logo_url: Option<String>,
+    /// Whom the customers ask: the supplier's contact as in its profile.
+    pub contact: SupplierContact,
+}
+
+/// The supplier's business contact, shown on its customers' login page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupplierContact {
+    pub name: String,
+    pub email: String,
+    pub phone: Option<String>,
 }
 
 /// The public branding of a supplier's login page; unknown slugs are 404.
@@ -315,5 +325,10 @@ pub async fn supplier_page(
         tenant: record.partner_id,
         name: partner.company,
         logo_url,
+        contact: SupplierContact {
+            name: partner.contact_name,
+            email: partner.email.as_str().to_string(),
+            phone: partner.phone,
+        },
     }))
 }

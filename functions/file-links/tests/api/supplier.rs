@@ -56,6 +56,9 @@ async fn booking_gives_the_supplier_its_access_link_free_for_ten_customers() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.body["name"], "Bäckerei Müller");
     assert_eq!(page.body["tenant"], supplier.id.as_str());
+    // Whom the customers ask, as in the supplier's profile.
+    assert_eq!(page.body["contact"]["email"], supplier.email.as_str());
+    assert!(!page.body["contact"]["name"].as_str().unwrap().is_empty());
     let unknown = app
         .client
         .call("GET", "/suppliers/gibt-es-nicht", None, None)

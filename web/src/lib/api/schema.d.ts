@@ -3693,8 +3693,16 @@ export interface components {
             /** @description `confirmed` or `password_set`. */
             status: string;
         };
+        /** @description The supplier's business contact, shown on its customers' login page. */
+        SupplierContact: {
+            email: string;
+            name: string;
+            phone?: string | null;
+        };
         /** @description What the supplier's login page shows. */
         SupplierPage: {
+            /** @description Whom the customers ask: the supplier's contact as in its profile. */
+            contact: components["schemas"]["SupplierContact"];
             /** @description A presigned URL of the logo, valid for an hour. */
             logo_url?: string | null;
             name: string;
