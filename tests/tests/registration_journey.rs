@@ -318,11 +318,33 @@ async fn racing_duplicate_sign_ups_create_one_partner_on_dynamodb() {
     for t in tasks {
         assert_eq!(t.await.unwrap(), 202);
     }
+    // Each sign-up replaced the unconfirmed one before it, as long as the address's hourly
+    // mails lasted (three): of the links mailed, exactly one confirms an account.
     let mails = mails_to(&email).await;
-    assert_eq!(mails.len(), 5);
-    let confirmations = mails
-        .iter()
-        .filter(|m| m.subject.contains("bestätigen"))
-        .count();
-    assert_eq!(confirmations, 1, "exactly one partner was created");
+    assert!(
+        !mails.is_empty() && mails.len() <= 3,
+        "{} mails",
+        mails.len()
+    );
+    let mut confirmed = 0;
+    for mail in &mails {
+        let Some(token) = shared::mail::token_in_link(&mail.body) else {
+            continue;
+        };
+        let r = stack
+            .call(
+                "POST",
+                "/partners/confirm",
+                Some(json!({"token": token})),
+                None,
+            )
+            .await;
+        if r.status == 200 {
+            confirmed += 1;
+        }
+    }
+    assert_eq!(
+        confirmed, 1,
+        "exactly one partner got a working confirmation link"
+    );
 }
