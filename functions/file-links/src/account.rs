@@ -244,7 +244,7 @@ pub struct UnlimitedGrant {
 
 /// Grant a supplier the unlimited tier (100 customers or more) at a monthly price.
 #[utoipa::path(put, path = "/file-links/accounts/{partner_id}/unlimited", tag = "file-links",
-    params(("partner_id" = String, Path, description = "The supplier.")),
+    params(("partner_id" = PartnerId, Path, description = "The supplier.")),
     request_body = UnlimitedGrant,
     responses(
         (status = 200, description = "Granted.", body = AccountView),
@@ -253,14 +253,13 @@ pub struct UnlimitedGrant {
 pub async fn grant_unlimited(
     State(state): State<AppState>,
     _operator: OperatorAuth,
-    ApiPath(partner_id): ApiPath<String>,
+    ApiPath(partner): ApiPath<PartnerId>,
     ApiJson(body): ApiJson<UnlimitedGrant>,
 ) -> Result<Json<AccountView>> {
     let mut v = Validator::new();
     let price = v.cents("monthly_price_cents", body.monthly_price_cents);
     v.finish()?;
     let price = price.unwrap_or(Cents(0));
-    let partner = PartnerId::from_raw(path_id(&partner_id, "Partner")?);
     let read = load_contract(&state, &partner).await?;
     let mut next = read.clone();
     next.grant_unlimited(price, state.clock.today());

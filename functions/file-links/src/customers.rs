@@ -1,6 +1,7 @@
 //! A supplier's customers: create (with the invitation mail), list with their state, edit,
 //! resend the invitation, disable and enable, delete.
 
+use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -169,7 +170,7 @@ pub async fn create(
         email: email.clone(),
         username: username.clone(),
         folder_url,
-        folder_password_sealed: password.map(|p| state.data_key.seal(&p)),
+        folder_password_sealed: password.map(|p| state.data_key()?.seal(&p)),
         disabled: false,
         created_at: state.clock.now(),
     };
@@ -198,7 +199,7 @@ pub async fn create(
         if let Some(alias) = &username {
             extra.push(
                 invitation
-                    .login_record(&account_id, state.clock.now(), &state.data_key)
+                    .login_record(&account_id, state.clock.now(), state.data_key()?)
                     .alias_put(alias)?,
             );
         }
@@ -302,12 +303,12 @@ pub async fn list(
 
 /// One customer.
 #[utoipa::path(get, path = "/file-links/customers/{customer_id}", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 200, description = "The customer.", body = CustomerView)))]
 pub async fn get_one(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
     let customer = load(&state, &auth.partner_id, &id).await?;
     Ok(Json(view(&state, &auth.partner_id, customer).await?))
@@ -326,13 +327,13 @@ pub struct CustomerPatch {
 
 /// Change a customer's name, folder link or folder password (e-mail and username stay).
 #[utoipa::path(patch, path = "/file-links/customers/{customer_id}", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     request_body = CustomerPatch,
     responses((status = 200, description = "Changed.", body = CustomerView)))]
 pub async fn update(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<CustomerPatch>,
 ) -> Result<Json<CustomerView>> {
     let mut v = Validator::new();
@@ -375,7 +376,7 @@ pub async fn update(
         customer.folder_url = u;
     }
     if let Some(p) = password {
-        customer.folder_password_sealed = p.map(|p| state.data_key.seal(&p));
+        customer.folder_password_sealed = p.map(|p| state.data_key()?.seal(&p));
     }
     let login = login_key(
         &scope_of(&auth.partner_id),
@@ -413,7 +414,7 @@ pub struct Message {
 
 /// Send the invitation again (a new 7-day link); 409 once the customer has set a password.
 #[utoipa::path(post, path = "/file-links/customers/{customer_id}/invitation", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses(
         (status = 202, description = "The invitation is on its way.", body = Message),
         (status = 409, response = Conflict),
@@ -422,7 +423,7 @@ pub struct Message {
 pub async fn resend_invitation(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<(StatusCode, Json<Message>)> {
     let customer = load(&state, &auth.partner_id, &id).await?;
     if customer.disabled {
@@ -482,36 +483,36 @@ async fn set_disabled(
 
 /// Disable a customer: its login is refused at once, and so is every token it holds.
 #[utoipa::path(post, path = "/file-links/customers/{customer_id}/disable", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 200, description = "Disabled.", body = CustomerView)))]
 pub async fn disable(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
     set_disabled(&state, &auth, &id, true).await
 }
 
 /// Enable a disabled customer again.
 #[utoipa::path(post, path = "/file-links/customers/{customer_id}/enable", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 200, description = "Enabled.", body = CustomerView)))]
 pub async fn enable(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
     set_disabled(&state, &auth, &id, false).await
 }
 
 /// Delete a customer and its login; the count (and the tier) goes down with it.
 #[utoipa::path(delete, path = "/file-links/customers/{customer_id}", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 204, description = "Deleted.")))]
 pub async fn delete(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<StatusCode> {
     let customer = load(&state, &auth.partner_id, &id).await?;
     let scope = scope_of(&auth.partner_id);

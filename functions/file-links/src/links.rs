@@ -1,5 +1,6 @@
 //! Global links: shown to every customer of the supplier (terms, price lists, ...).
 
+use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -97,7 +98,7 @@ pub async fn create(
         link_id: shared::domain::new_id(),
         name,
         url,
-        password_sealed: password.map(|p| state.data_key.seal(&p)),
+        password_sealed: password.map(|p| state.data_key()?.seal(&p)),
         created_at: state.clock.now(),
     };
     state
@@ -128,14 +129,14 @@ pub async fn list(State(state): State<AppState>, auth: PartnerAuth) -> Result<Js
 
 /// Remove a global link.
 #[utoipa::path(delete, path = "/file-links/links/{link_id}", tag = "file-links",
-    params(("link_id" = String, Path, description = "One of the supplier's global links.")),
+    params(("link_id" = RecordId, Path, description = "One of the supplier's global links.")),
     responses((status = 204, description = "Removed.")))]
 pub async fn delete(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<StatusCode> {
-    let key = link_key(&auth.partner_id, &path_id(&id, "Link")?);
+    let key = link_key(&auth.partner_id, id.as_str());
     match state.table.delete(&key, Cond::Exists).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::ConditionFailed) => Err(Error::NotFound("Link nicht gefunden.".into())),

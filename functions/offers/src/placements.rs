@@ -1,6 +1,7 @@
 //! Premium placements: the operator's kinds per platform, the partners' bookings per month
 //! (a conditional slot counter decides races), and cancelling before the month starts.
 
+use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -148,7 +149,7 @@ pub enum BookingOutcome {
 /// Book a placement of an approved offer for a platform and month while a slot is free, in a
 /// month the offer can be shown in there (inside its validity, while the subscription runs).
 #[utoipa::path(post, path = "/offers/{offer_id}/placements", tag = "placements",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     request_body = BookingInput,
     responses(
         (status = 201, description = "Booked; billed for that month.", body = PlacementBooking),
@@ -158,7 +159,7 @@ pub enum BookingOutcome {
 pub async fn book(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<BookingInput>,
 ) -> Result<(StatusCode, Json<PlacementBooking>)> {
     match book_placement(&state, &auth.partner_id, &offer_id, &body).await? {
@@ -295,7 +296,7 @@ pub async fn book_placement(
 /// Cancel a booking before its month starts.
 #[utoipa::path(delete, path = "/offers/{offer_id}/placements/{platform_id}/{month}", tag = "placements",
     params(
-        ("offer_id" = String, Path, description = "One of the partner's offers."),
+        ("offer_id" = RecordId, Path, description = "One of the partner's offers."),
         ("platform_id" = PlatformId, Path, description = "The platform of the booking."),
         ("month" = Month, Path, description = "The booked month, JJJJ-MM."),
     ),
@@ -306,7 +307,7 @@ pub async fn book_placement(
 pub async fn cancel(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath((offer_id, platform_id, month)): ApiPath<(String, PlatformId, String)>,
+    ApiPath((offer_id, platform_id, month)): ApiPath<(RecordId, PlatformId, String)>,
 ) -> Result<Json<PlacementBooking>> {
     let month: Month = month.parse().map_err(|m: &str| Error::field("month", m))?;
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;

@@ -1,6 +1,7 @@
 //! Review per platform: the partner submits (or withdraws), the platform's manager works
 //! through the queue oldest first and approves or rejects with a reason.
 
+use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
@@ -84,7 +85,7 @@ async fn platform_name(state: &AppState, platform: &PlatformId) -> Result<String
 /// Send the draft to review on each of its platforms where the partner is approved;
 /// 422 naming the platforms where it is not (nothing is submitted then).
 #[utoipa::path(post, path = "/offers/{offer_id}/submit", tag = "review",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses(
         (status = 200, description = "In review on its platforms.", body = OfferView),
         (status = 409, response = Conflict),
@@ -93,7 +94,7 @@ async fn platform_name(state: &AppState, platform: &PlatformId) -> Result<String
 pub async fn submit(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferView>> {
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let today = state.clock.today();
@@ -207,7 +208,7 @@ async fn commit(state: &AppState, ops: Vec<Named>) -> Result<()> {
 /// Take the offer off every platform: out of every feed and review queue, its placements of
 /// months not yet started cancelled.
 #[utoipa::path(post, path = "/offers/{offer_id}/withdraw", tag = "review",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses(
         (status = 200, description = "Withdrawn everywhere; placements of later months cancelled.", body = OfferView),
         (status = 409, response = Conflict),
@@ -215,7 +216,7 @@ async fn commit(state: &AppState, ops: Vec<Named>) -> Result<()> {
 pub async fn withdraw(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferView>> {
     match withdrawal::withdraw(&state, &auth.partner_id, &offer_id).await? {
         Withdrawal::Withdrawn(offer) => Ok(Json(OfferView::from(*offer))),
@@ -356,7 +357,7 @@ pub struct DecisionView {
 #[utoipa::path(post, path = "/platforms/{platform_id}/reviews/{offer_id}/decision", tag = "review",
     params(
         ("platform_id" = PlatformId, Path, description = "A platform the caller manages."),
-        ("offer_id" = String, Path, description = "An offer in the platform's queue."),
+        ("offer_id" = RecordId, Path, description = "An offer in the platform's queue."),
     ),
     request_body = DecisionBody,
     responses(
@@ -366,7 +367,7 @@ pub struct DecisionView {
 pub async fn decide(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    ApiPath((platform_id, offer_id)): ApiPath<(PlatformId, String)>,
+    ApiPath((platform_id, offer_id)): ApiPath<(PlatformId, RecordId)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<DecisionView>> {
     manager.ensure_platform(&platform_id)?;

@@ -1,6 +1,7 @@
 //! Views and click-outs per offer, platform and day: counters only, never who viewed or
 //! clicked (partners see aggregates, no end-customer data).
 
+use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use jiff::civil::Date;
@@ -85,12 +86,12 @@ pub struct OfferStats {
 
 /// Views and click-outs of one of the partner's offers, per platform and day.
 #[utoipa::path(get, path = "/offers/{offer_id}/stats", tag = "offers",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses((status = 200, description = "The aggregates.", body = OfferStats)))]
 pub async fn of_offer(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferStats>> {
     let offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let items = state

@@ -30,7 +30,10 @@ async fn the_function_serves_its_document() {
 #[tokio::test]
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
-    let router = offers::build(&kit.env);
+    // Offers runs without the data key, as deployed.
+    let (mut env, audit) = kit.audited();
+    env.data_key = None;
+    let router = offers::build(&env);
     let client = Client::in_process(router.clone());
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
@@ -94,6 +97,8 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("month", "2026-12", "2026-12");
     let report = matrix.check(&offers::routes()).await;
     report.assert_clean(&offers::routes());
+    // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("OffersFunction", &audit.accesses());
 }
 
 /// Every sample event in `events/offers/` goes through lambda_http's API Gateway v2 mapping

@@ -2,6 +2,7 @@
 //! ledger whose sum every balance is; points become vouchers at the program's rate; cash is
 //! paid out to an IBAN, which the operator marks as paid.
 
+use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -223,7 +224,7 @@ pub async fn request_payout(
         account_id: user.account.clone(),
         amount_cents: amount,
         account_holder: holder.into_string(),
-        iban_sealed: state.data_key.seal(iban.electronic()),
+        iban_sealed: state.data_key()?.seal(iban.electronic()),
         status: PayoutStatus::Requested,
         requested_at: now,
         paid_at: None,
@@ -278,7 +279,7 @@ pub async fn list_payouts(
     for item in items {
         let payout: Payout = from_item(item)?;
         let iban = state
-            .data_key
+            .data_key()?
             .open(&payout.iban_sealed)
             .map_err(Error::internal)?;
         payouts.push(view(payout, iban));
@@ -289,7 +290,7 @@ pub async fn list_payouts(
 /// Mark a payout as paid.
 #[utoipa::path(post, path = "/payouts/{payout_id}/paid", tag = "payouts",
     summary = "Auszahlung als bezahlt markieren",
-    params(("payout_id" = String, Path, description = "The payout.")),
+    params(("payout_id" = RecordId, Path, description = "The payout.")),
     responses(
         (status = 200, description = "Paid.", body = PayoutView),
         (status = 404, response = NotFound),
@@ -298,7 +299,7 @@ pub async fn list_payouts(
 pub async fn mark_paid(
     State(state): State<AppState>,
     _auth: OperatorAuth,
-    ApiPath(payout_id): ApiPath<String>,
+    ApiPath(payout_id): ApiPath<RecordId>,
 ) -> Result<Json<PayoutView>> {
     let not_found = || Error::NotFound("Diese Auszahlung gibt es nicht.".into());
     if payout_id.len() > 64 {
@@ -333,7 +334,7 @@ pub async fn mark_paid(
     };
     let payout: Payout = from_item(item)?;
     let iban = state
-        .data_key
+        .data_key()?
         .open(&payout.iban_sealed)
         .map_err(Error::internal)?;
     Ok(Json(view(payout, iban)))

@@ -1,6 +1,7 @@
 //! `POST /auth/login`: a 15-minute EdDSA JWT for any account kind, within its scope, with
 //! per-account throttling.
 
+use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
@@ -42,9 +43,10 @@ pub struct Credentials {
     #[serde(default = "platform_scope")]
     #[schema(default = "platform")]
     pub scope: String,
-    /// The merchant (or, for end users, the platform) of a tenant scope.
+    /// The merchant (or, for end users, the platform) of a tenant scope: a UUID, so text
+    /// that is none is a 400 naming `tenant`, not a failed login.
     #[serde(default)]
-    pub tenant: Option<String>,
+    pub tenant: Option<RecordId>,
 }
 
 /// The failure counter of one account in the current window; keyed by a hash so that the
@@ -93,7 +95,7 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Value>> {
-    let scope = Scope::from_parts(body.scope.trim(), body.tenant.as_deref())
+    let scope = Scope::from_parts(body.scope.trim(), body.tenant.as_ref().map(RecordId::as_str))
         .map_err(|m| Error::field("scope", m))?;
     // A malformed login name cannot have an account: same answer as a wrong password.
     let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;

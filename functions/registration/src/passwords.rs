@@ -77,7 +77,7 @@ pub async fn request_reset(
         let link = mails::link(&state.public_base_url, "passwort-zuruecksetzen", &token);
         let outgoing = PendingMails::of(&state);
         let (mail, mail_op) = outgoing.enqueue(mails::render(
-            &login.email.open(&state.data_key)?,
+            &login.email.open(state.data_key()?)?,
             mails::PASSWORD_RESET,
             &[("link", &link), ("token", &token)],
         ))?;

@@ -66,6 +66,13 @@ id_type!(
     ProgramId
 );
 
+id_type!(
+    /// Any other record's id as a client names it in a path (an offer, an image, a
+    /// supplier's customer, a link, a folder, a card program, a payout): a UUID, checked
+    /// where it enters, so text that is none is a 400 naming the parameter, never a lookup.
+    RecordId
+);
+
 /// Accepts a UUID's text. The check runs inside the visitor so that path extraction can name
 /// the parameter that failed.
 struct UuidText;

@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId, ProgramId};
+use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId, ProgramId, RecordId};
 
 fn string(format: SchemaFormat, description: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -33,6 +33,7 @@ id_schema! {
     PlatformId => "A bank customer platform, UUIDv7.";
     AccountId => "An account; a partner's account id is its partner id. UUIDv7.";
     ProgramId => "A partner's referral program, UUIDv7.";
+    RecordId => "A record's id, UUIDv7.";
 }
 
 impl PartialSchema for Email {

@@ -103,7 +103,7 @@ pub async fn create_invited_as(
             "role does not belong to the scope",
         )));
     }
-    let login = invitation.login_record(&account_id, env.clock.now(), &env.data_key);
+    let login = invitation.login_record(&account_id, env.clock.now(), env.data_key()?);
     let outgoing = PendingMails::of(env);
     let (mail, [token_put, mail_op]) = invitation_ops(
         env,
@@ -178,7 +178,7 @@ pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
 /// until they expire). 409 once the account has set its password.
 pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
     let outgoing = PendingMails::of(env);
-    let to = login.email.open(&env.data_key)?;
+    let to = login.email.open(env.data_key()?)?;
     let (mail, [token_put, mail_op]) = invitation_ops(env, &outgoing, login, &to, inviter)?;
     let open = TxOp::Check {
         key: login.key(),
