@@ -302,10 +302,7 @@ pub async fn mark_paid(
     ApiPath(payout_id): ApiPath<RecordId>,
 ) -> Result<Json<PayoutView>> {
     let not_found = || Error::NotFound("Diese Auszahlung gibt es nicht.".into());
-    if payout_id.len() > 64 {
-        return Err(not_found());
-    }
-    let key = payout_key(&payout_id);
+    let key = payout_key(payout_id.as_str());
     let now = state.clock.now();
     let updated = state
         .table
