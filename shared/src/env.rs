@@ -116,7 +116,9 @@ impl EnvConfig {
     }
 
     /// The configuration from `lookup` (a variable's value, `None` when unset or blank).
-    pub fn from_lookup(lookup: impl Fn(&'static str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let required = |name| lookup(name).ok_or(ConfigError::Missing(name));
         Ok(Self {
             table_name: required("TABLE_NAME")?,
@@ -230,11 +232,17 @@ mod tests {
         let without = super::EnvConfig::from_lookup(lookup(false)).unwrap();
         assert!(without.data_key.is_none());
         let refused = without.require_data_key().unwrap_err();
-        assert_eq!(refused.to_string(), super::ConfigError::Missing("DATA_KEY").to_string());
+        assert_eq!(
+            refused.to_string(),
+            super::ConfigError::Missing("DATA_KEY").to_string()
+        );
         assert!(refused.to_string().contains("DATA_KEY"), "{refused}");
         let with = super::EnvConfig::from_lookup(lookup(true))
             .and_then(super::EnvConfig::require_data_key)
             .unwrap();
-        assert_eq!(with.data_key.map(|k| k.expose().to_string()), Some("DATA_KEY-value".into()));
+        assert_eq!(
+            with.data_key.map(|k| k.expose().to_string()),
+            Some("DATA_KEY-value".into())
+        );
     }
 }

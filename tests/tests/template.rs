@@ -42,7 +42,10 @@ fn every_table_statement_is_narrowed_to_key_prefixes() {
             }
         }
     }
-    assert!(open.is_empty(), "statements that reach every item of the table: {open:?}");
+    assert!(
+        open.is_empty(),
+        "statements that reach every item of the table: {open:?}"
+    );
 }
 
 /// The public conversion API must not be able to set a password or a mandate, nor replace
@@ -52,20 +55,63 @@ fn the_referrals_function_cannot_rewrite_logins_or_mandates() {
     let grants = policy::table_statements("ReferralsFunction");
     let partner = "PARTNER#0195f0a0-0000-7000-8000-000000000001";
     for (access, what) in [
-        (write("UpdateItem", "LOGIN#platform#anna@baeckerei.de", &["pk", "sk", "password_hash"]), "a partner's password"),
-        (write("PutItem", "LOGIN#platform#anna@baeckerei.de", &["pk", "sk", "password_hash"]), "a partner's login"),
-        (write("UpdateItem", "LOGIN#pos:p-1#kasse-1", &["pk", "sk", "password_hash"]), "a till's password"),
-        (write("UpdateItem", partner, &["pk", "sk", "mandate"]), "a mandate"),
-        (write("PutItem", partner, &["pk", "sk", "domains"]), "a partner's profile, replaced"),
-        (write("DeleteItem", partner, &["pk", "sk"]), "a partner's profile, deleted"),
-        (write("UpdateItem", "TOKEN#abc", &["pk", "sk", "used_at"]), "a one-time token"),
+        (
+            write(
+                "UpdateItem",
+                "LOGIN#platform#anna@baeckerei.de",
+                &["pk", "sk", "password_hash"],
+            ),
+            "a partner's password",
+        ),
+        (
+            write(
+                "PutItem",
+                "LOGIN#platform#anna@baeckerei.de",
+                &["pk", "sk", "password_hash"],
+            ),
+            "a partner's login",
+        ),
+        (
+            write(
+                "UpdateItem",
+                "LOGIN#pos:p-1#kasse-1",
+                &["pk", "sk", "password_hash"],
+            ),
+            "a till's password",
+        ),
+        (
+            write("UpdateItem", partner, &["pk", "sk", "mandate"]),
+            "a mandate",
+        ),
+        (
+            write("PutItem", partner, &["pk", "sk", "domains"]),
+            "a partner's profile, replaced",
+        ),
+        (
+            write("DeleteItem", partner, &["pk", "sk"]),
+            "a partner's profile, deleted",
+        ),
+        (
+            write("UpdateItem", "TOKEN#abc", &["pk", "sk", "used_at"]),
+            "a one-time token",
+        ),
     ] {
-        assert!(!policy::allows(&grants, &access), "referrals may write {what}: {access}");
+        assert!(
+            !policy::allows(&grants, &access),
+            "referrals may write {what}: {access}"
+        );
     }
-    assert!(policy::allows(&grants, &write("UpdateItem", partner, &["pk", "sk", "domains"])));
     assert!(policy::allows(
         &grants,
-        &write("UpdateItem", "LOGIN#enduser:0195f0a0-0000-7000-8000-000000000002#eva@web.de", &["pk", "sk", "confirmed"])
+        &write("UpdateItem", partner, &["pk", "sk", "domains"])
+    ));
+    assert!(policy::allows(
+        &grants,
+        &write(
+            "UpdateItem",
+            "LOGIN#enduser:0195f0a0-0000-7000-8000-000000000002#eva@web.de",
+            &["pk", "sk", "confirmed"]
+        )
     ));
 }
 
@@ -73,7 +119,11 @@ fn the_referrals_function_cannot_rewrite_logins_or_mandates() {
 #[test]
 fn the_redirect_updates_click_counters_not_links() {
     let grants = policy::table_statements("RedirectFunction");
-    let counter = write("UpdateItem", "LINK#Ab3dE6gH9k", &["pk", "sk", "clicks", "unique"]);
+    let counter = write(
+        "UpdateItem",
+        "LINK#Ab3dE6gH9k",
+        &["pk", "sk", "clicks", "unique"],
+    );
     assert!(policy::allows(&grants, &counter), "{counter}");
     for access in [
         write("UpdateItem", "LINK#Ab3dE6gH9k", &["pk", "sk", "target_url"]),
@@ -81,16 +131,22 @@ fn the_redirect_updates_click_counters_not_links() {
         write("PutItem", "LINK#Ab3dE6gH9k", &["pk", "sk", "clicks"]),
         write("DeleteItem", "LINK#Ab3dE6gH9k", &["pk", "sk"]),
     ] {
-        assert!(!policy::allows(&grants, &access), "the redirect may {access}");
+        assert!(
+            !policy::allows(&grants, &access),
+            "the redirect may {access}"
+        );
     }
 }
 
 fn variables(function: &str) -> BTreeSet<String> {
     let t = template();
-    let Yaml::Hash(vars) = &t["Resources"][function]["Properties"]["Environment"]["Variables"] else {
+    let Yaml::Hash(vars) = &t["Resources"][function]["Properties"]["Environment"]["Variables"]
+    else {
         return BTreeSet::new();
     };
-    vars.keys().map(|k| k.as_str().unwrap().to_string()).collect()
+    vars.keys()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -128,8 +184,10 @@ fn cors_allows_every_header_the_api_reads() {
         .map(|h| h.as_str().unwrap().to_ascii_lowercase())
         .collect();
     let doc = serde_json::to_value(local_api::openapi()).unwrap();
-    let mut needed: BTreeSet<String> =
-        ["authorization", "content-type"].into_iter().map(String::from).collect();
+    let mut needed: BTreeSet<String> = ["authorization", "content-type"]
+        .into_iter()
+        .map(String::from)
+        .collect();
     for item in doc["paths"].as_object().unwrap().values() {
         for op in item.as_object().unwrap().values() {
             for p in op["parameters"].as_array().into_iter().flatten() {
@@ -139,7 +197,10 @@ fn cors_allows_every_header_the_api_reads() {
             }
         }
     }
-    assert!(needed.contains("idempotency-key") && needed.contains("x-api-key"), "{needed:?}");
+    assert!(
+        needed.contains("idempotency-key") && needed.contains("x-api-key"),
+        "{needed:?}"
+    );
     let missing: Vec<_> = needed.difference(&allowed).collect();
     assert!(missing.is_empty(), "CORS does not allow {missing:?}");
 }
@@ -151,9 +212,16 @@ fn routes_of_template() -> BTreeSet<String> {
         let Yaml::Hash(events) = &t["Resources"][function.as_str()]["Properties"]["Events"] else {
             continue;
         };
-        for e in events.values().filter(|e| e["Type"].as_str() == Some("HttpApi")) {
+        for e in events
+            .values()
+            .filter(|e| e["Type"].as_str() == Some("HttpApi"))
+        {
             let p = &e["Properties"];
-            out.insert(format!("{} {}", p["Method"].as_str().unwrap(), p["Path"].as_str().unwrap()));
+            out.insert(format!(
+                "{} {}",
+                p["Method"].as_str().unwrap(),
+                p["Path"].as_str().unwrap()
+            ));
         }
     }
     out
@@ -182,7 +250,10 @@ fn throttling_is_sized_per_route_and_written_down() {
         .map(|(k, v)| (k.as_str().unwrap().to_string(), limits(v)))
         .collect();
     for route in by_route.keys() {
-        assert!(routes.contains(route), "RouteSettings names no route: {route}");
+        assert!(
+            routes.contains(route),
+            "RouteSettings names no route: {route}"
+        );
     }
     for route in [
         "GET /cards/pos/cards/{number}",
@@ -190,9 +261,16 @@ fn throttling_is_sized_per_route_and_written_down() {
         "POST /auth/login",
     ] {
         let (rate, burst) = by_route[route];
-        assert!(rate > default_rate && burst > default_burst, "{route}: {rate}/{burst}");
+        assert!(
+            rate > default_rate && burst > default_burst,
+            "{route}: {rate}/{burst}"
+        );
     }
-    for route in ["POST /partners", "POST /auth/password-reset", "POST /cards/register"] {
+    for route in [
+        "POST /partners",
+        "POST /auth/password-reset",
+        "POST /cards/register",
+    ] {
         let (rate, _) = by_route[route];
         assert!(rate < default_rate, "{route}: {rate}");
     }
@@ -211,6 +289,9 @@ fn throttling_is_sized_per_route_and_written_down() {
             .lines()
             .find(|l| l.contains(&format!("`{route}`")))
             .unwrap_or_else(|| panic!("docs/architecture.md does not list {route} ({path})"));
-        assert!(line.contains(&format!("| {rate} | {burst} |")), "{route}: {line}");
+        assert!(
+            line.contains(&format!("| {rate} | {burst} |")),
+            "{route}: {line}"
+        );
     }
 }

@@ -70,7 +70,12 @@ impl Setup {
     async fn give_mandate(&self, partner: &PartnerId) {
         let mandate = Mandate {
             account_holder: "Bäckerei Müller".into(),
-            iban_sealed: self.kit.env.data_key().unwrap().seal("DE89370400440532013000"),
+            iban_sealed: self
+                .kit
+                .env
+                .data_key()
+                .unwrap()
+                .seal("DE89370400440532013000"),
             iban_masked: "DE89 **** **** **** **30 00".into(),
             reference: format!("PN-{}", &partner.as_str()[..8]),
             signed_on: date(2026, 10, 1),

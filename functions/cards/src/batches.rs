@@ -104,6 +104,7 @@ pub async fn create(
     ApiPath(program_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<NewBatch>,
 ) -> Result<(StatusCode, Json<BatchCreated>)> {
+    let program_id = program_id.into_string();
     let mut v = Validator::new();
     v.require(
         "count",

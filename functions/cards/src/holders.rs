@@ -91,7 +91,10 @@ pub struct Holder {
 
 impl Holder {
     pub fn open(&self, state: &AppState) -> Result<PersonalData> {
-        let json = state.data_key()?.open(&self.sealed).map_err(Error::internal)?;
+        let json = state
+            .data_key()?
+            .open(&self.sealed)
+            .map_err(Error::internal)?;
         Ok(serde_json::from_str(&json)?)
     }
 }

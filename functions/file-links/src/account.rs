@@ -21,7 +21,7 @@ use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::records::{SlugRecord, path_id, slug_key};
+use crate::records::{SlugRecord, slug_key};
 use crate::slug;
 
 const LOGO_URL_LIFETIME: Duration = Duration::from_secs(3600);

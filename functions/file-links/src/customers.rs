@@ -1,13 +1,13 @@
 //! A supplier's customers: create (with the invitation mail), list with their state, edit,
 //! resend the invitation, disable and enable, delete.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use shared::auth::{PartnerAuth, Role, Scope};
+use shared::domain::RecordId;
 use shared::domain::{AccountId, Email, PartnerId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams, Validator};
@@ -163,6 +163,7 @@ pub async fn create(
     };
     let partner = load_partner(&state, &auth.partner_id).await?;
     let account_id = AccountId::generate();
+    let key = state.data_key()?;
     let customer = Customer {
         account_id: account_id.clone(),
         first_name,
@@ -170,7 +171,7 @@ pub async fn create(
         email: email.clone(),
         username: username.clone(),
         folder_url,
-        folder_password_sealed: password.map(|p| state.data_key()?.seal(&p)),
+        folder_password_sealed: password.map(|p| key.seal(&p)),
         disabled: false,
         created_at: state.clock.now(),
     };
@@ -310,6 +311,7 @@ pub async fn get_one(
     auth: PartnerAuth,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     let customer = load(&state, &auth.partner_id, &id).await?;
     Ok(Json(view(&state, &auth.partner_id, customer).await?))
 }
@@ -336,6 +338,7 @@ pub async fn update(
     ApiPath(id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<CustomerPatch>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     let mut v = Validator::new();
     let first_name = body
         .first_name
@@ -376,7 +379,8 @@ pub async fn update(
         customer.folder_url = u;
     }
     if let Some(p) = password {
-        customer.folder_password_sealed = p.map(|p| state.data_key()?.seal(&p));
+        let key = state.data_key()?;
+        customer.folder_password_sealed = p.map(|p| key.seal(&p));
     }
     let login = login_key(
         &scope_of(&auth.partner_id),
@@ -425,6 +429,7 @@ pub async fn resend_invitation(
     auth: PartnerAuth,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<(StatusCode, Json<Message>)> {
+    let id = id.into_string();
     let customer = load(&state, &auth.partner_id, &id).await?;
     if customer.disabled {
         return Err(Error::Unprocessable(
@@ -490,6 +495,7 @@ pub async fn disable(
     auth: PartnerAuth,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     set_disabled(&state, &auth, &id, true).await
 }
 
@@ -502,6 +508,7 @@ pub async fn enable(
     auth: PartnerAuth,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     set_disabled(&state, &auth, &id, false).await
 }
 
@@ -514,6 +521,7 @@ pub async fn delete(
     auth: PartnerAuth,
     ApiPath(id): ApiPath<RecordId>,
 ) -> Result<StatusCode> {
+    let id = id.into_string();
     let customer = load(&state, &auth.partner_id, &id).await?;
     let scope = scope_of(&auth.partner_id);
     for _ in 0..ATTEMPTS {

@@ -1,7 +1,6 @@
 //! The customer's side: its folder and the global links, "copy password" with a record of
 //! every reveal, and the supplier's list of those records.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
@@ -10,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shared::auth::{PartnerAuth, Role, TenantAuth};
 use shared::domain::PartnerId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiPath, ApiQuery, PageParams};
 use shared::model::from_item;
@@ -21,9 +21,7 @@ use utoipa::ToSchema;
 
 use crate::account::load_contract;
 use crate::customers::PAGE_SIZE;
-use crate::records::{
-    Customer, GlobalLink, Reveal, customer_key, link_key, path_id, reveal_key, reveals,
-};
+use crate::records::{Customer, GlobalLink, Reveal, customer_key, link_key, reveal_key, reveals};
 
 /// The name the customer's own folder is shown with.
 const OWN_FOLDER: &str = "Mein Ordner";
@@ -125,7 +123,7 @@ pub async fn reveal(
     ApiPath(folder_id): ApiPath<RecordId>,
 ) -> Result<Response> {
     let (partner, customer) = customer_of(&state, &auth).await?;
-    let folder_id = folder_id.as_str();
+    let folder_id = folder_id.into_string();
     let no_password = || Error::NotFound("Für diesen Ordner ist kein Passwort hinterlegt.".into());
     let (name, sealed) = if folder_id == customer.account_id.as_str() {
         (

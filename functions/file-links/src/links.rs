@@ -1,12 +1,12 @@
 //! Global links: shown to every customer of the supplier (terms, price lists, ...).
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use shared::auth::PartnerAuth;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
 use shared::model::from_item;
@@ -17,7 +17,7 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::account::load_contract;
-use crate::records::{GlobalLink, link_key, links, path_id};
+use crate::records::{GlobalLink, link_key, links};
 use crate::secrets;
 
 /// How many global links a supplier keeps.
@@ -94,11 +94,12 @@ pub async fn create(
             "Es sind höchstens {MAX_LINKS} globale Links möglich."
         )));
     }
+    let key = state.data_key()?;
     let link = GlobalLink {
         link_id: shared::domain::new_id(),
         name,
         url,
-        password_sealed: password.map(|p| state.data_key()?.seal(&p)),
+        password_sealed: password.map(|p| key.seal(&p)),
         created_at: state.clock.now(),
     };
     state

@@ -1,6 +1,5 @@
 //! The partner's own offers: create, edit, delete, list with the state per platform.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,6 +7,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use shared::auth::PartnerAuth;
 use shared::domain::PlatformId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams};
 use shared::model::from_stored;
@@ -157,6 +157,7 @@ pub async fn update(
     ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<OfferInput>,
 ) -> Result<Json<OfferView>> {
+    let offer_id = offer_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let valid = input::validate(state.table.as_ref(), &body, state.clock.today()).await?;
     let read = offer.version;
@@ -201,6 +202,7 @@ pub async fn delete(
     auth: PartnerAuth,
     ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<StatusCode> {
+    let offer_id = offer_id.into_string();
     match withdrawal::delete(&state, &auth.partner_id, &offer_id).await? {
         Deletion::Deleted => Ok(StatusCode::NO_CONTENT),
         Deletion::StillShown => Err(Error::Conflict(

@@ -1,7 +1,6 @@
 //! What end customers see, without a login: a platform's feed, an offer's detail, the
 //! click-out to the shop and the printable coupon.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,6 +9,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use shared::domain::PlatformId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery};
 use shared::model::from_stored;
@@ -206,6 +206,7 @@ pub async fn detail(
     ApiPath(offer_id): ApiPath<RecordId>,
     ApiQuery(q): ApiQuery<OnPlatform>,
 ) -> Result<Json<Detail>> {
+    let offer_id = offer_id.into_string();
     let shown = shown(&state, &offer_id, &q.platform_id).await?;
     stats::count(
         state.table.as_ref(),
@@ -265,6 +266,7 @@ pub async fn click_out(
     ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<ClickOut>,
 ) -> Result<Json<ShopLink>> {
+    let offer_id = offer_id.into_string();
     let shown = shown(&state, &offer_id, &body.platform_id).await?;
     let online = shown
         .live
@@ -312,6 +314,7 @@ pub async fn coupon_pdf(
     ApiPath(offer_id): ApiPath<RecordId>,
     ApiQuery(q): ApiQuery<OnPlatform>,
 ) -> Result<Response> {
+    let offer_id = offer_id.into_string();
     let shown = shown(&state, &offer_id, &q.platform_id).await?;
     let in_store = shown
         .live

@@ -67,6 +67,7 @@ pub async fn add(
     ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<ImageRequest>,
 ) -> Result<(StatusCode, Json<ImageUpload>)> {
+    let offer_id = offer_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let mut errors = Vec::new();
     let kind = ImageType::parse(&body.content_type);
@@ -143,6 +144,8 @@ pub async fn remove(
     auth: PartnerAuth,
     ApiPath((offer_id, image_id)): ApiPath<(RecordId, RecordId)>,
 ) -> Result<StatusCode> {
+    let offer_id = offer_id.into_string();
+    let image_id = image_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     if !offer.content.images.iter().any(|i| i.image_id == image_id) {
         return Err(Error::NotFound("Bild nicht gefunden.".into()));

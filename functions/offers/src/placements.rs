@@ -1,12 +1,12 @@
 //! Premium placements: the operator's kinds per platform, the partners' bookings per month
 //! (a conditional slot counter decides races), and cancelling before the month starts.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::auth::{Authenticated, OperatorAuth, PartnerAuth, Role};
+use shared::domain::RecordId;
 use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
@@ -162,6 +162,7 @@ pub async fn book(
     ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<BookingInput>,
 ) -> Result<(StatusCode, Json<PlacementBooking>)> {
+    let offer_id = offer_id.into_string();
     match book_placement(&state, &auth.partner_id, &offer_id, &body).await? {
         BookingOutcome::Booked(booking) => Ok((StatusCode::CREATED, Json(booking))),
         BookingOutcome::AlreadyPlaced(month) => Err(Error::Conflict(format!(
@@ -309,6 +310,7 @@ pub async fn cancel(
     auth: PartnerAuth,
     ApiPath((offer_id, platform_id, month)): ApiPath<(RecordId, PlatformId, String)>,
 ) -> Result<Json<PlacementBooking>> {
+    let offer_id = offer_id.into_string();
     let month: Month = month.parse().map_err(|m: &str| Error::field("month", m))?;
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let item = state

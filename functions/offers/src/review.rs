@@ -1,12 +1,12 @@
 //! Review per platform: the partner submits (or withdraws), the platform's manager works
 //! through the queue oldest first and approves or rejects with a reason.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use shared::auth::{ManagerAuth, PartnerAuth};
+use shared::domain::RecordId;
 use shared::domain::{PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
@@ -96,6 +96,7 @@ pub async fn submit(
     auth: PartnerAuth,
     ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferView>> {
+    let offer_id = offer_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let today = state.clock.today();
     let now = state.clock.now();
@@ -218,6 +219,7 @@ pub async fn withdraw(
     auth: PartnerAuth,
     ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferView>> {
+    let offer_id = offer_id.into_string();
     match withdrawal::withdraw(&state, &auth.partner_id, &offer_id).await? {
         Withdrawal::Withdrawn(offer) => Ok(Json(OfferView::from(*offer))),
         Withdrawal::NothingToWithdraw => Err(Error::Conflict(
@@ -370,6 +372,7 @@ pub async fn decide(
     ApiPath((platform_id, offer_id)): ApiPath<(PlatformId, RecordId)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<DecisionView>> {
+    let offer_id = offer_id.into_string();
     manager.ensure_platform(&platform_id)?;
     let mut v = Validator::new();
     let reason = v.optional_multiline_text("reason", body.reason.as_deref(), 1000);

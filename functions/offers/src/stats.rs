@@ -1,7 +1,6 @@
 //! Views and click-outs per offer, platform and day: counters only, never who viewed or
 //! clicked (partners see aggregates, no end-customer data).
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use jiff::civil::Date;
@@ -9,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::Result;
 use shared::auth::PartnerAuth;
 use shared::domain::PlatformId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::ApiPath;
 use shared::model::from_item;
@@ -93,6 +93,7 @@ pub async fn of_offer(
     auth: PartnerAuth,
     ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferStats>> {
+    let offer_id = offer_id.into_string();
     let offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let items = state
         .table

@@ -2,7 +2,6 @@
 //! ledger whose sum every balance is; points become vouchers at the program's rate; cash is
 //! paid out to an IBAN, which the operator marks as paid.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::OperatorAuth;
 use shared::auth::TenantAuth;
+use shared::domain::RecordId;
 use shared::domain::{AccountId, Cents, Iban, ProgramId, new_id};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};

@@ -45,7 +45,9 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         (&partner_b, "metzgerei-b.de"),
     ] {
         // Programs run for a partner with a mandate and an approved subscription.
-        fixtures.give_mandate(&partner.id, kit.env.data_key().unwrap()).await;
+        fixtures
+            .give_mandate(&partner.id, kit.env.data_key().unwrap())
+            .await;
         fixtures
             .approve(
                 partner,

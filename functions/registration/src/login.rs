@@ -1,13 +1,13 @@
 //! `POST /auth/login`: a 15-minute EdDSA JWT for any account kind, within its scope, with
 //! per-account throttling.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{PLATFORM_SCOPE, Scope, TOKEN_LIFETIME_SECS, dummy_hash, verify_password};
 use shared::crypto::sha256_hex;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::ApiJson;
 use shared::model::accounts::{self, LoginName, login_key};
@@ -95,8 +95,11 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Json<Value>> {
-    let scope = Scope::from_parts(body.scope.trim(), body.tenant.as_ref().map(RecordId::as_str))
-        .map_err(|m| Error::field("scope", m))?;
+    let scope = Scope::from_parts(
+        body.scope.trim(),
+        body.tenant.as_ref().map(RecordId::as_str),
+    )
+    .map_err(|m| Error::field("scope", m))?;
     // A malformed login name cannot have an account: same answer as a wrong password.
     let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;
     let key = login_key(&scope, &name);

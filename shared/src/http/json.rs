@@ -214,7 +214,10 @@ mod tests {
 
     fn fields(e: &Error) -> Vec<(String, String)> {
         match e {
-            Error::Validation(f) => f.iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
+            Error::Validation(f) => f
+                .iter()
+                .map(|f| (f.field.clone(), f.message.clone()))
+                .collect(),
             other => vec![(format!("{other:?}"), String::new())],
         }
     }
@@ -231,7 +234,10 @@ mod tests {
         let e = body_error::<Person>(br#"{"email":"a@b.de"}"#);
         assert_eq!(
             fields(&e),
-            vec![("name".into(), "fehlt".into()), ("city".into(), "fehlt".into())]
+            vec![
+                ("name".into(), "fehlt".into()),
+                ("city".into(), "fehlt".into())
+            ]
         );
         let e = body_error::<Person>(br#"{}"#);
         assert_eq!(
@@ -240,7 +246,10 @@ mod tests {
         );
         // Other failures stay as they are.
         let e = body_error::<Person>(br#"{"name":1}"#);
-        assert_eq!(fields(&e), vec![("name".into(), "muss ein Text sein".into())]);
+        assert_eq!(
+            fields(&e),
+            vec![("name".into(), "muss ein Text sein".into())]
+        );
     }
 
     #[test]

@@ -32,7 +32,10 @@ pub struct Statement {
 fn strings(yaml: &Yaml) -> Vec<String> {
     match yaml {
         Yaml::String(s) => vec![s.clone()],
-        Yaml::Array(a) => a.iter().filter_map(|y| y.as_str().map(String::from)).collect(),
+        Yaml::Array(a) => a
+            .iter()
+            .filter_map(|y| y.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -50,7 +53,11 @@ pub fn table_statements(function: &str) -> Vec<Statement> {
             continue;
         };
         for s in statements {
-            assert_eq!(s["Effect"].as_str(), Some("Allow"), "{function}: only Allow statements");
+            assert_eq!(
+                s["Effect"].as_str(),
+                Some("Allow"),
+                "{function}: only Allow statements"
+            );
             let actions: Vec<String> = strings(&s["Action"])
                 .into_iter()
                 .filter_map(|a| a.strip_prefix("dynamodb:").map(String::from))
@@ -103,9 +110,10 @@ impl Statement {
                 .leading_keys
                 .as_ref()
                 .is_none_or(|keys| keys.iter().any(|k| string_like(k, &access.pk)))
-            && self.attributes.as_ref().is_none_or(|allowed| {
-                access.attributes.iter().all(|a| allowed.contains(a))
-            })
+            && self
+                .attributes
+                .as_ref()
+                .is_none_or(|allowed| access.attributes.iter().all(|a| allowed.contains(a)))
     }
 }
 
@@ -116,7 +124,10 @@ pub fn allows(statements: &[Statement], access: &Access) -> bool {
 
 /// Every access the function's tests made is allowed by its policy; lists all that are not.
 pub fn assert_allowed(function: &str, accesses: &[Access]) {
-    assert!(!accesses.is_empty(), "{function}: no table access was recorded");
+    assert!(
+        !accesses.is_empty(),
+        "{function}: no table access was recorded"
+    );
     let statements = table_statements(function);
     let refused: Vec<String> = accesses
         .iter()
@@ -134,8 +145,14 @@ pub fn assert_allowed(function: &str, accesses: &[Access]) {
 mod tests {
     #[test]
     fn string_like_matches_as_iam_does() {
-        assert!(super::string_like("LOGIN#enduser:*", "LOGIN#enduser:p-1#anna"));
-        assert!(!super::string_like("LOGIN#enduser:*", "LOGIN#platform#anna"));
+        assert!(super::string_like(
+            "LOGIN#enduser:*",
+            "LOGIN#enduser:p-1#anna"
+        ));
+        assert!(!super::string_like(
+            "LOGIN#enduser:*",
+            "LOGIN#platform#anna"
+        ));
         assert!(super::string_like("BILLABLE", "BILLABLE"));
         assert!(!super::string_like("BILLABLE", "BILLABLES"));
         assert!(super::string_like("A?C", "ABC"));

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use crate::store::{
-    Cond, Consistency, Index, Item, Key, Named, PK, Query, SK, SharedTable, StoreError,
-    StoredPage, Table, TxOp, Update,
+    Cond, Consistency, Index, Item, Key, Named, PK, Query, SK, SharedTable, StoreError, StoredPage,
+    Table, TxOp, Update,
 };
 
 /// One request as IAM authorises it: the action, the index (`None`: the table), the
@@ -25,7 +25,12 @@ pub struct Access {
 
 impl std::fmt::Display for Access {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "dynamodb:{} on {}", self.action, self.index.unwrap_or("the table"))?;
+        write!(
+            f,
+            "dynamodb:{} on {}",
+            self.action,
+            self.index.unwrap_or("the table")
+        )?;
         write!(f, " with leading key {}", self.pk)?;
         if !self.attributes.is_empty() {
             write!(f, " naming {:?}", self.attributes)?;
@@ -73,9 +78,12 @@ impl KeyAudit {
             TxOp::Delete { key, cond } => {
                 self.record("DeleteItem", Index::Primary, &key.pk, named(&[], cond))
             }
-            TxOp::Check { key, cond } => {
-                self.record("ConditionCheckItem", Index::Primary, &key.pk, named(&[], cond))
-            }
+            TxOp::Check { key, cond } => self.record(
+                "ConditionCheckItem",
+                Index::Primary,
+                &key.pk,
+                named(&[], cond),
+            ),
         }
     }
 
