@@ -95,10 +95,7 @@ fn the_referrals_function_cannot_rewrite_logins_or_mandates() {
             write("UpdateItem", "TOKEN#abc", &["pk", "sk", "used_at"]),
             "a one-time token, marked",
         ),
-        (
-            write("GetItem", "TOKEN#abc", &[]),
-            "a one-time token, read",
-        ),
+        (write("GetItem", "TOKEN#abc", &[]), "a one-time token, read"),
         // A new token (PutItem on TOKEN#*) it may write, for end users' invitations: a
         // token's key does not say whose login it is for, an open gap written down in
         // docs/architecture.md §15.
