@@ -278,11 +278,17 @@ fn throttling_is_sized_per_route_and_written_down() {
         let (rate, _) = by_route[route];
         assert!(rate < default_rate, "{route}: {rate}");
     }
+    // The account's regional quota, shared by all its APIs: 10,000 requests/s, burst 5,000.
     let total: i64 = routes
         .iter()
         .map(|r| by_route.get(r).map_or(default_rate, |l| l.0))
         .sum();
     assert!(total < 10_000, "all routes together: {total} requests/s");
+    let bursts: i64 = routes
+        .iter()
+        .map(|r| by_route.get(r).map_or(default_burst, |l| l.1))
+        .sum();
+    assert!(bursts < 5_000, "all routes together: burst {bursts}");
     let docs = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/architecture.md"),
     )
