@@ -123,6 +123,7 @@ pub struct Registration {
     pub activation_code: String,
     pub first_name: String,
     pub last_name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[serde(default)]
     pub gender: Option<Gender>,

@@ -38,6 +38,7 @@ pub enum Period {
 pub struct StatsQuery {
     /// How bookings are grouped: day, week (ISO) or month (default).
     #[serde(default)]
+    #[param(inline)]
     pub period: Option<Period>,
 }
 

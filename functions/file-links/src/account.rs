@@ -102,7 +102,10 @@ impl AccountView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"slug": "kanzlei-mueller"}))]
 pub struct Booking {
-    /// The supplier's access link: 3-40 characters a-z, 0-9 and hyphens, not a reserved word.
+    /// The supplier's access link: 3-40 characters a-z, 0-9 and single hyphens between
+    /// them, not a reserved word (upper case is taken as lower case, spaces around are
+    /// dropped).
+    #[schema(min_length = 3, max_length = 40, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: String,
 }
 

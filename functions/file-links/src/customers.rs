@@ -105,9 +105,12 @@ async fn view(state: &AppState, partner: &PartnerId, c: Customer) -> Result<Cust
     "folder_password": "ordner-geheim-1"
 }))]
 pub struct NewCustomer {
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub first_name: String,
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub last_name: String,
     /// Where the invitation goes; also the customer's login.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// A second login: 3-64 characters a-z, 0-9, `.`, `_`, `-`.
     pub username: Option<String>,

@@ -58,6 +58,7 @@ pub async fn all(state: &AppState, partner: &shared::domain::PartnerId) -> Resul
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "AGB und Preisliste", "url": "https://cloud.example.de/s/Alle01", "password": "fuer-alle-1"}))]
 pub struct NewLink {
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub name: String,
     /// https
     pub url: String,

@@ -37,7 +37,7 @@ pub struct ImageRequest {
 
 /// A presigned upload: send the file with exactly this method, URL and headers.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = ImageUpload)]
+#[schema(as = PresignedImageUpload)]
 pub struct Upload {
     /// Always `PUT`.
     pub method: String,

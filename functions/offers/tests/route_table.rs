@@ -19,6 +19,28 @@ fn the_template_and_the_document_list_exactly_the_route_table() {
     checks::assert_one_list_of_routes("OffersFunction", 20, &offers::routes(), &document());
 }
 
+/// The answer to an image request is documented as what it is: the image and its
+/// presigned upload (two types once shared one name, and the document showed the upload
+/// alone).
+#[test]
+fn the_image_answer_is_documented_with_the_image_and_its_upload() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let answer = &schemas["ImageUpload"];
+    let required: Vec<&str> = answer["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["image", "upload"], "{answer}");
+    let upload = answer["properties"]["upload"]["$ref"].as_str().unwrap();
+    let upload = &schemas[upload.rsplit('/').next().unwrap()];
+    for field in ["method", "url", "headers", "expires_in_seconds"] {
+        assert!(upload["properties"].get(field).is_some(), "{upload}");
+    }
+}
+
 #[tokio::test]
 async fn the_function_serves_its_document() {
     let kit = TestEnv::new().await;
