@@ -471,8 +471,8 @@ impl Fixtures {
             json!({"decision": "approve"}),
             200,
         )?;
-        let offer = self.call("POST", "/offers", Some(&bert), offer(platform_id)?, 201)?;
-        let offer_id = id_of(&offer, "offer_id", "POST /offers")?;
+        let published = self.call("POST", "/offers", Some(&bert), offer(platform_id)?, 201)?;
+        let offer_id = id_of(&published, "offer_id", "POST /offers")?;
         self.call(
             "POST",
             &format!("/offers/{offer_id}/submit"),
