@@ -117,7 +117,6 @@ pub async fn create(
 pub struct ManagerInvite {
     #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// 1–200 characters.
     #[schema(value_type = shared::openapi::Text<200>, inline)]
     pub name: String,
 }
