@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::auth::{JwtIssuer, JwtVerifier, TokenCheck};
 use crate::blobs::Blobs;
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::{ConfigError, SdkConfig, optional, required};
+use crate::config::{ConfigError, SdkConfig, optional};
 use crate::crypto::DataKey;
 use crate::mail::{SesMailer, SharedMailer};
 use crate::store::{DynamoTable, SharedTable};
@@ -21,7 +21,9 @@ pub struct Env {
     pub verifier: Arc<JwtVerifier>,
     /// Only registration, the identity service, holds the signing key.
     pub issuer: Option<JwtIssuer>,
-    pub data_key: DataKey,
+    /// Only the functions that seal or open personal data hold the data key (`DATA_KEY`);
+    /// read it through [`Env::data_key`].
+    pub data_key: Option<DataKey>,
     /// Base of the links in e-mails (the web front end).
     pub public_base_url: String,
 }
@@ -57,6 +59,14 @@ impl Env {
     /// How this environment's routes check a token: its verifier, by its clock.
     pub fn token_check(&self) -> TokenCheck {
         TokenCheck::new(self.verifier.clone(), self.clock.clone())
+    }
+
+    /// The key that seals and opens personal data. A function deployed without `DATA_KEY`
+    /// (offers, the redirect) has none: reaching for it is a bug, answered 500.
+    pub fn data_key(&self) -> Result<&DataKey, crate::Error> {
+        self.data_key
+            .as_ref()
+            .ok_or_else(|| crate::Error::internal(ConfigError::Missing("DATA_KEY")))
     }
 }
 
@@ -101,22 +111,40 @@ pub struct EnvConfig {
     pub jwt_public_key_pem: String,
     /// Set for registration only.
     pub jwt_private_key_pem: Option<Secret>,
-    pub data_key: Secret,
+    /// Set for the functions that seal or open personal data only.
+    pub data_key: Option<Secret>,
     pub public_base_url: String,
 }
 
 impl EnvConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(optional)
+    }
+
+    /// The configuration from `lookup` (a variable's value, `None` when unset or blank).
+    pub fn from_lookup(
+        lookup: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let required = |name| lookup(name).ok_or(ConfigError::Missing(name));
         Ok(Self {
             table_name: required("TABLE_NAME")?,
             bucket_name: required("BUCKET_NAME")?,
             sender_address: required("SENDER_ADDRESS")?,
             jwt_public_key_pem: required("JWT_PUBLIC_KEY_PEM")?,
-            jwt_private_key_pem: optional("JWT_PRIVATE_KEY_PEM").map(Secret),
-            data_key: Secret(required("DATA_KEY")?),
-            public_base_url: optional("PUBLIC_BASE_URL")
+            jwt_private_key_pem: lookup("JWT_PRIVATE_KEY_PEM").map(Secret),
+            data_key: lookup("DATA_KEY").map(Secret),
+            public_base_url: lookup("PUBLIC_BASE_URL")
                 .unwrap_or_else(|| "https://partnernetz.de".to_string()),
         })
+    }
+
+    /// For the functions that seal or open personal data: fails fast when `DATA_KEY` is
+    /// missing.
+    pub fn require_data_key(self) -> Result<Self, ConfigError> {
+        if self.data_key.is_none() {
+            return Err(ConfigError::Missing("DATA_KEY"));
+        }
+        Ok(self)
     }
 
     /// For the identity service: fails fast when the signing key is missing.
@@ -166,7 +194,11 @@ impl Env {
                 .as_ref()
                 .map(|pem| JwtIssuer::from_pem(pem.expose()))
                 .transpose()?,
-            data_key: DataKey::from_base64(config.data_key.expose())?,
+            data_key: config
+                .data_key
+                .as_ref()
+                .map(|key| DataKey::from_base64(key.expose()))
+                .transpose()?,
             public_base_url: config.public_base_url.clone(),
         })
     }
@@ -182,12 +214,41 @@ mod tests {
             sender_address: "s@example.de".into(),
             jwt_public_key_pem: "public".into(),
             jwt_private_key_pem: Some(super::Secret::new("PRIVATE-KEY-MATERIAL")),
-            data_key: super::Secret::new("DATA-KEY-MATERIAL"),
+            data_key: Some(super::Secret::new("DATA-KEY-MATERIAL")),
             public_base_url: "https://x".into(),
         };
         let shown = format!("{config:?}");
         assert!(!shown.contains("PRIVATE-KEY-MATERIAL"), "{shown}");
         assert!(!shown.contains("DATA-KEY-MATERIAL"), "{shown}");
         assert!(shown.contains("table_name"));
+    }
+
+    fn lookup(with_data_key: bool) -> impl Fn(&'static str) -> Option<String> {
+        move |name| match name {
+            "DATA_KEY" if !with_data_key => None,
+            "JWT_PRIVATE_KEY_PEM" | "PUBLIC_BASE_URL" => None,
+            other => Some(format!("{other}-value")),
+        }
+    }
+
+    /// Offers and the redirect run without the data key; the functions that seal personal
+    /// data refuse to start without it, naming the variable.
+    #[test]
+    fn the_data_key_is_required_only_where_personal_data_is_sealed() {
+        let without = super::EnvConfig::from_lookup(lookup(false)).unwrap();
+        assert!(without.data_key.is_none());
+        let refused = without.require_data_key().unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            super::ConfigError::Missing("DATA_KEY").to_string()
+        );
+        assert!(refused.to_string().contains("DATA_KEY"), "{refused}");
+        let with = super::EnvConfig::from_lookup(lookup(true))
+            .and_then(super::EnvConfig::require_data_key)
+            .unwrap();
+        assert_eq!(
+            with.data_key.map(|k| k.expose().to_string()),
+            Some("DATA_KEY-value".into())
+        );
     }
 }

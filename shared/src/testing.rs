@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::missing_panics_doc)]
 
 pub mod bench;
+pub mod key_audit;
 pub mod pdf_layout;
 
 use std::path::PathBuf;
@@ -87,7 +88,7 @@ impl TestEnv {
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
-            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
+            data_key: Some(DataKey::from_base64(&DataKey::generate_base64()).unwrap()),
             public_base_url: "https://partnernetz.de".into(),
         };
         Self {
@@ -100,6 +101,16 @@ impl TestEnv {
             s3,
             dir,
         }
+    }
+
+    /// This environment with its table wrapped in a [`key_audit::KeyAudit`]: build a
+    /// function on the returned `Env` and check what it reached against its policy
+    /// (`routes::policy::assert_allowed`).
+    pub fn audited(&self) -> (Env, Arc<key_audit::KeyAudit>) {
+        let audit = key_audit::KeyAudit::new(self.env.table.clone());
+        let mut env = self.env.clone();
+        env.table = audit.clone();
+        (env, audit)
     }
 
     pub fn fixtures(&self) -> Fixtures<'_> {

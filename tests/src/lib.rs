@@ -154,7 +154,7 @@ impl Stack {
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
-            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
+            data_key: Some(DataKey::from_base64(&DataKey::generate_base64()).unwrap()),
             public_base_url: "https://partnernetz.de".into(),
         };
         let sessions = Sessions::new(&env);

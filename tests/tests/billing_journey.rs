@@ -94,7 +94,7 @@ impl Journey {
             clock: clock.clone(),
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem).unwrap()),
             issuer: Some(issuer.clone()),
-            data_key: DataKey::from_base64(&DataKey::generate_base64()).unwrap(),
+            data_key: Some(DataKey::from_base64(&DataKey::generate_base64()).unwrap()),
             public_base_url: "https://partnernetz.de".into(),
         };
         let queue = Arc::new(SqsQueue::new(sqs.clone(), queue_url.clone()));
@@ -191,7 +191,7 @@ impl Journey {
     async fn give_mandate(&self, partner: &PartnerId) {
         let mandate = Mandate {
             account_holder: "Bäckerei Müller".into(),
-            iban_sealed: self.env.data_key.seal("DE89370400440532013000"),
+            iban_sealed: self.env.data_key().unwrap().seal("DE89370400440532013000"),
             iban_masked: "DE89 **** **** **** **30 00".into(),
             reference: format!("PN-{}", &partner.as_str()[..8]),
             signed_on: date(2026, 10, 1),

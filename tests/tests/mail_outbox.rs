@@ -38,7 +38,7 @@ fn note_key(id: &str) -> Key {
     Key::new(format!("{NOTE_PREFIX}{id}"), NOTE_SK)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewNote {
     email: String,

@@ -43,6 +43,11 @@ const CHECKS: &[&str] = &[
 const OPERATOR_EMAIL: &str = "olga@betreiber.example.de";
 const PARTNER_EMAIL: &str = "anna@baeckerei-mueller.example.de";
 const MANAGER_EMAIL: &str = "max@sparkasse.example.de";
+const SECOND_PARTNER_EMAIL: &str = "bert@metzgerei-schmidt.example.de";
+const CUSTOMER_EMAIL: &str = "karl@kunde.example.de";
+const END_USER_EMAIL: &str = "erika@endkunde.example.de";
+/// The first partner's digital customer account.
+const SLUG: &str = "baeckerei-mueller";
 /// Fixture passwords; only ever used on the throwaway data folder.
 const PASSWORD: &str = "fuzz-passwort-123";
 
@@ -321,23 +326,38 @@ impl Drop for LocalApi {
 /// Who the fuzzer acts as, and the ids of the records they own.
 struct Accounts {
     tokens: Vec<(&'static str, String)>,
-    platform_id: String,
-    partner_id: String,
+    /// Path (and query) parameter name → ids of records that exist.
+    ids: Vec<(&'static str, Vec<String>)>,
 }
 
 impl Accounts {
-    /// Half of the generated path ids are the fixtures' real ones, so the fuzzer reaches
-    /// past "not found" into deciding, cancelling and listing.
+    /// Half of the generated values of each parameter are the fixtures' real ids, so the
+    /// fuzzer reaches past "not found" into the logic: deciding, cancelling, listing,
+    /// showing an offer, a supplier page, a card.
     fn schemathesis_config(&self) -> String {
-        format!(
-            "# Written by `cargo xtask fuzz` for one run.\n\
-             [dictionaries.platform_ids]\nvalues = [\"{}\"]\n\n\
-             [dictionaries.partner_ids]\nvalues = [\"{}\"]\n\n\
-             [parameters]\n\
-             \"path.platform_id\" = {{ dictionary = \"platform_ids\", probability = 0.5 }}\n\
-             \"path.partner_id\" = {{ dictionary = \"partner_ids\", probability = 0.5 }}\n",
-            self.platform_id, self.partner_id
-        )
+        let mut config = String::from("# Written by `cargo xtask fuzz` for one run.\n");
+        for (name, values) in &self.ids {
+            let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+            config.push_str(&format!(
+                "\n[dictionaries.{name}]\nvalues = [{}]\n",
+                values.join(", ")
+            ));
+        }
+        config.push_str("\n[parameters]\n");
+        for (name, _) in &self.ids {
+            // The feed and an offer's detail name their platform in the query.
+            let locations: &[&str] = if *name == "platform_id" {
+                &["path", "query"]
+            } else {
+                &["path"]
+            };
+            for location in locations {
+                config.push_str(&format!(
+                    "\"{location}.{name}\" = {{ dictionary = \"{name}\", probability = 0.5 }}\n"
+                ));
+            }
+        }
+        config
     }
 }
 
@@ -425,19 +445,261 @@ impl Fixtures {
             201,
         )?;
         let me = self.call("GET", "/partners/me", Some(&partner), Value::Null, 200)?;
-        let partner_id = me["id"]
-            .as_str()
-            .context("GET /partners/me answered without an id")?
-            .to_string();
+        let partner_id = id_of(&me, "id", "GET /partners/me")?;
+        let mut ids = Records::default();
+        ids.add("platform_id", platform_id.clone());
+        ids.add("partner_id", partner_id);
+        self.published_offer(&manager, &platform_id, &mut ids)?;
+        self.partner_records(&operator, &partner, &platform_id, &mut ids)?;
         Ok(Accounts {
             tokens: vec![
                 ("operator", operator),
                 ("manager", manager),
                 ("partner", partner),
             ],
-            platform_id,
-            partner_id,
+            ids: ids.0,
         })
+    }
+
+    /// A second partner, approved on the platform, whose offer the manager approved (the
+    /// public feed, an offer's detail, its click-out and coupon have something to show),
+    /// with a second offer in review and a referral link.
+    fn published_offer(&self, manager: &str, platform_id: &str, ids: &mut Records) -> Result<()> {
+        let bert = self.confirmed_partner(SECOND_PARTNER_EMAIL, "Metzgerei Schmidt")?;
+        self.call(
+            "POST",
+            &format!("/partners/me/platforms/{platform_id}"),
+            Some(&bert),
+            Value::Null,
+            201,
+        )?;
+        let me = self.call("GET", "/partners/me", Some(&bert), Value::Null, 200)?;
+        let bert_id = id_of(&me, "id", "GET /partners/me")?;
+        self.call(
+            "POST",
+            &format!("/platforms/{platform_id}/applications/{bert_id}/decision"),
+            Some(manager),
+            json!({"decision": "approve"}),
+            200,
+        )?;
+        let published = self.call("POST", "/offers", Some(&bert), offer(platform_id)?, 201)?;
+        let offer_id = id_of(&published, "offer_id", "POST /offers")?;
+        self.call(
+            "POST",
+            &format!("/offers/{offer_id}/submit"),
+            Some(&bert),
+            Value::Null,
+            200,
+        )?;
+        self.call(
+            "POST",
+            &format!("/platforms/{platform_id}/reviews/{offer_id}/decision"),
+            Some(manager),
+            json!({"decision": "approve", "checks": {"lawful": true, "real_benefit": true}}),
+            200,
+        )?;
+        ids.add("offer_id", offer_id);
+        // A second offer waits in the platform's review queue for the manager's decision.
+        let pending = self.call("POST", "/offers", Some(&bert), offer(platform_id)?, 201)?;
+        let pending_id = id_of(&pending, "offer_id", "POST /offers")?;
+        self.call(
+            "POST",
+            &format!("/offers/{pending_id}/submit"),
+            Some(&bert),
+            Value::Null,
+            200,
+        )?;
+        ids.add("offer_id", pending_id);
+        self.referral_link(&bert, platform_id, ids)
+    }
+
+    /// A referral program of the approved partner and an end user's personal link to it:
+    /// `GET /r/{code}` has a link to follow.
+    fn referral_link(&self, partner: &str, platform_id: &str, ids: &mut Records) -> Result<()> {
+        self.call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(partner),
+            json!({"domains": ["metzgerei-schmidt.example.de"]}),
+            200,
+        )?;
+        let program = self.call(
+            "POST",
+            "/programs",
+            Some(partner),
+            json!({"name": "Freunde werben Freunde",
+                   "landing_url": "https://shop.metzgerei-schmidt.example.de/aktion",
+                   "rewards": [{"event": "purchase", "reward": {"kind": "percent", "basis_points": 1000}}],
+                   "attribution_days": 30, "attribution": "first", "hold_days": 0,
+                   "monthly_budget_cents": 50000}),
+            201,
+        )?;
+        let program_id = id_of(&program, "program_id", "POST /programs")?;
+        self.call(
+            "POST",
+            &format!("/platforms/{platform_id}/endusers"),
+            None,
+            json!({"email": END_USER_EMAIL, "name": "Erika Mustermann"}),
+            202,
+        )?;
+        let invitation = self.token_mailed_to(END_USER_EMAIL)?;
+        self.call(
+            "POST",
+            "/auth/invitations/accept",
+            None,
+            json!({"token": invitation, "password": PASSWORD}),
+            200,
+        )?;
+        let login = self.call(
+            "POST",
+            "/auth/login",
+            None,
+            json!({"login": END_USER_EMAIL, "password": PASSWORD,
+                   "scope": "enduser", "tenant": platform_id}),
+            200,
+        )?;
+        let end_user = id_of(&login, "access_token", "POST /auth/login")?;
+        let link = self.call(
+            "POST",
+            "/me/referrals",
+            Some(&end_user),
+            json!({"program_id": program_id}),
+            201,
+        )?;
+        ids.add("code", id_of(&link, "code", "POST /me/referrals")?);
+        ids.add("program_id", program_id);
+        Ok(())
+    }
+
+    /// The first partner's own records: a draft offer with an image slot, the digital
+    /// customer account with a customer and a global link, a card contract with a program
+    /// and cards, an API key.
+    fn partner_records(
+        &self,
+        operator: &str,
+        partner: &str,
+        platform_id: &str,
+        ids: &mut Records,
+    ) -> Result<()> {
+        let offer = self.call("POST", "/offers", Some(partner), offer(platform_id)?, 201)?;
+        let offer_id = id_of(&offer, "offer_id", "POST /offers")?;
+        let image = self.call(
+            "POST",
+            &format!("/offers/{offer_id}/images"),
+            Some(partner),
+            json!({"content_type": "image/png", "size_bytes": 2048}),
+            201,
+        )?;
+        ids.add(
+            "image_id",
+            id_of(
+                &image["image"],
+                "image_id",
+                "POST /offers/{offer_id}/images",
+            )?,
+        );
+        ids.add("offer_id", offer_id);
+
+        self.call(
+            "POST",
+            "/file-links/account",
+            Some(partner),
+            json!({"slug": SLUG}),
+            201,
+        )?;
+        ids.add("slug", SLUG.to_string());
+        let customer = self.call(
+            "POST",
+            "/file-links/customers",
+            Some(partner),
+            json!({"first_name": "Karl", "last_name": "Kunde", "email": CUSTOMER_EMAIL,
+                   "folder_url": "https://cloud.example.de/s/Xy7aB2", "folder_password": "ordner-geheim"}),
+            201,
+        )?;
+        let customer_id = id_of(&customer, "id", "POST /file-links/customers")?;
+        ids.add("customer_id", customer_id.clone());
+        ids.add("folder_id", customer_id);
+        let link = self.call(
+            "POST",
+            "/file-links/links",
+            Some(partner),
+            json!({"name": "Vorlagen", "url": "https://cloud.example.de/s/Vorlagen"}),
+            201,
+        )?;
+        ids.add("link_id", id_of(&link, "id", "POST /file-links/links")?);
+
+        self.call(
+            "PUT",
+            "/cards/price",
+            Some(operator),
+            json!({"fee_per_terminal_user_cents": 990}),
+            200,
+        )?;
+        self.call("POST", "/cards/contract", Some(partner), Value::Null, 201)?;
+        let program = self.call(
+            "POST",
+            "/cards/programs",
+            Some(partner),
+            json!({"name": "Treueprogramm",
+                   "rules": {"kind": "bonus", "points_per_euro": 1, "point_value_cents": 1}}),
+            201,
+        )?;
+        let program_id = id_of(&program, "program_id", "POST /cards/programs")?;
+        let batch = self.call(
+            "POST",
+            &format!("/cards/programs/{program_id}/batches"),
+            Some(partner),
+            json!({"count": 3}),
+            201,
+        )?;
+        ids.add("program_id", program_id);
+        for number in batch["numbers"].as_array().into_iter().flatten() {
+            if let Some(number) = number.as_str() {
+                ids.add("number", number.to_string());
+            }
+        }
+
+        let key = self.call(
+            "POST",
+            "/partners/me/api-keys",
+            Some(partner),
+            json!({"label": "Shop"}),
+            201,
+        )?;
+        ids.add(
+            "prefix",
+            id_of(&key, "prefix", "POST /partners/me/api-keys")?,
+        );
+        Ok(())
+    }
+
+    /// A partner signed up, confirmed, logged in, with a SEPA mandate.
+    fn confirmed_partner(&self, email: &str, company: &str) -> Result<String> {
+        self.call(
+            "POST",
+            "/partners",
+            None,
+            json!({"company": company, "contact_name": "Bert Schmidt",
+                   "email": email, "password": PASSWORD, "accept_terms": true}),
+            202,
+        )?;
+        let confirmation = self.token_mailed_to(email)?;
+        self.call(
+            "POST",
+            "/partners/confirm",
+            None,
+            json!({"token": confirmation}),
+            200,
+        )?;
+        let partner = self.login(email)?;
+        self.call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(&partner),
+            json!({"account_holder": format!("{company} GmbH"), "iban": "DE89 3704 0044 0532 0130 00"}),
+            200,
+        )?;
+        Ok(partner)
     }
 
     fn login(&self, email: &str) -> Result<String> {
@@ -496,6 +758,45 @@ impl Fixtures {
             .with_context(|| format!("no mail to {to} in the outbox"))?;
         token_in(text).with_context(|| format!("no link with a token in the mail to {to}"))
     }
+}
+
+/// The ids of existing records by the name of the parameter that takes them.
+#[derive(Default)]
+struct Records(Vec<(&'static str, Vec<String>)>);
+
+impl Records {
+    fn add(&mut self, name: &'static str, id: String) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, ids)) => ids.push(id),
+            None => self.0.push((name, vec![id])),
+        }
+    }
+}
+
+/// `field` of an answer, which must be a string.
+fn id_of(answer: &Value, field: &str, what: &str) -> Result<String> {
+    answer[field]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{what} answered without `{field}`: {answer}"))
+}
+
+/// An offer valid from today (Berlin) for 60 days on `platform_id`.
+fn offer(platform_id: &str) -> Result<Value> {
+    let today = jiff::Zoned::now().in_tz("Europe/Berlin")?.date();
+    let until = today.checked_add(jiff::Span::new().days(60))?;
+    Ok(json!({
+        "title": "15 % auf alle Torten",
+        "teaser": "Für alle Kundinnen und Kunden",
+        "description": "Zeigen Sie den Gutschein an der Theke.",
+        "benefit": {"kind": "percent", "value": 15},
+        "online": {"shop_url": "https://shop.example.de", "discount_code": "TORTE15"},
+        "in_store": {"instructions": "Gutschein an der Kasse zeigen.", "coupon_code": "TORTE15"},
+        "valid_from": today.to_string(),
+        "valid_to": until.to_string(),
+        "categories": ["essen"],
+        "platforms": [platform_id],
+    }))
 }
 
 /// The value of `token=` in a mailed link.

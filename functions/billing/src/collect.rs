@@ -169,7 +169,7 @@ async fn complete(billing: &Billing, file: &SepaFile) -> Result<(), shared::Erro
             Err(e) => Err(e.into()),
         };
     }
-    let key_ring = &billing.env.data_key;
+    let key_ring = billing.env.data_key()?;
     let xml = crate::sepa::write(&billing.config, file, &held, &|sealed| {
         key_ring.open(sealed).ok()
     })

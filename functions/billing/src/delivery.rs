@@ -120,10 +120,11 @@ pub fn collection_moved(
 
 /// Renders and stores both documents of an invoice.
 pub async fn store_documents(billing: &Billing, invoice: &Invoice) -> Result<(), shared::Error> {
+    let key = billing.env.data_key()?;
     let iban = invoice
         .debit
         .as_ref()
-        .and_then(|d| billing.env.data_key.open(&d.iban_sealed).ok());
+        .and_then(|d| key.open(&d.iban_sealed).ok());
     let xml = crate::xrechnung::write(&billing.config, invoice, iban.as_deref())
         .map_err(shared::Error::internal)?;
     let pdf = crate::document::render_pdf(&billing.config, invoice)?;

@@ -15,12 +15,17 @@ use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::model::billable;
 use shared::model::partners::{Mandate, attr, partner_key};
 use shared::store::{Cond, Table, TxOp, Update};
+use shared::testing::key_audit::KeyAudit;
 use shared::testing::{Account, Client, PartnerFixture, TestEnv, assert_problem};
 
 struct Setup {
     kit: TestEnv,
+    /// What the function (routes) and its worker (schedule, queue batches) reach in the
+    /// table; the fixtures write beside them.
+    audits: [(&'static str, Arc<KeyAudit>); 2],
     queue: Arc<LocalQueue>,
-    billing: Arc<Billing>,
+    /// The worker: the monthly schedule and the queue's batches.
+    worker: Arc<Billing>,
     client: Client,
     operator: Account,
 }
@@ -32,19 +37,21 @@ async fn setup() -> Setup {
     let kit = TestEnv::new().await;
     kit.clock.set(RUN_TIME.parse::<Timestamp>().unwrap());
     let queue = Arc::new(LocalQueue::new());
-    let billing = Arc::new(Billing::new(
-        &kit.env,
-        queue.clone(),
-        BillingConfig::local(),
-    ));
+    let (env, api_audit) = kit.audited();
+    let billing = Arc::new(Billing::new(&env, queue.clone(), BillingConfig::local()));
+    let (env, worker_audit) = kit.audited();
+    let worker = Arc::new(Billing::new(&env, queue.clone(), BillingConfig::local()));
     // The operator and partners go on working in the months the tests move the clock to.
-    let client =
-        Client::in_process(billing::build_with(billing.clone())).with_sessions(kit.sessions());
+    let client = Client::in_process(billing::build_with(billing)).with_sessions(kit.sessions());
     let operator = kit.fixtures().operator("olga@betreiber.de").await;
     Setup {
         kit,
+        audits: [
+            ("BillingFunction", api_audit),
+            ("BillingWorkerFunction", worker_audit),
+        ],
         queue,
-        billing,
+        worker,
         client,
         operator,
     }
@@ -70,7 +77,12 @@ impl Setup {
     async fn give_mandate(&self, partner: &PartnerId) {
         let mandate = Mandate {
             account_holder: "Bäckerei Müller".into(),
-            iban_sealed: self.kit.env.data_key.seal("DE89370400440532013000"),
+            iban_sealed: self
+                .kit
+                .env
+                .data_key()
+                .unwrap()
+                .seal("DE89370400440532013000"),
             iban_masked: "DE89 **** **** **** **30 00".into(),
             reference: format!("PN-{}", &partner.as_str()[..8]),
             signed_on: date(2026, 10, 1),
@@ -100,7 +112,7 @@ impl Setup {
             .call("POST", "/billing/runs", Some(json!({"period": period})))
             .await;
         assert_eq!(started.status, StatusCode::ACCEPTED, "{:?}", started.body);
-        runner::drain(&self.billing, &self.queue, &mut |_| {})
+        runner::drain(&self.worker, &self.queue, &mut |_| {})
             .await
             .unwrap();
         let run = self
@@ -108,6 +120,14 @@ impl Setup {
             .await;
         assert_eq!(run.status, StatusCode::OK, "{:?}", run.body);
         run.body
+    }
+
+    /// Every key the runs, the worker and the routes reached is one the policies of the
+    /// billing function and its worker in infra/template.yaml grant.
+    fn assert_within_policy(&self) {
+        for (function, audit) in &self.audits {
+            shared::routes::policy::assert_allowed(function, &audit.accesses());
+        }
     }
 
     async fn invoices_of(&self, partner: &PartnerFixture) -> Vec<Value> {
@@ -202,6 +222,7 @@ async fn the_december_run_bills_the_rest_of_november_and_december() {
     for expected in ["Rechnung 2026-000001", "205,28 €"] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
+    s.assert_within_policy();
 }
 
 #[tokio::test]
@@ -259,14 +280,14 @@ async fn a_run_killed_after_half_its_batches_yields_every_invoice_once_with_gapl
     // The planner, then one of three batches; then the process dies.
     for _ in 0..2 {
         let message = s.queue.pop().unwrap();
-        runner::handle(&s.billing, message).await.unwrap();
+        runner::handle(&s.worker, message).await.unwrap();
     }
     assert_eq!(s.queue.len(), 2, "a full batch and one of five left");
     while s.queue.pop().is_some() {}
 
     let mut seen = Vec::new();
     let summary = runner::run_in_process(
-        &s.billing,
+        &s.worker,
         &s.queue,
         Month::parse("2026-12").unwrap(),
         &mut |p| seen.push(p),
@@ -301,7 +322,7 @@ async fn a_redelivered_batch_creates_nothing() {
         period: Month::parse("2026-12").unwrap(),
         partners: vec![anna.id.clone(), anna.id.clone()],
     };
-    let handled = runner::handle(&s.billing, again).await.unwrap();
+    let handled = runner::handle(&s.worker, again).await.unwrap();
     let runner::Handled::Billed(report) = handled else {
         panic!("a bill message bills");
     };
@@ -340,6 +361,7 @@ async fn the_second_collection_of_a_mandate_is_recurring() {
     assert_eq!(invoices[1]["number"], "2026-000001");
     assert_eq!(invoices[1]["direct_debit"]["sequence"], "FRST");
     assert_eq!(invoices[1]["direct_debit"]["sepa_file"], "LS-2026-12-1");
+    s.assert_within_policy();
 }
 
 #[tokio::test]
@@ -384,7 +406,7 @@ async fn a_partner_that_cannot_be_billed_is_listed_and_billed_by_a_retry() {
     let retried = s.call("POST", "/billing/runs/2026-12/retry", None).await;
     assert_eq!(retried.status, StatusCode::ACCEPTED, "{:?}", retried.body);
     assert_eq!(retried.body["queued"], 1);
-    runner::drain(&s.billing, &s.queue, &mut |_| {})
+    runner::drain(&s.worker, &s.queue, &mut |_| {})
         .await
         .unwrap();
     let run = s.call("GET", "/billing/runs/2026-12", None).await;
@@ -501,6 +523,7 @@ async fn the_sepa_file_of_a_run_passes_the_pain_008_schema() {
     let again = sepa_files(&s, "2026-12").await;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].0["key"], file["key"]);
+    s.assert_within_policy();
 }
 
 fn events_dir() -> std::path::PathBuf {
@@ -559,7 +582,7 @@ async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
     let read = |name: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(events_dir().join(name)).unwrap()).unwrap()
     };
-    let started = runner::handle_event(&s.billing, read("scheduled.json"))
+    let started = runner::handle_event(&s.worker, read("scheduled.json"))
         .await
         .unwrap();
     assert_eq!(started["period"], "2026-12", "the run of the clock's month");
@@ -571,7 +594,7 @@ async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
     );
 
     // A batch naming a partner with nothing due: handled, not reported as failed.
-    let response = runner::handle_event(&s.billing, read("sqs-batch.json"))
+    let response = runner::handle_event(&s.worker, read("sqs-batch.json"))
         .await
         .unwrap();
     assert_eq!(response["batchItemFailures"], json!([]), "{response}");
@@ -580,7 +603,7 @@ async fn the_schedule_starts_the_month_and_the_worker_takes_queue_batches() {
 
     // An unreadable body is dropped, a batch for a month without a run is reported failed.
     let response = runner::handle_event(
-        &s.billing,
+        &s.worker,
         json!({"Records": [
             {"messageId": "a", "body": "kein json", "eventSource": "aws:sqs"},
             {"messageId": "b", "body": "{\"kind\":\"bill\",\"period\":\"2026-10\",\"partners\":[\"01a20995-f66b-7041-8db5-03382a668100\"]}", "eventSource": "aws:sqs"}
@@ -629,6 +652,7 @@ async fn premium_placements_booked_for_the_month_are_on_its_invoice() {
     assert_eq!(amounts(&invoices[0]), vec![4900, 1500]);
     assert_eq!(invoices[0]["lines"][1]["product"], "premium_placement");
     assert_eq!(invoices[0]["totals"]["net_cents"], 6400);
+    s.assert_within_policy();
 }
 
 /// A card contract signed in September with three terminal users, and a fourth added in
@@ -704,6 +728,7 @@ async fn card_contract_and_digital_customer_account_are_on_the_invoice() {
     let january = &s.invoices_of(&anna).await[0];
     assert_eq!(january["number"], "2027-000001");
     assert_eq!(amounts(january), vec![3960]);
+    s.assert_within_policy();
 }
 
 #[tokio::test]
@@ -839,6 +864,7 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     let sepa = &files[0].1;
     assert!(sepa.contains("<NbOfTxs>1</NbOfTxs>"), "{sepa}");
     assert!(!sepa.contains(&number), "{sepa}");
+    s.assert_within_policy();
 }
 
 /// A booked placement of `offer` for `month` at `price`, as offers saves it.
@@ -898,7 +924,7 @@ async fn a_month_that_has_not_begun_is_refused_and_later_billed_with_what_was_bo
 
     // The local subcommand's in-process run is refused the same way.
     let refused = runner::run_in_process(
-        &s.billing,
+        &s.worker,
         &s.queue,
         Month::parse("2027-01").unwrap(),
         &mut |_| {},
@@ -1164,7 +1190,7 @@ async fn retry_on_6_december(s: &Setup, anna: &PartnerFixture) -> String {
     set_address(s, &anna.id, Some(an_address())).await;
     let retried = s.call("POST", "/billing/runs/2026-12/retry", None).await;
     assert_eq!(retried.status, StatusCode::ACCEPTED, "{:?}", retried.body);
-    runner::drain(&s.billing, &s.queue, &mut |_| {})
+    runner::drain(&s.worker, &s.queue, &mut |_| {})
         .await
         .unwrap();
     let invoice = &s.invoices_of(anna).await[0];
@@ -1233,6 +1259,7 @@ async fn an_invoice_issued_by_a_retry_is_collected_by_a_later_file_of_its_run() 
             "collected once"
         );
     }
+    s.assert_within_policy();
 }
 
 #[tokio::test]

@@ -12,8 +12,12 @@ use shared::routes::matrix::{Matrix, OwnSide};
 use shared::testing::TestEnv;
 
 fn billing_on(kit: &TestEnv) -> Arc<Billing> {
+    billing_with(&kit.env)
+}
+
+fn billing_with(env: &shared::env::Env) -> Arc<Billing> {
     Arc::new(Billing::new(
-        &kit.env,
+        env,
         Arc::new(LocalQueue::new()),
         BillingConfig::local(),
     ))
@@ -38,7 +42,8 @@ async fn the_function_serves_its_document() {
 #[tokio::test]
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
-    let router = billing::build_with(billing_on(&kit));
+    let (env, audit) = kit.audited();
+    let router = billing::build_with(billing_with(&env));
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
     let pa = fixtures.platform("Sparkasse A", Cents(4900)).await;
@@ -58,4 +63,6 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("partner_id", a, partner_b.id.as_str());
     let report = matrix.check(&billing::routes()).await;
     report.assert_clean(&billing::routes());
+    // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("BillingFunction", &audit.accesses());
 }

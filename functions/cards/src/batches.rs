@@ -1,6 +1,7 @@
 //! Card batches: numbers with a Luhn check digit, each with a printed activation code
 //! (only its hash is stored), and a CSV for the print shop behind a presigned link.
 
+use shared::domain::RecordId;
 use std::time::Duration;
 
 use axum::Json;
@@ -91,7 +92,7 @@ pub fn print_csv(cards: &[(String, String)]) -> Result<Vec<u8>> {
 
 /// Issue a batch of cards for a program.
 #[utoipa::path(post, path = "/cards/programs/{program_id}/batches", tag = "cards",
-    params(("program_id" = String, Path, description = "The program.")),
+    params(("program_id" = RecordId, Path, description = "The program.")),
     request_body = NewBatch,
     responses(
         (status = 201, description = "The cards and the print file.", body = BatchCreated),
@@ -100,9 +101,10 @@ pub fn print_csv(cards: &[(String, String)]) -> Result<Vec<u8>> {
 pub async fn create(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(program_id): ApiPath<String>,
+    ApiPath(program_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<NewBatch>,
 ) -> Result<(StatusCode, Json<BatchCreated>)> {
+    let program_id = program_id.into_string();
     let mut v = Validator::new();
     v.require(
         "count",

@@ -91,7 +91,10 @@ pub struct Holder {
 
 impl Holder {
     pub fn open(&self, state: &AppState) -> Result<PersonalData> {
-        let json = state.data_key.open(&self.sealed).map_err(Error::internal)?;
+        let json = state
+            .data_key()?
+            .open(&self.sealed)
+            .map_err(Error::internal)?;
         Ok(serde_json::from_str(&json)?)
     }
 }
@@ -120,6 +123,7 @@ pub struct Registration {
     pub activation_code: String,
     pub first_name: String,
     pub last_name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[serde(default)]
     pub gender: Option<Gender>,
@@ -241,7 +245,7 @@ pub async fn register(
         account_id: account_id.clone(),
         number: card.number.clone(),
         login: login.clone(),
-        sealed: state.data_key.seal(&serde_json::to_string(&data)?),
+        sealed: state.data_key()?.seal(&serde_json::to_string(&data)?),
         consent_at: state.clock.now(),
         registered_on: state.clock.today(),
     };
@@ -257,7 +261,7 @@ pub async fn register(
                 Update::Set(attr::HOLDER, account_id.as_str().into()),
                 Update::Set(
                     attr::HOLDER_FIRST_NAME,
-                    state.data_key.seal(&first_name).into(),
+                    state.data_key()?.seal(&first_name).into(),
                 ),
             ],
             cond: Cond::All(vec![

@@ -82,7 +82,7 @@ impl CardAtTill {
             first_name: card
                 .holder_first_name
                 .as_deref()
-                .and_then(|sealed| state.data_key.open(sealed).ok()),
+                .and_then(|sealed| state.data_key().ok()?.open(sealed).ok()),
             stamps_for_reward,
             reward,
             valid_until: card.valid_until,

@@ -220,7 +220,7 @@ pub async fn list_of(table: &dyn Table, partner: &PartnerId) -> Result<Vec<Progr
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Brötchen-Bonus", "rules": {"kind": "bonus", "points_per_euro": 1, "point_value_cents": 1, "expiry_months": 24}}))]
 pub struct NewProgram {
-    /// 1–100 characters.
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub name: String,
     pub rules: Rules,
 }

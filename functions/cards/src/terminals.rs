@@ -49,8 +49,10 @@ pub struct TerminalUser {
 pub struct NewTerminalUser {
     /// 3–64 characters: a-z, 0-9, `.`, `_`, `-`.
     pub username: String,
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub name: String,
     /// Where the invitation to set the password goes.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 

@@ -37,7 +37,8 @@ async fn the_function_serves_its_document() {
 #[tokio::test]
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
-    let router = cards::build(&kit.env);
+    let (env, audit) = kit.audited();
+    let router = cards::build(&env);
     let client = Client::in_process(router.clone());
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
@@ -104,6 +105,8 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("username", "kasse-1", "kasse-unbekannt");
     let report = matrix.check(&cards::routes()).await;
     report.assert_clean(&cards::routes());
+    // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("CardsFunction", &audit.accesses());
 }
 
 /// Every route has a sample API Gateway v2 event in `events/cards/`, and each goes through

@@ -21,7 +21,7 @@ use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::records::{SlugRecord, path_id, slug_key};
+use crate::records::{SlugRecord, slug_key};
 use crate::slug;
 
 const LOGO_URL_LIFETIME: Duration = Duration::from_secs(3600);
@@ -102,7 +102,10 @@ impl AccountView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"slug": "kanzlei-mueller"}))]
 pub struct Booking {
-    /// The supplier's access link: 3-40 characters a-z, 0-9 and hyphens, not a reserved word.
+    /// The supplier's access link: 3-40 characters a-z, 0-9 and single hyphens between
+    /// them, not a reserved word (upper case is taken as lower case, spaces around are
+    /// dropped).
+    #[schema(min_length = 3, max_length = 40, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: String,
 }
 
@@ -244,7 +247,7 @@ pub struct UnlimitedGrant {
 
 /// Grant a supplier the unlimited tier (100 customers or more) at a monthly price.
 #[utoipa::path(put, path = "/file-links/accounts/{partner_id}/unlimited", tag = "file-links",
-    params(("partner_id" = String, Path, description = "The supplier.")),
+    params(("partner_id" = PartnerId, Path, description = "The supplier.")),
     request_body = UnlimitedGrant,
     responses(
         (status = 200, description = "Granted.", body = AccountView),
@@ -253,14 +256,13 @@ pub struct UnlimitedGrant {
 pub async fn grant_unlimited(
     State(state): State<AppState>,
     _operator: OperatorAuth,
-    ApiPath(partner_id): ApiPath<String>,
+    ApiPath(partner): ApiPath<PartnerId>,
     ApiJson(body): ApiJson<UnlimitedGrant>,
 ) -> Result<Json<AccountView>> {
     let mut v = Validator::new();
     let price = v.cents("monthly_price_cents", body.monthly_price_cents);
     v.finish()?;
     let price = price.unwrap_or(Cents(0));
-    let partner = PartnerId::from_raw(path_id(&partner_id, "Partner")?);
     let read = load_contract(&state, &partner).await?;
     let mut next = read.clone();
     next.grant_unlimited(price, state.clock.today());

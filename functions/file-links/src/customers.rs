@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use shared::auth::{Ended, PartnerAuth, Role, Scope, reinstate_op, revoke_op};
+use shared::domain::RecordId;
 use shared::domain::{AccountId, Email, PartnerId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams, Validator};
@@ -104,9 +105,12 @@ async fn view(state: &AppState, partner: &PartnerId, c: Customer) -> Result<Cust
     "folder_password": "ordner-geheim-1"
 }))]
 pub struct NewCustomer {
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub first_name: String,
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub last_name: String,
     /// Where the invitation goes; also the customer's login.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// A second login: 3-64 characters a-z, 0-9, `.`, `_`, `-`.
     pub username: Option<String>,
@@ -162,6 +166,7 @@ pub async fn create(
     };
     let partner = load_partner(&state, &auth.partner_id).await?;
     let account_id = AccountId::generate();
+    let key = state.data_key()?;
     let customer = Customer {
         account_id: account_id.clone(),
         first_name,
@@ -169,7 +174,7 @@ pub async fn create(
         email: email.clone(),
         username: username.clone(),
         folder_url,
-        folder_password_sealed: password.map(|p| state.data_key.seal(&p)),
+        folder_password_sealed: password.map(|p| key.seal(&p)),
         disabled: false,
         created_at: state.clock.now(),
     };
@@ -198,7 +203,7 @@ pub async fn create(
         if let Some(alias) = &username {
             extra.push(
                 invitation
-                    .login_record(&account_id, state.clock.now(), &state.data_key)
+                    .login_record(&account_id, state.clock.now(), state.data_key()?)
                     .alias_put(alias)?,
             );
         }
@@ -302,13 +307,14 @@ pub async fn list(
 
 /// One customer.
 #[utoipa::path(get, path = "/file-links/customers/{customer_id}", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 200, description = "The customer.", body = CustomerView)))]
 pub async fn get_one(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     let customer = load(&state, &auth.partner_id, &id).await?;
     Ok(Json(view(&state, &auth.partner_id, customer).await?))
 }
@@ -326,15 +332,16 @@ pub struct CustomerPatch {
 
 /// Change a customer's name, folder link or folder password (e-mail and username stay).
 #[utoipa::path(patch, path = "/file-links/customers/{customer_id}", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     request_body = CustomerPatch,
     responses((status = 200, description = "Changed.", body = CustomerView)))]
 pub async fn update(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<CustomerPatch>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     let mut v = Validator::new();
     let first_name = body
         .first_name
@@ -375,7 +382,8 @@ pub async fn update(
         customer.folder_url = u;
     }
     if let Some(p) = password {
-        customer.folder_password_sealed = p.map(|p| state.data_key.seal(&p));
+        let key = state.data_key()?;
+        customer.folder_password_sealed = p.map(|p| key.seal(&p));
     }
     let login = login_key(
         &scope_of(&auth.partner_id),
@@ -413,7 +421,7 @@ pub struct Message {
 
 /// Send the invitation again (a new 7-day link); 409 once the customer has set a password.
 #[utoipa::path(post, path = "/file-links/customers/{customer_id}/invitation", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses(
         (status = 202, description = "The invitation is on its way.", body = Message),
         (status = 409, response = Conflict),
@@ -422,8 +430,9 @@ pub struct Message {
 pub async fn resend_invitation(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<(StatusCode, Json<Message>)> {
+    let id = id.into_string();
     let customer = load(&state, &auth.partner_id, &id).await?;
     if customer.disabled {
         return Err(Error::Unprocessable(
@@ -491,37 +500,40 @@ async fn set_disabled(
 
 /// Disable a customer: its login is refused at once, and so is every token it holds.
 #[utoipa::path(post, path = "/file-links/customers/{customer_id}/disable", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 200, description = "Disabled.", body = CustomerView)))]
 pub async fn disable(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     set_disabled(&state, &auth, &id, true).await
 }
 
 /// Enable a disabled customer again.
 #[utoipa::path(post, path = "/file-links/customers/{customer_id}/enable", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 200, description = "Enabled.", body = CustomerView)))]
 pub async fn enable(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<Json<CustomerView>> {
+    let id = id.into_string();
     set_disabled(&state, &auth, &id, false).await
 }
 
 /// Delete a customer and its login; the count (and the tier) goes down with it.
 #[utoipa::path(delete, path = "/file-links/customers/{customer_id}", tag = "file-links",
-    params(("customer_id" = String, Path, description = "One of the supplier's customers.")),
+    params(("customer_id" = RecordId, Path, description = "One of the supplier's customers.")),
     responses((status = 204, description = "Deleted.")))]
 pub async fn delete(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<StatusCode> {
+    let id = id.into_string();
     let customer = load(&state, &auth.partner_id, &id).await?;
     let scope = scope_of(&auth.partner_id);
     for _ in 0..ATTEMPTS {

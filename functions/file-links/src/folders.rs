@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shared::auth::{PartnerAuth, Role, TenantAuth};
 use shared::domain::PartnerId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiPath, ApiQuery, PageParams};
 use shared::model::from_item;
@@ -20,9 +21,7 @@ use utoipa::ToSchema;
 
 use crate::account::load_contract;
 use crate::customers::PAGE_SIZE;
-use crate::records::{
-    Customer, GlobalLink, Reveal, customer_key, link_key, path_id, reveal_key, reveals,
-};
+use crate::records::{Customer, GlobalLink, Reveal, customer_key, link_key, reveal_key, reveals};
 
 /// The name the customer's own folder is shown with.
 const OWN_FOLDER: &str = "Mein Ordner";
@@ -113,7 +112,7 @@ pub struct RevealedPassword {
 ///
 /// Another customer's folder, or one without a password, is 404.
 #[utoipa::path(post, path = "/me/folders/{folder_id}/password", tag = "file-links",
-    params(("folder_id" = String, Path, description = "The customer's own folder or a global link.")),
+    params(("folder_id" = RecordId, Path, description = "The customer's own folder or a global link.")),
     responses(
         (status = 200, description = "The password; not to be cached.", body = RevealedPassword),
         (status = 404, response = NotFound),
@@ -121,10 +120,10 @@ pub struct RevealedPassword {
 pub async fn reveal(
     State(state): State<AppState>,
     auth: TenantAuth,
-    ApiPath(folder_id): ApiPath<String>,
+    ApiPath(folder_id): ApiPath<RecordId>,
 ) -> Result<Response> {
     let (partner, customer) = customer_of(&state, &auth).await?;
-    let folder_id = path_id(&folder_id, "Ordner")?;
+    let folder_id = folder_id.into_string();
     let no_password = || Error::NotFound("Für diesen Ordner ist kein Passwort hinterlegt.".into());
     let (name, sealed) = if folder_id == customer.account_id.as_str() {
         (
@@ -141,7 +140,7 @@ pub async fn reveal(
         (link.name, link.password_sealed)
     };
     let sealed = sealed.ok_or_else(no_password)?;
-    let password = state.data_key.open(&sealed).map_err(Error::internal)?;
+    let password = state.data_key()?.open(&sealed).map_err(Error::internal)?;
     let now = state.clock.now();
     let record = Reveal {
         customer_id: customer.account_id.clone(),

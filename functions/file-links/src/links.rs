@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use shared::auth::PartnerAuth;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
 use shared::model::from_item;
@@ -16,7 +17,7 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::account::load_contract;
-use crate::records::{GlobalLink, link_key, links, path_id};
+use crate::records::{GlobalLink, link_key, links};
 use crate::secrets;
 
 /// How many global links a supplier keeps.
@@ -57,6 +58,7 @@ pub async fn all(state: &AppState, partner: &shared::domain::PartnerId) -> Resul
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "AGB und Preisliste", "url": "https://cloud.example.de/s/Alle01", "password": "fuer-alle-1"}))]
 pub struct NewLink {
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub name: String,
     /// https
     pub url: String,
@@ -93,11 +95,12 @@ pub async fn create(
             "Es sind höchstens {MAX_LINKS} globale Links möglich."
         )));
     }
+    let key = state.data_key()?;
     let link = GlobalLink {
         link_id: shared::domain::new_id(),
         name,
         url,
-        password_sealed: password.map(|p| state.data_key.seal(&p)),
+        password_sealed: password.map(|p| key.seal(&p)),
         created_at: state.clock.now(),
     };
     state
@@ -128,14 +131,14 @@ pub async fn list(State(state): State<AppState>, auth: PartnerAuth) -> Result<Js
 
 /// Remove a global link.
 #[utoipa::path(delete, path = "/file-links/links/{link_id}", tag = "file-links",
-    params(("link_id" = String, Path, description = "One of the supplier's global links.")),
+    params(("link_id" = RecordId, Path, description = "One of the supplier's global links.")),
     responses((status = 204, description = "Removed.")))]
 pub async fn delete(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<RecordId>,
 ) -> Result<StatusCode> {
-    let key = link_key(&auth.partner_id, &path_id(&id, "Link")?);
+    let key = link_key(&auth.partner_id, id.as_str());
     match state.table.delete(&key, Cond::Exists).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::ConditionFailed) => Err(Error::NotFound("Link nicht gefunden.".into())),

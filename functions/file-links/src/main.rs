@@ -7,7 +7,7 @@ use shared::env::{Env, EnvConfig};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = EnvConfig::from_env()?;
+    let config = EnvConfig::from_env()?.require_data_key()?;
     let sdk = shared::config::lambda_aws()?;
     let env = Env::from_aws(&config, &sdk)?;
     lambda_http::run(file_links::build(&env)).await

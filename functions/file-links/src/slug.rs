@@ -85,6 +85,41 @@ mod tests {
         }
     }
 
+    /// What the OpenAPI document states for a slug (the web app's client and the fuzzer
+    /// generate from it) is what `parse` accepts, reserved words aside.
+    #[test]
+    fn the_documented_slug_is_the_one_parse_accepts() {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let slug = &doc["components"]["schemas"]["FileLinksBooking"]["properties"]["slug"];
+        let pattern = regex::Regex::new(slug["pattern"].as_str().unwrap()).unwrap();
+        let (min, max) = (slug["minLength"].as_u64(), slug["maxLength"].as_u64());
+        assert_eq!((min, max), (Some(3), Some(40)));
+        for sample in [
+            "kanzlei24",
+            "mueller-steuer",
+            "a-b-c",
+            "abc",
+            "ab",
+            "-abc",
+            "abc-",
+            "a--b",
+            "a b",
+            "müller",
+            "x/y",
+            "ABC",
+            &"a".repeat(40),
+            &"a".repeat(41),
+        ] {
+            let chars = sample.chars().count() as u64;
+            let documented = pattern.is_match(sample) && (3..=40).contains(&chars);
+            assert_eq!(
+                documented,
+                parse(sample).is_ok_and(|s| s == sample),
+                "{sample}"
+            );
+        }
+    }
+
     #[test]
     fn reserved_words_are_refused() {
         for word in ["admin", "Login", "www", "partnernetz", "kundenkonto"] {

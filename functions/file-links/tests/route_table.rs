@@ -108,7 +108,8 @@ async fn call(client: &Client, method: &str, path: &str, body: Value, token: &st
 #[tokio::test]
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
-    let router = file_links::build(&kit.env);
+    let (env, audit) = kit.audited();
+    let router = file_links::build(&env);
     let client = Client::in_process(router.clone());
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
@@ -188,4 +189,6 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("folder_id", a_caller.as_str(), b_link.as_str());
     let report = matrix.check(&file_links::routes()).await;
     report.assert_clean(&file_links::routes());
+    // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("FileLinksFunction", &audit.accesses());
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use shared::auth::PartnerAuth;
 use shared::domain::Month;
 use shared::domain::PlatformId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams};
 use shared::model::from_stored;
@@ -144,7 +145,7 @@ pub async fn create(
 /// Replace the draft's texts, terms, categories and platforms (images stay). A published
 /// offer keeps showing its approved version until the revision is submitted and approved.
 #[utoipa::path(put, path = "/offers/{offer_id}", tag = "offers", request_body = OfferInput,
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses(
         (status = 200, description = "The changed draft.", body = OfferView),
         (status = 409, response = Conflict),
@@ -153,9 +154,10 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<OfferInput>,
 ) -> Result<Json<OfferView>> {
+    let offer_id = offer_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let valid = input::validate(state.table.as_ref(), &body, state.clock.today()).await?;
     let read = offer.version;
@@ -190,7 +192,7 @@ pub async fn save(state: &AppState, offer: &Offer, read_version: u64) -> Result<
 /// Delete a draft that is neither shown nor in review anywhere; its placements of months not
 /// yet started are cancelled.
 #[utoipa::path(delete, path = "/offers/{offer_id}", tag = "offers",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses(
         (status = 204, description = "Deleted; placements of later months cancelled."),
         (status = 409, response = Conflict),
@@ -198,8 +200,9 @@ pub async fn save(state: &AppState, offer: &Offer, read_version: u64) -> Result<
 pub async fn delete(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<StatusCode> {
+    let offer_id = offer_id.into_string();
     match withdrawal::delete(&state, &auth.partner_id, &offer_id).await? {
         Deletion::Deleted => Ok(StatusCode::NO_CONTENT),
         Deletion::StillShown => Err(Error::Conflict(

@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use shared::domain::Month;
 use shared::domain::PlatformId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery};
 use shared::model::from_stored;
@@ -197,14 +198,15 @@ pub struct Detail {
 
 /// The detail of an offer shown on the platform; counts a view.
 #[utoipa::path(get, path = "/offers/{offer_id}", tag = "feed",
-    params(("offer_id" = String, Path, description = "An offer."), OnPlatform),
+    params(("offer_id" = RecordId, Path, description = "An offer."), OnPlatform),
     responses((status = 200, description = "The offer.", body = Detail),
         (status = 404, response = NotFound)))]
 pub async fn detail(
     State(state): State<AppState>,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
     ApiQuery(q): ApiQuery<OnPlatform>,
 ) -> Result<Json<Detail>> {
+    let offer_id = offer_id.into_string();
     let shown = shown(&state, &offer_id, &q.platform_id).await?;
     stats::count(
         state.table.as_ref(),
@@ -256,14 +258,15 @@ pub struct ShopLink {
 
 /// Count a click to the shop and get its address.
 #[utoipa::path(post, path = "/offers/{offer_id}/click-out", tag = "feed", request_body = ClickOut,
-    params(("offer_id" = String, Path, description = "An offer with an online shop.")),
+    params(("offer_id" = RecordId, Path, description = "An offer with an online shop.")),
     responses((status = 200, description = "Counted; the shop's address.", body = ShopLink),
         (status = 404, response = NotFound)))]
 pub async fn click_out(
     State(state): State<AppState>,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<ClickOut>,
 ) -> Result<Json<ShopLink>> {
+    let offer_id = offer_id.into_string();
     let shown = shown(&state, &offer_id, &body.platform_id).await?;
     let online = shown
         .live
@@ -303,14 +306,15 @@ async fn read_logo(state: &AppState, key: &str) -> Option<Vec<u8>> {
 
 /// The printable A4 coupon of an in-store offer: logo, benefit, validity, code and QR code.
 #[utoipa::path(get, path = "/offers/{offer_id}/coupon.pdf", tag = "feed",
-    params(("offer_id" = String, Path, description = "An in-store offer."), OnPlatform),
+    params(("offer_id" = RecordId, Path, description = "An in-store offer."), OnPlatform),
     responses((status = 200, description = "The coupon.", content_type = "application/pdf", body = Vec<u8>),
         (status = 404, response = NotFound)))]
 pub async fn coupon_pdf(
     State(state): State<AppState>,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
     ApiQuery(q): ApiQuery<OnPlatform>,
 ) -> Result<Response> {
+    let offer_id = offer_id.into_string();
     let shown = shown(&state, &offer_id, &q.platform_id).await?;
     let in_store = shown
         .live

@@ -1,6 +1,7 @@
 //! An offer's images: presigned uploads that S3 itself holds to the declared type and size,
 //! and the check at submit that each file is there and really is the image it claims to be.
 
+use shared::domain::RecordId;
 use std::time::Duration;
 
 use axum::Json;
@@ -36,7 +37,7 @@ pub struct ImageRequest {
 
 /// A presigned upload: send the file with exactly this method, URL and headers.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(as = ImageUpload)]
+#[schema(as = PresignedImageUpload)]
 pub struct Upload {
     /// Always `PUT`.
     pub method: String,
@@ -55,7 +56,7 @@ pub struct ImageUpload {
 /// Add an image (up to six, in this order) and get its presigned upload, valid for ten
 /// minutes. The upload must declare exactly the type and size given here.
 #[utoipa::path(post, path = "/offers/{offer_id}/images", tag = "offers", request_body = ImageRequest,
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses(
         (status = 201, description = "Upload the file with exactly this request.", body = ImageUpload),
         (status = 409, response = Conflict),
@@ -63,9 +64,10 @@ pub struct ImageUpload {
 pub async fn add(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<ImageRequest>,
 ) -> Result<(StatusCode, Json<ImageUpload>)> {
+    let offer_id = offer_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let mut errors = Vec::new();
     let kind = ImageType::parse(&body.content_type);
@@ -130,8 +132,8 @@ pub async fn add(
 /// is approved).
 #[utoipa::path(delete, path = "/offers/{offer_id}/images/{image_id}", tag = "offers",
     params(
-        ("offer_id" = String, Path, description = "One of the partner's offers."),
-        ("image_id" = String, Path, description = "One of the offer's images."),
+        ("offer_id" = RecordId, Path, description = "One of the partner's offers."),
+        ("image_id" = RecordId, Path, description = "One of the offer's images."),
     ),
     responses(
         (status = 204, description = "Removed."),
@@ -140,8 +142,10 @@ pub async fn add(
 pub async fn remove(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath((offer_id, image_id)): ApiPath<(String, String)>,
+    ApiPath((offer_id, image_id)): ApiPath<(RecordId, RecordId)>,
 ) -> Result<StatusCode> {
+    let offer_id = offer_id.into_string();
+    let image_id = image_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     if !offer.content.images.iter().any(|i| i.image_id == image_id) {
         return Err(Error::NotFound("Bild nicht gefunden.".into()));

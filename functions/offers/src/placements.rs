@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::auth::{Authenticated, OperatorAuth, PartnerAuth, Role};
-use shared::domain::Month;
+use shared::domain::{Month, RecordId};
 use shared::domain::{Cents, PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
@@ -149,7 +149,7 @@ pub enum BookingOutcome {
 /// Book a placement of an approved offer for a platform and month while a slot is free, in a
 /// month the offer can be shown in there (inside its validity, while the subscription runs).
 #[utoipa::path(post, path = "/offers/{offer_id}/placements", tag = "placements",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     request_body = BookingInput,
     responses(
         (status = 201, description = "Booked; billed for that month.", body = PlacementBooking),
@@ -159,9 +159,10 @@ pub enum BookingOutcome {
 pub async fn book(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
     ApiJson(body): ApiJson<BookingInput>,
 ) -> Result<(StatusCode, Json<PlacementBooking>)> {
+    let offer_id = offer_id.into_string();
     match book_placement(&state, &auth.partner_id, &offer_id, &body).await? {
         BookingOutcome::Booked(booking) => Ok((StatusCode::CREATED, Json(booking))),
         BookingOutcome::AlreadyPlaced(month) => Err(Error::Conflict(format!(
@@ -296,7 +297,7 @@ pub async fn book_placement(
 /// Cancel a booking before its month starts.
 #[utoipa::path(delete, path = "/offers/{offer_id}/placements/{platform_id}/{month}", tag = "placements",
     params(
-        ("offer_id" = String, Path, description = "One of the partner's offers."),
+        ("offer_id" = RecordId, Path, description = "One of the partner's offers."),
         ("platform_id" = PlatformId, Path, description = "The platform of the booking."),
         ("month" = Month, Path, description = "The booked month, JJJJ-MM."),
     ),
@@ -307,8 +308,9 @@ pub async fn book_placement(
 pub async fn cancel(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath((offer_id, platform_id, month)): ApiPath<(String, PlatformId, String)>,
+    ApiPath((offer_id, platform_id, month)): ApiPath<(RecordId, PlatformId, String)>,
 ) -> Result<Json<PlacementBooking>> {
+    let offer_id = offer_id.into_string();
     let month: Month = month.parse().map_err(|m: &str| Error::field("month", m))?;
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let item = state

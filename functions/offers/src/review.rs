@@ -6,6 +6,7 @@ use axum::extract::State;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use shared::auth::{ManagerAuth, PartnerAuth};
+use shared::domain::RecordId;
 use shared::domain::{PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
@@ -84,7 +85,7 @@ async fn platform_name(state: &AppState, platform: &PlatformId) -> Result<String
 /// Send the draft to review on each of its platforms where the partner is approved;
 /// 422 naming the platforms where it is not (nothing is submitted then).
 #[utoipa::path(post, path = "/offers/{offer_id}/submit", tag = "review",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses(
         (status = 200, description = "In review on its platforms.", body = OfferView),
         (status = 409, response = Conflict),
@@ -93,8 +94,9 @@ async fn platform_name(state: &AppState, platform: &PlatformId) -> Result<String
 pub async fn submit(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferView>> {
+    let offer_id = offer_id.into_string();
     let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let today = state.clock.today();
     let now = state.clock.now();
@@ -207,7 +209,7 @@ async fn commit(state: &AppState, ops: Vec<Named>) -> Result<()> {
 /// Take the offer off every platform: out of every feed and review queue, its placements of
 /// months not yet started cancelled.
 #[utoipa::path(post, path = "/offers/{offer_id}/withdraw", tag = "review",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses(
         (status = 200, description = "Withdrawn everywhere; placements of later months cancelled.", body = OfferView),
         (status = 409, response = Conflict),
@@ -215,8 +217,9 @@ async fn commit(state: &AppState, ops: Vec<Named>) -> Result<()> {
 pub async fn withdraw(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferView>> {
+    let offer_id = offer_id.into_string();
     match withdrawal::withdraw(&state, &auth.partner_id, &offer_id).await? {
         Withdrawal::Withdrawn(offer) => Ok(Json(OfferView::from(*offer))),
         Withdrawal::NothingToWithdraw => Err(Error::Conflict(
@@ -356,7 +359,7 @@ pub struct DecisionView {
 #[utoipa::path(post, path = "/platforms/{platform_id}/reviews/{offer_id}/decision", tag = "review",
     params(
         ("platform_id" = PlatformId, Path, description = "A platform the caller manages."),
-        ("offer_id" = String, Path, description = "An offer in the platform's queue."),
+        ("offer_id" = RecordId, Path, description = "An offer in the platform's queue."),
     ),
     request_body = DecisionBody,
     responses(
@@ -366,9 +369,10 @@ pub struct DecisionView {
 pub async fn decide(
     State(state): State<AppState>,
     manager: ManagerAuth,
-    ApiPath((platform_id, offer_id)): ApiPath<(PlatformId, String)>,
+    ApiPath((platform_id, offer_id)): ApiPath<(PlatformId, RecordId)>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<DecisionView>> {
+    let offer_id = offer_id.into_string();
     manager.ensure_platform(&platform_id)?;
     let mut v = Validator::new();
     let reason = v.optional_multiline_text("reason", body.reason.as_deref(), 1000);

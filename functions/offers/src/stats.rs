@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::Result;
 use shared::auth::PartnerAuth;
 use shared::domain::PlatformId;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::ApiPath;
 use shared::model::from_item;
@@ -85,13 +86,14 @@ pub struct OfferStats {
 
 /// Views and click-outs of one of the partner's offers, per platform and day.
 #[utoipa::path(get, path = "/offers/{offer_id}/stats", tag = "offers",
-    params(("offer_id" = String, Path, description = "One of the partner's offers.")),
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
     responses((status = 200, description = "The aggregates.", body = OfferStats)))]
 pub async fn of_offer(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiPath(offer_id): ApiPath<String>,
+    ApiPath(offer_id): ApiPath<RecordId>,
 ) -> Result<Json<OfferStats>> {
+    let offer_id = offer_id.into_string();
     let offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
     let items = state
         .table

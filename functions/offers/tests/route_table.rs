@@ -19,6 +19,28 @@ fn the_template_and_the_document_list_exactly_the_route_table() {
     checks::assert_one_list_of_routes("OffersFunction", 20, &offers::routes(), &document());
 }
 
+/// The answer to an image request is documented as what it is: the image and its
+/// presigned upload (two types once shared one name, and the document showed the upload
+/// alone).
+#[test]
+fn the_image_answer_is_documented_with_the_image_and_its_upload() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    let answer = &schemas["ImageUpload"];
+    let required: Vec<&str> = answer["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["image", "upload"], "{answer}");
+    let upload = answer["properties"]["upload"]["$ref"].as_str().unwrap();
+    let upload = &schemas[upload.rsplit('/').next().unwrap()];
+    for field in ["method", "url", "headers", "expires_in_seconds"] {
+        assert!(upload["properties"].get(field).is_some(), "{upload}");
+    }
+}
+
 #[tokio::test]
 async fn the_function_serves_its_document() {
     let kit = TestEnv::new().await;
@@ -30,7 +52,10 @@ async fn the_function_serves_its_document() {
 #[tokio::test]
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
-    let router = offers::build(&kit.env);
+    // Offers runs without the data key, as deployed.
+    let (mut env, audit) = kit.audited();
+    env.data_key = None;
+    let router = offers::build(&env);
     let client = Client::in_process(router.clone());
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
@@ -94,6 +119,8 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("month", "2026-12", "2026-12");
     let report = matrix.check(&offers::routes()).await;
     report.assert_clean(&offers::routes());
+    // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("OffersFunction", &audit.accesses());
 }
 
 /// Every sample event in `events/offers/` goes through lambda_http's API Gateway v2 mapping

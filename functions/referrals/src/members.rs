@@ -29,7 +29,9 @@ use crate::step;
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "erika@example.de", "name": "Erika Mustermann"}))]
 pub struct SignupInput {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    #[schema(value_type = shared::openapi::Text<120>, inline)]
     pub name: String,
 }
 

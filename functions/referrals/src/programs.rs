@@ -75,14 +75,18 @@ pub async fn put_domains(
         }
     }
     v.finish()?;
-    let listed = Domains { domains };
+    // An update naming only the list: the partner's partition also holds its profile and
+    // mandate, which this function's policy lets it neither replace nor change (IAM
+    // `dynamodb:Attributes`, docs/architecture.md §15).
     state
         .table
-        .put(
-            shared::model::to_item(&domains_key(&auth.partner_id), &listed)?,
+        .update(
+            &domains_key(&auth.partner_id),
+            &[Update::Set(attr::DOMAINS, serde_json::to_value(&domains)?)],
             Cond::Always,
         )
         .await?;
+    let listed = Domains { domains };
     Ok(Json(listed))
 }
 

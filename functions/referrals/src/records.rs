@@ -14,6 +14,9 @@ use utoipa::ToSchema;
 pub mod attr {
     use shared::store::Attr;
     pub const STATUS: Attr = "status";
+    /// A partner's referral domains (the only attribute this function writes in a
+    /// partner's partition).
+    pub const DOMAINS: Attr = "domains";
     pub const PARTNER_ID: Attr = "partner_id";
     pub const REVOKED: Attr = "revoked";
     /// Member: rewards counted against the cap, and their amounts by state.

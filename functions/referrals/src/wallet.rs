@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::auth::OperatorAuth;
 use shared::auth::TenantAuth;
+use shared::domain::RecordId;
 use shared::domain::{AccountId, Cents, Iban, ProgramId, new_id};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
@@ -238,7 +239,7 @@ pub async fn request_payout(
         account_id: user.account.clone(),
         amount_cents: amount,
         account_holder: holder.into_string(),
-        iban_sealed: state.data_key.seal(iban.electronic()),
+        iban_sealed: state.data_key()?.seal(iban.electronic()),
         status: PayoutStatus::Requested,
         requested_at: now,
         paid_at: None,
@@ -293,7 +294,7 @@ pub async fn list_payouts(
     for item in items {
         let payout: Payout = from_item(item)?;
         let iban = state
-            .data_key
+            .data_key()?
             .open(&payout.iban_sealed)
             .map_err(Error::internal)?;
         payouts.push(view(payout, iban));
@@ -304,7 +305,7 @@ pub async fn list_payouts(
 /// Mark a payout as paid.
 #[utoipa::path(post, path = "/payouts/{payout_id}/paid", tag = "payouts",
     summary = "Auszahlung als bezahlt markieren",
-    params(("payout_id" = String, Path, description = "The payout.")),
+    params(("payout_id" = RecordId, Path, description = "The payout.")),
     responses(
         (status = 200, description = "Paid.", body = PayoutView),
         (status = 404, response = NotFound),
@@ -313,13 +314,10 @@ pub async fn list_payouts(
 pub async fn mark_paid(
     State(state): State<AppState>,
     _auth: OperatorAuth,
-    ApiPath(payout_id): ApiPath<String>,
+    ApiPath(payout_id): ApiPath<RecordId>,
 ) -> Result<Json<PayoutView>> {
     let not_found = || Error::NotFound("Diese Auszahlung gibt es nicht.".into());
-    if payout_id.len() > 64 {
-        return Err(not_found());
-    }
-    let key = payout_key(&payout_id);
+    let key = payout_key(payout_id.as_str());
     let now = state.clock.now();
     let updated = state
         .table
@@ -348,7 +346,7 @@ pub async fn mark_paid(
     };
     let payout: Payout = from_item(item)?;
     let iban = state
-        .data_key
+        .data_key()?
         .open(&payout.iban_sealed)
         .map_err(Error::internal)?;
     Ok(Json(view(payout, iban)))

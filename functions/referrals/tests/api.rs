@@ -45,7 +45,9 @@ impl World {
             .platform("Sparkasse Musterstadt", Cents(4900))
             .await;
         // Programs run for a partner billed by direct debit and approved on a platform.
-        fixtures.give_mandate(&partner.id, &kit.env.data_key).await;
+        fixtures
+            .give_mandate(&partner.id, kit.env.data_key().unwrap())
+            .await;
         fixtures
             .approve(
                 &partner,
@@ -745,7 +747,9 @@ async fn a_program_starts_only_with_a_mandate_and_an_approval_and_only_that_plat
             .unwrap()
             .contains("Lastschriftmandat")
     );
-    fixtures.give_mandate(&bert.id, &w.kit.env.data_key).await;
+    fixtures
+        .give_mandate(&bert.id, w.kit.env.data_key().unwrap())
+        .await;
     let no_platform = create().await;
     assert_problem(&no_platform, StatusCode::UNPROCESSABLE_ENTITY, None);
     assert!(

@@ -29,7 +29,8 @@ async fn the_function_serves_its_document() {
 #[tokio::test]
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
-    let router = referrals::build(&kit.env);
+    let (env, audit) = kit.audited();
+    let router = referrals::build(&env);
     let client = Client::in_process(router.clone());
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
@@ -44,7 +45,9 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         (&partner_b, "metzgerei-b.de"),
     ] {
         // Programs run for a partner with a mandate and an approved subscription.
-        fixtures.give_mandate(&partner.id, &kit.env.data_key).await;
+        fixtures
+            .give_mandate(&partner.id, kit.env.data_key().unwrap())
+            .await;
         fixtures
             .approve(
                 partner,
@@ -115,4 +118,6 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("code", codes[0].as_str(), codes[1].as_str());
     let report = matrix.check(&referrals::routes()).await;
     report.assert_clean(&referrals::routes());
+    // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("ReferralsFunction", &audit.accesses());
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{PLATFORM_SCOPE, Scope, TOKEN_LIFETIME_SECS, dummy_hash, verify_password};
 use shared::crypto::sha256_hex;
+use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::ApiJson;
 use shared::model::accounts::{self, Login, LoginName, login_key};
@@ -49,9 +50,10 @@ pub struct Credentials {
     #[serde(default = "platform_scope")]
     #[schema(default = "platform")]
     pub scope: String,
-    /// The merchant (or, for end users, the platform) of a tenant scope.
+    /// The merchant (or, for end users, the platform) of a tenant scope: a UUID, so text
+    /// that is none is a 400 naming `tenant`, not a failed login.
     #[serde(default)]
-    pub tenant: Option<String>,
+    pub tenant: Option<RecordId>,
 }
 
 /// The failure counter of one account and one client in the current window; keyed by
@@ -110,7 +112,10 @@ fn wrong_credentials() -> Error {
 
 /// The account behind proven credentials, or why there is none.
 async fn authenticate(state: &AppState, client: &str, body: &Credentials) -> Result<Login> {
-    let scope = Scope::from_parts(body.scope.trim(), body.tenant.as_deref())
+    let scope = Scope::from_parts(
+        body.scope.trim(),
+        body.tenant.as_ref().map(RecordId::as_str),
+    )
         .map_err(|m| Error::field("scope", m))?;
     // A malformed login name cannot have an account: same answer as a wrong password.
     let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;

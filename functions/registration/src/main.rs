@@ -9,7 +9,9 @@ use shared::env::{Env, EnvConfig};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     // Registration is the identity service: it alone needs the signing key.
-    let config = EnvConfig::from_env()?.require_signing_key()?;
+    let config = EnvConfig::from_env()?
+        .require_signing_key()?
+        .require_data_key()?;
     let sdk = shared::config::lambda_aws()?;
     let env = Env::from_aws(&config, &sdk)?;
     lambda_http::run(registration::build(&env)).await

@@ -55,7 +55,7 @@ pub async fn put_mandate(
     };
     let mandate = Mandate {
         account_holder: holder.into_string(),
-        iban_sealed: state.data_key.seal(iban.electronic()),
+        iban_sealed: state.data_key()?.seal(iban.electronic()),
         iban_masked: iban.masked(),
         reference: new_reference(),
         signed_on: state.clock.today(),

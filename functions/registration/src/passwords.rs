@@ -83,7 +83,7 @@ async fn send_reset_link(state: AppState, scope: Scope, name: LoginName) -> Resu
         return Ok(());
     }
     let login = found.login;
-    let to = login.email.open(&state.data_key)?;
+    let to = login.email.open(state.data_key()?)?;
     let (token, put) = tokens::issue(TokenFor::of(TokenKind::Reset, &login), state.clock.now())?;
     let link = mails::link(&state.public_base_url, "passwort-zuruecksetzen", &token);
     let outgoing = PendingMails::of(&state);

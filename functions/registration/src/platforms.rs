@@ -115,8 +115,9 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "max@sparkasse.example", "name": "Max Manager"}))]
 pub struct ManagerInvite {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// 1–200 characters.
+    #[schema(value_type = shared::openapi::Text<200>, inline)]
     pub name: String,
 }
 

@@ -32,11 +32,12 @@ use crate::replies::{Message, StatusMessage};
     "email": "anna@baeckerei-mueller.de", "password": "sehr-geheim-123", "accept_terms": true
 }))]
 pub struct SignUp {
-    /// The company name, 1–200 characters.
+    #[schema(value_type = shared::openapi::Text<200>, inline)]
     pub company: String,
-    /// 1–200 characters.
+    #[schema(value_type = shared::openapi::Text<200>, inline)]
     pub contact_name: String,
     /// The login and where the confirmation link goes.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,

@@ -424,7 +424,7 @@ async fn a_customers_username_and_address_share_one_counter() {
         inviter: "Lieferant".into(),
     };
     let id = AccountId::generate();
-    let record = invitation.login_record(&id, app.clock.now(), &app.env.data_key);
+    let record = invitation.login_record(&id, app.clock.now(), app.env.data_key().unwrap());
     let alias: Named = record
         .alias_put(&LoginName::parse("kundin-7").unwrap())
         .unwrap();

@@ -34,7 +34,8 @@ async fn the_function_serves_its_document() {
 #[tokio::test]
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
-    let router = registration::build(&kit.env);
+    let (env, audit) = kit.audited();
+    let router = registration::build(&env);
     let client = Client::in_process(router.clone());
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
@@ -77,4 +78,6 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("partner_id", a, partner_b.id.as_str());
     let report = matrix.check(&registration::routes()).await;
     report.assert_clean(&registration::routes());
+    // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("RegistrationFunction", &audit.accesses());
 }

@@ -178,11 +178,22 @@ async fn invalid_sign_up_names_every_field_and_writes_nothing() {
         ["company", "email", "password", "accept_terms"]
     );
     assert_eq!(r.body["title"], "Ungültige Eingabe");
+    // A body missing several required fields names every one of them at once.
     let missing = app
         .call("POST", "/partners", Some(json!({"company": "X"})), None)
         .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
-    assert_eq!(field_names(&missing.body), ["contact_name"]);
+    assert_eq!(
+        field_names(&missing.body),
+        ["contact_name", "email", "password", "accept_terms"]
+    );
+    let messages: Vec<&str> = missing.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages, ["fehlt"; 4]);
     assert!(app.mails().await.is_empty(), "no mail for rejected input");
     assert!(
         app.table()
@@ -789,4 +800,32 @@ async fn a_sign_up_survives_a_mail_outage_and_its_mail_goes_out_once_later() {
         )
         .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{:?}", confirmed.body);
+}
+
+/// The merchant (or, for end users, the platform) of a tenant login is an id: text that
+/// is none is refused naming `tenant`, not looked up and answered as a failed login.
+#[tokio::test]
+async fn a_login_tenant_that_is_no_uuid_is_a_400_naming_it() {
+    let app = TestApp::new().await;
+    for tenant in [
+        "baeckerei-mueller",
+        "1",
+        "0195f0a0-0000-7000-8000-00000000000",
+    ] {
+        let r = app
+            .client
+            .call(
+                "POST",
+                "/auth/login",
+                Some(json!({"login": "kasse-1", "password": PASSWORD, "scope": "pos", "tenant": tenant})),
+                None,
+            )
+            .await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, Some("tenant"));
+        assert_eq!(
+            r.body["errors"][0]["message"], "ist keine gültige Kennung (UUID)",
+            "{:?}",
+            r.body
+        );
+    }
 }

@@ -242,7 +242,7 @@ fn local_env(
         clock,
         verifier: Arc::new(JwtVerifier::from_pem(&keys.jwt.public_pem)?),
         issuer: Some(JwtIssuer::from_pem(&keys.jwt.private_pem)?),
-        data_key: keys.data_key,
+        data_key: Some(keys.data_key),
         public_base_url,
     };
     Ok((env, outbox))

@@ -32,6 +32,10 @@ macro_rules! id_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
         }
 
         impl std::fmt::Display for $name {
@@ -64,6 +68,13 @@ id_type!(
 id_type!(
     /// A partner's referral program.
     ProgramId
+);
+
+id_type!(
+    /// Any other record's id as a client names it in a path (an offer, an image, a
+    /// supplier's customer, a link, a folder, a card program, a payout): a UUID, checked
+    /// where it enters, so text that is none is a 400 naming the parameter, never a lookup.
+    RecordId
 );
 
 /// Accepts a UUID's text. The check runs inside the visitor so that path extraction can name

@@ -11,7 +11,7 @@ pub mod text;
 
 pub use email::Email;
 pub use iban::{Iban, SEPA_COUNTRIES};
-pub use ids::{AccountId, PartnerId, PlatformId, ProgramId, new_id, short_code};
+pub use ids::{AccountId, PartnerId, PlatformId, ProgramId, RecordId, new_id, short_code};
 pub use money::Cents;
 pub use month::{MONTH_FORMAT, Month};
 pub use password::Password;

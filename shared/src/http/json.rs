@@ -4,8 +4,12 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use super::messages::field_error;
-use crate::error::Error;
+use serde_json::Value;
+use utoipa::PartialSchema;
+use utoipa::openapi::{RefOr, Schema};
+
+use super::messages::{MISSING, field_error};
+use crate::error::{Error, FieldError};
 
 /// A JSON body whose rejections are problem+json naming the offending field.
 #[derive(Debug, Clone)]
@@ -27,7 +31,7 @@ fn is_json(req: &Request) -> bool {
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,
-    T: DeserializeOwned,
+    T: DeserializeOwned + PartialSchema,
 {
     type Rejection = Error;
 
@@ -44,8 +48,46 @@ where
                     Error::BadRequest("Der Anfrageinhalt konnte nicht gelesen werden.".to_string())
                 }
             })?;
-        parse(&bytes).map(ApiJson)
+        parse(&bytes)
+            .map_err(|e| with_every_missing_field(e, &bytes, &required_fields::<T>()))
+            .map(ApiJson)
     }
+}
+
+/// The top-level fields the body's documented schema requires (an object schema's
+/// `required`; none for other shapes).
+fn required_fields<T: PartialSchema>() -> Vec<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.required,
+        _ => Vec::new(),
+    }
+}
+
+/// serde stops at the first missing field; a client should learn every one at once. When
+/// the failure is a missing top-level field, every required field the body lacks is named,
+/// in the schema's order.
+fn with_every_missing_field(error: Error, bytes: &[u8], required: &[String]) -> Error {
+    let Error::Validation(fields) = &error else {
+        return error;
+    };
+    let [first] = fields.as_slice() else {
+        return error;
+    };
+    if first.message != MISSING || !required.contains(&first.field) {
+        return error;
+    }
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(bytes) else {
+        return error;
+    };
+    let missing: Vec<FieldError> = required
+        .iter()
+        .filter(|name| !body.contains_key(name.as_str()))
+        .map(|name| FieldError::new(name.clone(), MISSING))
+        .collect();
+    if missing.is_empty() {
+        return error;
+    }
+    Error::Validation(missing)
 }
 
 /// Deserialises one JSON value and nothing after it, reporting the path of the field that
@@ -159,6 +201,55 @@ mod tests {
                 String::from_utf8_lossy(&body)
             );
         }
+    }
+
+    #[derive(serde::Deserialize, utoipa::ToSchema, Debug)]
+    #[allow(dead_code)]
+    struct Person {
+        name: String,
+        email: String,
+        city: String,
+        note: Option<String>,
+    }
+
+    fn fields(e: &Error) -> Vec<(String, String)> {
+        match e {
+            Error::Validation(f) => f
+                .iter()
+                .map(|f| (f.field.clone(), f.message.clone()))
+                .collect(),
+            other => vec![(format!("{other:?}"), String::new())],
+        }
+    }
+
+    fn body_error<T: DeserializeOwned + PartialSchema>(bytes: &[u8]) -> Error {
+        parse::<T>(bytes)
+            .map(|_| ())
+            .map_err(|e| with_every_missing_field(e, bytes, &required_fields::<T>()))
+            .unwrap_err()
+    }
+
+    #[test]
+    fn every_missing_field_is_named_at_once() {
+        let e = body_error::<Person>(br#"{"email":"a@b.de"}"#);
+        assert_eq!(
+            fields(&e),
+            vec![
+                ("name".into(), "fehlt".into()),
+                ("city".into(), "fehlt".into())
+            ]
+        );
+        let e = body_error::<Person>(br#"{}"#);
+        assert_eq!(
+            fields(&e).into_iter().map(|(f, _)| f).collect::<Vec<_>>(),
+            ["name", "email", "city"]
+        );
+        // Other failures stay as they are.
+        let e = body_error::<Person>(br#"{"name":1}"#);
+        assert_eq!(
+            fields(&e),
+            vec![("name".into(), "muss ein Text sein".into())]
+        );
     }
 
     #[test]

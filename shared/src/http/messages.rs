@@ -3,6 +3,9 @@
 
 use crate::error::FieldError;
 
+/// The message of a required field the input lacks.
+pub(crate) const MISSING: &str = "fehlt";
+
 /// The field error for a serde failure at `path` (serde_path_to_error's dotted path, `.` for
 /// the root). `root` names the whole input when the path is empty (`body`, `query`).
 pub(crate) fn field_error(path: &str, message: &str, root: &str) -> FieldError {
@@ -17,7 +20,7 @@ pub(crate) fn field_error(path: &str, message: &str, root: &str) -> FieldError {
     };
     // serde names a missing or unknown field in its message, not in the path.
     if let Some(name) = backticked_after(message, "missing field `") {
-        return FieldError::new(at(name), "fehlt");
+        return FieldError::new(at(name), MISSING);
     }
     if let Some(name) = backticked_after(message, "unknown field `") {
         return FieldError::new(at(name), "ist unbekannt");

@@ -29,6 +29,8 @@ use crate::routes::{Access, Route};
 
 mod schemas;
 
+pub use schemas::{Text, text_pattern};
+
 pub use crate::error::PROBLEM_JSON;
 
 /// The name of the bearer security scheme in the document.

@@ -5,7 +5,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId, ProgramId};
+use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId, ProgramId, RecordId};
 
 fn string(format: SchemaFormat, description: &str) -> RefOr<Schema> {
     ObjectBuilder::new()
@@ -33,6 +33,7 @@ id_schema! {
     PlatformId => "A bank customer platform, UUIDv7.";
     AccountId => "An account; a partner's account id is its partner id. UUIDv7.";
     ProgramId => "A partner's referral program, UUIDv7.";
+    RecordId => "A record's id, UUIDv7.";
 }
 
 impl PartialSchema for Email {
@@ -55,3 +56,84 @@ impl PartialSchema for Cents {
     }
 }
 impl ToSchema for Cents {}
+
+/// The characters [`crate::domain::text`] refuses in a single-line text, as a character
+/// class body (ECMA-262 and Python `re` read it alike): controls (Cc), line and paragraph
+/// separators, bidirectional controls, invisible characters and the BMP's noncharacters.
+const FORBIDDEN: &str = r"\u0000-\u001F\u007F-\u009F\u00AD\u061C\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFDD0-\uFDEF\uFEFF\uFFF9-\uFFFB\uFFFE\uFFFF";
+
+/// The pattern of a single-line text as `http::Validator::text` takes it: at least one
+/// character that is not white space, none that is forbidden.
+pub fn text_pattern() -> String {
+    format!(r"^[^{FORBIDDEN}]*[^\s{FORBIDDEN}][^{FORBIDDEN}]*$")
+}
+
+/// A single-line text of 1 to `MAX` characters (after trimming) as
+/// `http::Validator::text` checks it: for `#[schema(value_type = Text<100>, inline)]` on a
+/// `String` field, so the document states what the code validates.
+pub struct Text<const MAX: usize>;
+
+impl<const MAX: usize> PartialSchema for Text<MAX> {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX))
+            .pattern(Some(text_pattern()))
+            .into()
+    }
+}
+
+impl<const MAX: usize> ToSchema for Text<MAX> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("Text{MAX}").into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::text::forbidden_char;
+
+    /// The documented pattern accepts exactly the texts the validator accepts.
+    #[test]
+    fn the_text_pattern_is_what_the_validator_accepts() {
+        let pattern = regex::Regex::new(&super::text_pattern()).unwrap();
+        let mut samples: Vec<String> = [
+            "Bäckerei Müller GmbH & Co. KG",
+            "Zoë 👩‍🍳",
+            " Anna ",
+            "",
+            "   ",
+            "Anna\nMüller",
+            "evil\u{202E}gpj",
+            "Müll\u{200B}er",
+            "\u{FEFF}Anna",
+            "Anna\u{FFFF}",
+            "Anna\u{85}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        samples.extend(
+            (0u32..0x3000)
+                .filter_map(char::from_u32)
+                .map(|c| format!("a{c}")),
+        );
+        samples.extend(
+            (0xFDC0u32..=0xFFFF)
+                .filter_map(char::from_u32)
+                .map(|c| format!("a{c}")),
+        );
+        for sample in samples {
+            let trimmed = sample.trim();
+            let valid = !trimmed.is_empty() && forbidden_char(trimmed).is_none();
+            let documented = pattern.is_match(&sample);
+            // What the document allows, the code accepts; the code also trims white space
+            // around the text, which the pattern leaves to the client.
+            assert!(!documented || valid, "documented but refused: {sample:?}");
+            if trimmed == sample {
+                assert_eq!(documented, valid, "{sample:?}");
+            }
+        }
+    }
+}

@@ -23,6 +23,8 @@ use crate::auth::Role;
 pub mod checks;
 #[cfg(feature = "testing")]
 pub mod matrix;
+#[cfg(feature = "testing")]
+pub mod policy;
 
 #[doc(hidden)]
 pub use utoipa_axum as __utoipa_axum;

@@ -114,7 +114,7 @@ pub fn child(args: &[String]) -> Result<(), BoxError> {
             clock,
             verifier: Arc::new(JwtVerifier::from_pem(&pems.public_pem)?),
             issuer: None,
-            data_key: DataKey::from_base64(&DataKey::generate_base64())?,
+            data_key: Some(DataKey::from_base64(&DataKey::generate_base64())?),
             public_base_url: "https://partnernetz.de".into(),
         };
         let queue = Arc::new(LocalQueue::new());

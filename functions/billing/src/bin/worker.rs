@@ -11,7 +11,7 @@ use shared::env::{Env, EnvConfig};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let config = EnvConfig::from_env()?;
+    let config = EnvConfig::from_env()?.require_data_key()?;
     let billing_config = BillingConfig::from_env()?;
     let queue_url = required("BILLING_QUEUE_URL")?;
     let sdk = shared::config::lambda_aws()?;

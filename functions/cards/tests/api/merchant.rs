@@ -267,6 +267,30 @@ async fn batches_print_valid_numbers_with_codes_and_barcodes() {
     assert_problem(&foreign, StatusCode::NOT_FOUND, None);
 }
 
+/// A program id that is no UUID is refused naming `program_id`, not looked up and
+/// answered 404.
+#[tokio::test]
+async fn a_program_id_that_is_no_uuid_is_a_400_naming_it() {
+    let w = World::new().await;
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    for not_an_id in ["treueprogramm", "1", "0195f0a0-0000-7000-8000-00000000000g"] {
+        let reply = w
+            .call(
+                "POST",
+                &format!("/cards/programs/{not_an_id}/batches"),
+                Some(json!({"count": 1})),
+                &m.partner.token,
+            )
+            .await;
+        assert_problem(&reply, StatusCode::BAD_REQUEST, Some("program_id"));
+        assert_eq!(
+            reply.body["errors"][0]["message"], "ist keine gültige Kennung (UUID)",
+            "{:?}",
+            reply.body
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_lost_cards_balance_moves_to_a_new_card() {
     let w = World::new().await;

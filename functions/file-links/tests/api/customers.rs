@@ -290,3 +290,67 @@ async fn another_suppliers_customer_is_not_found() {
         .await;
     assert_eq!(listed.body["customers"], json!([]));
 }
+
+/// A customer, link or folder id that is no UUID is refused naming the parameter, not
+/// looked up and answered 404.
+#[tokio::test]
+async fn ids_that_are_no_uuids_are_a_400_naming_the_parameter() {
+    let app = App::new().await;
+    let a = app.supplier("anna@kanzlei.de", "kanzlei").await;
+    app.add_customer(&a, customer("karl@kunde.example")).await;
+    app.accept_invitation("karl@kunde.example").await;
+    let karl = app.customer_token("karl@kunde.example", &a).await;
+    let not_an_id = "karl-kunde";
+    for (method, path, body, token, field) in [
+        (
+            "GET",
+            format!("/file-links/customers/{not_an_id}"),
+            None,
+            &a.token,
+            "customer_id",
+        ),
+        (
+            "PATCH",
+            format!("/file-links/customers/{not_an_id}"),
+            Some(json!({"first_name": "Karl"})),
+            &a.token,
+            "customer_id",
+        ),
+        (
+            "POST",
+            format!("/file-links/customers/{not_an_id}/disable"),
+            None,
+            &a.token,
+            "customer_id",
+        ),
+        (
+            "DELETE",
+            format!("/file-links/customers/{not_an_id}"),
+            None,
+            &a.token,
+            "customer_id",
+        ),
+        (
+            "DELETE",
+            format!("/file-links/links/{not_an_id}"),
+            None,
+            &a.token,
+            "link_id",
+        ),
+        (
+            "POST",
+            format!("/me/folders/{not_an_id}/password"),
+            None,
+            &karl,
+            "folder_id",
+        ),
+    ] {
+        let reply = app.call(method, &path, body, token).await;
+        assert_problem(&reply, StatusCode::BAD_REQUEST, Some(field));
+        assert_eq!(
+            reply.body["errors"][0]["message"], "ist keine gültige Kennung (UUID)",
+            "{method} {path}: {:?}",
+            reply.body
+        );
+    }
+}

@@ -349,3 +349,51 @@ async fn a_logo_that_cannot_be_decoded_is_left_off_the_coupon() {
         assert!(shared::pdf::read_back(&pdf).contains("TORTE15"), "{name}");
     }
 }
+
+/// Offer and image ids that are no UUIDs are refused naming the parameter, on the public
+/// routes and the partner's, not looked up and answered 404.
+#[tokio::test]
+async fn offer_and_image_ids_that_are_no_uuids_are_a_400_naming_the_parameter() {
+    let w = World::new().await;
+    let offer = w.create_offer(&w.partner, &[&w.pa]).await;
+    let pa = w.pa.as_str();
+    let token = Some(w.partner.token.as_str());
+    for (method, path, body, token, field) in [
+        (
+            "GET",
+            format!("/offers/angebot-1?platform_id={pa}"),
+            None,
+            None,
+            "offer_id",
+        ),
+        (
+            "POST",
+            "/offers/angebot-1/click-out".to_string(),
+            Some(json!({"platform_id": pa})),
+            None,
+            "offer_id",
+        ),
+        (
+            "POST",
+            "/offers/angebot-1/submit".to_string(),
+            None,
+            token,
+            "offer_id",
+        ),
+        (
+            "DELETE",
+            format!("/offers/{offer}/images/bild-1"),
+            None,
+            token,
+            "image_id",
+        ),
+    ] {
+        let reply = w.call(method, &path, body, token).await;
+        assert_problem(&reply, StatusCode::BAD_REQUEST, Some(field));
+        assert_eq!(
+            reply.body["errors"][0]["message"], "ist keine gültige Kennung (UUID)",
+            "{method} {path}: {:?}",
+            reply.body
+        );
+    }
+}

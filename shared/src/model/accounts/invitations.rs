@@ -104,7 +104,7 @@ pub async fn create_invited_as(
             "role does not belong to the scope",
         )));
     }
-    let login = invitation.login_record(&account_id, env.clock.now(), &env.data_key);
+    let login = invitation.login_record(&account_id, env.clock.now(), env.data_key()?);
     let outgoing = PendingMails::of(env);
     let (mail, [token_put, mail_op]) = invitation_ops(
         env,
@@ -174,7 +174,7 @@ pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
 /// same.
 pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
     let outgoing = PendingMails::of(env);
-    let to = login.email.open(&env.data_key)?;
+    let to = login.email.open(env.data_key()?)?;
     let (mail, [token_put, mail_op]) = invitation_ops(env, &outgoing, login, &to, inviter)?;
     let open = TxOp::Check {
         key: login.key(),
