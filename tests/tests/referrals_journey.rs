@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use redirect::{ClickSecret, RedirectState};
+use referrals::dns::StaticDns;
 use serde_json::{Value, json};
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
 use shared::clock::{Clock, FixedClock};
@@ -34,6 +35,8 @@ struct Journey {
     /// Partners and end users go on working on the days the journey moves the clock to.
     sessions: Sessions,
     server: tokio::task::JoinHandle<()>,
+    /// The DNS the referrals function reads its partners' TXT records from.
+    dns: Arc<StaticDns>,
     _s3: EmbeddedS3,
     dir: std::path::PathBuf,
 }
@@ -84,11 +87,12 @@ impl Journey {
             public_base_url: "https://partnernetz.de".into(),
         };
         let sessions = Sessions::new(&env);
+        let dns = Arc::new(StaticDns::default());
         let redirect_state =
             RedirectState::new(table.clone(), clock.clone(), ClickSecret::new("e2e"));
         let app = shared::http::finish(
             registration::api(&env)
-                .merge(referrals::api(&env))
+                .merge(referrals::api_with(&env, dns.clone()))
                 .merge(redirect::api(redirect_state)),
         );
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -115,6 +119,7 @@ impl Journey {
             issuer,
             sessions,
             server,
+            dns,
             _s3: s3,
             dir,
         }
@@ -217,6 +222,7 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
+    let r_domains = r.body.clone();
     let program_body = json!({
         "name": "Freunde werben Freunde",
         "landing_url": "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
@@ -234,8 +240,24 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
         )
     };
 
-    // Rewards are billed to the partner: no program without a mandate and an approval.
+    // Links go only to a domain the partner proved in DNS, and only an approved partner
+    // billed by direct debit may prove one.
     let r = create().await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let domain = r_domains["domains"][0].clone();
+    j.dns.add(
+        domain["txt_name"].as_str().unwrap(),
+        domain["txt_value"].as_str().unwrap(),
+    );
+    let verify = || {
+        j.call(
+            "POST",
+            "/partners/me/referral-domains/baeckerei-mueller.de/verification",
+            None,
+            Some(&partner.token),
+        )
+    };
+    let r = verify().await;
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert!(
         r.body["detail"]
@@ -252,7 +274,7 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let r = create().await;
+    let r = verify().await;
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert!(r.body["detail"].as_str().unwrap().contains("Plattform"));
     let r = j
@@ -276,6 +298,8 @@ async fn from_program_and_click_to_confirmed_reward_wallet_and_payout() {
             Some(&manager.token),
         )
         .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = verify().await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let r = create().await;
     assert_eq!(r.status, 201, "{:?}", r.body);

@@ -18,7 +18,7 @@ use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::eligibility;
+use crate::{domains, eligibility};
 use crate::programs;
 use crate::records::{
     MEMBER_SK_PREFIX, Member, Profile, ProgramStatus, enduser_partition, member_key, person_hash,
@@ -209,6 +209,15 @@ pub async fn join(
     {
         return Err(Error::Unprocessable(
             "Dieses Empfehlungsprogramm wird auf Ihrer Plattform nicht angeboten.".into(),
+        ));
+    }
+    // A link sends people only to a domain its partner has verified as its own.
+    let verified = domains::verified(state.table.as_ref(), &program.partner_id).await?;
+    if !domains::lies_on(&program.landing_url, &verified) {
+        return Err(Error::Unprocessable(
+            "Dieses Empfehlungsprogramm nimmt derzeit keine Teilnehmer auf: seine Zielseite \
+             ist noch nicht bestätigt."
+                .into(),
         ));
     }
     let referrer_hash = match state.table.get(&profile_key(&user.account)).await? {
