@@ -1,0 +1,84 @@
+//! The crawler filter measured against lists it was NOT built from (it is built from npm
+//! `crawler-user-agents` and npm `isbot`, `data/`). The test data in `tests/data/`:
+//! - `matomo-bots.json`: every user agent of Matomo's device-detector test fixture
+//!   `Tests/fixtures/bots.yml` (github.com/matomo-org/device-detector, LGPL-3.0,
+//!   `LICENSE.device-detector`): 1 342 crawlers, monitors, feed readers, previews and tools.
+//! - `matomo-browsers.json`: the user agents that the same project's fixtures `desktop.yml`,
+//!   `smartphone.yml`, `smartphone-1.yml` and `tablet.yml` parse as browsers: 1 906 real
+//!   browsers, modern and old.
+//! - `../data/top-user-agents.json`: the 100 most common browsers (npm `top-user-agents`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use redirect::bots::is_bot;
+
+fn agents(path: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+#[test]
+fn at_most_one_in_a_hundred_known_bots_is_counted() {
+    let bots = agents("tests/data/matomo-bots.json");
+    assert!(bots.len() > 1_300);
+    let counted: Vec<&String> = bots.iter().filter(|ua| !is_bot(ua)).collect();
+    assert!(
+        counted.len() * 100 <= bots.len(),
+        "{} of {} bots counted as clicks: {counted:#?}",
+        counted.len(),
+        bots.len()
+    );
+}
+
+#[test]
+fn the_most_common_browsers_are_all_counted() {
+    let browsers = agents("data/top-user-agents.json");
+    let lost: Vec<&String> = browsers.iter().filter(|ua| is_bot(ua)).collect();
+    assert!(lost.is_empty(), "{lost:#?}");
+}
+
+/// Old and rare browsers too: of 1 906, fewer than one in a hundred is taken for a bot
+/// (today 12: Internet Explorer with Chrome Frame, Google Earth, an AlphaServer, ...).
+#[test]
+fn real_browsers_old_and_rare_are_counted() {
+    let browsers = agents("tests/data/matomo-browsers.json");
+    assert!(browsers.len() > 1_900);
+    let lost: Vec<&String> = browsers.iter().filter(|ua| is_bot(ua)).collect();
+    assert!(
+        lost.len() * 100 < browsers.len(),
+        "{} of {} browsers lost: {lost:#?}",
+        lost.len(),
+        browsers.len()
+    );
+    for modern in [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
+        "Mozilla/5.0 (Linux; Android 6.0; CUBOT MAX) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/72.0.3626.121 Mobile Safari/537.36",
+    ] {
+        assert!(!is_bot(modern), "{modern}");
+    }
+}
+
+#[test]
+fn generic_markers_catch_bots_no_list_names() {
+    for ua in [
+        "Mozilla/5.0 (compatible; Frobnicatorbot/0.1)",
+        "Acme-Crawler/2.0",
+        "Mozilla/5.0 (compatible; example-spider; +https://example.org/spider)",
+        "fetcher (admin@example.org)",
+        "python-requests/2.32.3",
+        "Go-http-client/1.1",
+        "okhttp/4.12.0",
+        "axios/1.7.2",
+        "curl/8.5.0",
+        "Mozilla/5.0 (compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)",
+        "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+        "WhatsApp/2.23.20.0",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "Feedly/1.0 (+http://www.feedly.com/fetcher.html; like FeedFetcher-Google)",
+    ] {
+        assert!(is_bot(ua), "{ua}");
+    }
+}
