@@ -1,7 +1,6 @@
 //! Card batches: numbers with a Luhn check digit, each with a printed activation code
 //! (only its hash is stored), and a CSV for the print shop behind a presigned link.
 
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -2,7 +2,6 @@
 //! the merchant) and every booking as CSV for a German spreadsheet ([`crate::german_csv`])
 //! into S3, presigned download links in the answer and by mail.
 
-use std::collections::HashMap;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,6 +14,7 @@ use shared::mail::{Mail, Template};
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key};
 use shared::{Error, Result};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use crate::booking::Booking;
@@ -183,10 +183,7 @@ pub async fn create(
             ("bookings", &ready.bookings.to_string()),
             ("cardholders_link", &ready.cardholders_url),
             ("bookings_link", &ready.bookings_url),
-            (
-                "until",
-                &shared::clock::german_date(ready.available_until),
-            ),
+            ("until", &shared::clock::german_date(ready.available_until)),
         ],
     );
     PendingMails::of(&state).send_alone(mail).await?;

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 use shared::domain::PartnerId;
 
 /// How many days an export or a print file is kept, and its links work.

@@ -13,8 +13,8 @@ fn lifecycle_rules() -> Vec<Yaml> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
     let text = std::fs::read_to_string(path).unwrap();
     let docs = YamlLoader::load_from_str(&text).unwrap();
-    let rules = &docs[0]["Resources"]["AssetsBucket"]["Properties"]["LifecycleConfiguration"]
-        ["Rules"];
+    let rules =
+        &docs[0]["Resources"]["AssetsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"];
     rules.as_vec().expect("lifecycle rules").clone()
 }
 
@@ -45,7 +45,10 @@ fn exports_and_print_files_expire_after_the_stated_days() {
 #[test]
 fn exports_and_print_files_are_written_under_the_expiring_prefixes() {
     let partner = PartnerId::generate();
-    assert!(cards::files::export_object(&partner, "e1", "karteninhaber.csv").starts_with(EXPORTS_PREFIX));
+    assert!(
+        cards::files::export_object(&partner, "e1", "karteninhaber.csv")
+            .starts_with(EXPORTS_PREFIX)
+    );
     assert!(cards::batches::csv_object(&partner, "b1").starts_with(PRINT_FILES_PREFIX));
     // No rule with a longer life covers them.
     for rule in lifecycle_rules() {

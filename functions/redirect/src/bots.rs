@@ -147,10 +147,12 @@ mod tests {
         assert!(lookaround("googleother"));
         assert!(lookaround("python-httpx/0.27"));
         assert!(lookaround("nessus scan"));
-        assert!(!lookaround("cubot max"));
+        assert!(!lookaround("android 6.0; cubot max"));
         assert!(!lookaround("camscanner/4.5"));
         assert!(!lookaround("lynx/2.8.9rel.1 libwww-fm/2.14"));
-        assert!(!lookaround("mozilla/5.0 (linux; android 13; pixel 7) googlewv"));
+        assert!(!lookaround(
+            "mozilla/5.0 (linux; android 13; pixel 7) googlewv"
+        ));
         assert!(!lookaround("botanical"));
     }
 

@@ -199,7 +199,10 @@ pub async fn get_domains(
 pub enum Verification {
     Verified(Domains),
     /// The record is not (yet) there: its name and the value it needs.
-    RecordMissing { name: String, value: String },
+    RecordMissing {
+        name: String,
+        value: String,
+    },
     /// No resolver answered.
     DnsUnavailable,
 }
@@ -238,7 +241,9 @@ pub async fn verify_domain(
             "Die Domain wurde soeben aus Ihrer Liste entfernt.".into(),
         ));
     }
-    list.verified.entry(domain.clone()).or_insert(state.clock.now());
+    list.verified
+        .entry(domain.clone())
+        .or_insert(state.clock.now());
     state
         .table
         .put(
@@ -299,7 +304,10 @@ mod tests {
         assert!(lies_on("https://baeckerei-mueller.de/", &domains));
         assert!(lies_on("https://shop.baeckerei-mueller.de/a?b=1", &domains));
         assert!(!lies_on("https://evil-baeckerei-mueller.de/", &domains));
-        assert!(!lies_on("https://baeckerei-mueller.de.evil.example/", &domains));
+        assert!(!lies_on(
+            "https://baeckerei-mueller.de.evil.example/",
+            &domains
+        ));
         assert!(!lies_on("http://baeckerei-mueller.de/", &domains));
     }
 }

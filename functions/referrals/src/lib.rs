@@ -88,3 +88,8 @@ pub fn api_with(env: &Env, dns: dns::SharedTxt) -> Router {
 pub fn build(env: &Env) -> Router {
     shared::http::finish(api(env).merge(shared::openapi::serve(openapi)))
 }
+
+/// The same with another TXT lookup.
+pub fn build_with(env: &Env, dns: dns::SharedTxt) -> Router {
+    shared::http::finish(api_with(env, dns).merge(shared::openapi::serve(openapi)))
+}

@@ -18,13 +18,13 @@ use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::{domains, eligibility};
 use crate::programs;
 use crate::records::{
     MEMBER_SK_PREFIX, Member, Profile, ProgramStatus, enduser_partition, member_key, person_hash,
     profile_key,
 };
 use crate::step;
+use crate::{domains, eligibility};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "erika@example.de", "name": "Erika Mustermann"}))]

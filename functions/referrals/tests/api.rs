@@ -8,10 +8,10 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use jiff::SignedDuration;
 use redirect::{ClickSecret, RedirectState};
+use referrals::dns::StaticDns;
 use serde_json::{Value, json};
 use shared::clock::Clock;
 use shared::domain::{Cents, PlatformId};
-use referrals::dns::StaticDns;
 use shared::testing::{Account, Client, PASSWORD, PartnerFixture, Reply, TestEnv, assert_problem};
 
 const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
@@ -621,7 +621,11 @@ async fn a_landing_domain_is_used_only_after_its_dns_record_proves_it() {
     w.dns.add("_partnernetz.fremde-bank.de", &value);
     assert_problem(&verify().await, StatusCode::SERVICE_UNAVAILABLE, None);
     w.dns.set_unavailable(false);
-    assert_eq!(create().await.status, StatusCode::BAD_REQUEST, "still unverified");
+    assert_eq!(
+        create().await.status,
+        StatusCode::BAD_REQUEST,
+        "still unverified"
+    );
 
     let verified = verify().await;
     assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);

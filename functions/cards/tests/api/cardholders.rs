@@ -287,7 +287,9 @@ async fn statistics_suppress_small_groups_and_the_export_parses_back() {
     assert_eq!(export.body["available_until"], "2026-12-01");
     for part in [&mail.text, &mail.html] {
         assert!(
-            part.contains("Die Links sind bis zum 01.12.2026 gültig; danach werden die Dateien gelöscht."),
+            part.contains(
+                "Die Links sind bis zum 01.12.2026 gültig; danach werden die Dateien gelöscht."
+            ),
             "{part}"
         );
     }
