@@ -14,9 +14,21 @@ fn main() {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{list}: {e}"));
     let mut names = String::new();
     let mut alternation = String::new();
+    let mut refined = 0;
     for entry in &entries {
         let Some(pattern) = entry["pattern"].as_str() else {
             panic!("{list}: an entry without a pattern");
+        };
+        let pattern = match REFINED.iter().find(|(original, _)| *original == pattern) {
+            Some((_, None)) => {
+                refined += 1;
+                continue;
+            }
+            Some((_, Some(exact))) => {
+                refined += 1;
+                *exact
+            }
+            None => pattern,
         };
         match plain_name(pattern) {
             Some(name) if !name.is_empty() && !name.contains('\n') => {
@@ -32,6 +44,12 @@ fn main() {
             }
         }
     }
+    // A new version of the list without one of them: look again whether it is still needed.
+    assert_eq!(
+        refined,
+        REFINED.len(),
+        "{list}: a refined pattern is no longer in the list"
+    );
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
     std::fs::write(out.join("crawler_names.txt"), names)
         .unwrap_or_else(|e| panic!("writing the names: {e}"));
@@ -39,6 +57,15 @@ fn main() {
         .unwrap_or_else(|e| panic!("writing the pattern: {e}"));
     isbot(&out);
 }
+
+/// Patterns of `crawler-user-agents` that take real browsers for bots, made exact (`Some`)
+/// or left out (`None`).
+const REFINED: [(&str, Option<&str>); 2] = [
+    // The SEO bot `008/0.83`, not Opera Mini's version `4.4.39008/`.
+    ("008\\/", Some("\\b008\\/")),
+    // The build number of real Android 15 phones (its example is Instagram's browser on one).
+    ("AP3A\\.240617\\.008", None),
+];
 
 /// npm `isbot`'s patterns (lower case already, JavaScript syntax) as one alternation for the
 /// regex crate. The few with look-around, which the regex crate has not, are left out and

@@ -83,11 +83,31 @@ fn generic_markers_catch_bots_no_list_names() {
     }
 }
 
+/// Browsers of ua-parser's test set (github.com/ua-parser/uap-core, `tests/test_ua.yaml`) that
+/// the lists took for bots: Internet Explorer 8 with Chrome Frame, an LG television, Opera Mini
+/// whose version contains `008/`, an Android 15 phone whose build a list named as a bot's.
+const OTHER_BROWSERS: [&str; 4] = [
+    "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.0; Trident/4.0; chromeframe; SLCC1; .NET CLR 2.0.50727; .NET CLR 3.5.30729; .NET CLR 3.0.30729)",
+    "Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.41 (KHTML, like Gecko) Large Screen WebAppManager Safari/537.41",
+    "Opera/9.80 (MAUI Runtime; Opera Mini/4.4.39008/37.9178; U; en) Presto/2.12.423 Version/12.16",
+    "Mozilla/5.0 (Linux; U; Android 15; en-gb; CPH2617 Build/AP3A.240617.008) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.6422.72 Mobile Safari/537.36 HeyTapBrowser/45.13.6.1",
+];
+
+#[test]
+fn browsers_of_another_published_set_are_counted() {
+    for ua in OTHER_BROWSERS {
+        assert!(!is_bot(ua), "{ua}");
+    }
+    // And the bot the exact pattern is for.
+    assert!(is_bot("008/0.83 (http://www.advancedwebranking.com)"));
+}
+
 /// Each browser token is the exact text of a real browser, and a bot that sends one is still
 /// caught by its other markers.
 #[test]
 fn browser_tokens_are_real_and_let_no_bot_through() {
-    let browsers = agents("tests/data/matomo-browsers.json");
+    let mut browsers = agents("tests/data/matomo-browsers.json");
+    browsers.extend(OTHER_BROWSERS.map(String::from));
     for token in BROWSER_TOKENS {
         assert!(
             browsers.iter().any(|ua| ua.to_lowercase().contains(token)),
