@@ -1,8 +1,13 @@
 //! An S3 server inside the process (s3s + s3s-fs over a folder) for local runs and tests.
-//! It verifies SigV4 signatures, presigned URLs included, as S3 does.
+//! It verifies SigV4 signatures, presigned URLs included, as S3 does, and, as the deployed
+//! bucket sends an `Object Created` event for every object written, calls the hook set with
+//! [`EmbeddedS3::on_object_created`] after each successful PUT, before it answers.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
 
 use aws_credential_types::provider::SharedCredentialsProvider;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -18,10 +23,24 @@ pub const ACCESS_KEY: &str = "partnernetz-local";
 pub const SECRET_KEY: &str = "partnernetz-local-secret";
 pub const REGION: &str = "eu-central-1";
 
+/// An object written to the bucket: what S3's `Object Created` event tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectCreated {
+    pub bucket: String,
+    pub key: String,
+}
+
+/// What runs when an object was written; the PUT is answered after it.
+pub type ObjectCreatedHook =
+    Arc<dyn Fn(ObjectCreated) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+type HookSlot = Arc<RwLock<Option<ObjectCreatedHook>>>;
+
 pub struct EmbeddedS3 {
     pub endpoint: String,
     pub addr: SocketAddr,
     pub root: PathBuf,
+    hook: HookSlot,
     task: JoinHandle<()>,
 }
 
@@ -42,17 +61,35 @@ impl EmbeddedS3 {
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
+        let hook = HookSlot::default();
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let slot = hook.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
                 let service = service.clone();
+                let slot = slot.clone();
+                let notifying = hyper::service::service_fn(move |request| {
+                    let service = service.clone();
+                    let slot = slot.clone();
+                    async move {
+                        let created = object_put(&request);
+                        let response = hyper::service::Service::call(&service, request).await?;
+                        let hook = slot.read().ok().and_then(|hook| hook.clone());
+                        if let (Some(object), Some(hook)) = (created, hook)
+                            && response.status().is_success()
+                        {
+                            hook(object).await;
+                        }
+                        Ok::<_, s3s::HttpError>(response)
+                    }
+                });
                 tokio::spawn(async move {
                     let _ = Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
+                        .serve_connection(TokioIo::new(stream), notifying)
                         .await;
                 });
             }
@@ -61,8 +98,17 @@ impl EmbeddedS3 {
             endpoint: format!("http://{addr}"),
             addr,
             root: root.to_path_buf(),
+            hook,
             task,
         })
+    }
+
+    /// Calls `hook` after every object written from now on (replacing an earlier hook), as
+    /// the deployed bucket's events reach a function: local-api and tests wire the handler.
+    pub fn on_object_created(&self, hook: ObjectCreatedHook) {
+        if let Ok(mut slot) = self.hook.write() {
+            *slot = Some(hook);
+        }
     }
 
     /// The blob store on `bucket` of this server: path-style, its static credentials.
@@ -77,8 +123,59 @@ impl EmbeddedS3 {
     }
 }
 
+/// The object a request writes whole: a PUT without a copy source or a multipart part,
+/// path-style (`/{bucket}/{key}`, the key percent-decoded).
+fn object_put<B>(request: &http::Request<B>) -> Option<ObjectCreated> {
+    if request.method() != http::Method::PUT
+        || request.headers().contains_key("x-amz-copy-source")
+        || request
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p.starts_with("partNumber=")))
+    {
+        return None;
+    }
+    let path = request.uri().path().strip_prefix('/')?;
+    let (bucket, key) = path.split_once('/')?;
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .ok()
+            .map(|s| s.into_owned())
+    };
+    let key = decode(key)?;
+    (!key.is_empty()).then_some(ObjectCreated {
+        bucket: decode(bucket)?,
+        key,
+    })
+}
+
 impl Drop for EmbeddedS3 {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_put_of_a_whole_object_is_an_object_created() {
+        let put = |uri: &str| http::Request::put(uri).body(()).unwrap();
+        assert_eq!(
+            object_put(&put("/assets/logos/uploads/p%201/x.png?X-Amz-Signature=1")),
+            Some(ObjectCreated {
+                bucket: "assets".into(),
+                key: "logos/uploads/p 1/x.png".into(),
+            })
+        );
+        assert_eq!(object_put(&put("/assets")), None, "a bucket");
+        assert_eq!(
+            object_put(&put("/assets/big.bin?partNumber=2&uploadId=u")),
+            None
+        );
+        let get = http::Request::get("/assets/x.png").body(()).unwrap();
+        assert_eq!(object_put(&get), None);
     }
 }

@@ -16,6 +16,7 @@ pub mod env;
 pub mod error;
 pub mod http;
 pub mod http_client;
+pub mod images;
 pub mod mail;
 pub mod model;
 pub mod openapi;

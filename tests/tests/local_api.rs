@@ -91,6 +91,84 @@ async fn local_api_keeps_partners_and_keys_across_restarts() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// As deployed, a finished logo upload reaches registration at once: its checked copy is in
+/// the bucket before anyone opens the profile.
+#[tokio::test]
+async fn local_api_adopts_a_logo_when_its_upload_completes() {
+    let dir = std::env::temp_dir().join(format!("pn-local-{}", shared::domain::new_id()));
+    let http = reqwest::Client::new();
+    let email = "anna@baeckerei-logo.de";
+    let running = local_api::start(&config(&dir), None).await.unwrap();
+    let base = running.base_url();
+    let r = http
+        .post(format!("{base}/partners"))
+        .json(&json!({"company": "Bäckerei", "contact_name": "Anna", "email": email, "password": "sehr-geheim-123", "accept_terms": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let outbox: serde_json::Value = http
+        .get(format!("{base}/_dev/outbox"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token =
+        registration::mails::token_in_link(outbox["mails"][0]["text"].as_str().unwrap()).unwrap();
+    let confirm = http
+        .post(format!("{base}/partners/confirm"))
+        .json(&json!({"token": token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), 200);
+    let login: serde_json::Value = http
+        .post(format!("{base}/auth/login"))
+        .json(&json!({"email": email, "password": "sehr-geheim-123"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwt = login["access_token"].as_str().unwrap();
+
+    let png = b"\x89PNG\r\n\x1a\n-lokales-logo-".to_vec();
+    let presigned: serde_json::Value = http
+        .post(format!("{base}/partners/me/logo"))
+        .bearer_auth(jwt)
+        .json(&json!({"content_type": "image/png", "size_bytes": png.len()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let put = http
+        .put(presigned["upload"]["url"].as_str().unwrap())
+        .header("content-type", "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success());
+
+    // The logos outside the uploads folder: the adopted copy, and nothing else.
+    let logos = dir.join("s3").join(local_api::BUCKET).join("logos");
+    let adopted: Vec<Vec<u8>> = std::fs::read_dir(&logos)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.ends_with("uploads"))
+        .flat_map(|partner| std::fs::read_dir(partner).unwrap())
+        .map(|file| std::fs::read(file.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(adopted, [png]);
+    running.shutdown().await.unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test]
 async fn local_api_serves_every_functions_document_in_one() {
     let dir = std::env::temp_dir().join(format!("pn-local-{}", shared::domain::new_id()));

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use redirect::{ClickSecret, RedirectState};
+use referrals::dns::StaticDns;
 use serde_json::{Value, json};
 use shared::auth::{JwtIssuer, JwtVerifier, generate_ed25519_pems};
 use shared::clock::{Clock, FixedClock};
@@ -38,6 +39,8 @@ struct Journey {
     billing: Arc<billing::Billing>,
     queue: Arc<billing::LocalQueue>,
     server: tokio::task::JoinHandle<()>,
+    /// The DNS the referrals function reads its partners' TXT records from.
+    dns: Arc<StaticDns>,
     _s3: EmbeddedS3,
     dir: std::path::PathBuf,
 }
@@ -88,6 +91,7 @@ impl Journey {
             public_base_url: "https://partnernetz.de".into(),
         };
         let sessions = Sessions::new(&env);
+        let dns = Arc::new(StaticDns::default());
         let redirect_state =
             RedirectState::new(table.clone(), clock.clone(), ClickSecret::new("e2e"));
         let queue = Arc::new(billing::LocalQueue::new());
@@ -98,7 +102,7 @@ impl Journey {
         ));
         let app = shared::http::finish(
             registration::api(&env)
-                .merge(referrals::api(&env))
+                .merge(referrals::api_with(&env, dns.clone()))
                 .merge(billing::api_with(billing.clone()))
                 .merge(redirect::api(redirect_state)),
         );
@@ -128,6 +132,7 @@ impl Journey {
             billing,
             queue,
             server,
+            dns,
             _s3: s3,
             dir,
         }
@@ -263,6 +268,7 @@ async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_t
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
+    let r_domains = r.body.clone();
     let program_body = json!({
         "name": "Freunde werben Freunde",
         "landing_url": "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
@@ -280,8 +286,24 @@ async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_t
         )
     };
 
-    // Rewards are billed to the partner: no program without a mandate and an approval.
+    // Links go only to a domain the partner proved in DNS, and only an approved partner
+    // billed by direct debit may prove one.
     let r = create().await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    let domain = r_domains["domains"][0].clone();
+    j.dns.add(
+        domain["txt_name"].as_str().unwrap(),
+        domain["txt_value"].as_str().unwrap(),
+    );
+    let verify = || {
+        j.call(
+            "POST",
+            "/partners/me/referral-domains/baeckerei-mueller.de/verification",
+            None,
+            Some(&partner.token),
+        )
+    };
+    let r = verify().await;
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert!(
         r.body["detail"]
@@ -298,7 +320,7 @@ async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_t
         )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let r = create().await;
+    let r = verify().await;
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert!(r.body["detail"].as_str().unwrap().contains("Plattform"));
     let r = j
@@ -322,6 +344,8 @@ async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_t
             Some(&manager.token),
         )
         .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = verify().await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let r = create().await;
     assert_eq!(r.status, 201, "{:?}", r.body);

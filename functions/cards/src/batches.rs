@@ -2,8 +2,6 @@
 //! (only its hash is stored), and a CSV for the print shop behind a presigned link.
 
 use shared::domain::RecordId;
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,14 +20,13 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::card::{self, Card, CardStatus};
+use crate::files::{self, LINK_LIFETIME};
 use crate::{german_csv, luhn, programs};
 
 const BATCH_PREFIX: &str = "CARDS#BATCH#";
 /// One transaction writes the batch, all its cards with their list entries and a check of
 /// the contract: at most 100 operations.
 pub const MAX_BATCH: u32 = 49;
-/// How long the print shop's link works.
-const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Unambiguous when printed and typed: no 0/O, 1/I/L.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 10;
@@ -42,7 +39,7 @@ pub fn batch_key(partner: &PartnerId, batch_id: &str) -> Key {
 
 /// Where a batch's print file lies in the bucket.
 pub fn csv_object(partner: &PartnerId, batch_id: &str) -> String {
-    format!("cards/{partner}/batches/{batch_id}.csv")
+    files::print_file_object(partner, batch_id)
 }
 
 fn activation_code() -> String {
@@ -68,6 +65,9 @@ pub struct BatchCreated {
     /// The print shop's CSV (number, activation code, barcode value); a presigned link.
     pub csv_url: String,
     pub csv_expires_in_seconds: u64,
+    /// The last day the print file can be fetched: then it is deleted, since it holds the
+    /// activation codes in clear (Europe/Berlin).
+    pub csv_available_until: jiff::civil::Date,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -218,6 +218,7 @@ pub async fn create(
             numbers: printed.into_iter().map(|(n, _)| n).collect(),
             csv_url,
             csv_expires_in_seconds: LINK_LIFETIME.as_secs(),
+            csv_available_until: files::available_until(state.clock.now()),
         }),
     ))
 }

@@ -2,30 +2,28 @@
 //! the merchant) and every booking as CSV for a German spreadsheet ([`crate::german_csv`])
 //! into S3, presigned download links in the answer and by mail.
 
-use std::collections::HashMap;
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::auth::PartnerAuth;
-use shared::domain::{PartnerId, new_id};
+use shared::domain::new_id;
 use shared::env::AppState;
 use shared::mail::pending::PendingMails;
 use shared::mail::{Mail, Template};
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key};
 use shared::{Error, Result};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 use crate::booking::Booking;
 use crate::card::{self, Card};
+use crate::files::{self, LINK_LIFETIME};
 use crate::german_csv;
 use crate::holders::{self, Holder, PersonalData};
 use crate::programs::Rules;
 
-const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 const EXPORT_READY: Template = Template {
     text: include_str!("../templates/export_ready.txt"),
     html: include_str!("../templates/export_ready.html"),
@@ -57,10 +55,6 @@ pub const BOOKING_HEADERS: [&str; 12] = [
     "Bezug",
     "Storniert durch",
 ];
-
-fn object(partner: &PartnerId, export_id: &str, file: &str) -> String {
-    format!("cards/{partner}/exports/{export_id}/{file}")
-}
 
 pub fn cardholders_csv(rows: &[(Holder, PersonalData)]) -> Result<Vec<u8>> {
     let rows: Vec<[String; 9]> = rows
@@ -131,6 +125,8 @@ pub struct ExportReady {
     /// Presigned download links, valid 7 days.
     pub cardholders_url: String,
     pub bookings_url: String,
+    /// The last day the files can be fetched: then they are deleted (Europe/Berlin).
+    pub available_until: jiff::civil::Date,
 }
 
 /// Export every cardholder and every booking as CSV; the links come in the answer and by
@@ -153,8 +149,8 @@ pub async fn create(
     let cards = card::all_of(table, &auth.partner_id).await?;
     let bookings = holders::all_bookings(table, &cards).await?;
     let export_id = new_id();
-    let holders_object = object(&auth.partner_id, &export_id, "karteninhaber.csv");
-    let bookings_object = object(&auth.partner_id, &export_id, "buchungen.csv");
+    let holders_object = files::export_object(&auth.partner_id, &export_id, "karteninhaber.csv");
+    let bookings_object = files::export_object(&auth.partner_id, &export_id, "buchungen.csv");
     let blobs = &state.blobs;
     blobs
         .put(
@@ -176,6 +172,7 @@ pub async fn create(
         bookings: bookings.len(),
         cardholders_url: blobs.presign_get(&holders_object, LINK_LIFETIME).await?,
         bookings_url: blobs.presign_get(&bookings_object, LINK_LIFETIME).await?,
+        available_until: files::available_until(state.clock.now()),
     };
     let mail = Mail::render(
         &partner.email,
@@ -186,6 +183,7 @@ pub async fn create(
             ("bookings", &ready.bookings.to_string()),
             ("cardholders_link", &ready.cardholders_url),
             ("bookings_link", &ready.bookings_url),
+            ("until", &shared::clock::german_date(ready.available_until)),
         ],
     );
     PendingMails::of(&state).send_alone(mail).await?;

@@ -12,6 +12,7 @@ pub mod contract;
 pub mod credits;
 pub mod daily;
 pub mod export;
+pub mod files;
 pub mod german_csv;
 pub mod holders;
 pub mod luhn;

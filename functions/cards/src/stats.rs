@@ -1,6 +1,8 @@
 //! Statistics for the merchant: cards issued and active, bookings and turnover per day,
 //! week or month, what is outstanding, and cardholders by gender, age band and postal
-//! area. Personal data is shown only in groups: fewer than 5 cardholders show as "< 5".
+//! area. Personal data is shown only in groups of at least 5 cardholders: a smaller group is
+//! hidden, and so are as many further groups as it takes that no hidden group can be computed
+//! from the shown ones and the total (secondary suppression, [`suppress`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -52,13 +54,48 @@ pub fn age_band(birth_year: i16, today: Date) -> &'static str {
     }
 }
 
-/// A group's size as shown: the number, or "< 5".
-pub fn shown(count: usize) -> String {
-    if count < SMALLEST_GROUP {
-        format!("< {SMALLEST_GROUP}")
-    } else {
-        count.to_string()
+/// What a hidden group shows instead of its size. One text for every hidden group, whether
+/// it is under 5 or hidden to protect a smaller one: a second text would tell which is which.
+pub const HIDDEN: &str = "verborgen";
+
+/// The groups of one breakdown as shown (docs/cards.md, "Statistics"). Every group under
+/// [`SMALLEST_GROUP`] is hidden; when the hidden groups are fewer than two or hold fewer than
+/// [`SMALLEST_GROUP`] cardholders together, the smallest shown group is hidden too, until
+/// they are not, so that the total less the shown groups tells no group under the threshold.
+/// A breakdown of fewer than [`SMALLEST_GROUP`] cardholders shows no group at all: even its
+/// only group would be the total.
+pub fn suppress(counts: BTreeMap<String, usize>) -> Vec<Group> {
+    let total: usize = counts.values().sum();
+    if total < SMALLEST_GROUP {
+        return Vec::new();
     }
+    let mut by_size: Vec<(&String, usize)> = counts.iter().map(|(g, n)| (g, *n)).collect();
+    by_size.sort_by_key(|(group, n)| (*n, *group));
+    let mut hidden = by_size
+        .iter()
+        .take_while(|(_, n)| *n < SMALLEST_GROUP)
+        .count();
+    if hidden > 0 {
+        loop {
+            let hidden_sum: usize = by_size[..hidden].iter().map(|(_, n)| n).sum();
+            if (hidden >= 2 && hidden_sum >= SMALLEST_GROUP) || hidden == by_size.len() {
+                break;
+            }
+            hidden += 1;
+        }
+    }
+    let hidden: Vec<&String> = by_size[..hidden].iter().map(|(g, _)| *g).collect();
+    counts
+        .iter()
+        .map(|(group, n)| Group {
+            group: group.clone(),
+            cardholders: if hidden.contains(&group) {
+                HIDDEN.to_string()
+            } else {
+                n.to_string()
+            },
+        })
+        .collect()
 }
 
 fn period_of(day: Date, period: Period) -> String {
@@ -96,7 +133,8 @@ pub struct Outstanding {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Group {
     pub group: String,
-    /// The number of cardholders, or "< 5".
+    /// The number of cardholders, or "verborgen": under 5, or hidden so that a group under 5
+    /// cannot be computed from the others and the total.
     pub cardholders: String,
 }
 
@@ -113,16 +151,6 @@ pub struct Statistics {
     pub by_age: Vec<Group>,
     /// By the first two digits of the postal code.
     pub by_postal_area: Vec<Group>,
-}
-
-fn groups(counts: BTreeMap<String, usize>) -> Vec<Group> {
-    counts
-        .into_iter()
-        .map(|(group, n)| Group {
-            group,
-            cardholders: shown(n),
-        })
-        .collect()
 }
 
 const UNKNOWN: &str = "keine Angabe";
@@ -221,9 +249,9 @@ pub async fn show(
         cards_registered: cards.iter().filter(|c| c.holder_account.is_some()).count() as u64,
         by_period,
         outstanding: outstanding.into_values().collect(),
-        by_gender: groups(gender),
-        by_age: groups(age),
-        by_postal_area: groups(area),
+        by_gender: suppress(gender),
+        by_age: suppress(age),
+        by_postal_area: suppress(area),
     }))
 }
 
@@ -244,12 +272,109 @@ mod tests {
         assert_eq!(age_band(1930, today), "60+");
     }
 
+    fn shown(groups: &[(&str, usize)]) -> Vec<(String, String)> {
+        suppress(groups.iter().map(|(g, n)| (g.to_string(), *n)).collect())
+            .into_iter()
+            .map(|g| (g.group, g.cardholders))
+            .collect()
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(g, n)| (g.to_string(), n.to_string()))
+            .collect()
+    }
+
     #[test]
-    fn small_groups_are_not_counted_out() {
-        assert_eq!(shown(0), "< 5");
-        assert_eq!(shown(4), "< 5");
-        assert_eq!(shown(5), "5");
-        assert_eq!(shown(120), "120");
+    fn one_small_group_hides_the_next_smallest_too() {
+        // 5 women and 1 man: with the total of 6, "weiblich: 5" would tell the one man.
+        assert_eq!(
+            shown(&[("männlich", 1), ("weiblich", 5)]),
+            pairs(&[("männlich", HIDDEN), ("weiblich", HIDDEN)])
+        );
+        // The next smallest is hidden, the larger groups stay.
+        assert_eq!(
+            shown(&[("männlich", 2), ("weiblich", 40), ("keine Angabe", 7)]),
+            pairs(&[
+                ("keine Angabe", HIDDEN),
+                ("männlich", HIDDEN),
+                ("weiblich", "40")
+            ])
+        );
+    }
+
+    #[test]
+    fn hidden_groups_together_hold_at_least_five() {
+        // Two groups of 1: hidden together they would still tell "2 are not 60+".
+        assert_eq!(
+            shown(&[("unter 25", 1), ("25-39", 1), ("40-59", 6), ("60+", 30)]),
+            pairs(&[
+                ("25-39", HIDDEN),
+                ("40-59", HIDDEN),
+                ("60+", "30"),
+                ("unter 25", HIDDEN)
+            ])
+        );
+        // Two small groups that hold 5 together need no third.
+        assert_eq!(
+            shown(&[("50xxx", 4), ("60xxx", 3), ("10xxx", 9)]),
+            pairs(&[("10xxx", "9"), ("50xxx", HIDDEN), ("60xxx", HIDDEN)])
+        );
+    }
+
+    #[test]
+    fn groups_of_five_and_more_show_their_size() {
+        assert_eq!(
+            shown(&[("männlich", 5), ("weiblich", 120)]),
+            pairs(&[("männlich", "5"), ("weiblich", "120")])
+        );
+        assert_eq!(shown(&[("weiblich", 6)]), pairs(&[("weiblich", "6")]));
+    }
+
+    #[test]
+    fn fewer_than_five_cardholders_show_no_breakdown() {
+        assert!(shown(&[("weiblich", 3)]).is_empty());
+        assert!(shown(&[("weiblich", 2), ("männlich", 2)]).is_empty());
+    }
+
+    /// Whatever the figures, no hidden group can be told from the total and the shown groups.
+    #[test]
+    fn no_hidden_group_can_be_computed() {
+        for a in 1..12 {
+            for b in 1..12 {
+                for c in 0..12 {
+                    let mut groups = vec![("a", a), ("b", b)];
+                    if c > 0 {
+                        groups.push(("c", c));
+                    }
+                    let total: usize = groups.iter().map(|(_, n)| n).sum();
+                    let out = shown(&groups);
+                    if total < SMALLEST_GROUP {
+                        assert!(out.is_empty());
+                        continue;
+                    }
+                    let hidden: Vec<usize> = groups
+                        .iter()
+                        .zip(&out)
+                        .filter(|(_, (_, s))| s == HIDDEN)
+                        .map(|((_, n), _)| *n)
+                        .collect();
+                    for (&(_, n), (_, s)) in groups.iter().zip(&out) {
+                        if n < SMALLEST_GROUP {
+                            assert_eq!(s, HIDDEN, "{groups:?}");
+                        }
+                    }
+                    if !hidden.is_empty() {
+                        assert!(hidden.len() >= 2, "{groups:?} -> {out:?}");
+                        assert!(
+                            hidden.iter().sum::<usize>() >= SMALLEST_GROUP,
+                            "{groups:?} -> {out:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

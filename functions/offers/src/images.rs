@@ -1,5 +1,7 @@
 //! An offer's images: presigned uploads that S3 itself holds to the declared type and size,
-//! and the check at submit that each file is there and really is the image it claims to be.
+//! and, at submit, the check that each file is there and really is the image it claims to
+//! be, and its copy to a key of its content that no upload URL can write: what a manager
+//! approves is what the feed shows, whatever is put to the upload's URL later.
 
 use shared::domain::RecordId;
 use std::time::Duration;
@@ -160,28 +162,26 @@ pub async fn remove(
 
 /// The type the first bytes of a file show, by its magic number.
 pub fn sniff(bytes: &[u8]) -> Option<ImageType> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageType::Png)
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(ImageType::Jpeg)
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(ImageType::Webp)
-    } else {
-        None
-    }
+    shared::images::sniff(bytes).and_then(ImageType::parse)
 }
 
-/// Every image that is missing or not the declared type, as field errors (`images[i]`).
-pub async fn check(blobs: &Blobs, images: &[Image]) -> Result<Vec<FieldError>> {
+/// The images as submitted: each copied to [`pinned_key`], or, for every image that is
+/// missing or not the declared type, a field error (`images[i]`).
+pub async fn pin(blobs: &Blobs, images: &[Image]) -> Result<Result<Vec<Image>, Vec<FieldError>>> {
+    let mut pinned = Vec::with_capacity(images.len());
     let mut errors = Vec::new();
     for (i, image) in images.iter().enumerate() {
         let field = format!("images[{i}]");
-        match blobs.get_prefix(&image.key, 16).await? {
+        // The whole file (S3 held it to at most MAX_BYTES): the bytes checked are the bytes
+        // copied.
+        match blobs.get_prefix(&image.key, MAX_BYTES + 1).await? {
             None => errors.push(FieldError::new(
                 field,
                 "Das Bild wurde noch nicht hochgeladen.",
             )),
-            Some(head) if sniff(&head) != Some(image.content_type) => {
+            Some(bytes)
+                if sniff(&bytes) != Some(image.content_type) || bytes.len() as u64 > MAX_BYTES =>
+            {
                 errors.push(FieldError::new(
                     field,
                     format!(
@@ -190,10 +190,36 @@ pub async fn check(blobs: &Blobs, images: &[Image]) -> Result<Vec<FieldError>> {
                     ),
                 ));
             }
-            Some(_) => {}
+            Some(bytes) => {
+                let key = pinned_key(&image.key, image.content_type, &bytes);
+                let size_bytes = bytes.len() as u64;
+                blobs.put(&key, image.content_type.mime(), bytes).await?;
+                pinned.push(Image {
+                    key,
+                    size_bytes,
+                    ..image.clone()
+                });
+            }
         }
     }
-    Ok(errors)
+    Ok(if errors.is_empty() {
+        Ok(pinned)
+    } else {
+        Err(errors)
+    })
+}
+
+/// Where a submitted image is kept: beside its upload, under `pinned/` and the SHA-256 of
+/// its bytes. Upload URLs are signed only for `offers/{partner}/{offer}/{image}.{ext}`, so
+/// none can write here, and a copy of the same bytes lands on the same key.
+pub fn pinned_key(upload_key: &str, kind: ImageType, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let folder = upload_key.rsplit_once('/').map_or("", |(folder, _)| folder);
+    format!(
+        "{folder}/pinned/{}.{}",
+        hex::encode(sha2::Sha256::digest(bytes)),
+        kind.extension()
+    )
 }
 
 #[cfg(test)]
@@ -215,5 +241,16 @@ mod tests {
         assert_eq!(sniff(b"<svg xmlns="), None);
         assert_eq!(sniff(b"RIFF\x24\0\0\0WAVE"), None);
         assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn a_pinned_key_is_named_by_the_content_beside_the_upload() {
+        let upload = "offers/p1/o1/i1.png";
+        let png = b"\x89PNG\r\n\x1a\n";
+        let pinned = pinned_key(upload, ImageType::Png, png);
+        assert!(pinned.starts_with("offers/p1/o1/pinned/"), "{pinned}");
+        assert!(pinned.ends_with(".png"));
+        assert_eq!(pinned_key(upload, ImageType::Png, png), pinned);
+        assert_ne!(pinned_key(upload, ImageType::Png, b"\x89PNG other"), pinned);
     }
 }

@@ -107,7 +107,14 @@ pub async fn submit(
             "Das Angebot ist bereits abgelaufen.",
         ));
     }
-    errors.extend(images::check(&state.blobs, &offer.content.images).await?);
+    // What the manager sees and approves: copies no upload URL can overwrite.
+    let pinned = match images::pin(&state.blobs, &offer.content.images).await? {
+        Ok(pinned) => pinned,
+        Err(image_errors) => {
+            errors.extend(image_errors);
+            Vec::new()
+        }
+    };
     let mut not_approved = Vec::new();
     for (i, platform) in offer.platforms.iter().enumerate() {
         let runs = subscription::runs_on(
@@ -156,7 +163,10 @@ pub async fn submit(
             platform_id: platform.clone(),
             company: partner.company.clone(),
             logo_key: partner.logo_key.clone(),
-            content: offer.content.clone(),
+            content: Content {
+                images: pinned.clone(),
+                ..offer.content.clone()
+            },
             draft_revision: Some(offer.draft_revision),
             revision: live.is_some(),
             submitted_at: now,

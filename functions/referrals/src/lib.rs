@@ -4,6 +4,8 @@
 
 pub mod conversions;
 pub mod daily;
+pub mod dns;
+pub mod domains;
 pub mod eligibility;
 pub mod keys;
 pub mod members;
@@ -14,7 +16,9 @@ pub mod step;
 pub mod vouchers;
 pub mod wallet;
 
-use axum::Router;
+use std::sync::Arc;
+
+use axum::{Extension, Router};
 use shared::auth::Role;
 pub use shared::env::{AppState, Env};
 use shared::route;
@@ -31,7 +35,9 @@ const MERCHANT: Access = Access::roles(&[Role::Partner, Role::Pos]);
 pub fn routes() -> Vec<Route<AppState>> {
     let own_program = PARTNER.owning(&["program_id"]);
     vec![
-        route!(PUT "/partners/me/referral-domains", PARTNER, programs::put_domains),
+        route!(PUT "/partners/me/referral-domains", PARTNER, domains::put_domains),
+        route!(GET "/partners/me/referral-domains", PARTNER, domains::get_domains),
+        route!(POST "/partners/me/referral-domains/{domain}/verification", PARTNER, domains::verify),
         route!(POST "/programs", PARTNER, programs::create),
         route!(GET "/programs", PARTNER, programs::list),
         route!(GET "/programs/{program_id}", own_program, programs::get_one),
@@ -66,11 +72,24 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The function's routes over its environment, not yet finished: local-api merges several.
+/// Landing domains are verified through the system's DNS resolvers.
 pub fn api(env: &Env) -> Router {
-    shared::routes::router(routes()).with_state(AppState::new(env))
+    api_with(env, Arc::new(dns::SystemDns::default()))
+}
+
+/// The same with another TXT lookup (tests answer from [`dns::StaticDns`]).
+pub fn api_with(env: &Env, dns: dns::SharedTxt) -> Router {
+    shared::routes::router(routes())
+        .layer(Extension(dns))
+        .with_state(AppState::new(env))
 }
 
 /// The function's router with its own `GET /openapi.json`.
 pub fn build(env: &Env) -> Router {
     shared::http::finish(api(env).merge(shared::openapi::serve(openapi)))
+}
+
+/// The same with another TXT lookup.
+pub fn build_with(env: &Env, dns: dns::SharedTxt) -> Router {
+    shared::http::finish(api_with(env, dns).merge(shared::openapi::serve(openapi)))
 }

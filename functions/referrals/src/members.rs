@@ -18,13 +18,13 @@ use shared::store::{Cond, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::eligibility;
 use crate::programs;
 use crate::records::{
     MEMBER_SK_PREFIX, Member, Profile, ProgramStatus, enduser_partition, member_key, person_hash,
     profile_key,
 };
 use crate::step;
+use crate::{domains, eligibility};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({"email": "erika@example.de", "name": "Erika Mustermann"}))]
@@ -220,6 +220,15 @@ pub async fn join(
     {
         return Err(Error::Unprocessable(
             "Dieses Empfehlungsprogramm wird auf Ihrer Plattform nicht angeboten.".into(),
+        ));
+    }
+    // A link sends people only to a domain its partner has verified as its own.
+    let verified = domains::verified(state.table.as_ref(), &program.partner_id).await?;
+    if !domains::lies_on(&program.landing_url, &verified) {
+        return Err(Error::Unprocessable(
+            "Dieses Empfehlungsprogramm nimmt derzeit keine Teilnehmer auf: seine Zielseite \
+             ist noch nicht bestätigt."
+                .into(),
         ));
     }
     let referrer_hash = match state.table.get(&profile_key(&user.account)).await? {

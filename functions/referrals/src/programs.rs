@@ -16,86 +16,15 @@ use shared::store::{Cond, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::eligibility;
 use crate::records::{
-    Attribution, Program, ProgramStatus, Reward, RewardRule, VoucherRate, attr, domains_key,
-    partner_programs, program_key,
+    Attribution, Program, ProgramStatus, Reward, RewardRule, VoucherRate, attr, partner_programs,
+    program_key,
 };
+use crate::{domains, eligibility};
 
 /// Longest attribution window and hold: a year.
 const MAX_DAYS: u32 = 365;
 const MAX_RULES: usize = 20;
-const MAX_DOMAINS: usize = 20;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"domains": ["baeckerei-mueller.de"]}))]
-pub struct DomainsInput {
-    /// Host names the partner's landing pages may be on (subdomains included).
-    pub domains: Vec<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Domains {
-    pub domains: Vec<String>,
-}
-
-/// List the domains the partner's landing pages may be on.
-#[utoipa::path(put, path = "/partners/me/referral-domains", tag = "programs",
-    summary = "Domains der Zielseiten festlegen",
-    request_body = DomainsInput,
-    responses((status = 200, description = "The listed domains.", body = Domains)))]
-pub async fn put_domains(
-    State(state): State<AppState>,
-    auth: PartnerAuth,
-    ApiJson(body): ApiJson<DomainsInput>,
-) -> Result<Json<Domains>> {
-    let mut v = Validator::new();
-    v.require(
-        "domains",
-        body.domains.len() <= MAX_DOMAINS,
-        "höchstens 20 Domains",
-    );
-    let mut domains = Vec::new();
-    for (i, raw) in body.domains.iter().enumerate() {
-        let d = raw.trim().trim_end_matches('.').to_lowercase();
-        let ok = d.len() <= 253
-            && d.contains('.')
-            && d.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            });
-        v.require(
-            &format!("domains[{i}]"),
-            ok,
-            "muss ein Domainname sein, z. B. baeckerei-mueller.de",
-        );
-        if ok && !domains.contains(&d) {
-            domains.push(d);
-        }
-    }
-    v.finish()?;
-    // An update naming only the list: the partner's partition also holds its profile and
-    // mandate, which this function's policy lets it neither replace nor change (IAM
-    // `dynamodb:Attributes`, docs/architecture.md §15).
-    state
-        .table
-        .update(
-            &domains_key(&auth.partner_id),
-            &[Update::Set(attr::DOMAINS, serde_json::to_value(&domains)?)],
-            Cond::Always,
-        )
-        .await?;
-    let listed = Domains { domains };
-    Ok(Json(listed))
-}
-
-async fn domains_of(state: &AppState, partner: &PartnerId) -> Result<Vec<String>> {
-    Ok(match state.table.get(&domains_key(partner)).await? {
-        Some(item) => from_item::<Domains>(item)?.domains,
-        None => Vec::new(),
-    })
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -116,7 +45,8 @@ async fn domains_of(state: &AppState, partner: &PartnerId) -> Result<Vec<String>
 }))]
 pub struct ProgramInput {
     pub name: String,
-    /// https, on one of the partner's domains (`PUT /partners/me/referral-domains`).
+    /// https, on one of the partner's verified domains (`PUT /partners/me/referral-domains`,
+    /// then `POST /partners/me/referral-domains/{domain}/verification`).
     pub landing_url: String,
     pub rewards: Vec<RewardRule>,
     #[serde(default)]
@@ -142,11 +72,6 @@ fn valid_event(event: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
-/// Whether `host` is `domain` or one of its subdomains.
-fn on_domain(host: &str, domain: &str) -> bool {
-    host == domain || host.ends_with(&format!(".{domain}"))
-}
-
 fn check_landing(v: &mut Validator, raw: &str, domains: &[String]) -> Option<String> {
     let parsed = url::Url::parse(raw.trim());
     let Ok(url) = parsed else {
@@ -160,11 +85,13 @@ fn check_landing(v: &mut Validator, raw: &str, domains: &[String]) -> Option<Str
     let host = url.host_str().unwrap_or_default().to_lowercase();
     let https = url.scheme() == "https" && url.username().is_empty() && url.password().is_none();
     v.require("landing_url", https, "muss eine https-Adresse sein");
-    let listed = domains.iter().any(|d| on_domain(&host, d));
+    let listed = domains.iter().any(|d| domains::on_domain(&host, d));
     v.require(
         "landing_url",
         !https || listed,
-        "muss auf einer Ihrer hinterlegten Domains liegen (PUT /partners/me/referral-domains)",
+        "muss auf einer Ihrer bestätigten Domains liegen: hinterlegen Sie die Domain \
+         (PUT /partners/me/referral-domains) und bestätigen Sie sie per DNS \
+         (POST /partners/me/referral-domains/{domain}/verification)",
     );
     v.require(
         "landing_url",
@@ -234,7 +161,7 @@ pub async fn create(
     auth: PartnerAuth,
     ApiJson(body): ApiJson<ProgramInput>,
 ) -> Result<(StatusCode, Json<Program>)> {
-    let domains = domains_of(&state, &auth.partner_id).await?;
+    let domains = domains::verified(state.table.as_ref(), &auth.partner_id).await?;
     let mut v = Validator::new();
     let name = v.text("name", &body.name, 120);
     let landing_url = check_landing(&mut v, &body.landing_url, &domains);

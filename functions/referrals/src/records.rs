@@ -17,6 +17,8 @@ pub mod attr {
     /// A partner's referral domains (the only attribute this function writes in a
     /// partner's partition).
     pub const DOMAINS: Attr = "domains";
+    /// Referral domains: when each listed domain's DNS record was found.
+    pub const VERIFIED: Attr = "verified";
     pub const PARTNER_ID: Attr = "partner_id";
     pub const REVOKED: Attr = "revoked";
     /// Member: rewards counted against the cap, and their amounts by state.

@@ -2,10 +2,13 @@
 //! registration (invitation accept, login) on the same table.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use http::{Request, StatusCode};
 use jiff::SignedDuration;
 use redirect::{ClickSecret, RedirectState};
+use referrals::dns::StaticDns;
 use serde_json::{Value, json};
 use shared::clock::Clock;
 use shared::domain::{Cents, PlatformId};
@@ -15,6 +18,8 @@ const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.
 
 struct World {
     kit: TestEnv,
+    /// The DNS the verification reads: tests put the partners' TXT records here.
+    dns: Arc<StaticDns>,
     api: Client,
     redirect: Client,
     partner: PartnerFixture,
@@ -23,12 +28,33 @@ struct World {
     api_key: String,
 }
 
+/// Puts the first listed domain's TXT record (as the answer of `PUT
+/// /partners/me/referral-domains` names it) into DNS and asks for the verification.
+async fn publish_and_verify(api: &Client, dns: &StaticDns, listed: &Value, token: &str) -> Reply {
+    let domain = &listed["domains"][0];
+    dns.add(
+        domain["txt_name"].as_str().unwrap(),
+        domain["txt_value"].as_str().unwrap(),
+    );
+    api.call(
+        "POST",
+        &format!(
+            "/partners/me/referral-domains/{}/verification",
+            domain["domain"].as_str().unwrap()
+        ),
+        None,
+        Some(token),
+    )
+    .await
+}
+
 impl World {
     async fn new() -> Self {
         let kit = TestEnv::new().await;
+        let dns = Arc::new(StaticDns::default());
         // Partners and end users go on working on the days the tests move the clock to.
         let api = Client::in_process(shared::http::finish(
-            referrals::api(&kit.env).merge(registration::api(&kit.env)),
+            referrals::api_with(&kit.env, dns.clone()).merge(registration::api(&kit.env)),
         ))
         .with_sessions(kit.sessions());
         let redirect = Client::in_process(redirect::build(RedirectState::new(
@@ -65,6 +91,8 @@ impl World {
             )
             .await;
         assert_eq!(domains.status, StatusCode::OK, "{:?}", domains.body);
+        let verified = publish_and_verify(&api, &dns, &domains.body, &partner.token).await;
+        assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
         let key = api
             .call(
                 "POST",
@@ -77,6 +105,7 @@ impl World {
         let api_key = key.body["key"].as_str().unwrap().to_string();
         Self {
             kit,
+            dns,
             api,
             redirect,
             partner,
@@ -586,6 +615,143 @@ async fn payouts_above_the_balance_are_refused_and_the_operator_pays_the_rest() 
     assert_eq!(open.body["payouts"], json!([]));
 }
 
+/// The platform's `/r/<code>` sends people only to a domain whose owner put the partner's
+/// token into DNS: a partner cannot point links at someone else's site.
+#[tokio::test]
+async fn a_landing_domain_is_used_only_after_its_dns_record_proves_it() {
+    let w = World::new().await;
+    let listed = w
+        .api
+        .call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(json!({"domains": ["baeckerei-mueller.de", "fremde-bank.de"]})),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let domains = listed.body["domains"].as_array().unwrap();
+    assert_eq!(domains[0]["verified"], true, "listed again, still verified");
+    assert_eq!(domains[1]["domain"], "fremde-bank.de");
+    assert_eq!(domains[1]["verified"], false);
+    assert_eq!(domains[1]["txt_name"], "_partnernetz.fremde-bank.de");
+    let value = domains[1]["txt_value"].as_str().unwrap().to_string();
+    assert!(value.starts_with("partnernetz-verification="), "{value}");
+    let shown = w
+        .api
+        .call(
+            "GET",
+            "/partners/me/referral-domains",
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(shown.body, listed.body);
+
+    let phishing = json!({"name": "X", "landing_url": "https://login.fremde-bank.de/", "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 100}}], "attribution_days": 30, "attribution": "last", "hold_days": 0, "monthly_budget_cents": 50000});
+    let create = || {
+        w.api.call(
+            "POST",
+            "/programs",
+            Some(phishing.clone()),
+            Some(&w.partner.token),
+        )
+    };
+    let refused = create().await;
+    assert_problem(&refused, StatusCode::BAD_REQUEST, Some("landing_url"));
+    assert!(
+        refused.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("bestätigten Domains"),
+        "{:?}",
+        refused.body
+    );
+
+    let verify = || {
+        w.api.call(
+            "POST",
+            "/partners/me/referral-domains/fremde-bank.de/verification",
+            None,
+            Some(&w.partner.token),
+        )
+    };
+    // No record yet: the answer names the record to create.
+    let missing = verify().await;
+    assert_problem(&missing, StatusCode::UNPROCESSABLE_ENTITY, None);
+    let detail = missing.body["detail"].as_str().unwrap();
+    assert!(detail.contains("_partnernetz.fremde-bank.de"), "{detail}");
+    assert!(detail.contains(&value), "{detail}");
+    // A record for another partner proves nothing for this one.
+    w.dns.add(
+        "_partnernetz.fremde-bank.de",
+        "partnernetz-verification=0123456789abcdef0123456789abcdef",
+    );
+    assert_problem(&verify().await, StatusCode::UNPROCESSABLE_ENTITY, None);
+    // A domain that is not listed is not looked up.
+    let unlisted = w
+        .api
+        .call(
+            "POST",
+            "/partners/me/referral-domains/andere-bank.de/verification",
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(&unlisted, StatusCode::NOT_FOUND, None);
+    // DNS that does not answer: try again later.
+    w.dns.set_unavailable(true);
+    w.dns.add("_partnernetz.fremde-bank.de", &value);
+    assert_problem(&verify().await, StatusCode::SERVICE_UNAVAILABLE, None);
+    w.dns.set_unavailable(false);
+    assert_eq!(
+        create().await.status,
+        StatusCode::BAD_REQUEST,
+        "still unverified"
+    );
+
+    let verified = verify().await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    assert_eq!(verified.body["domains"][1]["verified"], true);
+    assert_eq!(create().await.status, StatusCode::CREATED);
+}
+
+/// A program whose domain is no longer verified (listed anew without it) makes no links.
+#[tokio::test]
+async fn a_program_whose_domain_was_dropped_makes_no_new_links() {
+    let w = World::new().await;
+    let program = w.program(json!({})).await;
+    let dropped = w
+        .api
+        .call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(json!({"domains": ["andere-domain.de"]})),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(dropped.status, StatusCode::OK, "{:?}", dropped.body);
+    let erika = w.end_user("erika@example.de").await;
+    let join = w
+        .api
+        .call(
+            "POST",
+            "/me/referrals",
+            Some(json!({"program_id": program})),
+            Some(&erika),
+        )
+        .await;
+    assert_problem(&join, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert!(
+        join.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nicht bestätigt"),
+        "{:?}",
+        join.body
+    );
+}
+
 #[tokio::test]
 async fn programs_need_a_listed_https_domain_and_ending_closes_the_links() {
     let w = World::new().await;
@@ -738,8 +904,11 @@ async fn a_program_starts_only_with_a_mandate_and_an_approval_and_only_that_plat
         w.api
             .call("POST", "/programs", Some(body.clone()), Some(&bert.token))
     };
+    // The domain is not his until he proves it, and proving it is for approved partners.
+    let unverified = create().await;
+    assert_problem(&unverified, StatusCode::BAD_REQUEST, Some("landing_url"));
 
-    let no_mandate = create().await;
+    let no_mandate = publish_and_verify(&w.api, &w.dns, &domains.body, &bert.token).await;
     assert_problem(&no_mandate, StatusCode::UNPROCESSABLE_ENTITY, None);
     assert!(
         no_mandate.body["detail"]
@@ -750,7 +919,7 @@ async fn a_program_starts_only_with_a_mandate_and_an_approval_and_only_that_plat
     fixtures
         .give_mandate(&bert.id, w.kit.env.data_key().unwrap())
         .await;
-    let no_platform = create().await;
+    let no_platform = publish_and_verify(&w.api, &w.dns, &domains.body, &bert.token).await;
     assert_problem(&no_platform, StatusCode::UNPROCESSABLE_ENTITY, None);
     assert!(
         no_platform.body["detail"]
@@ -774,6 +943,8 @@ async fn a_program_starts_only_with_a_mandate_and_an_approval_and_only_that_plat
     fixtures
         .approve(&bert, &volksbank, "Volksbank", w.kit.clock.today())
         .await;
+    let verified = publish_and_verify(&w.api, &w.dns, &domains.body, &bert.token).await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
     let created = create().await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let program = created.body["program_id"].as_str().unwrap().to_string();

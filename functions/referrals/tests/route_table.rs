@@ -15,7 +15,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("ReferralsFunction", 23, &referrals::routes(), &document());
+    checks::assert_one_list_of_routes("ReferralsFunction", 25, &referrals::routes(), &document());
 }
 
 #[tokio::test]
@@ -30,7 +30,8 @@ async fn the_function_serves_its_document() {
 async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let kit = TestEnv::new().await;
     let (env, audit) = kit.audited();
-    let router = referrals::build(&env);
+    let dns = std::sync::Arc::new(referrals::dns::StaticDns::default());
+    let router = referrals::build_with(&env, dns.clone());
     let client = Client::in_process(router.clone());
     let fixtures = kit.fixtures();
     let operator = fixtures.operator("olga@betreiber.de").await;
@@ -65,6 +66,20 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
             )
             .await;
         assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+        let listed = &put.body["domains"][0];
+        dns.add(
+            listed["txt_name"].as_str().unwrap(),
+            listed["txt_value"].as_str().unwrap(),
+        );
+        let verified = client
+            .call(
+                "POST",
+                &format!("/partners/me/referral-domains/{domain}/verification"),
+                None,
+                Some(&partner.token),
+            )
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
         let program = client
             .call(
                 "POST",

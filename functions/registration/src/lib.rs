@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod login;
+pub mod logo;
 pub mod mails;
 pub mod mandate;
 pub mod notice;

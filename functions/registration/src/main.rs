@@ -1,7 +1,10 @@
-//! Lambda entry point: configuration, clients and the runtime; nothing else.
+//! Lambda entry point: configuration, clients and the runtime; nothing else. One binary
+//! serves the HTTP API's events and the bucket's `Object Created` events of logo uploads.
 
-use lambda_http::Error;
-use shared::env::{Env, EnvConfig};
+use lambda_http::request::LambdaRequest;
+use lambda_http::{Adapter, Error, LambdaEvent, Service, service_fn};
+use serde_json::Value;
+use shared::env::{AppState, Env, EnvConfig};
 
 // Lambda hands a sandbox one invocation at a time: one thread starts faster and keeps a
 // single allocator arena, so the 19 MiB of a password hash is reused, not multiplied.
@@ -14,5 +17,23 @@ async fn main() -> Result<(), Error> {
         .require_data_key()?;
     let sdk = shared::config::lambda_aws()?;
     let env = Env::from_aws(&config, &sdk)?;
-    lambda_http::run(registration::build(&env)).await
+    let state = AppState::new(&env);
+    let router = registration::build(&env);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let state = state.clone();
+        let router = router.clone();
+        async move {
+            if let Some(key) = registration::logo::object_created(&event.payload) {
+                let adoption = registration::logo::adopt(&state, &key).await?;
+                return Ok::<Value, Error>(Value::String(format!("{adoption:?}")));
+            }
+            let request: LambdaRequest = serde_json::from_value(event.payload)?;
+            let mut adapter = Adapter::from(router);
+            let response = adapter
+                .call(LambdaEvent::new(request, event.context))
+                .await?;
+            Ok(serde_json::to_value(response)?)
+        }
+    }))
+    .await
 }

@@ -17,6 +17,7 @@ use shared::store::{Cond, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
+use crate::logo::{self, Adoption, LOGO_TYPES};
 use crate::replies::LogoUpload;
 
 const LOGO_URL_LIFETIME: Duration = Duration::from_secs(3600);
@@ -68,22 +69,11 @@ pub struct ProfileView {
     ))]
 pub async fn get_me(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<ProfileView>> {
     let mut partner = load_partner(&state, &auth.partner_id).await?;
-    // A presigned upload becomes the logo once the object is really in the bucket.
+    // The bucket's event adopts an upload at once; should it be late, this does.
     if let Some(pending) = partner.logo_pending_key.clone()
-        && state.blobs.head(&pending).await?.is_some()
+        && let Adoption::Adopted(logo) = logo::adopt(&state, &pending).await?
     {
-        state
-            .table
-            .update(
-                &partner_key(&partner.partner_id),
-                &[
-                    Update::Set(attr::LOGO_KEY, pending.clone().into()),
-                    Update::Remove(attr::LOGO_PENDING_KEY),
-                ],
-                Cond::Eq(attr::LOGO_PENDING_KEY, pending.clone().into()),
-            )
-            .await?;
-        partner.logo_key = Some(pending);
+        partner.logo_key = Some(logo);
     }
     let logo_url = match &partner.logo_key {
         Some(key) => Some(state.blobs.presign_get(key, LOGO_URL_LIFETIME).await?),
@@ -256,15 +246,9 @@ pub struct LogoRequest {
     pub size_bytes: u64,
 }
 
-/// Raster formats only: SVG can carry scripts.
-const LOGO_TYPES: [(&str, &str); 3] = [
-    ("image/png", "png"),
-    ("image/jpeg", "jpg"),
-    ("image/webp", "webp"),
-];
-
 /// A presigned upload for the logo (valid for ten minutes) with its type and exact size signed
-/// (S3 refuses any other); the logo shows once the file is in the bucket.
+/// (S3 refuses any other); the logo shows as soon as the file is in the bucket, if its
+/// content is an image of the declared type.
 #[utoipa::path(post, path = "/partners/me/logo", tag = "profile", request_body = LogoRequest,
     responses(
         (status = 200, description = "Upload the file with exactly this request.", body = LogoUpload),
@@ -296,11 +280,7 @@ pub async fn presign_logo(
     let Some(ext) = ext else {
         return Err(Error::field("content_type", "fehlt"));
     };
-    let key = format!(
-        "logos/{}/{}.{ext}",
-        auth.partner_id,
-        shared::domain::new_id()
-    );
+    let key = logo::upload_key(&auth.partner_id, ext);
     let upload = state
         .blobs
         .presign_put_exact(&key, &content_type, body.size_bytes, UPLOAD_URL_LIFETIME)

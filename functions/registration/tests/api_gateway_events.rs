@@ -45,6 +45,11 @@ async fn every_sample_event_reaches_its_handler() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let raw = std::fs::read_to_string(&path).unwrap();
         let route: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        // The bucket's event of a logo upload is no API request (see `logo::object_created`).
+        if registration::logo::object_created(&route).is_some() {
+            assert_eq!(name, "logo-uploaded.json");
+            continue;
+        }
         let route_key = route["routeKey"].as_str().unwrap().to_string();
         // Each event carries `{{token}}` where a bearer token goes: fill in the right role.
         let token = if route_key.contains("/managers") || route_key == "POST /platforms" {

@@ -10,6 +10,7 @@ use shared::auth::Role;
 use shared::clock::Clock;
 use shared::domain::{PartnerId, PlatformId};
 use shared::model::partners::partner_key;
+use shared::store::Table;
 use shared::testing::assert_problem;
 
 #[tokio::test]
@@ -130,6 +131,98 @@ async fn logo_upload_goes_through_a_presigned_url_limited_to_its_type_and_size()
     let fetched = http.get(logo_url).send().await.unwrap();
     assert!(fetched.status().is_success());
     assert_eq!(fetched.bytes().await.unwrap().to_vec(), png);
+}
+
+/// Presigns a logo upload of `bytes` declared as `content_type` and puts them; the URL.
+async fn upload_logo(app: &TestApp, jwt: &str, content_type: &str, bytes: &[u8]) -> String {
+    let r = app
+        .call(
+            "POST",
+            "/partners/me/logo",
+            Some(json!({"content_type": content_type, "size_bytes": bytes.len()})),
+            Some(jwt),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let url = r.body["upload"]["url"].as_str().unwrap().to_string();
+    put_logo(&url, content_type, bytes).await;
+    url
+}
+
+async fn put_logo(url: &str, content_type: &str, bytes: &[u8]) {
+    let put = reqwest::Client::new()
+        .put(url)
+        .header("content-type", content_type)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert!(put.status().is_success(), "upload: {}", put.status());
+}
+
+/// The logo on the partner record, which supplier pages and coupons read: its bytes.
+async fn logo_on_record(app: &TestApp, partner_id: &str) -> Option<Vec<u8>> {
+    let key = shared::model::partners::partner_key(&PartnerId::from_raw(partner_id));
+    let partner: shared::model::partners::Partner =
+        shared::model::from_item(app.table.get(&key).await.unwrap().unwrap()).unwrap();
+    assert_eq!(partner.logo_pending_key, None, "no upload left pending");
+    match partner.logo_key {
+        Some(logo) => Some(app.env.blobs.get(&logo).await.unwrap()),
+        None => None,
+    }
+}
+
+async fn logo_shown(app: &TestApp, jwt: &str) -> Option<Vec<u8>> {
+    let me = app.call("GET", "/partners/me", None, Some(jwt)).await;
+    let url = me.body["logo_url"].as_str()?.to_string();
+    let fetched = reqwest::get(url).await.unwrap();
+    assert!(fetched.status().is_success());
+    Some(fetched.bytes().await.unwrap().to_vec())
+}
+
+/// The upload's completion makes it the logo: supplier pages and coupons read the partner
+/// record, and it names the logo before anyone opens the profile.
+#[tokio::test]
+async fn a_logo_is_the_partners_as_soon_as_its_upload_completes() {
+    let app = TestApp::new().await;
+    let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
+    let png = b"\x89PNG\r\n\x1a\n-logo-".to_vec();
+    upload_logo(&app, &jwt, "image/png", &png).await;
+    assert_eq!(logo_on_record(&app, &partner_id).await, Some(png.clone()));
+    assert_eq!(logo_shown(&app, &jwt).await, Some(png));
+}
+
+/// A file that is not the declared image (S3 checks only the signed type header) never
+/// becomes the logo, and the one before stays.
+#[tokio::test]
+async fn a_logo_upload_that_is_no_image_is_not_shown() {
+    let app = TestApp::new().await;
+    let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    upload_logo(&app, &jwt, "image/png", &html).await;
+    assert_eq!(logo_on_record(&app, &partner_id).await, None);
+    assert_eq!(logo_shown(&app, &jwt).await, None);
+
+    let jpeg = b"\xFF\xD8\xFF\xE0-logo-".to_vec();
+    upload_logo(&app, &jwt, "image/jpeg", &jpeg).await;
+    upload_logo(&app, &jwt, "image/webp", b"RIFF----WAVEfmt kein Bild").await;
+    assert_eq!(logo_on_record(&app, &partner_id).await, Some(jpeg.clone()));
+    assert_eq!(logo_shown(&app, &jwt).await, Some(jpeg));
+}
+
+/// The upload URL stays valid for ten minutes: a second PUT to it, even of another image,
+/// changes nothing that is shown.
+#[tokio::test]
+async fn a_logo_put_again_to_its_upload_url_changes_nothing_shown() {
+    let app = TestApp::new().await;
+    let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
+    let png = b"\x89PNG\r\n\x1a\n-logo-".to_vec();
+    let url = upload_logo(&app, &jwt, "image/png", &png).await;
+    let mut other = b"\x89PNG\r\n\x1a\n".to_vec();
+    other.resize(png.len(), b'X');
+    put_logo(&url, "image/png", &other).await;
+    assert_eq!(logo_on_record(&app, &partner_id).await, Some(png.clone()));
+    assert_eq!(logo_shown(&app, &jwt).await, Some(png));
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use shared::auth::{JwtIssuer, JwtVerifier};
 use shared::clock::{SharedClock, SystemClock};
-use shared::embedded_s3::EmbeddedS3;
+use shared::embedded_s3::{EmbeddedS3, ObjectCreated};
 use shared::env::Env;
 use shared::mail::OutboxMailer;
 use shared::mail::pending::{self, Delivery, RetryLimits, RetrySummary};
@@ -318,6 +318,24 @@ pub async fn referrals_daily(
         .context("confirming and releasing rewards")
 }
 
+/// The bucket's events as deployed (infra/template.yaml): a finished logo upload reaches
+/// registration, which makes it the logo before the upload is answered.
+pub fn deliver_bucket_events(s3: &EmbeddedS3, env: &Env) {
+    let state = registration::AppState::new(env);
+    s3.on_object_created(Arc::new(move |object: ObjectCreated| {
+        let state = state.clone();
+        Box::pin(async move {
+            if object.bucket != BUCKET || !object.key.starts_with(registration::logo::UPLOAD_PREFIX)
+            {
+                return;
+            }
+            if let Err(e) = registration::logo::adopt(&state, &object.key).await {
+                tracing::warn!(error = %e, "a logo upload's event failed");
+            }
+        })
+    }));
+}
+
 /// A running local platform; dropping it stops the S3 server, `shutdown` stops the API and
 /// the web app.
 pub struct Running {
@@ -402,6 +420,7 @@ pub async fn start(
         None => format!("http://{api_addr}"),
     };
     let (env, outbox) = local_env(config, &s3, keys, public_base_url.clone())?;
+    deliver_bucket_events(&s3, &env);
     let functions = FUNCTIONS
         .iter()
         .fold(Router::new(), |app, f| app.merge((f.api)(&env)));

@@ -152,6 +152,45 @@ async fn a_registered_cardholder_sees_the_card_and_the_till_only_the_first_name(
     );
 }
 
+/// 5 women and 1 man: `cards_registered: 6` next to `weiblich: 5` would tell the one man.
+#[tokio::test]
+async fn statistics_hide_a_group_that_the_total_would_reveal() {
+    let w = World::new().await;
+    w.at("2026-11-24T10:00:00Z");
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    let program = w.program(&m, BONUS()).await;
+    let cards = w.cards(&m, &program, 6).await;
+    for (i, card) in cards.iter().enumerate() {
+        let gender = if i < 5 { "female" } else { "male" };
+        let born = if i < 5 { 1990 } else { 1950 };
+        w.holder(
+            &m,
+            card,
+            json!({"first_name": format!("Person{i}"), "last_name": "Beispiel",
+                "email": format!("person{i}@example.de"), "gender": gender,
+                "birth_year": born, "postal_code": "50667"}),
+        )
+        .await;
+    }
+    let stats = w
+        .call("GET", "/cards/statistics", None, &m.partner.token)
+        .await;
+    assert_eq!(stats.status, StatusCode::OK, "{:?}", stats.body);
+    assert_eq!(stats.body["cards_registered"], 6);
+    assert_eq!(
+        stats.body["by_gender"],
+        json!([{"group": "männlich", "cardholders": "verborgen"}, {"group": "weiblich", "cardholders": "verborgen"}])
+    );
+    assert_eq!(
+        stats.body["by_age"],
+        json!([{"group": "25-39", "cardholders": "verborgen"}, {"group": "60+", "cardholders": "verborgen"}])
+    );
+    assert_eq!(
+        stats.body["by_postal_area"],
+        json!([{"group": "50xxx", "cardholders": "6"}])
+    );
+}
+
 #[tokio::test]
 async fn statistics_suppress_small_groups_and_the_export_parses_back() {
     let w = World::new().await;
@@ -190,7 +229,8 @@ async fn statistics_suppress_small_groups_and_the_export_parses_back() {
     assert_eq!(stats.body["cards_active"], 7);
     assert_eq!(
         stats.body["by_gender"],
-        json!([{"group": "männlich", "cardholders": "< 5"}, {"group": "weiblich", "cardholders": "5"}])
+        json!([{"group": "männlich", "cardholders": "verborgen"}, {"group": "weiblich", "cardholders": "verborgen"}]),
+        "with 7 registered, 5 women would tell the 2 men"
     );
     assert_eq!(
         stats.body["by_age"],
@@ -198,7 +238,7 @@ async fn statistics_suppress_small_groups_and_the_export_parses_back() {
     );
     assert_eq!(
         stats.body["by_postal_area"],
-        json!([{"group": "50xxx", "cardholders": "< 5"}, {"group": "60xxx", "cardholders": "< 5"}])
+        json!([{"group": "50xxx", "cardholders": "verborgen"}, {"group": "60xxx", "cardholders": "verborgen"}])
     );
     assert_eq!(
         stats.body["by_period"],
@@ -245,4 +285,14 @@ async fn statistics_suppress_small_groups_and_the_export_parses_back() {
     }
     let mail = w.kit.last_mail_to("anna@baeckerei-a.de").await;
     assert!(mail.subject.contains("Export"), "{}", mail.subject);
+    // The files hold personal data: they are deleted 7 days after the export, as the mail says.
+    assert_eq!(export.body["available_until"], "2026-12-01");
+    for part in [&mail.text, &mail.html] {
+        assert!(
+            part.contains(
+                "Die Links sind bis zum 01.12.2026 gültig; danach werden die Dateien gelöscht."
+            ),
+            "{part}"
+        );
+    }
 }

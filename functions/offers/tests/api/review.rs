@@ -66,6 +66,83 @@ async fn a_file_that_is_not_the_declared_image_never_reaches_review() {
     assert_eq!(reply.problem_fields(), vec!["images[0]", "images[1]"]);
 }
 
+/// The upload URL stays valid for ten minutes after submit, and the bucket serves what was put
+/// last: what the manager reviews and approves, and the feed shows, is the file as submitted.
+#[tokio::test]
+async fn an_image_put_again_after_submit_changes_neither_review_nor_feed() {
+    let w = World::new().await;
+    w.approve_on(&w.partner.id, &w.pa).await;
+    let offer = w.create_offer(&w.partner, &[&w.pa]).await;
+    let reply = w
+        .call(
+            "POST",
+            &format!("/offers/{offer}/images"),
+            Some(json!({"content_type": "image/png", "size_bytes": png_bytes().len()})),
+            Some(&w.partner.token),
+        )
+        .await;
+    let upload = reply.body["upload"].clone();
+    assert!(
+        crate::world::put_upload(&upload, png_bytes())
+            .await
+            .is_success()
+    );
+    let submitted = w.submit(&w.partner, &offer).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+
+    // The same URL, the same type and length, other bytes: a picture the manager never saw.
+    let mut swapped = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    swapped.resize(png_bytes().len(), b'X');
+    assert!(
+        crate::world::put_upload(&upload, swapped.clone())
+            .await
+            .is_success()
+    );
+
+    let fetch = |url: String| async move {
+        let answer = reqwest::get(&url).await.unwrap();
+        assert!(answer.status().is_success(), "{url}");
+        answer.bytes().await.unwrap().to_vec()
+    };
+    let queue = w
+        .call(
+            "GET",
+            &format!("/platforms/{}/reviews", w.pa),
+            None,
+            Some(&w.manager_a.token),
+        )
+        .await;
+    let reviewed = queue.body["reviews"][0]["images"][0]["url"]
+        .as_str()
+        .unwrap();
+    assert_eq!(fetch(reviewed.to_string()).await, png_bytes());
+
+    w.approve(&w.manager_a, &w.pa, &offer).await;
+    // Put once more after the approval.
+    assert!(
+        crate::world::put_upload(&upload, swapped)
+            .await
+            .is_success()
+    );
+    let page = w
+        .call("GET", &format!("/platforms/{}/offers", w.pa), None, None)
+        .await;
+    let shown = page.body["offers"][0]["image_url"].as_str().unwrap();
+    assert_eq!(fetch(shown.to_string()).await, png_bytes());
+    let detail = w
+        .call(
+            "GET",
+            &format!("/offers/{offer}?platform_id={}", w.pa),
+            None,
+            None,
+        )
+        .await;
+    for image in detail.body["images"].as_array().unwrap() {
+        let url = image["url"].as_str().unwrap().to_string();
+        assert_eq!(fetch(url).await, png_bytes());
+    }
+}
+
 #[tokio::test]
 async fn a_platform_approves_another_rejects_with_a_reason_and_the_partner_is_told() {
     let w = World::new().await;

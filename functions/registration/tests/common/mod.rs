@@ -34,10 +34,23 @@ pub struct Response {
 }
 
 impl TestApp {
+    /// With the bucket's `Object Created` events of logo uploads delivered to the function,
+    /// as deployed.
     pub async fn new() -> Self {
         let kit = TestEnv::new().await;
         let client = Client::in_process(registration::build(&kit.env));
         let table = kit.table.clone();
+        let state = registration::AppState::new(&kit.env);
+        kit.s3.on_object_created(Arc::new(move |object| {
+            let state = state.clone();
+            Box::pin(async move {
+                if object.key.starts_with(registration::logo::UPLOAD_PREFIX) {
+                    registration::logo::adopt(&state, &object.key)
+                        .await
+                        .unwrap();
+                }
+            })
+        }));
         Self { kit, client, table }
     }
 
