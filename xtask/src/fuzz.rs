@@ -91,7 +91,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let venv = tools::ensure_fuzz_venv(root)?;
     let binary = build_local_api(root)?;
     let data = DataDir::new()?;
-    create_operator(&binary, data.path())?;
+    create_operator(&binary, data.path(), OPERATOR_EMAIL, PASSWORD)?;
 
     let work_dir = root.join("target").join("fuzz");
     fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
@@ -224,12 +224,18 @@ impl Drop for DataDir {
     }
 }
 
-fn create_operator(binary: &Path, data_dir: &Path) -> Result<()> {
+/// An operator in local-api's data folder, made with its `create-operator` command.
+pub(crate) fn create_operator(
+    binary: &Path,
+    data_dir: &Path,
+    email: &str,
+    password: &str,
+) -> Result<()> {
     process::run(
         Command::new(binary)
-            .args(["create-operator", OPERATOR_EMAIL, "Olga Betreiber"])
+            .args(["create-operator", email, "Olga Betreiber"])
             .env("PARTNERNETZ_DATA_DIR", data_dir)
-            .env("OPERATOR_PASSWORD", PASSWORD)
+            .env("OPERATOR_PASSWORD", password)
             .stdin(Stdio::null()),
     )
 }

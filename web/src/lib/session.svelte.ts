@@ -9,6 +9,8 @@ export type Scope = 'platform' | 'pos' | 'cardholder' | 'customer' | 'enduser';
 interface Session {
 	token: string;
 	scope: Scope;
+	/** The tenant of a tenant scope (`pos:<merchant>` → the merchant's id). */
+	tenant: string | undefined;
 	expiresAt: number;
 }
 
@@ -35,11 +37,15 @@ export const session = {
 	get scope(): Scope | undefined {
 		return current?.scope;
 	},
+	get tenant(): string | undefined {
+		return current?.tenant;
+	},
 	/** Keeps the token of a login's or a refresh's answer. */
 	start(reply: TokenReply): void {
 		current = {
 			token: reply.access_token,
 			scope: scopeOf(reply),
+			tenant: reply.scope.split(':')[1],
 			// A little early, so a call never leaves with a token about to expire.
 			expiresAt: Date.now() + (reply.expires_in - 30) * 1000
 		};

@@ -10,7 +10,7 @@ use std::process::Command;
 use anyhow::{Context, Result, ensure};
 
 use crate::emulators::two_free_ports;
-use crate::fuzz::{DataDir, LocalApi, build_local_api};
+use crate::fuzz::{DataDir, LocalApi, build_local_api, create_operator};
 use crate::process;
 use crate::tools;
 
@@ -18,6 +18,11 @@ pub mod budget;
 
 /// The generated client types, committed so a change of the API shows in review.
 const SCHEMA: &str = "web/src/lib/api/schema.d.ts";
+
+/// The operator the journeys act as where only an operator can set something up (e.g. the
+/// price of a card contract); created in the fresh data folder before local-api starts.
+const OPERATOR_EMAIL: &str = "olga@betreiber.example.de";
+const OPERATOR_PASSWORD: &str = "betreiber-passwort-1";
 
 fn web_dir(root: &Path) -> PathBuf {
     root.join("web")
@@ -135,6 +140,7 @@ pub fn test(root: &Path) -> Result<()> {
     build(root)?;
 
     let data = DataDir::new()?;
+    create_operator(&local_api, data.path(), OPERATOR_EMAIL, OPERATOR_PASSWORD)?;
     let work_dir = root.join("target").join("web");
     fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let (web_port, _) = two_free_ports()?;
@@ -152,7 +158,9 @@ pub fn test(root: &Path) -> Result<()> {
         npx(root, &["playwright", "test"])
             .env("API_URL", api.base_url())
             .env("WEB_URL", format!("http://127.0.0.1:{web_port}"))
-            .env("CHROMIUM", tools::CHROMIUM),
+            .env("CHROMIUM", tools::CHROMIUM)
+            .env("OPERATOR_EMAIL", OPERATOR_EMAIL)
+            .env("OPERATOR_PASSWORD", OPERATOR_PASSWORD),
     )?;
     api.ensure_running()?;
     drop(api);

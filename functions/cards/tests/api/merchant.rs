@@ -88,6 +88,13 @@ async fn terminal_users_are_invited_and_counted_by_the_contract() {
     let mail = w.kit.last_mail_to("kasse-1@baeckerei-a.de").await;
     assert!(mail.text.contains("Kassenzugang"), "{}", mail.text);
     assert!(mail.text.contains("kasse-1"));
+    // After setting the password the link goes on to the login of the merchant's till.
+    assert!(
+        mail.text
+            .contains(&format!("&weiter=/kasse/{}/anmelden", m.id)),
+        "{}",
+        mail.text
+    );
     let taken = w
         .call(
             "POST",

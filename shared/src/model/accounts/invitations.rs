@@ -9,7 +9,7 @@ use crate::crypto::DataKey;
 use crate::domain::{AccountId, Email};
 use crate::env::Env;
 use crate::mail::pending::{PendingMail, PendingMails};
-use crate::mail::{Mail, Template, link};
+use crate::mail::{Mail, Template, link, link_then};
 use crate::model::stored_email::StoredEmail;
 use crate::model::tokens::{self, TokenFor, TokenKind};
 use crate::store::{Cond, Named, StoreError, TxOp};
@@ -78,6 +78,21 @@ fn access_accusative(scope: &Scope) -> &'static str {
 
 /// Where an invitation link leads (the web front end's set-password page).
 pub const INVITATION_PATH: &str = "einladung";
+
+/// The invitation's link: a terminal user goes on from setting the password to the login of
+/// its merchant's till (`/kasse/<merchant>/anmelden`, the till's one URL); every other
+/// account to its kind's login, which the set-password page offers.
+fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
+    match scope {
+        Scope::Pos(merchant) => link_then(
+            base_url,
+            INVITATION_PATH,
+            token,
+            &format!("/kasse/{merchant}/anmelden"),
+        ),
+        _ => link(base_url, INVITATION_PATH, token),
+    }
+}
 
 /// Creates an invited account: its login guard, an invitation token, the invitation mail
 /// (outbox) and the caller's own records (`extra`, e.g. the terminal user) in one
@@ -158,7 +173,10 @@ fn invitation_ops(
             ("access", access_label(&login.scope)),
             ("an_access", access_accusative(&login.scope)),
             ("login", login.login.as_str()),
-            ("link", &link(&env.public_base_url, INVITATION_PATH, &token)),
+            (
+                "link",
+                &invitation_link(&env.public_base_url, &login.scope, &token),
+            ),
         ],
     ))?;
     Ok((mail, [token_put, mail_op]))

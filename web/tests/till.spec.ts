@@ -1,0 +1,234 @@
+// The till: from the terminal user's invitation mail to bookings on a card, keyboard only,
+// with a lost answer on the network that is sent again under its key and booked once.
+
+import { expect, test, type APIRequestContext, type Request } from '@playwright/test';
+import { API, PASSWORD, linkMailedTo, look, signUp, uniqueEmail } from './kit';
+
+const OPERATOR_EMAIL = process.env.OPERATOR_EMAIL ?? 'olga@betreiber.example.de';
+const OPERATOR_PASSWORD = process.env.OPERATOR_PASSWORD ?? 'betreiber-passwort-1';
+const TILL_PASSWORD = 'kassen-passwort-1';
+
+async function login(
+	request: APIRequestContext,
+	login: string,
+	password: string
+): Promise<Record<string, string>> {
+	const reply = await request.post(`${API}/auth/login`, {
+		data: { login, password, scope: 'platform' }
+	});
+	expect(reply.status(), await reply.text()).toBe(200);
+	const { access_token } = (await reply.json()) as { access_token: string };
+	return { authorization: `Bearer ${access_token}` };
+}
+
+interface Merchant {
+	id: string;
+	cards: string[];
+	tillEmail: string;
+}
+
+/** A bakery with a card contract, a bonus program (1 point per euro), two cards and a
+ *  terminal user invited by mail, set up through the API as the operator and the partner
+ *  would. */
+async function merchantWithTill(request: APIRequestContext): Promise<Merchant> {
+	const operator = await login(request, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	const price = await request.put(`${API}/cards/price`, {
+		headers: operator,
+		data: { fee_per_terminal_user_cents: 990 }
+	});
+	expect(price.status(), await price.text()).toBe(200);
+
+	const email = uniqueEmail('baeckerei');
+	await signUp(request, email);
+	const confirm = new URL(await linkMailedTo(request, email, '/registrierung/bestaetigen'));
+	const confirmed = await request.post(`${API}/partners/confirm`, {
+		data: { token: confirm.searchParams.get('token') }
+	});
+	expect(confirmed.ok(), await confirmed.text()).toBe(true);
+	const partner = await login(request, email, PASSWORD);
+	const me = (await (await request.get(`${API}/partners/me`, { headers: partner })).json()) as {
+		id: string;
+	};
+
+	const contract = await request.post(`${API}/cards/contract`, { headers: partner });
+	expect(contract.status(), await contract.text()).toBe(201);
+	const program = await request.post(`${API}/cards/programs`, {
+		headers: partner,
+		data: {
+			name: 'Brötchen-Bonus',
+			rules: { kind: 'bonus', points_per_euro: 1, point_value_cents: 1 }
+		}
+	});
+	expect(program.status(), await program.text()).toBe(201);
+	const { program_id } = (await program.json()) as { program_id: string };
+	const batch = await request.post(`${API}/cards/programs/${program_id}/batches`, {
+		headers: partner,
+		data: { count: 2 }
+	});
+	expect(batch.status(), await batch.text()).toBe(201);
+	const { numbers } = (await batch.json()) as { numbers: string[] };
+
+	const tillEmail = uniqueEmail('kasse');
+	const invited = await request.post(`${API}/cards/terminal-users`, {
+		headers: partner,
+		data: { username: 'kasse-1', name: 'Kasse Mitte', email: tillEmail }
+	});
+	expect(invited.status(), await invited.text()).toBe(201);
+	return { id: me.id, cards: numbers, tillEmail };
+}
+
+/** The same number with its last (check) digit changed: a typo the Luhn digit catches. */
+function typo(number: string): string {
+	const last = Number(number.slice(-1));
+	return number.slice(0, -1) + String((last + 1) % 10);
+}
+
+test('a terminal user accepts the invitation, logs in at the till, books and voids', async ({
+	page,
+	request
+}) => {
+	const merchant = await merchantWithTill(request);
+	const card = merchant.cards[0] ?? '';
+	const cardRequests: Request[] = [];
+	page.on('request', (r) => {
+		if (r.url().startsWith(`${API}/cards/pos/`) && r.method() !== 'OPTIONS') {
+			cardRequests.push(r);
+		}
+	});
+
+	// The mail's link sets the password, then leads to this merchant's till.
+	const link = await linkMailedTo(request, merchant.tillEmail, '/einladung');
+	expect(new URL(link).searchParams.get('weiter')).toBe(`/kasse/${merchant.id}/anmelden`);
+	await page.goto(link);
+	await page.getByLabel('Neues Passwort').fill(TILL_PASSWORD);
+	await page.getByLabel('Passwort wiederholen').fill(TILL_PASSWORD);
+	await page.getByRole('button', { name: 'Passwort festlegen' }).click();
+	await page.getByRole('link', { name: 'Zur Anmeldung' }).click();
+	await expect(page).toHaveURL(new RegExp(`/kasse/${merchant.id}/anmelden$`));
+	await expect(page.getByRole('heading', { name: 'An der Kasse anmelden' })).toBeVisible();
+	await look(page, 'kasse-anmelden');
+
+	// Username and password only: the merchant comes from the URL.
+	await page.getByLabel('Benutzername').fill('kasse-1');
+	await page.getByLabel('Passwort').fill(TILL_PASSWORD);
+	await page.getByLabel('Passwort').press('Enter');
+	await expect(page).toHaveURL(new RegExp(`/kasse/${merchant.id}$`));
+	const number = page.getByLabel('Kartennummer');
+	await expect(number).toBeFocused();
+	await look(page, 'kasse');
+
+	// A typo in the number: said at the field, and nothing is asked of the API.
+	await page.keyboard.type(typo(card));
+	await page.keyboard.press('Enter');
+	await expect(page.locator('#kartennummer-fehler')).toContainText('Prüfziffer stimmt nicht');
+	await expect(number).toHaveAttribute('aria-invalid', 'true');
+	expect(cardRequests).toEqual([]);
+	await look(page, 'kasse-pruefziffer');
+
+	// As a keyboard-wedge scanner sends it: the digits, then Enter.
+	await number.fill('');
+	await page.keyboard.type(card);
+	await page.keyboard.press('Enter');
+	await expect(page.getByRole('heading', { name: 'Brötchen-Bonus' })).toBeVisible();
+	await expect(page.getByTestId('stand')).toHaveText('0 Punkte');
+	await expect(page.getByText('nicht registriert')).toBeVisible();
+	await expect(page.getByText('aktiv', { exact: true })).toBeVisible();
+	await look(page, 'kasse-karte');
+
+	// Two actions: the purchase amount, Enter.
+	await expect(page.getByLabel('Einkaufsbetrag in €')).toBeFocused();
+	await page.keyboard.type('23,50');
+	await page.keyboard.press('Enter');
+	await expect(page.getByRole('status').filter({ hasText: 'Gebucht' })).toContainText(
+		'Punkte gesammelt: +23 Punkte. Neuer Stand: 23 Punkte.'
+	);
+	await expect(page.getByTestId('stand')).toHaveText('23 Punkte');
+	await look(page, 'kasse-gebucht');
+
+	// Void today's booking: the points are taken back.
+	await page.getByRole('button', { name: 'Stornieren' }).click();
+	await expect(page.getByRole('status').filter({ hasText: 'Gebucht' })).toContainText(
+		'Neuer Stand: 0 Punkte.'
+	);
+	await expect(page.getByTestId('stand')).toHaveText('0 Punkte');
+	await expect(page.getByText('(storniert)')).toBeVisible();
+	await look(page, 'kasse-storniert');
+
+	const bookings = cardRequests.filter((r) => r.method() === 'POST');
+	expect(bookings).toHaveLength(2);
+	const keys = bookings.map((r) => r.headers()['idempotency-key']);
+	expect(new Set(keys).size).toBe(2);
+});
+
+test('a booking whose answer is lost is sent again under its key and booked once', async ({
+	page,
+	request
+}) => {
+	const merchant = await merchantWithTill(request);
+	const card = merchant.cards[1] ?? '';
+	const link = await linkMailedTo(request, merchant.tillEmail, '/einladung');
+	const accepted = await request.post(`${API}/auth/invitations/accept`, {
+		data: { token: new URL(link).searchParams.get('token'), password: TILL_PASSWORD }
+	});
+	expect(accepted.ok(), await accepted.text()).toBe(true);
+
+	// Without a session the till asks for the login and comes back.
+	await page.goto(`/kasse/${merchant.id}`);
+	await expect(page).toHaveURL(new RegExp(`/kasse/${merchant.id}/anmelden\\?weiter=`));
+	await page.getByLabel('Benutzername').fill('kasse-1');
+	await page.getByLabel('Passwort').fill(TILL_PASSWORD);
+	await page.getByRole('button', { name: 'Anmelden' }).click();
+	await expect(page.getByLabel('Kartennummer')).toBeFocused();
+
+	await page.keyboard.type(card);
+	await page.keyboard.press('Enter');
+	await expect(page.getByTestId('stand')).toHaveText('0 Punkte');
+
+	// The first booking reaches the API and books, but its answer never arrives.
+	const sent: string[] = [];
+	let lost = false;
+	await page.route(`${API}/cards/pos/cards/*/bookings`, async (route) => {
+		if (route.request().method() !== 'POST') {
+			await route.continue();
+			return;
+		}
+		sent.push(route.request().headers()['idempotency-key'] ?? '');
+		if (!lost) {
+			lost = true;
+			await route.fetch();
+			await route.abort('internetdisconnected');
+			return;
+		}
+		await route.continue();
+	});
+	await page.keyboard.type('10');
+	await page.keyboard.press('Enter');
+	await expect(page.getByRole('status').filter({ hasText: 'Gebucht' })).toContainText(
+		'Neuer Stand: 10 Punkte.'
+	);
+	expect(sent).toHaveLength(2);
+	expect(sent[0]).toMatch(/^[0-9a-f-]{36}$/);
+	expect(sent[1]).toBe(sent[0]);
+	await page.unroute(`${API}/cards/pos/cards/*/bookings`);
+
+	// Looked up again: the card holds the booking once.
+	await page.getByLabel('Kartennummer').fill(card);
+	await page.getByRole('button', { name: 'Karte anzeigen' }).click();
+	await expect(page.getByTestId('stand')).toHaveText('10 Punkte');
+	await expect(page.getByRole('button', { name: 'Stornieren' })).toHaveCount(1);
+
+	// The network stays away: the cashier is told the booking is not confirmed, and sending
+	// it again later books it once.
+	await page.route(`${API}/cards/pos/cards/*/bookings`, (route) =>
+		route.request().method() === 'POST'
+			? route.abort('internetdisconnected')
+			: route.continue()
+	);
+	await page.getByLabel('Einkaufsbetrag in €').fill('5');
+	await page.getByLabel('Einkaufsbetrag in €').press('Enter');
+	await expect(page.getByRole('alert')).toContainText('noch nicht bestätigt', { timeout: 15_000 });
+	await look(page, 'kasse-unbestaetigt');
+	await page.unroute(`${API}/cards/pos/cards/*/bookings`);
+	await page.getByRole('button', { name: 'Erneut senden' }).click();
+	await expect(page.getByTestId('stand')).toHaveText('15 Punkte');
+});
