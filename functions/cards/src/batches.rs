@@ -1,13 +1,13 @@
 //! Card batches: numbers with a Luhn check digit, each with a printed activation code
 //! (only its hash is stored), and a CSV for the print shop behind a presigned link.
 
-use shared::domain::RecordId;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use shared::auth::PartnerAuth;
+use shared::domain::RecordId;
 use shared::domain::{PartnerId, new_id};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};

@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shared::auth::{Authenticated, OperatorAuth, PartnerAuth, Role};
-use shared::domain::{Month, RecordId};
 use shared::domain::{Cents, PartnerId, PlatformId};
+use shared::domain::{Month, RecordId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::model::placements::{

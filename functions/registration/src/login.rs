@@ -116,7 +116,7 @@ async fn authenticate(state: &AppState, client: &str, body: &Credentials) -> Res
         body.scope.trim(),
         body.tenant.as_ref().map(RecordId::as_str),
     )
-        .map_err(|m| Error::field("scope", m))?;
+    .map_err(|m| Error::field("scope", m))?;
     // A malformed login name cannot have an account: same answer as a wrong password.
     let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;
     let now = state.clock.epoch();

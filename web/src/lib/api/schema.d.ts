@@ -1272,7 +1272,8 @@ export interface paths {
         put?: never;
         /**
          * A presigned upload for the logo (valid for ten minutes) with its type and exact size signed
-         *     (S3 refuses any other); the logo shows once the file is in the bucket.
+         *     (S3 refuses any other); the logo shows as soon as the file is in the bucket, if its
+         *     content is an image of the declared type.
          */
         post: operations["presign_logo"];
         delete?: never;
@@ -1361,10 +1362,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Domains der Zielseiten */
+        get: operations["get_domains"];
         /** Domains der Zielseiten festlegen */
         put: operations["put_domains"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/me/referral-domains/{domain}/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Domain per DNS bestätigen */
+        post: operations["verify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1863,6 +1882,12 @@ export interface components {
             batch_id: string;
             /** Format: int32 */
             count: number;
+            /**
+             * Format: date
+             * @description The last day the print file can be fetched: then it is deleted, since it holds the
+             *     activation codes in clear (Europe/Berlin).
+             */
+            csv_available_until: string;
             /** Format: int64 */
             csv_expires_in_seconds: number;
             /** @description The print shop's CSV (number, activation code, barcode value); a presigned link. */
@@ -2174,8 +2199,7 @@ export interface components {
              * @default platform
              */
             scope: string;
-            /** @description The merchant (or, for end users, the platform) of a tenant scope. */
-            tenant?: string | null;
+            tenant?: components["schemas"]["RecordId"] | null;
         };
         /** @description One page of customers. */
         CustomerPage: {
@@ -2318,8 +2342,20 @@ export interface components {
          * @enum {string}
          */
         DocumentKind: "invoice" | "credit_note";
+        /** @description One domain as the partner sees it, with the DNS record that proves it is theirs. */
+        Domain: {
+            domain: string;
+            /** @description The TXT record to create: its name ... */
+            txt_name: string;
+            /** @description ... and its value. */
+            txt_value: string;
+            /** @description Whether links may send people there. */
+            verified: boolean;
+            /** Format: date-time */
+            verified_at?: string | null;
+        };
         Domains: {
-            domains: string[];
+            domains: components["schemas"]["Domain"][];
         };
         /**
          * @example {
@@ -2367,6 +2403,11 @@ export interface components {
             points: number;
         };
         ExportReady: {
+            /**
+             * Format: date
+             * @description The last day the files can be fetched: then they are deleted (Europe/Berlin).
+             */
+            available_until: string;
             bookings: number;
             bookings_url: string;
             cardholders: number;
@@ -2426,7 +2467,11 @@ export interface components {
          *     }
          */
         FileLinksBooking: {
-            /** @description The supplier's access link: 3-40 characters a-z, 0-9 and hyphens, not a reserved word. */
+            /**
+             * @description The supplier's access link: 3-40 characters a-z, 0-9 and single hyphens between
+             *     them, not a reserved word (upper case is taken as lower case, spaces around are
+             *     dropped).
+             */
             slug: string;
         };
         /** @description A German message. */
@@ -2458,7 +2503,10 @@ export interface components {
         /** @enum {string} */
         Gender: "female" | "male" | "diverse";
         Group: {
-            /** @description The number of cardholders, or "< 5". */
+            /**
+             * @description The number of cardholders, or "verborgen": under 5, or hidden so that a group under 5
+             *     cannot be computed from the others and the total.
+             */
             cardholders: string;
             group: string;
         };
@@ -2503,17 +2551,9 @@ export interface components {
         };
         /** @enum {string} */
         ImageType: "image/png" | "image/jpeg" | "image/webp";
-        /** @description A presigned upload: send the file with exactly this method, URL and headers. */
         ImageUpload: {
-            /** Format: int64 */
-            expires_in_seconds: number;
-            /** @description Headers the upload must carry (`content-type`, `content-length`). */
-            headers: {
-                [key: string]: string;
-            };
-            /** @description Always `PUT`. */
-            method: string;
-            url: string;
+            image: components["schemas"]["Image"];
+            upload: components["schemas"]["PresignedImageUpload"];
         };
         /** @description An image with a URL valid for at least an hour. */
         ImageView: {
@@ -2709,8 +2749,8 @@ export interface components {
          *     }
          */
         ManagerInvite: {
+            /** Format: email */
             email: string;
-            /** @description 1–200 characters. */
             name: string;
         };
         /**
@@ -2820,7 +2860,10 @@ export interface components {
          *     }
          */
         NewCustomer: {
-            /** @description Where the invitation goes; also the customer's login. */
+            /**
+             * Format: email
+             * @description Where the invitation goes; also the customer's login.
+             */
             email: string;
             first_name: string;
             /** @description The folder's password, if it has one; stored encrypted. */
@@ -2889,7 +2932,6 @@ export interface components {
          *     }
          */
         NewProgram: {
-            /** @description 1–100 characters. */
             name: string;
             rules: components["schemas"]["Rules"];
         };
@@ -2901,7 +2943,10 @@ export interface components {
          *     }
          */
         NewTerminalUser: {
-            /** @description Where the invitation to set the password goes. */
+            /**
+             * Format: email
+             * @description Where the invitation to set the password goes.
+             */
             email: string;
             name: string;
             /** @description 3–64 characters: a-z, 0-9, `.`, `_`, `-`. */
@@ -3180,6 +3225,18 @@ export interface components {
         Platforms: {
             platforms: components["schemas"]["PlatformView"][];
         };
+        /** @description A presigned upload: send the file with exactly this method, URL and headers. */
+        PresignedImageUpload: {
+            /** Format: int64 */
+            expires_in_seconds: number;
+            /** @description Headers the upload must carry (`content-type`, `content-length`). */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description Always `PUT`. */
+            method: string;
+            url: string;
+        };
         /**
          * @example {
          *       "fee_per_terminal_user_cents": 990
@@ -3343,7 +3400,10 @@ export interface components {
             friend_share_percent?: number | null;
             /** Format: int32 */
             hold_days: number;
-            /** @description https, on one of the partner's domains (`PUT /partners/me/referral-domains`). */
+            /**
+             * @description https, on one of the partner's verified domains (`PUT /partners/me/referral-domains`,
+             *     then `POST /partners/me/referral-domains/{domain}/verification`).
+             */
             landing_url: string;
             /**
              * Format: int64
@@ -3391,6 +3451,11 @@ export interface components {
             email: string;
             vat_id?: string | null;
         };
+        /**
+         * Format: uuid
+         * @description A record's id, UUIDv7.
+         */
+        RecordId: string;
         Registered: {
             /** @description The login name for registration's login (`scope` cardholder, `tenant` the merchant). */
             login: string;
@@ -3417,6 +3482,7 @@ export interface components {
             birth_year?: number | null;
             /** @description Consent to storing the data for the card program; required. */
             consent: boolean;
+            /** Format: email */
             email: string;
             first_name: string;
             gender?: components["schemas"]["Gender"] | null;
@@ -3650,11 +3716,12 @@ export interface components {
         SignUp: {
             /** @description Must be `true`: the terms and the privacy notice are accepted. */
             accept_terms: boolean;
-            /** @description The company name, 1–200 characters. */
             company: string;
-            /** @description 1–200 characters. */
             contact_name: string;
-            /** @description The login and where the confirmation link goes. */
+            /**
+             * Format: email
+             * @description The login and where the confirmation link goes.
+             */
             email: string;
             password: string;
         };
@@ -3665,6 +3732,7 @@ export interface components {
          *     }
          */
         SignupInput: {
+            /** Format: email */
             email: string;
             name: string;
         };
@@ -4854,7 +4922,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The program. */
-                program_id: string;
+                program_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5182,7 +5250,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The supplier. */
-                partner_id: string;
+                partner_id: components["schemas"]["PartnerId"];
             };
             cookie?: never;
         };
@@ -5278,7 +5346,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the supplier's customers. */
-                customer_id: string;
+                customer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5306,7 +5374,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the supplier's customers. */
-                customer_id: string;
+                customer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5332,7 +5400,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the supplier's customers. */
-                customer_id: string;
+                customer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5366,7 +5434,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the supplier's customers. */
-                customer_id: string;
+                customer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5394,7 +5462,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the supplier's customers. */
-                customer_id: string;
+                customer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5422,7 +5490,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the supplier's customers. */
-                customer_id: string;
+                customer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5507,7 +5575,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the supplier's global links. */
-                link_id: string;
+                link_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5585,7 +5653,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The customer's own folder or a global link. */
-                folder_id: string;
+                folder_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5797,7 +5865,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description An offer. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5823,7 +5891,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5859,7 +5927,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5886,7 +5954,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description An offer with an online shop. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5921,7 +5989,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description An in-store offer. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5947,7 +6015,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -5982,9 +6050,9 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
                 /** @description One of the offer's images. */
-                image_id: string;
+                image_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -6011,7 +6079,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -6047,7 +6115,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
                 /** @description The platform of the booking. */
                 platform_id: components["schemas"]["PlatformId"];
                 /** @description The booked month, JJJJ-MM. */
@@ -6080,7 +6148,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -6108,7 +6176,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -6138,7 +6206,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description One of the partner's offers. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -6548,6 +6616,29 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_domains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The listed domains with their DNS records. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domains"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     put_domains: {
         parameters: {
             query?: never;
@@ -6561,7 +6652,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The listed domains. */
+            /** @description The listed domains with their DNS records. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6575,6 +6666,35 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A listed domain, e.g. baeckerei-mueller.de. */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The domain is verified; every listed domain. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domains"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -6639,7 +6759,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description The payout. */
-                payout_id: string;
+                payout_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
@@ -6999,7 +7119,7 @@ export interface operations {
                 /** @description A platform the caller manages. */
                 platform_id: components["schemas"]["PlatformId"];
                 /** @description An offer in the platform's queue. */
-                offer_id: string;
+                offer_id: components["schemas"]["RecordId"];
             };
             cookie?: never;
         };
