@@ -1,4 +1,4 @@
-// The signed-in user's access token: in memory only, never in localStorage, so a script
+// The signed-in user's access token: in memory only, never in the browser's web storage, so a script
 // injected into the page finds nothing stored and a closed tab forgets it. The refresh
 // token is the API's HttpOnly cookie on /auth: no script of the page can read it, and
 // `refresh()` turns it into a new access token (after a reload, or when one expired).
