@@ -516,11 +516,16 @@ impl Fixtures {
             200,
         )?;
         ids.add("offer_id", pending_id);
-        self.referral_link(&bert, platform_id, ids)
+        // A referral program needs a landing domain proven by its DNS record, which a local
+        // run cannot prove: the fuzzer finds no program or link of its own yet.
+        let _ = (&bert, platform_id);
+        Ok(())
     }
 
     /// A referral program of the approved partner and an end user's personal link to it:
-    /// `GET /r/{code}` has a link to follow.
+    /// `GET /r/{code}` has a link to follow. Not called while landing domains can only be
+    /// proven by DNS.
+    #[allow(dead_code)]
     fn referral_link(&self, partner: &str, platform_id: &str, ids: &mut Records) -> Result<()> {
         self.call(
             "PUT",
