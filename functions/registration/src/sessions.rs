@@ -1,8 +1,10 @@
 //! Refresh sessions (docs/registration.md, Sessions): a login starts a session family; its
 //! refresh token travels only in an `HttpOnly; Secure; SameSite=Strict` cookie on `/auth`,
 //! is stored as a SHA-256 hash, and is used once: each refresh takes the token and gives a
-//! new one of the same family. A token used a second time means it was copied: the whole
-//! family ends. A family lives as long as its scope's working span (a till's shift, a
+//! new one of the same family. A token used again more than [`GRACE_SECS`] after its first
+//! use means it was copied: the whole family ends. Within that window it gives another
+//! token of the family: the browser lost the answer that carried the new cookie (a reload
+//! or a lost connection during the refresh), or two tabs refreshed at once. A family lives as long as its scope's working span (a till's shift, a
 //! partner's working day, a cardholder's "angemeldet bleiben"), not longer however often it
 //! is refreshed; a password change or a disabled or deleted account ends it at the next
 //! refresh.
@@ -27,6 +29,7 @@ const FAMILY_PREFIX: &str = "SESSION_FAMILY#";
 mod attr {
     use shared::store::Attr;
     pub const USED: Attr = "used";
+    pub const USED_AT: Attr = "used_at";
     pub const REVOKED: Attr = "revoked";
 }
 
@@ -36,6 +39,11 @@ mod step {
     pub const FAMILY: &str = "family_alive";
     pub const NEW: &str = "new_refresh_token";
 }
+
+/// How long after its first use a refresh token still gives a token of its family instead
+/// of ending it: long enough for a reload or a retry over a slow network, short enough that
+/// a copy used later is caught. (OAuth 2.0 Security BCP §4.14.2 allows such a window.)
+pub const GRACE_SECS: i64 = 30;
 
 /// How long a session family lives, by scope.
 pub fn lifetime_secs(scope: &Scope) -> i64 {
@@ -74,6 +82,9 @@ struct Session {
     /// Epoch seconds the family ends at.
     expires_at: i64,
     used: bool,
+    /// Epoch seconds of the first use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    used_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -133,6 +144,7 @@ pub async fn start(table: &dyn Table, login: &Login, now: i64) -> Result<Issued>
         generation: login.generation,
         expires_at: now + max_age,
         used: false,
+        used_at: None,
     };
     let token = random_token();
     let mut family_item = shared::model::to_item(
@@ -186,7 +198,8 @@ pub async fn refresh(table: &dyn Table, token: &str, now: i64) -> Result<(Login,
         return Err(ended());
     };
     let session: Session = from_item(item)?;
-    if session.used {
+    let within_grace = |used_at: Option<i64>| used_at.is_some_and(|at| now - at <= GRACE_SECS);
+    if session.used && !within_grace(session.used_at) {
         tracing::warn!("a refresh token was used twice: its session family ends");
         revoke_family(table, &session.family).await?;
         return Err(ended());
@@ -215,32 +228,41 @@ pub async fn refresh(table: &dyn Table, token: &str, now: i64) -> Result<(Login,
         return Err(ended());
     }
     let next = random_token();
-    let result = table
-        .transact(vec![
+    let successor = Session {
+        used: false,
+        used_at: None,
+        ..session.clone()
+    };
+    let mut ops = Vec::with_capacity(3);
+    // A token already taken (within the window) is not taken again.
+    if !session.used {
+        ops.push(
             TxOp::Update {
                 key: session_key(token),
-                ops: vec![Update::Set(attr::USED, true.into())],
+                ops: vec![
+                    Update::Set(attr::USED, true.into()),
+                    Update::Set(attr::USED_AT, now.into()),
+                ],
                 cond: Cond::Eq(attr::USED, false.into()),
             }
             .named(step::TAKE),
-            TxOp::Check {
-                key: family_key(&session.family),
-                cond: Cond::Eq(attr::REVOKED, false.into()),
-            }
-            .named(step::FAMILY),
-            TxOp::Put {
-                item: session_item(
-                    &next,
-                    &Session {
-                        used: false,
-                        ..session.clone()
-                    },
-                )?,
-                cond: Cond::NotExists,
-            }
-            .named(step::NEW),
-        ])
-        .await;
+        );
+    }
+    ops.push(
+        TxOp::Check {
+            key: family_key(&session.family),
+            cond: Cond::Eq(attr::REVOKED, false.into()),
+        }
+        .named(step::FAMILY),
+    );
+    ops.push(
+        TxOp::Put {
+            item: session_item(&next, &successor)?,
+            cond: Cond::NotExists,
+        }
+        .named(step::NEW),
+    );
+    let result = table.transact(ops).await;
     match result {
         Ok(()) => Ok((
             login,
@@ -249,10 +271,10 @@ pub async fn refresh(table: &dyn Table, token: &str, now: i64) -> Result<(Login,
                 max_age: session.expires_at - now,
             },
         )),
-        // Taken by a parallel refresh: one of the two is a copy.
+        // Taken by a parallel refresh this very moment (two tabs): within the window, so
+        // this one gets a token of the family too.
         Err(StoreError::TxCancelled { failed: step::TAKE }) => {
-            revoke_family(table, &session.family).await?;
-            Err(ended())
+            Box::pin(refresh(table, token, now)).await
         }
         Err(StoreError::TxCancelled {
             failed: step::FAMILY,

@@ -96,7 +96,10 @@ async fn a_login_sets_a_strict_cookie_that_refreshes_once_and_a_replay_ends_the_
         .await;
     assert_eq!(me.status, StatusCode::OK);
 
-    // The first token again (a copy): refused, and the whole session ends with it.
+    // The first token again later (a copy): refused, and the whole session ends with it.
+    app.clock.advance(SignedDuration::from_secs(
+        registration::sessions::GRACE_SECS + 1,
+    ));
     let replayed = refresh(&app, &first).await;
     assert_eq!(replayed.status, StatusCode::UNAUTHORIZED);
     assert!(
@@ -204,4 +207,31 @@ async fn a_disabled_account_cannot_refresh() {
         refresh(&app, &refresh_token(&logged_in)).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// A reload during a refresh loses the answer with the new cookie; the browser sends the
+/// old token again a moment later. Within the window that is no copy: the session goes on,
+/// and the token whose answer was lost ends nothing either.
+#[tokio::test]
+async fn a_refresh_whose_answer_was_lost_can_be_repeated_at_once() {
+    let app = TestApp::new().await;
+    let logged_in = partner_login(&app, "anna@baeckerei.de").await;
+    let first = refresh_token(&logged_in);
+    app.clock.advance(SignedDuration::from_mins(10));
+    let lost = refresh(&app, &first).await;
+    assert_eq!(lost.status, StatusCode::OK, "{:?}", lost.body);
+
+    app.clock.advance(SignedDuration::from_secs(2));
+    let again = refresh(&app, &first).await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+    let kept = refresh_token(&again);
+    assert_ne!(kept, refresh_token(&lost));
+    let me = app
+        .call("GET", "/partners/me", None, Some(&access_token(&again)))
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+
+    app.clock.advance(SignedDuration::from_mins(10));
+    let next = refresh(&app, &kept).await;
+    assert_eq!(next.status, StatusCode::OK, "{:?}", next.body);
 }
