@@ -5,7 +5,18 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 const config = {
 	preprocess: vitePreprocess(),
 	kit: {
-		adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
+		adapter: adapter({
+			pages: 'build',
+			assets: 'build',
+			fallback: 'index.html',
+			strict: true,
+			// `.br` and `.gz` beside each file: local-api serves them as CloudFront compresses.
+			precompress: true
+		}),
+		// One JavaScript file and one style sheet for the whole app: a first visit costs two round
+		// trips (the page, then both files in parallel) whatever the route and protocol, which
+		// keeps the till's first load on a slow network short (docs/web.md, Speed).
+		output: { bundleStrategy: 'single' },
 		// Content Security Policy without inline scripts: SvelteKit's start-up script gets a hash.
 		csp: {
 			mode: 'hash',

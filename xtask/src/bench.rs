@@ -154,6 +154,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let web_only = options.only.iter().any(|name| name == "web");
     if options.only.is_empty() || web_only {
         crate::web::budget::run(root, !quick)?;
+        crate::web::till::run(root, !quick)?;
     }
     let only: Vec<String> = options
         .only

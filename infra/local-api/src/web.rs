@@ -32,15 +32,26 @@ const HSTS: &str = "max-age=63072000; includeSubDomains";
 pub fn app(dir: &Path, api_base_url: &str) -> Router {
     let index = dir.join("index.html");
     let config = serde_json::json!({ "api_base_url": api_base_url }).to_string();
-    let static_files = ServeDir::new(dir).fallback(
-        tower::ServiceBuilder::new()
-            .layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("no-cache"),
-            ))
-            .service(ServeFile::new(index)),
-    );
-    let immutable = ServeDir::new(dir.join("_app").join("immutable"));
+    // Compressed as CloudFront sends them: the build's `.br` and `.gz` beside each file
+    // (adapter-static's `precompress`), to a client that accepts them.
+    let static_files = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .service(
+                    ServeFile::new(index)
+                        .precompressed_br()
+                        .precompressed_gzip(),
+                ),
+        );
+    let immutable = ServeDir::new(dir.join("_app").join("immutable"))
+        .precompressed_br()
+        .precompressed_gzip();
     Router::new()
         .route(
             "/config.json",

@@ -24,3 +24,15 @@ export function formatDate(value: string): string {
 		year: 'numeric'
 	}).format(at);
 }
+
+const clock = new Intl.DateTimeFormat('de-DE', {
+	timeZone: 'Europe/Berlin',
+	hour: '2-digit',
+	minute: '2-digit'
+});
+
+/** A timestamp → `09:30`, the time of day in Berlin. */
+export function formatTime(value: string): string {
+	const at = new Date(value);
+	return Number.isNaN(at.getTime()) ? value : clock.format(at);
+}

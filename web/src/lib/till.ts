@@ -8,6 +8,7 @@ export type CardAtTill = components['schemas']['CardAtTill'];
 export type BookingReply = components['schemas']['BookingReply'];
 export type BookingType = components['schemas']['BookingType'];
 export type BookingInput = components['schemas']['CardBookingInput'];
+export type TillBooking = components['schemas']['TillBooking'];
 
 /** What a booking type asks for: an amount in euros, a number of points, or nothing. */
 export type Asks = 'euro' | 'optional-euro' | 'points' | 'nothing';
@@ -96,3 +97,34 @@ export const TYPE_LABEL: Partial<Record<BookingType, string>> = {
 	redeem_gift: 'Gutschein eingelöst',
 	void: 'Storno'
 };
+
+/**
+ * Today's list after a booking went through: the new booking first; a void also marks
+ * the booking it took back (`voided`, the id the void named).
+ */
+export function listed(
+	today: TillBooking[],
+	reply: BookingReply,
+	voided: string | undefined
+): TillBooking[] {
+	if (today.some((b) => b.booking_id === reply.booking_id)) {
+		return today;
+	}
+	const marked =
+		reply.type === 'void' && voided
+			? today.map((b) =>
+					b.booking_id === voided ? { ...b, voided_by: reply.booking_id, voidable: false } : b
+				)
+			: today;
+	const entry: TillBooking = {
+		booking_id: reply.booking_id,
+		type: reply.type,
+		amount: reply.amount,
+		pending_amount: reply.pending_amount,
+		value_cents: reply.value_cents,
+		unit: reply.unit,
+		booked_at: reply.booked_at,
+		voidable: reply.type !== 'void'
+	};
+	return [entry, ...marked];
+}

@@ -1,6 +1,7 @@
 //! `cargo xtask bench`'s figure of the web app: the JavaScript each page loads on first
-//! visit, gzipped as CloudFront sends it. Read from the build's manifest: SvelteKit's start
-//! and app entries, the root layout, the page's own node and everything they import.
+//! visit, gzipped as CloudFront sends it. Read from the build's manifest: the one bundle
+//! when the app is built as one (`bundleStrategy: 'single'`), else SvelteKit's start and app
+//! entries, the root layout, the page's own node and everything they import.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -36,6 +37,22 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
             .cloned()
             .with_context(|| format!("no {suffix} in the build manifest"))
     };
+    // One bundle for the whole app (`output.bundleStrategy: 'single'`): every page loads it.
+    if let Ok(bundle) = entry_of("runtime/client/bundle.js") {
+        let mut files = BTreeSet::new();
+        collect(&manifest, &bundle, &mut files);
+        let mut bytes = 0;
+        for file in files {
+            bytes += gzipped(&fs::read(client.join(&file)).with_context(|| file.clone())?)?;
+        }
+        let mut out: Vec<(String, u64)> = routes(&app_js)?
+            .into_iter()
+            .map(|(route, _)| (route, bytes))
+            .collect();
+        ensure!(!out.is_empty(), "no routes in the generated app.js");
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        return Ok(out);
+    }
     let start = entry_of("runtime/client/entry.js")?;
     let app = entry_of("client-optimized/app.js")?;
     let layout = entry_of("client-optimized/nodes/0.js")?;

@@ -15,6 +15,7 @@ use crate::process;
 use crate::tools;
 
 pub mod budget;
+pub mod till;
 
 /// The generated client types, committed so a change of the API shows in review.
 const SCHEMA: &str = "web/src/lib/api/schema.d.ts";
@@ -138,15 +139,29 @@ pub fn test(root: &Path) -> Result<()> {
     ))?;
     process::run(&mut npx(root, &["eslint", "."]))?;
     build(root)?;
+    let status = with_served_app(root, &local_api, &["playwright", "test"])?;
+    ensure!(
+        status.success(),
+        "the browser journeys failed ({status}); screenshots are in target/screenshots, traces in target/playwright"
+    );
+    Ok(())
+}
 
+/// Runs `npx <args>` (Playwright) against local-api on a fresh data folder with an
+/// operator, serving the built app on its own origin; local-api is stopped by its pid after.
+pub fn with_served_app(
+    root: &Path,
+    local_api: &Path,
+    args: &[&str],
+) -> Result<std::process::ExitStatus> {
     let data = DataDir::new()?;
-    create_operator(&local_api, data.path(), OPERATOR_EMAIL, OPERATOR_PASSWORD)?;
+    create_operator(local_api, data.path(), OPERATOR_EMAIL, OPERATOR_PASSWORD)?;
     let work_dir = root.join("target").join("web");
     fs::create_dir_all(&work_dir).with_context(|| format!("creating {}", work_dir.display()))?;
     let (web_port, _) = two_free_ports()?;
     let mut api = LocalApi::start_with(
         &work_dir,
-        &local_api,
+        local_api,
         data.path(),
         &[
             ("WEB_DIR", web_dir(root).join("build").display().to_string()),
@@ -155,7 +170,7 @@ pub fn test(root: &Path) -> Result<()> {
     )?;
     api.wait_ready()?;
     let status = process::status(
-        npx(root, &["playwright", "test"])
+        npx(root, args)
             .env("API_URL", api.base_url())
             .env("WEB_URL", format!("http://127.0.0.1:{web_port}"))
             .env("CHROMIUM", tools::CHROMIUM)
@@ -163,12 +178,7 @@ pub fn test(root: &Path) -> Result<()> {
             .env("OPERATOR_PASSWORD", OPERATOR_PASSWORD),
     )?;
     api.ensure_running()?;
-    drop(api);
-    ensure!(
-        status.success(),
-        "the browser journeys failed ({status}); screenshots are in target/screenshots, traces in target/playwright"
-    );
-    Ok(())
+    Ok(status)
 }
 
 /// `cargo xtask run`: the app built, then local-api serving API and app (the README's first

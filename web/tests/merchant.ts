@@ -1,0 +1,92 @@
+// A merchant with a card contract, a bonus program, cards and a terminal user, set up
+// through the API as the operator and the partner would: for the till's journeys and its
+// bench.
+
+import { expect, type APIRequestContext } from '@playwright/test';
+import { API, PASSWORD, linkMailedTo, signUp, uniqueEmail } from './kit';
+
+const OPERATOR_EMAIL = process.env.OPERATOR_EMAIL ?? 'olga@betreiber.example.de';
+const OPERATOR_PASSWORD = process.env.OPERATOR_PASSWORD ?? 'betreiber-passwort-1';
+/** The terminal user's password once the invitation is accepted. */
+export const TILL_PASSWORD = 'kassen-passwort-1';
+
+async function login(
+	request: APIRequestContext,
+	login: string,
+	password: string
+): Promise<Record<string, string>> {
+	const reply = await request.post(`${API}/auth/login`, {
+		data: { login, password, scope: 'platform' }
+	});
+	expect(reply.status(), await reply.text()).toBe(200);
+	const { access_token } = (await reply.json()) as { access_token: string };
+	return { authorization: `Bearer ${access_token}` };
+}
+
+export interface Merchant {
+	id: string;
+	cards: string[];
+	tillEmail: string;
+}
+
+/** A bakery with a card contract, a bonus program (1 point per euro), two cards and a
+ *  terminal user invited by mail, set up through the API as the operator and the partner
+ *  would. */
+export async function merchantWithTill(request: APIRequestContext): Promise<Merchant> {
+	const operator = await login(request, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	const price = await request.put(`${API}/cards/price`, {
+		headers: operator,
+		data: { fee_per_terminal_user_cents: 990 }
+	});
+	expect(price.status(), await price.text()).toBe(200);
+
+	const email = uniqueEmail('baeckerei');
+	await signUp(request, email);
+	const confirm = new URL(await linkMailedTo(request, email, '/registrierung/bestaetigen'));
+	const confirmed = await request.post(`${API}/partners/confirm`, {
+		data: { token: confirm.searchParams.get('token') }
+	});
+	expect(confirmed.ok(), await confirmed.text()).toBe(true);
+	const partner = await login(request, email, PASSWORD);
+	const me = (await (await request.get(`${API}/partners/me`, { headers: partner })).json()) as {
+		id: string;
+	};
+
+	const contract = await request.post(`${API}/cards/contract`, { headers: partner });
+	expect(contract.status(), await contract.text()).toBe(201);
+	const program = await request.post(`${API}/cards/programs`, {
+		headers: partner,
+		data: {
+			name: 'Brötchen-Bonus',
+			rules: { kind: 'bonus', points_per_euro: 1, point_value_cents: 1 }
+		}
+	});
+	expect(program.status(), await program.text()).toBe(201);
+	const { program_id } = (await program.json()) as { program_id: string };
+	const batch = await request.post(`${API}/cards/programs/${program_id}/batches`, {
+		headers: partner,
+		data: { count: 2 }
+	});
+	expect(batch.status(), await batch.text()).toBe(201);
+	const { numbers } = (await batch.json()) as { numbers: string[] };
+
+	const tillEmail = uniqueEmail('kasse');
+	const invited = await request.post(`${API}/cards/terminal-users`, {
+		headers: partner,
+		data: { username: 'kasse-1', name: 'Kasse Mitte', email: tillEmail }
+	});
+	expect(invited.status(), await invited.text()).toBe(201);
+	return { id: me.id, cards: numbers, tillEmail };
+}
+
+/** The terminal user's invitation accepted through the API: the till can log in. */
+export async function acceptTillInvitation(
+	request: APIRequestContext,
+	merchant: Merchant
+): Promise<void> {
+	const link = await linkMailedTo(request, merchant.tillEmail, '/einladung');
+	const accepted = await request.post(`${API}/auth/invitations/accept`, {
+		data: { token: new URL(link).searchParams.get('token'), password: TILL_PASSWORD }
+	});
+	expect(accepted.ok(), await accepted.text()).toBe(true);
+}
