@@ -27,10 +27,16 @@ pub use crate::credits::expiring_lots;
 use crate::pos::CardAtTill;
 
 const HOLDER_PREFIX: &str = "CARDS#HOLDER#";
-const HOLDER_OP: &str = "cardholder";
+/// The transaction step on the holder record.
+pub(crate) const HOLDER_OP: &str = "cardholder";
 /// The holder record's card number, updated when the balance moves to a new card.
 pub const NUMBER: shared::store::Attr = "number";
-const CARD_OP: &str = "card";
+/// The holder record's sealed [`PersonalData`].
+pub const SEALED: shared::store::Attr = "sealed";
+/// When the holder consented to being counted in the statistics; absent without consent.
+pub const STATISTICS_CONSENT_AT: shared::store::Attr = "statistics_consent_at";
+/// The transaction step on the card.
+pub(crate) const CARD_OP: &str = "card";
 /// The invitation greets everyone alike: the mail record must not carry the name.
 const GREETING: &str = "und willkommen";
 
@@ -86,6 +92,11 @@ pub struct Holder {
     /// [`PersonalData`] as JSON, AES-256-GCM sealed with the data key.
     pub sealed: String,
     pub consent_at: Timestamp,
+    /// Consent to being counted (by gender, age band and postal area) in the merchant's
+    /// statistics: given at registration or later, withdrawn at any time; absent, the
+    /// holder is not counted there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics_consent_at: Option<Timestamp>,
     pub registered_on: Date,
 }
 
@@ -116,7 +127,8 @@ pub async fn all_of(state: &AppState, partner: &PartnerId) -> Result<Vec<(Holder
 #[schema(example = json!({
     "number": "9276 0012 3456 7895", "activation_code": "K7QM2XPRTA",
     "first_name": "Anna", "last_name": "Schmidt", "email": "anna.schmidt@example.de",
-    "gender": "female", "birth_year": 1988, "postal_code": "50667", "consent": true
+    "gender": "female", "birth_year": 1988, "postal_code": "50667", "consent": true,
+    "statistics_consent": false
 }))]
 pub struct Registration {
     pub number: String,
@@ -135,6 +147,10 @@ pub struct Registration {
     pub postal_code: Option<String>,
     /// Consent to storing the data for the card program; required.
     pub consent: bool,
+    /// Consent to being counted in the merchant's statistics (gender, age band, postal
+    /// area); optional, never assumed.
+    #[serde(default)]
+    pub statistics_consent: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -144,6 +160,30 @@ pub struct Registered {
     pub login: String,
     pub tenant: PartnerId,
     pub message: String,
+}
+
+/// A birth year from 1900 to this year, or the field's error.
+pub(crate) fn valid_birth_year(v: &mut Validator, year: i32, today: Date) -> Option<i16> {
+    let year = i16::try_from(year)
+        .ok()
+        .filter(|y| (1900..=today.year()).contains(y));
+    v.require(
+        "birth_year",
+        year.is_some(),
+        "muss ein Jahr zwischen 1900 und heute sein",
+    );
+    year
+}
+
+/// A German postal code of five digits; blank is none.
+pub(crate) fn valid_postal_code(v: &mut Validator, raw: &str) -> Option<String> {
+    let p = raw.trim();
+    if p.is_empty() {
+        return None;
+    }
+    let ok = p.len() == 5 && p.chars().all(|c| c.is_ascii_digit());
+    v.require("postal_code", ok, "muss aus fünf Ziffern bestehen");
+    ok.then(|| p.to_string())
 }
 
 fn wrong_code() -> Error {
@@ -179,26 +219,13 @@ pub async fn register(
     let first_name = v.text("first_name", &body.first_name, 100);
     let last_name = v.text("last_name", &body.last_name, 100);
     let email = v.check("email", Email::parse(&body.email));
-    let this_year = state.clock.today().year();
-    if let Some(year) = body.birth_year {
-        v.require(
-            "birth_year",
-            (1900..=i32::from(this_year)).contains(&year),
-            "muss ein Jahr zwischen 1900 und heute sein",
-        );
-    }
+    let birth_year = body
+        .birth_year
+        .and_then(|y| valid_birth_year(&mut v, y, state.clock.today()));
     let postal_code = body
         .postal_code
         .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    if let Some(p) = postal_code {
-        v.require(
-            "postal_code",
-            p.len() == 5 && p.chars().all(|c| c.is_ascii_digit()),
-            "muss aus fünf Ziffern bestehen",
-        );
-    }
+        .and_then(|p| valid_postal_code(&mut v, p));
     v.require(
         "consent",
         body.consent,
@@ -236,8 +263,8 @@ pub async fn register(
         last_name,
         email: email.clone(),
         gender: body.gender,
-        birth_year: body.birth_year.and_then(|y| i16::try_from(y).ok()),
-        postal_code: postal_code.map(str::to_string),
+        birth_year,
+        postal_code,
     };
     let login = LoginName::parse(&card.number).map_err(|_| wrong_code())?;
     let account_id = AccountId::generate();
@@ -247,6 +274,7 @@ pub async fn register(
         login: login.clone(),
         sealed: state.data_key()?.seal(&serde_json::to_string(&data)?),
         consent_at: state.clock.now(),
+        statistics_consent_at: body.statistics_consent.then(|| state.clock.now()),
         registered_on: state.clock.today(),
     };
     let extra = vec![
@@ -298,7 +326,7 @@ pub async fn register(
 }
 
 /// A cardholder's own record, from the token.
-async fn me(state: &AppState, auth: &TenantAuth) -> Result<(PartnerId, Holder)> {
+pub(crate) async fn me(state: &AppState, auth: &TenantAuth) -> Result<(PartnerId, Holder)> {
     auth.require(Role::Cardholder)?;
     let partner = auth
         .scope
@@ -361,6 +389,8 @@ pub struct MyCard {
     pub points_expiring: Vec<ExpiringPoints>,
     pub history: Vec<HistoryEntry>,
     pub personal_data: PersonalData,
+    /// Whether the holder is counted in the merchant's statistics.
+    pub statistics_consent: bool,
 }
 
 /// The cardholder's card: balance, stamps or points with their expiry, the history and
@@ -395,6 +425,7 @@ pub async fn show(State(state): State<AppState>, auth: TenantAuth) -> Result<Jso
         points_expiring,
         history,
         personal_data: holder.open(&state)?,
+        statistics_consent: holder.statistics_consent_at.is_some(),
     }))
 }
 
