@@ -206,7 +206,8 @@ async fn company(table: &dyn Table, partner: &PartnerId) -> Result<String> {
 
 /// Register a card: number, activation code, personal data and consent. The invitation to
 /// set a password goes to the e-mail address; the login name is the card number.
-#[utoipa::path(post, path = "/cards/register", tag = "cardholder", request_body = Registration,
+#[utoipa::path(post, path = "/cards/register", tag = "cardholder", operation_id = "register_card",
+    request_body = Registration,
     responses(
         (status = 201, description = "Registered; the invitation is mailed.", body = Registered),
         (status = 409, response = Conflict),
@@ -395,7 +396,7 @@ pub struct MyCard {
 
 /// The cardholder's card: balance, stamps or points with their expiry, the history and
 /// the personal data on file.
-#[utoipa::path(get, path = "/cards/me", tag = "cardholder",
+#[utoipa::path(get, path = "/cards/me", tag = "cardholder", operation_id = "show_my_card",
     responses((status = 200, description = "The card.", body = MyCard)))]
 pub async fn show(State(state): State<AppState>, auth: TenantAuth) -> Result<Json<MyCard>> {
     let (partner, holder) = me(&state, &auth).await?;
@@ -430,7 +431,7 @@ pub async fn show(State(state): State<AppState>, auth: TenantAuth) -> Result<Jso
 }
 
 /// Block the card (lost or stolen); the merchant can move its balance to a new card.
-#[utoipa::path(post, path = "/cards/me/block", tag = "cardholder",
+#[utoipa::path(post, path = "/cards/me/block", tag = "cardholder", operation_id = "block_my_card",
     responses(
         (status = 200, description = "Blocked.", body = CardAtTill),
         (status = 409, response = Conflict),
@@ -464,7 +465,7 @@ pub async fn block(State(state): State<AppState>, auth: TenantAuth) -> Result<Js
 
 /// Delete the account: the personal data and the login are erased; the card keeps its
 /// balance without a holder, and the bookings stay (they name no person).
-#[utoipa::path(delete, path = "/cards/me", tag = "cardholder",
+#[utoipa::path(delete, path = "/cards/me", tag = "cardholder", operation_id = "delete_my_account",
     responses((status = 204, description = "Deleted.")))]
 pub async fn delete(State(state): State<AppState>, auth: TenantAuth) -> Result<StatusCode> {
     let (partner, holder) = me(&state, &auth).await?;

@@ -229,7 +229,10 @@ fn held_by(account: &AccountId) -> Cond {
 }
 
 /// Change the own data and give or withdraw the consent to the statistics.
-#[utoipa::path(patch, path = "/cards/me", tag = "cardholder", request_body = OwnDataChange,
+// Operation ids name the cardholder's own routes apart from the merchant's `show`/`block`/
+// `update`: the web client's types are keyed by them.
+#[utoipa::path(patch, path = "/cards/me", tag = "cardholder", operation_id = "change_my_data",
+    request_body = OwnDataChange,
     responses(
         (status = 200, description = "The data as now stored.", body = OwnData),
         (status = 409, response = Conflict),
