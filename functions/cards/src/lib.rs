@@ -14,6 +14,7 @@ pub mod daily;
 pub mod export;
 pub mod files;
 pub mod german_csv;
+pub mod holder;
 pub mod holders;
 pub mod luhn;
 pub mod manage;

@@ -18,7 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::booking::{Booking, BookingType, ledger_key, ledger_put};
 use crate::card::{self, Card, CardStatus, attr};
 use crate::credits;
-use crate::holders::{bookings_of, holder_key};
+use crate::holder::holder_key;
+use crate::holders::bookings_of;
 use crate::pos::CardAtTill;
 
 const PAGE: u32 = 50;
@@ -390,7 +391,7 @@ pub async fn move_balance(
             TxOp::Update {
                 key: holder_key(partner, holder),
                 ops: vec![Update::Set(
-                    crate::holders::NUMBER,
+                    crate::holder::NUMBER,
                     new.number.clone().into(),
                 )],
                 cond: Cond::Exists,

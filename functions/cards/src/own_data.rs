@@ -19,7 +19,7 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::card::{self, attr};
-use crate::holders::{
+use crate::holder::{
     self, CARD_OP, Gender, HOLDER_OP, Holder, PersonalData, SEALED, STATISTICS_CONSENT_AT,
     holder_key, valid_birth_year, valid_postal_code,
 };
@@ -243,6 +243,6 @@ pub async fn update(
     ApiJson(body): ApiJson<OwnDataChange>,
 ) -> Result<Json<OwnData>> {
     let wanted = body.validate(state.clock.today())?;
-    let (partner, holder) = holders::me(&state, &auth).await?;
+    let (partner, holder) = holder::me(&state, &auth).await?;
     Ok(Json(change(&state, &partner, &holder, &wanted).await?))
 }

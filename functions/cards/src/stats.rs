@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::booking::{Booking, BookingType};
 use crate::card::{self, CardStatus};
+use crate::holder;
 use crate::holders;
 
 /// Groups smaller than this are not shown with their size.
@@ -222,7 +223,7 @@ pub async fn show(
     let mut age = BTreeMap::new();
     let mut area = BTreeMap::new();
     // Only the cardholders who consented to being counted here (and have not withdrawn it).
-    let counted: Vec<_> = holders::all_of(&state, &auth.partner_id)
+    let counted: Vec<_> = holder::all_of(&state, &auth.partner_id)
         .await?
         .into_iter()
         .filter(|(holder, _)| holder.statistics_consent_at.is_some())
