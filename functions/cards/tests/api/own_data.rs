@@ -313,3 +313,69 @@ async fn a_withdrawn_consent_takes_the_holder_out_of_the_statistics() {
         json!([{"group": "50xxx", "cardholders": "5"}])
     );
 }
+
+/// Two devices: the change planned on the data as read before the other device saved is
+/// refused with 409, and what the other device saved stays.
+#[tokio::test]
+async fn a_change_over_data_changed_meanwhile_is_refused_and_nothing_is_lost() {
+    let w = World::new().await;
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    let program = w.program(&m, BONUS()).await;
+    let cards = w.cards(&m, &program, 1).await;
+    let token = w
+        .holder(
+            &m,
+            &cards[0],
+            json!({"first_name": "Zora", "last_name": "Quist", "email": "zora@example.de"}),
+        )
+        .await;
+    let account = login_of(&w, &m, &cards[0].0).await.account_id;
+    let key = cards::holder::holder_key(&m.id, &account);
+    let stale: cards::holder::Holder =
+        from_item(w.kit.table.get(&key).await.unwrap().unwrap()).unwrap();
+
+    let other_device = w
+        .call(
+            "PATCH",
+            "/cards/me",
+            Some(json!({"last_name": "Neumann"})),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        other_device.status,
+        StatusCode::OK,
+        "{:?}",
+        other_device.body
+    );
+
+    let state = cards::AppState::new(&w.kit.env);
+    let change = cards::own_data::OwnDataChange {
+        first_name: Some("Zoe".into()),
+        ..Default::default()
+    }
+    .validate(jiff::civil::date(2026, 11, 24))
+    .unwrap();
+    let refused = cards::own_data::change(&state, &m.id, &stale, &change).await;
+    match refused {
+        Err(shared::Error::Conflict(detail)) => {
+            assert!(
+                detail.contains("gerade an anderer Stelle geändert"),
+                "{detail}"
+            );
+        }
+        other => panic!("expected 409, got {other:?}"),
+    }
+    let me = w.call("GET", "/cards/me", None, &token).await;
+    assert_eq!(me.body["personal_data"]["last_name"], "Neumann");
+    assert_eq!(me.body["personal_data"]["first_name"], "Zora");
+    let till = w
+        .call(
+            "GET",
+            &format!("/cards/pos/cards/{}", cards[0].0),
+            None,
+            &m.pos,
+        )
+        .await;
+    assert_eq!(till.body["first_name"], "Zora");
+}
