@@ -305,6 +305,43 @@ async fn a_till_books_a_registered_card_within_its_budget_and_the_export_has_eve
         assert!(!item.contains(&holder_mail), "{item}");
     }
 
+    // The holder changes the own data and gives, then withdraws, the consent to the
+    // statistics: the sealed document, the consent and the till's first name in one
+    // transaction over the data as read.
+    let changed = stack
+        .call(
+            "PATCH",
+            "/cards/me",
+            Some(json!({"first_name": "Zoe", "postal_code": null, "statistics_consent": true})),
+            Some(&holder),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{:?}", changed.body);
+    assert_eq!(changed.body["personal_data"]["first_name"], "Zoe");
+    assert!(changed.body["personal_data"].get("postal_code").is_none());
+    assert_eq!(changed.body["statistics_consent"], true);
+    let withdrawn = stack
+        .call(
+            "PATCH",
+            "/cards/me",
+            Some(json!({"statistics_consent": false})),
+            Some(&holder),
+        )
+        .await;
+    assert_eq!(withdrawn.status, 200, "{:?}", withdrawn.body);
+    let me = stack.call("GET", "/cards/me", None, Some(&holder)).await;
+    assert_eq!(me.body["statistics_consent"], false);
+    assert_eq!(me.body["personal_data"]["first_name"], "Zoe");
+    let till = stack
+        .call(
+            "GET",
+            &format!("/cards/pos/cards/{}", csv_code.0),
+            None,
+            Some(&shop.pos),
+        )
+        .await;
+    assert_eq!(till.body["first_name"], "Zoe");
+
     // Paying more than the balance: 422, nothing written.
     let before = scan(&stack).await.len();
     let too_much = book(

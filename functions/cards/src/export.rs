@@ -21,7 +21,7 @@ use crate::booking::Booking;
 use crate::card::{self, Card};
 use crate::files::{self, LINK_LIFETIME};
 use crate::german_csv;
-use crate::holders::{self, Holder, PersonalData};
+use crate::holder::{self, Holder, PersonalData};
 use crate::ledger;
 use crate::programs::Rules;
 
@@ -145,7 +145,7 @@ pub async fn create(
             .await?
             .ok_or_else(|| Error::NotFound("Partner nicht gefunden.".into()))?,
     )?;
-    let mut holders = holders::all_of(&state, &auth.partner_id).await?;
+    let mut holders = holder::all_of(&state, &auth.partner_id).await?;
     holders.sort_by(|a, b| a.0.number.cmp(&b.0.number));
     let cards = card::all_of(table, &auth.partner_id).await?;
     let bookings = ledger::all_bookings(table, &cards).await?;

@@ -14,110 +14,33 @@ use shared::domain::{AccountId, Email, PartnerId};
 use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
 use shared::model::accounts::{self, Invitation, LoginName, login_key};
-use shared::model::partners::{self, partner_key, partner_pk};
-use shared::model::{from_item, to_item};
+use shared::model::partners::{self, partner_key};
+use shared::model::to_item;
 use shared::openapi::Conflict;
-use shared::store::{Cond, Index, Key, Query, SkCond, StoreError, Table, TxOp, Update};
+use shared::store::{Cond, StoreError, Table, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::booking::BookingType;
 use crate::card::{self, Card, CardStatus, attr};
 pub use crate::credits::expiring_lots;
+use crate::holder::{
+    CARD_OP, Gender, HOLDER_OP, Holder, PersonalData, holder_key, me, valid_birth_year,
+    valid_postal_code,
+};
 use crate::ledger::bookings_of;
 use crate::pos::CardAtTill;
 
-const HOLDER_PREFIX: &str = "CARDS#HOLDER#";
-const HOLDER_OP: &str = "cardholder";
-/// The holder record's card number, updated when the balance moves to a new card.
-pub const NUMBER: shared::store::Attr = "number";
-const CARD_OP: &str = "card";
 /// The invitation greets everyone alike: the mail record must not carry the name.
 const GREETING: &str = "und willkommen";
-
-pub fn holder_key(partner: &PartnerId, account: &AccountId) -> Key {
-    Key::new(partner_pk(partner), format!("{HOLDER_PREFIX}{account}"))
-}
-
-/// The query over a merchant's cardholders.
-pub fn holders_of(partner: &PartnerId) -> Query {
-    Query::partition(Index::Primary, partner_pk(partner))
-        .sk(SkCond::BeginsWith(HOLDER_PREFIX.into()))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Gender {
-    Female,
-    Male,
-    Diverse,
-}
-
-impl Gender {
-    pub fn german(self) -> &'static str {
-        match self {
-            Gender::Female => "weiblich",
-            Gender::Male => "männlich",
-            Gender::Diverse => "divers",
-        }
-    }
-}
-
-/// A cardholder's personal data: stored only sealed, as one JSON document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PersonalData {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: Email,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gender: Option<Gender>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub birth_year: Option<i16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-}
-
-/// The cardholder record: which card, the consent, and the sealed personal data.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Holder {
-    pub account_id: AccountId,
-    pub number: String,
-    /// The login name (the first card's number).
-    pub login: LoginName,
-    /// [`PersonalData`] as JSON, AES-256-GCM sealed with the data key.
-    pub sealed: String,
-    pub consent_at: Timestamp,
-    pub registered_on: Date,
-}
-
-impl Holder {
-    pub fn open(&self, state: &AppState) -> Result<PersonalData> {
-        let json = state
-            .data_key()?
-            .open(&self.sealed)
-            .map_err(Error::internal)?;
-        Ok(serde_json::from_str(&json)?)
-    }
-}
-
-/// Every cardholder of a merchant with the personal data opened.
-pub async fn all_of(state: &AppState, partner: &PartnerId) -> Result<Vec<(Holder, PersonalData)>> {
-    let items = state.table.query_all(holders_of(partner)).await?;
-    let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let holder: Holder = from_item(item)?;
-        let data = holder.open(state)?;
-        out.push((holder, data));
-    }
-    Ok(out)
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "number": "9276 0012 3456 7895", "activation_code": "K7QM2XPRTA",
     "first_name": "Anna", "last_name": "Schmidt", "email": "anna.schmidt@example.de",
-    "gender": "female", "birth_year": 1988, "postal_code": "50667", "consent": true
+    "gender": "female", "birth_year": 1988, "postal_code": "50667", "consent": true,
+    "statistics_consent": false
 }))]
 pub struct Registration {
     pub number: String,
@@ -136,6 +59,10 @@ pub struct Registration {
     pub postal_code: Option<String>,
     /// Consent to storing the data for the card program; required.
     pub consent: bool,
+    /// Consent to being counted in the merchant's statistics (gender, age band, postal
+    /// area); optional, never assumed.
+    #[serde(default)]
+    pub statistics_consent: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -167,7 +94,8 @@ async fn company(table: &dyn Table, partner: &PartnerId) -> Result<String> {
 
 /// Register a card: number, activation code, personal data and consent. The invitation to
 /// set a password goes to the e-mail address; the login name is the card number.
-#[utoipa::path(post, path = "/cards/register", tag = "cardholder", request_body = Registration,
+#[utoipa::path(post, path = "/cards/register", tag = "cardholder", operation_id = "register_card",
+    request_body = Registration,
     responses(
         (status = 201, description = "Registered; the invitation is mailed.", body = Registered),
         (status = 409, response = Conflict),
@@ -180,26 +108,13 @@ pub async fn register(
     let first_name = v.text("first_name", &body.first_name, 100);
     let last_name = v.text("last_name", &body.last_name, 100);
     let email = v.check("email", Email::parse(&body.email));
-    let this_year = state.clock.today().year();
-    if let Some(year) = body.birth_year {
-        v.require(
-            "birth_year",
-            (1900..=i32::from(this_year)).contains(&year),
-            "muss ein Jahr zwischen 1900 und heute sein",
-        );
-    }
+    let birth_year = body
+        .birth_year
+        .and_then(|y| valid_birth_year(&mut v, y, state.clock.today()));
     let postal_code = body
         .postal_code
         .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty());
-    if let Some(p) = postal_code {
-        v.require(
-            "postal_code",
-            p.len() == 5 && p.chars().all(|c| c.is_ascii_digit()),
-            "muss aus fünf Ziffern bestehen",
-        );
-    }
+        .and_then(|p| valid_postal_code(&mut v, p));
     v.require(
         "consent",
         body.consent,
@@ -237,8 +152,8 @@ pub async fn register(
         last_name,
         email: email.clone(),
         gender: body.gender,
-        birth_year: body.birth_year.and_then(|y| i16::try_from(y).ok()),
-        postal_code: postal_code.map(str::to_string),
+        birth_year,
+        postal_code,
     };
     let login = LoginName::parse(&card.number).map_err(|_| wrong_code())?;
     let account_id = AccountId::generate();
@@ -248,6 +163,7 @@ pub async fn register(
         login: login.clone(),
         sealed: state.data_key()?.seal(&serde_json::to_string(&data)?),
         consent_at: state.clock.now(),
+        statistics_consent_at: body.statistics_consent.then(|| state.clock.now()),
         registered_on: state.clock.today(),
     };
     let extra = vec![
@@ -298,22 +214,6 @@ pub async fn register(
     ))
 }
 
-/// A cardholder's own record, from the token.
-async fn me(state: &AppState, auth: &TenantAuth) -> Result<(PartnerId, Holder)> {
-    auth.require(Role::Cardholder)?;
-    let partner = auth
-        .scope
-        .partner()
-        .cloned()
-        .ok_or_else(|| Error::Forbidden("Das Token nennt keinen Händler.".into()))?;
-    let item = state
-        .table
-        .get(&holder_key(&partner, &auth.account_id))
-        .await?
-        .ok_or_else(|| Error::NotFound("Kein Kundenkarten-Konto gefunden.".into()))?;
-    Ok((partner, from_item(item)?))
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExpiringPoints {
     pub expires_on: Date,
@@ -340,11 +240,13 @@ pub struct MyCard {
     pub points_expiring: Vec<ExpiringPoints>,
     pub history: Vec<HistoryEntry>,
     pub personal_data: PersonalData,
+    /// Whether the holder is counted in the merchant's statistics.
+    pub statistics_consent: bool,
 }
 
 /// The cardholder's card: balance, stamps or points with their expiry, the history and
 /// the personal data on file.
-#[utoipa::path(get, path = "/cards/me", tag = "cardholder",
+#[utoipa::path(get, path = "/cards/me", tag = "cardholder", operation_id = "show_my_card",
     responses((status = 200, description = "The card.", body = MyCard)))]
 pub async fn show(State(state): State<AppState>, auth: TenantAuth) -> Result<Json<MyCard>> {
     let (partner, holder) = me(&state, &auth).await?;
@@ -374,11 +276,12 @@ pub async fn show(State(state): State<AppState>, auth: TenantAuth) -> Result<Jso
         points_expiring,
         history,
         personal_data: holder.open(&state)?,
+        statistics_consent: holder.statistics_consent_at.is_some(),
     }))
 }
 
 /// Block the card (lost or stolen); the merchant can move its balance to a new card.
-#[utoipa::path(post, path = "/cards/me/block", tag = "cardholder",
+#[utoipa::path(post, path = "/cards/me/block", tag = "cardholder", operation_id = "block_my_card",
     responses(
         (status = 200, description = "Blocked.", body = CardAtTill),
         (status = 409, response = Conflict),
@@ -412,7 +315,7 @@ pub async fn block(State(state): State<AppState>, auth: TenantAuth) -> Result<Js
 
 /// Delete the account: the personal data and the login are erased; the card keeps its
 /// balance without a holder, and the bookings stay (they name no person).
-#[utoipa::path(delete, path = "/cards/me", tag = "cardholder",
+#[utoipa::path(delete, path = "/cards/me", tag = "cardholder", operation_id = "delete_my_account",
     responses((status = 204, description = "Deleted.")))]
 pub async fn delete(State(state): State<AppState>, auth: TenantAuth) -> Result<StatusCode> {
     let (partner, holder) = me(&state, &auth).await?;

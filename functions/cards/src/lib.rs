@@ -14,10 +14,12 @@ pub mod daily;
 pub mod export;
 pub mod files;
 pub mod german_csv;
+pub mod holder;
 pub mod holders;
 pub mod ledger;
 pub mod luhn;
 pub mod manage;
+pub mod own_data;
 pub mod pos;
 pub mod programs;
 pub mod stats;
@@ -94,6 +96,7 @@ pub fn routes() -> Vec<Route<AppState>> {
         ),
         route!(POST "/cards/register", Access::Public, holders::register),
         route!(GET "/cards/me", CARDHOLDER, holders::show),
+        route!(PATCH "/cards/me", CARDHOLDER, own_data::update),
         route!(POST "/cards/me/block", CARDHOLDER, holders::block),
         route!(DELETE "/cards/me", CARDHOLDER, holders::delete),
     ]

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::booking::{Booking, BookingType, ledger_key, ledger_put};
 use crate::card::{self, Card, CardStatus, attr};
 use crate::credits;
-use crate::holders::holder_key;
+use crate::holder::holder_key;
 use crate::ledger::bookings_of;
 use crate::pos::CardAtTill;
 
@@ -391,7 +391,7 @@ pub async fn move_balance(
             TxOp::Update {
                 key: holder_key(partner, holder),
                 ops: vec![Update::Set(
-                    crate::holders::NUMBER,
+                    crate::holder::NUMBER,
                     new.number.clone().into(),
                 )],
                 cond: Cond::Exists,

@@ -1,6 +1,6 @@
 //! Statistics for the merchant: cards issued and active, bookings and turnover per day,
 //! week or month, what is outstanding, and cardholders by gender, age band and postal
-//! area. Personal data is shown only in groups of at least 5 cardholders: a smaller group is
+//! area, of those cardholders who consented to it. Personal data is shown only in groups of at least 5 cardholders: a smaller group is
 //! hidden, and so are as many further groups as it takes that no hidden group can be computed
 //! from the shown ones and the total (secondary suppression, [`suppress`]).
 
@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::booking::{Booking, BookingType};
 use crate::card::{self, CardStatus};
-use crate::holders;
+use crate::holder;
 use crate::ledger;
 
 /// Groups smaller than this are not shown with their size.
@@ -146,6 +146,9 @@ pub struct Statistics {
     /// Booked within the last 90 days.
     pub cards_active: u64,
     pub cards_registered: u64,
+    /// Cardholders who consented to being counted by gender, age band and postal area:
+    /// the breakdowns count only them.
+    pub cardholders_counted: u64,
     pub by_period: Vec<PeriodFigures>,
     pub outstanding: Vec<Outstanding>,
     pub by_gender: Vec<Group>,
@@ -219,7 +222,14 @@ pub async fn show(
     let mut gender = BTreeMap::new();
     let mut age = BTreeMap::new();
     let mut area = BTreeMap::new();
-    for (_, data) in holders::all_of(&state, &auth.partner_id).await? {
+    // Only the cardholders who consented to being counted here (and have not withdrawn it).
+    let counted: Vec<_> = holder::all_of(&state, &auth.partner_id)
+        .await?
+        .into_iter()
+        .filter(|(holder, _)| holder.statistics_consent_at.is_some())
+        .collect();
+    let cardholders_counted = counted.len() as u64;
+    for (_, data) in counted {
         *gender
             .entry(data.gender.map_or(UNKNOWN, |g| g.german()).to_string())
             .or_insert(0) += 1;
@@ -248,6 +258,7 @@ pub async fn show(
             })
             .count() as u64,
         cards_registered: cards.iter().filter(|c| c.holder_account.is_some()).count() as u64,
+        cardholders_counted,
         by_period,
         outstanding: outstanding.into_values().collect(),
         by_gender: suppress(gender),

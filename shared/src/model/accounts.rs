@@ -52,6 +52,8 @@ pub mod attr {
     /// is disabled, so every one-time link issued before is dead (see [`super::current`]).
     pub const GENERATION: Attr = "generation";
     pub const ROLE: Attr = "role";
+    /// Where mails for the account go ([`super::Login::email`]).
+    pub const EMAIL: Attr = "email";
 }
 
 /// What a person types to log in: an e-mail address, or a username (terminal users), both

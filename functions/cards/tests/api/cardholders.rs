@@ -55,6 +55,14 @@ async fn a_registered_cardholder_sees_the_card_and_the_till_only_the_first_name(
         invite.text.contains(&card.0),
         "the login is the card number"
     );
+    assert!(invite.text.contains("/einladung?token="), "{}", invite.text);
+    assert!(
+        invite
+            .text
+            .contains(&format!("&weiter=/karte/{}/anmelden", m.id)),
+        "the password leads on to the merchant's cardholder login: {}",
+        invite.text
+    );
     assert!(
         !invite.text.contains("Zora"),
         "the outbox record carries no name"

@@ -167,6 +167,7 @@ impl World {
     pub async fn holder(&self, m: &Merchant, card: &(String, String), data: Value) -> String {
         let mut body = json!({
             "number": card.0, "activation_code": card.1, "consent": true,
+            "statistics_consent": true,
         });
         for (k, v) in data.as_object().unwrap() {
             body[k] = v.clone();

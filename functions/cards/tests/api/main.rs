@@ -6,5 +6,6 @@ mod bookings;
 mod cardholders;
 mod kit;
 mod merchant;
+mod own_data;
 mod schedule;
 mod spreadsheet;

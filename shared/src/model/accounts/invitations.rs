@@ -80,7 +80,8 @@ fn access_accusative(scope: &Scope) -> &'static str {
 pub const INVITATION_PATH: &str = "einladung";
 
 /// The invitation's link: a terminal user goes on from setting the password to the login of
-/// its merchant's till (`/kasse/<merchant>/anmelden`, the till's one URL); every other
+/// its merchant's till (`/kasse/<merchant>/anmelden`, the till's one URL), a cardholder to
+/// the login of the merchant's cardholder pages (`/karte/<merchant>/anmelden`); every other
 /// account to its kind's login, which the set-password page offers.
 fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
     match scope {
@@ -89,6 +90,12 @@ fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
             INVITATION_PATH,
             token,
             &format!("/kasse/{merchant}/anmelden"),
+        ),
+        Scope::Cardholder(merchant) => link_then(
+            base_url,
+            INVITATION_PATH,
+            token,
+            &format!("/karte/{merchant}/anmelden"),
         ),
         _ => link(base_url, INVITATION_PATH, token),
     }

@@ -416,17 +416,18 @@ export interface paths {
          * The cardholder's card: balance, stamps or points with their expiry, the history and
          *     the personal data on file.
          */
-        get: operations["show"];
+        get: operations["show_my_card"];
         put?: never;
         post?: never;
         /**
          * Delete the account: the personal data and the login are erased; the card keeps its
          *     balance without a holder, and the bookings stay (they name no person).
          */
-        delete: operations["delete"];
+        delete: operations["delete_my_account"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change the own data and give or withdraw the consent to the statistics. */
+        patch: operations["change_my_data"];
         trace?: never;
     };
     "/cards/me/block": {
@@ -439,7 +440,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Block the card (lost or stolen); the merchant can move its balance to a new card. */
-        post: operations["block"];
+        post: operations["block_my_card"];
         delete?: never;
         options?: never;
         head?: never;
@@ -556,7 +557,7 @@ export interface paths {
          * Register a card: number, activation code, personal data and consent. The invitation to
          *     set a password goes to the e-mail address; the login name is the card number.
          */
-        post: operations["register"];
+        post: operations["register_card"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2044,6 +2045,12 @@ export interface components {
             by_postal_area: components["schemas"]["Group"][];
             /**
              * Format: int64
+             * @description Cardholders who consented to being counted by gender, age band and postal area:
+             *     the breakdowns count only them.
+             */
+            cardholders_counted: number;
+            /**
+             * Format: int64
              * @description Booked within the last 90 days.
              */
             cards_active: number;
@@ -2817,6 +2824,8 @@ export interface components {
             history: components["schemas"]["HistoryEntry"][];
             personal_data: components["schemas"]["PersonalData"];
             points_expiring: components["schemas"]["ExpiringPoints"][];
+            /** @description Whether the holder is counted in the merchant's statistics. */
+            statistics_consent: boolean;
         };
         /** @description One of the end user's links, with its clicks and rewards. */
         MyLink: {
@@ -3071,6 +3080,38 @@ export interface components {
             /** Format: int64 */
             pending: number;
             unit: string;
+        };
+        /** @description The holder's data as stored after the change. */
+        OwnData: {
+            personal_data: components["schemas"]["PersonalData"];
+            /** @description Whether the holder is counted in the merchant's statistics. */
+            statistics_consent: boolean;
+        };
+        /**
+         * @description The fields to change; a field left out stays as it is, `null` removes an optional one.
+         * @example {
+         *       "email": "anna.weber@example.de",
+         *       "gender": null,
+         *       "last_name": "Schmidt-Weber",
+         *       "postal_code": "50670",
+         *       "statistics_consent": false
+         *     }
+         */
+        OwnDataChange: {
+            /**
+             * Format: int32
+             * @description `null` removes it.
+             */
+            birth_year?: number | null;
+            /** Format: email */
+            email?: string | null;
+            first_name?: string | null;
+            gender?: components["schemas"]["Gender"] | null;
+            last_name?: string | null;
+            /** @description Five digits; `null` or blank removes it. */
+            postal_code?: string | null;
+            /** @description `false` withdraws the consent to being counted in the statistics, `true` gives it. */
+            statistics_consent?: boolean | null;
         };
         /**
          * Format: uuid
@@ -3477,7 +3518,8 @@ export interface components {
          *       "gender": "female",
          *       "last_name": "Schmidt",
          *       "number": "9276 0012 3456 7895",
-         *       "postal_code": "50667"
+         *       "postal_code": "50667",
+         *       "statistics_consent": false
          *     }
          */
         Registration: {
@@ -3494,6 +3536,11 @@ export interface components {
             number: string;
             /** @description Five digits. */
             postal_code?: string | null;
+            /**
+             * @description Consent to being counted in the merchant's statistics (gender, age band, postal
+             *     area); optional, never assumed.
+             */
+            statistics_consent?: boolean;
         };
         /**
          * @example {
@@ -4723,7 +4770,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    show: {
+    show_my_card: {
         parameters: {
             query?: never;
             header?: never;
@@ -4746,7 +4793,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    delete: {
+    delete_my_account: {
         parameters: {
             query?: never;
             header?: never;
@@ -4767,7 +4814,38 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    block: {
+    change_my_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OwnDataChange"];
+            };
+        };
+        responses: {
+            /** @description The data as now stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnData"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    block_my_card: {
         parameters: {
             query?: never;
             header?: never;
@@ -5005,7 +5083,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    register: {
+    register_card: {
         parameters: {
             query?: never;
             header?: never;
