@@ -366,7 +366,7 @@ async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_t
         .call(
             "POST",
             &format!("/platforms/{platform}/endusers"),
-            Some(json!({"email": email, "name": "Erika Mustermann"})),
+            Some(json!({"email": email, "name": "Erika Mustermann", "accept_terms": true})),
             None,
         )
         .await;

@@ -15,7 +15,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("ReferralsFunction", 25, &referrals::routes(), &document());
+    checks::assert_one_list_of_routes("ReferralsFunction", 29, &referrals::routes(), &document());
 }
 
 #[tokio::test]

@@ -80,8 +80,9 @@ fn access_accusative(scope: &Scope) -> &'static str {
 pub const INVITATION_PATH: &str = "einladung";
 
 /// The invitation's link: a terminal user goes on from setting the password to the login of
-/// its merchant's till (`/kasse/<merchant>/anmelden`, the till's one URL); every other
-/// account to its kind's login, which the set-password page offers.
+/// its merchant's till (`/kasse/<merchant>/anmelden`, the till's one URL), an end user to the
+/// login of its platform's benefits (`/vorteile/<platform>/anmelden`); every other account to
+/// its kind's login, which the set-password page offers.
 fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
     match scope {
         Scope::Pos(merchant) => link_then(
@@ -89,6 +90,12 @@ fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
             INVITATION_PATH,
             token,
             &format!("/kasse/{merchant}/anmelden"),
+        ),
+        Scope::EndUser(platform) => link_then(
+            base_url,
+            INVITATION_PATH,
+            token,
+            &format!("/vorteile/{platform}/anmelden"),
         ),
         _ => link(base_url, INVITATION_PATH, token),
     }
