@@ -2,7 +2,7 @@
 // wallet's words, the IBAN checked as it is typed, and where a page goes when the session is
 // gone. Pure and typed, so the pages stay small.
 
-import { formatCents } from '$lib/format';
+import { formatCents, formatDate } from '$lib/format';
 
 /** The terms of participation the sign-up accepts (the API records this version). */
 export const TERMS_VERSION = '2026-12-01';
@@ -163,4 +163,34 @@ export function euroToCents(raw: string): number | undefined {
 /** The login of the platform's end users, coming back to `path`. */
 export function loginPath(platform: string, path: string): string {
 	return `/vorteile/${platform}/anmelden?weiter=${encodeURIComponent(path)}`;
+}
+
+export interface ProgramTerms {
+	attribution_days: number;
+	hold_days: number;
+	friend_share_percent?: number | null;
+	voucher_rate?: { points: number; value_cents: number } | null;
+}
+
+/** A program's conditions in a sentence or three. */
+export function conditionsText(p: ProgramTerms): string {
+	const parts = [
+		`Ein Klick zählt ${p.attribution_days} Tage; Prämien werden nach ${p.hold_days} Tagen bestätigt.`
+	];
+	if (p.friend_share_percent) {
+		parts.push(`${p.friend_share_percent} % der Prämie gehen an Ihre Empfehlung.`);
+	}
+	if (p.voucher_rate) {
+		parts.push(
+			`${p.voucher_rate.points} Punkte ergeben einen Gutschein über ${formatCents(p.voucher_rate.value_cents)}.`
+		);
+	}
+	return parts.join(' ');
+}
+
+/** A voucher's state with its last day while it can be taken. */
+export function voucherState(v: { status: string; valid_until?: string | null }): string {
+	return v.status === 'issued' && v.valid_until
+		? `gültig bis ${formatDate(v.valid_until)}`
+		: voucherText(v.status);
 }
