@@ -29,11 +29,12 @@ function berlinDay(offsetDays = 0): string {
 interface World {
 	platform: string;
 	platformName: string;
-	apiKey: string;
+	/** The bakery's bearer header. */
+	partner: Headers;
 }
 
-/** The operator's platform; a bakery approved on it with a mandate, an offer in the feed
- *  with this month's premium placement, and a live referral program on a verified domain. */
+/** The operator's platform; a bakery approved on it with a mandate, and an offer in the feed
+ *  with this month's premium placement. */
 async function bakeryOnAPlatform(request: APIRequestContext): Promise<World> {
 	const operator = await bearer(request, {
 		login: OPERATOR_EMAIL,
@@ -103,7 +104,12 @@ async function bakeryOnAPlatform(request: APIRequestContext): Promise<World> {
 		data: { platform_id: platform, kind_id, month: berlinDay().slice(0, 7) }
 	});
 	expect(placed.ok(), await placed.text()).toBe(true);
+	return { platform, platformName, partner };
+}
 
+/** The bakery's live referral program (10 % of a purchase, 14 days' hold) on a landing
+ *  domain proven by the TXT record local-api's DNS answers with; its shop's API key. */
+async function referralProgram(request: APIRequestContext, partner: Headers): Promise<string> {
 	// The landing domain, proven by the TXT record local-api's DNS answers with.
 	const domain = `baeckerei-${Date.now().toString(36)}.example`;
 	const listed = await request.put(`${API}/partners/me/referral-domains`, {
@@ -140,7 +146,7 @@ async function bakeryOnAPlatform(request: APIRequestContext): Promise<World> {
 		data: { label: 'Shop' }
 	});
 	expect(key.status(), await key.text()).toBe(201);
-	return { platform, platformName, apiKey: ((await key.json()) as { key: string }).key };
+	return ((await key.json()) as { key: string }).key;
 }
 
 test('an end user browses, signs up, recommends, sees the reward and deletes the account', async ({
@@ -182,6 +188,9 @@ test('an end user browses, signs up, recommends, sees the reward and deletes the
 	await page.getByRole('button', { name: 'Registrieren' }).click();
 	await expect(page.getByText('Bitte prüfen Sie Ihr Postfach')).toBeVisible();
 
+	// Meanwhile the bakery starts a referral program.
+	const apiKey = await referralProgram(request, w.partner);
+
 	// The mail's link sets the password and leads on to this platform's login.
 	const link = await linkMailedTo(request, email, '/einladung');
 	expect(new URL(link).searchParams.get('weiter')).toBe(`${base}/anmelden`);
@@ -219,7 +228,7 @@ test('an end user browses, signs up, recommends, sees the reward and deletes the
 	expect(clicked.status()).toBe(302);
 	const clickId = new URL(clicked.headers()['location'] ?? '').searchParams.get('pn_click');
 	const converted = await request.post(`${API}/conversions`, {
-		headers: { 'x-api-key': w.apiKey },
+		headers: { 'x-api-key': apiKey },
 		data: { click_id: clickId, event: 'purchase', external_id: `B-${Date.now()}`, amount_cents: 12999 }
 	});
 	expect(converted.status(), await converted.text()).toBe(201);

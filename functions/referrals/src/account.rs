@@ -108,7 +108,7 @@ pub async fn delete_me(
     if cash > 0 && !body.forfeit_cash {
         return Err(Error::field(
             "forfeit_cash",
-            &format!(
+            format!(
                 "Ihr Guthaben von {} verfällt mit dem Konto; bestätigen Sie das, oder lassen \
                  Sie es sich zuerst auszahlen",
                 Cents(cash)
@@ -117,9 +117,7 @@ pub async fn delete_me(
     }
     let members = state
         .table
-        .query_all(
-            enduser_partition(&user.account).sk(SkCond::BeginsWith(MEMBER_SK_PREFIX.into())),
-        )
+        .query_all(enduser_partition(&user.account).sk(SkCond::BeginsWith(MEMBER_SK_PREFIX.into())))
         .await?;
     let mut ops = vec![
         TxOp::Delete {

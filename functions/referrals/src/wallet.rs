@@ -314,13 +314,14 @@ pub struct MyPayouts {
 #[utoipa::path(get, path = "/me/payouts", tag = "wallet",
     summary = "Eigene Auszahlungen und ihr Stand",
     responses((status = 200, description = "The end user's payouts, IBAN masked.", body = MyPayouts)))]
-pub async fn my_payouts(State(state): State<AppState>, auth: TenantAuth) -> Result<Json<MyPayouts>> {
+pub async fn my_payouts(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+) -> Result<Json<MyPayouts>> {
     let user = end_user(&auth)?;
     let entries = state
         .table
-        .query_all(
-            enduser_partition(&user.account).sk(SkCond::BeginsWith(LEDGER_SK_PREFIX.into())),
-        )
+        .query_all(enduser_partition(&user.account).sk(SkCond::BeginsWith(LEDGER_SK_PREFIX.into())))
         .await?;
     let mut payouts = Vec::new();
     for item in entries.into_iter().rev() {
@@ -340,7 +341,9 @@ pub async fn my_payouts(State(state): State<AppState>, auth: TenantAuth) -> Resu
             .data_key()?
             .open(&payout.iban_sealed)
             .map_err(Error::internal)
-            .and_then(|raw| Iban::parse(&raw).map_err(|e| Error::internal(std::io::Error::other(e))))?;
+            .and_then(|raw| {
+                Iban::parse(&raw).map_err(|e| Error::internal(std::io::Error::other(e)))
+            })?;
         payouts.push(MyPayout {
             payout_id: payout.payout_id,
             amount_cents: payout.amount_cents,

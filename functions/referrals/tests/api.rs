@@ -1185,9 +1185,7 @@ async fn the_platform_lists_the_live_programs_of_its_partners_for_anyone() {
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     // A partner approved only on another platform, with a live program there.
     let fixtures = w.kit.fixtures();
-    let other = fixtures
-        .platform("Volksbank Nebenan", Cents(4900))
-        .await;
+    let other = fixtures.platform("Volksbank Nebenan", Cents(4900)).await;
     let metzger = fixtures.confirmed_partner("bert@metzgerei.de").await;
     fixtures
         .give_mandate(&metzger.id, w.kit.env.data_key().unwrap())
@@ -1219,7 +1217,12 @@ async fn the_platform_lists_the_live_programs_of_its_partners_for_anyone() {
 
     let mine = w
         .api
-        .call("GET", &format!("/platforms/{}/programs", w.platform), None, None)
+        .call(
+            "GET",
+            &format!("/platforms/{}/programs", w.platform),
+            None,
+            None,
+        )
         .await;
     assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
     assert_eq!(mine.body["platform_name"], "Sparkasse Musterstadt");
@@ -1231,7 +1234,12 @@ async fn the_platform_lists_the_live_programs_of_its_partners_for_anyone() {
     assert_eq!(p["partner_name"], "Bäckerei Müller");
     assert_eq!(p["rewards"][0]["reward"]["amount_cents"], 500);
     assert_eq!(p["voucher_rate"]["points"], 500);
-    for private in ["monthly_budget_cents", "landing_url", "partner_id", "status"] {
+    for private in [
+        "monthly_budget_cents",
+        "landing_url",
+        "partner_id",
+        "status",
+    ] {
         assert!(p.get(private).is_none(), "{private} is the partner's: {p}");
     }
     let theirs = w
@@ -1252,7 +1260,12 @@ async fn the_platform_lists_the_live_programs_of_its_partners_for_anyone() {
         .await;
     let gone = w
         .api
-        .call("GET", &format!("/platforms/{}/programs", w.platform), None, None)
+        .call(
+            "GET",
+            &format!("/platforms/{}/programs", w.platform),
+            None,
+            None,
+        )
         .await;
     assert_eq!(gone.body["programs"], json!([]));
     let unknown = w
@@ -1301,10 +1314,7 @@ async fn sign_up_accepts_the_terms_and_the_mail_leads_to_the_platforms_login() {
     let me = w.api.call("GET", "/me", None, Some(&erika)).await;
     assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
     assert_eq!(me.body["terms_version"], referrals::members::TERMS_VERSION);
-    assert_eq!(
-        me.body["terms_accepted_at"],
-        json!(shared::testing::START)
-    );
+    assert_eq!(me.body["terms_accepted_at"], json!(shared::testing::START));
     assert_eq!(me.body["platform_id"], w.platform.as_str());
     shared::routes::policy::assert_allowed("ReferralsFunction", &w.audit.accesses());
 }
@@ -1356,15 +1366,17 @@ async fn the_end_user_sees_the_own_payouts_with_status_and_a_masked_iban() {
     let id = p["payout_id"].as_str().unwrap().to_string();
     let paid = w
         .api
-        .call("POST", &format!("/payouts/{id}/paid"), None, Some(&w.operator.token))
+        .call(
+            "POST",
+            &format!("/payouts/{id}/paid"),
+            None,
+            Some(&w.operator.token),
+        )
         .await;
     assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
     let mine = w.api.call("GET", "/me/payouts", None, Some(&erika)).await;
     assert_eq!(mine.body["payouts"][0]["status"], "paid");
-    assert_eq!(
-        mine.body["payouts"][0]["paid_at"],
-        json!(w.kit.clock.now())
-    );
+    assert_eq!(mine.body["payouts"][0]["paid_at"], json!(w.kit.clock.now()));
     let max = w.end_user("max@example.de").await;
     let theirs = w.api.call("GET", "/me/payouts", None, Some(&max)).await;
     assert_eq!(theirs.body["payouts"], json!([]));
@@ -1408,7 +1420,10 @@ async fn an_end_user_deletes_the_account_and_its_cash_lapses_only_when_confirmed
     let gone = delete(json!({"email": "Erika@Example.de", "forfeit_cash": true})).await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
     assert_eq!(
-        w.api.call("GET", "/me/wallet", None, Some(&erika)).await.status,
+        w.api
+            .call("GET", "/me/wallet", None, Some(&erika))
+            .await
+            .status,
         StatusCode::UNAUTHORIZED
     );
     let login = w
@@ -1455,7 +1470,9 @@ async fn an_end_user_deletes_the_account_and_its_cash_lapses_only_when_confirmed
         .into_iter()
         .filter(|item| {
             item["pk"] == login_pk.as_str()
-                || (item["pk"].as_str().is_some_and(|pk| pk.starts_with("ENDUSER#"))
+                || (item["pk"]
+                    .as_str()
+                    .is_some_and(|pk| pk.starts_with("ENDUSER#"))
                     && item["sk"] == "PROFILE")
         })
         .collect();
