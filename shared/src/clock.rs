@@ -1,6 +1,8 @@
 //! The clock port: handlers ask the state's clock for the time, never the system, so tests
 //! can set the date (billing, notice periods, token expiry, validity windows).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
@@ -10,8 +12,15 @@ use jiff::{SignedDuration, Timestamp};
 /// Contracts, fees and notice periods run on German civil dates.
 pub const BUSINESS_TZ: &str = "Europe/Berlin";
 
+/// What [`Clock::wait_until`] answers.
+pub type Waiting<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
+
+    /// Done when this clock reaches `deadline`: the system's clock sleeps; a test's clock,
+    /// which moves only when the test moves it, notes the deadline and is done at once.
+    fn wait_until(&self, deadline: Timestamp) -> Waiting<'_>;
 
     /// Seconds since the epoch, for TTLs and token expiry.
     fn epoch(&self) -> i64 {
@@ -30,6 +39,10 @@ pub type SharedClock = Arc<dyn Clock>;
 impl<C: Clock + ?Sized> Clock for Arc<C> {
     fn now(&self) -> Timestamp {
         (**self).now()
+    }
+
+    fn wait_until(&self, deadline: Timestamp) -> Waiting<'_> {
+        (**self).wait_until(deadline)
     }
 }
 
@@ -52,30 +65,59 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
+
+    fn wait_until(&self, deadline: Timestamp) -> Waiting<'_> {
+        let left = deadline.duration_since(Timestamp::now());
+        Box::pin(async move {
+            if let Ok(left) = std::time::Duration::try_from(left) {
+                tokio::time::sleep(left).await;
+            }
+        })
+    }
 }
 
 /// A clock that stands still until a test moves it.
 #[derive(Debug)]
-pub struct FixedClock(Mutex<Timestamp>);
+pub struct FixedClock {
+    now: Mutex<Timestamp>,
+    /// Every deadline waited for, in order.
+    waits: Mutex<Vec<Timestamp>>,
+}
 
 impl FixedClock {
     pub fn at(at: Timestamp) -> Self {
-        Self(Mutex::new(at))
+        Self {
+            now: Mutex::new(at),
+            waits: Mutex::new(Vec::new()),
+        }
     }
 
     pub fn set(&self, at: Timestamp) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = at;
+        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = at;
     }
 
     pub fn advance(&self, by: SignedDuration) {
-        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
         *now = now.saturating_add(by).unwrap_or(*now);
+    }
+
+    /// The deadlines code waited for on this clock, oldest first (and forgets them).
+    pub fn take_waits(&self) -> Vec<Timestamp> {
+        std::mem::take(&mut *self.waits.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wait_until(&self, deadline: Timestamp) -> Waiting<'_> {
+        self.waits
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(deadline);
+        Box::pin(std::future::ready(()))
     }
 }
 

@@ -2,7 +2,6 @@
 //! auth, HTTP helpers, the storage, mail and blob ports, and domain value types.
 
 pub mod auth;
-pub mod background;
 #[cfg(feature = "s3")]
 pub mod blobs;
 pub mod clock;
@@ -23,6 +22,7 @@ pub mod openapi;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod routes;
+pub mod steady;
 pub mod store;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -122,8 +122,6 @@ impl TestEnv {
     }
 
     pub async fn mails(&self) -> Vec<Mail> {
-        // Mails a request sends after its answer (`background::after_response`) count too.
-        crate::background::settle().await;
         self.outbox.list().await.unwrap()
     }
 

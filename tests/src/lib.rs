@@ -272,10 +272,8 @@ fn read_raw(destinations: Vec<String>, raw: &str) -> SentMail {
 }
 
 /// Every mail moto accepted so far (all tests share the server), in sending order within
-/// each kind: the simple ones, then the raw ones. Mails a request sends after its answer
-/// (`shared::background`) are waited for first: the journeys serve in this process.
+/// each kind: the simple ones, then the raw ones.
 pub async fn sent_mails() -> Vec<SentMail> {
-    shared::background::settle().await;
     let url = format!("{}/moto-api/data.json", endpoint("MOTO_ENDPOINT"));
     let data: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
     let simple = data["ses"]["Message"]

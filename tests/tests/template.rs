@@ -96,9 +96,18 @@ fn the_referrals_function_cannot_rewrite_logins_or_mandates() {
             "a one-time token, marked",
         ),
         (write("GetItem", "TOKEN#abc", &[]), "a one-time token, read"),
-        // A new token (PutItem on TOKEN#*) it may write, for end users' invitations: a
-        // token's key does not say whose login it is for, an open gap written down in
-        // docs/architecture.md §15.
+        (
+            write("PutItem", "TOKEN#platform#abc", &["pk", "sk"]),
+            "a token for a partner's, manager's or operator's login",
+        ),
+        (
+            write("PutItem", "TOKEN#pos#abc", &["pk", "sk"]),
+            "a token for a till's login",
+        ),
+        (
+            write("PutItem", "TOKEN#abc", &["pk", "sk"]),
+            "a token under the key links had before they named their kind",
+        ),
     ] {
         assert!(
             !policy::allows(&grants, &access),
@@ -108,6 +117,10 @@ fn the_referrals_function_cannot_rewrite_logins_or_mandates() {
     assert!(policy::allows(
         &grants,
         &write("UpdateItem", partner, &["pk", "sk", "domains"])
+    ));
+    assert!(policy::allows(
+        &grants,
+        &write("PutItem", "TOKEN#enduser#abc", &["pk", "sk", "kind"])
     ));
     assert!(policy::allows(
         &grants,

@@ -45,6 +45,9 @@ const PARTNER_EMAIL: &str = "anna@baeckerei-mueller.example.de";
 const MANAGER_EMAIL: &str = "max@sparkasse.example.de";
 const SECOND_PARTNER_EMAIL: &str = "bert@metzgerei-schmidt.example.de";
 const CUSTOMER_EMAIL: &str = "karl@kunde.example.de";
+const END_USER_EMAIL: &str = "erika@endkunde.example.de";
+/// The second partner's landing domain, proven by a TXT record set in local-api.
+const LANDING_DOMAIN: &str = "metzgerei-schmidt.example.de";
 /// The first partner's digital customer account.
 const SLUG: &str = "baeckerei-mueller";
 /// Fixture passwords; only ever used on the throwaway data folder.
@@ -515,10 +518,96 @@ impl Fixtures {
             200,
         )?;
         ids.add("offer_id", pending_id);
-        // A referral program needs a landing domain proven by its DNS record, which a local
-        // run cannot prove: the fuzzer finds no program or link of its own yet (the set-up
-        // that made them is in the history of this file, commit c7518de).
-        let _ = (&bert, platform_id);
+        self.referral_link(&bert, platform_id, ids)
+    }
+
+    /// A referral program of the approved partner on its verified landing domain, and an
+    /// end user's personal link to it: `GET /r/{code}` has a link to follow.
+    fn referral_link(&self, partner: &str, platform_id: &str, ids: &mut Records) -> Result<()> {
+        self.call(
+            "PUT",
+            "/partners/me/sepa-mandate",
+            Some(partner),
+            json!({"account_holder": "Metzgerei Schmidt", "iban": "DE89 3704 0044 0532 0130 00"}),
+            200,
+        )?;
+        let listed = self.call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(partner),
+            json!({"domains": [LANDING_DOMAIN]}),
+            200,
+        )?;
+        let record = listed
+            .get("domains")
+            .and_then(|domains| domains.get(0))
+            .context("PUT /partners/me/referral-domains named no domain")?;
+        let text = |field: &str| -> Result<String> {
+            record
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .with_context(|| format!("the listed domain has no {field}"))
+        };
+        self.call(
+            "PUT",
+            "/_dev/dns-records",
+            None,
+            json!({"name": text("txt_name")?, "value": text("txt_value")?}),
+            200,
+        )?;
+        self.call(
+            "POST",
+            &format!("/partners/me/referral-domains/{LANDING_DOMAIN}/verification"),
+            Some(partner),
+            Value::Null,
+            200,
+        )?;
+        let program = self.call(
+            "POST",
+            "/programs",
+            Some(partner),
+            json!({"name": "Freunde werben Freunde",
+                   "landing_url": format!("https://shop.{LANDING_DOMAIN}/aktion"),
+                   "rewards": [{"event": "purchase", "reward": {"kind": "percent", "basis_points": 1000}}],
+                   "attribution_days": 30, "attribution": "first", "hold_days": 0,
+                   "monthly_budget_cents": 50000}),
+            201,
+        )?;
+        let program_id = id_of(&program, "program_id", "POST /programs")?;
+        self.call(
+            "POST",
+            &format!("/platforms/{platform_id}/endusers"),
+            None,
+            json!({"email": END_USER_EMAIL, "name": "Erika Mustermann", "accept_terms": true}),
+            202,
+        )?;
+        let invitation = self.token_mailed_to(END_USER_EMAIL)?;
+        self.call(
+            "POST",
+            "/auth/invitations/accept",
+            None,
+            json!({"token": invitation, "password": PASSWORD}),
+            200,
+        )?;
+        let login = self.call(
+            "POST",
+            "/auth/login",
+            None,
+            json!({"login": END_USER_EMAIL, "password": PASSWORD,
+                   "scope": "enduser", "tenant": platform_id}),
+            200,
+        )?;
+        let end_user = id_of(&login, "access_token", "POST /auth/login")?;
+        let link = self.call(
+            "POST",
+            "/me/referrals",
+            Some(&end_user),
+            json!({"program_id": program_id}),
+            201,
+        )?;
+        ids.add("code", id_of(&link, "code", "POST /me/referrals")?);
+        ids.add("program_id", program_id);
         Ok(())
     }
 

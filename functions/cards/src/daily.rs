@@ -15,7 +15,7 @@ use shared::{Error, Result};
 
 use crate::booking::{Booking, BookingType, ledger_key, ledger_put};
 use crate::card::{self, Card, CardStatus, attr};
-use crate::holders::bookings_of;
+use crate::ledger::bookings_of;
 use crate::programs::{self, Rules};
 use crate::{closing, credits};
 

@@ -22,6 +22,7 @@ use crate::card::{self, Card};
 use crate::files::{self, LINK_LIFETIME};
 use crate::german_csv;
 use crate::holders::{self, Holder, PersonalData};
+use crate::ledger;
 use crate::programs::Rules;
 
 const EXPORT_READY: Template = Template {
@@ -147,7 +148,7 @@ pub async fn create(
     let mut holders = holders::all_of(&state, &auth.partner_id).await?;
     holders.sort_by(|a, b| a.0.number.cmp(&b.0.number));
     let cards = card::all_of(table, &auth.partner_id).await?;
-    let bookings = holders::all_bookings(table, &cards).await?;
+    let bookings = ledger::all_bookings(table, &cards).await?;
     let export_id = new_id();
     let holders_object = files::export_object(&auth.partner_id, &export_id, "karteninhaber.csv");
     let bookings_object = files::export_object(&auth.partner_id, &export_id, "buchungen.csv");

@@ -21,9 +21,10 @@ use shared::store::{Cond, Index, Key, Query, SkCond, StoreError, Table, TxOp, Up
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::booking::{Booking, BookingType};
+use crate::booking::BookingType;
 use crate::card::{self, Card, CardStatus, attr};
 pub use crate::credits::expiring_lots;
+use crate::ledger::bookings_of;
 use crate::pos::CardAtTill;
 
 const HOLDER_PREFIX: &str = "CARDS#HOLDER#";
@@ -313,28 +314,6 @@ async fn me(state: &AppState, auth: &TenantAuth) -> Result<(PartnerId, Holder)> 
     Ok((partner, from_item(item)?))
 }
 
-/// The ledger of one card, oldest first.
-pub async fn bookings_of(table: &dyn Table, number: &str) -> Result<Vec<Booking>> {
-    let mut bookings: Vec<Booking> = table
-        .query_all(card::entries_of(number))
-        .await?
-        .into_iter()
-        .map(from_item)
-        .collect::<Result<_>>()?;
-    bookings.sort_by_key(|b| b.booked_at);
-    Ok(bookings)
-}
-
-/// The ledgers of all of a merchant's cards, oldest first.
-pub async fn all_bookings(table: &dyn Table, cards: &[Card]) -> Result<Vec<Booking>> {
-    let mut all = Vec::new();
-    for c in cards {
-        all.extend(bookings_of(table, &c.number).await?);
-    }
-    all.sort_by(|a, b| (a.booked_at, &a.booking_id).cmp(&(b.booked_at, &b.booking_id)));
-    Ok(all)
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExpiringPoints {
     pub expires_on: Date,
@@ -472,6 +451,7 @@ pub async fn delete(State(state): State<AppState>, auth: TenantAuth) -> Result<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::booking::Booking;
     use jiff::civil::date;
 
     fn earn(id: &str, points: i64, day: Date, expires_on: Date) -> Booking {

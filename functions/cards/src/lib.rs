@@ -15,6 +15,7 @@ pub mod export;
 pub mod files;
 pub mod german_csv;
 pub mod holders;
+pub mod ledger;
 pub mod luhn;
 pub mod manage;
 pub mod pos;
@@ -85,6 +86,11 @@ pub fn routes() -> Vec<Route<AppState>> {
             POST "/cards/pos/cards/{number}/bookings",
             POS.owning(&["number"]),
             pos::book
+        ),
+        route!(
+            GET "/cards/pos/cards/{number}/bookings",
+            POS.owning(&["number"]),
+            pos::bookings_today
         ),
         route!(POST "/cards/register", Access::Public, holders::register),
         route!(GET "/cards/me", CARDHOLDER, holders::show),

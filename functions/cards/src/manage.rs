@@ -18,7 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::booking::{Booking, BookingType, ledger_key, ledger_put};
 use crate::card::{self, Card, CardStatus, attr};
 use crate::credits;
-use crate::holders::{bookings_of, holder_key};
+use crate::holders::holder_key;
+use crate::ledger::bookings_of;
 use crate::pos::CardAtTill;
 
 const PAGE: u32 = 50;

@@ -21,6 +21,7 @@ use utoipa::ToSchema;
 
 use crate::booking::{self, Booking, BookingInput, BookingType, VOIDED_BY};
 use crate::card::{self, Card};
+use crate::ledger;
 use crate::programs::Rules;
 
 /// The header every booking carries; a retry with the same key books once.
@@ -103,6 +104,65 @@ pub async fn lookup(
     let card = card::load(state.table.as_ref(), &merchant, &number).await?;
     card::usable(&card, state.clock.today())?;
     Ok(Json(CardAtTill::of(&card, &state)))
+}
+
+/// A booking of today at the till, as the till shows it (and may void it).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TillBooking {
+    pub booking_id: String,
+    #[serde(rename = "type")]
+    pub kind: BookingType,
+    pub amount: i64,
+    pub pending_amount: i64,
+    pub value_cents: i64,
+    pub unit: String,
+    pub booked_at: jiff::Timestamp,
+    /// Voided by a later booking (the void's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voided_by: Option<String>,
+    /// Can be voided now: a booking of today, not a void, not voided yet.
+    pub voidable: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TillBookings {
+    /// The card's bookings of today at the merchant's tills, newest first.
+    pub bookings: Vec<TillBooking>,
+}
+
+/// Today's bookings of a card at the merchant's tills (Europe/Berlin), newest first: what
+/// the till lists to void after a reload or at another till.
+#[utoipa::path(get, path = "/cards/pos/cards/{number}/bookings", tag = "pos",
+    params(("number" = String, Path, description = "The card number, 16 digits.")),
+    responses((status = 200, description = "Today's bookings of the card.", body = TillBookings)))]
+pub async fn bookings_today(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<TillBookings>> {
+    let merchant = merchant_of(&auth)?;
+    let table = state.table.as_ref();
+    let card = card::load(table, &merchant, &number).await?;
+    let today = state.clock.today();
+    let unit = card.rules.unit().to_string();
+    let mut bookings: Vec<TillBooking> = ledger::bookings_of(table, &card.number)
+        .await?
+        .into_iter()
+        .filter(|b| b.booked_on == today && b.by.is_some() && b.kind.at_till())
+        .map(|b| TillBooking {
+            voidable: b.kind != BookingType::Void && b.voided_by.is_none(),
+            booking_id: b.booking_id,
+            kind: b.kind,
+            amount: b.amount,
+            pending_amount: b.pending_amount,
+            value_cents: b.value_cents,
+            unit: unit.clone(),
+            booked_at: b.booked_at,
+            voided_by: b.voided_by,
+        })
+        .collect();
+    bookings.reverse();
+    Ok(Json(TillBookings { bookings }))
 }
 
 /// The answer to a booking: the booking and the card's new balance.

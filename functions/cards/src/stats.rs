@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::booking::{Booking, BookingType};
 use crate::card::{self, CardStatus};
 use crate::holders;
+use crate::ledger;
 
 /// Groups smaller than this are not shown with their size.
 pub const SMALLEST_GROUP: usize = 5;
@@ -213,7 +214,7 @@ pub async fn show(
         o.balance += c.balance;
         o.pending += c.pending;
     }
-    let bookings = holders::all_bookings(table, &cards).await?;
+    let bookings = ledger::all_bookings(table, &cards).await?;
     let by_period = figures(&bookings, period);
     let mut gender = BTreeMap::new();
     let mut age = BTreeMap::new();

@@ -92,12 +92,10 @@ pub async fn signup(
         role: Role::EndUser,
         inviter: platform.name,
     };
-    // The answer leaves before the account is looked for or created: a known address
-    // answers as fast as a new one (shared::background).
-    shared::background::after_response(
-        "end-user sign-up",
-        create_end_user(state, invitation, profile),
-    );
+    // A known address answers at the same moment as a new one (shared::steady).
+    let clock = state.clock.clone();
+    shared::steady::in_steady_time(clock.as_ref(), create_end_user(state, invitation, profile))
+        .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

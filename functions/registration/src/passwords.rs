@@ -62,9 +62,10 @@ pub async fn request_reset(
     let (Some(name), Some(scope)) = (name, scope) else {
         return Err(Error::field("login", "fehlt"));
     };
-    // The answer leaves before anything is looked up: known address or not, it is the
-    // same answer after the same work (docs/registration.md, "Answers that tell nothing").
-    shared::background::after_response("password reset", send_reset_link(state, scope, name));
+    // Known address or not, the same answer at the same moment (docs/registration.md,
+    // "Answers that tell nothing").
+    let clock = state.clock.clone();
+    shared::steady::in_steady_time(clock.as_ref(), send_reset_link(state, scope, name)).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({

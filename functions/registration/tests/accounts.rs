@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{PASSWORD, TestApp, sign_up, token_in};
@@ -18,10 +15,8 @@ use shared::auth::{Role, Scope};
 use shared::clock::Clock;
 use shared::domain::{AccountId, Email, PartnerId};
 use shared::model::accounts::{self, Invitation, LoginName, create_invited_as, login_key};
-use shared::store::{
-    Cond, Consistency, Item, Key, Named, Query, StoreError, StoredPage, Table, Update,
-};
-use shared::testing::{Client, assert_problem};
+use shared::store::{Cond, Item, Key, Named};
+use shared::testing::assert_problem;
 
 fn pos_invitation(merchant: &PartnerId, login: &str) -> Invitation {
     Invitation {
@@ -499,79 +494,34 @@ async fn a_stranger_who_knows_a_tills_username_cannot_lock_the_till_out() {
     assert_eq!(shop.status, StatusCode::OK, "{:?}", shop.body);
 }
 
-/// A table that cannot be reached: every call fails.
-struct Unreachable;
-
-fn down() -> StoreError {
-    StoreError::unavailable(std::io::Error::other("unreachable"))
-}
-
-#[async_trait]
-impl Table for Unreachable {
-    async fn get_with(&self, _: &Key, _: Consistency) -> Result<Option<Item>, StoreError> {
-        Err(down())
-    }
-    async fn put(&self, _: Item, _: Cond) -> Result<(), StoreError> {
-        Err(down())
-    }
-    async fn update(&self, _: &Key, _: &[Update], _: Cond) -> Result<Item, StoreError> {
-        Err(down())
-    }
-    async fn delete(&self, _: &Key, _: Cond) -> Result<(), StoreError> {
-        Err(down())
-    }
-    async fn query_stored(&self, _: Query) -> Result<StoredPage, StoreError> {
-        Err(down())
-    }
-    async fn transact(&self, _: Vec<Named>) -> Result<(), StoreError> {
-        Err(down())
-    }
-}
-
 #[tokio::test]
-async fn a_password_reset_answers_before_it_looks_anything_up() {
+async fn a_password_reset_answers_at_the_same_moment_whether_or_not_the_address_is_known() {
     let app = TestApp::new().await;
     app.confirmed_partner("anna@baeckerei.de").await;
-    let reset = |email: &str| json!({"email": email});
-    // Over a table nothing can be read from, known and unknown addresses get the same
-    // answer: nothing was looked up, written or sent before it.
-    let mut blind = app.env.clone();
-    blind.table = Arc::new(Unreachable);
-    let client = Client::in_process(registration::build(&blind));
-    let known = client
-        .call(
-            "POST",
-            "/auth/password-reset",
-            Some(reset("anna@baeckerei.de")),
-            None,
-        )
-        .await;
-    let unknown = client
-        .call(
-            "POST",
-            "/auth/password-reset",
-            Some(reset("niemand@baeckerei.de")),
-            None,
-        )
-        .await;
-    assert_eq!(known.status, StatusCode::ACCEPTED, "{:?}", known.body);
-    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
-    shared::background::settle().await;
     let before = app.mails().await.len();
-
-    // Over the real table the mail follows the answer.
-    let sent = app
-        .call(
+    app.clock.take_waits();
+    let reset = |email: &'static str| {
+        app.call(
             "POST",
             "/auth/password-reset",
-            Some(reset("anna@baeckerei.de")),
+            Some(json!({"email": email})),
             None,
         )
-        .await;
-    assert_eq!((sent.status, &sent.body), (known.status, &known.body));
+    };
+    let start = app.clock.now();
+    let known = reset("anna@baeckerei.de").await;
+    // The mail is on its way when the answer comes: nothing is left to run after it.
     let mails = app.mails().await;
     assert_eq!(mails.len(), before + 1);
     assert!(mails.last().unwrap().subject.contains("Passwort"));
+    let unknown = reset("niemand@baeckerei.de").await;
+
+    assert_eq!(known.status, StatusCode::ACCEPTED, "{:?}", known.body);
+    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
+    // Both answers were held until the same time after their start.
+    let steady = start + shared::steady::STEADY;
+    assert_eq!(app.clock.take_waits(), vec![steady, steady]);
+    assert_eq!(app.mails().await.len(), before + 1);
 }
 
 #[tokio::test]
@@ -661,4 +611,55 @@ async fn a_reset_of_an_unknown_address_is_refused_nothing_and_sends_nothing() {
         )
         .await;
     assert_problem(&bad, StatusCode::BAD_REQUEST, Some("login"));
+}
+
+/// Functions other than registration may store only their own login kind's tokens (their
+/// roles are allowed `TOKEN#<kind>#*`): a token planted under the end users' prefix for a
+/// partner's login does nothing.
+#[tokio::test]
+async fn a_token_under_another_login_kinds_key_does_nothing() {
+    let app = TestApp::new().await;
+    app.confirmed_partner("anna@baeckerei.de").await;
+    let reply = app
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(json!({"email": "anna@baeckerei.de"})),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let link = app.token_from_mail("anna@baeckerei.de").await;
+    let stored_under = |raw: &str, kind: &str| {
+        Key::new(
+            format!(
+                "TOKEN#{kind}#{}",
+                shared::crypto::sha256_hex(raw.as_bytes())
+            ),
+            "TOKEN",
+        )
+    };
+    let item = app
+        .table()
+        .get(&stored_under(&link, "platform"))
+        .await
+        .unwrap()
+        .expect("a partner's token is stored under the platform logins' prefix");
+    // The same record, as a role allowed only `TOKEN#enduser#*` could write it.
+    let planted = format!("e{}", &link[1..]);
+    let mut forged: Item = item.clone();
+    let key = stored_under(&planted, "enduser");
+    forged.insert("pk".into(), key.pk.clone().into());
+    app.table().put(forged, Cond::Always).await.unwrap();
+
+    let used = app
+        .call(
+            "POST",
+            "/auth/password-reset/confirm",
+            Some(json!({"token": planted, "password": "uebernommen-123"})),
+            None,
+        )
+        .await;
+    assert_problem_status(&used, StatusCode::BAD_REQUEST);
+    app.login("anna@baeckerei.de", PASSWORD).await;
 }

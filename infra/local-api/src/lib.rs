@@ -1,6 +1,7 @@
 //! The local runner: every function's router on one port, with embedded storage (SQLite),
 //! an embedded S3 (s3s) and the outbox mailer, all under one data folder.
 
+pub mod dns;
 mod keys;
 pub mod web;
 
@@ -24,11 +25,18 @@ use utoipa::openapi::OpenApi;
 
 pub const BUCKET: &str = "partnernetz-local";
 
+/// What local-api puts in place of a deployed service beside the environment: the TXT
+/// records a landing domain's verification reads (`dns::LocalDns`).
+#[derive(Clone)]
+pub struct LocalPorts {
+    pub dns: referrals::dns::SharedTxt,
+}
+
 /// A function local-api serves: its routes over the shared environment, their list and
 /// its OpenAPI document.
 pub struct Function {
     pub name: &'static str,
-    pub api: fn(&Env) -> Router,
+    pub api: fn(&Env, &LocalPorts) -> Router,
     pub routes: fn() -> Vec<(Method, &'static str)>,
     pub openapi: fn() -> OpenApi,
 }
@@ -37,7 +45,7 @@ pub struct Function {
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "registration",
-        api: registration::api,
+        api: |env, _| registration::api(env),
         routes: || {
             registration::routes()
                 .into_iter()
@@ -48,7 +56,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "billing",
-        api: billing::api,
+        api: |env, _| billing::api(env),
         routes: || {
             billing::routes()
                 .into_iter()
@@ -59,7 +67,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "offers",
-        api: offers::api,
+        api: |env, _| offers::api(env),
         routes: || {
             offers::routes()
                 .into_iter()
@@ -70,7 +78,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "file-links",
-        api: file_links::api,
+        api: |env, _| file_links::api(env),
         routes: || {
             file_links::routes()
                 .into_iter()
@@ -81,7 +89,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "cards",
-        api: cards::api,
+        api: |env, _| cards::api(env),
         routes: || {
             cards::routes()
                 .into_iter()
@@ -92,7 +100,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "referrals",
-        api: referrals::api,
+        api: |env, ports| referrals::api_with(env, ports.dns.clone()),
         routes: || {
             referrals::routes()
                 .into_iter()
@@ -103,7 +111,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "redirect",
-        api: |env| {
+        api: |env, _| {
             redirect::api(redirect::RedirectState::new(
                 env.table.clone(),
                 env.clock.clone(),
@@ -421,15 +429,29 @@ pub async fn start(
     };
     let (env, outbox) = local_env(config, &s3, keys, public_base_url.clone())?;
     deliver_bucket_events(&s3, &env);
+    let local_dns = Arc::new(dns::LocalDns::new(&config.data_dir));
+    let ports = LocalPorts {
+        dns: local_dns.clone(),
+    };
     let functions = FUNCTIONS
         .iter()
-        .fold(Router::new(), |app, f| app.merge((f.api)(&env)));
+        .fold(Router::new(), |app, f| app.merge((f.api)(&env, &ports)));
     let mut app = shared::http::finish(
-        functions.merge(shared::openapi::serve(openapi)).merge(
-            Router::new()
-                .route("/_dev/outbox", get(list_outbox))
-                .with_state(DevState { outbox }),
-        ),
+        functions
+            .merge(shared::openapi::serve(openapi))
+            .merge(
+                Router::new()
+                    .route("/_dev/outbox", get(list_outbox))
+                    .with_state(DevState { outbox }),
+            )
+            .merge(
+                Router::new()
+                    .route(
+                        "/_dev/dns-records",
+                        get(dns::list_records).put(dns::put_record),
+                    )
+                    .with_state(local_dns),
+            ),
     );
     if web.is_some() {
         app = app.layer(web::cors(&public_base_url)?);
@@ -497,6 +519,9 @@ pub fn describe(running: &Running, config: &LocalConfig) -> String {
     }
     out.push_str("    GET     /openapi.json    (every function's document)\n");
     out.push_str("    GET     /_dev/outbox    (local only)\n");
+    out.push_str(
+        "    GET|PUT /_dev/dns-records    (local only: TXT records that prove a landing domain)\n",
+    );
     out
 }
 

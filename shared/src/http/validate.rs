@@ -25,12 +25,14 @@ impl Validator {
     }
 
     /// A trimmed single-line text of 1..=max characters, without control or invisible
-    /// characters (see [`crate::domain::text`]).
+    /// characters (see [`crate::domain::text`]) anywhere, around it included: a form feed
+    /// or line break at its end is refused, not trimmed away, as the documented pattern
+    /// says (`openapi::text_pattern`).
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> Option<String> {
-        let r = bounded(value.trim(), max).and_then(|t| match forbidden_char(t) {
+        let r = match forbidden_char(value) {
             Some(c) => Err(forbidden_message(c)),
-            None => Ok(t.to_string()),
-        });
+            None => bounded(value.trim(), max).map(str::to_string),
+        };
         self.check(field, r)
     }
 
@@ -41,8 +43,9 @@ impl Validator {
         value: Option<&str>,
         max: usize,
     ) -> Option<String> {
-        match value.map(str::trim) {
-            None | Some("") => None,
+        match value {
+            None => None,
+            Some(v) if v.trim().is_empty() && forbidden_char(v).is_none() => None,
             Some(v) => self.text(field, v, max),
         }
     }

@@ -18,8 +18,75 @@ const TOKEN_SK: &str = "TOKEN";
 const USED_AT: Attr = "used_at";
 /// The name of the token's own operation in a transaction.
 pub const TOKEN_OP: &str = "one_time_token";
-/// Length of a token as it appears in a link (32 bytes, base64url without padding).
-const TOKEN_LEN: usize = 43;
+/// Length of the random part of a token (32 bytes, base64url without padding); a link's
+/// token is one letter naming its login kind ([`KindCode`]) and then this part.
+const RANDOM_LEN: usize = 43;
+
+/// The login kind a token is for, as one letter in front of its random part and as a
+/// segment of its key (`TOKEN#<kind>#<sha256>`): a function's role may then be allowed to
+/// store only its own kind's tokens (`dynamodb:LeadingKeys` `TOKEN#enduser#*`), so it cannot
+/// plant a reset or invitation for a partner's or a till's login (docs/architecture.md §15).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KindCode {
+    Platform,
+    Pos,
+    Cardholder,
+    Customer,
+    EndUser,
+}
+
+impl KindCode {
+    const ALL: [KindCode; 5] = [
+        KindCode::Platform,
+        KindCode::Pos,
+        KindCode::Cardholder,
+        KindCode::Customer,
+        KindCode::EndUser,
+    ];
+
+    fn of(scope: &Scope) -> Self {
+        match scope {
+            Scope::Platform => KindCode::Platform,
+            Scope::Pos(_) => KindCode::Pos,
+            Scope::Cardholder(_) => KindCode::Cardholder,
+            Scope::Customer(_) => KindCode::Customer,
+            Scope::EndUser(_) => KindCode::EndUser,
+        }
+    }
+
+    /// The letter in the link (base64url has no letter it could be confused with: the
+    /// random part's length tells them apart).
+    fn letter(self) -> char {
+        match self {
+            KindCode::Platform => 'p',
+            KindCode::Pos => 'k',
+            KindCode::Cardholder => 'c',
+            KindCode::Customer => 'u',
+            KindCode::EndUser => 'e',
+        }
+    }
+
+    /// The key segment: the scope's kind as the API names it.
+    fn segment(self) -> &'static str {
+        match self {
+            KindCode::Platform => "platform",
+            KindCode::Pos => "pos",
+            KindCode::Cardholder => "cardholder",
+            KindCode::Customer => "customer",
+            KindCode::EndUser => "enduser",
+        }
+    }
+
+    fn from_letter(letter: char) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.letter() == letter)
+    }
+}
+
+/// The key prefix of the tokens of one login kind (for IAM conditions and their tests):
+/// `TOKEN#enduser#`.
+pub fn key_prefix(scope_kind: &str) -> String {
+    format!("{TOKEN_PREFIX}{scope_kind}#")
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,11 +147,31 @@ impl OneTimeToken {
 /// The name of the write on the token's login record ([`OneTimeToken::account_update`]).
 pub const ACCOUNT_OP: &str = "account_of_token";
 
-fn key(raw: &str) -> Key {
+fn key(code: KindCode, raw: &str) -> Key {
     Key::new(
-        format!("{TOKEN_PREFIX}{}", sha256_hex(raw.as_bytes())),
+        format!(
+            "{}{}",
+            key_prefix(code.segment()),
+            sha256_hex(raw.as_bytes())
+        ),
         TOKEN_SK,
     )
+}
+
+/// The key of a link's token and the kind it names; `None` for anything not shaped like
+/// a token. Links mailed before tokens named their kind (the random part alone) are still
+/// found under their old key, `TOKEN#<sha256>`, until they expire.
+fn key_of_link(raw: &str) -> Option<(Key, Option<KindCode>)> {
+    if raw.len() == RANDOM_LEN {
+        let legacy = Key::new(
+            format!("{TOKEN_PREFIX}{}", sha256_hex(raw.as_bytes())),
+            TOKEN_SK,
+        );
+        return Some((legacy, None));
+    }
+    let mut chars = raw.chars();
+    let code = KindCode::from_letter(chars.next()?)?;
+    (chars.as_str().len() == RANDOM_LEN).then(|| (key(code, raw), Some(code)))
 }
 
 /// What a new token is for: a kind and the login record as it is now.
@@ -102,8 +189,9 @@ impl<'a> TokenFor<'a> {
 
 /// A new token: the raw value for the e-mail link and the put that stores its hash.
 pub fn issue(spec: TokenFor<'_>, now: Timestamp) -> Result<(String, Named), Error> {
-    let raw = random_token();
     let login = spec.login;
+    let code = KindCode::of(&login.scope);
+    let raw = format!("{}{}", code.letter(), random_token());
     let token = OneTimeToken {
         kind: spec.kind,
         scope: login.scope.clone(),
@@ -115,7 +203,7 @@ pub fn issue(spec: TokenFor<'_>, now: Timestamp) -> Result<(String, Named), Erro
         expires_at: now.as_second() + spec.kind.lifetime_secs(),
         used_at: None,
     };
-    let mut item = super::to_item(&key(&raw), &token)?;
+    let mut item = super::to_item(&key(code, &raw), &token)?;
     // DynamoDB's TTL removes the record a day after it stops being useful.
     item.insert(TTL.into(), (token.expires_at + 86_400).into());
     Ok((
@@ -145,13 +233,11 @@ pub async fn redeem(
     now: Timestamp,
     writes: impl FnOnce(&OneTimeToken) -> Result<Vec<Named>, Error>,
 ) -> Result<OneTimeToken, Error> {
-    if raw.len() != TOKEN_LEN {
-        return Err(invalid());
-    }
-    let k = key(raw);
+    let (k, code) = key_of_link(raw).ok_or_else(invalid)?;
     let item = table.get(&k).await?.ok_or_else(invalid)?;
     let token: OneTimeToken = super::from_item(item)?;
-    if token.kind != kind {
+    // A token acts only on a login of the kind its key names.
+    if token.kind != kind || code.is_some_and(|code| code != KindCode::of(&token.scope)) {
         return Err(invalid());
     }
     if token.used_at.is_some() {

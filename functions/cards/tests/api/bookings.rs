@@ -393,3 +393,94 @@ async fn turnover_counts_each_sale_once() {
         "sales once: the gift card's redemption and the purchase with points, not the loads"
     );
 }
+
+/// After a reload, or at another till, the till lists the card's bookings of today and
+/// which of them can still be voided; yesterday's are not listed, another merchant's
+/// till finds no such card.
+#[tokio::test]
+async fn the_till_lists_a_cards_bookings_of_today_to_void() {
+    let w = World::new().await;
+    w.at("2026-11-24T09:00:00Z");
+    let m = w.merchant("anna@baeckerei-a.de").await;
+    let program = w.program(&m, PREPAID()).await;
+    let number = w.cards(&m, &program, 1).await.remove(0).0;
+    let yesterday = w
+        .book(
+            &m.pos,
+            &number,
+            "k-1",
+            json!({"type": "top_up", "amount_cents": 5000}),
+        )
+        .await;
+    assert_eq!(yesterday.status, StatusCode::CREATED);
+    w.at("2026-11-25T08:30:00Z");
+    let paid = w
+        .book(
+            &m.pos,
+            &number,
+            "k-2",
+            json!({"type": "pay", "amount_cents": 1250}),
+        )
+        .await;
+    w.at("2026-11-25T08:31:00Z");
+    let voided = w
+        .book(
+            &m.pos,
+            &number,
+            "k-3",
+            json!({"type": "void", "booking_id": paid.body["booking_id"]}),
+        )
+        .await;
+    w.at("2026-11-25T08:32:00Z");
+    let second = w
+        .book(
+            &m.pos,
+            &number,
+            "k-4",
+            json!({"type": "pay", "amount_cents": 400}),
+        )
+        .await;
+
+    let listed = w
+        .call(
+            "GET",
+            &format!("/cards/pos/cards/{number}/bookings"),
+            None,
+            &m.pos,
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let bookings = listed.body["bookings"].as_array().unwrap();
+    let seen: Vec<(&str, i64, bool)> = bookings
+        .iter()
+        .map(|b| {
+            (
+                b["type"].as_str().unwrap(),
+                b["amount"].as_i64().unwrap(),
+                b["voidable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("pay", -400, true),
+            ("void", 1250, false),
+            ("pay", -1250, false)
+        ]
+    );
+    assert_eq!(bookings[0]["booking_id"], second.body["booking_id"]);
+    assert_eq!(bookings[2]["voided_by"], voided.body["booking_id"]);
+    assert_eq!(bookings[0]["unit"], "Cent");
+
+    let other = w.merchant("bert@baeckerei-b.de").await;
+    let foreign = w
+        .call(
+            "GET",
+            &format!("/cards/pos/cards/{number}/bookings"),
+            None,
+            &other.pos,
+        )
+        .await;
+    assert_problem(&foreign, StatusCode::NOT_FOUND, None);
+}
