@@ -470,7 +470,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Today's bookings of a card at the merchant's tills (Europe/Berlin), newest first: what
+         *     the till lists to void after a reload or at another till.
+         */
+        get: operations["bookings_today"];
         put?: never;
         /**
          * Book on a card: earn, redeem, top up, pay, stamp, load, redeem a gift card, or void a
@@ -3925,6 +3929,28 @@ export interface components {
             monthly_price: components["schemas"]["Cents"];
             tier: components["schemas"]["Tier"];
         };
+        /** @description A booking of today at the till, as the till shows it (and may void it). */
+        TillBooking: {
+            /** Format: int64 */
+            amount: number;
+            /** Format: date-time */
+            booked_at: string;
+            booking_id: string;
+            /** Format: int64 */
+            pending_amount: number;
+            type: components["schemas"]["BookingType"];
+            unit: string;
+            /** Format: int64 */
+            value_cents: number;
+            /** @description Can be voided now: a booking of today, not a void, not voided yet. */
+            voidable: boolean;
+            /** @description Voided by a later booking (the void's id). */
+            voided_by?: string | null;
+        };
+        TillBookings: {
+            /** @description The card's bookings of today at the merchant's tills, newest first. */
+            bookings: components["schemas"]["TillBooking"][];
+        };
         /**
          * @example {
          *       "token": "qvJ3vYl0p1m1k8Z7dQ2xY4rT6uW9aB3cD5eF7gH9iJ0"
@@ -4907,6 +4933,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CardAtTill"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    bookings_today: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The card number, 16 digits. */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Today's bookings of the card. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TillBookings"];
                 };
             };
             400: components["responses"]["BadRequest"];
