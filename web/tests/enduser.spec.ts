@@ -202,8 +202,13 @@ test('an end user browses, signs up, recommends, sees the reward and deletes the
 	await page.getByLabel('Neues Passwort').fill(PASSWORD);
 	await page.getByLabel('Passwort wiederholen').fill(PASSWORD);
 	await page.getByRole('button', { name: 'Passwort festlegen' }).click();
-	await page.getByRole('link', { name: 'Zur Anmeldung' }).click();
-	await expect(page).toHaveURL(new RegExp(`${base}/anmelden$`));
+	await expect(page.getByRole('link', { name: 'Zur Anmeldung' })).toHaveAttribute(
+		'href',
+		`${base}/anmelden`
+	);
+	// A page that needs the login leads there and, once logged in, back.
+	await page.goto(`${base}/empfehlen`);
+	await expect(page).toHaveURL(new RegExp(`${base}/anmelden\\?weiter=`));
 	await look(page, 'vorteile-anmelden');
 	await page.getByLabel('E-Mail-Adresse').fill(email);
 	await page.getByLabel('Passwort').fill(PASSWORD);
