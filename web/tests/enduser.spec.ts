@@ -180,6 +180,12 @@ test('an end user browses, signs up, recommends, sees the reward and deletes the
 	);
 	await look(page, 'vorteile-angebote');
 
+	// The terms of participation, in the version the sign-up accepts.
+	await page.goto(`${base}/teilnahmebedingungen`);
+	await expect(page.getByText('Fassung vom 01.12.2026')).toBeVisible();
+	await look(page, 'vorteile-teilnahmebedingungen');
+	await page.goto(base);
+
 	// Sign up: the terms must be accepted, and are.
 	const email = uniqueEmail('erika');
 	await page.getByRole('navigation', { name: 'Vorteile' }).getByRole('link', { name: 'Registrieren' }).click();
