@@ -366,7 +366,7 @@ async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_t
         .call(
             "POST",
             &format!("/platforms/{platform}/endusers"),
-            Some(json!({"email": email, "name": "Erika Mustermann"})),
+            Some(json!({"email": email, "name": "Erika Mustermann", "accept_terms": true})),
             None,
         )
         .await;
@@ -541,6 +541,54 @@ async fn from_program_and_click_to_a_reward_billed_to_the_partner_then_payable_t
     assert_eq!(paid.body["status"], "paid");
     let open = j.call("GET", "/payouts", None, Some(&operator.token)).await;
     assert_eq!(open.body["payouts"], json!([]));
+
+    // The end user sees the payout paid, the IBAN masked; the platform lists the program.
+    let mine = j.call("GET", "/me/payouts", None, Some(&erika)).await;
+    assert_eq!(mine.status, 200, "{:?}", mine.body);
+    assert_eq!(mine.body["payouts"][0]["status"], "paid");
+    assert_eq!(mine.body["payouts"][0]["amount_cents"], 1500);
+    assert!(
+        mine.body["payouts"][0]["iban"]
+            .as_str()
+            .unwrap()
+            .contains('•')
+    );
+    let offered = j
+        .call(
+            "GET",
+            &format!("/platforms/{platform}/programs"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(offered.status, 200, "{:?}", offered.body);
+    assert_eq!(offered.body["programs"][0]["program_id"], json!(program));
+
+    // Deleting the account: the 5,00 € left lapse only when the request says so; then the
+    // token, the login and the link end.
+    let refused = j
+        .call("DELETE", "/me", Some(json!({"email": email})), Some(&erika))
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert_eq!(refused.body["errors"][0]["field"], "forfeit_cash");
+    let deleted = j
+        .call(
+            "DELETE",
+            "/me",
+            Some(json!({"email": email, "forfeit_cash": true})),
+            Some(&erika),
+        )
+        .await;
+    assert_eq!(deleted.status, 204, "{:?}", deleted.body);
+    assert_eq!(
+        j.call("GET", "/me/wallet", None, Some(&erika)).await.status,
+        401
+    );
+    let login = j
+        .call("POST", "/auth/login", Some(json!({"login": email, "password": PASSWORD, "scope": "enduser", "tenant": platform.as_str()})), None)
+        .await;
+    assert_eq!(login.status, 401, "{:?}", login.body);
+    assert_eq!(j.visit("GET", &code, CHROME).await.status, 404);
 
     // The table holds no raw IP address (the loopback peer) and no plain IBAN.
     let raw = format!("{:?}", scan(&j).await);

@@ -579,7 +579,7 @@ impl Fixtures {
             "POST",
             &format!("/platforms/{platform_id}/endusers"),
             None,
-            json!({"email": END_USER_EMAIL, "name": "Erika Mustermann"}),
+            json!({"email": END_USER_EMAIL, "name": "Erika Mustermann", "accept_terms": true}),
             202,
         )?;
         let invitation = self.token_mailed_to(END_USER_EMAIL)?;

@@ -2,6 +2,7 @@
 //! personal links, wallet, vouchers and payouts; the conversion API; the operator's payouts;
 //! and the daily confirmation of rewards. The links' 302 is the redirect function's.
 
+pub mod account;
 pub mod conversions;
 pub mod daily;
 pub mod dns;
@@ -9,6 +10,7 @@ pub mod domains;
 pub mod eligibility;
 pub mod keys;
 pub mod members;
+pub mod offered;
 pub mod programs;
 pub mod records;
 pub mod stats;
@@ -49,11 +51,15 @@ pub fn routes() -> Vec<Route<AppState>> {
         route!(GET "/partners/me/api-keys", PARTNER, keys::list),
         route!(DELETE "/partners/me/api-keys/{prefix}", PARTNER.owning(&["prefix"]), keys::revoke),
         route!(POST "/platforms/{platform_id}/endusers", Access::Public, members::signup),
+        route!(GET "/platforms/{platform_id}/programs", Access::Public, offered::offered),
+        route!(GET "/me", END_USER, account::get_me),
+        route!(DELETE "/me", END_USER, account::delete_me),
         route!(POST "/me/referrals", END_USER, members::join),
         route!(GET "/me/referrals", END_USER, members::mine),
         route!(GET "/me/wallet", END_USER, wallet::get_wallet),
         route!(POST "/me/wallet/vouchers", END_USER, wallet::exchange),
         route!(POST "/me/payouts", END_USER, wallet::request_payout),
+        route!(GET "/me/payouts", END_USER, wallet::my_payouts),
         route!(GET "/vouchers/{code}", MERCHANT.owning(&["code"]), vouchers::check),
         route!(POST "/vouchers/{code}/redemption", MERCHANT.owning(&["code"]), vouchers::redeem),
         route!(GET "/payouts", OPERATOR, wallet::list_payouts),

@@ -26,13 +26,20 @@ use crate::records::{
 use crate::step;
 use crate::{domains, eligibility};
 
+/// The version of the end users' terms of participation a sign-up accepts; shown with the
+/// day of acceptance in `GET /me`.
+pub const TERMS_VERSION: &str = "2026-12-01";
+
 #[derive(Debug, Deserialize, ToSchema)]
-#[schema(example = json!({"email": "erika@example.de", "name": "Erika Mustermann"}))]
+#[schema(example = json!({"email": "erika@example.de", "name": "Erika Mustermann", "accept_terms": true}))]
 pub struct SignupInput {
     #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[schema(value_type = shared::openapi::Text<120>, inline)]
     pub name: String,
+    /// The terms of participation in their current version ([`TERMS_VERSION`]) are accepted.
+    #[serde(default)]
+    pub accept_terms: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,7 +52,11 @@ pub struct Accepted {
     summary = "Als Kundin oder Kunde registrieren",
     params(("platform_id" = PlatformId, Path, description = "The bank platform.")),
     request_body = SignupInput,
-    responses((status = 202, description = "An invitation is on its way (also when the address is known: no probing).", body = Accepted)))]
+    responses(
+        (status = 202, description = "An invitation is on its way (also when the address is known: no probing).", body = Accepted),
+        (status = 404, response = shared::openapi::NotFound),
+        (status = 422, response = shared::openapi::Unprocessable),
+    ))]
 pub async fn signup(
     State(state): State<AppState>,
     ApiPath(platform_id): ApiPath<PlatformId>,
@@ -54,6 +65,11 @@ pub async fn signup(
     let mut v = Validator::new();
     let email = v.check("email", Email::parse(&body.email));
     let name = v.text("name", &body.name, 120);
+    v.require(
+        "accept_terms",
+        body.accept_terms,
+        "Die Teilnahmebedingungen müssen akzeptiert werden",
+    );
     v.finish()?;
     let (Some(email), Some(name)) = (email, name) else {
         return Err(Error::field("email", "fehlt"));
@@ -65,6 +81,8 @@ pub async fn signup(
     // The profile keeps only a hash of the address, to refuse self-referrals.
     let profile = Profile {
         email_hash: person_hash(email.as_str()),
+        terms_version: Some(TERMS_VERSION.into()),
+        terms_accepted_at: Some(state.clock.now()),
     };
     let invitation = Invitation {
         scope: Scope::EndUser(platform_id.clone()),

@@ -331,6 +331,10 @@ async fn change_status(
     // The redirect reads only the link, so every link learns the program's state.
     let active = to == ProgramStatus::Active;
     for item in state.table.query_all(program_links(program_id)).await? {
+        // The link of a deleted account stays closed.
+        if item.get(attr::CLOSED).and_then(serde_json::Value::as_bool) == Some(true) {
+            continue;
+        }
         if let Some(key) = shared::store::Key::of(&item) {
             state
                 .table

@@ -50,6 +50,8 @@ pub mod attr {
     pub const REDEEMED_AT: Attr = "redeemed_at";
     /// A program's month: the cash rewards granted against its budget.
     pub const GRANTED_CENTS: Attr = "granted_cents";
+    /// Link: its end user deleted the account; resuming the program leaves it inactive.
+    pub const CLOSED: Attr = "closed";
 }
 
 /// The index partition of rewards waiting for their confirmation day.
@@ -351,10 +353,15 @@ pub struct Member {
     pub joined_at: Timestamp,
 }
 
-/// What the end user signed up with, as a hash (self-referrals are refused by it).
+/// What the end user signed up with, as a hash (self-referrals are refused by it), and the
+/// terms accepted at sign-up (profiles from before record none).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Profile {
     pub email_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_accepted_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

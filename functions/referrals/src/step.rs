@@ -29,3 +29,7 @@ pub const PAYOUT: &str = "payout";
 pub const REWARD_MONTH: &str = "reward_month";
 /// The partner's mark in the index of billable partners.
 pub const BILLABLE: &str = "billable";
+/// An end user's profile, deleted with the account.
+pub const PROFILE: &str = "profile";
+/// An end user's login, deleted with the account.
+pub const LOGIN: &str = "login";

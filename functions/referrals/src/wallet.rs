@@ -17,7 +17,7 @@ use shared::http::{ApiJson, ApiPath, Validator};
 use shared::model::from_item;
 use shared::openapi::{Conflict, NotFound, Unprocessable};
 use shared::store::balance::{Amount, BALANCE, Balance, is_insufficient};
-use shared::store::{Cond, GSI1PK, GSI1SK, Item, SK, StoreError, TxOp, Update};
+use shared::store::{Cond, GSI1PK, GSI1SK, Item, SK, SkCond, StoreError, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -30,6 +30,9 @@ use crate::records::{
 };
 use crate::step;
 use crate::vouchers;
+
+/// The ledger entry's kind of a payout (its `reference` is the payout id).
+pub const PAYOUT_ENTRY: &str = "payout";
 
 /// Smallest payout: 10,00 €, so transfer costs stay in proportion.
 pub const MIN_PAYOUT: Cents = Cents(1000);
@@ -97,6 +100,12 @@ async fn load_wallet(state: &AppState, account: &AccountId) -> Result<Wallet> {
     }
     wallet.ledger.reverse();
     Ok(wallet)
+}
+
+/// The wallet's cash not yet paid out, in cents: pending, confirmed and payable.
+pub async fn cash(state: &AppState, account: &AccountId) -> Result<i64> {
+    let w = load_wallet(state, account).await?;
+    Ok(w.pending_cents + w.confirmed_cents + w.payable_cents)
 }
 
 /// The end user's wallet: cash, points, vouchers and the ledger.
@@ -247,7 +256,7 @@ pub async fn request_payout(
     let entry = LedgerEntry {
         entry_id: new_id(),
         at: now,
-        kind: "payout".into(),
+        kind: PAYOUT_ENTRY.into(),
         cash_cents: -amount.0,
         points: 0,
         program_id: None,
@@ -279,6 +288,73 @@ pub async fn request_payout(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Payouts {
     pub payouts: Vec<PayoutView>,
+}
+
+/// A payout as its requester sees it: the IBAN masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyPayout {
+    pub payout_id: String,
+    pub amount_cents: Cents,
+    pub account_holder: String,
+    /// Country, check digits and the last four characters.
+    pub iban: String,
+    pub status: PayoutStatus,
+    pub requested_at: jiff::Timestamp,
+    pub paid_at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyPayouts {
+    /// Newest first.
+    pub payouts: Vec<MyPayout>,
+}
+
+/// The end user's own payouts, found through the wallet's ledger (each payout's entry names
+/// it), newest first.
+#[utoipa::path(get, path = "/me/payouts", tag = "wallet",
+    summary = "Eigene Auszahlungen und ihr Stand",
+    responses((status = 200, description = "The end user's payouts, IBAN masked.", body = MyPayouts)))]
+pub async fn my_payouts(
+    State(state): State<AppState>,
+    auth: TenantAuth,
+) -> Result<Json<MyPayouts>> {
+    let user = end_user(&auth)?;
+    let entries = state
+        .table
+        .query_all(enduser_partition(&user.account).sk(SkCond::BeginsWith(LEDGER_SK_PREFIX.into())))
+        .await?;
+    let mut payouts = Vec::new();
+    for item in entries.into_iter().rev() {
+        let entry: LedgerEntry = from_item(item)?;
+        if entry.kind != PAYOUT_ENTRY {
+            continue;
+        }
+        let Some(item) = state.table.get(&payout_key(&entry.reference)).await? else {
+            continue;
+        };
+        let payout: Payout = from_item(item)?;
+        // Only the requester's own (a ledger names nothing else, but the record decides).
+        if payout.account_id != user.account {
+            continue;
+        }
+        let iban = state
+            .data_key()?
+            .open(&payout.iban_sealed)
+            .map_err(Error::internal)
+            .and_then(|raw| {
+                Iban::parse(&raw).map_err(|e| Error::internal(std::io::Error::other(e)))
+            })?;
+        payouts.push(MyPayout {
+            payout_id: payout.payout_id,
+            amount_cents: payout.amount_cents,
+            account_holder: payout.account_holder,
+            iban: iban.masked(),
+            status: payout.status,
+            requested_at: payout.requested_at,
+            paid_at: payout.paid_at,
+        });
+    }
+    Ok(Json(MyPayouts { payouts }))
 }
 
 /// Payouts waiting to be made, oldest first, with the IBAN to pay to.

@@ -26,6 +26,8 @@ struct World {
     operator: Account,
     platform: PlatformId,
     api_key: String,
+    /// Every key the referrals routes reached (registration's are its own).
+    audit: Arc<shared::testing::key_audit::KeyAudit>,
 }
 
 /// Puts the first listed domain's TXT record (as the answer of `PUT
@@ -53,8 +55,9 @@ impl World {
         let kit = TestEnv::new().await;
         let dns = Arc::new(StaticDns::default());
         // Partners and end users go on working on the days the tests move the clock to.
+        let (audited, audit) = kit.audited();
         let api = Client::in_process(shared::http::finish(
-            referrals::api_with(&kit.env, dns.clone()).merge(registration::api(&kit.env)),
+            referrals::api_with(&audited, dns.clone()).merge(registration::api(&kit.env)),
         ))
         .with_sessions(kit.sessions());
         let redirect = Client::in_process(redirect::build(RedirectState::new(
@@ -112,6 +115,7 @@ impl World {
             operator,
             platform,
             api_key,
+            audit,
         }
     }
 
@@ -148,7 +152,7 @@ impl World {
             .call(
                 "POST",
                 &format!("/platforms/{}/endusers", self.platform),
-                Some(json!({"email": email, "name": "Erika Mustermann"})),
+                Some(json!({"email": email, "name": "Erika Mustermann", "accept_terms": true})),
                 None,
             )
             .await;
@@ -1159,4 +1163,324 @@ async fn a_reward_confirmed_after_its_month_was_billed_goes_on_the_next_invoice(
     assert_eq!((next.count, next.cents, next.is_billed()), (1, 3000, false));
     assert_eq!(w.invoice_rewards().await.released, 1);
     assert_eq!(w.wallet(&erika).await["payable_cents"], 4000);
+}
+
+/// What an end user of a platform may join: live programs of partners the platform shows,
+/// on verified domains, without the partner's budget, landing URL or ids; nobody needs to
+/// be logged in.
+#[tokio::test]
+async fn the_platform_lists_the_live_programs_of_its_partners_for_anyone() {
+    let w = World::new().await;
+    let live = w.program(json!({"name": "Brötchen-Freunde"})).await;
+    let paused = w.program(json!({"name": "Pausiert"})).await;
+    let reply = w
+        .api
+        .call(
+            "POST",
+            &format!("/programs/{paused}/pause"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    // A partner approved only on another platform, with a live program there.
+    let fixtures = w.kit.fixtures();
+    let other = fixtures.platform("Volksbank Nebenan", Cents(4900)).await;
+    let metzger = fixtures.confirmed_partner("bert@metzgerei.de").await;
+    fixtures
+        .give_mandate(&metzger.id, w.kit.env.data_key().unwrap())
+        .await;
+    fixtures
+        .approve(&metzger, &other, "Volksbank Nebenan", w.kit.clock.today())
+        .await;
+    let listed = w
+        .api
+        .call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(json!({"domains": ["metzgerei.de"]})),
+            Some(&metzger.token),
+        )
+        .await;
+    let verified = publish_and_verify(&w.api, &w.dns, &listed.body, &metzger.token).await;
+    assert_eq!(verified.status, StatusCode::OK, "{:?}", verified.body);
+    let wurst = w
+        .api
+        .call(
+            "POST",
+            "/programs",
+            Some(json!({"name": "Wurst-Werber", "landing_url": "https://metzgerei.de/", "rewards": [{"event": "signup", "reward": {"kind": "fixed", "amount_cents": 300}}], "attribution_days": 30, "attribution": "first", "hold_days": 0, "monthly_budget_cents": 10000})),
+            Some(&metzger.token),
+        )
+        .await;
+    assert_eq!(wurst.status, StatusCode::CREATED, "{:?}", wurst.body);
+
+    let mine = w
+        .api
+        .call(
+            "GET",
+            &format!("/platforms/{}/programs", w.platform),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);
+    assert_eq!(mine.body["platform_name"], "Sparkasse Musterstadt");
+    let programs = mine.body["programs"].as_array().unwrap();
+    assert_eq!(programs.len(), 1, "{programs:?}");
+    let p = &programs[0];
+    assert_eq!(p["program_id"], live.as_str());
+    assert_eq!(p["name"], "Brötchen-Freunde");
+    assert_eq!(p["partner_name"], "Bäckerei Müller");
+    assert_eq!(p["rewards"][0]["reward"]["amount_cents"], 500);
+    assert_eq!(p["voucher_rate"]["points"], 500);
+    for private in [
+        "monthly_budget_cents",
+        "landing_url",
+        "partner_id",
+        "status",
+    ] {
+        assert!(p.get(private).is_none(), "{private} is the partner's: {p}");
+    }
+    let theirs = w
+        .api
+        .call("GET", &format!("/platforms/{other}/programs"), None, None)
+        .await;
+    assert_eq!(theirs.body["programs"][0]["name"], "Wurst-Werber");
+    assert_eq!(theirs.body["programs"].as_array().unwrap().len(), 1);
+
+    // A domain dropped from the list takes its programs off the platform.
+    w.api
+        .call(
+            "PUT",
+            "/partners/me/referral-domains",
+            Some(json!({"domains": ["anderswo.de"]})),
+            Some(&w.partner.token),
+        )
+        .await;
+    let gone = w
+        .api
+        .call(
+            "GET",
+            &format!("/platforms/{}/programs", w.platform),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(gone.body["programs"], json!([]));
+    let unknown = w
+        .api
+        .call(
+            "GET",
+            "/platforms/01a20996-1d13-756c-954c-72ad0a27051f/programs",
+            None,
+            None,
+        )
+        .await;
+    assert_problem(&unknown, StatusCode::NOT_FOUND, None);
+    shared::routes::policy::assert_allowed("ReferralsFunction", &w.audit.accesses());
+}
+
+/// The sign-up accepts the terms of participation, which the account then shows with their
+/// version and day; the invitation leads on to the platform's login.
+#[tokio::test]
+async fn sign_up_accepts_the_terms_and_the_mail_leads_to_the_platforms_login() {
+    let w = World::new().await;
+    let path = format!("/platforms/{}/endusers", w.platform);
+    let refused = w
+        .api
+        .call(
+            "POST",
+            &path,
+            Some(json!({"email": "erika@example.de", "name": "Erika Mustermann"})),
+            None,
+        )
+        .await;
+    assert_problem(&refused, StatusCode::BAD_REQUEST, Some("accept_terms"));
+    assert!(
+        refused.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Teilnahmebedingungen")
+    );
+    let erika = w.end_user("erika@example.de").await;
+    let mail = w.kit.last_mail_to("erika@example.de").await;
+    assert!(
+        mail.text
+            .contains(&format!("&weiter=/vorteile/{}/anmelden", w.platform)),
+        "{}",
+        mail.text
+    );
+    let me = w.api.call("GET", "/me", None, Some(&erika)).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    assert_eq!(me.body["terms_version"], referrals::members::TERMS_VERSION);
+    assert_eq!(me.body["terms_accepted_at"], json!(shared::testing::START));
+    assert_eq!(me.body["platform_id"], w.platform.as_str());
+    shared::routes::policy::assert_allowed("ReferralsFunction", &w.audit.accesses());
+}
+
+/// The end user follows a payout from the request to the operator's payment, with the IBAN
+/// masked; another end user sees none of it.
+#[tokio::test]
+async fn the_end_user_sees_the_own_payouts_with_status_and_a_masked_iban() {
+    let w = World::new().await;
+    let program = w.program(json!({"hold_days": 0})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.convert(
+        json!({"code": code, "event": "purchase", "external_id": "P-1", "amount_cents": 25000}),
+    )
+    .await;
+    w.daily().await;
+    w.invoice_rewards().await;
+    let none = w.api.call("GET", "/me/payouts", None, Some(&erika)).await;
+    assert_eq!(none.status, StatusCode::OK, "{:?}", none.body);
+    assert_eq!(none.body["payouts"], json!([]));
+    let asked = w
+        .api
+        .call(
+            "POST",
+            "/me/payouts",
+            Some(json!({"amount_cents": 2500, "iban": "DE89 3704 0044 0532 0130 00", "account_holder": "Erika Mustermann"})),
+            Some(&erika),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::CREATED, "{:?}", asked.body);
+    let mine = w.api.call("GET", "/me/payouts", None, Some(&erika)).await;
+    let p = &mine.body["payouts"][0];
+    assert_eq!(p["amount_cents"], 2500);
+    assert_eq!(p["status"], "requested");
+    assert_eq!(p["iban"], asked.body["iban"]);
+    let iban = p["iban"].as_str().unwrap();
+    let compact = iban.replace(' ', "");
+    assert!(
+        compact.starts_with("DE89") && compact.ends_with("3000") && compact.contains('•'),
+        "{iban}"
+    );
+    assert!(p["paid_at"].is_null());
+    assert!(p.get("account_id").is_none());
+
+    let id = p["payout_id"].as_str().unwrap().to_string();
+    let paid = w
+        .api
+        .call(
+            "POST",
+            &format!("/payouts/{id}/paid"),
+            None,
+            Some(&w.operator.token),
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::OK, "{:?}", paid.body);
+    let mine = w.api.call("GET", "/me/payouts", None, Some(&erika)).await;
+    assert_eq!(mine.body["payouts"][0]["status"], "paid");
+    assert_eq!(mine.body["payouts"][0]["paid_at"], json!(w.kit.clock.now()));
+    let max = w.end_user("max@example.de").await;
+    let theirs = w.api.call("GET", "/me/payouts", None, Some(&max)).await;
+    assert_eq!(theirs.body["payouts"], json!([]));
+    shared::routes::policy::assert_allowed("ReferralsFunction", &w.audit.accesses());
+}
+
+/// Deleting the account: confirmed by the address, cash lapses only when the request says
+/// so, then the login, the token and the links end; the address can sign up again.
+#[tokio::test]
+async fn an_end_user_deletes_the_account_and_its_cash_lapses_only_when_confirmed() {
+    let w = World::new().await;
+    let program = w.program(json!({"hold_days": 0})).await;
+    let erika = w.end_user("erika@example.de").await;
+    let code = w.join(&erika, &program).await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.convert(json!({"code": code, "event": "signup", "external_id": "S-1"}))
+        .await;
+    w.daily().await;
+    let delete = |body: Value| w.api.call("DELETE", "/me", Some(body), Some(&erika));
+
+    let wrong = delete(json!({"email": "jemand@example.de", "forfeit_cash": true})).await;
+    assert_problem(&wrong, StatusCode::BAD_REQUEST, Some("email"));
+    let cash = delete(json!({"email": "erika@example.de"})).await;
+    assert_problem(&cash, StatusCode::BAD_REQUEST, Some("forfeit_cash"));
+    assert!(
+        cash.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("5,00 €"),
+        "{:?}",
+        cash.body
+    );
+    // Nothing changed: the account still works.
+    assert_eq!(
+        w.api.call("GET", "/me", None, Some(&erika)).await.status,
+        StatusCode::OK
+    );
+
+    let gone = delete(json!({"email": "Erika@Example.de", "forfeit_cash": true})).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
+    assert_eq!(
+        w.api
+            .call("GET", "/me/wallet", None, Some(&erika))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = w
+        .api
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"login": "erika@example.de", "password": PASSWORD, "scope": "enduser", "tenant": w.platform.as_str()})),
+            None,
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED, "{:?}", login.body);
+    // The shared link shows the "not valid" page, also after the program is paused and
+    // resumed.
+    let req = || {
+        Request::builder()
+            .uri(format!("/r/{code}"))
+            .header("user-agent", CHROME)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(w.redirect.send(req()).await.status, StatusCode::NOT_FOUND);
+    for step in ["pause", "resume"] {
+        let r = w
+            .api
+            .call(
+                "POST",
+                &format!("/programs/{program}/{step}"),
+                None,
+                Some(&w.partner.token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+    assert_eq!(w.redirect.send(req()).await.status, StatusCode::NOT_FOUND);
+    // The login and the profile are gone (refresh sessions name the login until they expire;
+    // a refresh finds no login and fails).
+    let login_pk = format!("LOGIN#enduser:{}#erika@example.de", w.platform);
+    let left: Vec<_> = w
+        .kit
+        .table
+        .dump()
+        .unwrap()
+        .into_iter()
+        .filter(|item| {
+            item["pk"] == login_pk.as_str()
+                || (item["pk"]
+                    .as_str()
+                    .is_some_and(|pk| pk.starts_with("ENDUSER#"))
+                    && item["sk"] == "PROFILE")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The address is free again: a new account.
+    let again = w.end_user("erika@example.de").await;
+    let me = w.api.call("GET", "/me/wallet", None, Some(&again)).await;
+    assert_eq!(me.body["pending_cents"], 0);
+    assert_eq!(me.body["confirmed_cents"], 0);
+    shared::routes::policy::assert_allowed("ReferralsFunction", &w.audit.accesses());
 }

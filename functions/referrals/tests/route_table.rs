@@ -15,7 +15,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("ReferralsFunction", 25, &referrals::routes(), &document());
+    checks::assert_one_list_of_routes("ReferralsFunction", 29, &referrals::routes(), &document());
 }
 
 #[tokio::test]
@@ -135,4 +135,86 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     report.assert_clean(&referrals::routes());
     // Every key the code reached is one its policy grants.
     shared::routes::policy::assert_allowed("ReferralsFunction", &audit.accesses());
+}
+
+/// Every route has a sample API Gateway v2 event in `events/referrals/`, and each goes
+/// through lambda_http's mapping into the router as in Lambda (the daily schedule's event
+/// is the other binary's).
+#[tokio::test]
+async fn every_sample_event_reaches_its_handler() {
+    use shared::auth::{Role, Scope};
+    use shared::clock::Clock;
+    use shared::routes::checks::assert_same;
+    let kit = TestEnv::new().await;
+    let client = Client::in_process(referrals::build(&kit.env));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/referrals");
+    let mut covered = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name == "daily-scheduled.json" {
+            continue;
+        }
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let event: Value = serde_json::from_str(&raw).unwrap();
+        let route_key = event["routeKey"].as_str().unwrap().to_string();
+        let (method, path) = route_key.split_once(' ').unwrap();
+        let route = referrals::routes()
+            .into_iter()
+            .find(|r| r.method.as_str() == method && r.path == path)
+            .unwrap_or_else(|| panic!("{name}: {route_key} is no route"));
+        covered.insert((method.to_string(), path.to_string()));
+        let role = match route.access {
+            shared::routes::Access::Public => Role::Partner,
+            shared::routes::Access::Token { roles, .. } => roles[0],
+        };
+        let platform = shared::domain::PlatformId::from_raw("01a20996-1d13-756c-954c-72ad0a27051f");
+        let scope = match role {
+            Role::EndUser => Scope::EndUser(platform),
+            Role::Pos => Scope::Pos(shared::domain::PartnerId::from_raw("p-1")),
+            _ => Scope::Platform,
+        };
+        let token = kit
+            .issuer
+            .issue_scoped(
+                "konto-1",
+                role,
+                Some("p-1".into()),
+                vec![],
+                scope,
+                kit.clock.epoch(),
+            )
+            .unwrap();
+        let raw = raw.replace("{{token}}", &token);
+        let request =
+            lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (parts, body) = request.into_parts();
+        let reply = client
+            .send(axum::http::Request::from_parts(
+                parts,
+                axum::body::Body::from(body.to_vec()),
+            ))
+            .await;
+        let detail = reply.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{name}");
+        assert_ne!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name}");
+        assert!(
+            !detail.contains("Diese Adresse gibt es nicht"),
+            "{name}: not served"
+        );
+        assert!(
+            !detail.contains("Ungültiges JSON"),
+            "{name}: body not decoded"
+        );
+        assert!(!reply.status.is_server_error(), "{name}: {:?}", reply.body);
+    }
+    assert_same(
+        &covered,
+        &checks::table_routes(&referrals::routes()),
+        "events/referrals",
+        "the route table",
+    );
 }

@@ -81,7 +81,8 @@ pub const INVITATION_PATH: &str = "einladung";
 
 /// The invitation's link: a terminal user goes on from setting the password to the login of
 /// its merchant's till (`/kasse/<merchant>/anmelden`, the till's one URL), a cardholder to
-/// the login of the merchant's cardholder pages (`/karte/<merchant>/anmelden`); every other
+/// the login of the merchant's cardholder pages (`/karte/<merchant>/anmelden`), an end user
+/// to the login of its platform's benefits (`/vorteile/<platform>/anmelden`); every other
 /// account to its kind's login, which the set-password page offers.
 fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
     match scope {
@@ -96,6 +97,12 @@ fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
             INVITATION_PATH,
             token,
             &format!("/karte/{merchant}/anmelden"),
+        ),
+        Scope::EndUser(platform) => link_then(
+            base_url,
+            INVITATION_PATH,
+            token,
+            &format!("/vorteile/{platform}/anmelden"),
         ),
         _ => link(base_url, INVITATION_PATH, token),
     }

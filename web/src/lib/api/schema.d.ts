@@ -842,6 +842,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Eigenes Konto und akzeptierte Teilnahmebedingungen */
+        get: operations["get_me"];
+        put?: never;
+        post?: never;
+        /** Konto löschen */
+        delete: operations["delete_me"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/folders": {
         parameters: {
             query?: never;
@@ -886,7 +904,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Eigene Auszahlungen und ihr Stand */
+        get: operations["my_payouts"];
         put?: never;
         /** Auszahlung beantragen */
         post: operations["request_payout"];
@@ -1580,6 +1599,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/platforms/{platform_id}/programs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Empfehlungsprogramme der Plattform */
+        get: operations["offered"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/platforms/{platform_id}/reviews": {
         parameters: {
             query?: never;
@@ -1794,6 +1830,17 @@ export interface components {
     schemas: {
         Accepted: {
             message: string;
+        };
+        /** @description The account as its end user sees it. */
+        Account: {
+            platform_id: components["schemas"]["PlatformId"];
+            /** Format: date-time */
+            terms_accepted_at?: string | null;
+            /**
+             * @description The version of the terms of participation accepted at sign-up (none: signed up before
+             *     acceptance was recorded).
+             */
+            terms_version?: string | null;
         };
         /**
          * Format: uuid
@@ -2327,6 +2374,21 @@ export interface components {
             /** @description `approved` or `rejected`. */
             status: string;
         };
+        /**
+         * @example {
+         *       "email": "erika@example.de",
+         *       "forfeit_cash": true
+         *     }
+         */
+        DeleteInput: {
+            /**
+             * Format: email
+             * @description The account's address, typed again as confirmation.
+             */
+            email: string;
+            /** @description Cash not yet paid out lapses with the account: required when the wallet holds some. */
+            forfeit_cash?: boolean;
+        };
         /** @description An offer's detail for end customers. */
         Detail: {
             benefit: components["schemas"]["Benefit"];
@@ -2853,6 +2915,23 @@ export interface components {
         MyLinks: {
             links: components["schemas"]["MyLink"][];
         };
+        /** @description A payout as its requester sees it: the IBAN masked. */
+        MyPayout: {
+            account_holder: string;
+            amount_cents: components["schemas"]["Cents"];
+            /** @description Country, check digits and the last four characters. */
+            iban: string;
+            /** Format: date-time */
+            paid_at?: string | null;
+            payout_id: string;
+            /** Format: date-time */
+            requested_at: string;
+            status: components["schemas"]["PayoutStatus"];
+        };
+        MyPayouts: {
+            /** @description Newest first. */
+            payouts: components["schemas"]["MyPayout"][];
+        };
         /**
          * @example {
          *       "count": 20
@@ -3061,6 +3140,47 @@ export interface components {
             platforms: components["schemas"]["PlatformStateView"][];
             /** Format: date-time */
             updated_at: string;
+        };
+        /** @description A program as an end user of the platform may see it before joining. */
+        OfferedProgram: {
+            /**
+             * Format: int32
+             * @description Days a click counts for a later purchase.
+             */
+            attribution_days: number;
+            /**
+             * Format: int32
+             * @description Rewards per referrer at most.
+             */
+            cap_per_referrer?: number | null;
+            /**
+             * Format: int32
+             * @description Percent of the reward that goes to the friend.
+             */
+            friend_share_percent?: number | null;
+            /**
+             * Format: int32
+             * @description Days a reward waits before it is confirmed.
+             */
+            hold_days: number;
+            name: string;
+            /** @description The partner's company, as the platform shows it. */
+            partner_name: string;
+            program_id: components["schemas"]["ProgramId"];
+            /**
+             * Format: int32
+             * @description Months after the friend's first action in which further actions pay: 0 = only the
+             *     first, none = unlimited.
+             */
+            recurring_months?: number | null;
+            /** @description What a referrer earns per event. */
+            rewards: components["schemas"]["RewardRule"][];
+            voucher_rate?: components["schemas"]["VoucherRate"] | null;
+        };
+        OfferedPrograms: {
+            platform_name: string;
+            /** @description By partner, then by the program's name. */
+            programs: components["schemas"]["OfferedProgram"][];
         };
         /** @description Redemption in the partner's online shop. */
         Online: {
@@ -3778,11 +3898,14 @@ export interface components {
         };
         /**
          * @example {
+         *       "accept_terms": true,
          *       "email": "erika@example.de",
          *       "name": "Erika Mustermann"
          *     }
          */
         SignupInput: {
+            /** @description The terms of participation in their current version ([`TERMS_VERSION`]) are accepted. */
+            accept_terms?: boolean;
             /** Format: email */
             email: string;
             name: string;
@@ -5756,6 +5879,58 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteInput"];
+            };
+        };
+        responses: {
+            /** @description Deleted: the login, the profile and every token end now. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     mine: {
         parameters: {
             query?: never;
@@ -5804,6 +5979,29 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    my_payouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The end user's payouts, IBAN masked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyPayouts"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -7070,6 +7268,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -7207,6 +7406,32 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    offered: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The bank platform. */
+                platform_id: components["schemas"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live programs of the partners the platform shows, on verified domains. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferedPrograms"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
