@@ -210,14 +210,17 @@ pub async fn pin(blobs: &Blobs, images: &[Image]) -> Result<Result<Vec<Image>, V
 }
 
 /// Where a submitted image is kept: beside its upload, under `pinned/` and the SHA-256 of
-/// its bytes. Upload URLs are signed only for `offers/{partner}/{offer}/{image}.{ext}`, so
-/// none can write here, and a copy of the same bytes lands on the same key.
+/// its bytes (base64url, so the key stays short enough for the local S3, which names a file
+/// by the base64 of the whole key). Upload URLs are signed only for
+/// `offers/{partner}/{offer}/{image}.{ext}`, so none can write here, and a copy of the same
+/// bytes lands on the same key.
 pub fn pinned_key(upload_key: &str, kind: ImageType, bytes: &[u8]) -> String {
+    use base64::Engine;
     use sha2::Digest;
     let folder = upload_key.rsplit_once('/').map_or("", |(folder, _)| folder);
     format!(
         "{folder}/pinned/{}.{}",
-        hex::encode(sha2::Sha256::digest(bytes)),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(bytes)),
         kind.extension()
     )
 }
@@ -252,5 +255,22 @@ mod tests {
         assert!(pinned.ends_with(".png"));
         assert_eq!(pinned_key(upload, ImageType::Png, png), pinned);
         assert_ne!(pinned_key(upload, ImageType::Png, b"\x89PNG other"), pinned);
+    }
+
+    /// The local S3 (s3s-fs) keeps an object's metadata in a file named
+    /// `.bucket-<base64 bucket>.object-<base64 key>.metadata.json`, and a file name holds at
+    /// most 255 bytes: a pinned image of real ids must fit, or submitting it fails locally.
+    #[test]
+    fn a_pinned_key_of_real_ids_fits_the_local_s3s_file_names() {
+        let id = "01a24ade-912b-7411-b22d-4789ef413a18";
+        let upload = format!("offers/{id}/{id}/{id}.webp");
+        let pinned = pinned_key(&upload, ImageType::Webp, b"RIFF\x24\0\0\0WEBPVP8 ");
+        let b64 = |s: &str| s.len().div_ceil(3) * 4;
+        let name = ".bucket-".len()
+            + b64("partnernetz-local")
+            + ".object-".len()
+            + b64(&pinned)
+            + ".metadata.json".len();
+        assert!(name <= 255, "{name} bytes: {pinned}");
     }
 }

@@ -527,6 +527,24 @@ pub fn describe(running: &Running, config: &LocalConfig) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The web app's client files each operation's types under its id: two operations of
+    /// one id would give one of them the other's types.
+    #[test]
+    fn every_operation_of_the_document_has_its_own_id() {
+        let doc = serde_json::to_value(super::openapi()).unwrap_or_default();
+        let mut ids = std::collections::BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let id = op["operationId"].as_str().unwrap_or_default().to_string();
+                assert!(!id.is_empty(), "{method} {path} has no id");
+                if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+                    panic!("{id}: {other} and {method} {path}");
+                }
+            }
+        }
+        assert!(ids.len() > 100, "{} operations", ids.len());
+    }
+
     /// Every `$ref` of the combined document names a schema it holds: the web app's client
     /// is generated from it, and a dangling reference stops the generator.
     #[test]

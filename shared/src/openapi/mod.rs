@@ -201,6 +201,7 @@ pub fn document<S>(title: &str, version: &str, routes: &[Route<S>]) -> OpenApi {
         for (path, item) in route_paths.paths.iter_mut() {
             for op in operations_mut(item) {
                 complete(op, &route.access, path);
+                op.operation_id = Some(operation_id(route.method.as_str(), path));
             }
         }
         paths.merge(route_paths);
@@ -237,6 +238,23 @@ pub fn document<S>(title: &str, version: &str, routes: &[Route<S>]) -> OpenApi {
 }
 
 /// Adds what the route's access and shape imply; what the handler documented stays.
+/// An operation's id from its method and path (`GET /cards/pos/cards/{number}` →
+/// `get_cards_pos_cards_number`): unique across every function, as the web app's generated
+/// client needs (it files each operation's types under its id; the handlers' names repeat,
+/// `show` or `create` in several functions).
+pub fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_ascii_lowercase();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.extend(segment.chars().filter_map(|c| match c {
+            '{' | '}' => None,
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            _ => Some('_'),
+        }));
+    }
+    id
+}
+
 fn complete(op: &mut Operation, access: &Access, path: &str) {
     for status in implied_problems(access, op, path) {
         if let Some(problem) = PROBLEMS.iter().find(|p| p.status == status) {

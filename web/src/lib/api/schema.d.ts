@@ -19,7 +19,7 @@ export interface paths {
          *     expires with it); everyone else gets nothing. At most three such mails per address and
          *     hour.
          */
-        post: operations["resend_confirmation"];
+        post: operations["post_auth_confirmation_resend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -36,7 +36,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Accept an invitation (a manager's, or another account's) by choosing a password. */
-        post: operations["accept_invitation"];
+        post: operations["post_auth_invitations_accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -58,7 +58,7 @@ export interface paths {
          * @description Unknown login and wrong password answer alike (401); after 5 failures in 15 minutes
          *     the account is refused with 429 for the rest of the window.
          */
-        post: operations["login"];
+        post: operations["post_auth_login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -78,7 +78,7 @@ export interface paths {
          * Log out: the refresh session ends and its cookie is removed; the access token expires
          *     within its 15 minutes.
          */
-        post: operations["logout"];
+        post: operations["post_auth_logout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -98,7 +98,7 @@ export interface paths {
          * Ask for a password-reset link.
          * @description Always 202, known account or not; the link is valid for one hour.
          */
-        post: operations["request_reset"];
+        post: operations["post_auth_password_reset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -115,7 +115,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set a new password with the token from the reset e-mail. */
-        post: operations["confirm_reset"];
+        post: operations["post_auth_password_reset_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -136,7 +136,7 @@ export interface paths {
          * @description A refresh token used a second time ends its whole session (401); so do a password
          *     change and a disabled or deleted account.
          */
-        post: operations["refresh"];
+        post: operations["post_auth_refresh"];
         delete?: never;
         options?: never;
         head?: never;
@@ -151,14 +151,14 @@ export interface paths {
             cookie?: never;
         };
         /** Every billing run, newest first, with its counts. */
-        get: operations["list_runs"];
+        get: operations["get_billing_runs"];
         put?: never;
         /**
          * Start the run of a month (as the schedule does on the 1st). Starting a month again bills
          *     only the partners not billed yet. A month that has not begun in Berlin is refused (422
          *     naming `period`).
          */
-        post: operations["start"];
+        post: operations["post_billing_runs"];
         delete?: never;
         options?: never;
         head?: never;
@@ -173,7 +173,7 @@ export interface paths {
             cookie?: never;
         };
         /** One run with the partners that failed and why. */
-        get: operations["get_run"];
+        get: operations["get_billing_runs_period"];
         put?: never;
         post?: never;
         delete?: never;
@@ -190,7 +190,7 @@ export interface paths {
             cookie?: never;
         };
         /** The invoices of a run, by number. */
-        get: operations["run_invoices"];
+        get: operations["get_billing_runs_period_invoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -213,7 +213,7 @@ export interface paths {
          *     line negated, a reference to the invoice; the partner gets it by mail. An invoice is
          *     cancelled at most once.
          */
-        post: operations["cancel_invoice"];
+        post: operations["post_billing_runs_period_invoices_number_cancellation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -230,7 +230,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Queue the partners that failed in a run again. */
-        post: operations["retry"];
+        post: operations["post_billing_runs_period_retry"];
         delete?: never;
         options?: never;
         head?: never;
@@ -249,7 +249,7 @@ export interface paths {
          *     first writes a new file holding every debit of the month and the months before that no
          *     file holds yet (say, an invoice of a retry); a file once written never changes.
          */
-        get: operations["sepa_files"];
+        get: operations["get_billing_runs_period_sepa"];
         put?: never;
         post?: never;
         delete?: never;
@@ -266,7 +266,7 @@ export interface paths {
             cookie?: never;
         };
         /** The merchant's cards by number, 50 a page; `number` searches by the start of the number. */
-        get: operations["list"];
+        get: operations["get_cards_cards"];
         put?: never;
         post?: never;
         delete?: never;
@@ -283,7 +283,7 @@ export interface paths {
             cookie?: never;
         };
         /** The card's barcode (Code 128) as SVG. */
-        get: operations["svg"];
+        get: operations["get_cards_cards_number_barcode"];
         put?: never;
         post?: never;
         delete?: never;
@@ -302,7 +302,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Block a card: no more bookings. */
-        post: operations["block"];
+        post: operations["post_cards_cards_number_block"];
         delete?: never;
         options?: never;
         head?: never;
@@ -323,7 +323,7 @@ export interface paths {
          *     card is marked replaced. Points move with their dates: pending points are released on
          *     the new card on the day they would have been, and every point expires when it would have.
          */
-        post: operations["transfer"];
+        post: operations["post_cards_cards_number_transfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -340,7 +340,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Unblock a blocked card. */
-        post: operations["unblock"];
+        post: operations["post_cards_cards_number_unblock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -355,10 +355,10 @@ export interface paths {
             cookie?: never;
         };
         /** The contract: fee, terminal users, term end and the last day to cancel. */
-        get: operations["show"];
+        get: operations["get_cards_contract"];
         put?: never;
         /** Sign the card contract at the operator's current price per terminal user. */
-        post: operations["sign"];
+        post: operations["post_cards_contract"];
         delete?: never;
         options?: never;
         head?: never;
@@ -378,7 +378,7 @@ export interface paths {
          * Cancel the contract: it ends with the current term while the notice period is open,
          *     otherwise with the next one.
          */
-        post: operations["cancel"];
+        post: operations["post_cards_contract_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -398,7 +398,7 @@ export interface paths {
          * Export every cardholder and every booking as CSV; the links come in the answer and by
          *     mail to the merchant.
          */
-        post: operations["create"];
+        post: operations["post_cards_exports"];
         delete?: never;
         options?: never;
         head?: never;
@@ -416,18 +416,18 @@ export interface paths {
          * The cardholder's card: balance, stamps or points with their expiry, the history and
          *     the personal data on file.
          */
-        get: operations["show_my_card"];
+        get: operations["get_cards_me"];
         put?: never;
         post?: never;
         /**
          * Delete the account: the personal data and the login are erased; the card keeps its
          *     balance without a holder, and the bookings stay (they name no person).
          */
-        delete: operations["delete_my_account"];
+        delete: operations["delete_cards_me"];
         options?: never;
         head?: never;
         /** Change the own data and give or withdraw the consent to the statistics. */
-        patch: operations["change_my_data"];
+        patch: operations["patch_cards_me"];
         trace?: never;
     };
     "/cards/me/block": {
@@ -440,7 +440,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Block the card (lost or stolen); the merchant can move its balance to a new card. */
-        post: operations["block_my_card"];
+        post: operations["post_cards_me_block"];
         delete?: never;
         options?: never;
         head?: never;
@@ -455,7 +455,7 @@ export interface paths {
             cookie?: never;
         };
         /** Look up a card by its number (typed or scanned). */
-        get: operations["lookup"];
+        get: operations["get_cards_pos_cards_number"];
         put?: never;
         post?: never;
         delete?: never;
@@ -475,14 +475,14 @@ export interface paths {
          * Today's bookings of a card at the merchant's tills (Europe/Berlin), newest first: what
          *     the till lists to void after a reload or at another till.
          */
-        get: operations["bookings_today"];
+        get: operations["get_cards_pos_cards_number_bookings"];
         put?: never;
         /**
          * Book on a card: earn, redeem, top up, pay, stamp, load, redeem a gift card, or void a
          *     booking of today. Needs an `Idempotency-Key` header: a retry with the same key and body
          *     gets the same answer and books nothing; another body under the key is 422.
          */
-        post: operations["book"];
+        post: operations["post_cards_pos_cards_number_bookings"];
         delete?: never;
         options?: never;
         head?: never;
@@ -501,7 +501,7 @@ export interface paths {
          * Set the price per terminal user and month (operator); it applies to contracts signed
          *     from now on.
          */
-        put: operations["set_price"];
+        put: operations["put_cards_price"];
         post?: never;
         delete?: never;
         options?: never;
@@ -517,10 +517,10 @@ export interface paths {
             cookie?: never;
         };
         /** The merchant's programs. */
-        get: operations["list"];
+        get: operations["get_cards_programs"];
         put?: never;
         /** Create a program (needs a card contract in force). */
-        post: operations["create"];
+        post: operations["post_cards_programs"];
         delete?: never;
         options?: never;
         head?: never;
@@ -537,7 +537,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Issue a batch of cards for a program. */
-        post: operations["create"];
+        post: operations["post_cards_programs_program_id_batches"];
         delete?: never;
         options?: never;
         head?: never;
@@ -557,7 +557,7 @@ export interface paths {
          * Register a card: number, activation code, personal data and consent. The invitation to
          *     set a password goes to the e-mail address; the login name is the card number.
          */
-        post: operations["register_card"];
+        post: operations["post_cards_register"];
         delete?: never;
         options?: never;
         head?: never;
@@ -572,7 +572,7 @@ export interface paths {
             cookie?: never;
         };
         /** The merchant's statistics. */
-        get: operations["show"];
+        get: operations["get_cards_statistics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -589,13 +589,13 @@ export interface paths {
             cookie?: never;
         };
         /** The merchant's terminal users, active and disabled. */
-        get: operations["list"];
+        get: operations["get_cards_terminal_users"];
         put?: never;
         /**
          * Create a terminal user; the invitation to set a password goes by mail. From today the
          *     contract charges one terminal user more.
          */
-        post: operations["create"];
+        post: operations["post_cards_terminal_users"];
         delete?: never;
         options?: never;
         head?: never;
@@ -615,7 +615,7 @@ export interface paths {
          * Disable a terminal user: the login is removed (a token already issued lapses within
          *     15 minutes) and from today the contract charges one terminal user less.
          */
-        post: operations["disable"];
+        post: operations["post_cards_terminal_users_username_disable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -632,7 +632,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Conversion melden */
-        post: operations["report"];
+        post: operations["post_conversions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -649,7 +649,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Conversion stornieren */
-        post: operations["reverse"];
+        post: operations["post_conversions_external_id_reversal"];
         delete?: never;
         options?: never;
         head?: never;
@@ -664,19 +664,19 @@ export interface paths {
             cookie?: never;
         };
         /** The booking: tier, price, customers, tier history. */
-        get: operations["get"];
+        get: operations["get_file_links_account"];
         put?: never;
         /**
          * Book the digital customer account with the slug of its access link.
          * @description 1-10 customers are free; the price follows the number of customers. The logo on the
          *     login page is the partner profile's.
          */
-        post: operations["book"];
+        post: operations["post_file_links_account"];
         /**
          * Cancel, effective now: the customers keep access to the end of the paid year, which is
          *     not refunded.
          */
-        delete: operations["cancel"];
+        delete: operations["delete_file_links_account"];
         options?: never;
         head?: never;
         patch?: never;
@@ -691,7 +691,7 @@ export interface paths {
         };
         get?: never;
         /** Grant a supplier the unlimited tier (100 customers or more) at a monthly price. */
-        put: operations["grant_unlimited"];
+        put: operations["put_file_links_accounts_partner_id_unlimited"];
         post?: never;
         delete?: never;
         options?: never;
@@ -707,13 +707,13 @@ export interface paths {
             cookie?: never;
         };
         /** The customers with their state (invited, active, disabled) and last login. */
-        get: operations["list"];
+        get: operations["get_file_links_customers"];
         put?: never;
         /**
          * Add a customer: it gets a German invitation mail with a 7-day link to set its password.
          * @description A customer beyond the tier limit of 99 needs the unlimited tier the operator grants (422).
          */
-        post: operations["create"];
+        post: operations["post_file_links_customers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -728,15 +728,15 @@ export interface paths {
             cookie?: never;
         };
         /** One customer. */
-        get: operations["get_one"];
+        get: operations["get_file_links_customers_customer_id"];
         put?: never;
         post?: never;
         /** Delete a customer and its login; the count (and the tier) goes down with it. */
-        delete: operations["delete"];
+        delete: operations["delete_file_links_customers_customer_id"];
         options?: never;
         head?: never;
         /** Change a customer's name, folder link or folder password (e-mail and username stay). */
-        patch: operations["update"];
+        patch: operations["patch_file_links_customers_customer_id"];
         trace?: never;
     };
     "/file-links/customers/{customer_id}/disable": {
@@ -749,7 +749,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Disable a customer: its login is refused at once, and so is every token it holds. */
-        post: operations["disable"];
+        post: operations["post_file_links_customers_customer_id_disable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -766,7 +766,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Enable a disabled customer again. */
-        post: operations["enable"];
+        post: operations["post_file_links_customers_customer_id_enable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -783,7 +783,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send the invitation again (a new 7-day link); 409 once the customer has set a password. */
-        post: operations["resend_invitation"];
+        post: operations["post_file_links_customers_customer_id_invitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -798,10 +798,10 @@ export interface paths {
             cookie?: never;
         };
         /** The supplier's global links. */
-        get: operations["list"];
+        get: operations["get_file_links_links"];
         put?: never;
         /** Add a global link. */
-        post: operations["create"];
+        post: operations["post_file_links_links"];
         delete?: never;
         options?: never;
         head?: never;
@@ -819,7 +819,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a global link. */
-        delete: operations["delete"];
+        delete: operations["delete_file_links_links_link_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -833,7 +833,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who copied which folder password when, newest first. */
-        get: operations["list_reveals"];
+        get: operations["get_file_links_reveals"];
         put?: never;
         post?: never;
         delete?: never;
@@ -868,7 +868,7 @@ export interface paths {
             cookie?: never;
         };
         /** The customer's own folder and the supplier's global links. */
-        get: operations["mine"];
+        get: operations["get_me_folders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -890,7 +890,7 @@ export interface paths {
          * Reveal a folder's password ("copy password"); the supplier sees who did so and when.
          * @description Another customer's folder, or one without a password, is 404.
          */
-        post: operations["reveal"];
+        post: operations["post_me_folders_folder_id_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -905,10 +905,10 @@ export interface paths {
             cookie?: never;
         };
         /** Eigene Auszahlungen und ihr Stand */
-        get: operations["my_payouts"];
+        get: operations["get_me_payouts"];
         put?: never;
         /** Auszahlung beantragen */
-        post: operations["request_payout"];
+        post: operations["post_me_payouts"];
         delete?: never;
         options?: never;
         head?: never;
@@ -923,10 +923,10 @@ export interface paths {
             cookie?: never;
         };
         /** Eigene Empfehlungslinks */
-        get: operations["mine"];
+        get: operations["get_me_referrals"];
         put?: never;
         /** Am Empfehlungsprogramm teilnehmen */
-        post: operations["join"];
+        post: operations["post_me_referrals"];
         delete?: never;
         options?: never;
         head?: never;
@@ -941,7 +941,7 @@ export interface paths {
             cookie?: never;
         };
         /** Guthaben, Punkte, Gutscheine und Buchungen */
-        get: operations["get_wallet"];
+        get: operations["get_me_wallet"];
         put?: never;
         post?: never;
         delete?: never;
@@ -960,7 +960,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Punkte in einen Gutschein tauschen */
-        post: operations["exchange"];
+        post: operations["post_me_wallet_vouchers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -977,7 +977,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create a draft offer. */
-        post: operations["create"];
+        post: operations["post_offers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -992,18 +992,18 @@ export interface paths {
             cookie?: never;
         };
         /** The detail of an offer shown on the platform; counts a view. */
-        get: operations["detail"];
+        get: operations["get_offers_offer_id"];
         /**
          * Replace the draft's texts, terms, categories and platforms (images stay). A published
          *     offer keeps showing its approved version until the revision is submitted and approved.
          */
-        put: operations["update"];
+        put: operations["put_offers_offer_id"];
         post?: never;
         /**
          * Delete a draft that is neither shown nor in review anywhere; its placements of months not
          *     yet started are cancelled.
          */
-        delete: operations["delete"];
+        delete: operations["delete_offers_offer_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1019,7 +1019,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Count a click to the shop and get its address. */
-        post: operations["click_out"];
+        post: operations["post_offers_offer_id_click_out"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1034,7 +1034,7 @@ export interface paths {
             cookie?: never;
         };
         /** The printable A4 coupon of an in-store offer: logo, benefit, validity, code and QR code. */
-        get: operations["coupon_pdf"];
+        get: operations["get_offers_offer_id_coupon_pdf"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1056,7 +1056,7 @@ export interface paths {
          * Add an image (up to six, in this order) and get its presigned upload, valid for ten
          *     minutes. The upload must declare exactly the type and size given here.
          */
-        post: operations["add"];
+        post: operations["post_offers_offer_id_images"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1077,7 +1077,7 @@ export interface paths {
          * Remove an image from the draft (a published version keeps its images until a revision
          *     is approved).
          */
-        delete: operations["remove"];
+        delete: operations["delete_offers_offer_id_images_image_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1096,7 +1096,7 @@ export interface paths {
          * Book a placement of an approved offer for a platform and month while a slot is free, in a
          *     month the offer can be shown in there (inside its validity, while the subscription runs).
          */
-        post: operations["book"];
+        post: operations["post_offers_offer_id_placements"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1114,7 +1114,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Cancel a booking before its month starts. */
-        delete: operations["cancel"];
+        delete: operations["delete_offers_offer_id_placements_platform_id_month"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1128,7 +1128,7 @@ export interface paths {
             cookie?: never;
         };
         /** Views and click-outs of one of the partner's offers, per platform and day. */
-        get: operations["of_offer"];
+        get: operations["get_offers_offer_id_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1150,7 +1150,7 @@ export interface paths {
          * Send the draft to review on each of its platforms where the partner is approved;
          *     422 naming the platforms where it is not (nothing is submitted then).
          */
-        post: operations["submit"];
+        post: operations["post_offers_offer_id_submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1170,7 +1170,7 @@ export interface paths {
          * Take the offer off every platform: out of every feed and review queue, its placements of
          *     months not yet started cancelled.
          */
-        post: operations["withdraw"];
+        post: operations["post_offers_offer_id_withdraw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1191,7 +1191,7 @@ export interface paths {
          * @description Always 202: whether the address is new or known is told only to its mailbox. The
          *     confirmation link is valid for 48 hours.
          */
-        post: operations["register"];
+        post: operations["post_partners"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1208,7 +1208,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Confirm the e-mail address with the token from the sign-up e-mail; once. */
-        post: operations["confirm"];
+        post: operations["post_partners_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1223,14 +1223,14 @@ export interface paths {
             cookie?: never;
         };
         /** The partner's own profile, with the logo's URL and the masked mandate. */
-        get: operations["get_me"];
+        get: operations["get_partners_me"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change company, contact name, phone, address or VAT id. */
-        patch: operations["patch_me"];
+        patch: operations["patch_partners_me"];
         trace?: never;
     };
     "/partners/me/api-keys": {
@@ -1241,10 +1241,10 @@ export interface paths {
             cookie?: never;
         };
         /** API-Schlüssel auflisten */
-        get: operations["list"];
+        get: operations["get_partners_me_api_keys"];
         put?: never;
         /** API-Schlüssel erzeugen */
-        post: operations["create"];
+        post: operations["post_partners_me_api_keys"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1262,7 +1262,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** API-Schlüssel widerrufen */
-        delete: operations["revoke"];
+        delete: operations["delete_partners_me_api_keys_prefix"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1276,7 +1276,7 @@ export interface paths {
             cookie?: never;
         };
         /** The partner's invoices and credit notes, newest first, with download links. */
-        get: operations["my_invoices"];
+        get: operations["get_partners_me_invoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1299,7 +1299,7 @@ export interface paths {
          *     (S3 refuses any other); the logo shows as soon as the file is in the bucket, if its
          *     content is an image of the declared type.
          */
-        post: operations["presign_logo"];
+        post: operations["post_partners_me_logo"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1314,7 +1314,7 @@ export interface paths {
             cookie?: never;
         };
         /** The partner's offers with their state on each platform, newest first, page by page. */
-        get: operations["list_mine"];
+        get: operations["get_partners_me_offers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1331,7 +1331,7 @@ export interface paths {
             cookie?: never;
         };
         /** The partner's placement bookings, of one month or all. */
-        get: operations["list_mine"];
+        get: operations["get_partners_me_placements"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1348,7 +1348,7 @@ export interface paths {
             cookie?: never;
         };
         /** The partner's own applications and subscriptions. */
-        get: operations["list_mine"];
+        get: operations["get_partners_me_platforms"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1367,13 +1367,13 @@ export interface paths {
         get?: never;
         put?: never;
         /** Apply to a platform; needs a confirmed e-mail address and a SEPA mandate. */
-        post: operations["apply"];
+        post: operations["post_partners_me_platforms_platform_id"];
         /**
          * Withdraw an application or cancel a subscription.
          * @description A pending application is withdrawn at once; an approved subscription ends after the
          *     notice period (one calendar month to the end of a month, Europe/Berlin).
          */
-        delete: operations["cancel"];
+        delete: operations["delete_partners_me_platforms_platform_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1387,9 +1387,9 @@ export interface paths {
             cookie?: never;
         };
         /** Domains der Zielseiten */
-        get: operations["get_domains"];
+        get: operations["get_partners_me_referral_domains"];
         /** Domains der Zielseiten festlegen */
-        put: operations["put_domains"];
+        put: operations["put_partners_me_referral_domains"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1407,7 +1407,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Domain per DNS bestätigen */
-        post: operations["verify"];
+        post: operations["post_partners_me_referral_domains_domain_verification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1426,7 +1426,7 @@ export interface paths {
          * Give (or replace) the SEPA direct-debit mandate for the platform fees.
          * @description The IBAN is stored encrypted and shown masked; reference and date are assigned.
          */
-        put: operations["put_mandate"];
+        put: operations["put_partners_me_sepa_mandate"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1442,7 +1442,7 @@ export interface paths {
             cookie?: never;
         };
         /** Offene Auszahlungen */
-        get: operations["list_payouts"];
+        get: operations["get_payouts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1461,7 +1461,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Auszahlung als bezahlt markieren */
-        post: operations["mark_paid"];
+        post: operations["post_payouts_payout_id_paid"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1476,10 +1476,10 @@ export interface paths {
             cookie?: never;
         };
         /** Every platform with its monthly fee, by name; public. */
-        get: operations["list"];
+        get: operations["get_platforms"];
         put?: never;
         /** Create a platform. */
-        post: operations["create"];
+        post: operations["post_platforms"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1494,7 +1494,7 @@ export interface paths {
             cookie?: never;
         };
         /** A platform's applications, by status and date, page by page. */
-        get: operations["list_for_platform"];
+        get: operations["get_platforms_platform_id_applications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1516,7 +1516,7 @@ export interface paths {
          * Approve or reject a pending application; the partner gets an e-mail, and an approved
          *     subscription's fee runs from today.
          */
-        post: operations["decide"];
+        post: operations["post_platforms_platform_id_applications_partner_id_decision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1533,7 +1533,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Als Kundin oder Kunde registrieren */
-        post: operations["signup"];
+        post: operations["post_platforms_platform_id_endusers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1554,7 +1554,7 @@ export interface paths {
          * @description A new address gets an invitation with a set-password link (valid for 7 days); an existing
          *     manager gets the platform added to its list.
          */
-        post: operations["invite_manager"];
+        post: operations["post_platforms_platform_id_managers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1572,7 +1572,7 @@ export interface paths {
          * A platform's feed: offers approved there, inside their validity, of partners whose
          *     subscription runs; 20 per page.
          */
-        get: operations["feed"];
+        get: operations["get_platforms_platform_id_offers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1589,10 +1589,10 @@ export interface paths {
             cookie?: never;
         };
         /** A platform's placement kinds with their current prices. */
-        get: operations["list_kinds"];
+        get: operations["get_platforms_platform_id_placement_kinds"];
         put?: never;
         /** Define a placement kind on a platform. */
-        post: operations["create_kind"];
+        post: operations["post_platforms_platform_id_placement_kinds"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1607,7 +1607,7 @@ export interface paths {
             cookie?: never;
         };
         /** Empfehlungsprogramme der Plattform */
-        get: operations["offered"];
+        get: operations["get_platforms_platform_id_programs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1624,7 +1624,7 @@ export interface paths {
             cookie?: never;
         };
         /** The platform's review queue, oldest first. */
-        get: operations["queue"];
+        get: operations["get_platforms_platform_id_reviews"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1646,7 +1646,7 @@ export interface paths {
          * Approve (the submitted version goes live in the feed) or reject with a reason; the
          *     partner gets an e-mail.
          */
-        post: operations["decide"];
+        post: operations["post_platforms_platform_id_reviews_offer_id_decision"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1661,10 +1661,10 @@ export interface paths {
             cookie?: never;
         };
         /** Eigene Empfehlungsprogramme */
-        get: operations["list"];
+        get: operations["get_programs"];
         put?: never;
         /** Empfehlungsprogramm anlegen */
-        post: operations["create"];
+        post: operations["post_programs"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1679,7 +1679,7 @@ export interface paths {
             cookie?: never;
         };
         /** Ein Empfehlungsprogramm */
-        get: operations["get_one"];
+        get: operations["get_programs_program_id"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1698,7 +1698,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Programm beenden */
-        post: operations["end"];
+        post: operations["post_programs_program_id_end"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1715,7 +1715,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Programm pausieren */
-        post: operations["pause"];
+        post: operations["post_programs_program_id_pause"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1732,7 +1732,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Programm fortsetzen */
-        post: operations["resume"];
+        post: operations["post_programs_program_id_resume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1747,7 +1747,7 @@ export interface paths {
             cookie?: never;
         };
         /** Statistik eines Programms */
-        get: operations["statistics"];
+        get: operations["get_programs_program_id_statistics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1764,7 +1764,7 @@ export interface paths {
             cookie?: never;
         };
         /** Einem Empfehlungslink folgen */
-        get: operations["follow"];
+        get: operations["get_r_code"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1781,7 +1781,7 @@ export interface paths {
             cookie?: never;
         };
         /** The public branding of a supplier's login page; unknown slugs are 404. */
-        get: operations["supplier_page"];
+        get: operations["get_suppliers_slug"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1798,7 +1798,7 @@ export interface paths {
             cookie?: never;
         };
         /** Gutschein prüfen */
-        get: operations["check"];
+        get: operations["get_vouchers_code"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1817,7 +1817,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Gutschein einlösen */
-        post: operations["redeem"];
+        post: operations["post_vouchers_code_redemption"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4238,7 +4238,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    resend_confirmation: {
+    post_auth_confirmation_resend: {
         parameters: {
             query?: never;
             header?: never;
@@ -4266,7 +4266,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    accept_invitation: {
+    post_auth_invitations_accept: {
         parameters: {
             query?: never;
             header?: never;
@@ -4295,7 +4295,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    login: {
+    post_auth_login: {
         parameters: {
             query?: never;
             header?: never;
@@ -4326,7 +4326,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    logout: {
+    post_auth_logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -4345,7 +4345,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    request_reset: {
+    post_auth_password_reset: {
         parameters: {
             query?: never;
             header?: never;
@@ -4373,7 +4373,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    confirm_reset: {
+    post_auth_password_reset_confirm: {
         parameters: {
             query?: never;
             header?: never;
@@ -4402,7 +4402,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    refresh: {
+    post_auth_refresh: {
         parameters: {
             query?: never;
             header?: never;
@@ -4424,7 +4424,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_runs: {
+    get_billing_runs: {
         parameters: {
             query?: never;
             header?: never;
@@ -4447,7 +4447,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    start: {
+    post_billing_runs: {
         parameters: {
             query?: never;
             header?: never;
@@ -4478,7 +4478,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get_run: {
+    get_billing_runs_period: {
         parameters: {
             query?: never;
             header?: never;
@@ -4509,7 +4509,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    run_invoices: {
+    get_billing_runs_period_invoices: {
         parameters: {
             query?: never;
             header?: never;
@@ -4540,7 +4540,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    cancel_invoice: {
+    post_billing_runs_period_invoices_number_cancellation: {
         parameters: {
             query?: never;
             header?: never;
@@ -4583,7 +4583,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    retry: {
+    post_billing_runs_period_retry: {
         parameters: {
             query?: never;
             header?: never;
@@ -4614,7 +4614,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    sepa_files: {
+    get_billing_runs_period_sepa: {
         parameters: {
             query?: never;
             header?: never;
@@ -4646,7 +4646,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_cards_cards: {
         parameters: {
             query?: {
                 /** @description The start of a card number (digits). */
@@ -4675,7 +4675,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    svg: {
+    get_cards_cards_number_barcode: {
         parameters: {
             query?: never;
             header?: never;
@@ -4703,7 +4703,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    block: {
+    post_cards_cards_number_block: {
         parameters: {
             query?: never;
             header?: never;
@@ -4732,7 +4732,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    transfer: {
+    post_cards_cards_number_transfer: {
         parameters: {
             query?: never;
             header?: never;
@@ -4768,7 +4768,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    unblock: {
+    post_cards_cards_number_unblock: {
         parameters: {
             query?: never;
             header?: never;
@@ -4797,7 +4797,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    show: {
+    get_cards_contract: {
         parameters: {
             query?: never;
             header?: never;
@@ -4820,7 +4820,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    sign: {
+    post_cards_contract: {
         parameters: {
             query?: never;
             header?: never;
@@ -4845,7 +4845,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    cancel: {
+    post_cards_contract_cancel: {
         parameters: {
             query?: never;
             header?: never;
@@ -4870,7 +4870,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_cards_exports: {
         parameters: {
             query?: never;
             header?: never;
@@ -4893,7 +4893,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    show_my_card: {
+    get_cards_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -4916,7 +4916,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    delete_my_account: {
+    delete_cards_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -4937,7 +4937,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    change_my_data: {
+    patch_cards_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -4968,7 +4968,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    block_my_card: {
+    post_cards_me_block: {
         parameters: {
             query?: never;
             header?: never;
@@ -4992,7 +4992,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    lookup: {
+    get_cards_pos_cards_number: {
         parameters: {
             query?: never;
             header?: never;
@@ -5020,7 +5020,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    bookings_today: {
+    get_cards_pos_cards_number_bookings: {
         parameters: {
             query?: never;
             header?: never;
@@ -5048,7 +5048,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    book: {
+    post_cards_pos_cards_number_bookings: {
         parameters: {
             query?: never;
             header: {
@@ -5087,7 +5087,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    set_price: {
+    put_cards_price: {
         parameters: {
             query?: never;
             header?: never;
@@ -5117,7 +5117,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_cards_programs: {
         parameters: {
             query?: never;
             header?: never;
@@ -5140,7 +5140,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_cards_programs: {
         parameters: {
             query?: never;
             header?: never;
@@ -5171,7 +5171,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_cards_programs_program_id_batches: {
         parameters: {
             query?: never;
             header?: never;
@@ -5206,7 +5206,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    register_card: {
+    post_cards_register: {
         parameters: {
             query?: never;
             header?: never;
@@ -5235,7 +5235,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    show: {
+    get_cards_statistics: {
         parameters: {
             query?: {
                 /** @description How bookings are grouped: day, week (ISO) or month (default). */
@@ -5262,7 +5262,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_cards_terminal_users: {
         parameters: {
             query?: never;
             header?: never;
@@ -5285,7 +5285,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_cards_terminal_users: {
         parameters: {
             query?: never;
             header?: never;
@@ -5317,7 +5317,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    disable: {
+    post_cards_terminal_users_username_disable: {
         parameters: {
             query?: never;
             header?: never;
@@ -5346,7 +5346,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    report: {
+    post_conversions: {
         parameters: {
             query?: never;
             header: {
@@ -5388,7 +5388,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    reverse: {
+    post_conversions_external_id_reversal: {
         parameters: {
             query?: never;
             header: {
@@ -5419,7 +5419,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get: {
+    get_file_links_account: {
         parameters: {
             query?: never;
             header?: never;
@@ -5443,7 +5443,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    book: {
+    post_file_links_account: {
         parameters: {
             query?: never;
             header?: never;
@@ -5474,7 +5474,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    cancel: {
+    delete_file_links_account: {
         parameters: {
             query?: never;
             header?: never;
@@ -5499,7 +5499,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    grant_unlimited: {
+    put_file_links_accounts_partner_id_unlimited: {
         parameters: {
             query?: never;
             header?: never;
@@ -5533,7 +5533,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_file_links_customers: {
         parameters: {
             query?: {
                 /** @description `next_cursor` of the previous page. */
@@ -5562,7 +5562,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_file_links_customers: {
         parameters: {
             query?: never;
             header?: never;
@@ -5595,7 +5595,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get_one: {
+    get_file_links_customers_customer_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -5623,7 +5623,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    delete: {
+    delete_file_links_customers_customer_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -5649,7 +5649,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    update: {
+    patch_file_links_customers_customer_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -5683,7 +5683,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    disable: {
+    post_file_links_customers_customer_id_disable: {
         parameters: {
             query?: never;
             header?: never;
@@ -5711,7 +5711,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    enable: {
+    post_file_links_customers_customer_id_enable: {
         parameters: {
             query?: never;
             header?: never;
@@ -5739,7 +5739,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    resend_invitation: {
+    post_file_links_customers_customer_id_invitation: {
         parameters: {
             query?: never;
             header?: never;
@@ -5769,7 +5769,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_file_links_links: {
         parameters: {
             query?: never;
             header?: never;
@@ -5792,7 +5792,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_file_links_links: {
         parameters: {
             query?: never;
             header?: never;
@@ -5824,7 +5824,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    delete: {
+    delete_file_links_links_link_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -5850,7 +5850,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_reveals: {
+    get_file_links_reveals: {
         parameters: {
             query?: {
                 /** @description `next_cursor` of the previous page. */
@@ -5931,7 +5931,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    mine: {
+    get_me_folders: {
         parameters: {
             query?: never;
             header?: never;
@@ -5954,7 +5954,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    reveal: {
+    post_me_folders_folder_id_password: {
         parameters: {
             query?: never;
             header?: never;
@@ -5982,7 +5982,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    my_payouts: {
+    get_me_payouts: {
         parameters: {
             query?: never;
             header?: never;
@@ -6005,7 +6005,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    request_payout: {
+    post_me_payouts: {
         parameters: {
             query?: never;
             header?: never;
@@ -6036,7 +6036,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    mine: {
+    get_me_referrals: {
         parameters: {
             query?: never;
             header?: never;
@@ -6059,7 +6059,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    join: {
+    post_me_referrals: {
         parameters: {
             query?: never;
             header?: never;
@@ -6100,7 +6100,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get_wallet: {
+    get_me_wallet: {
         parameters: {
             query?: never;
             header?: never;
@@ -6123,7 +6123,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    exchange: {
+    post_me_wallet_vouchers: {
         parameters: {
             query?: never;
             header?: never;
@@ -6155,7 +6155,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_offers: {
         parameters: {
             query?: never;
             header?: never;
@@ -6186,7 +6186,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    detail: {
+    get_offers_offer_id: {
         parameters: {
             query: {
                 /** @description The platform the offer is seen on. */
@@ -6215,7 +6215,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    update: {
+    put_offers_offer_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -6251,7 +6251,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    delete: {
+    delete_offers_offer_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -6278,7 +6278,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    click_out: {
+    post_offers_offer_id_click_out: {
         parameters: {
             query?: never;
             header?: never;
@@ -6310,7 +6310,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    coupon_pdf: {
+    get_offers_offer_id_coupon_pdf: {
         parameters: {
             query: {
                 /** @description The platform the offer is seen on. */
@@ -6339,7 +6339,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    add: {
+    post_offers_offer_id_images: {
         parameters: {
             query?: never;
             header?: never;
@@ -6374,7 +6374,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    remove: {
+    delete_offers_offer_id_images_image_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -6403,7 +6403,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    book: {
+    post_offers_offer_id_placements: {
         parameters: {
             query?: never;
             header?: never;
@@ -6439,7 +6439,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    cancel: {
+    delete_offers_offer_id_placements_platform_id_month: {
         parameters: {
             query?: never;
             header?: never;
@@ -6472,7 +6472,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    of_offer: {
+    get_offers_offer_id_stats: {
         parameters: {
             query?: never;
             header?: never;
@@ -6500,7 +6500,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    submit: {
+    post_offers_offer_id_submit: {
         parameters: {
             query?: never;
             header?: never;
@@ -6530,7 +6530,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    withdraw: {
+    post_offers_offer_id_withdraw: {
         parameters: {
             query?: never;
             header?: never;
@@ -6559,7 +6559,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    register: {
+    post_partners: {
         parameters: {
             query?: never;
             header?: never;
@@ -6587,7 +6587,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    confirm: {
+    post_partners_confirm: {
         parameters: {
             query?: never;
             header?: never;
@@ -6616,7 +6616,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get_me: {
+    get_partners_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -6640,7 +6640,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    patch_me: {
+    patch_partners_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -6672,7 +6672,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_partners_me_api_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -6695,7 +6695,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_partners_me_api_keys: {
         parameters: {
             query?: never;
             header?: never;
@@ -6726,7 +6726,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    revoke: {
+    delete_partners_me_api_keys_prefix: {
         parameters: {
             query?: never;
             header?: never;
@@ -6752,7 +6752,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    my_invoices: {
+    get_partners_me_invoices: {
         parameters: {
             query?: never;
             header?: never;
@@ -6775,7 +6775,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    presign_logo: {
+    post_partners_me_logo: {
         parameters: {
             query?: never;
             header?: never;
@@ -6807,7 +6807,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_mine: {
+    get_partners_me_offers: {
         parameters: {
             query?: {
                 /** @description `next_cursor` of the previous page. */
@@ -6837,7 +6837,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_mine: {
+    get_partners_me_placements: {
         parameters: {
             query?: {
                 /** @description Only this month's bookings (JJJJ-MM). */
@@ -6864,7 +6864,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_mine: {
+    get_partners_me_platforms: {
         parameters: {
             query?: never;
             header?: never;
@@ -6887,7 +6887,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    apply: {
+    post_partners_me_platforms_platform_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -6917,7 +6917,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    cancel: {
+    delete_partners_me_platforms_platform_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -6946,7 +6946,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get_domains: {
+    get_partners_me_referral_domains: {
         parameters: {
             query?: never;
             header?: never;
@@ -6969,7 +6969,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    put_domains: {
+    put_partners_me_referral_domains: {
         parameters: {
             query?: never;
             header?: never;
@@ -6999,7 +6999,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    verify: {
+    post_partners_me_referral_domains_domain_verification: {
         parameters: {
             query?: never;
             header?: never;
@@ -7028,7 +7028,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    put_mandate: {
+    put_partners_me_sepa_mandate: {
         parameters: {
             query?: never;
             header?: never;
@@ -7060,7 +7060,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_payouts: {
+    get_payouts: {
         parameters: {
             query?: never;
             header?: never;
@@ -7083,7 +7083,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    mark_paid: {
+    post_payouts_payout_id_paid: {
         parameters: {
             query?: never;
             header?: never;
@@ -7112,7 +7112,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_platforms: {
         parameters: {
             query?: never;
             header?: never;
@@ -7133,7 +7133,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_platforms: {
         parameters: {
             query?: never;
             header?: never;
@@ -7164,7 +7164,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_for_platform: {
+    get_platforms_platform_id_applications: {
         parameters: {
             query?: {
                 /**
@@ -7202,7 +7202,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    decide: {
+    post_platforms_platform_id_applications_partner_id_decision: {
         parameters: {
             query?: never;
             header?: never;
@@ -7239,7 +7239,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    signup: {
+    post_platforms_platform_id_endusers: {
         parameters: {
             query?: never;
             header?: never;
@@ -7272,7 +7272,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    invite_manager: {
+    post_platforms_platform_id_managers: {
         parameters: {
             query?: never;
             header?: never;
@@ -7316,7 +7316,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    feed: {
+    get_platforms_platform_id_offers: {
         parameters: {
             query?: {
                 /** @description Only offers of this category. */
@@ -7347,7 +7347,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list_kinds: {
+    get_platforms_platform_id_placement_kinds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7375,7 +7375,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create_kind: {
+    post_platforms_platform_id_placement_kinds: {
         parameters: {
             query?: never;
             header?: never;
@@ -7409,7 +7409,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    offered: {
+    get_platforms_platform_id_programs: {
         parameters: {
             query?: never;
             header?: never;
@@ -7435,7 +7435,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    queue: {
+    get_platforms_platform_id_reviews: {
         parameters: {
             query?: {
                 /** @description `next_cursor` of the previous page. */
@@ -7468,7 +7468,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    decide: {
+    post_platforms_platform_id_reviews_offer_id_decision: {
         parameters: {
             query?: never;
             header?: never;
@@ -7505,7 +7505,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    list: {
+    get_programs: {
         parameters: {
             query?: never;
             header?: never;
@@ -7528,7 +7528,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    create: {
+    post_programs: {
         parameters: {
             query?: never;
             header?: never;
@@ -7559,7 +7559,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    get_one: {
+    get_programs_program_id: {
         parameters: {
             query?: never;
             header?: never;
@@ -7587,7 +7587,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    end: {
+    post_programs_program_id_end: {
         parameters: {
             query?: never;
             header?: never;
@@ -7617,7 +7617,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    pause: {
+    post_programs_program_id_pause: {
         parameters: {
             query?: never;
             header?: never;
@@ -7646,7 +7646,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    resume: {
+    post_programs_program_id_resume: {
         parameters: {
             query?: never;
             header?: never;
@@ -7676,7 +7676,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    statistics: {
+    get_programs_program_id_statistics: {
         parameters: {
             query?: {
                 /** @description First day (Europe/Berlin), default 29 days before `to`. */
@@ -7709,7 +7709,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    follow: {
+    get_r_code: {
         parameters: {
             query?: never;
             header?: never;
@@ -7743,7 +7743,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    supplier_page: {
+    get_suppliers_slug: {
         parameters: {
             query?: never;
             header?: never;
@@ -7769,7 +7769,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    check: {
+    get_vouchers_code: {
         parameters: {
             query?: never;
             header?: never;
@@ -7797,7 +7797,7 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
-    redeem: {
+    post_vouchers_code_redemption: {
         parameters: {
             query?: never;
             header?: never;
