@@ -37,8 +37,9 @@ test('a customer logs in on the supplier page and copies the folder password', a
 	await page.getByRole('button', { name: 'Passwort festlegen' }).click();
 	await expect(page.getByText('Ihr Passwort wurde gespeichert')).toBeVisible();
 
-	// The supplier's page, as its homepage links to it.
-	await page.goto(`/kundenkonto/${slug}`);
+	// On from the invitation to the supplier's page, where the customer logs in.
+	await page.getByRole('link', { name: 'Zur Anmeldung' }).click();
+	await expect(page).toHaveURL(new RegExp(`/kundenkonto/${slug}$`));
 	await expect(page.getByRole('heading', { level: 1 })).toHaveText('Bäckerei Müller GmbH');
 	await expect(page.getByRole('complementary', { name: 'Kontakt' })).toContainText(supplierEmail);
 	await look(page, 'kundenkonto-anmelden');

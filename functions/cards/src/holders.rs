@@ -195,6 +195,7 @@ pub async fn register(
         name: GREETING.into(),
         role: Role::Cardholder,
         inviter: company(table, &card.partner_id).await?,
+        then: None,
     };
     match accounts::create_invited_as(&state, account_id, invitation, extra).await {
         Ok(_) => {}

@@ -135,6 +135,7 @@ pub async fn create(
             name: name.clone(),
             role: Role::Pos,
             inviter: inviter.clone(),
+            then: None,
         };
         match accounts::create_invited(&state, invitation, vec![record, contract_op]).await {
             Ok(_) => {

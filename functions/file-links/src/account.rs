@@ -28,6 +28,11 @@ const LOGO_URL_LIFETIME: Duration = Duration::from_secs(3600);
 /// Where the web front end serves a supplier's login page.
 pub const LOGIN_PAGE_PATH: &str = "kundenkonto";
 
+/// The supplier's page in the app, where its customers log in: `/kundenkonto/<slug>`.
+pub fn login_page(slug: &str) -> String {
+    format!("/{LOGIN_PAGE_PATH}/{slug}")
+}
+
 const SLUG_GUARD: &str = "slug";
 const CONTRACT: &str = "contract";
 

@@ -19,7 +19,7 @@ use shared::store::{Cond, Index, Query, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
-use crate::account::{load_contract, load_partner, lost_contract_race, replace_op};
+use crate::account::{load_contract, load_partner, login_page, lost_contract_race, replace_op};
 use crate::records::{Customer, attr, customer_key, customers, path_id};
 use crate::secrets;
 
@@ -165,6 +165,7 @@ pub async fn create(
         return Err(Error::field("email", "fehlt"));
     };
     let partner = load_partner(&state, &auth.partner_id).await?;
+    let slug = load_contract(&state, &auth.partner_id).await?.slug;
     let account_id = AccountId::generate();
     let key = state.data_key()?;
     let customer = Customer {
@@ -185,6 +186,8 @@ pub async fn create(
         name: customer.name(),
         role: Role::Customer,
         inviter: partner.company,
+        // From the mail's link on to the supplier's page, where the customer logs in.
+        then: Some(login_page(&slug)),
     };
     for _ in 0..ATTEMPTS {
         let read = load_contract(&state, &auth.partner_id).await?;
@@ -447,7 +450,14 @@ pub async fn resend_invitation(
     .await?
     .ok_or_else(unknown)?;
     let partner = load_partner(&state, &auth.partner_id).await?;
-    accounts::reinvite(&state, &found.login, &partner.company).await?;
+    let slug = load_contract(&state, &auth.partner_id).await?.slug;
+    accounts::reinvite(
+        &state,
+        &found.login,
+        &partner.company,
+        Some(&login_page(&slug)),
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Message {

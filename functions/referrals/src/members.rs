@@ -91,6 +91,7 @@ pub async fn signup(
         name,
         role: Role::EndUser,
         inviter: platform.name,
+        then: None,
     };
     // A known address answers at the same moment as a new one (shared::steady).
     let clock = state.clock.clone();

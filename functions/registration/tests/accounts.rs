@@ -26,6 +26,7 @@ fn pos_invitation(merchant: &PartnerId, login: &str) -> Invitation {
         name: "Kasse vorne".into(),
         role: Role::Pos,
         inviter: "Bäckerei Müller".into(),
+        then: None,
     }
 }
 
@@ -67,7 +68,7 @@ async fn an_accepted_invitation_ends_every_earlier_link_of_it() {
         .unwrap()
         .unwrap()
         .login;
-    accounts::reinvite(&app.env, &login, "Bäckerei Müller")
+    accounts::reinvite(&app.env, &login, "Bäckerei Müller", None)
         .await
         .unwrap();
     let second = app.token_from_mail("kasse@baeckerei.de").await;
@@ -417,6 +418,7 @@ async fn a_customers_username_and_address_share_one_counter() {
         name: "Kundin".into(),
         role: Role::Customer,
         inviter: "Lieferant".into(),
+        then: None,
     };
     let id = AccountId::generate();
     let record = invitation.login_record(&id, app.clock.now(), app.env.data_key().unwrap());
@@ -581,7 +583,7 @@ async fn five_requests_send_at_most_three_mails_to_one_address_an_hour() {
         .unwrap()
         .login;
     for _ in 0..5 {
-        accounts::reinvite(&app.env, &login, "Bäckerei Müller")
+        accounts::reinvite(&app.env, &login, "Bäckerei Müller", None)
             .await
             .unwrap();
     }

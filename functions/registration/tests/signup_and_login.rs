@@ -648,6 +648,7 @@ async fn a_terminal_user_logs_in_only_within_its_merchants_scope() {
         name: "Kasse vorne".into(),
         role,
         inviter: "Bäckerei Müller".into(),
+        then: None,
     };
     let pos = Scope::Pos(merchant.id.clone());
     let account = create_invited(&app.env, invite(pos.clone(), "Kasse-1", Role::Pos), vec![])

@@ -24,6 +24,13 @@ async fn a_new_customer_is_invited_in_german_and_logs_in_with_email_or_username(
     assert!(mail.subject.contains("Bäckerei Müller"), "{}", mail.subject);
     assert!(mail.text.contains("Guten Tag Karl Kunde"), "{}", mail.text);
     assert!(mail.text.contains("innerhalb von 7 Tagen"), "{}", mail.text);
+    // The link sets the password, then leads on to the supplier's page to log in.
+    assert!(
+        mail.text.contains("/einladung?token=")
+            && mail.text.contains("weiter=/kundenkonto/kanzlei"),
+        "{}",
+        mail.text
+    );
 
     let listed = app
         .call("GET", "/file-links/customers", None, &supplier.token)
@@ -181,6 +188,12 @@ async fn the_invitation_can_be_sent_again_until_it_is_accepted() {
         )
         .await;
     assert_eq!(resent.status, StatusCode::ACCEPTED, "{}", resent.body);
+    let again = app.kit.last_mail_to("karl@kunde.example").await;
+    assert!(
+        again.text.contains("weiter=/kundenkonto/kanzlei"),
+        "{}",
+        again.text
+    );
     let second = app.kit.token_from_mail("karl@kunde.example").await;
     assert_ne!(first, second);
     app.accept_invitation("karl@kunde.example").await;

@@ -27,6 +27,9 @@ pub struct Invitation {
     pub role: Role,
     /// Who invites, as the mail names them (e.g. the merchant's company).
     pub inviter: String,
+    /// The app's page the person goes on to once the password is set (e.g. a supplier's
+    /// customer page `/kundenkonto/<slug>`); `None`: the login of the account's kind.
+    pub then: Option<String>,
 }
 
 impl Invitation {
@@ -84,7 +87,10 @@ pub const INVITATION_PATH: &str = "einladung";
 /// the login of the merchant's cardholder pages (`/karte/<merchant>/anmelden`), an end user
 /// to the login of its platform's benefits (`/vorteile/<platform>/anmelden`); every other
 /// account to its kind's login, which the set-password page offers.
-fn invitation_link(base_url: &str, scope: &Scope, token: &str) -> String {
+fn invitation_link(base_url: &str, scope: &Scope, token: &str, then: Option<&str>) -> String {
+    if let Some(then) = then {
+        return link_then(base_url, INVITATION_PATH, token, then);
+    }
     match scope {
         Scope::Pos(merchant) => link_then(
             base_url,
@@ -141,6 +147,7 @@ pub async fn create_invited_as(
         &login,
         &invitation.email,
         &invitation.inviter,
+        invitation.then.as_deref(),
     )?;
     let mut ops = vec![login.guard_put()?, token_put, mail_op];
     ops.extend(extra);
@@ -175,6 +182,7 @@ fn invitation_ops(
     login: &Login,
     to: &Email,
     inviter: &str,
+    then: Option<&str>,
 ) -> Result<(PendingMail, [Named; 2])> {
     let (token, token_put) =
         tokens::issue(TokenFor::of(TokenKind::Invite, login), env.clock.now())?;
@@ -189,7 +197,7 @@ fn invitation_ops(
             ("login", login.login.as_str()),
             (
                 "link",
-                &invitation_link(&env.public_base_url, &login.scope, &token),
+                &invitation_link(&env.public_base_url, &login.scope, &token, then),
             ),
         ],
     ))?;
@@ -204,10 +212,11 @@ pub const NOT_YET_ACCEPTED: &str = "not_yet_accepted";
 /// password. Resent invitations count against the address's hourly mails
 /// ([`crate::mail::limit`]): past the limit nothing is sent, and the caller is told the
 /// same.
-pub async fn reinvite(env: &Env, login: &Login, inviter: &str) -> Result<()> {
+/// `then` as for [`Invitation::then`].
+pub async fn reinvite(env: &Env, login: &Login, inviter: &str, then: Option<&str>) -> Result<()> {
     let outgoing = PendingMails::of(env);
     let to = login.email.open(env.data_key()?)?;
-    let (mail, [token_put, mail_op]) = invitation_ops(env, &outgoing, login, &to, inviter)?;
+    let (mail, [token_put, mail_op]) = invitation_ops(env, &outgoing, login, &to, inviter, then)?;
     let open = TxOp::Check {
         key: login.key(),
         cond: Cond::Eq(attr::CONFIRMED, false.into()),
