@@ -72,6 +72,24 @@ test('a customer logs in on the supplier page and copies the folder password', a
 	await expect(page.getByText('Willkommen, Karl Kunde.')).toBeVisible();
 	await page.getByRole('button', { name: 'Abmelden' }).click();
 	await expect(page.getByLabel('E-Mail-Adresse oder Benutzername')).toBeVisible();
+
+	// A forgotten password: asked by username on the supplier's page, reset from the mail,
+	// and back to the supplier's page to log in.
+	await page.getByRole('link', { name: 'Passwort vergessen?' }).click();
+	await page.getByLabel('E-Mail-Adresse oder Benutzername').fill(username);
+	await look(page, 'kundenkonto-passwort-vergessen');
+	await page.getByRole('button', { name: 'Link anfordern' }).click();
+	await expect(page.getByRole('status')).toContainText('haben wir Ihnen einen Link geschickt');
+	await page.goto(await linkMailedTo(request, customerEmail, '/passwort-zuruecksetzen'));
+	await page.getByLabel('Neues Passwort').fill('ein-neues-passwort-7');
+	await page.getByLabel('Passwort wiederholen').fill('ein-neues-passwort-7');
+	await page.getByRole('button', { name: 'Passwort speichern' }).click();
+	await page.getByRole('link', { name: 'Zur Anmeldung' }).click();
+	await expect(page).toHaveURL(new RegExp(`/kundenkonto/${slug}$`));
+	await page.getByLabel('E-Mail-Adresse oder Benutzername').fill(username);
+	await page.getByLabel('Passwort').fill('ein-neues-passwort-7');
+	await page.getByRole('button', { name: 'Anmelden' }).click();
+	await expect(page.getByText('Willkommen, Karl Kunde.')).toBeVisible();
 });
 
 test('an unknown supplier link says so in German', async ({ page }) => {

@@ -36,7 +36,15 @@ pub struct ResetRequest {
     pub scope: Option<String>,
     #[serde(default)]
     pub tenant: Option<String>,
+    /// The app's page the link leads on to once the new password is set (the login the
+    /// person came from, e.g. `/kundenkonto/kanzlei-berger`); else the partner's login.
+    #[serde(default)]
+    #[schema(example = "/kundenkonto/kanzlei-berger", max_length = 200)]
+    pub weiter: Option<String>,
 }
+
+/// The app's page a reset link opens.
+const RESET_PAGE: &str = "passwort-zuruecksetzen";
 
 /// Ask for a password-reset link.
 ///
@@ -58,6 +66,10 @@ pub async fn request_reset(
             body.tenant.as_deref(),
         ),
     );
+    let weiter = match body.weiter.as_deref() {
+        Some(path) => v.check("weiter", shared::mail::app_path(path)),
+        None => None,
+    };
     v.finish()?;
     let (Some(name), Some(scope)) = (name, scope) else {
         return Err(Error::field("login", "fehlt"));
@@ -65,7 +77,8 @@ pub async fn request_reset(
     // Known address or not, the same answer at the same moment (docs/registration.md,
     // "Answers that tell nothing").
     let clock = state.clock.clone();
-    shared::steady::in_steady_time(clock.as_ref(), send_reset_link(state, scope, name)).await?;
+    shared::steady::in_steady_time(clock.as_ref(), send_reset_link(state, scope, name, weiter))
+        .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({
@@ -76,7 +89,12 @@ pub async fn request_reset(
 
 /// The reset link for the account `name` logs in with in `scope`, if there is one and it
 /// is not disabled (a username finds the account too), within the address's hourly mails.
-async fn send_reset_link(state: AppState, scope: Scope, name: LoginName) -> Result<()> {
+async fn send_reset_link(
+    state: AppState,
+    scope: Scope,
+    name: LoginName,
+    weiter: Option<String>,
+) -> Result<()> {
     let Some(found) = accounts::find(state.table.as_ref(), &scope, &name).await? else {
         return Ok(());
     };
@@ -86,7 +104,10 @@ async fn send_reset_link(state: AppState, scope: Scope, name: LoginName) -> Resu
     let login = found.login;
     let to = login.email.open(state.data_key()?)?;
     let (token, put) = tokens::issue(TokenFor::of(TokenKind::Reset, &login), state.clock.now())?;
-    let link = mails::link(&state.public_base_url, "passwort-zuruecksetzen", &token);
+    let link = match &weiter {
+        Some(next) => shared::mail::link_then(&state.public_base_url, RESET_PAGE, &token, next),
+        None => mails::link(&state.public_base_url, RESET_PAGE, &token),
+    };
     let outgoing = PendingMails::of(&state);
     let (mail, mail_op) = outgoing.enqueue(mails::render(
         &to,

@@ -665,3 +665,40 @@ async fn a_token_under_another_login_kinds_key_does_nothing() {
     assert_problem_status(&used, StatusCode::BAD_REQUEST);
     app.login("anna@baeckerei.de", PASSWORD).await;
 }
+
+/// A reset asked for from a login page leads back to that page once the password is set;
+/// anything but a path of the app is refused at its field.
+#[tokio::test]
+async fn a_reset_link_leads_back_to_the_login_it_was_asked_from() {
+    let app = TestApp::new().await;
+    app.confirmed_partner("anna@baeckerei.de").await;
+    let asked = app
+        .call(
+            "POST",
+            "/auth/password-reset",
+            Some(json!({"email": "anna@baeckerei.de", "weiter": "/partner/anmelden"})),
+            None,
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::ACCEPTED, "{:?}", asked.body);
+    let mail = app.kit.last_mail_to("anna@baeckerei.de").await;
+    assert!(
+        mail.text.contains("/passwort-zuruecksetzen?token=")
+            && mail.text.contains("&weiter=/partner/anmelden"),
+        "{}",
+        mail.text
+    );
+
+    for elsewhere in ["https://evil.example/", "//evil.example", "/a?b=c"] {
+        let refused = app
+            .call(
+                "POST",
+                "/auth/password-reset",
+                Some(json!({"email": "anna@baeckerei.de", "weiter": elsewhere})),
+                None,
+            )
+            .await;
+        assert_problem_status(&refused, StatusCode::BAD_REQUEST);
+        assert_eq!(refused.body["errors"][0]["field"], "weiter", "{elsewhere}");
+    }
+}

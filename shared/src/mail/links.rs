@@ -11,6 +11,23 @@ pub fn link_then(base_url: &str, path: &str, token: &str, next: &str) -> String 
     format!("{}&weiter={next}", link(base_url, path, token))
 }
 
+/// A path of the app to go on to (`weiter`), as a request may name it: `/` and then
+/// letters, digits, `/`, `-`, `_` or `.`, at most 200 characters, never `//` (another
+/// host). The app checks it again before it follows it.
+pub fn app_path(value: &str) -> Result<String, &'static str> {
+    let fine = value.starts_with('/')
+        && !value.starts_with("//")
+        && value.len() <= 200
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
+    if fine {
+        Ok(value.to_string())
+    } else {
+        Err("muss ein Pfad dieser Anwendung sein, z. B. /kundenkonto/kanzlei-berger")
+    }
+}
+
 /// The token of the first link built by [`link`] in a mail's text; the inverse of `link`.
 pub fn token_in_link(text: &str) -> Option<String> {
     let start = text.find("token=")? + "token=".len();
@@ -23,6 +40,23 @@ pub fn token_in_link(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_paths_of_the_app_are_gone_on_to() {
+        for fine in ["/kundenkonto/kanzlei-berger", "/karte/01a2-b/anmelden", "/"] {
+            assert_eq!(super::app_path(fine).as_deref(), Ok(fine));
+        }
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/a?b=c",
+            "/a b",
+            "/%2F%2Fevil",
+            "",
+        ] {
+            assert!(super::app_path(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn links_carry_their_token_back() {
         let link = super::link("https://partnernetz.de/", "einladung", "abc_-9");

@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use attachments::{Attachment, AttachmentSource, LoadedAttachment};
-pub use links::{link, link_then, token_in_link};
+pub use links::{app_path, link, link_then, token_in_link};
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]
 pub use ses::{SesFailure, SesMailer};

@@ -3681,6 +3681,12 @@ export interface components {
             login: string;
             scope?: string | null;
             tenant?: string | null;
+            /**
+             * @description The app's page the link leads on to once the new password is set (the login the
+             *     person came from, e.g. `/kundenkonto/kanzlei-berger`); else the partner's login.
+             * @example /kundenkonto/kanzlei-berger
+             */
+            weiter?: string | null;
         };
         Retried: {
             /** @description Failed partners queued again. */
