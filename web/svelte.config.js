@@ -17,6 +17,12 @@ const config = {
 		// trips (the page, then both files in parallel) whatever the route and protocol, which
 		// keeps the till's first load on a slow network short (docs/web.md, Speed).
 		output: { bundleStrategy: 'single' },
+		// The bench's scripts are type-checked with the app and its tests.
+		typescript: {
+			config: (tsconfig) => {
+				tsconfig.include.push('../bench/**/*.ts', '../playwright.config.ts');
+			}
+		},
 		// Content Security Policy without inline scripts: SvelteKit's start-up script gets a hash.
 		csp: {
 			mode: 'hash',
