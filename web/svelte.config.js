@@ -1,5 +1,6 @@
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { directives } from './csp.js';
 
 /** A single-page app: every route answered by index.html, rendered in the browser. */
 const config = {
@@ -14,29 +15,22 @@ const config = {
 			precompress: true
 		}),
 		// One JavaScript file and one style sheet for the whole app: a first visit costs two round
-		// trips (the page, then both files in parallel) whatever the route and protocol, which
-		// keeps the till's first load on a slow network short (docs/web.md, Speed).
+		// trips (the page, then both files in parallel) whatever the route and protocol. The
+		// till is not part of it: it has its own small entry (`till/`, vite.till.config.ts).
 		output: { bundleStrategy: 'single' },
 		// The bench's scripts are type-checked with the app and its tests.
 		typescript: {
 			config: (tsconfig) => {
-				tsconfig.include.push('../bench/**/*.ts', '../playwright.config.ts');
+				tsconfig.include.push(
+					'../bench/**/*.ts',
+					'../playwright.config.ts',
+					'../till/**/*.ts',
+					'../till/**/*.svelte'
+				);
 			}
 		},
 		// Content Security Policy without inline scripts: SvelteKit's start-up script gets a hash.
-		csp: {
-			mode: 'hash',
-			directives: {
-				'default-src': ['self'],
-				'script-src': ['self'],
-				'style-src': ['self', 'unsafe-inline'],
-				'img-src': ['self', 'data:', 'blob:', 'http:', 'https:'],
-				'connect-src': ['self', 'http:', 'https:'],
-				'frame-ancestors': ['none'],
-				'base-uri': ['self'],
-				'form-action': ['self']
-			}
-		}
+		csp: { mode: 'hash', directives }
 	}
 };
 

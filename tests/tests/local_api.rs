@@ -246,13 +246,19 @@ async fn the_local_billing_run_refuses_a_month_that_has_not_begun() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// The app's build folder as the static build leaves it: an index and a hashed asset.
+/// The app's build folder as the static build leaves it: an index, the till's own page and a
+/// hashed asset.
 fn web_build(dir: &std::path::Path) -> std::path::PathBuf {
     let build = dir.join("build");
     std::fs::create_dir_all(build.join("_app/immutable")).unwrap();
     std::fs::write(
         build.join("index.html"),
         "<!doctype html><title>partnernetz</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        build.join("kasse.html"),
+        "<!doctype html><title>Kasse – partnernetz</title>",
     )
     .unwrap();
     std::fs::write(build.join("_app/immutable/start.Bx1c.js"), "export {};").unwrap();
@@ -269,11 +275,19 @@ async fn local_api_serves_the_web_app_on_its_own_origin_as_deployed() {
     let api = running.base_url();
     let http = reqwest::Client::new();
 
-    // A route of the app is its index, never cached, with the distribution's headers.
-    for path in [
-        "/",
-        "/kasse/0193a0b0-0000-7000-8000-000000000001",
-        "/einladung?token=x",
+    // A route of the app is its index (the till's, the till's own page), never cached, with
+    // the distribution's headers.
+    for (path, title) in [
+        ("/", "<title>partnernetz</title>"),
+        (
+            "/kasse/0193a0b0-0000-7000-8000-000000000001",
+            "<title>Kasse – partnernetz</title>",
+        ),
+        (
+            "/kasse/0193a0b0-0000-7000-8000-000000000001/anmelden?weiter=/kasse",
+            "<title>Kasse – partnernetz</title>",
+        ),
+        ("/einladung?token=x", "<title>partnernetz</title>"),
     ] {
         let r = http.get(format!("{web}{path}")).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
@@ -293,12 +307,7 @@ async fn local_api_serves_the_web_app_on_its_own_origin_as_deployed() {
                 .contains("max-age=")
         );
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert!(
-            r.text()
-                .await
-                .unwrap()
-                .contains("<title>partnernetz</title>")
-        );
+        assert!(r.text().await.unwrap().contains(title), "{path}");
     }
     let asset = http
         .get(format!("{web}/_app/immutable/start.Bx1c.js"))
@@ -404,6 +413,7 @@ fn the_template_deploys_the_web_app_as_local_api_serves_it() {
         "redirect-to-https",
         "ResponsePagePath: /index.html",
         "PathPattern: /_app/immutable/*",
+        "PathPattern: /kasse/*",
     ] {
         assert!(
             distribution.contains(expected),
@@ -421,5 +431,7 @@ fn the_template_deploys_the_web_app_as_local_api_serves_it() {
         assert!(headers.contains(expected), "{expected} in {headers}");
     }
     assert!(section("WebImmutableHeaders").contains("max-age=31536000, immutable"));
+    // Every path of the till is answered with the till's own page, as local-api does.
+    assert!(section("WebTillPage").contains("'/kasse.html'"));
     assert!(section("HttpApi").contains("AllowCredentials: true"));
 }

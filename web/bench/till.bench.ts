@@ -1,6 +1,6 @@
 // The till as a cashier meets it: the first load on a slow tablet and network (Chromium's 4×
 // CPU slowdown and DevTools' "Slow 4G", session from the refresh cookie), until the card field
-// has the focus, with an empty cache and at the start of a later shift (the app's files
+// has the focus and is on screen, with an empty cache and at the start of a later shift (the app's files
 // cached); then a lookup and a booking, from the Enter key to the new figure on screen, on
 // the local network.
 
@@ -21,6 +21,39 @@ const ROUNDS = 15;
 function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+}
+
+/** Milliseconds from the start of the page's navigation until the card field has the focus
+ *  and the frame showing it is painted: recorded by the page itself (a script the bench adds
+ *  before the app's), so the figure carries no polling delay of the test runner. */
+async function untilReadyForACard(page: Page, url: string): Promise<number> {
+	await page.goto(url);
+	const ready = await page.waitForFunction(
+		() => (window as unknown as { tillReady?: number }).tillReady,
+		undefined,
+		{ timeout: 60_000 }
+	);
+	return (await ready.jsonValue()) as number;
+}
+
+/** Runs in every page before its own scripts: notes when the card field first has the focus,
+ *  after the next frame is painted (a message posted from the frame's callback runs after it). */
+function noteReadyForACard() {
+	document.addEventListener(
+		'focusin',
+		(event) => {
+			const w = window as unknown as { tillReady?: number };
+			if ((event.target as Element | null)?.id !== 'kartennummer' || w.tillReady) return;
+			requestAnimationFrame(() => {
+				const after = new MessageChannel();
+				after.port1.onmessage = () => {
+					w.tillReady ??= performance.now();
+				};
+				after.port2.postMessage(undefined);
+			});
+		},
+		true
+	);
 }
 
 /** Milliseconds from the Enter key to the card's figure changing on screen. */
@@ -58,6 +91,7 @@ test('the till: first load, lookup and booking', async ({ browser, request }) =>
 	const merchant = await merchantWithTill(request);
 	await acceptTillInvitation(request, merchant);
 	const context = await browser.newContext();
+	await context.addInitScript(noteReadyForACard);
 	const page = await context.newPage();
 	await page.goto(`/kasse/${merchant.id}/anmelden?weiter=/kasse/${merchant.id}`);
 	await page.getByLabel('Benutzername').fill('kasse-1');
@@ -74,26 +108,14 @@ test('the till: first load, lookup and booking', async ({ browser, request }) =>
 		await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
 		await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
 		await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
-		await page.goto(`/kasse/${merchant.id}`);
-		const ready = await page.waitForFunction(
-			() => document.activeElement?.id === 'kartennummer' && performance.now(),
-			undefined,
-			{ polling: 'raf', timeout: 60_000 }
-		);
-		loads.push((await ready.jsonValue()) as number);
+		loads.push(await untilReadyForACard(page, `/kasse/${merchant.id}`));
 	}
 	// The start of a later shift: the app's files are in the browser's cache (hashed names,
 	// cached for a year); only the page itself is asked for again.
 	await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
 	const shifts: number[] = [];
 	for (let i = 0; i < LOADS; i++) {
-		await page.goto(`/kasse/${merchant.id}`);
-		const ready = await page.waitForFunction(
-			() => document.activeElement?.id === 'kartennummer' && performance.now(),
-			undefined,
-			{ polling: 'raf', timeout: 60_000 }
-		);
-		shifts.push((await ready.jsonValue()) as number);
+		shifts.push(await untilReadyForACard(page, `/kasse/${merchant.id}`));
 	}
 	await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
 	await cdp.send('Network.emulateNetworkConditions', {

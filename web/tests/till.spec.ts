@@ -210,3 +210,28 @@ test('where the browser reads barcodes, the camera finds the card', async ({ pag
 	await expect(page.getByLabel('Einkaufsbetrag in €')).toBeFocused();
 	await look(page, 'kasse-kamera');
 });
+
+test('the till is a page of its own: back and forward work, another path of it says so in German', async ({
+	page,
+	request
+}) => {
+	const merchant = await merchantWithTill(request);
+	await acceptTillInvitation(request, merchant);
+	await page.goto(`/kasse/${merchant.id}`);
+	// Without a session the till goes to its login, then back to the till.
+	await expect(page).toHaveURL(new RegExp(`/kasse/${merchant.id}/anmelden\\?weiter=`));
+	await expect(page).toHaveTitle('Kasse anmelden – partnernetz');
+	await page.getByLabel('Benutzername').fill('kasse-1');
+	await page.getByLabel('Passwort').fill(TILL_PASSWORD);
+	await page.getByRole('button', { name: 'Anmelden' }).click();
+	await expect(page.getByLabel('Kartennummer')).toBeFocused();
+	await page.goBack();
+	await expect(page.getByRole('heading', { name: 'An der Kasse anmelden' })).toBeVisible();
+	await page.goForward();
+	await expect(page.getByLabel('Kartennummer')).toBeVisible();
+
+	await page.goto(`/kasse/${merchant.id}/gibt-es-nicht`);
+	await expect(page.getByRole('heading', { name: 'Seite nicht gefunden' })).toBeVisible();
+	await page.getByRole('link', { name: 'Zur Startseite' }).click();
+	await expect(page.getByRole('heading', { name: 'Willkommen bei partnernetz' })).toBeVisible();
+});

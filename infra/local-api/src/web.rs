@@ -1,6 +1,7 @@
 //! The web app beside the API, as deployed: its own origin. The built single-page app
 //! (`web/build`, made by `cargo xtask run` or `cargo xtask test`) is served as CloudFront
-//! serves it: every unknown path answered with `index.html`, hashed assets cached for a year,
+//! serves it: every unknown path answered with `index.html` (`/kasse/...` with the till's own
+//! `kasse.html`), hashed assets cached for a year,
 //! `index.html` never, the security headers of the deployed distribution, and `/config.json`
 //! telling the app where the API is. The API answers the app's origin through CORS.
 
@@ -26,11 +27,15 @@ pub fn build_dir() -> Option<PathBuf> {
     dir.join("index.html").is_file().then_some(dir)
 }
 
+/// The till's own page (web/vite.till.config.ts), answered for every path under `/kasse`.
+pub const TILL_PAGE: &str = "kasse.html";
+
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 /// The app's routes over its build folder, with `/config.json` naming the API.
 pub fn app(dir: &Path, api_base_url: &str) -> Router {
     let index = dir.join("index.html");
+    let till = dir.join(TILL_PAGE);
     let config = serde_json::json!({ "api_base_url": api_base_url }).to_string();
     // Compressed as CloudFront sends them: the build's `.br` and `.gz` beside each file
     // (adapter-static's `precompress`), to a client that accepts them.
@@ -68,6 +73,15 @@ pub fn app(dir: &Path, api_base_url: &str) -> Router {
                     )
                 }
             }),
+        )
+        .nest_service(
+            "/kasse",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .service(ServeFile::new(till).precompressed_br().precompressed_gzip()),
         )
         .nest_service(
             "/_app/immutable",

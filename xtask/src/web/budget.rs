@@ -50,6 +50,7 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
             .map(|(route, _)| (route, bytes))
             .collect();
         ensure!(!out.is_empty(), "no routes in the generated app.js");
+        out.push(till(&web)?);
         out.sort_by(|a, b| a.0.cmp(&b.0));
         return Ok(out);
     }
@@ -70,8 +71,32 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
         out.push((route, bytes));
     }
     ensure!(!out.is_empty(), "no routes in the generated app.js");
+    out.push(till(&web)?);
     out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(out)
+}
+
+/// The till's two pages, an entry of their own (`web/vite.till.config.ts`): the scripts its
+/// page `build/kasse.html` loads.
+fn till(web: &Path) -> Result<(String, u64)> {
+    let build = web.join("build");
+    let page = fs::read_to_string(build.join("kasse.html"))
+        .context("reading build/kasse.html (build the app first)")?;
+    let mut bytes = 0;
+    let mut files = 0;
+    for (at, _) in page.match_indices(" src=\"/") {
+        let rest = &page[at + 7..];
+        let file = &rest[..rest.find('"').unwrap_or(rest.len())];
+        if file.ends_with(".js") {
+            bytes += gzipped(&fs::read(build.join(file)).with_context(|| file.to_string())?)?;
+            files += 1;
+        }
+    }
+    ensure!(files > 0, "build/kasse.html loads no script");
+    Ok((
+        "/kasse/[merchant] (the till's own entry)".to_string(),
+        bytes,
+    ))
 }
 
 /// `"/kasse/[merchant]": [5]` → (route, node) pairs of the generated dictionary.

@@ -111,11 +111,22 @@ fn check_types(root: &Path, local_api: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The static build in `web/build`.
+/// The static build in `web/build`: the SvelteKit app, then the till's own entry beside it.
 pub fn build(root: &Path) -> Result<()> {
     ensure_packages(root)?;
     println!("xtask: building the web app");
-    process::run(&mut npx(root, &["vite", "build", "--logLevel", "warn"]))
+    process::run(&mut npx(root, &["vite", "build", "--logLevel", "warn"]))?;
+    process::run(&mut npx(
+        root,
+        &[
+            "vite",
+            "build",
+            "--config",
+            "vite.till.config.ts",
+            "--logLevel",
+            "warn",
+        ],
+    ))
 }
 
 /// Types in step with the API, the type check, the lint, the build and the browser
