@@ -50,7 +50,7 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
             .map(|(route, _)| (route, bytes))
             .collect();
         ensure!(!out.is_empty(), "no routes in the generated app.js");
-        out.push(till(&web)?);
+        out.extend(till(&web)?);
         out.sort_by(|a, b| a.0.cmp(&b.0));
         return Ok(out);
     }
@@ -71,14 +71,14 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
         out.push((route, bytes));
     }
     ensure!(!out.is_empty(), "no routes in the generated app.js");
-    out.push(till(&web)?);
+    out.extend(till(&web)?);
     out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(out)
 }
 
 /// The till's two pages, an entry of their own (`web/vite.till.config.ts`): the scripts its
 /// page `build/kasse.html` loads.
-fn till(web: &Path) -> Result<(String, u64)> {
+fn till(web: &Path) -> Result<Vec<(String, u64)>> {
     let build = web.join("build");
     let page = fs::read_to_string(build.join("kasse.html"))
         .context("reading build/kasse.html (build the app first)")?;
@@ -175,7 +175,7 @@ pub fn run(root: &Path, write_doc: bool) -> Result<()> {
                 format!("{}{BEGIN}\n{table}{}", &doc[..a], &doc[b..])
             }
             _ => format!(
-                "{}\n## Web app\n\nThe JavaScript each page of the web app loads on a first visit, gzipped as CloudFront sends it (`cargo xtask bench` reads the build's manifest: SvelteKit's entries, the root layout, the page and what they import).\n\n{BEGIN}\n{table}{END}\n",
+                "{}\n## Web app\n\nThe JavaScript each page of the web app loads on a first visit, gzipped as CloudFront sends it (`cargo xtask bench` reads the build's manifest: SvelteKit's entries, the root layout, the page and what they import; for the till's two pages, an entry of their own, the scripts `kasse.html` loads).\n\n{BEGIN}\n{table}{END}\n",
                 doc.trim_end()
             ),
         };
