@@ -93,10 +93,10 @@ fn till(web: &Path) -> Result<Vec<(String, u64)>> {
         }
     }
     ensure!(files > 0, "build/kasse.html loads no script");
-    Ok((
-        "/kasse/[merchant] (the till's own entry)".to_string(),
-        bytes,
-    ))
+    Ok(["/kasse/[merchant]", "/kasse/[merchant]/anmelden"]
+        .into_iter()
+        .map(|route| (route.to_string(), bytes))
+        .collect())
 }
 
 /// `"/kasse/[merchant]": [5]` → (route, node) pairs of the generated dictionary.
