@@ -24,7 +24,7 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
 	{ key: 'start', label: 'Start', path: '/partner', built: true },
 	{ key: 'profil', label: 'Profil', path: '/partner/profil', built: true },
-	{ key: 'plattformen', label: 'Plattformen', path: '/partner/plattformen', built: false },
+	{ key: 'plattformen', label: 'Plattformen', path: '/partner/plattformen', built: true },
 	{ key: 'angebote', label: 'Angebote', path: '/partner/angebote', built: false },
 	{ key: 'platzierungen', label: 'Platzierungen', path: '/partner/platzierungen', built: false },
 	{ key: 'karten', label: 'Karten', path: '/partner/karten', built: false },
