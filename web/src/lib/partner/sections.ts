@@ -30,7 +30,7 @@ export const SECTIONS: readonly Section[] = [
 	{ key: 'karten', label: 'Karten', path: '/partner/karten', built: false },
 	{ key: 'empfehlungen', label: 'Empfehlungen', path: '/partner/empfehlungen', built: false },
 	{ key: 'kundenkonto', label: 'Kundenkonto', path: '/partner/kundenkonto', built: false },
-	{ key: 'rechnungen', label: 'Rechnungen', path: '/partner/rechnungen', built: false },
+	{ key: 'rechnungen', label: 'Rechnungen', path: '/partner/rechnungen', built: true },
 	{ key: 'konto', label: 'Konto', path: '/partner/konto', built: false }
 ];
 
