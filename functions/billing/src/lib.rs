@@ -105,6 +105,7 @@ pub fn routes() -> Vec<Route<BillingState>> {
             routes::cancel_invoice
         ),
         route!(GET "/partners/me/invoices", PARTNER, routes::my_invoices),
+        route!(GET "/partners/me/sepa-creditor", PARTNER, routes::sepa_creditor),
     ]
 }
 

@@ -443,6 +443,21 @@ async fn a_partner_sees_only_its_own_invoices() {
     assert!(s.invoices_of(&bert).await.is_empty());
 }
 
+#[tokio::test]
+async fn a_partner_reads_the_payee_its_mandate_names() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let reply = s
+        .client
+        .call("GET", "/partners/me/sepa-creditor", None, Some(&anna.token))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["name"], "partnernetz GmbH");
+    assert_eq!(reply.body["creditor_id"], "DE98ZZZ09999999999");
+    assert_eq!(reply.body["city"], "Berlin");
+    assert_eq!(reply.body["prenotification_days"], 14);
+}
+
 /// The reference schemas and rules in the repository (`reference/`).
 fn reference(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -150,7 +150,8 @@ pub async fn apply(
     Ok((StatusCode::CREATED, Json(app)))
 }
 
-/// The partner's own applications and subscriptions.
+/// The partner's own applications and subscriptions, and the day a subscription cancelled
+/// today would end (so the portal states it before the partner confirms).
 #[utoipa::path(get, path = "/partners/me/platforms", tag = "applications",
     responses((status = 200, description = "Every application, newest state.", body = MyApplications)))]
 pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<Value>> {
@@ -165,7 +166,11 @@ pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Resu
         .into_iter()
         .map(from_item::<Application>)
         .collect::<Result<Vec<_>>>()?;
-    Ok(Json(json!({ "applications": apps })))
+    let cancellation_ends_on = notice::subscription_end(state.clock.today());
+    Ok(Json(json!({
+        "applications": apps,
+        "cancellation_ends_on": cancellation_ends_on,
+    })))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -58,6 +58,9 @@ pub struct LogoUpload {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyApplications {
     pub applications: Vec<Application>,
+    /// The last day of a subscription cancelled today (Europe/Berlin): one calendar month's
+    /// notice to the end of a month.
+    pub cancellation_ends_on: jiff::civil::Date,
 }
 
 /// One page of a platform's applications.

@@ -1347,7 +1347,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The partner's own applications and subscriptions. */
+        /**
+         * The partner's own applications and subscriptions, and the day a subscription cancelled
+         *     today would end (so the portal states it before the partner confirms).
+         */
         get: operations["get_partners_me_platforms"];
         put?: never;
         post?: never;
@@ -1408,6 +1411,26 @@ export interface paths {
         put?: never;
         /** Domain per DNS bestätigen */
         post: operations["post_partners_me_referral_domains_domain_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/me/sepa-creditor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who collects the platform's fees by direct debit: the payee and creditor identifier the
+         *     mandate text names before the partner gives it.
+         */
+        get: operations["get_partners_me_sepa_creditor"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2880,6 +2903,12 @@ export interface components {
         /** @description The partner's own applications and subscriptions. */
         MyApplications: {
             applications: components["schemas"]["Application"][];
+            /**
+             * Format: date
+             * @description The last day of a subscription cancelled today (Europe/Berlin): one calendar month's
+             *     notice to the end of a month.
+             */
+            cancellation_ends_on: string;
         };
         MyCard: {
             card: components["schemas"]["CardAtTill"];
@@ -3847,6 +3876,29 @@ export interface components {
              *     debits still due).
              */
             sepa_files: components["schemas"]["SepaFileView"][];
+        };
+        /** @description The payee of the partner's SEPA direct-debit mandate, as the mandate text names it. */
+        SepaCreditor: {
+            city: string;
+            /** @description ISO 3166-1 alpha-2. */
+            country: string;
+            /**
+             * @description The creditor identifier (Gläubiger-Identifikationsnummer).
+             * @example DE98ZZZ09999999999
+             */
+            creditor_id: string;
+            /**
+             * @description The platform's operator, who collects the fees.
+             * @example partnernetz GmbH
+             */
+            name: string;
+            postal_code: string;
+            /**
+             * Format: int64
+             * @description Days from the invoice, which announces each collection, to the collection.
+             */
+            prenotification_days: number;
+            street: string;
         };
         /** @description A written SEPA file with its download link. */
         SepaFileLink: components["schemas"]["SepaFileView"] & {
@@ -7031,6 +7083,29 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_partners_me_sepa_creditor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payee of the mandate. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaCreditor"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["Unavailable"];
         };
     };
