@@ -103,8 +103,9 @@ struct Matchers {
     browser_tokens: AhoCorasick,
     /// [`NEEDLES`], then [`WORDS`], then the gates' words.
     words: AhoCorasick,
-    /// Of each gate's word in `words` (from `NEEDLES.len() + WORDS.len()` on), its pattern in
-    /// `gated`.
+    /// The first gate's word in `words`.
+    first_gate: usize,
+    /// Of each gate's word in `words`, its pattern in `gated`.
     gate_of: Vec<usize>,
     /// The gated patterns whose gate is an ending, and those without a gate, as bits.
     ends_with: Vec<(&'static [&'static str], u64)>,
@@ -119,7 +120,8 @@ impl Matchers {
     fn build() -> Result<Matchers, String> {
         let browser_tokens = AhoCorasick::new(BROWSER_TOKENS)
             .map_err(|e| format!("the browser tokens do not build: {e}"))?;
-        let mut words: Vec<&str> = NEEDLES.iter().chain(WORDS).copied().collect();
+        let mut words: Vec<&str> = NEEDLES.iter().copied().chain(WORDS.lines()).collect();
+        let first_gate = words.len();
         let mut gate_of = Vec::new();
         let mut ends_with = Vec::new();
         let mut always = 0;
@@ -138,6 +140,7 @@ impl Matchers {
             browser_tokens,
             words: AhoCorasick::new(words)
                 .map_err(|e| format!("the crawler names do not build: {e}"))?,
+            first_gate,
             gate_of,
             ends_with,
             always,
@@ -157,7 +160,6 @@ impl Matchers {
 
     /// Whether a lower-cased agent without browser tokens matches either list.
     fn matches(&self, ua: &[u8]) -> bool {
-        let first_gate = NEEDLES.len() + WORDS.len();
         // The gated patterns to search, as bits.
         let mut open = self.always;
         for found in self.words.find_overlapping_iter(ua) {
@@ -166,9 +168,9 @@ impl Matchers {
                 if needle_fires(id, ua, found.start()) {
                     return true;
                 }
-            } else if id < first_gate {
+            } else if id < self.first_gate {
                 return true;
-            } else if let Some(pattern) = self.gate_of.get(id - first_gate) {
+            } else if let Some(pattern) = self.gate_of.get(id - self.first_gate) {
                 open |= 1 << pattern;
             }
         }
@@ -493,7 +495,10 @@ mod tests {
         // The look-around patterns and the lists' others, as `build.rs` wrote them.
         let isbot = ISBOT.split("|(?:").count() + ISBOT_LOOKAROUND.lines().count();
         assert!(isbot > 200, "{isbot}");
-        assert!(WORDS.len() > 1_000, "the names are most of the words");
+        assert!(
+            WORDS.lines().count() > 1_000,
+            "the names are most of the words"
+        );
         assert!(!ANCHORED.is_empty());
         assert!(GATED.len() > 10);
         for (pattern, gate) in GATED {
