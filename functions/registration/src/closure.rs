@@ -30,7 +30,7 @@ use crate::applications;
 use crate::login::Client;
 use crate::mails;
 use crate::profile::load_partner;
-use crate::signed_in::{self, CURRENT_PASSWORD};
+use crate::signed_in;
 
 /// Steps of the closing's transaction, besides the applications'
 /// (`applications::APPLICATION_OP`), the contracts' (`cards::CONTRACT_OP`,
@@ -435,7 +435,7 @@ pub async fn close(
         return already_closed(&state, partner, closed_at).await;
     }
     let mut v = Validator::new();
-    v.require(CURRENT_PASSWORD, !body.current_password.is_empty(), "fehlt");
+    signed_in::check_current(&mut v, &body.current_password);
     v.finish()?;
     let own = signed_in::own_login(&state, &auth.claims, None).await?;
     let found = signed_in::confirm_password(&state, &client, own, &body.current_password).await?;

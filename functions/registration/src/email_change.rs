@@ -30,7 +30,7 @@ use crate::bodies::TokenBody;
 use crate::login::Client;
 use crate::mails;
 use crate::replies::{Message, StatusMessage};
-use crate::signed_in::{self, CURRENT_PASSWORD};
+use crate::signed_in;
 
 /// The app's page the link opens; it posts the token to `POST /partners/email/confirm`.
 pub const CONFIRM_PAGE: &str = "partner/email-bestaetigen";
@@ -77,7 +77,7 @@ pub async fn request_change(
 ) -> Result<(StatusCode, Json<Value>)> {
     let mut v = Validator::new();
     let new = v.check("new_email", Email::parse(&body.new_email));
-    v.require(CURRENT_PASSWORD, !body.current_password.is_empty(), "fehlt");
+    signed_in::check_current(&mut v, &body.current_password);
     v.finish()?;
     let new = new.ok_or_else(|| Error::field("new_email", "fehlt"))?;
     let partner = crate::profile::load_partner(&state, &auth.partner_id).await?;
@@ -175,7 +175,7 @@ enum Claim {
     /// Nobody has it.
     Free,
     /// A sign-up nobody confirmed has it, and gives way (as to a new sign-up).
-    Replacing(Login),
+    Replacing(Box<Login>),
 }
 
 fn taken() -> Error {
@@ -204,7 +204,7 @@ async fn move_login(state: &AppState, raw: &str) -> Result<Moved> {
                 }
                 match (failed, &claim) {
                     (LOGIN_GUARD, Claim::Free) => {
-                        claim = Claim::Replacing(unconfirmed_at(state, &read.new).await?);
+                        claim = Claim::Replacing(Box::new(unconfirmed_at(state, &read.new).await?));
                     }
                     (LOGIN_GUARD | partners::UNCONFIRMED_OP, Claim::Replacing(_)) => {
                         return Err(taken());

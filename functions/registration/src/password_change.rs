@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use crate::login::{self, Client, Signed};
 use crate::replies::PasswordChanged;
-use crate::signed_in::{self, CURRENT_PASSWORD, PlatformAccount};
+use crate::signed_in::{self, PlatformAccount};
 use crate::{mails, sessions};
 
 /// Steps of the change's transaction.
@@ -53,7 +53,7 @@ fn checked(body: &PasswordChange) -> Result<(Password, Option<LoginName>)> {
         body.new_password != body.current_password,
         "muss sich von Ihrem aktuellen Passwort unterscheiden",
     );
-    v.require(CURRENT_PASSWORD, !body.current_password.is_empty(), "fehlt");
+    signed_in::check_current(&mut v, &body.current_password);
     let login = match body.login.as_deref() {
         Some(raw) => v.check("login", LoginName::parse(raw)),
         None => None,

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use shared::auth::{Authenticated, Claims, Revocations, Role, Scope};
 use shared::domain::PartnerId;
 use shared::env::AppState;
+use shared::http::Validator;
 use shared::model::accounts::{self, Found, LoginName, login_key};
 use shared::model::partners::Partner;
 use shared::model::{from_item, partners};
@@ -17,6 +18,17 @@ use crate::login;
 
 /// The field a signed-in request names the current password in.
 pub const CURRENT_PASSWORD: &str = "current_password";
+
+/// The current password as a request gives it: 1 to 128 characters (no password is longer).
+pub fn check_current(v: &mut Validator, value: &str) {
+    let n = value.chars().count();
+    v.require(CURRENT_PASSWORD, n > 0, "fehlt");
+    v.require(
+        CURRENT_PASSWORD,
+        n <= 128,
+        "darf höchstens 128 Zeichen lang sein",
+    );
+}
 
 /// An operator, manager or partner signed in platform-wide (the accounts that log in with
 /// their e-mail address), whose token no closing of the account has ended since.

@@ -205,6 +205,14 @@ async fn the_new_password_is_checked_as_everywhere() {
         same.body["errors"][0]["message"],
         "muss sich von Ihrem aktuellen Passwort unterscheiden"
     );
+    let endless = post(
+        &app,
+        "/auth/password",
+        json!({"current_password": "x".repeat(129), "new_password": "ein-ganz-neues-passwort"}),
+        &jwt,
+    )
+    .await;
+    assert_problem(&endless, StatusCode::BAD_REQUEST, Some("current_password"));
     assert_eq!(
         login(&app, "anna@baeckerei.de", PASSWORD).await.status,
         StatusCode::OK
