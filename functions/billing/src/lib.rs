@@ -87,6 +87,13 @@ impl FromRef<BillingState> for TokenCheck {
     }
 }
 
+/// A partner that closed its account is refused at once (`PartnerAuth`).
+impl FromRef<BillingState> for shared::auth::Revocations {
+    fn from_ref(state: &BillingState) -> Self {
+        shared::auth::Revocations(state.0.env.table.clone())
+    }
+}
+
 const OPERATOR: Access = Access::roles(&[Role::Operator]);
 const PARTNER: Access = Access::roles(&[Role::Partner]);
 

@@ -1454,3 +1454,29 @@ async fn confirmed_referral_rewards_are_billed_once_on_their_own_line_with_vat()
             .contains("Dezember 2026: 1 bestätigte Prämie")
     );
 }
+
+/// Registration closing a partner account ends its tokens here too, at once: the invoice
+/// list is refused, and the policy grants the read that tells.
+#[tokio::test]
+async fn a_partner_that_closed_its_account_is_refused_at_once() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    assert!(s.invoices_of(&anna).await.is_empty());
+    let closed = shared::auth::revoke_op(
+        &shared::domain::AccountId::from(&anna.id),
+        shared::auth::Ended::Closed,
+        s.kit.clock.epoch(),
+    );
+    s.kit.table.transact(vec![closed]).await.unwrap();
+    let reply = s
+        .client
+        .call("GET", "/partners/me/invoices", None, Some(&anna.token))
+        .await;
+    assert_problem(&reply, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(
+        reply.body["detail"],
+        "Dieses Partnerkonto wurde geschlossen."
+    );
+    let (function, audit) = &s.audits[0];
+    shared::routes::policy::assert_allowed(function, &audit.accesses());
+}

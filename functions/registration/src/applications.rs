@@ -3,6 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{ManagerAuth, PartnerAuth};
@@ -18,7 +20,7 @@ use shared::model::subscriptions::{
     APPLICATION_PREFIX, Application, ApplicationStatus, STATUS, application_key, applications_index,
 };
 use shared::openapi::{Conflict, Unprocessable};
-use shared::store::{Cond, Index, Query, SkCond, TxOp};
+use shared::store::{Cond, Index, Named, Query, SkCond, TxOp};
 use shared::{Error, FieldError, Result};
 use utoipa::{IntoParams, ToSchema};
 
@@ -40,6 +42,40 @@ async fn load(
     }
 }
 
+/// The name of an application's write in a transaction ([`transition_op`]).
+pub const APPLICATION_OP: &str = "application";
+
+/// The write of an application's new state, only if it still has the status it was read
+/// with (`None`: a new application).
+pub fn transition_op(app: &Application, previous: Option<ApplicationStatus>) -> Result<Named> {
+    let cond = match previous {
+        Some(status) => Cond::Eq(STATUS, status.as_str().into()),
+        None => Cond::NotExists,
+    };
+    Ok(TxOp::Put {
+        item: app.to_item()?,
+        cond,
+    }
+    .named(APPLICATION_OP))
+}
+
+/// The partner's own end of an application on `today` (Europe/Berlin; `now` the instant):
+/// a pending one is withdrawn at once, a subscription is cancelled and ends after the notice
+/// period ([`notice::subscription_end`]). `None` when there is nothing to end.
+pub fn ended_by_partner(app: &Application, today: Date, now: Timestamp) -> Option<Application> {
+    let mut ended = app.clone();
+    match app.status {
+        ApplicationStatus::Pending => ended.status = ApplicationStatus::Withdrawn,
+        ApplicationStatus::Approved => {
+            ended.status = ApplicationStatus::Cancelled;
+            ended.ends_on = Some(notice::subscription_end(today));
+        }
+        _ => return None,
+    }
+    ended.cancelled_at = Some(now);
+    Some(ended)
+}
+
 /// Writes the new state of an application only if it still has the status it was read with,
 /// together with the mail that reports it (if any), which is delivered after the commit.
 async fn save_from(
@@ -48,18 +84,8 @@ async fn save_from(
     previous: Option<ApplicationStatus>,
     mail: Option<Mail>,
 ) -> Result<()> {
-    let cond = match previous {
-        Some(status) => Cond::Eq(STATUS, status.as_str().into()),
-        None => Cond::NotExists,
-    };
     let outgoing = PendingMails::of(state);
-    let mut ops = vec![
-        TxOp::Put {
-            item: app.to_item()?,
-            cond,
-        }
-        .named("application"),
-    ];
+    let mut ops = vec![transition_op(app, previous)?];
     if app.status == ApplicationStatus::Approved {
         ops.push(billable::mark(&app.partner_id).named("billable"));
     }
@@ -353,27 +379,27 @@ pub async fn cancel(
     auth: PartnerAuth,
     ApiPath(platform_id): ApiPath<PlatformId>,
 ) -> Result<Json<Value>> {
-    let mut app = load(&state, &auth.partner_id, &platform_id)
+    let app = load(&state, &auth.partner_id, &platform_id)
         .await?
         .ok_or_else(|| {
             Error::NotFound("Keine Bewerbung oder Teilnahme für diese Plattform.".into())
         })?;
     let previous = app.status;
-    match previous {
-        ApplicationStatus::Pending => {
-            app.status = ApplicationStatus::Withdrawn;
-            app.cancelled_at = Some(state.clock.now());
+    let Some(app) = ended_by_partner(&app, state.clock.today(), state.clock.now()) else {
+        return Err(Error::Conflict(format!(
+            "Nichts zu kündigen (Status: {}).",
+            previous.as_str()
+        )));
+    };
+    match app.ends_on {
+        None => {
             save_from(&state, &app, Some(previous), None).await?;
             Ok(Json(json!({
                 "status": "withdrawn",
                 "message": "Ihre Bewerbung wurde zurückgezogen."
             })))
         }
-        ApplicationStatus::Approved => {
-            let ends_on = notice::subscription_end(state.clock.today());
-            app.status = ApplicationStatus::Cancelled;
-            app.cancelled_at = Some(state.clock.now());
-            app.ends_on = Some(ends_on);
+        Some(ends_on) => {
             let partner = profile::load_partner(&state, &auth.partner_id).await?;
             let ends_on_german = mails::german_date(ends_on);
             let mail = partner_mail(
@@ -389,9 +415,5 @@ pub async fn cancel(
                 "message": format!("Gekündigt. Die Teilnahme endet mit Ablauf des {ends_on_german}.")
             })))
         }
-        other => Err(Error::Conflict(format!(
-            "Nichts zu kündigen (Status: {}).",
-            other.as_str()
-        ))),
     }
 }

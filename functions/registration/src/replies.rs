@@ -97,3 +97,19 @@ pub struct ManagerInvited {
     pub manager_id: Option<AccountId>,
     pub platform_id: PlatformId,
 }
+
+/// A changed password: this session's new access token, and a German message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChanged {
+    /// An EdDSA-signed JWT of the new generation; the old tokens run out within 15 minutes.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires (900).
+    pub expires_in: i64,
+    /// `operator`, `manager` or `partner`.
+    pub role: String,
+    /// Always `platform`.
+    pub scope: String,
+    pub message: String,
+}
