@@ -252,7 +252,7 @@ mod tests {
             .unwrap();
         let months: Vec<String> = found
             .iter()
-            .filter_map(|i| crate::store::Key::of(i))
+            .filter_map(crate::store::Key::of)
             .filter_map(|k| slots_month(&k.sk))
             .map(|m| m.to_string())
             .collect();
