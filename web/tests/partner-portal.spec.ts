@@ -124,7 +124,7 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 		'Erteilen Sie ein SEPA-Lastschriftmandat für die Gebühren.',
 		'Hinterlegen Sie die Anschrift Ihres Unternehmens.',
 		'Bewerben Sie sich bei einer Plattform.',
-		'Legen Sie Ihr erstes Angebot an. Angebote legen Sie bald hier im Partnerbereich an.'
+		'Legen Sie Ihr erstes Angebot an.'
 	]);
 	await expect(page.getByText('Kein Kartenvertrag abgeschlossen.')).toBeVisible();
 	await expect(page.getByText('Noch keine Rechnung.')).toBeVisible();
@@ -132,7 +132,7 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 
 	// The navigation: the built sections only, behind "Menü" on a phone.
 	const nav = page.getByRole('navigation', { name: 'Partnerbereich' });
-	await expect(nav.getByRole('link')).toHaveText(['Start', 'Profil', 'Plattformen', 'Rechnungen']);
+	await expect(nav.getByRole('link')).toHaveText(['Start', 'Profil', 'Plattformen', 'Angebote', 'Platzierungen', 'Rechnungen']);
 	await expect(nav.getByRole('link', { name: 'Start' })).toHaveAttribute('aria-current', 'page');
 	await page.setViewportSize({ width: 390, height: 844 });
 	await expect(nav.getByRole('link', { name: 'Profil' })).toBeHidden();
@@ -237,7 +237,7 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 
 	expect(await steps(page)).toEqual([
 		'Bewerben Sie sich bei einer Plattform.',
-		'Legen Sie Ihr erstes Angebot an. Angebote legen Sie bald hier im Partnerbereich an.'
+		'Legen Sie Ihr erstes Angebot an.'
 	]);
 
 	// Platforms: apply to both; one approved, the other rejected with a reason.
@@ -255,7 +255,7 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 	await look(page, 'partner-plattformen');
 
 	expect(await steps(page)).toEqual([
-		'Legen Sie Ihr erstes Angebot an. Angebote legen Sie bald hier im Partnerbereich an.'
+		'Legen Sie Ihr erstes Angebot an.'
 	]);
 	const reviews = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'Offene Prüfungen' }) });
 	await expect(reviews).toContainText(`Ihre Bewerbung bei ${sparkasse}`);

@@ -1075,7 +1075,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /**
+         * Put the draft's images in a new order (the first is the feed's picture). A published
+         *     offer keeps its approved images until the revision is approved.
+         */
+        put: operations["put_offers_offer_id_images"];
         /**
          * Add an image (up to six, in this order) and get its presigned upload, valid for ten
          *     minutes. The upload must declare exactly the type and size given here.
@@ -1450,6 +1454,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/partners/me/offers/{offer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the partner's offers: the draft with its images, its state on each platform and
+         *     the version each platform shows.
+         */
+        get: operations["get_partners_me_offers_offer_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/partners/me/placements": {
         parameters: {
             query?: never;
@@ -1457,7 +1481,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The partner's placement bookings, of one month or all. */
+        /** The partner's placement bookings, of one month, of this month and later, or all. */
         get: operations["get_partners_me_placements"];
         put?: never;
         post?: never;
@@ -1743,6 +1767,26 @@ export interface paths {
         put?: never;
         /** Define a placement kind on a platform. */
         post: operations["post_platforms_platform_id_placement_kinds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/placement-slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A platform's placement kinds with their prices and the slots still free in this month
+         *     and each of the six after it.
+         */
+        get: operations["get_platforms_platform_id_placement_slots"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2125,6 +2169,8 @@ export interface components {
         };
         BookingList: {
             bookings: components["schemas"]["PlacementBooking"][];
+            /** @description The current month (Europe/Berlin): bookings of later months can still be cancelled. */
+            this_month: components["schemas"]["Month"];
             /** @description Sum of the booked (not cancelled) prices listed. */
             total_cents: components["schemas"]["Cents"];
         };
@@ -2911,6 +2957,18 @@ export interface components {
         };
         /**
          * @example {
+         *       "image_ids": [
+         *         "0191f7a8-0000-7000-8000-000000000002",
+         *         "0191f7a8-0000-7000-8000-000000000001"
+         *       ]
+         *     }
+         */
+        ImageOrder: {
+            /** @description Every image of the draft, each exactly once, in the order they are to be shown. */
+            image_ids: string[];
+        };
+        /**
+         * @example {
          *       "content_type": "image/jpeg",
          *       "size_bytes": 245760
          *     }
@@ -3051,6 +3109,17 @@ export interface components {
         KindList: {
             kinds: components["schemas"]["PlacementKind"][];
         };
+        /** @description A placement kind with its free slots in each bookable month. */
+        KindSlots: {
+            kind_id: string;
+            /** @description This month and the six after it, in order. */
+            months: components["schemas"]["MonthSlots"][];
+            name: string;
+            /** @description Net price per calendar month. */
+            price_cents: components["schemas"]["Cents"];
+            /** Format: int32 */
+            slots_per_month: number;
+        };
         LedgerEntry: {
             /** Format: date-time */
             at: string;
@@ -3082,6 +3151,26 @@ export interface components {
             id: string;
             name: string;
             url: string;
+        };
+        /** @description The version a platform shows. */
+        LiveView: {
+            /**
+             * Format: date-time
+             * @description Approval of this version.
+             */
+            approved_at: string;
+            /** @description The company name the feed shows. */
+            company: string;
+            /** @description The approved texts and terms (its `images` are the approved copies). */
+            content: components["schemas"]["Content"];
+            /** @description The approved images in order, each viewable for an hour. */
+            images: components["schemas"]["ImageView"][];
+            platform_id: components["schemas"]["PlatformId"];
+            /**
+             * Format: date-time
+             * @description First approval there: the feed's "newest" order.
+             */
+            published_at: string;
         };
         /**
          * @description The login, without its password hash or anything else that is no information about the
@@ -3203,6 +3292,15 @@ export interface components {
          * @example 2026-12
          */
         Month: string;
+        /** @description The free slots of a kind in one month. */
+        MonthSlots: {
+            /**
+             * Format: int32
+             * @description Slots still free (0 when every slot is booked).
+             */
+            free: number;
+            month: components["schemas"]["Month"];
+        };
         /** @description The partner's own applications and subscriptions. */
         MyApplications: {
             applications: components["schemas"]["Application"][];
@@ -3570,6 +3668,15 @@ export interface components {
             /** @description `false` withdraws the consent to being counted in the statistics, `true` gives it. */
             statistics_consent?: boolean | null;
         };
+        /** @description One offer of the partner, for its editor. */
+        OwnOffer: {
+            /** @description The draft's images in display order, each viewable for an hour. */
+            images: components["schemas"]["ImageView"][];
+            /** @description The version each platform shows, for every platform that shows one. */
+            live: components["schemas"]["LiveView"][];
+            /** @description The draft and its state per platform, as in the list. */
+            offer: components["schemas"]["OfferView"];
+        };
         /**
          * Format: uuid
          * @description A partner (merchant), UUIDv7.
@@ -3731,6 +3838,16 @@ export interface components {
              * @description How many partners may book it per month.
              */
             slots_per_month: number;
+        };
+        /** @description A platform's placement kinds with their free slots per bookable month. */
+        PlacementSlots: {
+            kinds: components["schemas"]["KindSlots"][];
+            platform_id: components["schemas"]["PlatformId"];
+            /**
+             * @description The current month (Europe/Berlin): placements are booked for it and up to six months
+             *     ahead, and cancelled only until their month starts, so this month's are final.
+             */
+            this_month: components["schemas"]["Month"];
         };
         /** @description One page of a platform's applications. */
         PlatformApplications: {
@@ -6843,6 +6960,41 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    put_offers_offer_id_images: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of the partner's offers. */
+                offer_id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageOrder"];
+            };
+        };
+        responses: {
+            /** @description The offer with its images in the new order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnOffer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     post_offers_offer_id_images: {
         parameters: {
             query?: never;
@@ -7483,11 +7635,44 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_partners_me_offers_offer_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of the partner's offers. */
+                offer_id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The offer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnOffer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_partners_me_placements: {
         parameters: {
             query?: {
                 /** @description Only this month's bookings (JJJJ-MM). */
                 month?: string;
+                /**
+                 * @description Only the bookings of the current month and later (at most seven months), without
+                 *     `month`.
+                 */
+                upcoming?: boolean;
             };
             header?: never;
             path?: never;
@@ -8075,6 +8260,34 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_platforms_platform_id_placement_slots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every kind with its free slots. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacementSlots"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };

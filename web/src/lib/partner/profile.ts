@@ -2,6 +2,7 @@
 // is uploaded, and the SEPA mandate's text.
 
 import type { components } from '../api/schema';
+import { IMAGE_ACCEPT, imageProblem } from '../imagefile';
 
 type Schemas = components['schemas'];
 export type Profile = Schemas['ProfileView'];
@@ -64,45 +65,13 @@ export function patchOf(f: ProfileForm): ProfilePatch {
 	return patch;
 }
 
-/** The logo types the API signs an upload for, and their first bytes. */
-const LOGO_TYPES: Record<string, { name: string; magic: (b: Uint8Array) => boolean }> = {
-	'image/png': {
-		name: 'PNG',
-		magic: (b) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((x, i) => b[i] === x)
-	},
-	'image/jpeg': { name: 'JPEG', magic: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-	'image/webp': {
-		name: 'WebP',
-		magic: (b) =>
-			String.fromCharCode(...b.slice(0, 4)) === 'RIFF' &&
-			String.fromCharCode(...b.slice(8, 12)) === 'WEBP'
-	}
-};
-
-/** The largest logo the API takes: 5 MB. */
-export const MAX_LOGO_BYTES = 5 * 1024 * 1024;
-
 /** The accept list of the file field. */
-export const LOGO_ACCEPT = Object.keys(LOGO_TYPES).join(',');
+export const LOGO_ACCEPT = IMAGE_ACCEPT;
 
 /** What is wrong with a chosen logo, in German, or nothing: its type, its size, and
  *  whether its first bytes are an image of that type. */
 export function logoProblem(type: string, size: number, head: Uint8Array): string | undefined {
-	const kind = LOGO_TYPES[type];
-	if (!kind) {
-		return 'Bitte wählen Sie ein Bild im Format PNG, JPEG oder WebP.';
-	}
-	if (size === 0) {
-		return 'Die Datei ist leer.';
-	}
-	if (size > MAX_LOGO_BYTES) {
-		const mb = (size / 1024 / 1024).toLocaleString('de-DE', { maximumFractionDigits: 1 });
-		return `Die Datei ist ${mb} MB groß; ein Logo darf höchstens 5 MB groß sein.`;
-	}
-	if (!kind.magic(head)) {
-		return `Die Datei ist kein ${kind.name}-Bild. Bitte wählen Sie eine andere Datei.`;
-	}
-	return undefined;
+	return imageProblem(type, size, head, 'ein Logo');
 }
 
 /** The mandate text the partner agrees to before giving it (SEPA core direct debit). */
