@@ -76,6 +76,8 @@ test('a customer logs in on the supplier page and copies the folder password', a
 	// A forgotten password: asked by username on the supplier's page, reset from the mail,
 	// and back to the supplier's page to log in.
 	await page.getByRole('link', { name: 'Passwort vergessen?' }).click();
+	// The login's field has the same label: fill the new page's, once it is there.
+	await expect(page.getByRole('heading', { name: 'Passwort vergessen' })).toBeVisible();
 	await page.getByLabel('E-Mail-Adresse oder Benutzername').fill(username);
 	await look(page, 'kundenkonto-passwort-vergessen');
 	await page.getByRole('button', { name: 'Link anfordern' }).click();
