@@ -6,7 +6,10 @@
 import type { components } from '../api/schema';
 import type { Problem } from '../api/client';
 import { formatCents, formatDate } from '../format';
+import { eurosToCents } from './offers';
 import { nextDay } from './stats';
+
+export { eurosToCents };
 
 type Schemas = components['schemas'];
 export type Program = Schemas['Program'];
@@ -213,14 +216,6 @@ export function emptyProgramForm(domain = ''): ProgramForm {
 		voucherPoints: '',
 		voucherValue: ''
 	};
-}
-
-/** Euros as typed (`5`, `5,5`, `5,50`, `1.234,50`, `12,50 €`) in cents, or nothing. */
-export function eurosToCents(raw: string): number | undefined {
-	const text = raw.trim().replace(/\s*€$/, '').replace(/\./g, '');
-	const m = /^(\d{1,7})(?:,(\d{1,2}))?$/.exec(text);
-	if (!m) return undefined;
-	return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
 }
 
 /** Per cent as typed (`10`, `2,5`, `12,75 %`) in basis points, or nothing. */
