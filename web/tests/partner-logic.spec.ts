@@ -45,6 +45,7 @@ import {
 	holdText,
 	keyText,
 	percentToBasisPoints,
+	periodFrom,
 	programErrors,
 	programInputOf,
 	rewardText,
@@ -528,6 +529,8 @@ test('referrals: rewards, budget, hold and attribution in plain German; the figu
 		['2026-12-02', 1, 0]
 	]);
 	expect(countedDays(series).map((d) => d.day)).toEqual(['2026-11-30', '2026-12-02']);
+	expect(periodFrom('2026-12-06', 30)).toBe('2026-11-07');
+	expect(periodFrom('2027-01-15', 90)).toBe('2026-10-18');
 	expect(figuresSummary(stats)).toBe('vom 29.11.2026 bis 02.12.2026: 4 Klicks und 1 Abschluss.');
 	expect(keyText({ prefix: 'AbCd1234', label: 'Shop', revoked: false, created_at: '2026-12-06T10:00:00Z' })).toBe(
 		'pnk_AbCd1234_…'

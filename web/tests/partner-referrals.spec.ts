@@ -34,6 +34,12 @@ function german(day: string): string {
 	return day.split('-').reverse().join('.');
 }
 
+/** The civil day `n` days after `day`, by the calendar alone. */
+function addDays(day: string, n: number): string {
+	const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+	return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
 /** A partner with a mandate, approved on a new platform: its address, bearer and platform. */
 async function approvedPartner(
 	request: APIRequestContext
@@ -258,6 +264,13 @@ test('a partner verifies a landing domain, runs a referral program with an API k
 	const sum = table.getByRole('row', { name: /^Zusammen/ });
 	await expect(sum.getByRole('cell')).toHaveText(['1', '1', '1', '1', '0', '0', '0,00 €']);
 	await look(page, 'partner-empfehlungen-statistik');
+	// Ninety days to the same day of the API's: the same figures over a longer period.
+	await page.getByLabel('Zeitraum').selectOption('90');
+	await expect(page.getByText(`Die letzten 90 Tage bis zum ${german(to)}.`)).toBeVisible();
+	await expect(page.getByRole('img', { name: 'Klicks und Abschlüsse je Tag' })).toHaveAccessibleName(
+		`Klicks und Abschlüsse je Tag, vom ${german(addDays(to, -89))} bis ${german(to)}: 1 Klick und 1 Abschluss.`
+	);
+	await expect(sum.getByRole('cell')).toHaveText(['1', '1', '1', '1', '0', '0', '0,00 €']);
 
 	// Ended for good, with what that means said first.
 	await page.getByRole('button', { name: 'Beenden', exact: true }).click();

@@ -363,6 +363,15 @@ export function figureSeries(s: Statistics): FigureDay[] {
 	return out;
 }
 
+/** The periods the figures can be shown for, in days (the API answers at most 92). */
+export const PERIODS: readonly number[] = [30, 90];
+
+/** The first day of a period of `span` days ending on `to` (`2026-12-06`, 30 → `2026-11-07`). */
+export function periodFrom(to: string, span: number): string {
+	const [y, m, d] = to.split('-').map(Number) as [number, number, number];
+	return new Date(Date.UTC(y, m - 1, d - (span - 1))).toISOString().slice(0, 10);
+}
+
 /** The days with any figure, for the table. */
 export function countedDays(series: FigureDay[]): FigureDay[] {
 	return series.filter(
