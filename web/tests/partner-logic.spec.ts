@@ -34,6 +34,25 @@ import {
 	type KindSlots
 } from '../src/lib/partner/placements';
 import { dailySeries, nextDay, scale, summary } from '../src/lib/partner/stats';
+import {
+	attributionText,
+	budgetText,
+	countedDays,
+	domainOf,
+	emptyProgramForm,
+	figureSeries,
+	figuresSummary,
+	holdText,
+	keyText,
+	percentToBasisPoints,
+	periodFrom,
+	programErrors,
+	programInputOf,
+	rewardText,
+	statusLabel,
+	withDomain,
+	withoutDomain
+} from '../src/lib/partner/referrals';
 import { imageProblem } from '../src/lib/imagefile';
 
 test('an IBAN is checked as it is typed: length per country and the mod-97 check digits', () => {
@@ -205,9 +224,11 @@ test('the navigation links only the sections that are built; the login comes bac
 		'Plattformen',
 		'Angebote',
 		'Platzierungen',
+		'Empfehlungen',
 		'Rechnungen'
 	]);
 	expect(sectionHref('karten')).toBeUndefined();
+	expect(sectionOf('/partner/empfehlungen/schluessel')?.label).toBe('Empfehlungen');
 	expect(sectionOf('/partner/angebote/0191f7a8-0000-7000-8000-000000000000')?.label).toBe('Angebote');
 	expect(sectionOf('/partner/profil')?.label).toBe('Profil');
 	expect(sectionOf('/partner/')?.label).toBe('Start');
@@ -411,5 +432,107 @@ test('a placement can be cancelled until its month starts, and says so before bo
 	expect(bookingState(booking, '2027-01')).toBe('Gebucht; läuft in diesem Monat und wird berechnet.');
 	expect(bookingState({ ...booking, state: 'cancelled', cancelled_at: '2026-12-07T10:00:00Z' }, '2026-12')).toBe(
 		'Storniert am 07.12.2026; wird nicht berechnet.'
+	);
+});
+
+test('referrals: a domain as typed, the program form read into cents and basis points, errors at their fields', () => {
+	expect(domainOf(' https://Shop.Baeckerei-Mueller.de/aktion?x=1 ')).toBe('shop.baeckerei-mueller.de');
+	expect(domainOf('baeckerei mueller')).toBeUndefined();
+	expect(domainOf('localhost')).toBeUndefined();
+	const listed = [{ domain: 'a.de', verified: true, txt_name: '_partnernetz.a.de', txt_value: 'x' }];
+	expect(withDomain(listed, 'b.de')).toEqual(['a.de', 'b.de']);
+	expect(withDomain(listed, 'a.de')).toEqual(['a.de']);
+	expect(withoutDomain(listed, 'a.de')).toEqual([]);
+	expect(percentToBasisPoints('10')).toBe(1000);
+	expect(percentToBasisPoints('2,5 %')).toBe(250);
+	expect(percentToBasisPoints('zehn')).toBeUndefined();
+
+	const form = emptyProgramForm('a.de');
+	expect(form.landingUrl).toBe('https://a.de/');
+	form.name = 'Freunde werben Freunde';
+	form.rewards = [
+		{ event: 'purchase', custom: '', kind: 'percent', value: '10' },
+		{ event: 'signup', custom: '', kind: 'fixed', value: '5' },
+		{ event: 'other', custom: 'Abo', kind: 'points', value: '1.000' }
+	];
+	form.budget = '1.234,50 €';
+	form.voucherPoints = '500';
+	form.voucherValue = '5,00';
+	const { input, errors } = programInputOf(form);
+	expect(errors).toEqual({});
+	expect(input.rewards).toEqual([
+		{ event: 'purchase', reward: { kind: 'percent', basis_points: 1000 } },
+		{ event: 'signup', reward: { kind: 'fixed', amount_cents: 500 } },
+		{ event: 'abo', reward: { kind: 'points', points: 1000 } }
+	]);
+	expect(input.monthly_budget_cents).toBe(123450);
+	expect(input.recurring_months).toBe(0);
+	expect(input.voucher_rate).toEqual({ points: 500, value_cents: 500 });
+	expect(input.cap_per_referrer).toBeUndefined();
+
+	form.recurring = 'always';
+	form.budget = '';
+	form.rewards = [{ event: 'purchase', custom: '', kind: 'fixed', value: '5 Euro' }];
+	form.voucherPoints = '';
+	form.voucherValue = '';
+	const wrong = programInputOf(form);
+	expect(wrong.input.recurring_months).toBeUndefined();
+	expect(wrong.errors).toEqual({
+		'rewards[0].reward': 'Bitte geben Sie den Betrag in Euro an, z. B. 5,00.',
+		monthly_budget_cents: 'Bitte geben Sie das Monatsbudget in Euro an, z. B. 500,00.'
+	});
+	// The API's message naming its own paths is said in the page's words.
+	expect(
+		programErrors({
+			status: 400,
+			detail: 'Mehrere Felder sind ungültig.',
+			fields: {
+				name: 'darf nicht leer sein',
+				landing_url: 'muss auf einer Ihrer bestätigten Domains liegen: hinterlegen Sie die Domain (PUT /partners/me/referral-domains) …'
+			}
+		})
+	).toEqual({
+		name: 'darf nicht leer sein',
+		landing_url: 'muss auf einer Ihrer bestätigten Domains liegen (siehe „Domains“).'
+	});
+});
+
+test('referrals: rewards, budget, hold and attribution in plain German; the figures fill the API\'s days', () => {
+	expect(rewardText({ event: 'purchase', reward: { kind: 'percent', basis_points: 1250 } })).toBe(
+		'Für einen Einkauf: 12,5 % des Einkaufswerts'
+	);
+	expect(rewardText({ event: 'signup', reward: { kind: 'fixed', amount_cents: 500 } })).toBe('Für eine Anmeldung: 5,00 €');
+	expect(rewardText({ event: 'abo', reward: { kind: 'voucher', value_cents: 1000 } })).toBe(
+		'Für die Aktion „abo“: ein Gutschein über 10,00 €'
+	);
+	expect(budgetText(50000)).toMatch(/^Höchstens 500,00 € Geldprämien je Kalendermonat;/);
+	expect(holdText(1)).toMatch(/^Wartezeit 1 Tag: /);
+	expect(holdText(0)).toMatch(/^Keine Wartezeit/);
+	expect(attributionText(30, 'last')).toMatch(/höchstens 30 Tage nach dem Klick.*Letzte Empfehlung zählt/);
+	expect(statusLabel('paused')).toBe('Pausiert');
+
+	const stats = {
+		program_id: 'p',
+		from: '2026-11-29',
+		to: '2026-12-02',
+		days: [
+			{ date: '2026-11-30', clicks: 3, unique_clicks: 2, conversions: 1, rewards_pending: 1, rewards_confirmed: 0, rewards_reversed: 0, commission_cents: 0 },
+			{ date: '2026-12-02', clicks: 1, unique_clicks: 1, conversions: 0, rewards_pending: 0, rewards_confirmed: 1, rewards_reversed: 0, commission_cents: 1300 }
+		],
+		total: { date: null, clicks: 4, unique_clicks: 3, conversions: 1, rewards_pending: 1, rewards_confirmed: 1, rewards_reversed: 0, commission_cents: 1300 }
+	};
+	const series = figureSeries(stats);
+	expect(series.map((d) => [d.day, d.clicks, d.conversions])).toEqual([
+		['2026-11-29', 0, 0],
+		['2026-11-30', 3, 1],
+		['2026-12-01', 0, 0],
+		['2026-12-02', 1, 0]
+	]);
+	expect(countedDays(series).map((d) => d.day)).toEqual(['2026-11-30', '2026-12-02']);
+	expect(periodFrom('2026-12-06', 30)).toBe('2026-11-07');
+	expect(periodFrom('2027-01-15', 90)).toBe('2026-10-18');
+	expect(figuresSummary(stats)).toBe('vom 29.11.2026 bis 02.12.2026: 4 Klicks und 1 Abschluss.');
+	expect(keyText({ prefix: 'AbCd1234', label: 'Shop', revoked: false, created_at: '2026-12-06T10:00:00Z' })).toBe(
+		'pnk_AbCd1234_…'
 	);
 });

@@ -28,7 +28,7 @@ export const SECTIONS: readonly Section[] = [
 	{ key: 'angebote', label: 'Angebote', path: '/partner/angebote', built: true },
 	{ key: 'platzierungen', label: 'Platzierungen', path: '/partner/platzierungen', built: true },
 	{ key: 'karten', label: 'Karten', path: '/partner/karten', built: false },
-	{ key: 'empfehlungen', label: 'Empfehlungen', path: '/partner/empfehlungen', built: false },
+	{ key: 'empfehlungen', label: 'Empfehlungen', path: '/partner/empfehlungen', built: true },
 	{ key: 'kundenkonto', label: 'Kundenkonto', path: '/partner/kundenkonto', built: false },
 	{ key: 'rechnungen', label: 'Rechnungen', path: '/partner/rechnungen', built: true },
 	{ key: 'konto', label: 'Konto', path: '/partner/konto', built: false }
