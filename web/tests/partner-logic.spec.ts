@@ -205,9 +205,12 @@ test('the navigation links only the sections that are built; the login comes bac
 		'Plattformen',
 		'Angebote',
 		'Platzierungen',
+		'Karten',
 		'Rechnungen'
 	]);
-	expect(sectionHref('karten')).toBeUndefined();
+	expect(sectionHref('karten')).toBe('/partner/karten');
+	expect(sectionHref('empfehlungen')).toBeUndefined();
+	expect(sectionOf('/partner/karten/kasse')?.label).toBe('Karten');
 	expect(sectionOf('/partner/angebote/0191f7a8-0000-7000-8000-000000000000')?.label).toBe('Angebote');
 	expect(sectionOf('/partner/profil')?.label).toBe('Profil');
 	expect(sectionOf('/partner/')?.label).toBe('Start');

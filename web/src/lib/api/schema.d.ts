@@ -409,6 +409,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cards/contract/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_cards_contract_terms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cards/exports": {
         parameters: {
             query?: never;
@@ -2442,8 +2458,21 @@ export interface components {
             /** Format: date */
             valid_to: string;
         };
+        ContractTerms: {
+            fee_per_terminal_user: string;
+            /** Format: int64 */
+            fee_per_terminal_user_cents: number;
+            /** Format: date */
+            last_day_to_cancel: string;
+            /** Format: date */
+            signed_on: string;
+            /** Format: date */
+            term_end: string;
+        };
         /** @description The contract as the merchant sees it. */
         ContractView: {
+            /** Format: date */
+            ends_if_cancelled_today?: string | null;
             /** Format: date */
             cancelled_on?: string | null;
             /** Format: date */
@@ -5464,6 +5493,25 @@ export interface operations {
             409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    get_cards_contract_terms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractTerms"];
+                };
+            };
         };
     };
     post_cards_contract_cancel: {
