@@ -124,7 +124,7 @@ test('a partner signs the card contract, issues cards, invites a till and sees t
 	const [printed] = (lines[1] ?? '').split(';');
 	const card = (printed ?? '').replace(/ /g, '');
 	expect(card).toMatch(/^\d{16}$/);
-	await expect(page.getByRole('row').filter({ hasText: printed ?? '' })).toContainText('Brötchen-Bonus');
+	await expect(page.locator('.cardlist li').filter({ hasText: printed ?? '' })).toContainText('Brötchen-Bonus · ausgegeben am');
 
 	const sheetLink = program.getByRole('link', { name: 'Barcode-Bogen (SVG) herunterladen' });
 	const [download] = await Promise.all([page.waitForEvent('download'), sheetLink.click()]);

@@ -97,10 +97,7 @@ impl ContractView {
             last_day_to_cancel: last_day_to_cancel(term_end),
             cancelled_on: c.cancelled_on,
             ends_on: c.ends_on,
-            ends_if_cancelled_today: c
-                .ends_on
-                .is_none()
-                .then(|| c.end_if_cancelled_on(today)),
+            ends_if_cancelled_today: c.ends_on.is_none().then(|| c.end_if_cancelled_on(today)),
         }
     }
 }
@@ -136,7 +133,10 @@ pub struct ContractTerms {
         (status = 200, description = "The terms of signing today.", body = ContractTerms),
         (status = 422, response = Unprocessable),
     ))]
-pub async fn terms(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<ContractTerms>> {
+pub async fn terms(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+) -> Result<Json<ContractTerms>> {
     let price = current_price(&state).await?;
     let today = state.clock.today();
     let c = CardContract::new(

@@ -96,7 +96,10 @@ async fn the_contract_shows_its_term_and_notice_and_cancels_to_the_term_end() {
 async fn no_terms_before_the_operator_has_priced_the_contract() {
     let kit = shared::testing::TestEnv::new().await;
     let client = Client::in_process(cards::build(&kit.env));
-    let partner = kit.fixtures().confirmed_partner("anna@baeckerei-a.de").await;
+    let partner = kit
+        .fixtures()
+        .confirmed_partner("anna@baeckerei-a.de")
+        .await;
     let terms = client
         .call("GET", "/cards/contract/terms", None, Some(&partner.token))
         .await;
