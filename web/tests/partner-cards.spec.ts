@@ -155,9 +155,10 @@ test('a partner signs the card contract, issues cards, invites a till and sees t
 	await look(page, 'partner-karten-kasse');
 
 	// The terminal user sets the password from the mail and books at the till.
-	const till = await page.context().browser()?.newContext({ baseURL: test.info().project.use.baseURL });
-	expect(till).toBeDefined();
-	const tillPage = await till!.newPage();
+	const browser = page.context().browser();
+	if (!browser) throw new Error('the test runs in a browser');
+	const till = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+	const tillPage = await till.newPage();
 	const link = await linkMailedTo(request, tillEmail, '/einladung');
 	expect(new URL(link).searchParams.get('weiter')).toBe(`/kasse/${me.id}/anmelden`);
 	await tillPage.goto(link);
@@ -227,7 +228,7 @@ test('a partner signs the card contract, issues cards, invites a till and sees t
 	await tillPage.getByLabel('Passwort').press('Enter');
 	await expect(tillPage.getByRole('alert')).toBeVisible();
 	await expect(tillPage).toHaveURL(new RegExp(`/kasse/${me.id}/anmelden`));
-	await till!.close();
+	await till.close();
 
 	// Cancelling says the end first.
 	await page.getByRole('navigation', { name: 'Karten' }).getByRole('link', { name: 'Vertrag' }).click();
