@@ -224,10 +224,12 @@ test('the navigation links only the sections that are built; the login comes bac
 		'Plattformen',
 		'Angebote',
 		'Platzierungen',
+		'Karten',
 		'Empfehlungen',
 		'Rechnungen'
 	]);
-	expect(sectionHref('karten')).toBeUndefined();
+	expect(sectionHref('karten')).toBe('/partner/karten');
+	expect(sectionOf('/partner/karten/kasse')?.label).toBe('Karten');
 	expect(sectionOf('/partner/empfehlungen/schluessel')?.label).toBe('Empfehlungen');
 	expect(sectionOf('/partner/angebote/0191f7a8-0000-7000-8000-000000000000')?.label).toBe('Angebote');
 	expect(sectionOf('/partner/profil')?.label).toBe('Profil');

@@ -127,12 +127,13 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 		'Legen Sie Ihr erstes Angebot an.'
 	]);
 	await expect(page.getByText('Kein Kartenvertrag abgeschlossen.')).toBeVisible();
+	await expect(page.getByRole('link', { name: 'Kartenvertrag ansehen' })).toHaveAttribute('href', '/partner/karten');
 	await expect(page.getByText('Noch keine Rechnung.')).toBeVisible();
 	await look(page, 'partner-start-neu');
 
 	// The navigation: the built sections only, behind "Menü" on a phone.
 	const nav = page.getByRole('navigation', { name: 'Partnerbereich' });
-	await expect(nav.getByRole('link')).toHaveText(['Start', 'Profil', 'Plattformen', 'Angebote', 'Platzierungen', 'Empfehlungen', 'Rechnungen']);
+	await expect(nav.getByRole('link')).toHaveText(['Start', 'Profil', 'Plattformen', 'Angebote', 'Platzierungen', 'Karten', 'Empfehlungen', 'Rechnungen']);
 	await expect(nav.getByRole('link', { name: 'Start' })).toHaveAttribute('aria-current', 'page');
 	await page.setViewportSize({ width: 390, height: 844 });
 	await expect(nav.getByRole('link', { name: 'Profil' })).toBeHidden();

@@ -78,6 +78,10 @@ pub struct ContractView {
     pub cancelled_on: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<Date>,
+    /// While not cancelled: the last day if the contract were cancelled today (the term's
+    /// end while its notice period is open, else the next term's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_if_cancelled_today: Option<Date>,
 }
 
 impl ContractView {
@@ -93,8 +97,61 @@ impl ContractView {
             last_day_to_cancel: last_day_to_cancel(term_end),
             cancelled_on: c.cancelled_on,
             ends_on: c.ends_on,
+            ends_if_cancelled_today: c.ends_on.is_none().then(|| c.end_if_cancelled_on(today)),
         }
     }
+}
+
+/// The operator's current price, or the 422 that there is none yet.
+async fn current_price(state: &AppState) -> Result<Price> {
+    match state.table.get(&price_key()).await? {
+        Some(item) => from_item(item),
+        None => Err(Error::Unprocessable(
+            "Der Preis für Kartenverträge steht noch nicht fest.".into(),
+        )),
+    }
+}
+
+/// What signing today would give, shown before signing.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContractTerms {
+    /// Today (Europe/Berlin): the day a contract signed now starts.
+    pub signed_on: Date,
+    /// Net per terminal user and month, in euro cents.
+    pub fee_per_terminal_user_cents: i64,
+    /// The same, German notation.
+    pub fee_per_terminal_user: String,
+    /// The last day of the first (two-year) term; then it renews by a year at a time.
+    pub term_end: Date,
+    /// The last day a cancellation ends the contract with `term_end` (three months before).
+    pub last_day_to_cancel: Date,
+}
+
+/// The terms of a contract signed today: fee per terminal user, term end and notice date.
+#[utoipa::path(get, path = "/cards/contract/terms", tag = "cards",
+    responses(
+        (status = 200, description = "The terms of signing today.", body = ContractTerms),
+        (status = 422, response = Unprocessable),
+    ))]
+pub async fn terms(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+) -> Result<Json<ContractTerms>> {
+    let price = current_price(&state).await?;
+    let today = state.clock.today();
+    let c = CardContract::new(
+        auth.partner_id,
+        today,
+        Cents(price.fee_per_terminal_user_cents),
+    );
+    let term_end = c.current_term_end(today);
+    Ok(Json(ContractTerms {
+        signed_on: today,
+        fee_per_terminal_user_cents: c.fee_per_terminal_user.0,
+        fee_per_terminal_user: c.fee_per_terminal_user.to_string(),
+        term_end,
+        last_day_to_cancel: last_day_to_cancel(term_end),
+    }))
 }
 
 /// Sign the card contract at the operator's current price per terminal user.
@@ -108,14 +165,7 @@ pub async fn sign(
     State(state): State<AppState>,
     auth: PartnerAuth,
 ) -> Result<(StatusCode, Json<ContractView>)> {
-    let price: Price = match state.table.get(&price_key()).await? {
-        Some(item) => from_item(item)?,
-        None => {
-            return Err(Error::Unprocessable(
-                "Der Preis für Kartenverträge steht noch nicht fest.".into(),
-            ));
-        }
-    };
+    let price = current_price(&state).await?;
     let today = state.clock.today();
     let c = CardContract::new(
         auth.partner_id.clone(),

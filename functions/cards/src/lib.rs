@@ -45,6 +45,7 @@ pub fn routes() -> Vec<Route<AppState>> {
         route!(PUT "/cards/price", OPERATOR, contract::set_price),
         route!(POST "/cards/contract", MERCHANT, contract::sign),
         route!(GET "/cards/contract", MERCHANT, contract::show),
+        route!(GET "/cards/contract/terms", MERCHANT, contract::terms),
         route!(POST "/cards/contract/cancel", MERCHANT, contract::cancel),
         route!(POST "/cards/programs", MERCHANT, programs::create),
         route!(GET "/cards/programs", MERCHANT, programs::list),

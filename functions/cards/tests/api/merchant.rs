@@ -28,10 +28,22 @@ async fn the_contract_shows_its_term_and_notice_and_cancels_to_the_term_end() {
         .await;
     assert_problem(&early, StatusCode::UNPROCESSABLE_ENTITY, None);
 
+    // Before signing, the terms of signing today: fee, term and notice date.
+    let terms = w
+        .call("GET", "/cards/contract/terms", None, &partner.token)
+        .await;
+    assert_eq!(terms.status, StatusCode::OK, "{:?}", terms.body);
+    assert_eq!(terms.body["signed_on"], "2026-03-15");
+    assert_eq!(terms.body["term_end"], "2028-03-14");
+    assert_eq!(terms.body["last_day_to_cancel"], "2027-12-14");
+    assert_eq!(terms.body["fee_per_terminal_user"], "9,90 €");
+    assert_eq!(terms.body["fee_per_terminal_user_cents"], 990);
+
     let signed = w
         .call("POST", "/cards/contract", None, &partner.token)
         .await;
     assert_eq!(signed.status, StatusCode::CREATED, "{:?}", signed.body);
+    assert_eq!(signed.body["ends_if_cancelled_today"], "2028-03-14");
     assert_eq!(signed.body["term_end"], "2028-03-14");
     assert_eq!(signed.body["last_day_to_cancel"], "2027-12-14");
     assert_eq!(signed.body["fee_per_terminal_user"], "9,90 €");
@@ -54,7 +66,15 @@ async fn the_contract_shows_its_term_and_notice_and_cancels_to_the_term_end() {
         "billing will find the partner"
     );
 
+    w.at("2027-12-14T10:00:00Z");
+    let in_time = w.call("GET", "/cards/contract", None, &partner.token).await;
+    assert_eq!(in_time.body["ends_if_cancelled_today"], "2028-03-14");
     w.at("2027-12-15T10:00:00Z");
+    let late = w.call("GET", "/cards/contract", None, &partner.token).await;
+    assert_eq!(
+        late.body["ends_if_cancelled_today"], "2029-03-14",
+        "the end said before cancelling is the one the cancellation gives"
+    );
     let cancelled = w
         .call("POST", "/cards/contract/cancel", None, &partner.token)
         .await;
@@ -66,6 +86,28 @@ async fn the_contract_shows_its_term_and_notice_and_cancels_to_the_term_end() {
     let shown = w.call("GET", "/cards/contract", None, &partner.token).await;
     assert_eq!(shown.body["ends_on"], "2029-03-14");
     assert_eq!(shown.body["cancelled_on"], "2027-12-15");
+    assert!(
+        shown.body.get("ends_if_cancelled_today").is_none(),
+        "cancelled: no second end to state"
+    );
+}
+
+#[tokio::test]
+async fn no_terms_before_the_operator_has_priced_the_contract() {
+    let kit = shared::testing::TestEnv::new().await;
+    let client = Client::in_process(cards::build(&kit.env));
+    let partner = kit
+        .fixtures()
+        .confirmed_partner("anna@baeckerei-a.de")
+        .await;
+    let terms = client
+        .call("GET", "/cards/contract/terms", None, Some(&partner.token))
+        .await;
+    assert_problem(&terms, StatusCode::UNPROCESSABLE_ENTITY, None);
+    assert_eq!(
+        terms.body["detail"],
+        "Der Preis für Kartenverträge steht noch nicht fest."
+    );
 }
 
 #[tokio::test]

@@ -409,6 +409,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cards/contract/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The terms of a contract signed today: fee per terminal user, term end and notice date. */
+        get: operations["get_cards_contract_terms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/cards/exports": {
         parameters: {
             query?: never;
@@ -2442,10 +2459,41 @@ export interface components {
             /** Format: date */
             valid_to: string;
         };
+        /** @description What signing today would give, shown before signing. */
+        ContractTerms: {
+            /** @description The same, German notation. */
+            fee_per_terminal_user: string;
+            /**
+             * Format: int64
+             * @description Net per terminal user and month, in euro cents.
+             */
+            fee_per_terminal_user_cents: number;
+            /**
+             * Format: date
+             * @description The last day a cancellation ends the contract with `term_end` (three months before).
+             */
+            last_day_to_cancel: string;
+            /**
+             * Format: date
+             * @description Today (Europe/Berlin): the day a contract signed now starts.
+             */
+            signed_on: string;
+            /**
+             * Format: date
+             * @description The last day of the first (two-year) term; then it renews by a year at a time.
+             */
+            term_end: string;
+        };
         /** @description The contract as the merchant sees it. */
         ContractView: {
             /** Format: date */
             cancelled_on?: string | null;
+            /**
+             * Format: date
+             * @description While not cancelled: the last day if the contract were cancelled today (the term's
+             *     end while its notice period is open, else the next term's).
+             */
+            ends_if_cancelled_today?: string | null;
             /** Format: date */
             ends_on?: string | null;
             /** @description The same, German notation. */
@@ -5487,6 +5535,30 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_cards_contract_terms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The terms of signing today. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContractTerms"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             503: components["responses"]["Unavailable"];
         };

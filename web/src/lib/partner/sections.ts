@@ -27,7 +27,7 @@ export const SECTIONS: readonly Section[] = [
 	{ key: 'plattformen', label: 'Plattformen', path: '/partner/plattformen', built: true },
 	{ key: 'angebote', label: 'Angebote', path: '/partner/angebote', built: true },
 	{ key: 'platzierungen', label: 'Platzierungen', path: '/partner/platzierungen', built: true },
-	{ key: 'karten', label: 'Karten', path: '/partner/karten', built: false },
+	{ key: 'karten', label: 'Karten', path: '/partner/karten', built: true },
 	{ key: 'empfehlungen', label: 'Empfehlungen', path: '/partner/empfehlungen', built: true },
 	{ key: 'kundenkonto', label: 'Kundenkonto', path: '/partner/kundenkonto', built: false },
 	{ key: 'rechnungen', label: 'Rechnungen', path: '/partner/rechnungen', built: true },
