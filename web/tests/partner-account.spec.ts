@@ -84,21 +84,18 @@ test('a partner changes password and login address, downloads the data and close
 	expect(data.profile.company).toBe('Bäckerei Müller GmbH');
 
 	// Closing: what happens is said first (the customer account's last day is the API's).
-	const plan = (await (
-		await request.get(`${API}/partners/me/closure`, {
-			headers: {
-				authorization: `Bearer ${(
-					(await (
-						await request.post(`${API}/auth/login`, { data: { login: newEmail, password: NEW_PASSWORD } })
-					).json()) as { access_token: string }
-				).access_token}`
-			}
-		})
-	).json()) as { customer_account: { last_day: string } };
+	const login = await request.post(`${API}/auth/login`, { data: { login: newEmail, password: NEW_PASSWORD } });
+	const { access_token } = (await login.json()) as { access_token: string };
+	const preview = await request.get(`${API}/partners/me/closure`, {
+		headers: { authorization: `Bearer ${access_token}` }
+	});
+	const plan = (await preview.json()) as { customer_account: { last_day: string } };
 	const lastDay = plan.customer_account.last_day.split('-').reverse().join('.');
 	await page.getByRole('button', { name: 'Folgen ansehen' }).click();
 	const closing = page.getByRole('group', { name: 'So wirkt sich das Schließen Ihres Partnerkontos heute aus.' });
-	await expect(closing).toContainText(`sich bis einschließlich ${lastDay} an; das bezahlte Jahr wird nicht erstattet.`);
+	await expect(closing).toContainText(
+		`Ihr digitales Kundenkonto wird gekündigt und läuft bis einschließlich ${lastDay}; das bezahlte Jahr wird nicht erstattet.`
+	);
 	await expect(closing).toContainText('Sie und alle Ihre Geräte werden sofort abgemeldet');
 	await expect(closing).toContainText('Ihr Passwort wird sofort gelöscht');
 	await look(page, 'partner-konto-schliessen');

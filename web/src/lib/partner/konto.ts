@@ -26,8 +26,12 @@ export function closureLines(plan: ClosurePlan): string[] {
 	}
 	const account = plan.customer_account;
 	if (account) {
+		const until = formatDate(account.last_day);
+		const who = account.customers === 1 ? 'Ihr Kunde meldet' : `Ihre ${account.customers} Kunden melden`;
 		lines.push(
-			`Ihr digitales Kundenkonto wird gekündigt: Ihre ${account.customers === 1 ? 'Kundin bzw. Ihr Kunde meldet' : `${account.customers} Kunden melden`} sich bis einschließlich ${formatDate(account.last_day)} an; das bezahlte Jahr wird nicht erstattet.`
+			account.customers === 0
+				? `Ihr digitales Kundenkonto wird gekündigt und läuft bis einschließlich ${until}; das bezahlte Jahr wird nicht erstattet.`
+				: `Ihr digitales Kundenkonto wird gekündigt: ${who} sich bis einschließlich ${until} an; das bezahlte Jahr wird nicht erstattet.`
 		);
 	}
 	for (const p of plan.placements) {
