@@ -39,7 +39,7 @@ import {
 	billingText,
 	customersText,
 	newCustomerOf,
-	patchOf,
+	customerPatchOf,
 	tierWarning,
 	yearlyPriceText,
 	emptyCustomerForm,
@@ -481,10 +481,10 @@ test('a customer is invited with what was given, and an edit sends only what cha
 		has_folder_password: true,
 		state: 'active'
 	};
-	expect(patchOf(karl, editFormOf(karl))).toEqual({});
-	expect(patchOf(karl, { ...editFormOf(karl), last_name: 'Kunde-Neu' })).toEqual({ last_name: 'Kunde-Neu' });
-	expect(patchOf(karl, { ...editFormOf(karl), remove_password: true })).toEqual({ folder_password: '' });
-	expect(patchOf(karl, { ...editFormOf(karl), folder_password: 'neu-geheim' })).toEqual({ folder_password: 'neu-geheim' });
+	expect(customerPatchOf(karl, editFormOf(karl))).toEqual({});
+	expect(customerPatchOf(karl, { ...editFormOf(karl), last_name: 'Kunde-Neu' })).toEqual({ last_name: 'Kunde-Neu' });
+	expect(customerPatchOf(karl, { ...editFormOf(karl), remove_password: true })).toEqual({ folder_password: '' });
+	expect(customerPatchOf(karl, { ...editFormOf(karl), folder_password: 'neu-geheim' })).toEqual({ folder_password: 'neu-geheim' });
 });
 
 test('closing the account says first what ends when; the data file is named by the API\'s day', () => {

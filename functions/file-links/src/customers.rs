@@ -305,8 +305,7 @@ pub fn matches(c: &Customer, text: &str) -> bool {
     let name = c.name().to_lowercase();
     name.contains(text)
         || c.email.as_str().to_lowercase().contains(text)
-        || c
-            .username
+        || c.username
             .as_ref()
             .is_some_and(|u| u.as_str().to_lowercase().contains(text))
 }
@@ -327,7 +326,11 @@ async fn customers_page(
     };
     let Some(text) = search else {
         let page = state.table.query(query(limit, cursor)).await?;
-        let found = page.items.into_iter().map(from_item).collect::<Result<_>>()?;
+        let found = page
+            .items
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_>>()?;
         return Ok((found, page.cursor));
     };
     // Read on from the cursor, keeping what matches, until the page is full, the
@@ -347,7 +350,11 @@ async fn customers_page(
             }
             if found.len() == limit as usize {
                 let more = i + 1 < count || page.cursor.is_some();
-                let next = if more { Some(q.cursor_after(item)?) } else { None };
+                let next = if more {
+                    Some(q.cursor_after(item)?)
+                } else {
+                    None
+                };
                 return Ok((found, next));
             }
         }

@@ -375,7 +375,13 @@ fn names(reply: &shared::testing::Reply) -> (Vec<String>, Option<String>) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| format!("{} {}", c["first_name"].as_str().unwrap(), c["last_name"].as_str().unwrap()))
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["first_name"].as_str().unwrap(),
+                c["last_name"].as_str().unwrap()
+            )
+        })
         .collect();
     (names, reply.body["next_cursor"].as_str().map(String::from))
 }
@@ -405,29 +411,53 @@ async fn customers_are_found_by_part_of_name_email_or_username_page_by_page() {
     };
 
     // In any case, two at a time, following the cursor to the end.
-    let (first, cursor) = names(&app.call("GET", &search("sCHMidt", None), None, &supplier.token).await);
+    let (first, cursor) = names(
+        &app.call("GET", &search("sCHMidt", None), None, &supplier.token)
+            .await,
+    );
     assert_eq!(first, ["Karl Schmidt 7", "Karl Schmidt 14"]);
     let (second, cursor) = names(
-        &app.call("GET", &search("sCHMidt", cursor.as_deref()), None, &supplier.token)
-            .await,
+        &app.call(
+            "GET",
+            &search("sCHMidt", cursor.as_deref()),
+            None,
+            &supplier.token,
+        )
+        .await,
     );
     assert_eq!(second, ["Karl Schmidt 21", "Karl Schmidt 28"]);
     let (third, cursor) = names(
-        &app.call("GET", &search("sCHMidt", cursor.as_deref()), None, &supplier.token)
-            .await,
+        &app.call(
+            "GET",
+            &search("sCHMidt", cursor.as_deref()),
+            None,
+            &supplier.token,
+        )
+        .await,
     );
     assert_eq!(third, ["Karl Kunde"], "found by its address");
     assert_eq!(cursor, None);
 
-    let (by_username, _) = names(&app.call("GET", &search("BAU3", None), None, &supplier.token).await);
+    let (by_username, _) = names(
+        &app.call("GET", &search("BAU3", None), None, &supplier.token)
+            .await,
+    );
     assert_eq!(by_username, ["Karl Kunde"]);
-    let (none, cursor) = names(&app.call("GET", &search("niemand", None), None, &supplier.token).await);
+    let (none, cursor) = names(
+        &app.call("GET", &search("niemand", None), None, &supplier.token)
+            .await,
+    );
     assert!(none.is_empty());
     assert_eq!(cursor, None);
 
     // Without a search, every customer, page by page.
     let all = app
-        .call("GET", "/file-links/customers?limit=25", None, &supplier.token)
+        .call(
+            "GET",
+            "/file-links/customers?limit=25",
+            None,
+            &supplier.token,
+        )
         .await;
     let (page, cursor) = names(&all);
     assert_eq!(page.len(), 25);

@@ -132,7 +132,7 @@ export function editFormOf(c: Customer): EditForm {
 }
 
 /** What changed, as the API takes it (`""` removes the folder password). */
-export function patchOf(c: Customer, f: EditForm): CustomerPatch {
+export function customerPatchOf(c: Customer, f: EditForm): CustomerPatch {
 	const patch: CustomerPatch = {};
 	if (f.first_name.trim() !== c.first_name) patch.first_name = f.first_name.trim();
 	if (f.last_name.trim() !== c.last_name) patch.last_name = f.last_name.trim();
