@@ -54,6 +54,19 @@ import {
 	withoutDomain
 } from '../src/lib/partner/referrals';
 import { imageProblem } from '../src/lib/imagefile';
+import {
+	billingText,
+	customersText,
+	newCustomerOf,
+	customerPatchOf,
+	tierWarning,
+	yearlyPriceText,
+	emptyCustomerForm,
+	editFormOf,
+	type Account,
+	type Customer
+} from '../src/lib/partner/kundenkonto';
+import { closureLines, exportFileName, type ClosurePlan, type DataExport } from '../src/lib/partner/konto';
 
 test('an IBAN is checked as it is typed: length per country and the mod-97 check digits', () => {
 	// Still typing: no error for what is merely short.
@@ -226,7 +239,9 @@ test('the navigation links only the sections that are built; the login comes bac
 		'Platzierungen',
 		'Karten',
 		'Empfehlungen',
-		'Rechnungen'
+		'Kundenkonto',
+		'Rechnungen',
+		'Konto'
 	]);
 	expect(sectionHref('karten')).toBe('/partner/karten');
 	expect(sectionOf('/partner/karten/kasse')?.label).toBe('Karten');
@@ -537,4 +552,87 @@ test('referrals: rewards, budget, hold and attribution in plain German; the figu
 	expect(keyText({ prefix: 'AbCd1234', label: 'Shop', revoked: false, created_at: '2026-12-06T10:00:00Z' })).toBe(
 		'pnk_AbCd1234_…'
 	);
+});
+function account(customers: number, extra: Partial<Account> = {}): Account {
+	return {
+		slug: 'kanzlei',
+		access_url: 'https://partnernetz.de/kundenkonto/kanzlei',
+		booked_on: '2026-12-06',
+		customers,
+		tier: customers > 10 ? 'up_to_25' : 'free',
+		monthly_price_cents: customers > 10 ? 250 : 0,
+		yearly_price_cents: customers > 10 ? 3000 : 0,
+		tier_limit: customers > 10 ? 25 : 10,
+		next_billing_on: '2027-12-06',
+		next_tier:
+			customers > 10
+				? { tier: 'up_to_50', from_customer: 26, monthly_price_cents: 450, yearly_price_cents: 5400 }
+				: { tier: 'up_to_25', from_customer: 11, monthly_price_cents: 250, yearly_price_cents: 3000 },
+		tier_history: [],
+		...extra
+	};
+}
+
+test('the customer account warns before the customer that costs more, and says what it costs', () => {
+	expect(tierWarning(account(9))).toBeUndefined();
+	expect(tierWarning(account(10))).toBe(
+		'Mit dem 11. Kunden wechselt Ihr Kundenkonto in die Stufe „bis 25 Kunden“: 30,00 € im Jahr zzgl. USt. (2,50 € im Monat). ' +
+			'Für das laufende Vertragsjahr bis zum 05.12.2027 berechnen wir den Unterschied zum bisherigen Monatspreis für die restlichen Monate; ab dem 06.12.2027 gilt der neue Jahresbeitrag.'
+	);
+	expect(tierWarning(account(25))).toContain('Mit dem 26. Kunden');
+	expect(tierWarning(account(25))).toContain('54,00 € im Jahr zzgl. USt. (4,50 € im Monat)');
+	// At 99 without the unlimited tier granted there is no next tier: the API refuses instead.
+	expect(tierWarning(account(99, { next_tier: null }))).toBeUndefined();
+	expect(yearlyPriceText(account(3))).toBe('kostenlos');
+	expect(yearlyPriceText(account(11))).toBe('30,00 € im Jahr zzgl. USt. (2,50 € im Monat, jährlich im Voraus)');
+	expect(customersText(account(1))).toBe('1 Kunde von 10 in Ihrer Stufe');
+	expect(billingText(account(3))).toBe('Nächste Abrechnung am 06.12.2027');
+	expect(billingText(account(3, { next_billing_on: null, cancelled_on: '2027-01-10', ends_on: '2027-12-06' }))).toBe(
+		'Gekündigt; Ihre Kunden melden sich bis einschließlich 05.12.2027 an.'
+	);
+});
+
+test('a customer is invited with what was given, and an edit sends only what changed', () => {
+	const form = { ...emptyCustomerForm(), first_name: ' Karl ', last_name: 'Kunde', email: 'karl@kunde.de ', folder_url: 'https://c.de/s/1' };
+	expect(newCustomerOf(form)).toEqual({ first_name: 'Karl', last_name: 'Kunde', email: 'karl@kunde.de', folder_url: 'https://c.de/s/1' });
+	expect(newCustomerOf({ ...form, username: 'karl', folder_password: 'geheim' })).toMatchObject({ username: 'karl', folder_password: 'geheim' });
+	const karl: Customer = {
+		id: '0191f7a8-0000-7000-8000-000000000000',
+		first_name: 'Karl',
+		last_name: 'Kunde',
+		email: 'karl@kunde.de',
+		folder_url: 'https://c.de/s/1',
+		has_folder_password: true,
+		state: 'active'
+	};
+	expect(customerPatchOf(karl, editFormOf(karl))).toEqual({});
+	expect(customerPatchOf(karl, { ...editFormOf(karl), last_name: 'Kunde-Neu' })).toEqual({ last_name: 'Kunde-Neu' });
+	expect(customerPatchOf(karl, { ...editFormOf(karl), remove_password: true })).toEqual({ folder_password: '' });
+	expect(customerPatchOf(karl, { ...editFormOf(karl), folder_password: 'neu-geheim' })).toEqual({ folder_password: 'neu-geheim' });
+});
+
+test('closing the account says first what ends when; the data file is named by the API\'s day', () => {
+	const plan = {
+		status: 'open',
+		message: 'So wirkt sich das Schließen Ihres Partnerkontos heute aus.',
+		closes_on: '2026-12-06',
+		subscriptions: [
+			{ platform_id: 'p1', platform_name: 'Sparkasse Vorteilswelt', outcome: 'cancelled', last_day: '2027-01-31', monthly_fee_cents: 4900 },
+			{ platform_id: 'p2', platform_name: 'Volksbank Plus', outcome: 'withdrawn' }
+		],
+		customer_account: { slug: 'kanzlei', last_day: '2027-12-05', customers: 11, tier: 'up_to_25' },
+		placements: [],
+		blockers: [],
+		notes: { login: '', invoices: '', kept: [], deleted: [], elsewhere: [] }
+	} as unknown as ClosurePlan;
+	expect(closureLines(plan)).toEqual([
+		'Ihre Teilnahme an Sparkasse Vorteilswelt läuft bis einschließlich 31.01.2027. Die Gebühr von 49,00 € im Monat zzgl. USt. wird bis dahin berechnet.',
+		'Ihre Bewerbung bei Volksbank Plus wird zurückgezogen.',
+		'Ihr digitales Kundenkonto wird gekündigt: Ihre 11 Kunden melden sich bis einschließlich 05.12.2027 an; das bezahlte Jahr wird nicht erstattet.'
+	]);
+	expect(closureLines({ ...plan, subscriptions: [], customer_account: null })).toEqual([
+		'Es laufen keine Verträge: Nichts endet später als heute.'
+	]);
+	// 23:30 UTC on the 6th is already the 7th in Berlin.
+	expect(exportFileName({ exported_at: '2026-12-06T23:30:00Z' } as DataExport)).toBe('partnernetz-daten-2026-12-07.json');
 });

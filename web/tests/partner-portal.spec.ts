@@ -133,7 +133,7 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 
 	// The navigation: the built sections only, behind "Menü" on a phone.
 	const nav = page.getByRole('navigation', { name: 'Partnerbereich' });
-	await expect(nav.getByRole('link')).toHaveText(['Start', 'Profil', 'Plattformen', 'Angebote', 'Platzierungen', 'Karten', 'Empfehlungen', 'Rechnungen']);
+	await expect(nav.getByRole('link')).toHaveText(['Start', 'Profil', 'Plattformen', 'Angebote', 'Platzierungen', 'Karten', 'Empfehlungen', 'Kundenkonto', 'Rechnungen', 'Konto']);
 	await expect(nav.getByRole('link', { name: 'Start' })).toHaveAttribute('aria-current', 'page');
 	await page.setViewportSize({ width: 390, height: 844 });
 	await expect(nav.getByRole('link', { name: 'Profil' })).toBeHidden();

@@ -70,11 +70,19 @@ pub struct AccountView {
     pub tier: Tier,
     /// Net per month, billed yearly in advance.
     pub monthly_price_cents: i64,
+    /// Net per year: twelve monthly prices, what a billing year of the current tier costs.
+    pub yearly_price_cents: i64,
+    /// The next booking anniversary, when the next year is billed; none once cancelled.
+    pub next_billing_on: Option<Date>,
     /// How many customers the current tier holds; none for unlimited.
     pub tier_limit: Option<u32>,
     /// The unlimited tier's monthly price, once the operator granted it.
     pub unlimited_price_cents: Option<i64>,
     pub tier_history: Vec<TierChange>,
+    /// The tier the customer after `tier_limit` moves the account into, with its price:
+    /// what to say before that customer is added. None for the unlimited tier, and while
+    /// the operator has not granted it to an account at 99 customers.
+    pub next_tier: Option<NextTier>,
     pub cancelled_on: Option<Date>,
     /// After a cancellation: the first day the customers can no longer log in.
     pub ends_on: Option<Date>,
@@ -93,12 +101,41 @@ impl AccountView {
             customers: c.customers,
             tier: c.tier,
             monthly_price_cents: c.monthly_price().0,
+            yearly_price_cents: c.monthly_price().0.saturating_mul(12),
+            next_billing_on: c.next_billing_on(state.clock.today()),
             tier_limit: c.tier.max_customers(),
             unlimited_price_cents: c.unlimited_price.map(|p| p.0),
             tier_history: c.tier_history.clone(),
+            next_tier: NextTier::of(c),
             cancelled_on: c.cancelled_on,
             ends_on: c.ends_on(),
         }
+    }
+}
+
+/// The next higher tier and what it costs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTier {
+    pub tier: Tier,
+    /// The customer (counted from 1) that moves the account into this tier.
+    pub from_customer: u32,
+    /// Net per month.
+    pub monthly_price_cents: i64,
+    /// Net per year, twelve monthly prices.
+    pub yearly_price_cents: i64,
+}
+
+impl NextTier {
+    fn of(c: &FileLinksContract) -> Option<Self> {
+        let from_customer = c.tier.max_customers()?.saturating_add(1);
+        let tier = Tier::for_customers(from_customer);
+        let monthly = c.price_of(tier).ok()?.0;
+        Some(Self {
+            tier,
+            from_customer,
+            monthly_price_cents: monthly,
+            yearly_price_cents: monthly.saturating_mul(12),
+        })
     }
 }
 

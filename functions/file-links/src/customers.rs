@@ -10,7 +10,7 @@ use shared::auth::{Ended, PartnerAuth, Role, Scope, reinstate_op, revoke_op};
 use shared::domain::RecordId;
 use shared::domain::{AccountId, Email, PartnerId};
 use shared::env::AppState;
-use shared::http::{ApiJson, ApiPath, ApiQuery, PageParams, Validator};
+use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::model::accounts::{self, Invitation, LoginName, login_key};
 use shared::model::contracts::file_links::{FileLinksContract, TierError};
 use shared::model::from_item;
@@ -261,37 +261,133 @@ async fn contract_changed(state: &AppState, read: &FileLinksContract) -> Result<
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CustomerPage {
     pub customers: Vec<CustomerView>,
+    /// Present when more customers may follow (with `q`, a page may hold fewer than
+    /// `limit`, even none, and still be followed by more).
     pub next_cursor: Option<String>,
 }
 
 /// Customers and reveals come 50 to a page unless asked otherwise.
 pub const PAGE_SIZE: u32 = 50;
+/// With `q`, how many customers one request reads at most before it answers with a cursor.
+pub const SEARCH_BUDGET: usize = 1000;
+/// Customers read per round trip while searching.
+const SEARCH_CHUNK: u32 = 100;
+/// The longest search text.
+const MAX_SEARCH_LEN: usize = 100;
 
-/// The customers with their state (invited, active, disabled) and last login.
-#[utoipa::path(get, path = "/file-links/customers", tag = "file-links", params(PageParams),
+/// A page of customers, optionally searched.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerSearch {
+    /// Part of the first or last name, the e-mail address or the username, in any case.
+    pub q: Option<String>,
+    /// `next_cursor` of the previous page (of the same search).
+    pub cursor: Option<String>,
+    /// Entries per page, 1–100; 50 unless asked otherwise.
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+/// The search text in lower case, or none for no search; 400 naming `q` when too long.
+fn search_text(raw: Option<&str>) -> Result<Option<String>> {
+    let text = raw.map(str::trim).unwrap_or_default();
+    if text.chars().count() > MAX_SEARCH_LEN {
+        return Err(Error::field(
+            "q",
+            format!("darf höchstens {MAX_SEARCH_LEN} Zeichen lang sein"),
+        ));
+    }
+    Ok((!text.is_empty()).then(|| text.to_lowercase()))
+}
+
+/// Whether a customer's names, e-mail address or username contain `text` (lower case).
+pub fn matches(c: &Customer, text: &str) -> bool {
+    let name = c.name().to_lowercase();
+    name.contains(text)
+        || c.email.as_str().to_lowercase().contains(text)
+        || c.username
+            .as_ref()
+            .is_some_and(|u| u.as_str().to_lowercase().contains(text))
+}
+
+/// The customers of one page (all of them, or those found), with the cursor that follows.
+async fn customers_page(
+    state: &AppState,
+    partner: &PartnerId,
+    search: Option<&str>,
+    limit: u32,
+    cursor: Option<String>,
+) -> Result<(Vec<Customer>, Option<String>)> {
+    let query = |limit: u32, cursor: Option<String>| {
+        Query::partition(Index::Primary, shared::model::partners::partner_pk(partner))
+            .sk(customers())
+            .limit(limit)
+            .cursor(cursor)
+    };
+    let Some(text) = search else {
+        let page = state.table.query(query(limit, cursor)).await?;
+        let found = page
+            .items
+            .into_iter()
+            .map(from_item)
+            .collect::<Result<_>>()?;
+        return Ok((found, page.cursor));
+    };
+    // Read on from the cursor, keeping what matches, until the page is full, the
+    // customers end, or the budget of one request is read.
+    let mut found = Vec::new();
+    let mut read = 0usize;
+    let mut cursor = cursor;
+    loop {
+        let q = query(SEARCH_CHUNK, cursor.take());
+        let page = state.table.query(q.clone()).await?;
+        let count = page.items.len();
+        read += count;
+        for (i, item) in page.items.iter().enumerate() {
+            let customer: Customer = from_item(item.clone())?;
+            if matches(&customer, text) {
+                found.push(customer);
+            }
+            if found.len() == limit as usize {
+                let more = i + 1 < count || page.cursor.is_some();
+                let next = if more {
+                    Some(q.cursor_after(item)?)
+                } else {
+                    None
+                };
+                return Ok((found, next));
+            }
+        }
+        match page.cursor {
+            Some(next) if read >= SEARCH_BUDGET => return Ok((found, Some(next))),
+            Some(next) => cursor = Some(next),
+            None => return Ok((found, None)),
+        }
+    }
+}
+
+/// The customers with their state (invited, active, disabled) and last login, oldest first;
+/// `q` finds them by part of their name, e-mail address or username.
+#[utoipa::path(get, path = "/file-links/customers", tag = "file-links", params(CustomerSearch),
     responses((status = 200, description = "One page.", body = CustomerPage)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: PartnerAuth,
-    ApiQuery(params): ApiQuery<PageParams>,
+    ApiQuery(params): ApiQuery<CustomerSearch>,
 ) -> Result<Json<CustomerPage>> {
-    let limit = params.limit_or(PAGE_SIZE)?;
-    let page = state
-        .table
-        .query(
-            Query::partition(
-                Index::Primary,
-                shared::model::partners::partner_pk(&auth.partner_id),
-            )
-            .sk(customers())
-            .limit(limit)
-            .cursor(params.cursor),
-        )
-        .await?;
+    let limit = shared::http::page_limit(params.limit, PAGE_SIZE, 100)?;
+    let search = search_text(params.q.as_deref())?;
+    let (found, next_cursor) = customers_page(
+        &state,
+        &auth.partner_id,
+        search.as_deref(),
+        limit,
+        params.cursor,
+    )
+    .await?;
     // The login records are read side by side: one round trip for the page, not one each.
     let mut reads = tokio::task::JoinSet::new();
-    for (i, item) in page.items.into_iter().enumerate() {
-        let customer: Customer = from_item(item)?;
+    for (i, customer) in found.into_iter().enumerate() {
         let state = state.clone();
         let partner = auth.partner_id.clone();
         reads.spawn(async move { (i, view(&state, &partner, customer).await) });
@@ -304,7 +400,7 @@ pub async fn list(
     views.sort_by_key(|(i, _)| *i);
     Ok(Json(CustomerPage {
         customers: views.into_iter().map(|(_, v)| v).collect(),
-        next_cursor: page.cursor,
+        next_cursor,
     }))
 }
 

@@ -26,7 +26,8 @@ impl App {
         let router =
             shared::http::finish(registration::api(&kit.env).merge(file_links::api(&kit.env)));
         Self {
-            client: Client::in_process(router),
+            // Tests that move the clock by days keep their sessions.
+            client: Client::in_process(router).with_sessions(kit.sessions()),
             kit,
         }
     }

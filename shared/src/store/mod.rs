@@ -208,6 +208,12 @@ impl Query {
         self.consistency = Consistency::Eventual;
         self
     }
+
+    /// The cursor that continues this query after `item`, one of its results: for a list
+    /// that filters what it reads and stops within a page.
+    pub fn cursor_after(&self, item: &Item) -> Result<String, StoreError> {
+        cursor::encode(self, item)
+    }
 }
 
 #[derive(Debug, Clone, Default)]

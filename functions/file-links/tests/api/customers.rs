@@ -367,3 +367,117 @@ async fn ids_that_are_no_uuids_are_a_400_naming_the_parameter() {
         );
     }
 }
+
+/// The names of a page of customers, and its cursor.
+fn names(reply: &shared::testing::Reply) -> (Vec<String>, Option<String>) {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let names = reply.body["customers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["first_name"].as_str().unwrap(),
+                c["last_name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (names, reply.body["next_cursor"].as_str().map(String::from))
+}
+
+#[tokio::test]
+async fn customers_are_found_by_part_of_name_email_or_username_page_by_page() {
+    let app = App::new().await;
+    let supplier = app.supplier("anna@kanzlei.de", "kanzlei").await;
+    for n in 1..=30 {
+        let mut body = customer(&format!("kunde{n}@example.de"));
+        // Every seventh is a Schmidt; number 30 is found by its address and username only.
+        if n % 7 == 0 {
+            body["last_name"] = json!(format!("Schmidt {n}"));
+        }
+        if n == 30 {
+            body["email"] = json!("info@schmidt-bau.de");
+            body["username"] = json!("bau30");
+        }
+        app.add_customer(&supplier, body).await;
+    }
+    let search = |q: &str, cursor: Option<&str>| {
+        let mut path = format!("/file-links/customers?limit=2&q={q}");
+        if let Some(c) = cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        path
+    };
+
+    // In any case, two at a time, following the cursor to the end.
+    let (first, cursor) = names(
+        &app.call("GET", &search("sCHMidt", None), None, &supplier.token)
+            .await,
+    );
+    assert_eq!(first, ["Karl Schmidt 7", "Karl Schmidt 14"]);
+    let (second, cursor) = names(
+        &app.call(
+            "GET",
+            &search("sCHMidt", cursor.as_deref()),
+            None,
+            &supplier.token,
+        )
+        .await,
+    );
+    assert_eq!(second, ["Karl Schmidt 21", "Karl Schmidt 28"]);
+    let (third, cursor) = names(
+        &app.call(
+            "GET",
+            &search("sCHMidt", cursor.as_deref()),
+            None,
+            &supplier.token,
+        )
+        .await,
+    );
+    assert_eq!(third, ["Karl Kunde"], "found by its address");
+    assert_eq!(cursor, None);
+
+    let (by_username, _) = names(
+        &app.call("GET", &search("BAU3", None), None, &supplier.token)
+            .await,
+    );
+    assert_eq!(by_username, ["Karl Kunde"]);
+    let (none, cursor) = names(
+        &app.call("GET", &search("niemand", None), None, &supplier.token)
+            .await,
+    );
+    assert!(none.is_empty());
+    assert_eq!(cursor, None);
+
+    // Without a search, every customer, page by page.
+    let all = app
+        .call(
+            "GET",
+            "/file-links/customers?limit=25",
+            None,
+            &supplier.token,
+        )
+        .await;
+    let (page, cursor) = names(&all);
+    assert_eq!(page.len(), 25);
+    let rest = app
+        .call(
+            "GET",
+            &format!("/file-links/customers?limit=25&cursor={}", cursor.unwrap()),
+            None,
+            &supplier.token,
+        )
+        .await;
+    assert_eq!(names(&rest).0.len(), 5);
+
+    let long = app
+        .call(
+            "GET",
+            &format!("/file-links/customers?q={}", "x".repeat(101)),
+            None,
+            &supplier.token,
+        )
+        .await;
+    assert_problem(&long, StatusCode::BAD_REQUEST, Some("q"));
+}

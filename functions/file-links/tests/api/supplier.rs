@@ -267,3 +267,47 @@ async fn without_a_booking_there_are_no_customers_or_links() {
     assert_problem(&account, StatusCode::NOT_FOUND, None);
     assert!(app.kit.mails().await.is_empty(), "no invitation went out");
 }
+
+#[tokio::test]
+async fn the_account_names_its_yearly_price_next_billing_day_and_the_next_tiers_price() {
+    let app = App::new().await;
+    let supplier = app.supplier("anna@kanzlei.de", "kanzlei").await;
+    let booked_on = app.kit.clock.today();
+    let anniversary = booked_on.checked_add(jiff::Span::new().years(1)).unwrap();
+    for n in 1..=10 {
+        app.add_customer(&supplier, customer(&format!("kunde{n}@example.de")))
+            .await;
+    }
+    // Ten customers are free; the eleventh would cost 2,50 € a month, 30,00 € a year.
+    let account = app
+        .call("GET", "/file-links/account", None, &supplier.token)
+        .await;
+    assert_eq!(account.body["yearly_price_cents"], 0);
+    assert_eq!(account.body["next_billing_on"], anniversary.to_string());
+    assert_eq!(
+        account.body["next_tier"],
+        json!({"tier": "up_to_25", "from_customer": 11,
+               "monthly_price_cents": 250, "yearly_price_cents": 3000})
+    );
+
+    app.add_customer(&supplier, customer("kunde11@example.de"))
+        .await;
+    // A month on, the next billing is still the booking's anniversary.
+    app.kit
+        .clock
+        .advance(jiff::SignedDuration::from_hours(31 * 24));
+    let account = app
+        .call("GET", "/file-links/account", None, &supplier.token)
+        .await;
+    assert_eq!(account.body["tier"], "up_to_25");
+    assert_eq!(account.body["yearly_price_cents"], 3000);
+    assert_eq!(account.body["next_billing_on"], anniversary.to_string());
+    assert_eq!(account.body["next_tier"]["from_customer"], 26);
+    assert_eq!(account.body["next_tier"]["yearly_price_cents"], 5400);
+
+    // Cancelled, nothing more is billed.
+    let cancelled = app
+        .call("DELETE", "/file-links/account", None, &supplier.token)
+        .await;
+    assert_eq!(cancelled.body["next_billing_on"], json!(null));
+}

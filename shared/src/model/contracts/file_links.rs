@@ -216,6 +216,17 @@ impl FileLinksContract {
             .find(|day| *day > cancelled)
     }
 
+    /// The next day a billing year starts after `today` (the booking anniversary), while the
+    /// account is not cancelled: the day its yearly price is billed next.
+    pub fn next_billing_on(&self, today: Date) -> Option<Date> {
+        if self.is_cancelled() {
+            return None;
+        }
+        (1..=i16::MAX)
+            .map(|years| self.anniversary(years))
+            .find(|day| *day > today)
+    }
+
     /// Whether the supplier's customers can use the account on `today`.
     pub fn runs_on(&self, today: Date) -> bool {
         self.ends_on().is_none_or(|end| today < end)
@@ -308,6 +319,17 @@ mod tests {
             })
         );
         assert_eq!(c.monthly_price(), Cents(250));
+    }
+
+    #[test]
+    fn the_next_billing_is_the_next_booking_anniversary_until_cancelled() {
+        let c = contract();
+        let booked = c.booked_on;
+        assert_eq!(c.next_billing_on(booked), Some(c.anniversary(1)));
+        let day_before = c.anniversary(1).yesterday().unwrap_or(booked);
+        assert_eq!(c.next_billing_on(day_before), Some(c.anniversary(1)));
+        assert_eq!(c.next_billing_on(c.anniversary(1)), Some(c.anniversary(2)));
+        assert_eq!(c.cancelled(booked).next_billing_on(booked), None);
     }
 
     #[test]

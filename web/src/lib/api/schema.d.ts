@@ -747,7 +747,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The customers with their state (invited, active, disabled) and last login. */
+        /**
+         * The customers with their state (invited, active, disabled) and last login, oldest first;
+         *     `q` finds them by part of their name, e-mail address or username.
+         */
         get: operations["get_file_links_customers"];
         put?: never;
         /**
@@ -2078,6 +2081,12 @@ export interface components {
              * @description Net per month, billed yearly in advance.
              */
             monthly_price_cents: number;
+            /**
+             * Format: date
+             * @description The next booking anniversary, when the next year is billed; none once cancelled.
+             */
+            next_billing_on?: string | null;
+            next_tier?: components["schemas"]["NextTier"] | null;
             slug: string;
             tier: components["schemas"]["Tier"];
             tier_history: components["schemas"]["TierChange"][];
@@ -2091,6 +2100,11 @@ export interface components {
              * @description The unlimited tier's monthly price, once the operator granted it.
              */
             unlimited_price_cents?: number | null;
+            /**
+             * Format: int64
+             * @description Net per year: twelve monthly prices, what a billing year of the current tier costs.
+             */
+            yearly_price_cents: number;
         };
         Address: {
             city: string;
@@ -2616,6 +2630,10 @@ export interface components {
         /** @description One page of customers. */
         CustomerPage: {
             customers: components["schemas"]["CustomerView"][];
+            /**
+             * @description Present when more customers may follow (with `q`, a page may hold fewer than
+             *     `limit`, even none, and still be followed by more).
+             */
             next_cursor?: string | null;
         };
         /**
@@ -3521,6 +3539,25 @@ export interface components {
             name: string;
             /** @description 3–64 characters: a-z, 0-9, `.`, `_`, `-`. */
             username: string;
+        };
+        /** @description The next higher tier and what it costs. */
+        NextTier: {
+            /**
+             * Format: int32
+             * @description The customer (counted from 1) that moves the account into this tier.
+             */
+            from_customer: number;
+            /**
+             * Format: int64
+             * @description Net per month.
+             */
+            monthly_price_cents: number;
+            tier: components["schemas"]["Tier"];
+            /**
+             * Format: int64
+             * @description Net per year, twelve monthly prices.
+             */
+            yearly_price_cents: number;
         };
         /** @enum {string} */
         OfferDecision: "approve" | "reject";
@@ -6229,9 +6266,11 @@ export interface operations {
     get_file_links_customers: {
         parameters: {
             query?: {
-                /** @description `next_cursor` of the previous page. */
+                /** @description Part of the first or last name, the e-mail address or the username, in any case. */
+                q?: string;
+                /** @description `next_cursor` of the previous page (of the same search). */
                 cursor?: string;
-                /** @description Entries per page, 1–100; each list states its default. */
+                /** @description Entries per page, 1–100; 50 unless asked otherwise. */
                 limit?: number;
             };
             header?: never;

@@ -29,9 +29,9 @@ export const SECTIONS: readonly Section[] = [
 	{ key: 'platzierungen', label: 'Platzierungen', path: '/partner/platzierungen', built: true },
 	{ key: 'karten', label: 'Karten', path: '/partner/karten', built: true },
 	{ key: 'empfehlungen', label: 'Empfehlungen', path: '/partner/empfehlungen', built: true },
-	{ key: 'kundenkonto', label: 'Kundenkonto', path: '/partner/kundenkonto', built: false },
+	{ key: 'kundenkonto', label: 'Kundenkonto', path: '/partner/kundenkonto', built: true },
 	{ key: 'rechnungen', label: 'Rechnungen', path: '/partner/rechnungen', built: true },
-	{ key: 'konto', label: 'Konto', path: '/partner/konto', built: false }
+	{ key: 'konto', label: 'Konto', path: '/partner/konto', built: true }
 ];
 
 /** The sections the navigation links to: those built. */
