@@ -2,7 +2,9 @@
 //! the types stay free of documentation concerns.
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId, ProgramId, RecordId};
@@ -102,6 +104,14 @@ pub fn optional_multiline_text(max: usize) -> ObjectBuilder {
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
         .max_length(Some(max))
         .pattern(Some(optional_multiline_text_pattern()))
+}
+
+/// An object without properties beyond those it names, as a body with
+/// `#[serde(deny_unknown_fields)]` is: for a body documented by hand as one of its variants.
+pub fn closed_object() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
 }
 
 /// A string that is one of `values`: a field whose value selects a variant of a body.
