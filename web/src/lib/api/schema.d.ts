@@ -1997,12 +1997,13 @@ export interface components {
         /** @enum {string} */
         BookingType: "earn" | "redeem" | "top_up" | "pay" | "add_stamp" | "redeem_stamps" | "load" | "redeem_gift" | "void" | "release" | "expiry" | "transfer_out" | "transfer_in";
         /**
+         * @description Why the invoice is cancelled (`reason`, up to 500 characters on one line): printed on
+         *     the credit note.
          * @example {
          *       "reason": "Die Plattform wurde im Dezember doppelt berechnet."
          *     }
          */
         CancelInvoice: {
-            /** @description Why the invoice is cancelled; printed on the credit note (at most 500 characters). */
             reason: string;
         };
         /** @description What a cancellation did. */
@@ -2252,12 +2253,20 @@ export interface components {
             login: string;
             password: string;
             /**
-             * @description `platform` (operators, managers, partners) or a tenant scope: `pos`, `cardholder`,
-             *     `customer`, `enduser`.
              * @default platform
+             * @enum {string}
              */
-            scope: string;
-            tenant?: components["schemas"]["RecordId"] | null;
+            scope: "platform";
+            /** @description A platform login has no tenant. */
+            tenant?: null;
+        } | {
+            /** @description An e-mail address, or a terminal user's username (`email` is accepted too). */
+            login: string;
+            password: string;
+            /** @enum {string} */
+            scope: "pos" | "cardholder" | "customer" | "enduser";
+            /** @description The merchant (or, for end users, the platform) of the tenant scope. */
+            tenant: components["schemas"]["RecordId"];
         };
         /** @description One page of customers. */
         CustomerPage: {
@@ -2351,17 +2360,21 @@ export interface components {
             sepa_file?: string | null;
             sequence?: components["schemas"]["Sequence"] | null;
         };
-        /** @enum {string} */
-        Decision: "approve" | "reject";
         /**
          * @example {
          *       "decision": "approve"
          *     }
          */
         DecisionBody: {
-            decision: components["schemas"]["Decision"];
-            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            /** @enum {string} */
+            decision: "approve";
+            /** @description Optional when approving; the partner reads it. */
             reason?: string | null;
+        } | {
+            /** @enum {string} */
+            decision: "reject";
+            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            reason: string;
         };
         /** @description The decision as recorded on the offer. */
         DecisionView: {
@@ -3044,8 +3057,6 @@ export interface components {
             /** @description 3–64 characters: a-z, 0-9, `.`, `_`, `-`. */
             username: string;
         };
-        /** @enum {string} */
-        OfferDecision: "approve" | "reject";
         /**
          * @example {
          *       "checks": {
@@ -3056,11 +3067,35 @@ export interface components {
          *     }
          */
         OfferDecisionBody: {
-            /** @description What the manager confirmed; both must be confirmed to approve. */
-            checks: components["schemas"]["Checks"];
-            decision: components["schemas"]["OfferDecision"];
-            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            /** @description Both confirmed: an approval needs them. */
+            checks: {
+                /**
+                 * @description The offer is lawful.
+                 * @enum {boolean}
+                 */
+                lawful: true;
+                /**
+                 * @description It gives the community a real benefit.
+                 * @enum {boolean}
+                 */
+                real_benefit: true;
+            };
+            /** @enum {string} */
+            decision: "approve";
+            /** @description Optional when approving; the partner reads it. */
             reason?: string | null;
+        } | {
+            /** @description What the manager confirmed with a decision. */
+            checks: {
+                /** @description The offer is lawful. */
+                lawful: boolean;
+                /** @description It gives the community a real benefit. */
+                real_benefit: boolean;
+            };
+            /** @enum {string} */
+            decision: "reject";
+            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            reason: string;
         };
         /**
          * @description An offer's texts, benefit, redemption, validity, categories and platforms.
@@ -3087,7 +3122,8 @@ export interface components {
          *     }
          */
         OfferInput: {
-            benefit?: components["schemas"]["BenefitInput"] | null;
+            /** @description Required: an offer without a benefit for the community is refused (422). */
+            benefit: components["schemas"]["BenefitInput"];
             /**
              * @description One to three of the fixed categories.
              * @example [
@@ -3644,7 +3680,10 @@ export interface components {
          */
         Registration: {
             activation_code: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description From 1900 to the current year.
+             */
             birth_year?: number | null;
             /** @description Consent to storing the data for the card program; required. */
             consent: boolean;
@@ -3654,7 +3693,7 @@ export interface components {
             gender?: components["schemas"]["Gender"] | null;
             last_name: string;
             number: string;
-            /** @description Five digits. */
+            /** @description Five digits; empty is none. */
             postal_code?: string | null;
             /**
              * @description Consent to being counted in the merchant's statistics (gender, age band, postal
@@ -3923,7 +3962,7 @@ export interface components {
          */
         StartRun: {
             /** @description The month to bill, `YYYY-MM`. */
-            period: string;
+            period: components["schemas"]["Month"];
         };
         Statistics: {
             /** @description Days with any figure, in order. */
@@ -4493,7 +4532,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -4524,7 +4563,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -4555,7 +4594,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
                 /**
                  * @description The invoice number.
                  * @example 2026-000001
@@ -4598,7 +4637,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -4629,7 +4668,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -5238,6 +5277,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             503: components["responses"]["Unavailable"];
         };
     };
