@@ -14,10 +14,11 @@ const config = {
 			// `.br` and `.gz` beside each file: local-api serves them as CloudFront compresses.
 			precompress: true
 		}),
-		// One JavaScript file and one style sheet for the whole app: a first visit costs two round
-		// trips (the page, then both files in parallel) whatever the route and protocol. The
-		// till is not part of it: it has its own small entry (`till/`, vite.till.config.ts).
-		output: { bundleStrategy: 'single' },
+		// Chunks per page (SvelteKit's default): a page loads the entry, its layouts and itself,
+		// so the portal and the consoles growing costs the other pages nothing. The till, whose
+		// first load on a slow network has a budget, is an entry of its own (`till/`,
+		// vite.till.config.ts).
+		output: { bundleStrategy: 'split' },
 		// The bench's scripts are type-checked with the app and its tests.
 		typescript: {
 			config: (tsconfig) => {

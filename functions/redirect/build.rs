@@ -1,10 +1,24 @@
-//! Splits the shipped crawler list (npm `crawler-user-agents`) in two: the plain names (nearly all of its 1 500 entries),
-//! lower-cased one per line for an Aho-Corasick automaton, and the few real patterns as one
-//! lower-case alternation for a regex. The binary carries these (about 30 KB), not the
-//! list's 540 KB of examples. Also joins npm `isbot`'s generic patterns (bot, crawl, spider,
-//! fetch, preview, URLs and e-mail addresses, HTTP libraries, tools) into one alternation.
+//! Splits the shipped crawler list (npm `crawler-user-agents`) in two: the plain names (nearly all of its 1 500 entries)
+//! and the few real patterns. Also takes npm `isbot`'s generic patterns (bot, crawl, spider,
+//! fetch, preview, URLs and e-mail addresses, HTTP libraries, tools). The binary carries what
+//! `filter.rs` holds (about 30 KB), not the list's 540 KB of examples:
+//! - every pattern of either list that is only a word or a few words (`[cc]urebot`,
+//!   `ahrefs(bot|siteaudit)`) as those words, together with the plain names, for one
+//!   Aho-Corasick automaton; a name that contains another word of the automaton is left out,
+//!   since the other finds it anyway;
+//! - the patterns anchored at the start (`^python`) in one alternation, which the regex
+//!   crate searches at the start only;
+//! - every other pattern alone, each with the words one of which any match of it contains
+//!   (`agent\b`: `agent`) or ends with (`ssl labs$`): the automaton finds those words, and
+//!   only a pattern whose word it found is searched for.
+//!
+//! Both lists are also written as they were before they were split (`crawler_names.txt`,
+//! `crawler_pattern.txt`, `isbot_pattern.txt`): the tests compare the filter with them.
 
 use std::fmt::Write;
+
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{Hir, Look};
 
 fn main() {
     let list = "data/crawler-user-agents.json";
@@ -14,6 +28,7 @@ fn main() {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{list}: {e}"));
     let mut names = String::new();
     let mut alternation = String::new();
+    let mut split = Split::default();
     let mut refined = 0;
     for entry in &entries {
         let Some(pattern) = entry["pattern"].as_str() else {
@@ -32,15 +47,18 @@ fn main() {
         };
         match plain_name(pattern) {
             Some(name) if !name.is_empty() && !name.contains('\n') => {
-                names.push_str(&name.to_lowercase());
+                let name = name.to_lowercase();
+                names.push_str(&name);
                 names.push('\n');
+                split.words.push(name);
             }
             _ => {
                 if !alternation.is_empty() {
                     alternation.push('|');
                 }
-                write!(alternation, "(?:{})", lowercase_outside_escapes(pattern))
-                    .unwrap_or_default();
+                let pattern = lowercase_outside_escapes(pattern);
+                write!(alternation, "(?:{pattern})").unwrap_or_default();
+                split.add(&pattern, true);
             }
         }
     }
@@ -55,7 +73,9 @@ fn main() {
         .unwrap_or_else(|e| panic!("writing the names: {e}"));
     std::fs::write(out.join("crawler_pattern.txt"), alternation)
         .unwrap_or_else(|e| panic!("writing the pattern: {e}"));
-    isbot(&out);
+    isbot(&out, &mut split);
+    std::fs::write(out.join("filter.rs"), split.rust())
+        .unwrap_or_else(|e| panic!("writing the filter: {e}"));
 }
 
 /// Patterns of `crawler-user-agents` that take real browsers for bots, made exact (`Some`)
@@ -71,7 +91,7 @@ const REFINED: [(&str, Option<&str>); 2] = [
 /// regex crate. The few with look-around, which the regex crate has not, are left out and
 /// written down in `isbot_lookaround.txt`: `bots.rs` checks them by hand, and a test there
 /// checks it handles exactly these.
-fn isbot(out: &std::path::Path) {
+fn isbot(out: &std::path::Path, split: &mut Split) {
     let list = "data/isbot-patterns.json";
     println!("cargo:rerun-if-changed={list}");
     let text = std::fs::read_to_string(list).unwrap_or_else(|e| panic!("{list}: {e}"));
@@ -94,11 +114,138 @@ fn isbot(out: &std::path::Path) {
             alternation.push('|');
         }
         write!(alternation, "(?:{pattern})").unwrap_or_default();
+        split.add(&pattern, false);
     }
     std::fs::write(out.join("isbot_pattern.txt"), alternation)
         .unwrap_or_else(|e| panic!("writing isbot's pattern: {e}"));
     std::fs::write(out.join("isbot_lookaround.txt"), lookaround)
         .unwrap_or_else(|e| panic!("writing isbot's look-around patterns: {e}"));
+}
+
+/// The lists' patterns sorted for the filter (see the top of this file).
+#[derive(Default)]
+struct Split {
+    /// Plain names and the words of patterns that are only words, lower case.
+    words: Vec<String>,
+    /// The patterns anchored at the start, ready for one alternation.
+    anchored: Vec<String>,
+    /// The other patterns, each with its gate.
+    gated: Vec<(String, Gate)>,
+}
+
+/// What must be in an agent for a pattern to match it.
+enum Gate {
+    /// One of these words, anywhere.
+    Contains(Vec<String>),
+    /// One of these words at the very end.
+    EndsWith(Vec<String>),
+    /// Nothing known: the pattern is searched for in every agent.
+    Always,
+}
+
+impl Split {
+    /// Sorts in one pattern, lower case; isbot's are read without Unicode classes, as the
+    /// regex that searches them reads them (`(?-u:...)`), the crawler list's with.
+    fn add(&mut self, pattern: &str, unicode: bool) {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(unicode)
+            .utf8(unicode)
+            .build()
+            .parse(pattern)
+            .unwrap_or_else(|e| panic!("{pattern}: {e}"));
+        let pattern = if unicode {
+            format!("(?:{pattern})")
+        } else {
+            format!("(?-u:{pattern})")
+        };
+        let properties = hir.properties();
+        // Without look-around (`^`, `$`, `\b`) an exact, finite set of words matches where
+        // one of the words is.
+        if properties.look_set().is_empty()
+            && let Some(words) = words(&hir, ExtractKind::Prefix).filter(|(_, exact)| *exact)
+        {
+            self.words.extend(words.0);
+        } else if properties.look_set_prefix().contains(Look::Start) {
+            self.anchored.push(pattern);
+        } else {
+            let gate = if properties.look_set_suffix().contains(Look::End)
+                && let Some((suffixes, _)) = words(&hir, ExtractKind::Suffix)
+            {
+                Gate::EndsWith(suffixes)
+            } else {
+                // The longer the shortest word, the rarer the gate opens.
+                let shortest = |w: &Option<(Vec<String>, bool)>| {
+                    w.as_ref()
+                        .and_then(|(w, _)| w.iter().map(String::len).min())
+                        .unwrap_or(0)
+                };
+                let prefixes = words(&hir, ExtractKind::Prefix);
+                let suffixes = words(&hir, ExtractKind::Suffix);
+                match if shortest(&suffixes) > shortest(&prefixes) {
+                    suffixes
+                } else {
+                    prefixes
+                } {
+                    Some((words, _)) => Gate::Contains(words),
+                    None => Gate::Always,
+                }
+            };
+            self.gated.push((pattern, gate));
+        }
+    }
+
+    /// The Rust source of `filter.rs`, for `bots.rs`.
+    fn rust(mut self) -> String {
+        self.words.sort();
+        self.words.dedup();
+        let all = self.words.clone();
+        self.words.retain(|word| {
+            !all.iter()
+                .any(|other| other != word && word.contains(other.as_str()))
+        });
+        // The gates are bits of one `u64`.
+        assert!(self.gated.len() <= 64, "more than 64 gated patterns");
+        let mut rust = String::from("// Written by build.rs from data/.\n");
+        // One string, a word a line: a slice of `&str` would add 16 bytes a word to the binary.
+        writeln!(rust, "const WORDS: &str = {:?};", self.words.join("\n")).unwrap_or_default();
+        writeln!(
+            rust,
+            "const ANCHORED: &str = {:?};",
+            self.anchored.join("|")
+        )
+        .unwrap_or_default();
+        rust.push_str("const GATED: &[(&str, Gate)] = &[\n");
+        for (pattern, gate) in &self.gated {
+            let gate = match gate {
+                Gate::Contains(words) => format!("Gate::Contains(&{words:?})"),
+                Gate::EndsWith(words) => format!("Gate::EndsWith(&{words:?})"),
+                Gate::Always => "Gate::Always".to_owned(),
+            };
+            writeln!(rust, "    ({pattern:?}, {gate}),").unwrap_or_default();
+        }
+        rust.push_str("];\n");
+        rust
+    }
+}
+
+/// The words one of which begins (`Prefix`) or ends (`Suffix`) every match of a pattern, and
+/// whether the pattern is exactly these words; `None` when no short list of words is known.
+fn words(hir: &Hir, kind: ExtractKind) -> Option<(Vec<String>, bool)> {
+    let mut extractor = Extractor::new();
+    extractor.kind(kind);
+    let seq = extractor.extract(hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() || literals.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    let words = literals
+        .iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect::<Option<Vec<String>>>()?;
+    if words.iter().any(|w| w.contains('\n')) {
+        return None;
+    }
+    Some((words, literals.iter().all(|l| l.is_exact())))
 }
 
 /// The text a pattern matches when it is a plain name: no regex syntax but escaped

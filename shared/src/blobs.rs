@@ -813,6 +813,77 @@ mod tests {
         blobs.inner.http.request(request).await.unwrap().status()
     }
 
+    /// What a browser on `origin` asks before it PUTs to `url`, and the origin S3 allows.
+    async fn preflight(blobs: &Blobs, url: &str, origin: &str) -> (StatusCode, Option<String>) {
+        let request = http::Request::options(url)
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "PUT")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+            .body(SdkBody::empty())
+            .unwrap();
+        let response = blobs.inner.http.request(request).await.unwrap();
+        let allowed = response
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .map(|v| v.to_str().unwrap().to_string());
+        (response.status(), allowed)
+    }
+
+    #[tokio::test]
+    async fn the_apps_origin_may_upload_from_the_browser_and_no_other() {
+        let dir = std::env::temp_dir().join(format!("pn-blobs-{}", crate::domain::new_id()));
+        let s3 = crate::embedded_s3::EmbeddedS3::start(&dir, "assets", ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        let blobs = s3.blobs("assets").unwrap();
+        let app = "http://127.0.0.1:3002";
+        let upload = blobs
+            .presign_put_exact(
+                "logos/uploads/p1/u1.png",
+                "image/png",
+                4,
+                Duration::from_secs(600),
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(
+            preflight(&blobs, &upload.url, app).await.1,
+            None,
+            "no origin is allowed before the app's is named"
+        );
+        s3.allow_origin(app).unwrap();
+        let (status, allowed) = preflight(&blobs, &upload.url, app).await;
+        assert!(status.is_success(), "{status}");
+        assert_eq!(allowed.as_deref(), Some(app));
+        assert_eq!(
+            preflight(&blobs, &upload.url, "https://evil.example")
+                .await
+                .1,
+            None
+        );
+
+        let put = http::Request::put(upload.url.as_str())
+            .header(header::ORIGIN, app)
+            .header(header::CONTENT_TYPE, "image/png")
+            .body(SdkBody::from(Bytes::from_static(b"\x89PNG")))
+            .unwrap();
+        let response = blobs.inner.http.request(put).await.unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        assert_eq!(
+            response.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+            Some(&http::HeaderValue::from_static(app)),
+            "the browser may read the answer to its upload"
+        );
+        assert_eq!(
+            blobs.get("logos/uploads/p1/u1.png").await.unwrap(),
+            b"\x89PNG"
+        );
+
+        drop(s3);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn objects_go_to_the_embedded_s3_and_back() {
         let dir = std::env::temp_dir().join(format!("pn-blobs-{}", crate::domain::new_id()));

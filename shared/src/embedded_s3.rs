@@ -1,21 +1,29 @@
 //! An S3 server inside the process (s3s + s3s-fs over a folder) for local runs and tests.
 //! It verifies SigV4 signatures, presigned URLs included, as S3 does, and, as the deployed
 //! bucket sends an `Object Created` event for every object written, calls the hook set with
-//! [`EmbeddedS3::on_object_created`] after each successful PUT, before it answers.
+//! [`EmbeddedS3::on_object_created`] after each successful PUT, before it answers. Like the
+//! deployed bucket (`AssetsBucket`'s CORS rule in infra/template.yaml), it lets the web app's
+//! origin, once named with [`EmbeddedS3::allow_origin`], upload and fetch from the browser.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
+use http::{HeaderValue, Method, header};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
 use s3s::auth::SimpleAuth;
 use s3s::service::S3ServiceBuilder;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tower::Layer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::blobs::{BlobError, Blobs};
 
@@ -36,11 +44,30 @@ pub type ObjectCreatedHook =
 
 type HookSlot = Arc<RwLock<Option<ObjectCreatedHook>>>;
 
+/// The one origin browsers may upload from and read with (none until it is named).
+type OriginSlot = Arc<RwLock<Option<HeaderValue>>>;
+
+/// The deployed bucket's CORS rule: PUT and GET from the app's origin with a `content-type`,
+/// preflights cached for an hour. Any other origin gets no CORS headers, so its browser
+/// refuses.
+fn cors(origin: OriginSlot) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |asked, _| {
+            origin
+                .read()
+                .is_ok_and(|allowed| allowed.as_ref() == Some(asked))
+        }))
+        .allow_methods([Method::PUT, Method::GET])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(3600))
+}
+
 pub struct EmbeddedS3 {
     pub endpoint: String,
     pub addr: SocketAddr,
     pub root: PathBuf,
     hook: HookSlot,
+    origin: OriginSlot,
     task: JoinHandle<()>,
 }
 
@@ -62,9 +89,11 @@ impl EmbeddedS3 {
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
         let service = builder.build();
         let hook = HookSlot::default();
+        let origin = OriginSlot::default();
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let slot = hook.clone();
+        let allowed = origin.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -72,7 +101,7 @@ impl EmbeddedS3 {
                 };
                 let service = service.clone();
                 let slot = slot.clone();
-                let notifying = hyper::service::service_fn(move |request| {
+                let notifying = tower::service_fn(move |request: http::Request<Incoming>| {
                     let service = service.clone();
                     let slot = slot.clone();
                     async move {
@@ -87,6 +116,7 @@ impl EmbeddedS3 {
                         Ok::<_, s3s::HttpError>(response)
                     }
                 });
+                let notifying = TowerToHyperService::new(cors(allowed.clone()).layer(notifying));
                 tokio::spawn(async move {
                     let _ = Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), notifying)
@@ -99,8 +129,20 @@ impl EmbeddedS3 {
             addr,
             root: root.to_path_buf(),
             hook,
+            origin,
             task,
         })
+    }
+
+    /// Lets a browser on `origin` (the web app's, `http://127.0.0.1:3002`) upload with the
+    /// presigned PUTs and read with the presigned GETs, as the deployed bucket's CORS rule
+    /// does for the app's domain.
+    pub fn allow_origin(&self, origin: &str) -> Result<(), http::header::InvalidHeaderValue> {
+        let value = HeaderValue::from_str(origin)?;
+        if let Ok(mut slot) = self.origin.write() {
+            *slot = Some(value);
+        }
+        Ok(())
     }
 
     /// Calls `hook` after every object written from now on (replacing an earlier hook), as

@@ -525,6 +525,7 @@ impl Fixtures<'_> {
             mandate: None,
             terms_accepted_at: now,
             created_at: now,
+            closed_at: None,
         };
         self.table
             .transact(vec![

@@ -395,6 +395,46 @@ async fn an_offer_from_draft_to_feed_placement_revision_coupon_and_withdrawal() 
         bert_offer.clone()
     };
 
+    // What the partner's placement page reads: this month's and next month's only slot
+    // taken, the months after free; the winner's bookings still to come.
+    let slots = j
+        .call(
+            "GET",
+            &format!("/platforms/{}/placement-slots", j.pa),
+            None,
+            Some(&anna.token),
+        )
+        .await;
+    assert_eq!(slots["this_month"], this_month.to_string());
+    let free: Vec<u64> = slots["kinds"][0]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["free"].as_u64().unwrap())
+        .collect();
+    assert_eq!(free, vec![0, 0, 1, 1, 1, 1, 1]);
+    let upcoming = j
+        .call(
+            "GET",
+            "/partners/me/placements?upcoming=true",
+            None,
+            Some(&anna.token),
+        )
+        .await;
+    let months: Vec<&str> = upcoming["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["month"].as_str().unwrap())
+        .collect();
+    let (now_month, next_month) = (this_month.to_string(), next.to_string());
+    let expected = if winner == id {
+        vec![now_month.as_str(), next_month.as_str()]
+    } else {
+        vec![now_month.as_str()]
+    };
+    assert_eq!(months, expected);
+
     // The coupon: its text reads back with the code and the validity.
     let pdf = j
         .stack
@@ -428,6 +468,18 @@ async fn an_offer_from_draft_to_feed_placement_revision_coupon_and_withdrawal() 
         Some(&anna.token),
     )
     .await;
+    // The editor shows the revision beside the version in the feed.
+    let own = j
+        .call(
+            "GET",
+            &format!("/partners/me/offers/{id}"),
+            None,
+            Some(&anna.token),
+        )
+        .await;
+    assert_eq!(own["offer"]["content"]["title"], "20 % auf alle Torten");
+    assert_eq!(own["live"][0]["content"]["title"], "15 % auf alle Torten");
+    assert_eq!(own["offer"]["platforms"][0]["revision_pending"], true);
     j.call(
         "POST",
         &format!("/offers/{id}/submit"),

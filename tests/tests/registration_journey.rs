@@ -348,3 +348,103 @@ async fn racing_duplicate_sign_ups_create_one_partner_on_dynamodb() {
         "exactly one partner got a working confirmation link"
     );
 }
+
+/// A partner, signed up and confirmed: its id and a bearer token.
+async fn confirmed_partner(stack: &Stack, email: &str) -> (String, String) {
+    let r = stack
+        .call("POST", "/partners", Some(json!({"company": "Bäckerei Müller", "contact_name": "Anna Müller", "email": email, "password": PASSWORD, "accept_terms": true})), None)
+        .await;
+    assert_eq!(r.status, 202);
+    let token = token_mailed_to(email).await;
+    let r = stack
+        .call(
+            "POST",
+            "/partners/confirm",
+            Some(json!({"token": token})),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let jwt = login(stack, email, PASSWORD).await;
+    let me = stack.call("GET", "/partners/me", None, Some(&jwt)).await;
+    (me.body["id"].as_str().unwrap().to_string(), jwt)
+}
+
+/// The login moves in one transaction on DynamoDB: a taken address refuses the whole move
+/// (the new login's conditional put), and of two links used at once exactly one moves it,
+/// the old login deleted and the profile following.
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn a_login_moves_to_a_new_address_in_one_transaction_on_dynamodb() {
+    use shared::auth::Scope;
+    use shared::model::accounts::{LoginName, login_key};
+    use shared::store::Table;
+
+    let stack = std::sync::Arc::new(Stack::start().await);
+    let old = unique_email("anna");
+    let taken = unique_email("bert");
+    let (partner_id, jwt) = confirmed_partner(&stack, &old).await;
+    confirmed_partner(&stack, &taken).await;
+    let (one, two) = (unique_email("eins"), unique_email("zwei"));
+    for to in [&taken, &one, &two] {
+        let r = stack
+            .call(
+                "POST",
+                "/partners/me/email",
+                Some(json!({"current_password": PASSWORD, "new_email": to})),
+                Some(&jwt),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{:?}", r.body);
+    }
+    let confirm = |token: String| {
+        let stack = stack.clone();
+        async move {
+            stack
+                .call(
+                    "POST",
+                    "/partners/email/confirm",
+                    Some(json!({"token": token})),
+                    None,
+                )
+                .await
+        }
+    };
+
+    // The taken address: nothing of the move is written.
+    let refused = confirm(token_mailed_to(&taken).await).await;
+    assert_eq!(refused.status, 409, "{:?}", refused.body);
+    login(&stack, &old, PASSWORD).await;
+    login(&stack, &taken, PASSWORD).await;
+
+    // Two links at once: one moves the login, the other finds its account gone.
+    let (a, b) = tokio::join!(
+        confirm(token_mailed_to(&one).await),
+        confirm(token_mailed_to(&two).await)
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 410], "{:?} {:?}", a.body, b.body);
+    let (winner, loser) = if a.status == 200 {
+        (&one, &two)
+    } else {
+        (&two, &one)
+    };
+
+    let key = |email: &str| login_key(&Scope::Platform, &LoginName::parse(email).unwrap());
+    assert!(stack.table.get(&key(&old)).await.unwrap().is_none());
+    assert!(stack.table.get(&key(loser)).await.unwrap().is_none());
+    let moved = stack.table.get(&key(winner)).await.unwrap().unwrap();
+    assert_eq!(moved["account_id"], partner_id.as_str());
+    assert_eq!(moved["generation"], 1);
+    assert!(moved.contains_key("password_hash"));
+    let jwt = login(&stack, winner, PASSWORD).await;
+    let me = stack.call("GET", "/partners/me", None, Some(&jwt)).await;
+    assert_eq!(me.body["id"], partner_id.as_str());
+    assert_eq!(me.body["email"], winner.as_str());
+    let notice = mails_to(&old).await.pop().unwrap();
+    assert_eq!(
+        notice.subject,
+        "Ihre Anmeldeadresse bei partnernetz wurde geändert"
+    );
+}

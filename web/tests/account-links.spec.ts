@@ -19,7 +19,7 @@ test('a partner confirms the address from the mail, then logs in', async ({ page
 	await look(page, 'registrierung-link-verbraucht');
 
 	await page.getByRole('link', { name: 'Zur Anmeldung' }).click();
-	await expect(page).toHaveURL(/\/partner\/anmelden$/);
+	await expect(page).toHaveURL(/\/partner\/anmelden\?weiter=\/partner$/);
 	await look(page, 'partner-anmelden');
 	await page.getByLabel('E-Mail-Adresse').fill(email);
 	await page.getByLabel('Passwort').fill(PASSWORD);

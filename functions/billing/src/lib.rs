@@ -87,6 +87,13 @@ impl FromRef<BillingState> for TokenCheck {
     }
 }
 
+/// A partner that closed its account is refused at once (`PartnerAuth`).
+impl FromRef<BillingState> for shared::auth::Revocations {
+    fn from_ref(state: &BillingState) -> Self {
+        shared::auth::Revocations(state.0.env.table.clone())
+    }
+}
+
 const OPERATOR: Access = Access::roles(&[Role::Operator]);
 const PARTNER: Access = Access::roles(&[Role::Partner]);
 
@@ -105,6 +112,7 @@ pub fn routes() -> Vec<Route<BillingState>> {
             routes::cancel_invoice
         ),
         route!(GET "/partners/me/invoices", PARTNER, routes::my_invoices),
+        route!(GET "/partners/me/sepa-creditor", PARTNER, routes::sepa_creditor),
     ]
 }
 

@@ -464,3 +464,41 @@ pub async fn cancel_invoice(
         Json(InvoiceView::of(&state, note, None).await?),
     ))
 }
+
+/// The payee of the partner's SEPA direct-debit mandate, as the mandate text names it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SepaCreditor {
+    /// The platform's operator, who collects the fees.
+    #[schema(example = "partnernetz GmbH")]
+    pub name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    /// The creditor identifier (Gläubiger-Identifikationsnummer).
+    #[schema(example = "DE98ZZZ09999999999")]
+    pub creditor_id: String,
+    /// Days from the invoice, which announces each collection, to the collection.
+    pub prenotification_days: i64,
+}
+
+/// Who collects the platform's fees by direct debit: the payee and creditor identifier the
+/// mandate text names before the partner gives it.
+#[utoipa::path(get, path = "/partners/me/sepa-creditor", tag = "billing",
+    responses((status = 200, description = "The payee of the mandate.", body = SepaCreditor)))]
+pub async fn sepa_creditor(
+    State(state): State<BillingState>,
+    _auth: PartnerAuth,
+) -> Json<SepaCreditor> {
+    let c = &state.config;
+    Json(SepaCreditor {
+        name: c.supplier_name.clone(),
+        street: c.supplier_street.clone(),
+        postal_code: c.supplier_postal_code.clone(),
+        city: c.supplier_city.clone(),
+        country: c.supplier_country.clone(),
+        creditor_id: c.creditor_id.clone(),
+        prenotification_days: c.prenotification_days,
+    })
+}

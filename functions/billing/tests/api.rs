@@ -443,6 +443,21 @@ async fn a_partner_sees_only_its_own_invoices() {
     assert!(s.invoices_of(&bert).await.is_empty());
 }
 
+#[tokio::test]
+async fn a_partner_reads_the_payee_its_mandate_names() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let reply = s
+        .client
+        .call("GET", "/partners/me/sepa-creditor", None, Some(&anna.token))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["name"], "partnernetz GmbH");
+    assert_eq!(reply.body["creditor_id"], "DE98ZZZ09999999999");
+    assert_eq!(reply.body["city"], "Berlin");
+    assert_eq!(reply.body["prenotification_days"], 14);
+}
+
 /// The reference schemas and rules in the repository (`reference/`).
 fn reference(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1438,4 +1453,30 @@ async fn confirmed_referral_rewards_are_billed_once_on_their_own_line_with_vat()
             .unwrap()
             .contains("Dezember 2026: 1 bestätigte Prämie")
     );
+}
+
+/// Registration closing a partner account ends its tokens here too, at once: the invoice
+/// list is refused, and the policy grants the read that tells.
+#[tokio::test]
+async fn a_partner_that_closed_its_account_is_refused_at_once() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    assert!(s.invoices_of(&anna).await.is_empty());
+    let closed = shared::auth::revoke_op(
+        &shared::domain::AccountId::from(&anna.id),
+        shared::auth::Ended::Closed,
+        s.kit.clock.epoch(),
+    );
+    s.kit.table.transact(vec![closed]).await.unwrap();
+    let reply = s
+        .client
+        .call("GET", "/partners/me/invoices", None, Some(&anna.token))
+        .await;
+    assert_problem(&reply, StatusCode::UNAUTHORIZED, None);
+    assert_eq!(
+        reply.body["detail"],
+        "Dieses Partnerkonto wurde geschlossen."
+    );
+    let (function, audit) = &s.audits[0];
+    shared::routes::policy::assert_allowed(function, &audit.accesses());
 }

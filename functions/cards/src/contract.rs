@@ -13,11 +13,11 @@ use shared::env::AppState;
 use shared::http::{ApiJson, Validator};
 use shared::model::billable;
 use shared::model::contracts::cards::{
-    self as contract, CONTRACT_OP, CardContract, attr, last_day_to_cancel,
+    self as contract, CONTRACT_OP, CardContract, last_day_to_cancel,
 };
 use shared::model::{from_item, to_item};
 use shared::openapi::{Conflict, Unprocessable};
-use shared::store::{Cond, Key, StoreError, TxOp, Update};
+use shared::store::{Cond, Key, StoreError, TxOp};
 use shared::{Error, Result};
 use utoipa::ToSchema;
 
@@ -174,20 +174,11 @@ pub async fn cancel(State(state): State<AppState>, auth: PartnerAuth) -> Result<
     let c = contract::require(state.table.as_ref(), &auth.partner_id).await?;
     let today = state.clock.today();
     let ends_on = c.end_if_cancelled_on(today);
-    let result = state
-        .table
-        .update(
-            &c.key(),
-            &[
-                Update::Set(attr::CANCELLED_ON, today.to_string().into()),
-                Update::Set(attr::ENDS_ON, ends_on.to_string().into()),
-            ],
-            Cond::Absent(attr::CANCELLED_ON),
-        )
-        .await;
-    match result {
-        Ok(_) => Ok(Json(Cancelled { ends_on })),
-        Err(StoreError::ConditionFailed) => Err(Error::Conflict(
+    match state.table.transact(vec![c.cancel_op(today)]).await {
+        Ok(()) => Ok(Json(Cancelled { ends_on })),
+        Err(StoreError::TxCancelled {
+            failed: CONTRACT_OP,
+        }) => Err(Error::Conflict(
             "Der Kartenvertrag ist bereits gekündigt.".into(),
         )),
         Err(e) => Err(e.into()),

@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 use crate::drafts::save;
 use crate::offer::{self, Image, ImageType};
+use crate::own::{self, OwnOffer};
 
 pub const MAX_IMAGES: usize = 6;
 pub const MAX_BYTES: u64 = 5 * 1024 * 1024;
@@ -160,6 +161,59 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"image_ids": ["0191f7a8-0000-7000-8000-000000000002", "0191f7a8-0000-7000-8000-000000000001"]}))]
+pub struct ImageOrder {
+    /// Every image of the draft, each exactly once, in the order they are to be shown.
+    pub image_ids: Vec<String>,
+}
+
+/// Put the draft's images in a new order (the first is the feed's picture). A published
+/// offer keeps its approved images until the revision is approved.
+#[utoipa::path(put, path = "/offers/{offer_id}/images", tag = "offers", request_body = ImageOrder,
+    params(("offer_id" = RecordId, Path, description = "One of the partner's offers.")),
+    responses(
+        (status = 200, description = "The offer with its images in the new order.", body = OwnOffer),
+        (status = 409, response = Conflict),
+    ))]
+pub async fn reorder(
+    State(state): State<AppState>,
+    auth: PartnerAuth,
+    ApiPath(offer_id): ApiPath<RecordId>,
+    ApiJson(body): ApiJson<ImageOrder>,
+) -> Result<Json<OwnOffer>> {
+    let offer_id = offer_id.into_string();
+    let mut offer = offer::load_own(state.table.as_ref(), &offer_id, &auth.partner_id).await?;
+    let Some(ordered) = in_order(&offer.content.images, &body.image_ids) else {
+        return Err(Error::field(
+            "image_ids",
+            "muss jedes Bild des Angebots genau einmal nennen",
+        ));
+    };
+    let read = offer.version;
+    offer.revise(|draft| draft.images = ordered);
+    offer.updated_at = state.clock.now();
+    offer.version += 1;
+    save(&state, &offer, read).await?;
+    Ok(Json(own::view(&state.blobs, offer).await?))
+}
+
+/// `images` in the order `ids` names them, or `None` unless `ids` names each exactly once.
+pub fn in_order(images: &[Image], ids: &[String]) -> Option<Vec<Image>> {
+    if ids.len() != images.len() {
+        return None;
+    }
+    let mut ordered: Vec<Image> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if ordered.iter().any(|i| &i.image_id == id) {
+            return None;
+        }
+        ordered.push(images.iter().find(|i| &i.image_id == id)?.clone());
+    }
+    Some(ordered)
+}
+
 /// The type the first bytes of a file show, by its magic number.
 pub fn sniff(bytes: &[u8]) -> Option<ImageType> {
     shared::images::sniff(bytes).and_then(ImageType::parse)
@@ -244,6 +298,39 @@ mod tests {
         assert_eq!(sniff(b"<svg xmlns="), None);
         assert_eq!(sniff(b"RIFF\x24\0\0\0WAVE"), None);
         assert_eq!(sniff(b""), None);
+    }
+
+    fn image(id: &str) -> Image {
+        Image {
+            image_id: id.into(),
+            key: format!("offers/p/o/{id}.png"),
+            content_type: ImageType::Png,
+            size_bytes: 10,
+        }
+    }
+
+    #[test]
+    fn a_new_order_names_every_image_once() {
+        let images = [image("a"), image("b"), image("c")];
+        let ids = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let order = |o: Vec<Image>| o.into_iter().map(|i| i.image_id).collect::<Vec<_>>();
+        assert_eq!(
+            in_order(&images, &ids(&["c", "a", "b"])).map(order),
+            Some(ids(&["c", "a", "b"]))
+        );
+        assert!(
+            in_order(&images, &ids(&["c", "a"])).is_none(),
+            "one left out"
+        );
+        assert!(
+            in_order(&images, &ids(&["a", "a", "b"])).is_none(),
+            "one twice"
+        );
+        assert!(
+            in_order(&images, &ids(&["a", "b", "x"])).is_none(),
+            "a stranger"
+        );
+        assert_eq!(in_order(&[], &[]).map(order), Some(Vec::new()));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod input;
 pub mod listing;
 pub mod mails;
 pub mod offer;
+pub mod own;
 pub mod placements;
 pub mod review;
 pub mod stats;
@@ -37,9 +38,11 @@ pub fn routes() -> Vec<Route<AppState>> {
     vec![
         route!(POST "/offers", PARTNER, drafts::create),
         route!(GET "/partners/me/offers", PARTNER, drafts::list_mine),
+        route!(GET "/partners/me/offers/{offer_id}", OWN_OFFER, own::show),
         route!(PUT "/offers/{offer_id}", OWN_OFFER, drafts::update),
         route!(DELETE "/offers/{offer_id}", OWN_OFFER, drafts::delete),
         route!(POST "/offers/{offer_id}/images", OWN_OFFER, images::add),
+        route!(PUT "/offers/{offer_id}/images", OWN_OFFER, images::reorder),
         route!(
             DELETE "/offers/{offer_id}/images/{image_id}",
             OWN_OFFER,
@@ -71,6 +74,11 @@ pub fn routes() -> Vec<Route<AppState>> {
             GET "/platforms/{platform_id}/placement-kinds",
             PRICES,
             placements::list_kinds
+        ),
+        route!(
+            GET "/platforms/{platform_id}/placement-slots",
+            PRICES,
+            placements::slots
         ),
         route!(POST "/offers/{offer_id}/placements", OWN_OFFER, placements::book),
         route!(

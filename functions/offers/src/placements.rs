@@ -11,8 +11,8 @@ use shared::domain::{Month, RecordId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::model::placements::{
-    BookingState, PlacementBooking, PlacementKind, all_bookings_of, attr, booking_key, bookings_of,
-    kind_key, kinds_of, slots_key,
+    BookingState, PlacementBooking, PlacementKind, all_bookings_of, attr, booking_key,
+    bookings_from, bookings_of, kind_key, kinds_of, slots_between, slots_key, slots_month,
 };
 use shared::model::platforms::platform_key;
 use shared::model::{billable, from_item};
@@ -96,19 +96,126 @@ pub async fn list_kinds(
     Authenticated(claims): Authenticated,
     ApiPath(platform_id): ApiPath<PlatformId>,
 ) -> Result<Json<KindList>> {
-    let allowed = matches!(claims.role, Role::Partner | Role::Manager | Role::Operator)
-        && claims.scope.admits(claims.role);
-    if !allowed {
-        return Err(Error::Forbidden(
-            "Diese Funktion steht Ihrer Rolle nicht zur Verfügung.".into(),
-        ));
-    }
+    sees_prices(&claims)?;
     let items = state.table.query_all(kinds_of(&platform_id)).await?;
     let kinds = items
         .into_iter()
         .map(from_item::<PlacementKind>)
         .collect::<Result<Vec<_>>>()?;
     Ok(Json(KindList { kinds }))
+}
+
+/// Whether the caller may see a platform's placement prices: a partner, a manager or the
+/// operator, each in its own scope.
+fn sees_prices(claims: &shared::auth::Claims) -> Result<()> {
+    let allowed = matches!(claims.role, Role::Partner | Role::Manager | Role::Operator)
+        && claims.scope.admits(claims.role);
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "Diese Funktion steht Ihrer Rolle nicht zur Verfügung.".into(),
+        ))
+    }
+}
+
+/// The free slots of a kind in one month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonthSlots {
+    pub month: Month,
+    /// Slots still free (0 when every slot is booked).
+    pub free: u32,
+}
+
+/// A placement kind with its free slots in each bookable month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindSlots {
+    pub kind_id: String,
+    pub name: String,
+    /// Net price per calendar month.
+    pub price_cents: Cents,
+    pub slots_per_month: u32,
+    /// This month and the six after it, in order.
+    pub months: Vec<MonthSlots>,
+}
+
+/// A platform's placement kinds with their free slots per bookable month.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementSlots {
+    pub platform_id: PlatformId,
+    /// The current month (Europe/Berlin): placements are booked for it and up to six months
+    /// ahead, and cancelled only until their month starts, so this month's are final.
+    pub this_month: Month,
+    pub kinds: Vec<KindSlots>,
+}
+
+/// The months a placement can be booked in, seen in `current`: it and the six after it.
+pub fn bookable_months(current: Month) -> Vec<Month> {
+    let mut months = vec![current];
+    for _ in 0..MAX_MONTHS_AHEAD {
+        if let Some(last) = months.last() {
+            months.push(last.next());
+        }
+    }
+    months
+}
+
+/// A platform's placement kinds with their prices and the slots still free in this month
+/// and each of the six after it.
+#[utoipa::path(get, path = "/platforms/{platform_id}/placement-slots", tag = "placements",
+    params(("platform_id" = PlatformId, Path, description = "The platform.")),
+    responses((status = 200, description = "Every kind with its free slots.", body = PlacementSlots)))]
+pub async fn slots(
+    State(state): State<AppState>,
+    Authenticated(claims): Authenticated,
+    ApiPath(platform_id): ApiPath<PlatformId>,
+) -> Result<Json<PlacementSlots>> {
+    sees_prices(&claims)?;
+    let this_month = Month::of(state.clock.today());
+    let months = bookable_months(this_month);
+    let last = months.last().copied().unwrap_or(this_month);
+    let kinds = state
+        .table
+        .query_all(kinds_of(&platform_id))
+        .await?
+        .into_iter()
+        .map(from_item::<PlacementKind>)
+        .collect::<Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        let counters = state
+            .table
+            .query_all(slots_between(&platform_id, &kind.kind_id, this_month, last))
+            .await?;
+        let taken = |month: Month| -> u32 {
+            counters
+                .iter()
+                .find(|item| {
+                    shared::store::Key::of(item).and_then(|k| slots_month(&k.sk)) == Some(month)
+                })
+                .and_then(|item| item.get(attr::TAKEN))
+                .and_then(serde_json::Value::as_u64)
+                .map_or(0, |t| u32::try_from(t).unwrap_or(u32::MAX))
+        };
+        out.push(KindSlots {
+            months: months
+                .iter()
+                .map(|&month| MonthSlots {
+                    month,
+                    free: kind.slots_per_month.saturating_sub(taken(month)),
+                })
+                .collect(),
+            kind_id: kind.kind_id,
+            name: kind.name,
+            price_cents: kind.price,
+            slots_per_month: kind.slots_per_month,
+        });
+    }
+    Ok(Json(PlacementSlots {
+        platform_id,
+        this_month,
+        kinds: out,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -355,6 +462,9 @@ pub async fn cancel(
 pub struct MonthParam {
     /// Only this month's bookings (JJJJ-MM).
     pub month: Option<String>,
+    /// Only the bookings of the current month and later (at most seven months), without
+    /// `month`.
+    pub upcoming: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -362,9 +472,11 @@ pub struct BookingList {
     pub bookings: Vec<PlacementBooking>,
     /// Sum of the booked (not cancelled) prices listed.
     pub total_cents: Cents,
+    /// The current month (Europe/Berlin): bookings of later months can still be cancelled.
+    pub this_month: Month,
 }
 
-/// The partner's placement bookings, of one month or all.
+/// The partner's placement bookings, of one month, of this month and later, or all.
 #[utoipa::path(get, path = "/partners/me/placements", tag = "placements",
     params(MonthParam),
     responses((status = 200, description = "The bookings.", body = BookingList)))]
@@ -373,12 +485,21 @@ pub async fn list_mine(
     auth: PartnerAuth,
     ApiQuery(q): ApiQuery<MonthParam>,
 ) -> Result<Json<BookingList>> {
-    let query = match q.month.as_deref().map(str::trim) {
-        None | Some("") => all_bookings_of(&auth.partner_id),
-        Some(m) => bookings_of(
-            &auth.partner_id,
-            m.parse().map_err(|e: &str| Error::field("month", e))?,
-        ),
+    let this_month = Month::of(state.clock.today());
+    let month = match q.month.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(m) => Some(m.parse().map_err(|e: &str| Error::field("month", e))?),
+    };
+    let query = match (month, q.upcoming.unwrap_or(false)) {
+        (Some(_), true) => {
+            return Err(Error::field(
+                "upcoming",
+                "lässt sich nicht mit month verbinden",
+            ));
+        }
+        (Some(month), false) => bookings_of(&auth.partner_id, month),
+        (None, true) => bookings_from(&auth.partner_id, this_month),
+        (None, false) => all_bookings_of(&auth.partner_id),
     };
     let bookings = state
         .table
@@ -395,5 +516,6 @@ pub async fn list_mine(
     Ok(Json(BookingList {
         bookings,
         total_cents: Cents(total),
+        this_month,
     }))
 }

@@ -16,7 +16,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("OffersFunction", 20, &offers::routes(), &document());
+    checks::assert_one_list_of_routes("OffersFunction", 23, &offers::routes(), &document());
 }
 
 /// The answer to an image request is documented as what it is: the image and its

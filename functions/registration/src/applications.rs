@@ -3,6 +3,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::auth::{ManagerAuth, PartnerAuth};
@@ -20,7 +22,7 @@ use shared::model::subscriptions::{
 use shared::openapi::{
     Conflict, Unprocessable, closed_object, multiline_text, one_of_strings, optional_multiline_text,
 };
-use shared::store::{Cond, Index, Query, SkCond, TxOp};
+use shared::store::{Cond, Index, Named, Query, SkCond, TxOp};
 use shared::{Error, FieldError, Result};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{OneOfBuilder, Schema};
@@ -44,6 +46,40 @@ async fn load(
     }
 }
 
+/// The name of an application's write in a transaction ([`transition_op`]).
+pub const APPLICATION_OP: &str = "application";
+
+/// The write of an application's new state, only if it still has the status it was read
+/// with (`None`: a new application).
+pub fn transition_op(app: &Application, previous: Option<ApplicationStatus>) -> Result<Named> {
+    let cond = match previous {
+        Some(status) => Cond::Eq(STATUS, status.as_str().into()),
+        None => Cond::NotExists,
+    };
+    Ok(TxOp::Put {
+        item: app.to_item()?,
+        cond,
+    }
+    .named(APPLICATION_OP))
+}
+
+/// The partner's own end of an application on `today` (Europe/Berlin; `now` the instant):
+/// a pending one is withdrawn at once, a subscription is cancelled and ends after the notice
+/// period ([`notice::subscription_end`]). `None` when there is nothing to end.
+pub fn ended_by_partner(app: &Application, today: Date, now: Timestamp) -> Option<Application> {
+    let mut ended = app.clone();
+    match app.status {
+        ApplicationStatus::Pending => ended.status = ApplicationStatus::Withdrawn,
+        ApplicationStatus::Approved => {
+            ended.status = ApplicationStatus::Cancelled;
+            ended.ends_on = Some(notice::subscription_end(today));
+        }
+        _ => return None,
+    }
+    ended.cancelled_at = Some(now);
+    Some(ended)
+}
+
 /// Writes the new state of an application only if it still has the status it was read with,
 /// together with the mail that reports it (if any), which is delivered after the commit.
 async fn save_from(
@@ -52,18 +88,8 @@ async fn save_from(
     previous: Option<ApplicationStatus>,
     mail: Option<Mail>,
 ) -> Result<()> {
-    let cond = match previous {
-        Some(status) => Cond::Eq(STATUS, status.as_str().into()),
-        None => Cond::NotExists,
-    };
     let outgoing = PendingMails::of(state);
-    let mut ops = vec![
-        TxOp::Put {
-            item: app.to_item()?,
-            cond,
-        }
-        .named("application"),
-    ];
+    let mut ops = vec![transition_op(app, previous)?];
     if app.status == ApplicationStatus::Approved {
         ops.push(billable::mark(&app.partner_id).named("billable"));
     }
@@ -154,7 +180,8 @@ pub async fn apply(
     Ok((StatusCode::CREATED, Json(app)))
 }
 
-/// The partner's own applications and subscriptions.
+/// The partner's own applications and subscriptions, and the day a subscription cancelled
+/// today would end (so the portal states it before the partner confirms).
 #[utoipa::path(get, path = "/partners/me/platforms", tag = "applications",
     responses((status = 200, description = "Every application, newest state.", body = MyApplications)))]
 pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Result<Json<Value>> {
@@ -169,7 +196,11 @@ pub async fn list_mine(State(state): State<AppState>, auth: PartnerAuth) -> Resu
         .into_iter()
         .map(from_item::<Application>)
         .collect::<Result<Vec<_>>>()?;
-    Ok(Json(json!({ "applications": apps })))
+    let cancellation_ends_on = notice::subscription_end(state.clock.today());
+    Ok(Json(json!({
+        "applications": apps,
+        "cancellation_ends_on": cancellation_ends_on,
+    })))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -387,27 +418,27 @@ pub async fn cancel(
     auth: PartnerAuth,
     ApiPath(platform_id): ApiPath<PlatformId>,
 ) -> Result<Json<Value>> {
-    let mut app = load(&state, &auth.partner_id, &platform_id)
+    let app = load(&state, &auth.partner_id, &platform_id)
         .await?
         .ok_or_else(|| {
             Error::NotFound("Keine Bewerbung oder Teilnahme für diese Plattform.".into())
         })?;
     let previous = app.status;
-    match previous {
-        ApplicationStatus::Pending => {
-            app.status = ApplicationStatus::Withdrawn;
-            app.cancelled_at = Some(state.clock.now());
+    let Some(app) = ended_by_partner(&app, state.clock.today(), state.clock.now()) else {
+        return Err(Error::Conflict(format!(
+            "Nichts zu kündigen (Status: {}).",
+            previous.as_str()
+        )));
+    };
+    match app.ends_on {
+        None => {
             save_from(&state, &app, Some(previous), None).await?;
             Ok(Json(json!({
                 "status": "withdrawn",
                 "message": "Ihre Bewerbung wurde zurückgezogen."
             })))
         }
-        ApplicationStatus::Approved => {
-            let ends_on = notice::subscription_end(state.clock.today());
-            app.status = ApplicationStatus::Cancelled;
-            app.cancelled_at = Some(state.clock.now());
-            app.ends_on = Some(ends_on);
+        Some(ends_on) => {
             let partner = profile::load_partner(&state, &auth.partner_id).await?;
             let ends_on_german = mails::german_date(ends_on);
             let mail = partner_mail(
@@ -423,9 +454,5 @@ pub async fn cancel(
                 "message": format!("Gekündigt. Die Teilnahme endet mit Ablauf des {ends_on_german}.")
             })))
         }
-        other => Err(Error::Conflict(format!(
-            "Nichts zu kündigen (Status: {}).",
-            other.as_str()
-        ))),
     }
 }

@@ -2,17 +2,23 @@
 //! applications and their review.
 
 pub mod applications;
+pub mod bodies;
+pub mod closure;
+pub mod email_change;
+pub mod export;
 pub mod login;
 pub mod logo;
 pub mod mails;
 pub mod mandate;
 pub mod notice;
 pub mod operators;
+pub mod password_change;
 pub mod passwords;
 pub mod platforms;
 pub mod profile;
 pub mod replies;
 pub mod sessions;
+pub mod signed_in;
 pub mod signup;
 
 use axum::Router;
@@ -26,6 +32,8 @@ const PARTNER: Access = Access::roles(&[Role::Partner]);
 const OPERATOR: Access = Access::roles(&[Role::Operator]);
 /// A platform's manager; the operator may act for every platform.
 const MANAGER: Access = Access::roles(&[Role::Manager, Role::Operator]);
+/// Every account that logs in platform-wide, for its own login.
+const OWN_LOGIN: Access = Access::roles(&[Role::Operator, Role::Manager, Role::Partner]);
 
 /// Every route of the function, declared once: the router, the OpenAPI document, the
 /// access matrix and the template check are built from this list.
@@ -40,10 +48,16 @@ pub fn routes() -> Vec<Route<AppState>> {
         route!(POST "/auth/password-reset", Access::Public, passwords::request_reset),
         route!(POST "/auth/password-reset/confirm", Access::Public, passwords::confirm_reset),
         route!(POST "/auth/invitations/accept", Access::Public, passwords::accept_invitation),
+        route!(POST "/auth/password", OWN_LOGIN, password_change::change_password),
         route!(GET "/partners/me", PARTNER, profile::get_me),
         route!(PATCH "/partners/me", PARTNER, profile::patch_me),
         route!(POST "/partners/me/logo", PARTNER, profile::presign_logo),
         route!(PUT "/partners/me/sepa-mandate", PARTNER, mandate::put_mandate),
+        route!(POST "/partners/me/email", PARTNER, email_change::request_change),
+        route!(POST "/partners/email/confirm", Access::Public, email_change::confirm_change),
+        route!(GET "/partners/me/export", PARTNER, export::export),
+        route!(GET "/partners/me/closure", PARTNER, closure::preview),
+        route!(POST "/partners/me/closure", PARTNER, closure::close),
         route!(GET "/partners/me/platforms", PARTNER, applications::list_mine),
         // Applying is open to every platform; withdrawing only where the partner applied.
         route!(POST "/partners/me/platforms/{platform_id}", PARTNER, applications::apply),

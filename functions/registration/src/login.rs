@@ -134,7 +134,7 @@ fn throttle_key(account: &Key, client: &str, now: i64) -> Key {
 /// Who is calling, as far as the throttle tells callers apart: the source address API
 /// Gateway saw (a caller cannot choose it). Without API Gateway (local runs) every caller
 /// is one client.
-pub struct Client(String);
+pub struct Client(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for Client {
     type Rejection = std::convert::Infallible;
@@ -171,27 +171,22 @@ fn wrong_credentials() -> Error {
     Error::Unauthorized("Anmeldename oder Passwort ist falsch.".into())
 }
 
-/// The account behind proven credentials, or why there is none.
-async fn authenticate(state: &AppState, client: &str, body: &Credentials) -> Result<Login> {
-    let scope = Scope::from_parts(
-        body.scope.trim(),
-        body.tenant.as_ref().map(RecordId::as_str),
-    )
-    .map_err(|m| Error::field("scope", m))?;
-    // A malformed login name cannot have an account: same answer as a wrong password.
-    let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;
+/// One attempt at the password of `account` (its own login record's key) from `client`,
+/// with `hash` its stored hash (`None`: no account, or one without a password). Counted
+/// before the password is checked, by one conditional write, so that of any number of
+/// parallel guesses at most [`MAX_FAILURES`] per window reach argon2 (429 past them); given
+/// back when the password was right. A missing hash is checked against a dummy hash, so both
+/// cost the same. Login and every signed-in confirmation of the password count here, on one
+/// counter per account and client.
+pub async fn attempt(
+    state: &AppState,
+    client: &str,
+    account: &Key,
+    hash: Option<&str>,
+    password: &str,
+) -> Result<bool> {
     let now = state.clock.epoch();
-    // A second login name (a customer's username) leads to the account's own record.
-    let (login, disabled) = match accounts::find(state.table.as_ref(), &scope, &name).await? {
-        Some(found) => (Some(found.login), found.state.disabled),
-        None => (None, false),
-    };
-    let account = login
-        .as_ref()
-        .map_or_else(|| login_key(&scope, &name), Login::key);
-    let throttle = throttle_key(&account, client, now);
-    // Counted before the password is checked, by one conditional write: of any number of
-    // parallel guesses, at most MAX_FAILURES get to the password.
+    let throttle = throttle_key(account, client, now);
     match state
         .table
         .update(
@@ -207,20 +202,39 @@ async fn authenticate(state: &AppState, client: &str, body: &Credentials) -> Res
         Err(StoreError::ConditionFailed) => return Err(throttled(now)),
         other => other?,
     };
-    // Unknown accounts are verified against a dummy hash so both cases cost the same.
-    let hash = login
+    let right = verify_password(password, hash.unwrap_or_else(|| dummy_hash())) && hash.is_some();
+    if right {
+        // The right password: the attempt was no failure.
+        state
+            .table
+            .update(&throttle, &[Update::Add(FAILURES, -1)], Cond::Exists)
+            .await?;
+    }
+    Ok(right)
+}
+
+/// The account behind proven credentials, or why there is none.
+async fn authenticate(state: &AppState, client: &str, body: &Credentials) -> Result<Login> {
+    let scope = Scope::from_parts(
+        body.scope.trim(),
+        body.tenant.as_ref().map(RecordId::as_str),
+    )
+    .map_err(|m| Error::field("scope", m))?;
+    // A malformed login name cannot have an account: same answer as a wrong password.
+    let name = LoginName::parse(&body.login).map_err(|_| wrong_credentials())?;
+    // A second login name (a customer's username) leads to the account's own record.
+    let (login, disabled) = match accounts::find(state.table.as_ref(), &scope, &name).await? {
+        Some(found) => (Some(found.login), found.state.disabled),
+        None => (None, false),
+    };
+    let account = login
         .as_ref()
-        .and_then(|l| l.password_hash.as_deref())
-        .unwrap_or_else(|| dummy_hash());
-    let password_ok = verify_password(&body.password, hash);
-    let Some(login) = login.filter(|l| password_ok && l.password_hash.is_some()) else {
+        .map_or_else(|| login_key(&scope, &name), Login::key);
+    let hash = login.as_ref().and_then(|l| l.password_hash.as_deref());
+    let password_ok = attempt(state, client, &account, hash, &body.password).await?;
+    let Some(login) = login.filter(|_| password_ok) else {
         return Err(wrong_credentials());
     };
-    // The right password: the attempt was no failure.
-    state
-        .table
-        .update(&throttle, &[Update::Add(FAILURES, -1)], Cond::Exists)
-        .await?;
     // Only after the password: a disabled account is not revealed to guessers.
     if disabled {
         return Err(Error::Forbidden(
@@ -238,7 +252,7 @@ async fn authenticate(state: &AppState, client: &str, body: &Credentials) -> Res
 }
 
 /// The access token of a login and the body that carries it.
-fn access(state: &AppState, login: &Login) -> Result<Value> {
+pub fn access(state: &AppState, login: &Login) -> Result<Value> {
     let issuer = state.issuer.as_ref().ok_or_else(|| {
         Error::internal(std::io::Error::other(
             "registration runs without its signing key",
@@ -264,7 +278,7 @@ fn access(state: &AppState, login: &Login) -> Result<Value> {
 }
 
 /// What a login or a refresh answers: the access token, and the refresh cookie.
-type Signed = (AppendHeaders<[(HeaderName, String); 1]>, Json<Value>);
+pub type Signed = (AppendHeaders<[(HeaderName, String); 1]>, Json<Value>);
 
 /// Log in: a bearer token valid for 15 minutes, and a refresh session in an `HttpOnly`
 /// cookie on `/auth` (docs/registration.md, Sessions).

@@ -20,6 +20,10 @@ pub const MANAGER_ADDED: Template = template!("manager_added");
 pub const APPLICATION_APPROVED: Template = template!("application_approved");
 pub const APPLICATION_REJECTED: Template = template!("application_rejected");
 pub const SUBSCRIPTION_CANCELLED: Template = template!("subscription_cancelled");
+pub const PASSWORD_CHANGED: Template = template!("password_changed");
+pub const EMAIL_CHANGE: Template = template!("email_change");
+pub const EMAIL_CHANGED: Template = template!("email_changed");
+pub const ACCOUNT_CLOSED: Template = template!("account_closed");
 
 /// Renders a mail for the outbox (`shared::mail::pending`): the caller writes it in the
 /// transaction of the change it reports, then delivers it.
@@ -30,3 +34,17 @@ pub fn render(to: &Email, template: Template, vars: &[(&str, &str)]) -> Mail {
 pub use shared::mail::{link, token_in_link};
 
 pub use shared::clock::german_date;
+
+/// An instant as Germans read it in a mail: `16.11.2026 um 09:00 Uhr` (Europe/Berlin).
+pub fn german_time(at: jiff::Timestamp) -> String {
+    let tz = jiff::tz::TimeZone::get(shared::clock::BUSINESS_TZ).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(tz)
+        .strftime("%d.%m.%Y um %H:%M Uhr")
+        .to_string()
+}
+
+/// The page of the app that sends a password-reset link (for mails that say "that was not
+/// me").
+pub fn forgot_password_link(base_url: &str) -> String {
+    format!("{}/passwort-vergessen", base_url.trim_end_matches('/'))
+}

@@ -58,6 +58,9 @@ pub struct LogoUpload {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyApplications {
     pub applications: Vec<Application>,
+    /// The last day of a subscription cancelled today (Europe/Berlin): one calendar month's
+    /// notice to the end of a month.
+    pub cancellation_ends_on: jiff::civil::Date,
 }
 
 /// One page of a platform's applications.
@@ -93,4 +96,20 @@ pub struct ManagerInvited {
     #[schema(nullable = false)]
     pub manager_id: Option<AccountId>,
     pub platform_id: PlatformId,
+}
+
+/// A changed password: this session's new access token, and a German message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChanged {
+    /// An EdDSA-signed JWT of the new generation; the old tokens run out within 15 minutes.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires (900).
+    pub expires_in: i64,
+    /// `operator`, `manager` or `partner`.
+    pub role: String,
+    /// Always `platform`.
+    pub scope: String,
+    pub message: String,
 }

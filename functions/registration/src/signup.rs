@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 
 use shared::mail::pending::PendingMails;
 
+use crate::bodies::TokenBody;
 use crate::mails;
 use crate::replies::{Message, StatusMessage};
 
@@ -115,6 +116,7 @@ pub async fn register(
         mandate: None,
         terms_accepted_at: now,
         created_at: now,
+        closed_at: None,
     };
     let (mail, mut ops) = sign_up_ops(&state, &login, &partner)?;
     ops.insert(0, until_confirmed(&state, login.guard_put()?));
@@ -247,14 +249,6 @@ async fn send_already_registered(state: &AppState, email: &Email) -> Result<()> 
         ))
         .await?;
     Ok(())
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"token": "qvJ3vYl0p1m1k8Z7dQ2xY4rT6uW9aB3cD5eF7gH9iJ0"}))]
-pub struct TokenBody {
-    /// The token from the link in the e-mail.
-    pub token: String,
 }
 
 /// Confirm the e-mail address with the token from the sign-up e-mail; once.

@@ -485,6 +485,47 @@ async fn withdrawing_is_immediate_and_cancelling_keeps_the_notice_period() {
 }
 
 #[tokio::test]
+async fn the_end_of_a_cancellation_today_is_stated_before_cancelling() {
+    let app = TestApp::new().await;
+    let platform = app.platform("Sparkasse Vorteilswelt", 4900).await;
+    let (jwt, partner_id) = app.confirmed_partner("anna@baeckerei.de").await;
+    app.add_mandate(&jwt).await;
+    app.apply(&platform, &jwt).await;
+    let manager = app.token("m-1", Role::Manager, None, &[&platform]);
+    app.decide(
+        &platform,
+        &partner_id,
+        json!({"decision": "approve"}),
+        &manager,
+    )
+    .await;
+
+    // 16 November 2026 (the test clock): a month's notice to the end of a month.
+    let before = app
+        .call("GET", "/partners/me/platforms", None, Some(&jwt))
+        .await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert_eq!(before.body["cancellation_ends_on"], "2026-12-31");
+
+    let cancelled = app
+        .call(
+            "DELETE",
+            &format!("/partners/me/platforms/{platform}"),
+            None,
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(
+        cancelled.body["ends_on"],
+        before.body["cancellation_ends_on"]
+    );
+    assert_eq!(
+        cancelled.body["message"],
+        "Gekündigt. Die Teilnahme endet mit Ablauf des 31.12.2026."
+    );
+}
+
+#[tokio::test]
 async fn operators_create_platforms_and_invite_managers() {
     let app = TestApp::new().await;
     let (partner_jwt, _) = app.confirmed_partner("anna@baeckerei.de").await;

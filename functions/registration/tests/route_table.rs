@@ -17,7 +17,7 @@ fn document() -> Value {
 fn the_template_and_the_document_list_exactly_the_route_table() {
     checks::assert_one_list_of_routes(
         "RegistrationFunction",
-        21,
+        27,
         &registration::routes(),
         &document(),
     );
@@ -79,5 +79,106 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
     let report = matrix.check(&registration::routes()).await;
     report.assert_clean(&registration::routes());
     // Every key the code reached is one its policy grants.
+    shared::routes::policy::assert_allowed("RegistrationFunction", &audit.accesses());
+}
+
+/// What the account's own routes and the public ones reach (sessions, the hourly mails per
+/// address, a sign-up giving way, a login moving, a closed partner's revocation) is what
+/// the policy grants: the matrix above reaches only the protected routes' refusals.
+#[tokio::test]
+async fn the_account_journey_reaches_only_what_the_policy_grants() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+
+    let kit = TestEnv::new().await;
+    let (env, audit) = kit.audited();
+    let client = Client::in_process(registration::build(&env));
+    let call = |method: &'static str, path: &'static str, body: Value, token: Option<String>| {
+        let client = client.clone();
+        async move {
+            client
+                .call(method, path, Some(body), token.as_deref())
+                .await
+        }
+    };
+    let sign_up = json!({
+        "company": "Bäckerei Müller", "contact_name": "Anna Müller",
+        "email": "anna@baeckerei.de", "password": shared::testing::PASSWORD, "accept_terms": true
+    });
+    // A second sign-up replaces the first nobody confirmed.
+    for _ in 0..2 {
+        let r = call("POST", "/partners", sign_up.clone(), None).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED);
+    }
+    let token = kit.token_from_mail("anna@baeckerei.de").await;
+    let r = call("POST", "/partners/confirm", json!({"token": token}), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let credentials = json!({"login": "anna@baeckerei.de", "password": shared::testing::PASSWORD});
+    let login = call("POST", "/auth/login", credentials, None).await;
+    assert_eq!(login.status, StatusCode::OK, "{:?}", login.body);
+    let jwt = login.body["access_token"].as_str().unwrap().to_string();
+    let cookie = login.headers[header::SET_COOKIE].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    let refreshed = client
+        .send(
+            Request::post("/auth/refresh")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{:?}", refreshed.body);
+
+    let r = call(
+        "POST",
+        "/auth/password",
+        json!({"current_password": shared::testing::PASSWORD, "new_password": "ein-ganz-neues-passwort"}),
+        Some(jwt.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = call(
+        "POST",
+        "/partners/me/email",
+        json!({"current_password": "ein-ganz-neues-passwort", "new_email": "anna@neue-baeckerei.de"}),
+        Some(jwt.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    let token = kit.token_from_mail("anna@neue-baeckerei.de").await;
+    let r = call(
+        "POST",
+        "/partners/email/confirm",
+        json!({"token": token}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = client
+        .call("GET", "/partners/me/export", None, Some(&jwt))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = client
+        .call("GET", "/partners/me/closure", None, Some(&jwt))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = call(
+        "POST",
+        "/partners/me/closure",
+        json!({"current_password": "ein-ganz-neues-passwort"}),
+        Some(jwt.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = client.call("GET", "/partners/me", None, Some(&jwt)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = call(
+        "POST",
+        "/auth/password-reset",
+        json!({"login": "anna@neue-baeckerei.de"}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
     shared::routes::policy::assert_allowed("RegistrationFunction", &audit.accesses());
 }

@@ -455,6 +455,8 @@ pub async fn start(
     );
     if web.is_some() {
         app = app.layer(web::cors(&public_base_url)?);
+        // The app uploads logos and images straight to S3, as deployed.
+        s3.allow_origin(&public_base_url)?;
     }
     let (shutdown, stopped) = tokio::sync::watch::channel(false);
     if let Some(signal) = until {

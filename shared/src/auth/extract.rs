@@ -65,21 +65,38 @@ pub struct PartnerAuth {
     pub claims: Claims,
 }
 
-impl<S> FromRequestParts<S> for PartnerAuth
-where
-    TokenCheck: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let claims = with_role(parts, state, &[Role::Partner]).await?;
+impl PartnerAuth {
+    /// The partner a token of the partner role names, without asking whether the account
+    /// was closed since (closing answers its own retry); every other route takes the
+    /// extractor, which asks.
+    pub fn of(claims: Claims) -> Result<Self, Error> {
+        if claims.role != Role::Partner || !claims.scope.admits(claims.role) {
+            return Err(wrong_role());
+        }
         let partner_id = claims
             .tenant
             .clone()
             .map(PartnerId::from_raw)
             .ok_or_else(|| Error::Forbidden("Das Token nennt keinen Partner.".into()))?;
         Ok(Self { partner_id, claims })
+    }
+}
+
+/// Also checks, with one read, that the partner did not close its account since the token
+/// was issued ([`super::revocation`]).
+impl<S> FromRequestParts<S> for PartnerAuth
+where
+    TokenCheck: FromRef<S>,
+    Revocations: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let claims = with_role(parts, state, &[Role::Partner]).await?;
+        let auth = Self::of(claims)?;
+        Revocations::from_ref(state).check(&auth.claims).await?;
+        Ok(auth)
     }
 }
 

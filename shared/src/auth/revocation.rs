@@ -1,12 +1,13 @@
-//! Tokens of tenant-scoped accounts end with the account (docs/architecture.md §6): a
-//! terminal user disabled, a cardholder or a supplier's customer deleted or disabled is
-//! refused on its very next request, not when its 15-minute token expires.
+//! Tokens end with the account (docs/architecture.md §6): a terminal user disabled, a
+//! cardholder or a supplier's customer deleted or disabled, a partner that closed its account
+//! is refused on its very next request, not when its 15-minute token expires.
 //!
 //! Whatever ends an account writes, in the same transaction, a revocation record for the
 //! account id with the time ([`revoke_op`]); [`crate::auth::TenantAuth`] reads it on every
 //! request and refuses a token issued at or before that time. The record outlives every
 //! token it refuses by a minute and then expires; enabling the account again removes it
 //! ([`reinstate_op`]). An account created anew under the same login name has another id.
+//! [`crate::auth::PartnerAuth`] reads it too, for a partner that closed its account.
 //!
 //! Per request this is one strongly consistent read of a (usually absent) item: one read
 //! unit, no write.
@@ -32,6 +33,8 @@ pub enum Ended {
     Disabled,
     /// Deleted: 401, as if it had never been.
     Deleted,
+    /// A partner closed its own account: 401, saying so.
+    Closed,
 }
 
 impl Ended {
@@ -39,6 +42,7 @@ impl Ended {
         match self {
             Ended::Disabled => "disabled",
             Ended::Deleted => "deleted",
+            Ended::Closed => "closed",
         }
     }
 }
@@ -88,9 +92,14 @@ impl Revocations {
         if revoked_at.is_none_or(|at| claims.iat > at) {
             return Ok(());
         }
-        if item.get(REASON).and_then(Value::as_str) == Some(Ended::Disabled.as_str()) {
+        let reason = item.get(REASON).and_then(Value::as_str);
+        if reason == Some(Ended::Disabled.as_str()) {
             Err(Error::Forbidden(
                 "Ihr Zugang ist gesperrt. Bitte wenden Sie sich an den Anbieter, der ihn eingerichtet hat.".into(),
+            ))
+        } else if reason == Some(Ended::Closed.as_str()) {
+            Err(Error::Unauthorized(
+                "Dieses Partnerkonto wurde geschlossen.".into(),
             ))
         } else {
             Err(Error::Unauthorized("Ihr Zugang besteht nicht mehr.".into()))

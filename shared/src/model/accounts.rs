@@ -54,6 +54,10 @@ pub mod attr {
     pub const ROLE: Attr = "role";
     /// Where mails for the account go ([`super::Login::email`]).
     pub const EMAIL: Attr = "email";
+    /// The login name the record is kept under ([`super::Login::login`]).
+    pub const LOGIN: Attr = "login";
+    /// When a partner closed its account ([`super::LoginState::closed_at`]).
+    pub const CLOSED_AT: Attr = "closed_at";
 }
 
 /// What a person types to log in: an e-mail address, or a username (terminal users), both
@@ -148,6 +152,15 @@ pub fn current(account_id: &AccountId, generation: i64) -> Cond {
     ])
 }
 
+/// The condition of a write that replaces `old`, a login nobody has confirmed: it is still
+/// that account, at its generation, and still unconfirmed.
+pub fn still_unconfirmed(old: &Login) -> Cond {
+    Cond::All(vec![
+        current(&old.account_id, old.generation),
+        Cond::Eq(attr::CONFIRMED, false.into()),
+    ])
+}
+
 impl Login {
     pub fn key(&self) -> Key {
         login_key(&self.scope, &self.login)
@@ -172,10 +185,7 @@ impl Login {
     pub fn replace_unconfirmed(&self, old: &Login) -> Result<Named> {
         Ok(TxOp::Put {
             item: self.to_item()?,
-            cond: Cond::All(vec![
-                current(&old.account_id, old.generation),
-                Cond::Eq(attr::CONFIRMED, false.into()),
-            ]),
+            cond: still_unconfirmed(old),
         }
         .named(LOGIN_GUARD))
     }
@@ -215,6 +225,9 @@ pub struct LoginState {
     pub alias_of: Option<LoginName>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_login_at: Option<Timestamp>,
+    /// A partner closed its account then: the record is disabled and holds no password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
 }
 
 /// An account's login record as login, reset and the owning function see it.

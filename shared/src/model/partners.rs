@@ -26,6 +26,10 @@ pub mod attr {
     pub const LOGO_KEY: Attr = "logo_key";
     pub const LOGO_PENDING_KEY: Attr = "logo_pending_key";
     pub const MANDATE: Attr = "mandate";
+    /// The login and mail address ([`super::Partner::email`]).
+    pub const EMAIL: Attr = "email";
+    /// When the partner closed its account ([`super::Partner::closed_at`]).
+    pub const CLOSED_AT: Attr = "closed_at";
 }
 
 /// The partition of everything a partner owns.
@@ -107,4 +111,8 @@ pub struct Partner {
     pub mandate: Option<Mandate>,
     pub terms_accepted_at: Timestamp,
     pub created_at: Timestamp,
+    /// When the partner closed its account: its contracts run out, nobody logs in any more
+    /// (docs/registration.md, Closing the account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
 }

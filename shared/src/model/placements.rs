@@ -66,6 +66,22 @@ pub fn slots_key(platform: &PlatformId, kind_id: &str, month: Month) -> Key {
     )
 }
 
+/// The slot counters of one kind from month `first` to month `last`: one short query,
+/// whatever the kind's history.
+pub fn slots_between(platform: &PlatformId, kind_id: &str, first: Month, last: Month) -> Query {
+    let sk = |m: Month| format!("{SLOTS_PREFIX}{kind_id}#{m}");
+    Query::partition(Index::Primary, platform_pk(platform)).sk(SkCond::Between(sk(first), sk(last)))
+}
+
+/// The month a slot counter's sort key counts.
+pub fn slots_month(sk: &str) -> Option<Month> {
+    sk.strip_prefix(SLOTS_PREFIX)?
+        .rsplit('#')
+        .next()?
+        .parse()
+        .ok()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum BookingState {
@@ -205,5 +221,41 @@ mod tests {
             .map(|i| from_item::<PlacementBooking>(i).unwrap().month.to_string())
             .collect();
         assert_eq!(months, vec!["2026-12", "2027-01"]);
+    }
+
+    #[tokio::test]
+    async fn a_kinds_slot_counters_are_read_for_the_months_asked_only() {
+        use crate::store::Update;
+        let table = SqliteTable::in_memory(std::sync::Arc::new(crate::clock::SystemClock)).unwrap();
+        let platform = PlatformId::generate();
+        for (kind, month) in [
+            ("top", "2026-11"),
+            ("top", "2026-12"),
+            ("top", "2027-06"),
+            ("top", "2027-07"),
+            ("topp", "2026-12"),
+        ] {
+            let key = slots_key(&platform, kind, month.parse().unwrap());
+            table
+                .update(&key, &[Update::Add(attr::TAKEN, 1)], Cond::Always)
+                .await
+                .unwrap();
+        }
+        let found = table
+            .query_all(slots_between(
+                &platform,
+                "top",
+                "2026-12".parse().unwrap(),
+                "2027-06".parse().unwrap(),
+            ))
+            .await
+            .unwrap();
+        let months: Vec<String> = found
+            .iter()
+            .filter_map(crate::store::Key::of)
+            .filter_map(|k| slots_month(&k.sk))
+            .map(|m| m.to_string())
+            .collect();
+        assert_eq!(months, vec!["2026-12", "2027-06"]);
     }
 }

@@ -14,6 +14,8 @@ use super::platforms::platform_pk;
 pub const APPLICATION_PREFIX: &str = "APPLICATION#";
 /// Attribute every status transition is conditioned on.
 pub const STATUS: Attr = "status";
+/// The partner's address as the platform's managers see it; follows the partner's login.
+pub const CONTACT_EMAIL: Attr = "contact_email";
 
 pub fn application_key(partner: &PartnerId, platform: &PlatformId) -> Key {
     Key::new(

@@ -1,5 +1,6 @@
-//! One-time tokens (confirm e-mail, reset password, invitation): 32 random bytes for the
-//! link, only their SHA-256 stored, with an expiry and single use (docs/architecture.md §6).
+//! One-time tokens (confirm e-mail, reset password, invitation, move the login to a new
+//! address): 32 random bytes for the link, only their SHA-256 stored, with an expiry and
+//! single use (docs/architecture.md §6).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,9 @@ pub enum TokenKind {
     Confirm,
     Reset,
     Invite,
+    /// Moves the login to the address the link was mailed to ([`OneTimeToken::new_email`]).
+    #[serde(rename = "email_change")]
+    EmailChange,
 }
 
 impl TokenKind {
@@ -102,6 +106,7 @@ impl TokenKind {
             TokenKind::Confirm => 48 * 3600,
             TokenKind::Reset => 3600,
             TokenKind::Invite => 7 * 24 * 3600,
+            TokenKind::EmailChange => 24 * 3600,
         }
     }
 }
@@ -124,6 +129,10 @@ pub struct OneTimeToken {
     pub expires_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_at: Option<Timestamp>,
+    /// For [`TokenKind::EmailChange`]: the address the login moves to, sealed (it is no
+    /// login name yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_email: Option<StoredEmail>,
 }
 
 impl OneTimeToken {
@@ -138,6 +147,19 @@ impl OneTimeToken {
         TxOp::Update {
             key: self.login_key(),
             ops,
+            cond: current(&self.account_id, self.generation),
+        }
+        .named(ACCOUNT_OP)
+    }
+}
+
+impl OneTimeToken {
+    /// Deletes the token's login record (its login name moves elsewhere), valid only while
+    /// the record is still the account the token was issued for, at its generation; named
+    /// [`ACCOUNT_OP`] like [`OneTimeToken::account_update`].
+    pub fn account_delete(&self) -> Named {
+        TxOp::Delete {
+            key: self.login_key(),
             cond: current(&self.account_id, self.generation),
         }
         .named(ACCOUNT_OP)
@@ -179,11 +201,23 @@ fn key_of_link(raw: &str) -> Option<(Key, Option<KindCode>)> {
 pub struct TokenFor<'a> {
     pub kind: TokenKind,
     pub login: &'a Login,
+    /// See [`OneTimeToken::new_email`].
+    pub new_email: Option<StoredEmail>,
 }
 
 impl<'a> TokenFor<'a> {
     pub fn of(kind: TokenKind, login: &'a Login) -> Self {
-        Self { kind, login }
+        Self {
+            kind,
+            login,
+            new_email: None,
+        }
+    }
+
+    /// A token that moves the login to `email` (sealed by the caller).
+    pub fn moving_to(mut self, email: StoredEmail) -> Self {
+        self.new_email = Some(email);
+        self
     }
 }
 
@@ -202,6 +236,7 @@ pub fn issue(spec: TokenFor<'_>, now: Timestamp) -> Result<(String, Named), Erro
         generation: login.generation,
         expires_at: now.as_second() + spec.kind.lifetime_secs(),
         used_at: None,
+        new_email: spec.new_email,
     };
     let mut item = super::to_item(&key(code, &raw), &token)?;
     // DynamoDB's TTL removes the record a day after it stops being useful.
@@ -224,17 +259,37 @@ fn used() -> Error {
     Error::Gone("Der Link wurde bereits verwendet.".into())
 }
 
-/// Checks the token and, in one transaction with the caller's writes, marks it used.
-/// Unknown or foreign tokens are 400, expired or used ones 410.
-pub async fn redeem(
+/// A link's token that may still be used, and the key it is stored under.
+#[derive(Debug, Clone)]
+pub struct Usable {
+    pub key: Key,
+    pub token: OneTimeToken,
+}
+
+impl Usable {
+    /// The operation that marks the token used, for the transaction of what it does; fails
+    /// as [`TOKEN_OP`] when it was used meanwhile.
+    pub fn use_op(&self, now: Timestamp) -> Result<Named, Error> {
+        Ok(TxOp::Update {
+            key: self.key.clone(),
+            ops: vec![Update::Set(USED_AT, serde_json::to_value(now)?)],
+            cond: Cond::Absent(USED_AT),
+        }
+        .named(TOKEN_OP))
+    }
+}
+
+/// The token of a link, if it is of `kind` and neither used nor expired. Unknown or foreign
+/// tokens are 400, expired or used ones 410. Nothing is written: the caller's transaction
+/// marks it used ([`Usable::use_op`]) and answers a failed step with [`refusal`].
+pub async fn usable(
     table: &dyn Table,
     raw: &str,
     kind: TokenKind,
     now: Timestamp,
-    writes: impl FnOnce(&OneTimeToken) -> Result<Vec<Named>, Error>,
-) -> Result<OneTimeToken, Error> {
-    let (k, code) = key_of_link(raw).ok_or_else(invalid)?;
-    let item = table.get(&k).await?.ok_or_else(invalid)?;
+) -> Result<Usable, Error> {
+    let (key, code) = key_of_link(raw).ok_or_else(invalid)?;
+    let item = table.get(&key).await?.ok_or_else(invalid)?;
     let token: OneTimeToken = super::from_item(item)?;
     // A token acts only on a login of the kind its key names.
     if token.kind != kind || code.is_some_and(|code| code != KindCode::of(&token.scope)) {
@@ -248,22 +303,42 @@ pub async fn redeem(
             "Der Link ist abgelaufen. Bitte fordern Sie einen neuen an.".into(),
         ));
     }
-    let mut ops = vec![
-        TxOp::Update {
-            key: k,
-            ops: vec![Update::Set(USED_AT, serde_json::to_value(now)?)],
-            cond: Cond::Absent(USED_AT),
-        }
-        .named(TOKEN_OP),
-    ];
-    ops.extend(writes(&token)?);
+    Ok(Usable { key, token })
+}
+
+/// What a link answers when the transaction that uses it failed at `step`: used meanwhile,
+/// or its account changed (the password set, the account disabled, deleted, created anew
+/// or moved to another address). `None` for the caller's own steps.
+pub fn refusal(step: &str) -> Option<Error> {
+    match step {
+        TOKEN_OP => Some(used()),
+        ACCOUNT_OP => Some(dead()),
+        _ => None,
+    }
+}
+
+/// The answer to a link whose account is no longer the one it was sent for.
+pub fn dead() -> Error {
+    Error::Gone("Der Link ist nicht mehr gültig. Bitte fordern Sie einen neuen an.".into())
+}
+
+/// Checks the token and, in one transaction with the caller's writes, marks it used.
+/// Unknown or foreign tokens are 400, expired or used ones 410.
+pub async fn redeem(
+    table: &dyn Table,
+    raw: &str,
+    kind: TokenKind,
+    now: Timestamp,
+    writes: impl FnOnce(&OneTimeToken) -> Result<Vec<Named>, Error>,
+) -> Result<OneTimeToken, Error> {
+    let found = usable(table, raw, kind, now).await?;
+    let mut ops = vec![found.use_op(now)?];
+    ops.extend(writes(&found.token)?);
     match table.transact(ops).await {
-        Ok(()) => Ok(token),
-        Err(StoreError::TxCancelled { failed: TOKEN_OP }) => Err(used()),
-        // The account's password was set, or it was disabled, deleted or created anew.
-        Err(StoreError::TxCancelled { failed: ACCOUNT_OP }) => Err(Error::Gone(
-            "Der Link ist nicht mehr gültig. Bitte fordern Sie einen neuen an.".into(),
-        )),
+        Ok(()) => Ok(found.token),
+        Err(StoreError::TxCancelled { failed }) => {
+            Err(refusal(failed).unwrap_or_else(|| StoreError::TxCancelled { failed }.into()))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -36,3 +36,25 @@ export function formatTime(value: string): string {
 	const at = new Date(value);
 	return Number.isNaN(at.getTime()) ? value : clock.format(at);
 }
+
+const monthName = new Intl.DateTimeFormat('de-DE', {
+	timeZone: 'UTC',
+	month: 'long',
+	year: 'numeric'
+});
+
+/** `2026-12` → `Dezember 2026`. */
+export function formatMonth(month: string): string {
+	const m = /^(\d{4})-(\d{2})$/.exec(month);
+	if (!m) {
+		return month;
+	}
+	return monthName.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1)));
+}
+
+const civilDay = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' });
+
+/** The calendar day in Berlin at `at` as the API writes dates: `2026-12-06`. */
+export function berlinDay(at: Date = new Date()): string {
+	return civilDay.format(at);
+}

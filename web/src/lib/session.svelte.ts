@@ -11,6 +11,8 @@ interface Session {
 	scope: Scope;
 	/** The tenant of a tenant scope (`pos:<merchant>` → the merchant's id). */
 	tenant: string | undefined;
+	/** Who signed in within the scope: `partner`, `manager` and `operator` share `platform`. */
+	role: string | undefined;
 	expiresAt: number;
 }
 
@@ -18,6 +20,7 @@ interface TokenReply {
 	access_token: string;
 	expires_in: number;
 	scope: string;
+	role?: string;
 }
 
 let current = $state<Session | undefined>(undefined);
@@ -40,12 +43,16 @@ export const session = {
 	get tenant(): string | undefined {
 		return current?.tenant;
 	},
+	get role(): string | undefined {
+		return current?.role;
+	},
 	/** Keeps the token of a login's or a refresh's answer. */
 	start(reply: TokenReply): void {
 		current = {
 			token: reply.access_token,
 			scope: scopeOf(reply),
 			tenant: reply.scope.split(':')[1],
+			role: reply.role,
 			// A little early, so a call never leaves with a token about to expire.
 			expiresAt: Date.now() + (reply.expires_in - 30) * 1000
 		};

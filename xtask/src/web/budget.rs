@@ -50,7 +50,7 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
             .map(|(route, _)| (route, bytes))
             .collect();
         ensure!(!out.is_empty(), "no routes in the generated app.js");
-        out.push(till(&web)?);
+        out.extend(till(&web)?);
         out.sort_by(|a, b| a.0.cmp(&b.0));
         return Ok(out);
     }
@@ -58,11 +58,15 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
     let app = entry_of("client-optimized/app.js")?;
     let layout = entry_of("client-optimized/nodes/0.js")?;
     let mut out = Vec::new();
-    for (route, node) in routes(&app_js)? {
-        let page = entry_of(&format!("client-optimized/nodes/{node}.js"))?;
+    for (route, nodes) in routes(&app_js)? {
         let mut files = BTreeSet::new();
-        for key in [&start, &app, &layout, &page] {
+        for key in [&start, &app, &layout] {
             collect(&manifest, key, &mut files);
+        }
+        // The page and the layouts between it and the root's.
+        for node in &nodes {
+            let key = entry_of(&format!("client-optimized/nodes/{node}.js"))?;
+            collect(&manifest, &key, &mut files);
         }
         let mut bytes = 0;
         for file in files {
@@ -71,14 +75,14 @@ pub fn per_page(root: &Path) -> Result<Vec<(String, u64)>> {
         out.push((route, bytes));
     }
     ensure!(!out.is_empty(), "no routes in the generated app.js");
-    out.push(till(&web)?);
+    out.extend(till(&web)?);
     out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Ok(out)
 }
 
 /// The till's two pages, an entry of their own (`web/vite.till.config.ts`): the scripts its
 /// page `build/kasse.html` loads.
-fn till(web: &Path) -> Result<(String, u64)> {
+fn till(web: &Path) -> Result<Vec<(String, u64)>> {
     let build = web.join("build");
     let page = fs::read_to_string(build.join("kasse.html"))
         .context("reading build/kasse.html (build the app first)")?;
@@ -93,14 +97,17 @@ fn till(web: &Path) -> Result<(String, u64)> {
         }
     }
     ensure!(files > 0, "build/kasse.html loads no script");
-    Ok((
-        "/kasse/[merchant] (the till's own entry)".to_string(),
-        bytes,
-    ))
+    Ok(["/kasse/[merchant]", "/kasse/[merchant]/anmelden"]
+        .into_iter()
+        .map(|route| (route.to_string(), bytes))
+        .collect())
 }
 
-/// `"/kasse/[merchant]": [5]` → (route, node) pairs of the generated dictionary.
-fn routes(app_js: &str) -> Result<Vec<(String, String)>> {
+/// `"/kasse/[merchant]": [5]`, `"/partner/(portal)/profil": [16,[2]]` → each route with the
+/// nodes its page loads: the page's own, then its layouts below the root's (error pages, the
+/// third list, load only on an error). An entry with `~` (a page with a server load) is none of
+/// this app's.
+fn routes(app_js: &str) -> Result<Vec<(String, Vec<String>)>> {
     let Some(start) = app_js.find("export const dictionary = {") else {
         bail!("no dictionary in the generated app.js");
     };
@@ -113,10 +120,23 @@ fn routes(app_js: &str) -> Result<Vec<(String, String)>> {
             continue;
         };
         let route = route.trim_start_matches('"').to_string();
-        let node: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        if !node.is_empty() {
-            out.push((route, node));
+        let page: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if page.is_empty() {
+            continue;
         }
+        let mut nodes = vec![page];
+        if let Some(layouts) = rest.split_once('[').map(|(_, after)| after)
+            && let Some((layouts, _)) = layouts.split_once(']')
+        {
+            nodes.extend(
+                layouts
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                    .map(str::to_string),
+            );
+        }
+        out.push((route, nodes));
     }
     Ok(out)
 }
@@ -175,7 +195,7 @@ pub fn run(root: &Path, write_doc: bool) -> Result<()> {
                 format!("{}{BEGIN}\n{table}{}", &doc[..a], &doc[b..])
             }
             _ => format!(
-                "{}\n## Web app\n\nThe JavaScript each page of the web app loads on a first visit, gzipped as CloudFront sends it (`cargo xtask bench` reads the build's manifest: SvelteKit's entries, the root layout, the page and what they import).\n\n{BEGIN}\n{table}{END}\n",
+                "{}\n## Web app\n\nThe JavaScript each page of the web app loads on a first visit, gzipped as CloudFront sends it (`cargo xtask bench` reads the build's manifest: SvelteKit's entries, the root layout, the page and what they import; for the till's two pages, an entry of their own, the scripts `kasse.html` loads).\n\n{BEGIN}\n{table}{END}\n",
                 doc.trim_end()
             ),
         };
@@ -199,13 +219,15 @@ mod tests {
 
     #[test]
     fn reads_the_routes_of_the_generated_dictionary() {
-        let app_js = "x\nexport const dictionary = {\n\t\t\"/\": [2],\n\t\t\"/kasse/[merchant]\": [5],\n\t\t\"/partner\": [~4]\n\t};\n";
+        let app_js = "x\nexport const dictionary = {\n\t\t\"/\": [2],\n\t\t\"/partner/(portal)/profil\": [16,[2]],\n\t\t\"/vorteile/[platform]\": [24,[3,7],[1]],\n\t\t\"/partner\": [~4]\n\t};\n";
         let routes = routes(app_js).unwrap();
+        let nodes = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             routes,
             vec![
-                ("/".to_string(), "2".to_string()),
-                ("/kasse/[merchant]".to_string(), "5".to_string())
+                ("/".to_string(), nodes(&["2"])),
+                ("/partner/(portal)/profil".to_string(), nodes(&["16", "2"])),
+                ("/vorteile/[platform]".to_string(), nodes(&["24", "3", "7"])),
             ]
         );
     }

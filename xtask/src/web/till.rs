@@ -1,6 +1,6 @@
 //! `cargo xtask bench`'s figures of the till as a cashier meets it (`web/bench/till.bench.ts`
 //! in Chromium against local-api): the first load under a 4× CPU slowdown and "Slow 4G"
-//! until the card field has the focus, and a lookup and a booking from the Enter key to the
+//! until the focused card field is on screen, and a lookup and a booking from the Enter key to the
 //! figure on screen. Compared with docs/web.md's budgets and written to
 //! docs/performance.md.
 
@@ -51,7 +51,7 @@ pub fn run(root: &Path, write_doc: bool) -> Result<()> {
     )?;
     let rows = [
         (
-            "first load, until the card field has the focus (4× CPU slowdown, Slow 4G, empty cache)",
+            "first load, until the focused card field is on screen (4× CPU slowdown, Slow 4G, empty cache)",
             median(&figures, "first_load_ms")?,
             FIRST_LOAD_MS,
         ),

@@ -268,3 +268,160 @@ async fn s3_refuses_an_upload_of_another_size_or_type_than_signed() {
     let status = crate::world::put_upload(upload, png_bytes()).await;
     assert!(status.is_success(), "{status}");
 }
+
+/// The bytes behind an image URL the API handed out.
+async fn fetched(url: &serde_json::Value) -> Vec<u8> {
+    let reply = reqwest::get(url.as_str().unwrap()).await.unwrap();
+    assert!(reply.status().is_success(), "{}", reply.status());
+    reply.bytes().await.unwrap().to_vec()
+}
+
+fn image_ids(images: &serde_json::Value) -> Vec<String> {
+    images
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["image_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The editor reads one offer: the draft with its images viewable, and the version the
+/// platform shows beside it; a revision changes the draft only.
+#[tokio::test]
+async fn the_editor_reads_the_draft_with_its_images_and_the_live_version_beside_it() {
+    let w = World::new().await;
+    w.approve_on(&w.partner.id, &w.pa).await;
+    let offer = w.create_offer(&w.partner, &[&w.pa]).await;
+    let mut second = png_bytes();
+    second[100] = 42;
+    for bytes in [png_bytes(), second.clone()] {
+        let (_, status) = w.upload(&w.partner, &offer, "image/png", bytes).await;
+        assert!(status.is_success(), "{status}");
+    }
+    assert_eq!(w.submit(&w.partner, &offer).await.status, StatusCode::OK);
+    w.approve(&w.manager_a, &w.pa, &offer).await;
+
+    let path = format!("/partners/me/offers/{offer}");
+    let read = w.call("GET", &path, None, Some(&w.partner.token)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.body["offer"]["offer_id"], offer);
+    assert_eq!(read.body["offer"]["platforms"][0]["status"], "approved");
+    assert_eq!(read.body["offer"]["platforms"][0]["live"], true);
+    assert_eq!(
+        read.body["offer"]["platforms"][0]["revision_pending"],
+        false
+    );
+    let draft_images = image_ids(&read.body["images"]);
+    assert_eq!(draft_images.len(), 2);
+    assert_eq!(fetched(&read.body["images"][1]["url"]).await, second);
+    let live = &read.body["live"][0];
+    assert_eq!(live["platform_id"], w.pa.as_str());
+    assert_eq!(live["content"]["title"], "15 % auf alle Torten");
+    assert_eq!(live["company"], "Bäckerei Müller");
+    assert_eq!(image_ids(&live["images"]), draft_images);
+    assert_eq!(fetched(&live["images"][0]["url"]).await, png_bytes());
+
+    // A revision: new title, images the other way round. The live version stays.
+    let mut body = w.offer_body(&[&w.pa]);
+    body["title"] = json!("20 % auf alle Torten");
+    let edited = w
+        .call(
+            "PUT",
+            &format!("/offers/{offer}"),
+            Some(body),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let reversed: Vec<String> = draft_images.iter().rev().cloned().collect();
+    let reordered = w
+        .call(
+            "PUT",
+            &format!("/offers/{offer}/images"),
+            Some(json!({"image_ids": reversed})),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(reordered.status, StatusCode::OK, "{}", reordered.body);
+    assert_eq!(image_ids(&reordered.body["images"]), reversed);
+    assert_eq!(fetched(&reordered.body["images"][0]["url"]).await, second);
+
+    let read = w.call("GET", &path, None, Some(&w.partner.token)).await;
+    assert_eq!(
+        read.body["offer"]["content"]["title"],
+        "20 % auf alle Torten"
+    );
+    assert_eq!(image_ids(&read.body["images"]), reversed);
+    assert_eq!(read.body["offer"]["platforms"][0]["revision_pending"], true);
+    let live = &read.body["live"][0];
+    assert_eq!(live["content"]["title"], "15 % auf alle Torten");
+    assert_eq!(
+        image_ids(&live["images"]),
+        draft_images,
+        "the approved order stays"
+    );
+    assert_eq!(
+        w.feed(&w.pa).await,
+        vec![offer.clone()],
+        "the feed shows the approved version meanwhile"
+    );
+
+    // Another partner neither reads nor reorders it.
+    let foreign = w.call("GET", &path, None, Some(&w.other.token)).await;
+    assert_problem(&foreign, StatusCode::NOT_FOUND, None);
+    let foreign = w
+        .call(
+            "PUT",
+            &format!("/offers/{offer}/images"),
+            Some(json!({"image_ids": draft_images})),
+            Some(&w.other.token),
+        )
+        .await;
+    assert_problem(&foreign, StatusCode::NOT_FOUND, None);
+}
+
+async fn order_images(w: &World, offer: &str, image_ids: &[&String]) -> shared::testing::Reply {
+    w.call(
+        "PUT",
+        &format!("/offers/{offer}/images"),
+        Some(json!({ "image_ids": image_ids })),
+        Some(&w.partner.token),
+    )
+    .await
+}
+
+/// A new order must name every image of the draft once; anything else changes nothing.
+#[tokio::test]
+async fn a_new_image_order_names_every_image_once() {
+    let w = World::new().await;
+    let offer = w.create_offer(&w.partner, &[&w.pa]).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let (image, status) = w.upload(&w.partner, &offer, "image/png", png_bytes()).await;
+        assert!(status.is_success(), "{status}");
+        ids.push(image["image_id"].as_str().unwrap().to_string());
+    }
+    for wrong in [
+        vec![&ids[0], &ids[1]],
+        vec![&ids[0], &ids[1], &ids[1]],
+        vec![&ids[0], &ids[1], &ids[2], &ids[2]],
+    ] {
+        let reply = order_images(&w, &offer, &wrong).await;
+        assert_problem(&reply, StatusCode::BAD_REQUEST, Some("image_ids"));
+    }
+    let read = w
+        .call(
+            "GET",
+            &format!("/partners/me/offers/{offer}"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(image_ids(&read.body["images"]), ids, "nothing changed");
+    let reply = order_images(&w, &offer, &[&ids[2], &ids[0], &ids[1]]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        image_ids(&reply.body["images"]),
+        vec![ids[2].clone(), ids[0].clone(), ids[1].clone()]
+    );
+}

@@ -490,3 +490,143 @@ async fn deleting_an_offer_cancels_placements_it_still_holds_for_months_to_come(
         .await;
     assert_problem(&gone, StatusCode::NOT_FOUND, None);
 }
+
+/// The free slots a partner sees before booking: each kind with its price and, for this month
+/// and the six after it, how many of its slots are still free.
+#[tokio::test]
+async fn the_free_slots_of_each_kind_are_shown_for_this_month_and_six_ahead() {
+    let w = World::new().await;
+    let mine = w.published_on_a(&w.partner).await;
+    let theirs = w.published_on_a(&w.other).await;
+    let kind = kind(&w, 2).await;
+    let this_month = Month::of(w.today());
+    let next = this_month.next();
+    for (offer, who) in [(&mine, &w.partner), (&theirs, &w.other)] {
+        let booked = w
+            .call(
+                "POST",
+                &format!("/offers/{offer}/placements"),
+                Some(booking(&w, &kind, next)),
+                Some(&who.token),
+            )
+            .await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+    }
+    let slots = |token: String| {
+        let path = format!("/platforms/{}/placement-slots", w.pa);
+        let w = &w;
+        async move { w.call("GET", &path, None, Some(&token)).await }
+    };
+    let seen = slots(w.partner.token.clone()).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert_eq!(seen.body["this_month"], this_month.to_string());
+    let top = &seen.body["kinds"][0];
+    assert_eq!(top["name"], "Top-Platzierung");
+    assert_eq!(top["price_cents"], 4900);
+    assert_eq!(top["slots_per_month"], 2);
+    let months: Vec<(String, u64)> = top["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_str().unwrap().to_string(),
+                m["free"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut expected = vec![(this_month.to_string(), 2), (next.to_string(), 0)];
+    let mut month = next;
+    for _ in 0..5 {
+        month = month.next();
+        expected.push((month.to_string(), 2));
+    }
+    assert_eq!(
+        months, expected,
+        "this month and six ahead, next month sold out"
+    );
+
+    // A cancellation gives the slot back; the manager sees the same figures.
+    let cancelled = w
+        .call(
+            "DELETE",
+            &format!("/offers/{mine}/placements/{}/{next}", w.pa),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let seen = slots(w.manager_a.token.clone()).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert_eq!(seen.body["kinds"][0]["months"][1]["free"], 1);
+}
+
+/// The bookings still to come: this month's (final) and later ones (cancellable), with the
+/// current month named, so the page needs no clock of its own.
+#[tokio::test]
+async fn upcoming_bookings_are_this_months_and_later_ones() {
+    let w = World::new().await;
+    let client = shared::testing::Client::in_process(offers::build(&w.kit.env))
+        .with_sessions(w.kit.sessions());
+    let offer = w.published_on_a(&w.partner).await;
+    let kind = kind(&w, 3).await;
+    let this_month = Month::of(w.today());
+    let next = this_month.next();
+    for month in [this_month, next] {
+        let booked = w
+            .call(
+                "POST",
+                &format!("/offers/{offer}/placements"),
+                Some(booking(&w, &kind, month)),
+                Some(&w.partner.token),
+            )
+            .await;
+        assert_eq!(booked.status, StatusCode::CREATED, "{}", booked.body);
+    }
+    let upcoming = |client: &shared::testing::Client| {
+        let token = w.partner.token.clone();
+        let client = client.clone();
+        async move {
+            let reply = client
+                .call(
+                    "GET",
+                    "/partners/me/placements?upcoming=true",
+                    None,
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply
+        }
+    };
+    let reply = upcoming(&client).await;
+    assert_eq!(reply.body["this_month"], this_month.to_string());
+    let months: Vec<&str> = reply.body["bookings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(months, vec![this_month.to_string(), next.to_string()]);
+    assert_eq!(reply.body["total_cents"], 9800);
+
+    // A month later, last month's booking is past.
+    let days = (next.first() - w.today()).get_days();
+    w.kit
+        .clock
+        .advance(jiff::SignedDuration::from_hours(24 * i64::from(days)));
+    let reply = upcoming(&client).await;
+    assert_eq!(reply.body["this_month"], next.to_string());
+    assert_eq!(reply.body["bookings"].as_array().unwrap().len(), 1);
+    assert_eq!(reply.body["bookings"][0]["month"], next.to_string());
+
+    let both = client
+        .call(
+            "GET",
+            &format!("/partners/me/placements?month={next}&upcoming=true"),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(&both, StatusCode::BAD_REQUEST, Some("upcoming"));
+}

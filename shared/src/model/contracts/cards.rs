@@ -121,6 +121,24 @@ impl CardContract {
             .unwrap_or(Date::MAX)
     }
 
+    /// Cancels the contract on `today`: it ends on [`Self::end_if_cancelled_on`]. Fails as
+    /// [`CONTRACT_OP`] once the contract is cancelled (the partner's own cancellation, or the
+    /// partner closing its account).
+    pub fn cancel_op(&self, today: Date) -> Named {
+        TxOp::Update {
+            key: self.key(),
+            ops: vec![
+                Update::Set(attr::CANCELLED_ON, today.to_string().into()),
+                Update::Set(
+                    attr::ENDS_ON,
+                    self.end_if_cancelled_on(today).to_string().into(),
+                ),
+            ],
+            cond: Cond::Absent(attr::CANCELLED_ON),
+        }
+        .named(CONTRACT_OP)
+    }
+
     /// Whether the contract is in force on `day`.
     pub fn runs_on(&self, day: Date) -> bool {
         self.signed_on <= day && self.ends_on.is_none_or(|end| day <= end)

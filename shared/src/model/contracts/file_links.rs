@@ -7,7 +7,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Cents, PartnerId};
-use crate::store::Key;
+use crate::store::{Cond, Key, Named, TxOp, Update};
 
 use super::{ContractKind, contract_key};
 
@@ -220,7 +220,33 @@ impl FileLinksContract {
     pub fn runs_on(&self, today: Date) -> bool {
         self.ends_on().is_none_or(|end| today < end)
     }
+
+    /// This contract cancelled on `today`, as [`Self::cancel_op`] leaves it.
+    pub fn cancelled(&self, today: Date) -> Self {
+        Self {
+            cancelled_on: Some(today),
+            ..self.clone()
+        }
+    }
+
+    /// Cancels on `today` (the paid year runs to its end, [`Self::ends_on`], and is not
+    /// refunded); fails as [`CANCEL_OP`] once the account is cancelled. It writes only the
+    /// day, so a change of the customers meanwhile stays as it is.
+    pub fn cancel_op(&self, today: Date) -> crate::Result<Named> {
+        Ok(TxOp::Update {
+            key: self.key(),
+            ops: vec![Update::Set(
+                attr::CANCELLED_ON,
+                serde_json::to_value(today).map_err(crate::Error::internal)?,
+            )],
+            cond: Cond::Absent(attr::CANCELLED_ON),
+        }
+        .named(CANCEL_OP))
+    }
 }
+
+/// The name of [`FileLinksContract::cancel_op`] in a transaction.
+pub const CANCEL_OP: &str = "cancel_customer_account";
 
 #[cfg(test)]
 mod tests {

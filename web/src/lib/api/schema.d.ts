@@ -85,6 +85,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password of the signed-in operator, manager or partner.
+         * @description Needs the current password, counted like a login attempt (429 after five failures of the
+         *     account from one client in 15 minutes; 422 naming `current_password` when it is wrong).
+         *     Every other session of the account ends at its next refresh; this one goes on with the
+         *     access token and the refresh cookie of the answer. The account holder gets a mail that
+         *     the password was changed.
+         */
+        post: operations["post_auth_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/password-reset": {
         parameters: {
             query?: never;
@@ -1051,7 +1075,11 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
+        /**
+         * Put the draft's images in a new order (the first is the feed's picture). A published
+         *     offer keeps its approved images until the revision is approved.
+         */
+        put: operations["put_offers_offer_id_images"];
         /**
          * Add an image (up to six, in this order) and get its presigned upload, valid for ten
          *     minutes. The upload must declare exactly the type and size given here.
@@ -1215,6 +1243,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/partners/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the new login address with the token from the link mailed to it; once.
+         * @description The login moves in one transaction: the new address must be free (a sign-up there that
+         *     nobody confirmed gives way), the old login is deleted, the profile's address (where mails
+         *     and invoices go) and the applications' contact address follow. The old address gets a
+         *     notice. Every session and every other link of the account ends: the partner logs in with
+         *     the new address. 409 when the address belongs to another account (nothing changes).
+         */
+        post: operations["post_partners_email_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/partners/me": {
         parameters: {
             query?: never;
@@ -1263,6 +1315,85 @@ export interface paths {
         post?: never;
         /** API-Schlüssel widerrufen */
         delete: operations["delete_partners_me_api_keys_prefix"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/me/closure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What closing the account would do today: each subscription's last day, the card
+         *     contract's and the customer account's end, the placements ahead, the last month billed,
+         *     what is kept for how long and what is deleted; `blockers` names what must be done first.
+         */
+        get: operations["get_partners_me_closure"];
+        put?: never;
+        /**
+         * Close the partner account, as `GET /partners/me/closure` said.
+         * @description Needs the current password (counted like a login attempt; 422 naming
+         *     `current_password` when wrong) and nothing in `blockers` (else 422 naming
+         *     `placements`). At once: the login is disabled and holds no password any more, every token
+         *     of the account is refused and every session ends; pending applications are withdrawn,
+         *     subscriptions, the card contract and the customer account cancelled to their normal end;
+         *     the phone number is deleted; a mail confirms it. Idempotent: the same token asking again
+         *     gets what closing did (`status` `closed`).
+         */
+        post: operations["post_partners_me_closure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to log in with another address: a link to confirm it goes to that address.
+         * @description Needs the current password, counted like a login attempt (429 after five failures of the
+         *     account from one client in 15 minutes; 422 naming `current_password` when it is wrong).
+         *     Always 202 once the password is right, whether or not the address belongs to another
+         *     account (the link tells that only to the mailbox's owner), and also when the address's
+         *     three mails of the hour are used up (nothing is sent then). The link is valid for 24
+         *     hours; until it is used the login stays as it is.
+         */
+        post: operations["post_partners_me_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything partnernetz's registration holds about the partner (DSGVO Art. 15
+         *     and 20): login (without the password), profile, SEPA mandate with the full IBAN,
+         *     applications and subscriptions, placements, the card contract, the customer account and
+         *     the referral rewards billed, and where the other data is read. A file to save
+         *     (`Content-Disposition: attachment`), never cached.
+         */
+        get: operations["get_partners_me_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1323,6 +1454,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/partners/me/offers/{offer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the partner's offers: the draft with its images, its state on each platform and
+         *     the version each platform shows.
+         */
+        get: operations["get_partners_me_offers_offer_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/partners/me/placements": {
         parameters: {
             query?: never;
@@ -1330,7 +1481,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The partner's placement bookings, of one month or all. */
+        /** The partner's placement bookings, of one month, of this month and later, or all. */
         get: operations["get_partners_me_placements"];
         put?: never;
         post?: never;
@@ -1347,7 +1498,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The partner's own applications and subscriptions. */
+        /**
+         * The partner's own applications and subscriptions, and the day a subscription cancelled
+         *     today would end (so the portal states it before the partner confirms).
+         */
         get: operations["get_partners_me_platforms"];
         put?: never;
         post?: never;
@@ -1408,6 +1562,26 @@ export interface paths {
         put?: never;
         /** Domain per DNS bestätigen */
         post: operations["post_partners_me_referral_domains_domain_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/me/sepa-creditor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who collects the platform's fees by direct debit: the payee and creditor identifier the
+         *     mandate text names before the partner gives it.
+         */
+        get: operations["get_partners_me_sepa_creditor"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1593,6 +1767,26 @@ export interface paths {
         put?: never;
         /** Define a placement kind on a platform. */
         post: operations["post_platforms_platform_id_placement_kinds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/placement-slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A platform's placement kinds with their prices and the slots still free in this month
+         *     and each of the six after it.
+         */
+        get: operations["get_platforms_platform_id_placement_slots"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1968,8 +2162,15 @@ export interface components {
         };
         /** @enum {string} */
         BenefitKind: "percent" | "amount" | "free_add_on" | "other";
+        /** @description Something to do before closing. */
+        Blocker: {
+            field: string;
+            message: string;
+        };
         BookingList: {
             bookings: components["schemas"]["PlacementBooking"][];
+            /** @description The current month (Europe/Berlin): bookings of later months can still be cancelled. */
+            this_month: components["schemas"]["Month"];
             /** @description Sum of the booked (not cancelled) prices listed. */
             total_cents: components["schemas"]["Cents"];
         };
@@ -2070,6 +2271,41 @@ export interface components {
             points?: number | null;
             type: components["schemas"]["BookingType"];
         };
+        /** @description The card contract: it cannot end before its term does. */
+        CardContractEnd: {
+            /** Format: int64 */
+            fee_per_terminal_user_cents: number;
+            /**
+             * Format: date
+             * @description The contract's last day: the current term's end while its notice period is open, else
+             *     the next term's.
+             */
+            last_day: string;
+            /** Format: date */
+            signed_on: string;
+            /** Format: int32 */
+            terminal_users: number;
+        };
+        /** @description The card contract. */
+        CardContractExport: {
+            /** Format: date */
+            cancelled_on?: string | null;
+            /**
+             * Format: date
+             * @description The contract's last day, once cancelled.
+             */
+            ends_on?: string | null;
+            /**
+             * Format: int64
+             * @description Net per terminal user and month.
+             */
+            fee_per_terminal_user_cents: number;
+            /** Format: date */
+            signed_on: string;
+            terminal_history: components["schemas"]["TerminalUsersFrom"][];
+            /** Format: int32 */
+            terminal_users: number;
+        };
         CardPage: {
             cards: components["schemas"]["CardSummary"][];
             cursor?: string | null;
@@ -2151,6 +2387,45 @@ export interface components {
         ClickOut: {
             /** @description The platform the offer is seen on. */
             platform_id: components["schemas"]["PlatformId"];
+        };
+        /**
+         * @example {
+         *       "current_password": "mein-bisheriges-passwort"
+         *     }
+         */
+        CloseAccount: {
+            /** @description The password the partner logs in with. */
+            current_password: string;
+        };
+        /** @description What is kept and what is deleted, and what other parts of partnernetz keep, in German. */
+        ClosureNotes: {
+            deleted: string[];
+            elsewhere: string[];
+            invoices: string;
+            kept: string[];
+            login: string;
+        };
+        /** @description What closing the account does (`status` `open`), or did (`closed`). */
+        ClosurePlan: {
+            /**
+             * @description What must be done before the account can be closed (`field` and German `message`);
+             *     empty when it can be.
+             */
+            blockers: components["schemas"]["Blocker"][];
+            card_contract?: components["schemas"]["CardContractEnd"] | null;
+            /**
+             * Format: date
+             * @description The day of closing (Europe/Berlin).
+             */
+            closes_on: string;
+            customer_account?: components["schemas"]["CustomerAccountEnd"] | null;
+            last_billed_month?: components["schemas"]["Month"] | null;
+            message: string;
+            notes: components["schemas"]["ClosureNotes"];
+            placements: components["schemas"]["PlacementAhead"][];
+            /** @description `open` or `closed`. */
+            status: string;
+            subscriptions: components["schemas"]["SubscriptionEnd"][];
         };
         /** @description The texts and terms of an offer: what the partner edits and a platform approves. */
         Content: {
@@ -2268,6 +2543,37 @@ export interface components {
             /** @description The merchant (or, for end users, the platform) of the tenant scope. */
             tenant: components["schemas"]["RecordId"];
         };
+        /** @description The digital customer account: the paid year runs to its end. */
+        CustomerAccountEnd: {
+            /** Format: int32 */
+            customers: number;
+            /**
+             * Format: date
+             * @description The last day the partner's customers can log in.
+             */
+            last_day: string;
+            slug: string;
+            tier: components["schemas"]["Tier"];
+        };
+        /** @description The booking of the digital customer account. */
+        CustomerAccountExport: {
+            /** Format: date */
+            booked_on: string;
+            /** Format: date */
+            cancelled_on?: string | null;
+            /** Format: int32 */
+            customers: number;
+            /**
+             * Format: date
+             * @description After a cancellation: the first day the customers can no longer log in.
+             */
+            ends_on?: string | null;
+            slug: string;
+            tier: components["schemas"]["Tier"];
+            tier_history: components["schemas"]["TierChange"][];
+            /** Format: int64 */
+            unlimited_price_cents?: number | null;
+        };
         /** @description One page of customers. */
         CustomerPage: {
             customers: components["schemas"]["CustomerView"][];
@@ -2303,6 +2609,23 @@ export interface components {
             last_name: string;
             state: components["schemas"]["CustomerState"];
             username?: string | null;
+        };
+        /** @description Everything registration holds about the partner (docs/registration.md, The account). */
+        DataExport: {
+            card_contract?: components["schemas"]["CardContractExport"] | null;
+            customer_account?: components["schemas"]["CustomerAccountExport"] | null;
+            elsewhere: components["schemas"]["Elsewhere"][];
+            /** Format: date-time */
+            exported_at: string;
+            login: components["schemas"]["LoginExport"];
+            partner_id: components["schemas"]["PartnerId"];
+            /** @description Premium placements booked, every month, cancelled ones too. */
+            placements: components["schemas"]["PlacementBooking"][];
+            /** @description Applications and subscriptions, every state. */
+            platforms: components["schemas"]["Application"][];
+            profile: components["schemas"]["ProfileExport"];
+            referral_rewards: components["schemas"]["RewardMonthExport"][];
+            sepa_mandate?: components["schemas"]["MandateExport"] | null;
         };
         DayFigures: {
             /** Format: int64 */
@@ -2470,10 +2793,35 @@ export interface components {
             value_cents: components["schemas"]["Cents"];
         };
         /**
+         * @description Data about the partner that another part of partnernetz keeps, and the route that shows
+         *     it (with the same login).
+         */
+        Elsewhere: {
+            /** @description `GET /partners/me/invoices` and the like. */
+            route: string;
+            /** @description What it is, in German. */
+            what: string;
+        };
+        /**
          * Format: email
          * @description An e-mail address, in lower case.
          */
         Email: string;
+        /**
+         * @example {
+         *       "current_password": "mein-bisheriges-passwort",
+         *       "new_email": "anna@neue-baeckerei.de"
+         *     }
+         */
+        EmailChange: {
+            /** @description The password the partner logs in with now. */
+            current_password: string;
+            /**
+             * Format: email
+             * @description The address to log in with from now on; not the current one.
+             */
+            new_email: string;
+        };
         /**
          * @example {
          *       "program_id": "01938a4e-1111-7000-8000-000000000001"
@@ -2622,6 +2970,18 @@ export interface components {
         };
         /**
          * @example {
+         *       "image_ids": [
+         *         "0191f7a8-0000-7000-8000-000000000002",
+         *         "0191f7a8-0000-7000-8000-000000000001"
+         *       ]
+         *     }
+         */
+        ImageOrder: {
+            /** @description Every image of the draft, each exactly once, in the order they are to be shown. */
+            image_ids: string[];
+        };
+        /**
+         * @example {
          *       "content_type": "image/jpeg",
          *       "size_bytes": 245760
          *     }
@@ -2762,6 +3122,17 @@ export interface components {
         KindList: {
             kinds: components["schemas"]["PlacementKind"][];
         };
+        /** @description A placement kind with its free slots in each bookable month. */
+        KindSlots: {
+            kind_id: string;
+            /** @description This month and the six after it, in order. */
+            months: components["schemas"]["MonthSlots"][];
+            name: string;
+            /** @description Net price per calendar month. */
+            price_cents: components["schemas"]["Cents"];
+            /** Format: int32 */
+            slots_per_month: number;
+        };
         LedgerEntry: {
             /** Format: date-time */
             at: string;
@@ -2793,6 +3164,41 @@ export interface components {
             id: string;
             name: string;
             url: string;
+        };
+        /** @description The version a platform shows. */
+        LiveView: {
+            /**
+             * Format: date-time
+             * @description Approval of this version.
+             */
+            approved_at: string;
+            /** @description The company name the feed shows. */
+            company: string;
+            /** @description The approved texts and terms (its `images` are the approved copies). */
+            content: components["schemas"]["Content"];
+            /** @description The approved images in order, each viewable for an hour. */
+            images: components["schemas"]["ImageView"][];
+            platform_id: components["schemas"]["PlatformId"];
+            /**
+             * Format: date-time
+             * @description First approval there: the feed's "newest" order.
+             */
+            published_at: string;
+        };
+        /**
+         * @description The login, without its password hash or anything else that is no information about the
+         *     partner (counters, sessions, one-time links).
+         */
+        LoginExport: {
+            confirmed: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description The address the partner logs in with. */
+            email: string;
+            /** Format: date-time */
+            last_login_at?: string | null;
+            /** @description Always `partner`. */
+            role: string;
         };
         /** @description A bearer token for the API. */
         LoginReply: {
@@ -2848,6 +3254,15 @@ export interface components {
             platform_id: components["schemas"]["PlatformId"];
             status: string;
         };
+        /** @description The SEPA direct-debit mandate, the IBAN in full: it is the partner's own. */
+        MandateExport: {
+            account_holder: string;
+            /** @example DE89370400440532013000 */
+            iban: string;
+            reference: string;
+            /** Format: date */
+            signed_on: string;
+        };
         /**
          * @example {
          *       "account_holder": "Bäckerei Müller GmbH",
@@ -2890,9 +3305,24 @@ export interface components {
          * @example 2026-12
          */
         Month: string;
+        /** @description The free slots of a kind in one month. */
+        MonthSlots: {
+            /**
+             * Format: int32
+             * @description Slots still free (0 when every slot is booked).
+             */
+            free: number;
+            month: components["schemas"]["Month"];
+        };
         /** @description The partner's own applications and subscriptions. */
         MyApplications: {
             applications: components["schemas"]["Application"][];
+            /**
+             * Format: date
+             * @description The last day of a subscription cancelled today (Europe/Berlin): one calendar month's
+             *     notice to the end of a month.
+             */
+            cancellation_ends_on: string;
         };
         MyCard: {
             card: components["schemas"]["CardAtTill"];
@@ -3229,6 +3659,11 @@ export interface components {
             /** @description The shop's https address. */
             shop_url: string;
         };
+        /**
+         * @description What happens to an application or subscription.
+         * @enum {string}
+         */
+        Outcome: "withdrawn" | "cancelled";
         Outstanding: {
             /** Format: int64 */
             balance: number;
@@ -3269,11 +3704,55 @@ export interface components {
             /** @description `false` withdraws the consent to being counted in the statistics, `true` gives it. */
             statistics_consent?: boolean | null;
         };
+        /** @description One offer of the partner, for its editor. */
+        OwnOffer: {
+            /** @description The draft's images in display order, each viewable for an hour. */
+            images: components["schemas"]["ImageView"][];
+            /** @description The version each platform shows, for every platform that shows one. */
+            live: components["schemas"]["LiveView"][];
+            /** @description The draft and its state per platform, as in the list. */
+            offer: components["schemas"]["OfferView"];
+        };
         /**
          * Format: uuid
          * @description A partner (merchant), UUIDv7.
          */
         PartnerId: string;
+        /**
+         * @example {
+         *       "current_password": "mein-bisheriges-passwort",
+         *       "new_password": "ein-ganz-neues-passwort"
+         *     }
+         */
+        PasswordChange: {
+            /** @description The password the account logs in with now. */
+            current_password: string;
+            /**
+             * Format: email
+             * @description Operators and managers: the address they log in with (nothing in their token leads
+             *     to it). Partners leave it out; given, it must be their own.
+             */
+            login?: string | null;
+            /** @description 10 to 128 characters, not the current one. */
+            new_password: string;
+        };
+        /** @description A changed password: this session's new access token, and a German message. */
+        PasswordChanged: {
+            /** @description An EdDSA-signed JWT of the new generation; the old tokens run out within 15 minutes. */
+            access_token: string;
+            /**
+             * Format: int64
+             * @description Seconds until the token expires (900).
+             */
+            expires_in: number;
+            message: string;
+            /** @description `operator`, `manager` or `partner`. */
+            role: string;
+            /** @description Always `platform`. */
+            scope: string;
+            /** @description Always `Bearer`. */
+            token_type: string;
+        };
         /**
          * @example {
          *       "account_holder": "Erika Mustermann",
@@ -3335,6 +3814,20 @@ export interface components {
             last_name: string;
             postal_code?: string | null;
         };
+        /** @description A premium placement of a month not yet begun. */
+        PlacementAhead: {
+            kind_name: string;
+            month: components["schemas"]["Month"];
+            offer_id: string;
+            platform_id: components["schemas"]["PlatformId"];
+            /** Format: int64 */
+            price_cents: number;
+            /**
+             * @description Whether the subscription on its platform still runs in that month: shown and billed.
+             *     One that is not must be cancelled before the account can be closed.
+             */
+            shown: boolean;
+        };
         /**
          * @description A partner's booking of a placement kind for one offer, platform and month: what billing
          *     charges for that month while its state is `booked`.
@@ -3381,6 +3874,16 @@ export interface components {
              * @description How many partners may book it per month.
              */
             slots_per_month: number;
+        };
+        /** @description A platform's placement kinds with their free slots per bookable month. */
+        PlacementSlots: {
+            kinds: components["schemas"]["KindSlots"][];
+            platform_id: components["schemas"]["PlatformId"];
+            /**
+             * @description The current month (Europe/Berlin): placements are booked for it and up to six months
+             *     ahead, and cancelled only until their month starts, so this month's are final.
+             */
+            this_month: components["schemas"]["Month"];
         };
         /** @description One page of a platform's applications. */
         PlatformApplications: {
@@ -3488,6 +3991,26 @@ export interface components {
          * @enum {string}
          */
         Product: "platform_subscription" | "premium_placement" | "card_contract" | "digital_customer_account" | "referral_rewards";
+        /** @description The profile as stored. */
+        ProfileExport: {
+            address?: components["schemas"]["Address"] | null;
+            company: string;
+            contact_name: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Where mails and invoices go. */
+            email: string;
+            email_confirmed: boolean;
+            /** @description A presigned GET URL of the logo, valid for an hour. */
+            logo_url?: string | null;
+            phone?: string | null;
+            /**
+             * Format: date-time
+             * @description When the terms and the privacy notice were accepted (at sign-up).
+             */
+            terms_accepted_at: string;
+            vat_id?: string | null;
+        };
         /**
          * @description The fields to change; at least one.
          * @example {
@@ -3776,6 +4299,18 @@ export interface components {
             kind: "voucher";
             value_cents: components["schemas"]["Cents"];
         };
+        /** @description The cash referral rewards confirmed in one month, which billing charges. */
+        RewardMonthExport: {
+            /** Format: date */
+            billed_on?: string | null;
+            /** Format: int64 */
+            cents: number;
+            /** Format: int64 */
+            count: number;
+            /** @description The invoice that billed them, once billed. */
+            invoice_number?: string | null;
+            month: components["schemas"]["Month"];
+        };
         RewardRule: {
             /**
              * @description `signup`, `purchase` or a named action (`a-z`, `0-9`, `_`, `-`).
@@ -3887,6 +4422,29 @@ export interface components {
              */
             sepa_files: components["schemas"]["SepaFileView"][];
         };
+        /** @description The payee of the partner's SEPA direct-debit mandate, as the mandate text names it. */
+        SepaCreditor: {
+            city: string;
+            /** @description ISO 3166-1 alpha-2. */
+            country: string;
+            /**
+             * @description The creditor identifier (Gläubiger-Identifikationsnummer).
+             * @example DE98ZZZ09999999999
+             */
+            creditor_id: string;
+            /**
+             * @description The platform's operator, who collects the fees.
+             * @example partnernetz GmbH
+             */
+            name: string;
+            postal_code: string;
+            /**
+             * Format: int64
+             * @description Days from the invoice, which announces each collection, to the collection.
+             */
+            prenotification_days: number;
+            street: string;
+        };
         /** @description A written SEPA file with its download link. */
         SepaFileLink: components["schemas"]["SepaFileView"] & {
             key: string;
@@ -3980,6 +4538,22 @@ export interface components {
             /** @description `confirmed` or `password_set`. */
             status: string;
         };
+        /** @description One platform. */
+        SubscriptionEnd: {
+            /**
+             * Format: date
+             * @description The subscription's last day (Europe/Berlin); none for a withdrawn application.
+             */
+            last_day?: string | null;
+            /**
+             * Format: int64
+             * @description The platform's monthly fee, net, billed for every month to the last day's.
+             */
+            monthly_fee_cents?: number | null;
+            outcome: components["schemas"]["Outcome"];
+            platform_id: components["schemas"]["PlatformId"];
+            platform_name: string;
+        };
         /** @description The supplier's business contact, shown on its customers' login page. */
         SupplierContact: {
             email: string;
@@ -4008,6 +4582,13 @@ export interface components {
         };
         TerminalUsers: {
             terminal_users: components["schemas"]["TerminalUser"][];
+        };
+        /** @description From `on`, `count` terminal users. */
+        TerminalUsersFrom: {
+            /** Format: int32 */
+            count: number;
+            /** Format: date */
+            on: string;
         };
         /**
          * @description The price tiers by number of customers.
@@ -4044,6 +4625,7 @@ export interface components {
             bookings: components["schemas"]["TillBooking"][];
         };
         /**
+         * @description A one-time token from a mailed link.
          * @example {
          *       "token": "qvJ3vYl0p1m1k8Z7dQ2xY4rT6uW9aB3cD5eF7gH9iJ0"
          *     }
@@ -4387,6 +4969,39 @@ export interface operations {
                 };
                 content?: never;
             };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_auth_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Changed; a new access token, and `Set-Cookie` carries a new refresh session. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -6385,6 +7000,41 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    put_offers_offer_id_images: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of the partner's offers. */
+                offer_id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageOrder"];
+            };
+        };
+        responses: {
+            /** @description The offer with its images in the new order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnOffer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     post_offers_offer_id_images: {
         parameters: {
             query?: never;
@@ -6662,6 +7312,36 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    post_partners_email_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenBody"];
+            };
+        };
+        responses: {
+            /** @description Moved; log in with the new address. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusMessage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            410: components["responses"]["Gone"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_partners_me: {
         parameters: {
             query?: never;
@@ -6798,6 +7478,118 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_partners_me_closure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What closing does today. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosurePlan"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_partners_me_closure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseAccount"];
+            };
+        };
+        responses: {
+            /** @description Closed; what runs on and until when. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosurePlan"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_partners_me_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChange"];
+            };
+        };
+        responses: {
+            /** @description A confirmation link is on its way to the new address. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_partners_me_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner's data as one JSON document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataExport"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_partners_me_invoices: {
         parameters: {
             query?: never;
@@ -6883,11 +7675,44 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_partners_me_offers_offer_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of the partner's offers. */
+                offer_id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The offer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnOffer"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_partners_me_placements: {
         parameters: {
             query?: {
                 /** @description Only this month's bookings (JJJJ-MM). */
                 month?: string;
+                /**
+                 * @description Only the bookings of the current month and later (at most seven months), without
+                 *     `month`.
+                 */
+                upcoming?: boolean;
             };
             header?: never;
             path?: never;
@@ -7071,6 +7896,29 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_partners_me_sepa_creditor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payee of the mandate. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SepaCreditor"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -7452,6 +8300,34 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_platforms_platform_id_placement_slots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every kind with its free slots. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacementSlots"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
