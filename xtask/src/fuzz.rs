@@ -75,6 +75,17 @@ const PASSWORD: &str = "fuzz-passwort-123";
 const PHASE_DOMAIN: &str = "fuzz.example.de";
 /// An IBAN for mandates and payouts (the German example IBAN).
 const IBAN: &str = "DE89 3704 0044 0532 0130 00";
+/// The password the account of `POST /auth/password` changes to, and back.
+const OTHER_PASSWORD: &str = "fuzz-passwort-456";
+
+/// Operations that change the account they are sent with, and the roles that may call
+/// them: each phase sends them with an account of its own (`Fixtures::phase_stand_ins`).
+const ACCOUNT_OPERATIONS: [(&str, &[&str]); 3] = [
+    ("POST /auth/password", &["operator", "manager", "partner"]),
+    ("POST /partners/me/email", &["partner"]),
+    ("POST /partners/me/closure", &["partner"]),
+];
+
 /// A browser's user agent: the redirect counts its click (a crawler's it would not).
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
@@ -85,17 +96,17 @@ const PHASES: [(&str, &str); 3] = [
     ("partner", PARTNER_EMAIL),
 ];
 
-/// Fresh one-time secrets per operation and phase; the first `FOR_EXAMPLES` replace the
-/// document's examples (xtask/fuzz-hooks.py: for the examples phase, coverage, and the
-/// fuzzing phase's cases drawn from the example), the others are the fuzzing phase's
-/// dictionary.
-const FRESH_SECRETS: usize = 5;
-const FOR_EXAMPLES: usize = 3;
+/// Fresh one-time secrets per operation and phase; the first `FOR_HOOKS` go into valid cases
+/// (xtask/fuzz-hooks.py: `QUOTA` successes in each of schemathesis' four phases), the others
+/// are the fuzzing phase's dictionary.
+const FRESH_SECRETS: usize = 10;
+const FOR_HOOKS: usize = 8;
 
 /// The operations whose body carries a secret (a one-time one, or a login's password), and
 /// its fields.
-const SECRET_BODIES: [(&str, &[&str]); 5] = [
+const SECRET_BODIES: [(&str, &[&str]); 6] = [
     ("/partners/confirm", &["token"]),
+    ("/partners/email/confirm", &["token"]),
     ("/auth/invitations/accept", &["token"]),
     ("/auth/password-reset/confirm", &["token"]),
     ("/cards/register", &["number", "activation_code"]),
@@ -492,29 +503,55 @@ struct Records {
     scoped: Ids,
     /// The first partner's loyalty program, where each phase gets cards of its own.
     card_program: String,
-    /// The document's example of each of `SECRET_BODIES`: its secret fields.
-    examples: Vec<(&'static str, Value)>,
-    /// Body fields whose example stands for the set-up's records (`RECORD_BODIES`).
+    /// Body fields that name the set-up's records or days (`stand_ins`).
     stand_ins: Vec<StandIn>,
 }
 
-/// Body fields of an operation whose example in the document names what only a real run
-/// has: xtask/fuzz-hooks.py puts the run's values in their place in valid cases.
+/// Fields of an operation that name what only a real run has (a secret, a record, a day):
+/// xtask/fuzz-hooks.py puts the run's values in their place in valid cases until the
+/// operation has served `quota` of them in a schemathesis phase.
 #[derive(Debug, Clone, PartialEq)]
 struct StandIn {
     /// The operation's label, `POST /path`.
     operation: String,
-    /// The example's values of the fields, from the document.
-    example: Value,
-    /// The run's values for them, an object of the fields each.
+    /// The run's values, an object of the fields each (`$path.<name>` for a path parameter).
     values: Vec<Value>,
-    /// Each value is handed out once (a secret, a card); else the first stands in always.
+    /// A success uses its value up (a token, a card, a platform applied to).
     once: bool,
+    /// Successes per schemathesis phase after which generated values go out as they are.
+    quota: u32,
+    /// Two fields exchanged after each success: a password changed to the other and back.
+    swap: Option<[&'static str; 2]>,
 }
 
+/// Successes per phase that show the logic is reached; more would only use records up.
+const QUOTA: u32 = 2;
+
 impl StandIn {
+    /// A record that stands in for as long as the quota allows.
+    fn record(operation: &str, value: Value) -> Self {
+        Self {
+            operation: operation.to_string(),
+            values: vec![value],
+            once: false,
+            quota: QUOTA,
+            swap: None,
+        }
+    }
+
+    /// Values each used up by a success.
+    fn once(operation: &str, values: Vec<Value>) -> Self {
+        Self {
+            operation: operation.to_string(),
+            values,
+            once: true,
+            quota: QUOTA,
+            swap: None,
+        }
+    }
+
     fn json(&self) -> Value {
-        json!({"example": self.example, "values": self.values, "once": self.once})
+        json!({"values": self.values, "once": self.once, "quota": self.quota, "swap": self.swap})
     }
 }
 
@@ -528,24 +565,31 @@ struct Phase {
     in_review: Vec<String>,
     /// Fresh secrets for each of `SECRET_BODIES`: one object of its fields per secret.
     secrets: Vec<(&'static str, Vec<Value>)>,
+    /// What this phase's cases use up or change: platforms to apply to, cards to transfer,
+    /// the accounts of `ACCOUNT_OPERATIONS`.
+    stand_ins: Vec<StandIn>,
+    /// Operations sent with another account's token than the phase's.
+    tokens: Tokens,
 }
 
+/// Operations and the token each is sent with (label, token).
+type Tokens = Vec<(String, String)>;
+
 impl Phase {
-    /// What the hooks put in place of the document's examples, by operation: the first
-    /// `FOR_EXAMPLES` secrets of each secret body, and the records' stand-ins.
+    /// What the hooks put in valid cases, by operation: the first `FOR_HOOKS` secrets of
+    /// each secret body, the records' stand-ins and the phase's own.
     fn hook_secrets(&self, records: &Records) -> Value {
-        let secrets = self.secrets.iter().map(|(path, fresh)| StandIn {
-            operation: format!("POST {path}"),
-            example: records
-                .examples
-                .iter()
-                .find(|(p, _)| p == path)
-                .map_or(Value::Null, |(_, example)| example.clone()),
-            values: fresh[..FOR_EXAMPLES.min(fresh.len())].to_vec(),
-            once: true,
+        let secrets = self.secrets.iter().map(|(path, fresh)| {
+            StandIn::once(
+                &format!("POST {path}"),
+                fresh[..FOR_HOOKS.min(fresh.len())].to_vec(),
+            )
         });
         let mut out = serde_json::Map::new();
-        for stand_in in secrets.chain(records.stand_ins.iter().cloned()) {
+        for stand_in in secrets
+            .chain(records.stand_ins.iter().cloned())
+            .chain(self.stand_ins.iter().cloned())
+        {
             let groups = out
                 .entry(stand_in.operation.clone())
                 .or_insert_with(|| Value::Array(Vec::new()));
@@ -601,7 +645,7 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
             );
             let values: Vec<String> = fresh
                 .iter()
-                .skip(FOR_EXAMPLES)
+                .skip(FOR_HOOKS)
                 .filter_map(|secret| secret[*field].as_str().map(str::to_string))
                 .collect();
             config.dictionary(&name, &values);
@@ -613,6 +657,9 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
             .collect();
         config.operation("POST", path, &bindings);
     }
+    for (label, token) in &phase.tokens {
+        config.token(label, token);
+    }
     config.render(phase.role, hooks)
 }
 
@@ -623,7 +670,16 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
 struct Config {
     dictionaries: Vec<(String, Vec<String>)>,
     parameters: Vec<(String, String)>,
-    operations: Vec<(String, Vec<(String, String)>)>,
+    operations: Vec<Operation>,
+}
+
+/// What one operation gets of its own: dictionaries bound to its parameters, and another
+/// account's token.
+#[derive(Default)]
+struct Operation {
+    label: String,
+    bindings: Vec<(String, String)>,
+    token: Option<String>,
 }
 
 impl Config {
@@ -649,9 +705,29 @@ impl Config {
     fn operation(&mut self, method: &str, path: &str, bindings: &[(&str, &str)]) {
         let bindings = bindings
             .iter()
-            .map(|(key, dictionary)| (key.to_string(), dictionary.to_string()))
-            .collect();
-        self.operations.push((format!("{method} {path}"), bindings));
+            .map(|(key, dictionary)| (key.to_string(), dictionary.to_string()));
+        self.entry(&format!("{method} {path}"))
+            .bindings
+            .extend(bindings);
+    }
+
+    /// `label` is sent with `token` instead of the phase's.
+    fn token(&mut self, label: &str, token: &str) {
+        self.entry(label).token = Some(token.to_string());
+    }
+
+    fn entry(&mut self, label: &str) -> &mut Operation {
+        let index = match self.operations.iter().position(|o| o.label == label) {
+            Some(index) => index,
+            None => {
+                self.operations.push(Operation {
+                    label: label.to_string(),
+                    ..Operation::default()
+                });
+                self.operations.len() - 1
+            }
+        };
+        &mut self.operations[index]
     }
 
     fn render(&self, phase: &str, hooks: &Path) -> String {
@@ -675,19 +751,29 @@ impl Config {
             out.push_str(&binding(key, dictionary));
             out.push('\n');
         }
-        for (label, bindings) in &self.operations {
-            let bindings: Vec<String> = bindings
+        for operation in &self.operations {
+            let bindings: Vec<String> = operation
+                .bindings
                 .iter()
                 .filter(|(_, d)| known(d))
                 .map(|(key, dictionary)| binding(key, dictionary))
                 .collect();
-            if bindings.is_empty() {
+            if bindings.is_empty() && operation.token.is_none() {
                 continue;
             }
             out.push_str(&format!(
-                "\n[[operations]]\ninclude-name = {label:?}\nparameters = {{ {} }}\n",
-                bindings.join(", ")
+                "\n[[operations]]\ninclude-name = {:?}\n",
+                operation.label
             ));
+            if !bindings.is_empty() {
+                out.push_str(&format!("parameters = {{ {} }}\n", bindings.join(", ")));
+            }
+            if let Some(token) = &operation.token {
+                out.push_str(&format!(
+                    "headers = {{ Authorization = {:?} }}\n",
+                    format!("Bearer {token}")
+                ));
+            }
         }
         out
     }
@@ -705,7 +791,16 @@ struct Own {
     card_program: String,
     key: String,
     code: String,
+    kind_id: String,
+    /// A draft whose two images only `PUT /offers/{offer_id}/images` sees: the offer and
+    /// its image ids.
+    reordered: (String, Vec<String>),
+    /// Cards whose balance moves to an unused card, one pair per transfer.
+    transfers: Vec<(String, String)>,
 }
+
+/// Transfers the hooks may make: `QUOTA` in each of schemathesis' four phases.
+const TRANSFERS: usize = 8;
 
 /// The accounts and records the first partner's set-up works with.
 struct OwnContext<'a> {
@@ -825,18 +920,12 @@ impl Fixtures {
             &mut scoped,
         )?;
         self.rewards_billed_and_paid_out(&operator, &bert, &own, &end_user, &mut ids, &mut scoped)?;
-        let document = self.call("GET", "/openapi.json", None, Value::Null, 200)?;
-        let examples = SECRET_BODIES
-            .iter()
-            .map(|(path, fields)| Ok((*path, example_fields(&document, "POST", path, fields)?)))
-            .collect::<Result<_>>()?;
-        let stand_ins = stand_ins(&document, &platform_id, &kind_id, &scoped)?;
+        let stand_ins = stand_ins(&platform_id, &scoped, &own)?;
         Ok(Records {
             ids,
             platform_id,
             scoped,
             card_program: own.card_program,
-            examples,
             stand_ins,
         })
     }
@@ -1184,6 +1273,7 @@ impl Fixtures {
         );
         scoped.add("offer_with_image", offer_id.clone());
         ids.add("offer_id", offer_id);
+        let reordered = self.offer_with_images(partner, platform_id, 2)?;
 
         self.call(
             "POST",
@@ -1234,6 +1324,12 @@ impl Fixtures {
         )?;
         let card_program = id_of(&program, "program_id", "POST /cards/programs")?;
         ids.add("program_id", card_program.clone());
+        let transfers = self.card_numbers(partner, &card_program, 2 * TRANSFERS)?;
+        let transfers = transfers[..TRANSFERS]
+            .iter()
+            .cloned()
+            .zip(transfers[TRANSFERS..].iter().cloned())
+            .collect();
         for (name, count) in [("number", 3), ("unused_card", 6)] {
             let batch = self.call(
                 "POST",
@@ -1279,7 +1375,61 @@ impl Fixtures {
             card_program,
             key: id_of(&key, "key", "POST /partners/me/api-keys")?,
             code,
+            kind_id: ctx.kind_id.to_string(),
+            reordered,
+            transfers,
         })
+    }
+
+    /// A draft of `partner` with `count` uploaded images: its id and the images' ids.
+    fn offer_with_images(
+        &self,
+        partner: &str,
+        platform_id: &str,
+        count: usize,
+    ) -> Result<(String, Vec<String>)> {
+        let offer = self.call("POST", "/offers", Some(partner), offer(platform_id)?, 201)?;
+        let offer_id = id_of(&offer, "offer_id", "POST /offers")?;
+        let mut images = Vec::with_capacity(count);
+        for _ in 0..count {
+            let image = self.call(
+                "POST",
+                &format!("/offers/{offer_id}/images"),
+                Some(partner),
+                json!({"content_type": "image/png", "size_bytes": PNG.len()}),
+                201,
+            )?;
+            self.upload(&image["upload"], PNG)?;
+            images.push(id_of(
+                &image["image"],
+                "image_id",
+                "POST /offers/{offer_id}/images",
+            )?);
+        }
+        Ok((offer_id, images))
+    }
+
+    /// The numbers of a new batch of `count` cards of `program_id`.
+    fn card_numbers(&self, partner: &str, program_id: &str, count: usize) -> Result<Vec<String>> {
+        let batch = self.call(
+            "POST",
+            &format!("/cards/programs/{program_id}/batches"),
+            Some(partner),
+            json!({"count": count}),
+            201,
+        )?;
+        let numbers: Vec<String> = batch["numbers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect();
+        ensure!(
+            numbers.len() == count,
+            "a batch of {count} cards listed {} numbers",
+            numbers.len()
+        );
+        Ok(numbers)
     }
 
     /// Sends a file to a presigned upload (`method`, `url`, `headers` as the API gave them).
@@ -1374,8 +1524,24 @@ impl Fixtures {
             json!({"token": outbox.token(&login)?, "password": PASSWORD}),
             200,
         )?;
+        let email_changes = (0..FRESH_SECRETS)
+            .map(|i| {
+                let partner =
+                    self.fresh_partner(&address("umzug", i), &format!("Umzug {role} {i}"))?;
+                let new_email = address("neu", i);
+                self.call(
+                    "POST",
+                    "/partners/me/email",
+                    Some(&partner),
+                    json!({"current_password": PASSWORD, "new_email": new_email}),
+                    202,
+                )?;
+                Ok(json!({"token": self.token_mailed_to(&new_email)?}))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let secrets = vec![
             ("/partners/confirm", tokens("bestaetigung")?),
+            ("/partners/email/confirm", email_changes),
             ("/auth/invitations/accept", tokens("einladung")?),
             ("/auth/password-reset/confirm", tokens("passwort")?),
             ("/cards/register", self.cards(&records.card_program)?),
@@ -1389,6 +1555,7 @@ impl Fixtures {
         let applicant_id = self.apply(&applicant, platform_id)?;
         let bert = self.login(SECOND_PARTNER_EMAIL)?;
         let in_review = self.offer_in_review(&bert, platform_id)?;
+        let (stand_ins, tokens) = self.phase_stand_ins(role, &operator, platform_id)?;
         println!(
             "xtask: set up the {role} phase's own records in {:.0} s",
             started.elapsed().as_secs_f64()
@@ -1399,7 +1566,102 @@ impl Fixtures {
             applicants: vec![applicant_id],
             in_review: vec![in_review],
             secrets,
+            stand_ins,
+            tokens,
         })
+    }
+
+    /// What a phase's cases use up or change, with the tokens they are sent with: fresh
+    /// platforms to apply to, and an account of the phase's role of its own for each of
+    /// `ACCOUNT_OPERATIONS` (a password changed back and forth, an e-mail change, a
+    /// closing), so that the phase's own account stays as it is.
+    fn phase_stand_ins(
+        &self,
+        role: &str,
+        operator: &str,
+        platform_id: &str,
+    ) -> Result<(Vec<StandIn>, Tokens)> {
+        let platforms = (0..FOR_HOOKS)
+            .map(|i| {
+                let platform = self.call(
+                    "POST",
+                    "/platforms",
+                    Some(operator),
+                    json!({"name": format!("Neue Vorteilswelt {role} {i}"), "monthly_fee_cents": 2900}),
+                    201,
+                )?;
+                Ok(json!({"$path.platform_id": id_of(&platform, "id", "POST /platforms")?}))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut stand_ins = vec![StandIn::once(
+            "POST /partners/me/platforms/{platform_id}",
+            platforms,
+        )];
+        let mut tokens = Vec::new();
+        for (i, (label, roles)) in ACCOUNT_OPERATIONS.iter().enumerate() {
+            if !roles.contains(&role) {
+                continue;
+            }
+            let email = format!("konto-{role}-{i}@{PHASE_DOMAIN}");
+            let token = match role {
+                "operator" => {
+                    create_operator(&self.binary, &self.data_dir, &email, PASSWORD)?;
+                    self.login(&email)?
+                }
+                "manager" => {
+                    self.call(
+                        "POST",
+                        &format!("/platforms/{platform_id}/managers"),
+                        Some(operator),
+                        json!({"email": email, "name": "Mia Fuzz"}),
+                        201,
+                    )?;
+                    self.call(
+                        "POST",
+                        "/auth/invitations/accept",
+                        None,
+                        json!({"token": self.token_mailed_to(&email)?, "password": PASSWORD}),
+                        200,
+                    )?;
+                    self.login(&email)?
+                }
+                _ => self.fresh_partner(&email, &format!("Konto {i}"))?,
+            };
+            let mut stand_in = StandIn::record(
+                label,
+                json!({"current_password": PASSWORD, "new_password": OTHER_PASSWORD, "login": email}),
+            );
+            if *label == "POST /auth/password" {
+                stand_in.swap = Some(["current_password", "new_password"]);
+            } else if let Some(value) = stand_in.values.first_mut().and_then(Value::as_object_mut) {
+                value.remove("new_password");
+                value.remove("login");
+            }
+            stand_ins.push(stand_in);
+            tokens.push((label.to_string(), token));
+        }
+        Ok((stand_ins, tokens))
+    }
+
+    /// A partner signed up and confirmed: its token.
+    fn fresh_partner(&self, email: &str, company: &str) -> Result<String> {
+        self.call(
+            "POST",
+            "/partners",
+            None,
+            json!({"company": company, "contact_name": "Fritz Fuzz",
+                   "email": email, "password": PASSWORD, "accept_terms": true}),
+            202,
+        )?;
+        let confirmation = self.token_mailed_to(email)?;
+        self.call(
+            "POST",
+            "/partners/confirm",
+            None,
+            json!({"token": confirmation}),
+            200,
+        )?;
+        self.login(email)
     }
 
     /// New cards of the first partner's program with their activation codes (from the
@@ -1659,144 +1921,50 @@ fn month_after(day: jiff::civil::Date) -> Result<(String, String)> {
     ))
 }
 
-/// The example of the JSON body of `method path`: its media type's, or its schema's.
-fn body_example(document: &Value, method: &str, path: &str) -> Result<Value> {
-    let pointer = format!(
-        "/paths/{}/{}/requestBody/content/application~1json",
-        path.replace('~', "~0").replace('/', "~1"),
-        method.to_ascii_lowercase()
-    );
-    let content = document
-        .pointer(&pointer)
-        .with_context(|| format!("{method} {path} takes no JSON body in the document"))?;
-    if let Some(example) = content.get("example") {
-        return Ok(example.clone());
-    }
-    let mut schema = content.get("schema").unwrap_or(&Value::Null);
-    if let Some(target) = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|reference| reference.strip_prefix('#'))
-    {
-        schema = document.pointer(target).unwrap_or(&Value::Null);
-    }
-    schema
-        .get("example")
-        .or_else(|| schema.get("examples").and_then(|examples| examples.get(0)))
-        .cloned()
-        .with_context(|| format!("the body of {method} {path} has no example in the document"))
-}
-
-/// `fields` of the example of the JSON body of `method path`, as an object.
-fn example_fields(document: &Value, method: &str, path: &str, fields: &[&str]) -> Result<Value> {
-    let example = body_example(document, method, path)?;
-    let mut picked = serde_json::Map::new();
-    for field in fields {
-        let value = example
-            .get(*field)
-            .with_context(|| format!("the example of {method} {path} has no `{field}`"))?;
-        picked.insert(field.to_string(), value.clone());
-    }
-    Ok(Value::Object(picked))
-}
-
-/// The body fields whose example in the document names a record no real run has (a
-/// platform, a placement kind, an unused card) or a day that passes, with the set-up's
-/// records and days in their place.
-fn stand_ins(
-    document: &Value,
-    platform_id: &str,
-    kind_id: &str,
-    scoped: &Ids,
-) -> Result<Vec<StandIn>> {
+/// The body fields (and path parameters) that name a record no generated value knows (a
+/// platform, a placement kind, the images of an offer), a day that passes, or a check a
+/// schema cannot state (an IBAN's check digits), with the set-up's in their place.
+fn stand_ins(platform_id: &str, scoped: &Ids, own: &Own) -> Result<Vec<StandIn>> {
     let today = jiff::Zoned::now().in_tz("Europe/Berlin")?.date();
-    let validity = json!({
+    let offer = json!({
+        "platforms": [platform_id],
         "valid_from": today.to_string(),
         "valid_to": today.checked_add(jiff::Span::new().days(30))?.to_string(),
     });
-    let (month, _) = current_month()?;
-    let unused_cards: Vec<Value> = scoped
-        .get("unused_card")
+    let (this_month, _) = current_month()?;
+    let later = month_after(today.checked_add(jiff::Span::new().months(1))?)?.0;
+    // This month's and the month after next's placement of each live offer.
+    let placements = scoped
+        .get("own_live_offer")
         .iter()
-        .map(|number| json!({"to_number": number}))
-        .collect();
-    type Fields = &'static [&'static str];
-    let records: [(&str, &str, Fields, Vec<Value>, bool); 9] = [
-        (
-            "POST",
-            "/offers",
-            &["platforms"],
-            vec![json!({"platforms": [platform_id]})],
-            false,
-        ),
-        (
-            "POST",
-            "/offers",
-            &["valid_from", "valid_to"],
-            vec![validity.clone()],
-            false,
-        ),
-        (
-            "PUT",
-            "/offers/{offer_id}",
-            &["platforms"],
-            vec![json!({"platforms": [platform_id]})],
-            false,
-        ),
-        (
-            "PUT",
-            "/offers/{offer_id}",
-            &["valid_from", "valid_to"],
-            vec![validity],
-            false,
-        ),
-        (
-            "POST",
-            "/offers/{offer_id}/placements",
-            &["platform_id"],
-            vec![json!({"platform_id": platform_id})],
-            false,
-        ),
-        (
-            "POST",
-            "/offers/{offer_id}/placements",
-            &["kind_id"],
-            vec![json!({"kind_id": kind_id})],
-            false,
-        ),
-        (
-            "POST",
-            "/offers/{offer_id}/placements",
-            &["month"],
-            vec![json!({"month": month})],
-            false,
-        ),
-        (
-            "POST",
-            "/offers/{offer_id}/click-out",
-            &["platform_id"],
-            vec![json!({"platform_id": platform_id})],
-            false,
-        ),
-        (
-            "POST",
-            "/cards/cards/{number}/transfer",
-            &["to_number"],
-            unused_cards,
-            true,
-        ),
-    ];
-    records
-        .into_iter()
-        .map(|(method, path, fields, values, once)| {
-            Ok(StandIn {
-                operation: format!("{method} {path}"),
-                example: example_fields(document, method, path, fields)?,
-                values,
-                once,
+        .flat_map(|offer_id| {
+            [&this_month, &later].map(|month| {
+                json!({"$path.offer_id": offer_id, "platform_id": platform_id,
+                       "kind_id": own.kind_id, "month": month})
             })
         })
-        .collect()
+        .collect();
+    Ok(vec![
+        StandIn::record("POST /offers", offer.clone()),
+        StandIn::record("PUT /offers/{offer_id}", offer),
+        StandIn::once("POST /offers/{offer_id}/placements", placements),
+        StandIn::record(
+            "POST /offers/{offer_id}/click-out",
+            json!({"platform_id": platform_id}),
+        ),
+        StandIn::record(
+            "PUT /offers/{offer_id}/images",
+            json!({"$path.offer_id": own.reordered.0, "image_ids": own.reordered.1}),
+        ),
+        StandIn::record("PUT /partners/me/sepa-mandate", json!({"iban": IBAN})),
+        StandIn::once(
+            "POST /cards/cards/{number}/transfer",
+            own.transfers
+                .iter()
+                .map(|(from, to)| json!({"$path.number": from, "to_number": to}))
+                .collect(),
+        ),
+    ])
 }
 
 /// The cards of a print shop's file (a German CSV: BOM, `;`, the number in blocks of
@@ -1877,28 +2045,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_body_example_is_found_at_its_media_type_or_schema() {
-        let document = json!({
-            "paths": {
-                "/partners/confirm": {"post": {"requestBody": {"content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/TokenBody"}}}}}},
-                "/auth/login": {"post": {"requestBody": {"content": {"application/json": {
-                    "example": {"login": "a"}, "schema": {}}}}}},
-            },
-            "components": {"schemas": {"TokenBody": {"example": {"token": "qvJ3"}}}},
-        });
-        assert_eq!(
-            body_example(&document, "POST", "/partners/confirm").unwrap(),
-            json!({"token": "qvJ3"})
-        );
-        assert_eq!(
-            body_example(&document, "POST", "/auth/login").unwrap(),
-            json!({"login": "a"})
-        );
-        assert!(body_example(&document, "POST", "/cards/register").is_err());
-    }
-
     fn phase() -> Phase {
         Phase {
             role: "manager",
@@ -1907,11 +2053,13 @@ mod tests {
             in_review: Vec::new(),
             secrets: vec![(
                 "/partners/confirm",
-                ["t1", "t2", "t3", "t4"]
-                    .iter()
-                    .map(|t| json!({"token": t}))
-                    .collect(),
+                (1..=9).map(|t| json!({"token": format!("t{t}")})).collect(),
             )],
+            stand_ins: vec![StandIn::once(
+                "POST /partners/me/platforms/{platform_id}",
+                vec![json!({"$path.platform_id": "pl-2"})],
+            )],
+            tokens: vec![("POST /auth/password".to_string(), "jwt-2".to_string())],
         }
     }
 
@@ -1927,14 +2075,11 @@ mod tests {
                 scoped.add("invoice_number", "2027-000001".to_string());
                 scoped
             },
-            stand_ins: vec![StandIn {
-                operation: "POST /offers/{offer_id}/click-out".to_string(),
-                example: json!({"platform_id": "0191"}),
-                values: vec![json!({"platform_id": "pl-1"})],
-                once: false,
-            }],
+            stand_ins: vec![StandIn::record(
+                "POST /offers/{offer_id}/click-out",
+                json!({"platform_id": "pl-1"}),
+            )],
             card_program: "cp-1".to_string(),
-            examples: vec![("/partners/confirm", json!({"token": "qvJ3"}))],
         }
     }
 
@@ -1947,12 +2092,16 @@ mod tests {
         );
         assert!(config.contains("\"query.platform_id\" = { dictionary = \"platform_id\""));
         // The dictionary holds the secrets the hooks leave to it.
-        assert!(config.contains("[dictionaries.partners_confirm_token]\nvalues = [\"t4\"]"));
+        assert!(config.contains("[dictionaries.partners_confirm_token]\nvalues = [\"t9\"]"));
         assert!(config.contains(
             "[[operations]]\ninclude-name = \"POST /partners/confirm\"\nparameters = { \"body.token\" = { dictionary = \"partners_confirm_token\", probability = 0.5 } }"
         ));
         assert!(config.contains(
             "include-name = \"POST /billing/runs/{period}/invoices/{number}/cancellation\"\nparameters = { \"path.number\" = { dictionary = \"invoice_number\""
+        ));
+        // An operation that changes its account is sent with one of its own.
+        assert!(config.contains(
+            "[[operations]]\ninclude-name = \"POST /auth/password\"\nheaders = { Authorization = \"Bearer jwt-2\" }"
         ));
         // Nothing waits in review: no empty dictionary, no binding to one.
         assert!(!config.contains("offer_in_review"));
@@ -1960,20 +2109,17 @@ mod tests {
     }
 
     #[test]
-    fn the_hooks_get_the_first_secrets_and_the_records_in_place_of_the_examples() {
+    fn the_hooks_get_the_first_secrets_the_records_and_the_phases_own() {
+        let tokens: Vec<Value> = (1..=8).map(|t| json!({"token": format!("t{t}")})).collect();
         assert_eq!(
             phase().hook_secrets(&records()),
             json!({
-                "POST /partners/confirm": [{
-                    "example": {"token": "qvJ3"},
-                    "values": [{"token": "t1"}, {"token": "t2"}, {"token": "t3"}],
-                    "once": true,
-                }],
-                "POST /offers/{offer_id}/click-out": [{
-                    "example": {"platform_id": "0191"},
-                    "values": [{"platform_id": "pl-1"}],
-                    "once": false,
-                }],
+                "POST /partners/confirm": [
+                    {"values": tokens, "once": true, "quota": QUOTA, "swap": null}],
+                "POST /offers/{offer_id}/click-out": [
+                    {"values": [{"platform_id": "pl-1"}], "once": false, "quota": QUOTA, "swap": null}],
+                "POST /partners/me/platforms/{platform_id}": [
+                    {"values": [{"$path.platform_id": "pl-2"}], "once": true, "quota": QUOTA, "swap": null}],
             })
         );
     }
