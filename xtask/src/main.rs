@@ -40,11 +40,12 @@ commands:
         measured functions' rows of the table in docs/performance.md; `--only` limits
         it to the named functions (and the baseline); the web app's JavaScript per page
         (gzipped, budget 100 kB) is measured first, alone with `--only web`
-  fuzz [--examples N] [-- schemathesis args]
+  fuzz [--examples N] [--as ROLE]... [-- schemathesis args]
         start local-api on a fresh data folder, set up an operator, a manager and a
-        partner, and run schemathesis against /openapi.json with each one's token:
-        every operation with generated valid and invalid input (N cases per operation
-        and phase, default 100); any 5xx or answer off its schema fails";
+        partner and the records they act on, and run schemathesis against /openapi.json
+        with each one's token (or only ROLE's: operator, manager, partner): every
+        operation with generated valid and invalid input (N cases per operation and
+        phase, default 100); any 5xx or answer off its schema fails";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);

@@ -7,6 +7,7 @@
 //! hand; the run never bills a period twice.
 
 use shared::Error;
+use shared::http::Validator;
 use shared::mail::pending::PendingMails;
 use shared::model::from_item;
 use shared::store::counter::Counter;
@@ -41,25 +42,13 @@ pub async fn find_invoice(
     }
 }
 
-/// The checked reason of a cancellation: printed on the credit note.
+/// The checked reason of a cancellation: printed on the credit note, so a single-line text
+/// (`http::Validator::text`, as the document states it).
 pub fn reason(raw: &str) -> Result<String, Error> {
-    let reason = raw.trim();
-    if reason.is_empty() {
-        return Err(Error::field(
-            "reason",
-            "fehlt: der Grund steht auf der Stornorechnung",
-        ));
-    }
-    if reason.chars().count() > REASON_MAX_CHARS {
-        return Err(Error::field(
-            "reason",
-            format!("darf höchstens {REASON_MAX_CHARS} Zeichen lang sein"),
-        ));
-    }
-    if reason.chars().any(char::is_control) {
-        return Err(Error::field("reason", "darf keine Steuerzeichen enthalten"));
-    }
-    Ok(reason.to_string())
+    let mut v = Validator::new();
+    let reason = v.text("reason", raw, REASON_MAX_CHARS);
+    v.finish()?;
+    reason.ok_or_else(|| Error::field("reason", "fehlt: der Grund steht auf der Stornorechnung"))
 }
 
 /// Cancels the invoice with a credit note, stores its documents and mails it. A second

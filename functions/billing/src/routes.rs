@@ -117,6 +117,7 @@ pub async fn list_runs(
 #[schema(example = json!({"period": "2026-12"}))]
 pub struct StartRun {
     /// The month to bill, `YYYY-MM`.
+    #[schema(value_type = Month)]
     pub period: String,
 }
 
@@ -149,7 +150,7 @@ pub async fn start(
 
 /// One run with the partners that failed and why.
 #[utoipa::path(get, path = "/billing/runs/{period}", tag = "billing",
-    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    params(("period" = Month, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
     responses(
         (status = 200, description = "The run.", body = RunView),
         (status = 404, response = NotFound),
@@ -178,7 +179,7 @@ pub struct Retried {
 
 /// Queue the partners that failed in a run again.
 #[utoipa::path(post, path = "/billing/runs/{period}/retry", tag = "billing",
-    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    params(("period" = Month, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
     responses(
         (status = 202, description = "The failed partners were queued again.", body = Retried),
         (status = 404, response = NotFound),
@@ -215,7 +216,7 @@ pub struct SepaFileList {
 /// first writes a new file holding every debit of the month and the months before that no
 /// file holds yet (say, an invoice of a retry); a file once written never changes.
 #[utoipa::path(get, path = "/billing/runs/{period}/sepa", tag = "billing",
-    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    params(("period" = Month, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
     responses(
         (status = 200, description = "The run's written files with download links.", body = SepaFileList),
         (status = 404, response = NotFound),
@@ -395,7 +396,7 @@ pub struct RunInvoiceList {
 
 /// The invoices of a run, by number.
 #[utoipa::path(get, path = "/billing/runs/{period}/invoices", tag = "billing",
-    params(("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
+    params(("period" = Month, Path, description = "The month, `YYYY-MM`.", example = "2026-12")),
     responses(
         (status = 200, description = "The run's invoices.", body = RunInvoiceList),
         (status = 400, response = shared::openapi::BadRequest),
@@ -423,11 +424,15 @@ pub async fn run_invoices(
     Ok(Json(RunInvoiceList { invoices }))
 }
 
+/// Why the invoice is cancelled (`reason`, up to 500 characters on one line): printed on
+/// the credit note.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Die Plattform wurde im Dezember doppelt berechnet."}))]
 pub struct CancelInvoice {
-    /// Why the invoice is cancelled; printed on the credit note (at most 500 characters).
+    // Described on the struct: a description here would wrap the inline text schema in
+    // an `allOf` with an object schema that no string matches.
+    #[schema(value_type = shared::openapi::Text<500>, inline)]
     pub reason: String,
 }
 
@@ -437,7 +442,7 @@ pub struct CancelInvoice {
 #[utoipa::path(post, path = "/billing/runs/{period}/invoices/{number}/cancellation", tag = "billing",
     request_body = CancelInvoice,
     params(
-        ("period" = String, Path, description = "The month, `YYYY-MM`.", example = "2026-12"),
+        ("period" = Month, Path, description = "The month, `YYYY-MM`.", example = "2026-12"),
         ("number" = String, Path, description = "The invoice number.", example = "2026-000001"),
     ),
     responses(

@@ -16,7 +16,7 @@ use shared::http::{ApiJson, Validator};
 use shared::model::accounts::{self, Invitation, LoginName, login_key};
 use shared::model::partners::{self, partner_key};
 use shared::model::to_item;
-use shared::openapi::Conflict;
+use shared::openapi::{Conflict, Unprocessable};
 use shared::store::{Cond, StoreError, Table, TxOp, Update};
 use shared::{Error, Result};
 use utoipa::ToSchema;
@@ -45,17 +45,21 @@ const GREETING: &str = "und willkommen";
 pub struct Registration {
     pub number: String,
     pub activation_code: String,
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub first_name: String,
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub last_name: String,
     #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[serde(default)]
     pub gender: Option<Gender>,
+    /// From 1900 to the current year.
     #[serde(default)]
     #[schema(minimum = 1900, maximum = 2100)]
     pub birth_year: Option<i32>,
-    /// Five digits.
+    /// Five digits; empty is none.
     #[serde(default)]
+    #[schema(pattern = "^([0-9]{5})?$")]
     pub postal_code: Option<String>,
     /// Consent to storing the data for the card program; required.
     pub consent: bool,
@@ -99,6 +103,7 @@ async fn company(table: &dyn Table, partner: &PartnerId) -> Result<String> {
     responses(
         (status = 201, description = "Registered; the invitation is mailed.", body = Registered),
         (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
     ))]
 pub async fn register(
     State(state): State<AppState>,

@@ -113,8 +113,14 @@ pub struct NewCustomer {
     #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// A second login: 3-64 characters a-z, 0-9, `.`, `_`, `-`.
+    #[schema(pattern = "^[a-z0-9._-]{3,64}$")]
     pub username: Option<String>,
-    /// The customer's folder at the file-sharing service (https).
+    /// The customer's folder at the file-sharing service (https). The pattern states what
+    /// `secrets::folder_url` accepts, narrowed to plain host names (a test holds them together).
+    #[schema(
+        pattern = r"^https://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(/[!-~]*)?$",
+        max_length = 2000
+    )]
     pub folder_url: String,
     /// The folder's password, if it has one; stored encrypted.
     pub folder_password: Option<String>,
@@ -424,6 +430,10 @@ pub async fn get_one(
 pub struct CustomerPatch {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    #[schema(
+        pattern = r"^https://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(/[!-~]*)?$",
+        max_length = 2000
+    )]
     pub folder_url: Option<String>,
     /// A new folder password; an empty string removes it.
     pub folder_password: Option<String>,

@@ -3,6 +3,7 @@
 use shared::domain::text::forbidden_char;
 
 const MAX_URL_LEN: usize = 2000;
+
 const MAX_PASSWORD_LEN: usize = 200;
 
 /// An https link with a host and without credentials (those belong in the folder password).
@@ -47,6 +48,44 @@ pub fn folder_password(raw: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every link the document's pattern admits is one `folder_url` accepts (the web app's
+    /// client and the fuzzer generate from it); links it refuses, the pattern refuses too.
+    #[test]
+    fn the_documented_folder_link_is_one_folder_url_accepts() {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let documented = schemas["NewCustomer"]["properties"]["folder_url"]["pattern"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            schemas["CustomerPatch"]["properties"]["folder_url"]["pattern"].as_str(),
+            Some(documented)
+        );
+        let pattern = regex::Regex::new(documented).unwrap();
+        let printable: String = ('!'..='~').collect();
+        for good in [
+            "https://a".to_string(),
+            "https://cloud.example.de/s/Xy7aB2".to_string(),
+            "https://0-0.x9/".to_string(),
+            format!("https://a.b/{printable}"),
+            "https://a//@b:c/%zz?x=#y".to_string(),
+            format!("https://{}.de/{}", "a".repeat(63), "x".repeat(1900)),
+        ] {
+            assert!(pattern.is_match(&good), "{good}");
+            assert!(folder_url(&good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://cloud.example.de",
+            "https://nutzer:geheim@cloud.example.de/",
+            "https://-a.de",
+            "https://a..de",
+            "https://",
+            "https://a.de/ x",
+        ] {
+            assert!(!pattern.is_match(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn folder_links_are_https_without_credentials() {

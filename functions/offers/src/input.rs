@@ -67,6 +67,7 @@ pub struct OfferInput {
     /// Up to 5000 characters, with line breaks.
     pub description: String,
     /// Required: an offer without a benefit for the community is refused (422).
+    #[schema(required = true, nullable = false)]
     pub benefit: Option<BenefitInput>,
     pub online: Option<OnlineInput>,
     pub in_store: Option<InStoreInput>,

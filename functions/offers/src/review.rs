@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use shared::auth::{ManagerAuth, PartnerAuth};
 use shared::domain::RecordId;
 use shared::domain::{PartnerId, PlatformId};
@@ -14,10 +15,14 @@ use shared::mail::pending::PendingMails;
 use shared::model::from_item;
 use shared::model::partners::{Partner, partner_key};
 use shared::model::platforms::{Platform, platform_key, platform_pk};
-use shared::openapi::{Conflict, Unprocessable};
+use shared::openapi::{
+    Conflict, Unprocessable, closed_object, multiline_text, one_of_strings, optional_multiline_text,
+};
 use shared::store::{Cond, GSI1PK, GSI1SK, Index, Item, Named, Query, StoreError, TxOp};
 use shared::{Error, FieldError, Result};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::drafts::OfferView;
 use crate::offer::{
@@ -331,24 +336,86 @@ pub async fn queue(
     }))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = OfferDecision)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Approve,
     Reject,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = OfferDecisionBody)]
+/// A manager's decision on an offer; documented by hand (below) as its two variants, so
+/// the document states what [`decide`] checks: an approval confirms both checks, a
+/// rejection gives a reason.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"decision": "approve", "checks": {"lawful": true, "real_benefit": true}}))]
 pub struct DecisionBody {
     pub decision: Decision,
     /// What the manager confirmed; both must be confirmed to approve.
     pub checks: Checks,
     /// Required to reject (up to 1000 characters); the partner reads it.
     pub reason: Option<String>,
+}
+
+/// The longest reason of a decision, in characters.
+const REASON_MAX: usize = 1000;
+
+impl PartialSchema for DecisionBody {
+    fn schema() -> RefOr<Schema> {
+        let confirmed = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .enum_values(Some([true]))
+                .description(Some(description))
+        };
+        let approve = closed_object()
+            .property("decision", one_of_strings(&["approve"]))
+            .required("decision")
+            .property(
+                "checks",
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .property("lawful", confirmed("The offer is lawful."))
+                    .required("lawful")
+                    .property(
+                        "real_benefit",
+                        confirmed("It gives the community a real benefit."),
+                    )
+                    .required("real_benefit")
+                    .description(Some("Both confirmed: an approval needs them.")),
+            )
+            .required("checks")
+            .property(
+                "reason",
+                optional_multiline_text(REASON_MAX)
+                    .description(Some("Optional when approving; the partner reads it.")),
+            );
+        let reject = closed_object()
+            .property("decision", one_of_strings(&["reject"]))
+            .required("decision")
+            .property("checks", Checks::schema())
+            .required("checks")
+            .property(
+                "reason",
+                multiline_text(REASON_MAX).description(Some(
+                    "Required to reject (up to 1000 characters); the partner reads it.",
+                )),
+            )
+            .required("reason");
+        #[allow(deprecated)] // `example`, as the derived schemas write it
+        OneOfBuilder::new()
+            .item(approve)
+            .item(reject)
+            .example(Some(
+                json!({"decision": "approve", "checks": {"lawful": true, "real_benefit": true}}),
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for DecisionBody {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "OfferDecisionBody".into()
+    }
 }
 
 /// The decision as recorded on the offer.
@@ -385,7 +452,7 @@ pub async fn decide(
     let offer_id = offer_id.into_string();
     manager.ensure_platform(&platform_id)?;
     let mut v = Validator::new();
-    let reason = v.optional_multiline_text("reason", body.reason.as_deref(), 1000);
+    let reason = v.optional_multiline_text("reason", body.reason.as_deref(), REASON_MAX);
     match body.decision {
         Decision::Reject => {
             let given = body.reason.as_deref().is_some_and(|r| !r.trim().is_empty());

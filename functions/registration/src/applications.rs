@@ -19,10 +19,14 @@ use shared::model::partners::{Partner, partner_pk};
 use shared::model::subscriptions::{
     APPLICATION_PREFIX, Application, ApplicationStatus, STATUS, application_key, applications_index,
 };
-use shared::openapi::{Conflict, Unprocessable};
+use shared::openapi::{
+    Conflict, Unprocessable, closed_object, multiline_text, one_of_strings, optional_multiline_text,
+};
 use shared::store::{Cond, Index, Named, Query, SkCond, TxOp};
 use shared::{Error, FieldError, Result};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{OneOfBuilder, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use crate::replies::{Cancellation, MyApplications, PlatformApplications};
 use crate::{mails, notice, platforms, profile};
@@ -255,21 +259,56 @@ pub async fn list_for_platform(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Approve,
     Reject,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// A manager's decision on an application; documented by hand (below) as its two variants,
+/// so the document states what [`decide`] checks: a rejection needs a reason.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"decision": "approve"}))]
 pub struct DecisionBody {
     pub decision: Decision,
     /// Required to reject (up to 1000 characters); the partner reads it.
     pub reason: Option<String>,
 }
+
+impl PartialSchema for DecisionBody {
+    fn schema() -> RefOr<Schema> {
+        let approve = closed_object()
+            .property("decision", one_of_strings(&["approve"]))
+            .required("decision")
+            .property(
+                "reason",
+                optional_multiline_text(REASON_MAX)
+                    .description(Some("Optional when approving; the partner reads it.")),
+            );
+        let reject = closed_object()
+            .property("decision", one_of_strings(&["reject"]))
+            .required("decision")
+            .property(
+                "reason",
+                multiline_text(REASON_MAX).description(Some(
+                    "Required to reject (up to 1000 characters); the partner reads it.",
+                )),
+            )
+            .required("reason");
+        #[allow(deprecated)] // `example`, as the derived schemas write it
+        OneOfBuilder::new()
+            .item(approve)
+            .item(reject)
+            .example(Some(json!({"decision": "approve"})))
+            .into()
+    }
+}
+
+impl ToSchema for DecisionBody {}
+
+/// The longest reason of a decision, in characters.
+const REASON_MAX: usize = 1000;
 
 /// Approve or reject a pending application; the partner gets an e-mail, and an approved
 /// subscription's fee runs from today.
@@ -291,7 +330,7 @@ pub async fn decide(
 ) -> Result<Json<Application>> {
     manager.ensure_platform(&platform_id)?;
     let mut v = Validator::new();
-    let reason = v.optional_multiline_text("reason", body.reason.as_deref(), 1000);
+    let reason = v.optional_multiline_text("reason", body.reason.as_deref(), REASON_MAX);
     if matches!(body.decision, Decision::Reject) {
         // An invalid reason is reported once, by its own message.
         let given = body.reason.as_deref().is_some_and(|r| !r.trim().is_empty());

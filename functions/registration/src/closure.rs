@@ -430,13 +430,13 @@ pub async fn close(
     Closing(auth): Closing,
     ApiJson(body): ApiJson<CloseAccount>,
 ) -> Result<Json<ClosurePlan>> {
+    let mut v = Validator::new();
+    signed_in::check_current(&mut v, &body.current_password);
+    v.finish()?;
     let partner = load_partner(&state, &auth.partner_id).await?;
     if let Some(closed_at) = partner.closed_at {
         return already_closed(&state, partner, closed_at).await;
     }
-    let mut v = Validator::new();
-    signed_in::check_current(&mut v, &body.current_password);
-    v.finish()?;
     let own = signed_in::own_login(&state, &auth.claims, None).await?;
     let found = signed_in::confirm_password(&state, &client, own, &body.current_password).await?;
     let (today, now) = (state.clock.today(), state.clock.now());

@@ -17,10 +17,12 @@ use shared::domain::RecordId;
 use shared::env::AppState;
 use shared::http::ApiJson;
 use shared::model::accounts::{self, Login, LoginName, login_key};
-use shared::openapi::{Forbidden, TooManyRequests, Unauthorized};
+use shared::openapi::{Forbidden, TooManyRequests, Unauthorized, closed_object, one_of_strings};
 use shared::store::{Attr, Cond, Key, StoreError, TTL, Update};
 use shared::{Error, Result};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, RefBuilder, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::replies::LoginReply;
 use crate::sessions;
@@ -37,9 +39,10 @@ fn platform_scope() -> String {
     PLATFORM_SCOPE.to_string()
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// A login; documented by hand (below) as its two kinds, so the document states what
+/// [`Scope::from_parts`] checks: a platform login has no tenant, a tenant login names one.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"login": "anna@baeckerei-mueller.de", "password": "sehr-geheim-123"}))]
 pub struct Credentials {
     /// An e-mail address, or a terminal user's username (`email` is accepted too).
     #[serde(alias = "email")]
@@ -48,12 +51,70 @@ pub struct Credentials {
     /// `platform` (operators, managers, partners) or a tenant scope: `pos`, `cardholder`,
     /// `customer`, `enduser`.
     #[serde(default = "platform_scope")]
-    #[schema(default = "platform")]
     pub scope: String,
     /// The merchant (or, for end users, the platform) of a tenant scope: a UUID, so text
     /// that is none is a 400 naming `tenant`, not a failed login.
     #[serde(default)]
     pub tenant: Option<RecordId>,
+}
+
+impl PartialSchema for Credentials {
+    fn schema() -> RefOr<Schema> {
+        let kind = |scope: ObjectBuilder| {
+            closed_object()
+                .property(
+                    "login",
+                    ObjectBuilder::new().schema_type(Type::String).description(Some(
+                        "An e-mail address, or a terminal user's username (`email` is accepted too).",
+                    )),
+                )
+                .required("login")
+                .property("password", ObjectBuilder::new().schema_type(Type::String))
+                .required("password")
+                .property("scope", scope)
+        };
+        let platform = kind(one_of_strings(&[PLATFORM_SCOPE]).default(Some(PLATFORM_SCOPE.into())))
+            .property(
+                "tenant",
+                ObjectBuilder::new()
+                    .schema_type(Type::Null)
+                    .description(Some("A platform login has no tenant.")),
+            );
+        let tenant = kind(one_of_strings(&[
+            "pos",
+            "cardholder",
+            "customer",
+            "enduser",
+        ]))
+        .required("scope")
+        .property(
+            "tenant",
+            RefBuilder::new()
+                .ref_location_from_schema_name(RecordId::name())
+                .description(Some(
+                    "The merchant (or, for end users, the platform) of the tenant scope.",
+                )),
+        )
+        .required("tenant");
+        #[allow(deprecated)] // `example`, as the derived schemas write it
+        OneOfBuilder::new()
+            .item(platform.description(Some(
+                "Operators, managers and partners: `scope` is `platform` or absent.",
+            )))
+            .item(tenant.description(Some(
+                "An account of a tenant: a till's user (`pos`), a cardholder, a supplier's customer or an end user of a platform.",
+            )))
+            .example(Some(
+                json!({"login": "anna@baeckerei-mueller.de", "password": "sehr-geheim-123"}),
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Credentials {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((RecordId::name().into(), RecordId::schema()));
+    }
 }
 
 /// The failure counter of one account and one client in the current window; keyed by

@@ -902,6 +902,17 @@ async fn closing_again_answers_what_closing_did_and_sends_nothing() {
         first.body["card_contract"]["last_day"]
     );
     assert_eq!(app.mails().await.len(), mails);
+
+    // Asking again is still a request like any: a body without a password is refused.
+    let empty = post(
+        &app,
+        "/partners/me/closure",
+        json!({"current_password": ""}),
+        &jwt,
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{:?}", empty.body);
+    assert_eq!(empty.body["errors"][0]["field"], "current_password");
 }
 
 #[tokio::test]

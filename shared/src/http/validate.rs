@@ -51,7 +51,9 @@ impl Validator {
     }
 
     /// An optional free text that may span lines (a reason, a note): line breaks become
-    /// `\n`; otherwise as [`Validator::optional_text`].
+    /// `\n`; otherwise as [`Validator::optional_text`], so a forbidden character is refused
+    /// around the text too, as the documented pattern says
+    /// (`openapi::optional_multiline_text_pattern`).
     pub fn optional_multiline_text(
         &mut self,
         field: &str,
@@ -59,14 +61,11 @@ impl Validator {
         max: usize,
     ) -> Option<String> {
         let normalised = value?.replace("\r\n", "\n").replace('\r', "\n");
-        let trimmed = normalised.trim();
-        if trimmed.is_empty() {
-            return None;
-        }
-        let r = bounded(trimmed, max).and_then(|t| match forbidden_char_multiline(t) {
+        let r = match forbidden_char_multiline(&normalised) {
             Some(c) => Err(forbidden_message(c)),
-            None => Ok(t.to_string()),
-        });
+            None if normalised.trim().is_empty() => return None,
+            None => bounded(normalised.trim(), max).map(str::to_string),
+        };
         self.check(field, r)
     }
 
@@ -153,6 +152,16 @@ mod tests {
             None
         );
         assert_eq!(errors(v)[0].field, "reason");
+        let mut v = Validator::new();
+        assert_eq!(
+            v.optional_multiline_text("reason", Some("Grund\u{2028}"), 100),
+            None
+        );
+        assert_eq!(
+            v.optional_multiline_text("reason", Some("\u{c}"), 100),
+            None
+        );
+        assert_eq!(errors(v).len(), 2, "refused, not trimmed away");
     }
 
     #[test]

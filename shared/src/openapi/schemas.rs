@@ -2,7 +2,9 @@
 //! the types stay free of documentation concerns.
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{AccountId, Cents, Email, PartnerId, PlatformId, ProgramId, RecordId};
@@ -68,6 +70,57 @@ pub fn text_pattern() -> String {
     format!(r"^[^{FORBIDDEN}]*[^\s{FORBIDDEN}][^{FORBIDDEN}]*$")
 }
 
+/// As [`FORBIDDEN`], less the tab and the line breaks a free text may span (a carriage
+/// return counts as one: the validator turns it into `\n`).
+const FORBIDDEN_MULTILINE: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFDD0-\uFDEF\uFEFF\uFFF9-\uFFFB\uFFFE\uFFFF";
+
+/// The pattern of a free text that may span lines (a reason) where one is required, as
+/// `http::Validator::optional_multiline_text` takes it and finds it given: at least one
+/// character that is not white space, none that is forbidden.
+pub fn multiline_text_pattern() -> String {
+    format!(r"^[^{FORBIDDEN_MULTILINE}]*[^\s{FORBIDDEN_MULTILINE}][^{FORBIDDEN_MULTILINE}]*$")
+}
+
+/// The pattern of an optional free text that may span lines, as
+/// `http::Validator::optional_multiline_text` takes it: blank is none, and no character
+/// is forbidden.
+pub fn optional_multiline_text_pattern() -> String {
+    format!(r"^[^{FORBIDDEN_MULTILINE}]*$")
+}
+
+/// A required free text that may span lines, of 1 to `max` characters (after trimming).
+pub fn multiline_text(max: usize) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(multiline_text_pattern()))
+}
+
+/// An optional free text that may span lines: absent, `null`, blank, or up to `max`
+/// characters.
+pub fn optional_multiline_text(max: usize) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .max_length(Some(max))
+        .pattern(Some(optional_multiline_text_pattern()))
+}
+
+/// An object without properties beyond those it names, as a body with
+/// `#[serde(deny_unknown_fields)]` is: for a body documented by hand as one of its variants.
+pub fn closed_object() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+}
+
+/// A string that is one of `values`: a field whose value selects a variant of a body.
+pub fn one_of_strings(values: &[&str]) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values.iter().copied()))
+}
+
 /// A single-line text of 1 to `MAX` characters (after trimming) as
 /// `http::Validator::text` checks it: for `#[schema(value_type = Text<100>, inline)]` on a
 /// `String` field, so the document states what the code validates.
@@ -124,10 +177,44 @@ mod tests {
                 .map(|c| format!("a{c}")),
         );
         samples.extend(["a\u{c}", "\ta", "a\n", " a\r\n"].map(String::from));
-        for sample in samples {
+        for sample in &samples {
             let mut v = crate::http::Validator::new();
-            let valid = v.text("name", &sample, usize::MAX).is_some();
-            assert_eq!(pattern.is_match(&sample), valid, "{sample:?}");
+            let valid = v.text("name", sample, usize::MAX).is_some();
+            assert_eq!(pattern.is_match(sample), valid, "{sample:?}");
+        }
+    }
+
+    /// Free texts that may span lines: the documented patterns accept exactly the texts the
+    /// validator accepts, given (a required reason) or not.
+    #[test]
+    fn the_multiline_patterns_are_what_the_validator_accepts() {
+        let required = regex::Regex::new(&super::multiline_text_pattern()).unwrap();
+        let optional = regex::Regex::new(&super::optional_multiline_text_pattern()).unwrap();
+        let mut samples: Vec<String> = [
+            "Erstens\r\nZweitens\n",
+            "\tEingerückt",
+            "",
+            " \n\r\t ",
+            "Grund\u{2028}",
+            "\u{b}Grund",
+            "Grund\u{0}",
+            "Zoë 👩‍🍳",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        samples.extend(
+            (0u32..0x3000)
+                .chain(0xFDC0..=0xFFFF)
+                .filter_map(char::from_u32)
+                .flat_map(|c| [format!("a{c}"), format!("{c}")]),
+        );
+        for sample in &samples {
+            let mut v = crate::http::Validator::new();
+            let taken = v.optional_multiline_text("reason", Some(sample), usize::MAX);
+            let refused = v.finish().is_err();
+            assert_eq!(optional.is_match(sample), !refused, "{sample:?}");
+            assert_eq!(required.is_match(sample), taken.is_some(), "{sample:?}");
         }
     }
 }

@@ -2229,12 +2229,13 @@ export interface components {
         /** @enum {string} */
         BookingType: "earn" | "redeem" | "top_up" | "pay" | "add_stamp" | "redeem_stamps" | "load" | "redeem_gift" | "void" | "release" | "expiry" | "transfer_out" | "transfer_in";
         /**
+         * @description Why the invoice is cancelled (`reason`, up to 500 characters on one line): printed on
+         *     the credit note.
          * @example {
          *       "reason": "Die Plattform wurde im Dezember doppelt berechnet."
          *     }
          */
         CancelInvoice: {
-            /** @description Why the invoice is cancelled; printed on the credit note (at most 500 characters). */
             reason: string;
         };
         /** @description What a cancellation did. */
@@ -2589,12 +2590,20 @@ export interface components {
             login: string;
             password: string;
             /**
-             * @description `platform` (operators, managers, partners) or a tenant scope: `pos`, `cardholder`,
-             *     `customer`, `enduser`.
              * @default platform
+             * @enum {string}
              */
-            scope: string;
-            tenant?: components["schemas"]["RecordId"] | null;
+            scope: "platform";
+            /** @description A platform login has no tenant. */
+            tenant?: null;
+        } | {
+            /** @description An e-mail address, or a terminal user's username (`email` is accepted too). */
+            login: string;
+            password: string;
+            /** @enum {string} */
+            scope: "pos" | "cardholder" | "customer" | "enduser";
+            /** @description The merchant (or, for end users, the platform) of the tenant scope. */
+            tenant: components["schemas"]["RecordId"];
         };
         /** @description The digital customer account: the paid year runs to its end. */
         CustomerAccountEnd: {
@@ -2740,17 +2749,21 @@ export interface components {
             sepa_file?: string | null;
             sequence?: components["schemas"]["Sequence"] | null;
         };
-        /** @enum {string} */
-        Decision: "approve" | "reject";
         /**
          * @example {
          *       "decision": "approve"
          *     }
          */
         DecisionBody: {
-            decision: components["schemas"]["Decision"];
-            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            /** @enum {string} */
+            decision: "approve";
+            /** @description Optional when approving; the partner reads it. */
             reason?: string | null;
+        } | {
+            /** @enum {string} */
+            decision: "reject";
+            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            reason: string;
         };
         /** @description The decision as recorded on the offer. */
         DecisionView: {
@@ -3456,7 +3469,10 @@ export interface components {
             first_name: string;
             /** @description The folder's password, if it has one; stored encrypted. */
             folder_password?: string | null;
-            /** @description The customer's folder at the file-sharing service (https). */
+            /**
+             * @description The customer's folder at the file-sharing service (https). The pattern states what
+             *     `secrets::folder_url` accepts, narrowed to plain host names (a test holds them together).
+             */
             folder_url: string;
             last_name: string;
             /** @description A second login: 3-64 characters a-z, 0-9, `.`, `_`, `-`. */
@@ -3559,8 +3575,6 @@ export interface components {
              */
             yearly_price_cents: number;
         };
-        /** @enum {string} */
-        OfferDecision: "approve" | "reject";
         /**
          * @example {
          *       "checks": {
@@ -3571,11 +3585,35 @@ export interface components {
          *     }
          */
         OfferDecisionBody: {
-            /** @description What the manager confirmed; both must be confirmed to approve. */
-            checks: components["schemas"]["Checks"];
-            decision: components["schemas"]["OfferDecision"];
-            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            /** @description Both confirmed: an approval needs them. */
+            checks: {
+                /**
+                 * @description The offer is lawful.
+                 * @enum {boolean}
+                 */
+                lawful: true;
+                /**
+                 * @description It gives the community a real benefit.
+                 * @enum {boolean}
+                 */
+                real_benefit: true;
+            };
+            /** @enum {string} */
+            decision: "approve";
+            /** @description Optional when approving; the partner reads it. */
             reason?: string | null;
+        } | {
+            /** @description What the manager confirmed with a decision. */
+            checks: {
+                /** @description The offer is lawful. */
+                lawful: boolean;
+                /** @description It gives the community a real benefit. */
+                real_benefit: boolean;
+            };
+            /** @enum {string} */
+            decision: "reject";
+            /** @description Required to reject (up to 1000 characters); the partner reads it. */
+            reason: string;
         };
         /**
          * @description An offer's texts, benefit, redemption, validity, categories and platforms.
@@ -3602,7 +3640,8 @@ export interface components {
          *     }
          */
         OfferInput: {
-            benefit?: components["schemas"]["BenefitInput"] | null;
+            /** @description Required: an offer without a benefit for the community is refused (422). */
+            benefit: components["schemas"]["BenefitInput"];
             /**
              * @description One to three of the fixed categories.
              * @example [
@@ -4252,7 +4291,10 @@ export interface components {
          */
         Registration: {
             activation_code: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description From 1900 to the current year.
+             */
             birth_year?: number | null;
             /** @description Consent to storing the data for the card program; required. */
             consent: boolean;
@@ -4262,7 +4304,7 @@ export interface components {
             gender?: components["schemas"]["Gender"] | null;
             last_name: string;
             number: string;
-            /** @description Five digits. */
+            /** @description Five digits; empty is none. */
             postal_code?: string | null;
             /**
              * @description Consent to being counted in the merchant's statistics (gender, age band, postal
@@ -4566,7 +4608,7 @@ export interface components {
          */
         StartRun: {
             /** @description The month to bill, `YYYY-MM`. */
-            period: string;
+            period: components["schemas"]["Month"];
         };
         Statistics: {
             /** @description Days with any figure, in order. */
@@ -5193,7 +5235,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -5224,7 +5266,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -5255,7 +5297,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
                 /**
                  * @description The invoice number.
                  * @example 2026-000001
@@ -5298,7 +5340,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -5329,7 +5371,7 @@ export interface operations {
                  * @description The month, `YYYY-MM`.
                  * @example 2026-12
                  */
-                period: string;
+                period: components["schemas"]["Month"];
             };
             cookie?: never;
         };
@@ -5962,6 +6004,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             503: components["responses"]["Unavailable"];
         };
     };
