@@ -4,24 +4,10 @@
 
 import { expect, type APIRequestContext } from '@playwright/test';
 import { API, PASSWORD, linkMailedTo, signUp, uniqueEmail } from './kit';
+import { bearer, operatorBearer } from './portal-kit';
 
-const OPERATOR_EMAIL = process.env.OPERATOR_EMAIL ?? 'olga@betreiber.example.de';
-const OPERATOR_PASSWORD = process.env.OPERATOR_PASSWORD ?? 'betreiber-passwort-1';
 /** The terminal user's password once the invitation is accepted. */
 export const TILL_PASSWORD = 'kassen-passwort-1';
-
-async function login(
-	request: APIRequestContext,
-	login: string,
-	password: string
-): Promise<Record<string, string>> {
-	const reply = await request.post(`${API}/auth/login`, {
-		data: { login, password, scope: 'platform' }
-	});
-	expect(reply.status(), await reply.text()).toBe(200);
-	const { access_token } = (await reply.json()) as { access_token: string };
-	return { authorization: `Bearer ${access_token}` };
-}
 
 export interface Merchant {
 	id: string;
@@ -33,7 +19,7 @@ export interface Merchant {
  *  terminal user invited by mail, set up through the API as the operator and the partner
  *  would. */
 export async function merchantWithTill(request: APIRequestContext): Promise<Merchant> {
-	const operator = await login(request, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	const operator = await operatorBearer(request);
 	const price = await request.put(`${API}/cards/price`, {
 		headers: operator,
 		data: { fee_per_terminal_user_cents: 990 }
@@ -47,7 +33,7 @@ export async function merchantWithTill(request: APIRequestContext): Promise<Merc
 		data: { token: confirm.searchParams.get('token') }
 	});
 	expect(confirmed.ok(), await confirmed.text()).toBe(true);
-	const partner = await login(request, email, PASSWORD);
+	const partner = await bearer(request, email, PASSWORD);
 	const me = (await (await request.get(`${API}/partners/me`, { headers: partner })).json()) as {
 		id: string;
 	};

@@ -9,32 +9,10 @@
 // No date comes from this machine's clock: "today" is the API's (`signed_on` of the terms).
 
 import { readFile } from 'node:fs/promises';
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { API, PASSWORD, confirmedPartner, linkMailedTo, look, uniqueEmail } from './kit';
-
-const OPERATOR_EMAIL = process.env.OPERATOR_EMAIL ?? 'olga@betreiber.example.de';
-const OPERATOR_PASSWORD = process.env.OPERATOR_PASSWORD ?? 'betreiber-passwort-1';
-const TILL_PASSWORD = 'kassen-passwort-1';
-
-type Headers = Record<string, string>;
-
-async function bearer(request: APIRequestContext, login: string, password: string): Promise<Headers> {
-	const reply = await request.post(`${API}/auth/login`, { data: { login, password, scope: 'platform' } });
-	expect(reply.status(), await reply.text()).toBe(200);
-	const { access_token } = (await reply.json()) as { access_token: string };
-	return { authorization: `Bearer ${access_token}` };
-}
-
-/** `2026-12-06` → `06.12.2026`. */
-function german(day: string): string {
-	return day.split('-').reverse().join('.');
-}
-
-/** The civil day `n` days after `day`, by the calendar alone. */
-function addDays(day: string, n: number): string {
-	const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-	return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
+import { TILL_PASSWORD } from './merchant';
+import { addDays, german, operatorBearer } from './portal-kit';
 
 interface Terms {
 	signed_on: string;
@@ -47,7 +25,7 @@ test('a partner signs the card contract, issues cards, invites a till and sees t
 	request
 }) => {
 	test.setTimeout(240_000);
-	const operator = await bearer(request, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	const operator = await operatorBearer(request);
 	const price = await request.put(`${API}/cards/price`, {
 		headers: operator,
 		data: { fee_per_terminal_user_cents: 990 }

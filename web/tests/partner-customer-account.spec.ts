@@ -7,40 +7,10 @@
 //
 // No date comes from this machine's clock: the billing day and the copy's time are the API's.
 
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { API, PASSWORD, confirmedPartner, linkMailedTo, look, uniqueEmail } from './kit';
+import { addCustomer, inviteCustomer as invite } from './portal-kit';
 import { formatDate, formatTime } from '../src/lib/format';
-
-type Headers = Record<string, string>;
-
-async function addCustomer(
-	request: APIRequestContext,
-	auth: Headers,
-	first: string,
-	last: string
-): Promise<void> {
-	const created = await request.post(`${API}/file-links/customers`, {
-		headers: auth,
-		data: {
-			first_name: first,
-			last_name: last,
-			email: uniqueEmail(first.toLowerCase().replace(/\W/g, '')),
-			folder_url: 'https://cloud.example.de/s/ordner'
-		}
-	});
-	expect(created.status(), await created.text()).toBe(201);
-}
-
-async function invite(page: Page, first: string, last: string, email: string, extra: Partial<Record<string, string>> = {}) {
-	const form = page.getByRole('form', { name: 'Kunden einladen' });
-	await form.getByLabel('Vorname').fill(first);
-	await form.getByLabel('Nachname').fill(last);
-	await form.getByLabel('E-Mail-Adresse').fill(email);
-	await form.getByLabel('Benutzername (optional)').fill(extra.username ?? '');
-	await form.getByLabel('Link zum Ordner').fill(extra.folder ?? 'https://cloud.example.de/s/ordner');
-	await form.getByLabel('Ordner-Passwort (optional)').fill(extra.password ?? '');
-	await form.getByRole('button', { name: 'Einladen' }).click();
-}
 
 test('a partner books the customer account, passes the tier warning and manages its customers', async ({
 	page,

@@ -11,46 +11,10 @@
 // (`approved_on`), the months are the API's (`this_month` of the placement slots), and the
 // day of the figures is the one the API counted them on.
 
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { API, PASSWORD, confirmedPartner, look, uniqueEmail } from './kit';
+import { addDays, german, monthName, operatorBearer, platform } from './portal-kit';
 
-const OPERATOR_EMAIL = process.env.OPERATOR_EMAIL ?? 'olga@betreiber.example.de';
-const OPERATOR_PASSWORD = process.env.OPERATOR_PASSWORD ?? 'betreiber-passwort-1';
-
-type Headers = Record<string, string>;
-
-async function bearer(request: APIRequestContext, login: string, password: string): Promise<Headers> {
-	const reply = await request.post(`${API}/auth/login`, { data: { login, password, scope: 'platform' } });
-	expect(reply.status(), await reply.text()).toBe(200);
-	const { access_token } = (await reply.json()) as { access_token: string };
-	return { authorization: `Bearer ${access_token}` };
-}
-
-async function platform(request: APIRequestContext, operator: Headers, name: string): Promise<string> {
-	const created = await request.post(`${API}/platforms`, {
-		headers: operator,
-		data: { name, monthly_fee_cents: 4900 }
-	});
-	expect(created.status(), await created.text()).toBe(201);
-	return ((await created.json()) as { id: string }).id;
-}
-
-/** `2026-12-06` → `06.12.2026`. */
-function german(day: string): string {
-	return day.split('-').reverse().join('.');
-}
-/** The civil day `n` days after `day`, by the calendar alone. */
-function addDays(day: string, n: number): string {
-	const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-	return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-/** `2027-01` → `Januar 2027`. */
-function monthName(month: string): string {
-	const [y, m] = month.split('-').map(Number) as [number, number];
-	return new Intl.DateTimeFormat('de-DE', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-		new Date(Date.UTC(y, m - 1, 1))
-	);
-}
 /** The last day of the month before `month`. */
 function dayBefore(month: string): string {
 	return addDays(`${month}-01`, -1);
@@ -75,7 +39,7 @@ test('a partner publishes an offer with two images, sees its figures and books a
 	request
 }) => {
 	test.setTimeout(240_000);
-	const operator = await bearer(request, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	const operator = await operatorBearer(request);
 	const suffix = Date.now().toString(36);
 	const sparkasse = `Sparkasse Vorteilswelt ${suffix}`;
 	const volksbank = `Volksbank Vorteile ${suffix}`;
@@ -324,7 +288,7 @@ test('a partner publishes an offer with two images, sees its figures and books a
 test('a long list of offers comes a page at a time', async ({ page, request }) => {
 	const email = uniqueEmail('viele-angebote');
 	const partner = { authorization: `Bearer ${await confirmedPartner(request, email)}` };
-	const operator = await bearer(request, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	const operator = await operatorBearer(request);
 	const platformId = await platform(request, operator, `Volksbank Liste ${Date.now().toString(36)}`);
 	// A validity the API takes whatever today is: from the first of its month (`this_month`)
 	// to the 28th of the next.

@@ -7,40 +7,17 @@
 
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { API, PASSWORD, linkMailedTo, look, uniqueEmail } from './kit';
-
-const OPERATOR_EMAIL = process.env.OPERATOR_EMAIL ?? 'olga@betreiber.example.de';
-const OPERATOR_PASSWORD = process.env.OPERATOR_PASSWORD ?? 'betreiber-passwort-1';
-
-type Headers = Record<string, string>;
-
-async function bearer(request: APIRequestContext, login: string, password: string): Promise<Headers> {
-	const reply = await request.post(`${API}/auth/login`, { data: { login, password, scope: 'platform' } });
-	expect(reply.status(), await reply.text()).toBe(200);
-	const { access_token } = (await reply.json()) as { access_token: string };
-	return { authorization: `Bearer ${access_token}` };
-}
+import { bearer, german, operatorBearer, platform, type Headers } from './portal-kit';
 
 /** Today in Berlin as the API writes it (`2026-12-06`), and as the app shows it. */
 function berlinDay(): string {
 	return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' }).format(new Date());
-}
-function german(day: string): string {
-	return day.split('-').reverse().join('.');
 }
 /** A subscription cancelled today ends with the month after this one. */
 function endOfNextMonth(day: string): string {
 	const [y, m] = day.split('-').map(Number) as [number, number];
 	const last = new Date(Date.UTC(y, m + 1, 0));
 	return last.toISOString().slice(0, 10);
-}
-
-async function platform(request: APIRequestContext, operator: Headers, name: string): Promise<string> {
-	const created = await request.post(`${API}/platforms`, {
-		headers: operator,
-		data: { name, monthly_fee_cents: 4900 }
-	});
-	expect(created.status(), await created.text()).toBe(201);
-	return ((await created.json()) as { id: string }).id;
 }
 
 /** The operator decides the pending application of `email` on `platformId`. */
@@ -82,7 +59,7 @@ const PNG = Buffer.from(
 
 test('a merchant signs up, sets up the portal and finds the month’s invoice', async ({ page, request }) => {
 	test.setTimeout(180_000);
-	const operator = await bearer(request, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	const operator = await operatorBearer(request);
 	const suffix = Date.now().toString(36);
 	const sparkasse = `Sparkasse Vorteilswelt ${suffix}`;
 	const volksbank = `Volksbank Vorteile ${suffix}`;

@@ -14,30 +14,16 @@
 
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { API, PASSWORD, confirmedPartner, linkMailedTo, look, uniqueEmail } from './kit';
+import { OPERATOR_EMAIL, OPERATOR_PASSWORD, addDays, german, type Headers } from './portal-kit';
 
-const OPERATOR_EMAIL = process.env.OPERATOR_EMAIL ?? 'olga@betreiber.example.de';
-const OPERATOR_PASSWORD = process.env.OPERATOR_PASSWORD ?? 'betreiber-passwort-1';
 const CHROME =
 	'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-
-type Headers = Record<string, string>;
 
 async function bearer(request: APIRequestContext, data: object): Promise<Headers> {
 	const reply = await request.post(`${API}/auth/login`, { data });
 	expect(reply.status(), await reply.text()).toBe(200);
 	const { access_token } = (await reply.json()) as { access_token: string };
 	return { authorization: `Bearer ${access_token}` };
-}
-
-/** `2026-12-06` → `06.12.2026`. */
-function german(day: string): string {
-	return day.split('-').reverse().join('.');
-}
-
-/** The civil day `n` days after `day`, by the calendar alone. */
-function addDays(day: string, n: number): string {
-	const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-	return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
 
 /** A partner with a mandate, approved on a new platform: its address, bearer and platform. */
