@@ -7,11 +7,17 @@
 
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { API, PASSWORD, linkMailedTo, look, uniqueEmail } from './kit';
-import { bearer, german, operatorBearer, platform, type Headers } from './portal-kit';
+import { bearer, german, monthName, operatorBearer, platform, type Headers } from './portal-kit';
 
-/** Today in Berlin as the API writes it (`2026-12-06`), and as the app shows it. */
-function berlinDay(): string {
-	return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' }).format(new Date());
+/** The API's day (`2026-12-06`, Europe/Berlin): when it took the partner's application. */
+async function appliedOn(request: APIRequestContext, email: string, platformId: string): Promise<string> {
+	const partner = await bearer(request, email, PASSWORD);
+	const reply = await request.get(`${API}/partners/me/platforms`, { headers: partner });
+	expect(reply.status(), await reply.text()).toBe(200);
+	const { applications } = (await reply.json()) as { applications: { platform_id: string; applied_at: string }[] };
+	const at = applications.find((a) => a.platform_id === platformId)?.applied_at;
+	expect(at, 'the application').toBeDefined();
+	return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Berlin' }).format(new Date(at ?? ''));
 }
 /** A subscription cancelled today ends with the month after this one. */
 function endOfNextMonth(day: string): string {
@@ -65,7 +71,6 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 	const volksbank = `Volksbank Vorteile ${suffix}`;
 	const sparkasseId = await platform(request, operator, sparkasse);
 	const volksbankId = await platform(request, operator, volksbank);
-	const today = berlinDay();
 
 	// Sign-up: the API's field errors at their fields, then "confirm your e-mail".
 	await page.goto('/partner/registrieren');
@@ -227,6 +232,7 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 	await expect(sparkasseRow).toContainText('Noch nicht beworben.');
 	await sparkasseRow.getByRole('button', { name: `Bei ${sparkasse} bewerben` }).click();
 	await expect(sparkasseRow).toContainText(`Ihre Bewerbung bei ${sparkasse} ist eingegangen.`);
+	const today = await appliedOn(request, email, sparkasseId);
 	await expect(sparkasseRow).toContainText(`Bewerbung vom ${german(today)}: wird geprüft.`);
 	await volksbankRow.getByRole('button', { name: `Bei ${volksbank} bewerben` }).click();
 	await expect(volksbankRow).toContainText('wird geprüft.');
@@ -335,7 +341,7 @@ test('a merchant signs up, sets up the portal and finds the month’s invoice', 
 	await page.getByRole('link', { name: 'Alle Rechnungen' }).click();
 	await expect(page.getByRole('heading', { name: 'Rechnungen', level: 1 })).toBeVisible();
 	const row = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Rechnung ${number}` }) });
-	const month = new Intl.DateTimeFormat('de-DE', { month: 'long', year: 'numeric', timeZone: 'Europe/Berlin' }).format(new Date());
+	const month = monthName(today.slice(0, 7));
 	await expect(row).toContainText(month);
 	await expect(row).toContainText('58,31 €');
 	await expect(row).toContainText(/per Lastschrift eingezogen/);
