@@ -1700,23 +1700,7 @@ impl Fixtures {
     /// A partner signed up, confirmed, logged in, with an address (invoices need one) and a
     /// SEPA mandate.
     fn confirmed_partner(&self, email: &str, company: &str) -> Result<String> {
-        self.call(
-            "POST",
-            "/partners",
-            None,
-            json!({"company": company, "contact_name": "Bert Schmidt",
-                   "email": email, "password": PASSWORD, "accept_terms": true}),
-            202,
-        )?;
-        let confirmation = self.token_mailed_to(email)?;
-        self.call(
-            "POST",
-            "/partners/confirm",
-            None,
-            json!({"token": confirmation}),
-            200,
-        )?;
-        let partner = self.login(email)?;
+        let partner = self.fresh_partner(email, company)?;
         self.call(
             "PATCH",
             "/partners/me",
