@@ -80,10 +80,11 @@ const OTHER_PASSWORD: &str = "fuzz-passwort-456";
 
 /// Operations that change the account they are sent with, and the roles that may call
 /// them: each phase sends them with an account of its own (`Fixtures::phase_stand_ins`).
-const ACCOUNT_OPERATIONS: [(&str, &[&str]); 3] = [
+const ACCOUNT_OPERATIONS: [(&str, &[&str]); 4] = [
     ("POST /auth/password", &["operator", "manager", "partner"]),
     ("POST /partners/me/email", &["partner"]),
     ("POST /partners/me/closure", &["partner"]),
+    ("DELETE /file-links/account", &["partner"]),
 ];
 
 /// A browser's user agent: the redirect counts its click (a crawler's it would not).
@@ -111,6 +112,16 @@ const SECRET_BODIES: [(&str, &[&str]); 6] = [
     ("/auth/password-reset/confirm", &["token"]),
     ("/cards/register", &["number", "activation_code"]),
     ("/auth/login", &["login", "password"]),
+];
+
+/// The public views of an offer: a new offer is a draft, which the public does not see
+/// (404 until a manager approves it). schemathesis' stateful phase expects what `POST
+/// /offers` created to be found by every operation under its path, so its "created
+/// resource not found" check is off for these three and stays on everywhere else.
+const PUBLIC_OFFER_OPERATIONS: [&str; 3] = [
+    "GET /offers/{offer_id}",
+    "POST /offers/{offer_id}/click-out",
+    "GET /offers/{offer_id}/coupon.pdf",
 ];
 
 /// Parameters (`path.x`, `body.x`) and the dictionaries bound to them.
@@ -660,6 +671,9 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
     for (label, token) in &phase.tokens {
         config.token(label, token);
     }
+    for label in PUBLIC_OFFER_OPERATIONS {
+        config.unseen_by_design(label);
+    }
     config.render(phase.role, hooks)
 }
 
@@ -680,6 +694,8 @@ struct Operation {
     label: String,
     bindings: Vec<(String, String)>,
     token: Option<String>,
+    /// Answers 404 for what another operation just created, by design.
+    unseen_by_design: bool,
 }
 
 impl Config {
@@ -709,6 +725,11 @@ impl Config {
         self.entry(&format!("{method} {path}"))
             .bindings
             .extend(bindings);
+    }
+
+    /// `label` does not see what `POST` on its path's prefix creates: no availability check.
+    fn unseen_by_design(&mut self, label: &str) {
+        self.entry(label).unseen_by_design = true;
     }
 
     /// `label` is sent with `token` instead of the phase's.
@@ -758,7 +779,7 @@ impl Config {
                 .filter(|(_, d)| known(d))
                 .map(|(key, dictionary)| binding(key, dictionary))
                 .collect();
-            if bindings.is_empty() && operation.token.is_none() {
+            if bindings.is_empty() && operation.token.is_none() && !operation.unseen_by_design {
                 continue;
             }
             out.push_str(&format!(
@@ -767,6 +788,9 @@ impl Config {
             ));
             if !bindings.is_empty() {
                 out.push_str(&format!("parameters = {{ {} }}\n", bindings.join(", ")));
+            }
+            if operation.unseen_by_design {
+                out.push_str("checks = { ensure_resource_availability = { enabled = false } }\n");
             }
             if let Some(token) = &operation.token {
                 out.push_str(&format!(
@@ -797,6 +821,9 @@ struct Own {
     reordered: (String, Vec<String>),
     /// Cards whose balance moves to an unused card, one pair per transfer.
     transfers: Vec<(String, String)>,
+    /// A customer only `POST /file-links/customers/{customer_id}/invitation` sees (the
+    /// fuzzer disables and deletes the others).
+    invited: String,
 }
 
 /// Transfers the hooks may make: `QUOTA` in each of schemathesis' four phases.
@@ -1297,6 +1324,15 @@ impl Fixtures {
             ids.add("customer_id", customer_id.clone());
             ids.add("folder_id", customer_id);
         }
+        let invited = self.call(
+            "POST",
+            "/file-links/customers",
+            Some(partner),
+            json!({"first_name": "Ina", "last_name": "Kunde", "email": "ina@kunde.example.de",
+                   "folder_url": "https://cloud.example.de/s/Ina42"}),
+            201,
+        )?;
+        let invited = id_of(&invited, "id", "POST /file-links/customers")?;
         let link = self.call(
             "POST",
             "/file-links/links",
@@ -1378,6 +1414,7 @@ impl Fixtures {
             kind_id: ctx.kind_id.to_string(),
             reordered,
             transfers,
+            invited,
         })
     }
 
@@ -1627,17 +1664,31 @@ impl Fixtures {
                 }
                 _ => self.fresh_partner(&email, &format!("Konto {i}"))?,
             };
-            let mut stand_in = StandIn::record(
-                label,
-                json!({"current_password": PASSWORD, "new_password": OTHER_PASSWORD, "login": email}),
-            );
-            if *label == "POST /auth/password" {
-                stand_in.swap = Some(["current_password", "new_password"]);
-            } else if let Some(value) = stand_in.values.first_mut().and_then(Value::as_object_mut) {
-                value.remove("new_password");
-                value.remove("login");
+            match *label {
+                "POST /auth/password" => {
+                    let mut stand_in = StandIn::record(
+                        label,
+                        json!({"current_password": PASSWORD, "new_password": OTHER_PASSWORD,
+                               "login": email}),
+                    );
+                    stand_in.swap = Some(["current_password", "new_password"]);
+                    stand_ins.push(stand_in);
+                }
+                // Cancelling a customer account: one of its own to cancel.
+                "DELETE /file-links/account" => {
+                    self.call(
+                        "POST",
+                        "/file-links/account",
+                        Some(&token),
+                        json!({"slug": format!("konto-{role}-{i}")}),
+                        201,
+                    )?;
+                }
+                _ => stand_ins.push(StandIn::record(
+                    label,
+                    json!({"current_password": PASSWORD}),
+                )),
             }
-            stand_ins.push(stand_in);
             tokens.push((label.to_string(), token));
         }
         Ok((stand_ins, tokens))
@@ -1911,6 +1962,7 @@ fn month_after(day: jiff::civil::Date) -> Result<(String, String)> {
 fn stand_ins(platform_id: &str, scoped: &Ids, own: &Own) -> Result<Vec<StandIn>> {
     let today = jiff::Zoned::now().in_tz("Europe/Berlin")?.date();
     let offer = json!({
+        "in_store": {"instructions": "Gutschein an der Kasse zeigen.", "coupon_code": "FUZZ10"},
         "platforms": [platform_id],
         "valid_from": today.to_string(),
         "valid_to": today.checked_add(jiff::Span::new().days(30))?.to_string(),
@@ -1941,6 +1993,10 @@ fn stand_ins(platform_id: &str, scoped: &Ids, own: &Own) -> Result<Vec<StandIn>>
             json!({"$path.offer_id": own.reordered.0, "image_ids": own.reordered.1}),
         ),
         StandIn::record("PUT /partners/me/sepa-mandate", json!({"iban": IBAN})),
+        StandIn::record(
+            "POST /file-links/customers/{customer_id}/invitation",
+            json!({"$path.customer_id": own.invited}),
+        ),
         StandIn::once(
             "POST /cards/cards/{number}/transfer",
             own.transfers
@@ -2082,6 +2138,10 @@ mod tests {
         ));
         assert!(config.contains(
             "include-name = \"POST /billing/runs/{period}/invoices/{number}/cancellation\"\nparameters = { \"path.number\" = { dictionary = \"invoice_number\""
+        ));
+        // The public views of an offer do not see a new draft.
+        assert!(config.contains(
+            "include-name = \"GET /offers/{offer_id}\"\nchecks = { ensure_resource_availability = { enabled = false } }"
         ));
         // An operation that changes its account is sent with one of its own.
         assert!(config.contains(

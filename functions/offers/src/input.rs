@@ -4,12 +4,16 @@ use std::collections::BTreeSet;
 
 use jiff::civil::Date;
 use serde::Deserialize;
+use serde_json::json;
 use shared::domain::{Cents, PlatformId};
 use shared::http::Validator;
 use shared::model::platforms::platform_key;
+use shared::openapi::{Text, closed_object, one_of_strings, optional_text};
 use shared::store::Table;
 use shared::{Error, FieldError, Result};
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::offer::{Benefit, BenefitKind, Category, Content, Image, InStore, Online};
 
@@ -18,7 +22,12 @@ pub const MAX_PLATFORMS: usize = 20;
 /// Offers are planned for at most two years ahead.
 const MAX_VALIDITY_DAYS: i64 = 731;
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// The longest text of a benefit, in characters.
+const BENEFIT_TEXT_MAX: usize = 200;
+
+/// The benefit: documented by hand as its variants (`benefit` checks them), since what
+/// `value` and `text` must be depends on `kind`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BenefitInput {
     pub kind: BenefitKind,
@@ -28,20 +37,73 @@ pub struct BenefitInput {
     pub text: Option<String>,
 }
 
+impl PartialSchema for BenefitInput {
+    fn schema() -> RefOr<Schema> {
+        let valued = |kind: &str, minimum: i64, maximum: i64, description: &str| {
+            closed_object()
+                .property("kind", one_of_strings(&[kind]))
+                .required("kind")
+                .property(
+                    "value",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(minimum))
+                        .maximum(Some(maximum))
+                        .description(Some(description)),
+                )
+                .required("value")
+                .property("text", optional_text(BENEFIT_TEXT_MAX))
+        };
+        let described = closed_object()
+            .property("kind", one_of_strings(&["free_add_on", "other"]))
+            .required("kind")
+            .property(
+                "value",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+                    .description(Some("Not used for these kinds.")),
+            )
+            .property("text", Text::<BENEFIT_TEXT_MAX>::schema())
+            .required("text");
+        #[allow(deprecated)] // `example`, as the derived schemas write it
+        OneOfBuilder::new()
+            .item(valued("percent", 1, 100, "Percent off."))
+            .item(valued(
+                "amount",
+                1,
+                Cents::MAX_INPUT.0,
+                "Cents off (at most 100.000,00 €).",
+            ))
+            .item(described)
+            .example(Some(json!({"kind": "percent", "value": 15})))
+            .into()
+    }
+}
+
+impl ToSchema for BenefitInput {}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnlineInput {
-    /// The shop's https address.
+    /// The shop's https address: a host name with a dot, and a path of printable ASCII.
+    #[schema(
+        max_length = 500,
+        pattern = r"^https://[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+(/[!-~]*)?$"
+    )]
     pub shop_url: String,
+    /// Letters A–Z, digits, `-` and `_`; blank or absent is none.
+    #[schema(pattern = "^[A-Za-z0-9_-]{0,40}$", nullable)]
     pub discount_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InStoreInput {
-    /// How to redeem in the shop (up to 1000 characters).
+    // How to redeem in the shop (up to 1000 characters, with line breaks).
+    #[schema(value_type = shared::openapi::MultilineText<1000>, inline)]
     pub instructions: String,
-    /// Printed on the coupon, with its QR code.
+    /// Printed on the coupon, with its QR code: letters A–Z, digits, `-` and `_`.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     pub coupon_code: String,
 }
 
@@ -60,25 +122,31 @@ pub struct InStoreInput {
     "platforms": ["0191f7a8-0000-7000-8000-000000000000"]
 }))]
 pub struct OfferInput {
-    /// Up to 100 characters.
+    // Up to 100 characters (a doc comment here would wrap the inline schema in `allOf`).
+    #[schema(value_type = shared::openapi::Text<100>, inline)]
     pub title: String,
-    /// Up to 200 characters.
+    // Up to 200 characters.
+    #[schema(value_type = shared::openapi::Text<200>, inline)]
     pub teaser: String,
-    /// Up to 5000 characters, with line breaks.
+    // Up to 5000 characters, with line breaks.
+    #[schema(value_type = shared::openapi::MultilineText<5000>, inline)]
     pub description: String,
     /// Required: an offer without a benefit for the community is refused (422).
     #[schema(required = true, nullable = false)]
     pub benefit: Option<BenefitInput>,
+    /// Online redemption; an offer names this, `in_store` or both.
     pub online: Option<OnlineInput>,
+    /// Redemption in the shop; an offer names this, `online` or both.
     pub in_store: Option<InStoreInput>,
     /// First day (Europe/Berlin).
     pub valid_from: Date,
     /// Last day (Europe/Berlin), not before `valid_from`.
     pub valid_to: Date,
     /// One to three of the fixed categories.
-    #[schema(example = json!(["essen"]))]
+    #[schema(value_type = Vec<Category>, min_items = 1, max_items = 3, example = json!(["essen"]))]
     pub categories: Vec<String>,
     /// The platforms it is meant for (1–20).
+    #[schema(min_items = 1, max_items = 20)]
     pub platforms: Vec<PlatformId>,
 }
 
@@ -288,4 +356,56 @@ pub async fn validate(table: &dyn Table, input: &OfferInput, today: Date) -> Res
         },
         platforms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn documented(schema: &str, field: &str) -> regex::Regex {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let pattern = doc["components"]["schemas"][schema]["properties"][field]["pattern"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{schema}.{field} has no pattern"))
+            .to_string();
+        regex::Regex::new(&pattern).unwrap()
+    }
+
+    /// What the document states of a shop address and of the codes (the web app's client
+    /// and the fuzzer generate from it) is what the checks accept.
+    #[test]
+    fn the_documented_shop_address_and_codes_are_what_the_checks_accept() {
+        let url = documented("OnlineInput", "shop_url");
+        let printable: String = ('!'..='~').collect();
+        for good in [
+            "https://shop.example.de".to_string(),
+            "https://a.b/".to_string(),
+            format!("https://x-1.y2.de/{printable}"),
+        ] {
+            assert!(url.is_match(&good), "{good}");
+            let mut v = Validator::new();
+            assert!(https_url(&mut v, "shop_url", &good).is_some());
+            assert!(v.finish().is_ok(), "{good}");
+        }
+        for bad in [
+            "https://localhost",
+            "http://a.de",
+            "https://a.de/ x",
+            "https://-a.de",
+        ] {
+            assert!(!url.is_match(bad), "{bad}");
+        }
+        let coupon = documented("InStoreInput", "coupon_code");
+        let discount = documented("OnlineInput", "discount_code");
+        for good in ["TORTE15", "a_b-C", &"Z".repeat(40)] {
+            assert!(coupon.is_match(good) && discount.is_match(good), "{good}");
+            let mut v = Validator::new();
+            assert_eq!(code(&mut v, "code", Some(good)).as_deref(), Some(good));
+            assert!(v.finish().is_ok(), "{good}");
+        }
+        for bad in ["", "TORTE 15", "Ä", &"Z".repeat(41)] {
+            assert!(!coupon.is_match(bad), "{bad:?}");
+        }
+        assert!(discount.is_match(""));
+    }
 }

@@ -106,6 +106,36 @@ pub fn optional_multiline_text(max: usize) -> ObjectBuilder {
         .pattern(Some(optional_multiline_text_pattern()))
 }
 
+/// The pattern of an optional single-line text as `http::Validator::optional_text` takes
+/// it: blank is none, and no character is forbidden.
+pub fn optional_text_pattern() -> String {
+    format!(r"^[^{FORBIDDEN}]*$")
+}
+
+/// An optional single-line text: absent, `null`, blank, or up to `max` characters.
+pub fn optional_text(max: usize) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .max_length(Some(max))
+        .pattern(Some(optional_text_pattern()))
+}
+
+/// A required free text that may span lines, of 1 to `MAX` characters: for
+/// `#[schema(value_type = MultilineText<5000>, inline)]` on a `String` field.
+pub struct MultilineText<const MAX: usize>;
+
+impl<const MAX: usize> PartialSchema for MultilineText<MAX> {
+    fn schema() -> RefOr<Schema> {
+        multiline_text(MAX).into()
+    }
+}
+
+impl<const MAX: usize> ToSchema for MultilineText<MAX> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        format!("MultilineText{MAX}").into()
+    }
+}
+
 /// An object without properties beyond those it names, as a body with
 /// `#[serde(deny_unknown_fields)]` is: for a body documented by hand as one of its variants.
 pub fn closed_object() -> ObjectBuilder {

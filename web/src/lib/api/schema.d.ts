@@ -2181,14 +2181,29 @@ export interface components {
              */
             value?: number | null;
         };
+        /**
+         * @example {
+         *       "kind": "percent",
+         *       "value": 15
+         *     }
+         */
         BenefitInput: {
-            kind: components["schemas"]["BenefitKind"];
-            /** @description Required for `free_add_on` and `other` (up to 200 characters). */
+            /** @enum {string} */
+            kind: "percent";
             text?: string | null;
-            /**
-             * Format: int64
-             * @description Percent (1–100) for `percent`, cents for `amount`.
-             */
+            /** @description Percent off. */
+            value: number;
+        } | {
+            /** @enum {string} */
+            kind: "amount";
+            text?: string | null;
+            /** @description Cents off (at most 100.000,00 €). */
+            value: number;
+        } | {
+            /** @enum {string} */
+            kind: "free_add_on" | "other";
+            text: string;
+            /** @description Not used for these kinds. */
             value?: number | null;
         };
         /** @enum {string} */
@@ -3079,9 +3094,8 @@ export interface components {
             instructions: string;
         };
         InStoreInput: {
-            /** @description Printed on the coupon, with its QR code. */
+            /** @description Printed on the coupon, with its QR code: letters A–Z, digits, `-` and `_`. */
             coupon_code: string;
-            /** @description How to redeem in the shop (up to 1000 characters). */
             instructions: string;
         };
         /** @description What a credit note cancels, and why. */
@@ -3648,16 +3662,13 @@ export interface components {
              *       "essen"
              *     ]
              */
-            categories: string[];
-            /** @description Up to 5000 characters, with line breaks. */
+            categories: components["schemas"]["Category"][];
             description: string;
             in_store?: components["schemas"]["InStoreInput"] | null;
             online?: components["schemas"]["OnlineInput"] | null;
             /** @description The platforms it is meant for (1–20). */
             platforms: components["schemas"]["PlatformId"][];
-            /** @description Up to 200 characters. */
             teaser: string;
-            /** @description Up to 100 characters. */
             title: string;
             /**
              * Format: date
@@ -3743,8 +3754,9 @@ export interface components {
             shop_url: string;
         };
         OnlineInput: {
+            /** @description Letters A–Z, digits, `-` and `_`; blank or absent is none. */
             discount_code?: string | null;
-            /** @description The shop's https address. */
+            /** @description The shop's https address: a host name with a dot, and a path of printable ASCII. */
             shop_url: string;
         };
         /**

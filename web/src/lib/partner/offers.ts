@@ -15,10 +15,11 @@ export type OfferInput = Schemas['OfferInput'];
 export type Content = Schemas['Content'];
 export type Benefit = Schemas['Benefit'];
 export type BenefitKind = Schemas['BenefitKind'];
+export type Category = Schemas['Category'];
 export type PlatformState = Schemas['PlatformStateView'];
 
 /** The fixed categories, in the API's order, with their German names. */
-export const CATEGORIES: readonly { key: string; label: string }[] = [
+export const CATEGORIES: readonly { key: Category; label: string }[] = [
 	{ key: 'essen', label: 'Essen und Trinken' },
 	{ key: 'mode', label: 'Mode' },
 	{ key: 'reisen', label: 'Reisen' },
@@ -155,6 +156,19 @@ function benefitOf(f: OfferForm): { benefit: Benefit; errors: Record<string, str
 	}
 }
 
+/** The benefit as the API takes it: a value for a discount, a text for the other kinds (a
+ *  missing value is the form's error before anything is sent). */
+function benefitInput(b: Benefit): OfferInput['benefit'] {
+	switch (b.kind) {
+		case 'percent':
+			return { kind: 'percent', value: b.value ?? 0, text: b.text };
+		case 'amount':
+			return { kind: 'amount', value: b.value ?? 0, text: b.text };
+		default:
+			return { kind: b.kind, text: b.text ?? '' };
+	}
+}
+
 /** What the form sends (`POST /offers`, `PUT /offers/{id}`), and what must be fixed before:
  *  the amounts the API takes as numbers are checked here, everything else by the API. */
 export function inputOf(f: OfferForm): { input: OfferInput; errors: Record<string, string> } {
@@ -163,7 +177,7 @@ export function inputOf(f: OfferForm): { input: OfferInput; errors: Record<strin
 		title: f.title,
 		teaser: f.teaser,
 		description: f.description,
-		benefit: { kind: benefit.kind, value: benefit.value, text: benefit.text },
+		benefit: benefitInput(benefit),
 		valid_from: f.validFrom,
 		valid_to: f.validTo,
 		categories: CATEGORIES.map((c) => c.key).filter((k) => f.categories.includes(k)),
