@@ -2,7 +2,7 @@
 // through the API as the operator and the partner would: for the till's journeys and its
 // bench.
 
-import { expect, type APIRequestContext } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { API, PASSWORD, linkMailedTo, signUp, uniqueEmail } from './kit';
 import { bearer, operatorBearer } from './portal-kit';
 
@@ -75,4 +75,24 @@ export async function acceptTillInvitation(
 		data: { token: new URL(link).searchParams.get('token'), password: TILL_PASSWORD }
 	});
 	expect(accepted.ok(), await accepted.text()).toBe(true);
+}
+
+/** The terminal user of the mailed `invitation` sets the password, logs in at the till of
+ *  `merchantId` and books 23,50 € on `card` of the program "Brötchen-Bonus": 23 points. */
+export async function tillUserBooks(tillPage: Page, invitation: string, merchantId: string, card: string): Promise<void> {
+	await tillPage.goto(invitation);
+	await tillPage.getByLabel('Neues Passwort').fill(TILL_PASSWORD);
+	await tillPage.getByLabel('Passwort wiederholen').fill(TILL_PASSWORD);
+	await tillPage.getByRole('button', { name: 'Passwort festlegen' }).click();
+	await tillPage.getByRole('link', { name: 'Zur Anmeldung' }).click();
+	await tillPage.getByLabel('Benutzername').fill('kasse-1');
+	await tillPage.getByLabel('Passwort').fill(TILL_PASSWORD);
+	await tillPage.getByLabel('Passwort').press('Enter');
+	await expect(tillPage).toHaveURL(new RegExp(`/kasse/${merchantId}$`));
+	await tillPage.getByLabel('Kartennummer').fill(card);
+	await tillPage.getByLabel('Kartennummer').press('Enter');
+	await expect(tillPage.getByRole('heading', { name: 'Brötchen-Bonus' })).toBeVisible();
+	await tillPage.getByLabel('Einkaufsbetrag in €').fill('23,50');
+	await tillPage.getByLabel('Einkaufsbetrag in €').press('Enter');
+	await expect(tillPage.getByRole('status').filter({ hasText: 'Gebucht' })).toContainText('Neuer Stand: 23 Punkte.');
 }

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
 import { API, PASSWORD, confirmedPartner, linkMailedTo, look, uniqueEmail } from './kit';
-import { TILL_PASSWORD } from './merchant';
+import { TILL_PASSWORD, tillUserBooks } from './merchant';
 import { addDays, german, operatorBearer } from './portal-kit';
 
 interface Terms {
@@ -139,21 +139,7 @@ test('a partner signs the card contract, issues cards, invites a till and sees t
 	const tillPage = await till.newPage();
 	const link = await linkMailedTo(request, tillEmail, '/einladung');
 	expect(new URL(link).searchParams.get('weiter')).toBe(`/kasse/${me.id}/anmelden`);
-	await tillPage.goto(link);
-	await tillPage.getByLabel('Neues Passwort').fill(TILL_PASSWORD);
-	await tillPage.getByLabel('Passwort wiederholen').fill(TILL_PASSWORD);
-	await tillPage.getByRole('button', { name: 'Passwort festlegen' }).click();
-	await tillPage.getByRole('link', { name: 'Zur Anmeldung' }).click();
-	await tillPage.getByLabel('Benutzername').fill('kasse-1');
-	await tillPage.getByLabel('Passwort').fill(TILL_PASSWORD);
-	await tillPage.getByLabel('Passwort').press('Enter');
-	await expect(tillPage).toHaveURL(new RegExp(`/kasse/${me.id}$`));
-	await tillPage.getByLabel('Kartennummer').fill(card);
-	await tillPage.getByLabel('Kartennummer').press('Enter');
-	await expect(tillPage.getByRole('heading', { name: 'Brötchen-Bonus' })).toBeVisible();
-	await tillPage.getByLabel('Einkaufsbetrag in €').fill('23,50');
-	await tillPage.getByLabel('Einkaufsbetrag in €').press('Enter');
-	await expect(tillPage.getByRole('status').filter({ hasText: 'Gebucht' })).toContainText('Neuer Stand: 23 Punkte.');
+	await tillUserBooks(tillPage, link, me.id, card);
 
 	// The figures: turnover of the day as chart and table; the balances outstanding.
 	await page.getByRole('navigation', { name: 'Karten' }).getByRole('link', { name: 'Statistik und Export' }).click();

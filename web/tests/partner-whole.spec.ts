@@ -26,7 +26,7 @@ import {
 	operatorBearer,
 	platform
 } from './portal-kit';
-import { TILL_PASSWORD } from './merchant';
+import { tillUserBooks } from './merchant';
 
 /** A 2×1 and a 3×1 PNG, told apart by their width. */
 const WIDE = Buffer.from(
@@ -207,21 +207,7 @@ test('one partner goes from the sign-up through every section to the month’s i
 	await expect(page.getByRole('status')).toContainText('„Kasse Mitte“ (kasse-1) ist eingeladen');
 	const till = await browser.newContext({ baseURL });
 	const tillPage = await till.newPage();
-	await tillPage.goto(await linkMailedTo(request, tillEmail, '/einladung'));
-	await tillPage.getByLabel('Neues Passwort').fill(TILL_PASSWORD);
-	await tillPage.getByLabel('Passwort wiederholen').fill(TILL_PASSWORD);
-	await tillPage.getByRole('button', { name: 'Passwort festlegen' }).click();
-	await tillPage.getByRole('link', { name: 'Zur Anmeldung' }).click();
-	await tillPage.getByLabel('Benutzername').fill('kasse-1');
-	await tillPage.getByLabel('Passwort').fill(TILL_PASSWORD);
-	await tillPage.getByLabel('Passwort').press('Enter');
-	await expect(tillPage).toHaveURL(new RegExp(`/kasse/${me.id}$`));
-	await tillPage.getByLabel('Kartennummer').fill(cardNumber);
-	await tillPage.getByLabel('Kartennummer').press('Enter');
-	await expect(tillPage.getByRole('heading', { name: 'Brötchen-Bonus' })).toBeVisible();
-	await tillPage.getByLabel('Einkaufsbetrag in €').fill('23,50');
-	await tillPage.getByLabel('Einkaufsbetrag in €').press('Enter');
-	await expect(tillPage.getByRole('status').filter({ hasText: 'Gebucht' })).toContainText('Neuer Stand: 23 Punkte.');
+	await tillUserBooks(tillPage, await linkMailedTo(request, tillEmail, '/einladung'), me.id, cardNumber);
 	await till.close();
 
 	// Referrals: the landing domain verified (local-api's DNS stands in for the partner's DNS
