@@ -30,6 +30,8 @@ const HOOKS: &str = "xtask/fuzz-hooks.py";
 /// What schemathesis checks. Left out: `positive_data_acceptance` (input valid by the
 /// schema is still refused by business rules: an unknown token is 400, applying without a
 /// mandate 422) and `object_level_authorization` (the access-matrix test covers it).
+/// They are enabled in the config file, not by `--checks`: a check named on the command line
+/// is enabled for every operation, over an operation's own `enabled = false`.
 const CHECKS: &[&str] = &[
     "not_a_server_error",
     "status_code_conformance",
@@ -326,7 +328,6 @@ fn schemathesis(
         .arg(config)
         .arg("run")
         .arg(format!("{base_url}/openapi.json"))
-        .args(["--checks", &CHECKS.join(",")])
         .args(["--max-examples", &options.examples.to_string()])
         .args(["--header", &format!("Authorization: Bearer {token}")])
         // Examples stay in memory: a database in the repo would replay old cases forever.
@@ -760,6 +761,10 @@ impl Config {
             "# Written by `cargo xtask fuzz` for its {phase} phase.\nhooks = {:?}\n",
             hooks.display().to_string()
         );
+        out.push_str("\n[checks]\nenabled = false\n");
+        for check in CHECKS {
+            out.push_str(&format!("{check} = {{ enabled = true }}\n"));
+        }
         for (name, values) in &self.dictionaries {
             let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
             out.push_str(&format!(
@@ -2127,6 +2132,11 @@ mod tests {
     fn the_config_binds_ids_everywhere_and_secrets_to_their_operation() {
         let config = schemathesis_config(&records(), &phase(), Path::new("/r/xtask/fuzz-hooks.py"));
         assert!(config.contains("hooks = \"/r/xtask/fuzz-hooks.py\""));
+        // Only the chosen checks run.
+        assert!(
+            config.contains("[checks]\nenabled = false\nnot_a_server_error = { enabled = true }\n")
+        );
+        assert!(!config.contains("positive_data_acceptance"));
         assert!(
             config.contains("\"path.number\" = { dictionary = \"number\", probability = 0.5 }")
         );
