@@ -387,6 +387,11 @@ pub struct RunInvoice {
     pub totals: Totals,
     /// Collected by SEPA direct debit (otherwise paid by transfer).
     pub direct_debit: bool,
+    /// An invoice, or a credit note cancelling one.
+    pub kind: DocumentKind,
+    /// Presigned download links (PDF and XRechnung), valid at least 15 minutes.
+    pub pdf_url: String,
+    pub xml_url: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -411,7 +416,19 @@ pub async fn run_invoices(
     let mut invoices = Vec::with_capacity(items.len());
     for item in items {
         let invoice: Invoice = from_item(item)?;
+        let blobs = &state.env.blobs;
+        let pdf_url = blobs
+            .download_url(&invoice.pdf_key(), LINK_VALIDITY)
+            .await
+            .map_err(Error::internal)?;
+        let xml_url = blobs
+            .download_url(&invoice.xml_key(), LINK_VALIDITY)
+            .await
+            .map_err(Error::internal)?;
         invoices.push(RunInvoice {
+            kind: invoice.kind,
+            pdf_url,
+            xml_url,
             number: invoice.number,
             partner_id: invoice.partner_id,
             customer_number: invoice.customer_number,

@@ -769,6 +769,13 @@ async fn an_invoice_is_cancelled_once_by_a_credit_note_with_its_own_number() {
     let number = annas["number"].as_str().unwrap().to_string();
     assert_eq!(annas["totals"]["gross_cents"], 5831);
     assert_eq!(annas["direct_debit"], true);
+    assert_eq!(annas["kind"], "invoice");
+    // The operator downloads every invoice from the list: signed links to its documents.
+    for (field, file) in [("pdf_url", ".pdf"), ("xml_url", ".xml")] {
+        let url = annas[field].as_str().unwrap();
+        assert!(url.contains(&format!("{number}{file}")), "{url}");
+        assert!(url.contains("X-Amz-Signature"), "{url}");
+    }
     let path = format!("/billing/runs/2026-12/invoices/{number}/cancellation");
 
     let without_reason = s.call("POST", &path, Some(json!({"reason": " "}))).await;

@@ -60,6 +60,17 @@ pub async fn set_price(
     Ok(Json(price))
 }
 
+/// The price per terminal user and month that contracts signed now get (operator); 422
+/// while none is set.
+#[utoipa::path(get, path = "/cards/price", tag = "cards",
+    responses(
+        (status = 200, description = "The price.", body = Price),
+        (status = 422, response = shared::openapi::Unprocessable),
+    ))]
+pub async fn get_price(State(state): State<AppState>, _auth: OperatorAuth) -> Result<Json<Price>> {
+    Ok(Json(current_price(&state).await?))
+}
+
 /// The contract as the merchant sees it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ContractView {

@@ -42,6 +42,7 @@ const CARDHOLDER: Access = Access::roles(&[Role::Cardholder]);
 /// access matrix and the template check are built from this list.
 pub fn routes() -> Vec<Route<AppState>> {
     vec![
+        route!(GET "/cards/price", OPERATOR, contract::get_price),
         route!(PUT "/cards/price", OPERATOR, contract::set_price),
         route!(POST "/cards/contract", MERCHANT, contract::sign),
         route!(GET "/cards/contract", MERCHANT, contract::show),

@@ -23,7 +23,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("CardsFunction", 26, &cards::routes(), &document());
+    checks::assert_one_list_of_routes("CardsFunction", 27, &cards::routes(), &document());
 }
 
 #[tokio::test]

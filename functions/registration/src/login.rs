@@ -274,6 +274,7 @@ pub fn access(state: &AppState, login: &Login) -> Result<Value> {
         "expires_in": TOKEN_LIFETIME_SECS,
         "role": login.role.as_str(),
         "scope": login.scope.to_string(),
+        "platforms": login.token_platforms(),
     }))
 }
 

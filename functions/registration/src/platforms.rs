@@ -23,6 +23,9 @@ use utoipa::ToSchema;
 use crate::mails;
 use crate::replies::{ManagerInvited, Platforms};
 
+/// The console's login a manager's invitation leads on to.
+const MANAGER_LOGIN_PAGE: &str = "/plattform/anmelden";
+
 /// A bank customer platform and its monthly fee.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlatformView {
@@ -212,7 +215,13 @@ pub async fn invite_manager(
         generation: 0,
     };
     let (token, token_put) = tokens::issue(TokenFor::of(TokenKind::Invite, &login), now)?;
-    let link = mails::link(&state.public_base_url, "einladung", &token);
+    // After the password is set, on to the console's login.
+    let link = shared::mail::link_then(
+        &state.public_base_url,
+        "einladung",
+        &token,
+        MANAGER_LOGIN_PAGE,
+    );
     let outgoing = PendingMails::of(&state);
     let (mail, mail_op) = outgoing.enqueue(mails::render(
         &email,

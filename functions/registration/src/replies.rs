@@ -36,6 +36,8 @@ pub struct LoginReply {
     pub role: String,
     /// `platform`, or a tenant scope such as `pos:<partner id>`.
     pub scope: String,
+    /// The platforms a manager manages (an end user's: its platform); empty for others.
+    pub platforms: Vec<String>,
 }
 
 /// A presigned upload: send the file with exactly this method, URL and headers.

@@ -562,6 +562,12 @@ async fn operators_create_platforms_and_invite_managers() {
     assert_eq!(invited.status, StatusCode::CREATED);
     let mail = app.last_mail_to("max@sparkasse.example").await;
     assert!(mail.subject.contains("Sparkasse Vorteilswelt"));
+    // After the password, the link leads on to the console's login.
+    assert!(
+        mail.text.contains("&weiter=/plattform/anmelden"),
+        "{}",
+        mail.text
+    );
     let token = common::token_in(&mail.text);
     let accepted = app
         .call(
@@ -572,6 +578,17 @@ async fn operators_create_platforms_and_invite_managers() {
         )
         .await;
     assert_eq!(accepted.status, StatusCode::OK);
+    let signed_in = app
+        .call(
+            "POST",
+            "/auth/login",
+            Some(json!({"login": "max@sparkasse.example", "password": "manager-passwort-1"})),
+            None,
+        )
+        .await;
+    // The console learns from the login which platforms it shows.
+    assert_eq!(signed_in.body["platforms"], json!([platform]));
+    assert_eq!(signed_in.body["role"], "manager");
     let jwt = app
         .login("max@sparkasse.example", "manager-passwort-1")
         .await;

@@ -7,6 +7,14 @@ export function formatCents(cents: number): string {
 	return euro.format(cents / 100).replace(/\u00a0/g, ' ');
 }
 
+/** Euros as typed (`5`, `5,5`, `5,50`, `1.234,50`) in cents, or nothing. */
+export function eurosToCents(raw: string): number | undefined {
+	const text = raw.trim().replace(/\s*€$/, '').replace(/\./g, '');
+	const m = /^(\d{1,6})(?:,(\d{1,2}))?$/.exec(text);
+	if (!m) return undefined;
+	return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
+}
+
 /** `2026-12-06` (or a timestamp) → `06.12.2026`, the calendar day in Berlin. */
 export function formatDate(value: string): string {
 	const civil = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);

@@ -13,6 +13,8 @@ interface Session {
 	tenant: string | undefined;
 	/** Who signed in within the scope: `partner`, `manager` and `operator` share `platform`. */
 	role: string | undefined;
+	/** The platforms a manager manages (the login's and every refresh's answer names them). */
+	platforms: string[];
 	expiresAt: number;
 }
 
@@ -21,6 +23,7 @@ interface TokenReply {
 	expires_in: number;
 	scope: string;
 	role?: string;
+	platforms?: string[];
 }
 
 let current = $state<Session | undefined>(undefined);
@@ -46,6 +49,9 @@ export const session = {
 	get role(): string | undefined {
 		return current?.role;
 	},
+	get platforms(): string[] {
+		return current?.platforms ?? [];
+	},
 	/** Keeps the token of a login's or a refresh's answer. */
 	start(reply: TokenReply): void {
 		current = {
@@ -53,6 +59,7 @@ export const session = {
 			scope: scopeOf(reply),
 			tenant: reply.scope.split(':')[1],
 			role: reply.role,
+			platforms: reply.platforms ?? [],
 			// A little early, so a call never leaves with a token about to expire.
 			expiresAt: Date.now() + (reply.expires_in - 30) * 1000
 		};

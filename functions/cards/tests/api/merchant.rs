@@ -108,6 +108,30 @@ async fn no_terms_before_the_operator_has_priced_the_contract() {
         terms.body["detail"],
         "Der Preis für Kartenverträge steht noch nicht fest."
     );
+    // The operator reads the same, sets the price and reads it back; a partner may not.
+    let operator = kit.fixtures().operator("olga@betreiber.de").await;
+    let unset = client
+        .call("GET", "/cards/price", None, Some(&operator.token))
+        .await;
+    assert_problem(&unset, StatusCode::UNPROCESSABLE_ENTITY, None);
+    let price = json!({"fee_per_terminal_user_cents": 990});
+    let set = client
+        .call(
+            "PUT",
+            "/cards/price",
+            Some(price.clone()),
+            Some(&operator.token),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    let read = client
+        .call("GET", "/cards/price", None, Some(&operator.token))
+        .await;
+    assert_eq!(read.body, price);
+    let partners = client
+        .call("GET", "/cards/price", None, Some(&partner.token))
+        .await;
+    assert_eq!(partners.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -537,7 +537,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The price per terminal user and month that contracts signed now get (operator); 422
+         *     while none is set.
+         */
+        get: operations["get_cards_price"];
         /**
          * Set the price per terminal user and month (operator); it applies to contracts signed
          *     from now on.
@@ -3289,6 +3293,8 @@ export interface components {
              * @description Seconds until the token expires (900).
              */
             expires_in: number;
+            /** @description The platforms a manager manages (an end user's: its platform); empty for others. */
+            platforms: string[];
             /** @description `operator`, `manager`, `partner`, `pos`, `cardholder`, `customer` or `enduser`. */
             role: string;
             /** @description `platform`, or a tenant scope such as `pos:<partner id>`. */
@@ -4496,9 +4502,14 @@ export interface components {
             direct_debit: boolean;
             /** Format: date */
             issued_on: string;
+            /** @description An invoice, or a credit note cancelling one. */
+            kind: components["schemas"]["DocumentKind"];
             number: string;
             partner_id: string;
+            /** @description Presigned download links (PDF and XRechnung), valid at least 15 minutes. */
+            pdf_url: string;
             totals: components["schemas"]["Totals"];
+            xml_url: string;
         };
         RunInvoiceList: {
             invoices: components["schemas"]["RunInvoice"][];
@@ -5867,6 +5878,30 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_cards_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The price. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Price"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             422: components["responses"]["Unprocessable"];
             503: components["responses"]["Unavailable"];
         };

@@ -4,7 +4,7 @@
 
 import type { components } from '../api/schema';
 import type { Problem } from '../api/client';
-import { formatCents, formatDate } from '../format';
+import { eurosToCents, formatCents, formatDate } from '../format';
 
 type Schemas = components['schemas'];
 export type OfferView = Schemas['OfferView'];
@@ -119,13 +119,7 @@ export function formOfOffer(o: OfferView): OfferForm {
 	};
 }
 
-/** Euros as typed (`5`, `5,5`, `5,50`, `1.234,50`) in cents, or nothing. */
-export function eurosToCents(raw: string): number | undefined {
-	const text = raw.trim().replace(/\s*€$/, '').replace(/\./g, '');
-	const m = /^(\d{1,6})(?:,(\d{1,2}))?$/.exec(text);
-	if (!m) return undefined;
-	return Number(m[1]) * 100 + Number((m[2] ?? '0').padEnd(2, '0'));
-}
+export { eurosToCents } from '../format';
 
 /** The benefit the form describes (what the API stores), or errors at its fields. */
 function benefitOf(f: OfferForm): { benefit: Benefit; errors: Record<string, string> } {

@@ -2,6 +2,8 @@
 // pages are not built yet is listed here but never linked (no link leads nowhere): building
 // one means adding its route under `src/routes/partner/(portal)/` and setting `built`.
 
+import { loginPathOf, sectionAt } from '../console/nav';
+
 export type SectionKey =
 	| 'start'
 	| 'profil'
@@ -54,13 +56,10 @@ export function sectionOf(
 	pathname: string,
 	sections: readonly Section[] = SECTIONS
 ): Section | undefined {
-	const path = pathname.replace(/\/+$/, '') || '/';
-	return [...sections]
-		.sort((a, b) => b.path.length - a.path.length)
-		.find((s) => path === s.path || path.startsWith(`${s.path}/`));
+	return sectionAt(sections, pathname);
 }
 
 /** The partner's login, coming back to `here` afterwards (slashes left readable). */
 export function loginPath(here: string): string {
-	return `/partner/anmelden?weiter=${encodeURIComponent(here).replace(/%2F/g, '/')}`;
+	return loginPathOf('/partner/anmelden', here);
 }

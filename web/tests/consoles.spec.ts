@@ -1,0 +1,283 @@
+// The consoles of the operator and of a bank platform's manager, as Issue "Done when" walks
+// them: the operator creates a platform with a placement kind and invites its manager; the
+// manager sets a password from the mail, opens the queue, approves two applications and an
+// offer that then shows in the platform's feed, and rejects another offer with a reason the
+// partner reads in the portal; the operator runs the month's billing in the console, sees a
+// partner fail for a missing address, retries it once the address is there, and downloads
+// the SEPA file and an invoice.
+//
+// No date comes from this machine's clock: the day is the one the API approved on.
+
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { API, PASSWORD, confirmedPartner, linkMailedTo, look, uniqueEmail } from './kit';
+import {
+	OPERATOR_EMAIL,
+	OPERATOR_PASSWORD,
+	addDays,
+	bearer,
+	logIn,
+	monthName,
+	operatorBearer,
+	type Headers
+} from './portal-kit';
+
+const IBAN = 'DE89370400440532013000';
+
+/** A partner confirmed through the API, with its company's name and a mandate, applied to
+ *  the platform; with an address only when `address` is set. */
+async function applicant(
+	request: APIRequestContext,
+	company: string,
+	platformId: string,
+	address: boolean
+): Promise<{ email: string; headers: Headers; id: string }> {
+	const email = uniqueEmail('partner');
+	const headers = { authorization: `Bearer ${await confirmedPartner(request, email)}` };
+	const patch = await request.patch(`${API}/partners/me`, {
+		headers,
+		data: address ? { company, address: ADDRESS } : { company }
+	});
+	expect(patch.ok(), await patch.text()).toBe(true);
+	const mandate = await request.put(`${API}/partners/me/sepa-mandate`, {
+		headers,
+		data: { account_holder: company, iban: IBAN }
+	});
+	expect(mandate.ok(), await mandate.text()).toBe(true);
+	const applied = await request.post(`${API}/partners/me/platforms/${platformId}`, { headers });
+	expect(applied.ok(), await applied.text()).toBe(true);
+	const me = (await (await request.get(`${API}/partners/me`, { headers })).json()) as { id: string };
+	return { email, headers, id: me.id };
+}
+
+const ADDRESS = { street: 'Marktplatz 1', postal_code: '20095', city: 'Hamburg', country: 'DE' };
+
+/** An offer on the platform, submitted for review: its id. */
+async function submittedOffer(
+	request: APIRequestContext,
+	partner: Headers,
+	platformId: string,
+	title: string,
+	today: string
+): Promise<string> {
+	const created = await request.post(`${API}/offers`, {
+		headers: partner,
+		data: {
+			title,
+			teaser: 'Für Kundinnen und Kunden der Volksbank',
+			description: 'Zeigen Sie den Gutschein an der Theke.',
+			benefit: { kind: 'percent', value: 15 },
+			in_store: { instructions: 'Gutschein an der Kasse zeigen.', coupon_code: 'VB15' },
+			valid_from: today,
+			valid_to: addDays(today, 60),
+			categories: ['essen'],
+			platforms: [platformId]
+		}
+	});
+	expect(created.status(), await created.text()).toBe(201);
+	const offerId = ((await created.json()) as { offer_id: string }).offer_id;
+	const submitted = await request.post(`${API}/offers/${offerId}/submit`, { headers: partner });
+	expect(submitted.ok(), await submitted.text()).toBe(true);
+	return offerId;
+}
+
+/** A row of a list, found by its heading. */
+function row(page: Page, heading: string | RegExp) {
+	return page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: heading }) });
+}
+
+test('the operator sets up a platform, its manager decides, and the month is billed in the console', async ({
+	page,
+	browser,
+	request
+}) => {
+	test.setTimeout(300_000);
+	const suffix = Date.now().toString(36);
+	const platformName = `Volksbank Vorteilsclub ${suffix}`;
+	const managerEmail = uniqueEmail('manager');
+
+	// The operator's console: a new platform, its placement kind and its manager.
+	await page.goto('/betreiber');
+	await expect(page).toHaveURL(/\/betreiber\/anmelden\?weiter=\/betreiber$/);
+	await look(page, 'betreiber-anmelden');
+	await logIn(page, OPERATOR_EMAIL, OPERATOR_PASSWORD);
+	await expect(page.getByRole('heading', { name: 'Plattformen', level: 1 })).toBeVisible();
+	await page.getByLabel('Name der Plattform').fill(platformName);
+	await page.getByLabel('Monatsgebühr je Partner in Euro (netto)').fill('29');
+	await page.getByRole('button', { name: 'Plattform anlegen' }).click();
+	await expect(page.getByText(`Die Plattform „${platformName}“ ist angelegt (29,00 € im Monat).`)).toBeVisible();
+	await look(page, 'betreiber-plattformen');
+	await page.getByRole('link', { name: platformName }).click();
+	await expect(page.getByRole('heading', { name: platformName, level: 1 })).toBeVisible();
+	const platformId = /plattformen\/([0-9a-f-]{36})/.exec(page.url())?.[1] ?? '';
+	await page.getByLabel('Name der Platzierungsart').fill('Top-Platzierung');
+	await page.getByLabel('Preis je Monat in Euro (netto)').fill('abc');
+	await page.getByRole('button', { name: 'Platzierungsart anlegen' }).click();
+	await expect(page.locator('#feld-price_cents-fehler')).toContainText('Bitte geben Sie den Preis in Euro an');
+	await page.getByLabel('Preis je Monat in Euro (netto)').fill('39,00');
+	await page.getByLabel('Plätze je Monat').fill('2');
+	await page.getByRole('button', { name: 'Platzierungsart anlegen' }).click();
+	await expect(page.getByText('„Top-Platzierung“ ist buchbar.')).toBeVisible();
+	await expect(row(page, 'Top-Platzierung')).toContainText('39,00 € netto im Monat · 2 Plätze je Monat');
+	await page.getByLabel('Name des Managers').fill('Max Manager');
+	await page.getByLabel('E-Mail-Adresse').fill(managerEmail);
+	await page.getByRole('button', { name: 'Einladen' }).click();
+	await expect(page.getByText(`${managerEmail} ist eingeladen`)).toBeVisible();
+	await look(page, 'betreiber-plattform');
+
+	// Two partners apply; one has no address yet.
+	const cafe = await applicant(request, `Konditorei Sonnenschein ${suffix}`, platformId, true);
+	const metzgerei = await applicant(request, `Metzgerei Schmidt ${suffix}`, platformId, false);
+
+	// The manager: the password from the invitation, then the console's login.
+	const managerContext = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+	const manager = await managerContext.newPage();
+	await manager.goto(await linkMailedTo(request, managerEmail, '/einladung'));
+	await manager.getByLabel('Neues Passwort').fill(PASSWORD);
+	await manager.getByLabel('Passwort wiederholen').fill(PASSWORD);
+	await manager.getByRole('button', { name: 'Passwort festlegen' }).click();
+	await manager.getByRole('link', { name: 'Zur Anmeldung' }).click();
+	await expect(manager).toHaveURL(/\/plattform\/anmelden$/);
+	await look(manager, 'plattform-anmelden');
+	await logIn(manager, managerEmail);
+	await expect(manager).toHaveURL(new RegExp(`/plattform/${platformId}$`));
+	await expect(manager.getByRole('heading', { name: platformName, level: 1 })).toBeVisible();
+	const applications = manager.getByRole('region', { name: /Anträge/ });
+	await expect(applications.getByRole('listitem')).toHaveCount(2);
+	await expect(applications.getByRole('listitem').first()).toContainText(`Konditorei Sonnenschein ${suffix}`);
+	await expect(applications.getByRole('listitem').first()).toContainText('Wartet seit heute');
+	await look(manager, 'plattform-uebersicht');
+
+	// Both applications approved; the first one's page shows the company's data.
+	for (const partner of [cafe, metzgerei]) {
+		await applications.getByRole('link', { name: new RegExp(suffix) }).first().click();
+		await expect(manager.getByRole('heading', { name: /^Antrag von / })).toBeVisible();
+		if (partner === cafe) {
+			await expect(manager.locator('dl.facts')).toContainText(cafe.email);
+			await look(manager, 'plattform-antrag');
+		}
+		await manager.getByRole('button', { name: 'Freigeben' }).click();
+		await expect(manager.getByText(/^Freigegeben\. Der Partner ist benachrichtigt/)).toBeVisible();
+		await manager.getByRole('link', { name: 'Zur Übersicht' }).last().click();
+	}
+	await expect(manager.getByText('Kein Antrag wartet.')).toBeVisible();
+
+	// The day the API approved on, for the offers and the month.
+	const mine = (await (await request.get(`${API}/partners/me/platforms`, { headers: cafe.headers })).json()) as {
+		applications: { platform_id: string; approved_on?: string }[];
+	};
+	const today = mine.applications.find((a) => a.platform_id === platformId)?.approved_on ?? '';
+	expect(today).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+	const month = today.slice(0, 7);
+
+	// Two offers of the konditorei wait: one approved after both checks, one rejected with a reason.
+	const torten = await submittedOffer(request, cafe.headers, platformId, `Torten ${suffix}`, today);
+	await submittedOffer(request, cafe.headers, platformId, `Gratis-Kaffee ${suffix}`, today);
+	await manager.reload();
+	const reviews = manager.getByRole('region', { name: /Angebote zur Prüfung/ });
+	await expect(reviews.getByRole('listitem')).toHaveCount(2);
+	await reviews.getByRole('link', { name: `Torten ${suffix}` }).click();
+	await expect(manager.getByRole('heading', { name: `Prüfung: Torten ${suffix}` })).toBeVisible();
+	await expect(manager.getByRole('heading', { name: `Torten ${suffix}`, level: 3 })).toBeVisible();
+	await expect(manager.locator('dl.facts')).toContainText('15 % Rabatt');
+	await look(manager, 'plattform-pruefung');
+	await manager.getByRole('button', { name: 'Freigeben' }).click();
+	await expect(manager.getByRole('alert')).toContainText('bestätigen Sie bitte beide Prüfungen');
+	await manager.getByLabel('Das Angebot ist rechtlich zulässig.').check();
+	await manager.getByLabel('Es bietet der Community einen echten Vorteil.').check();
+	await manager.getByRole('button', { name: 'Freigeben' }).click();
+	await expect(manager.getByText('Freigegeben. Das Angebot steht jetzt im Feed Ihrer Plattform.')).toBeVisible();
+	await manager.getByRole('link', { name: 'Zur Übersicht' }).last().click();
+	await reviews.getByRole('link', { name: `Gratis-Kaffee ${suffix}` }).click();
+	await manager.getByRole('button', { name: 'Ablehnen' }).click();
+	await expect(manager.locator('#feld-reason-fehler')).toContainText('Bitte nennen Sie den Grund');
+	const reason = 'Ein Gratis-Kaffee beim Kauf eines Kaffees ist kein echter Vorteil.';
+	await manager.getByLabel('Begründung für den Partner').fill(reason);
+	await manager.getByRole('button', { name: 'Ablehnen' }).click();
+	await expect(manager.getByText(/^Abgelehnt\. Der Partner liest Ihre Begründung/)).toBeVisible();
+	await manager.getByRole('link', { name: 'Zur Übersicht' }).last().click();
+	await expect(manager.getByText('Kein Angebot wartet.')).toBeVisible();
+
+	// The approved offer in the platform's feed, as end customers see it.
+	await manager.getByRole('navigation', { name: 'Plattform-Konsole' }).getByRole('link', { name: 'Feed ansehen' }).click();
+	await expect(manager.getByRole('heading', { name: `Torten ${suffix}` })).toBeVisible();
+	await expect(manager.getByText(`Gratis-Kaffee ${suffix}`)).toHaveCount(0);
+
+	// The konditorei reads the reason in the portal.
+	const cafeContext = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+	const cafePage = await cafeContext.newPage();
+	await cafePage.goto('/partner/angebote');
+	await logIn(cafePage, cafe.email);
+	await expect(row(cafePage, `Gratis-Kaffee ${suffix}`)).toContainText(`Begründung: ${reason}`);
+	await expect(row(cafePage, `Torten ${suffix}`)).toContainText('Freigegeben');
+	await cafeContext.close();
+
+	// Placements this month for both partners (the butcher's offer approved through the API),
+	// so that both have something due in the month's run.
+	const operator = await operatorBearer(request);
+	const wurst = await submittedOffer(request, metzgerei.headers, platformId, `Wurst ${suffix}`, today);
+	const approved = await request.post(`${API}/platforms/${platformId}/reviews/${wurst}/decision`, {
+		headers: operator,
+		data: { decision: 'approve', checks: { lawful: true, real_benefit: true } }
+	});
+	expect(approved.ok(), await approved.text()).toBe(true);
+	const kinds = (await (
+		await request.get(`${API}/platforms/${platformId}/placement-kinds`, { headers: operator })
+	).json()) as { kinds: { kind_id: string }[] };
+	const kindId = kinds.kinds[0]?.kind_id ?? '';
+	for (const [partner, offerId] of [
+		[cafe, torten],
+		[metzgerei, wurst]
+	] as const) {
+		const placed = await request.post(`${API}/offers/${offerId}/placements`, {
+			headers: partner.headers,
+			data: { platform_id: platformId, kind_id: kindId, month }
+		});
+		expect(placed.ok(), await placed.text()).toBe(true);
+	}
+
+	// The operator bills the month in the console: the butcher fails for the missing address.
+	const nav = page.getByRole('navigation', { name: 'Betreiber-Konsole' });
+	await nav.getByRole('link', { name: 'Abrechnung' }).click();
+	await expect(page.getByRole('heading', { name: 'Abrechnung', level: 1 })).toBeVisible();
+	await page.getByLabel('Monat', { exact: true }).selectOption(month);
+	await page.getByRole('button', { name: 'Abrechnung starten …' }).click();
+	await expect(page.getByRole('alertdialog')).toContainText(`Die Abrechnung für ${monthName(month)} jetzt starten?`);
+	await look(page, 'betreiber-abrechnung-bestaetigen');
+	await page.getByRole('button', { name: `Ja, ${monthName(month)} abrechnen` }).click();
+	await expect(page.getByRole('heading', { name: `Abrechnung ${monthName(month)}`, level: 1 })).toBeVisible();
+	const failures = page.getByRole('region', { name: /Fehlgeschlagen/ });
+	const butcherFailure = failures.getByRole('listitem').filter({ hasText: metzgerei.id });
+	await expect(butcherFailure).toContainText('Anschrift des Partners fehlt', { timeout: 30_000 });
+	const invoices = page.getByRole('region', { name: /Rechnungen/ });
+	await expect(invoices.getByRole('listitem').filter({ hasText: `Konditorei Sonnenschein ${suffix}` })).toContainText(
+		'46,41 € brutto'
+	);
+	await look(page, 'betreiber-abrechnung-lauf');
+
+	// The address given, the retry bills the butcher too.
+	const patched = await request.patch(`${API}/partners/me`, {
+		headers: await bearer(request, metzgerei.email, PASSWORD),
+		data: { address: ADDRESS }
+	});
+	expect(patched.ok(), await patched.text()).toBe(true);
+	await failures.getByRole('button', { name: 'Erneut versuchen' }).click();
+	await expect(page.getByText(/erneut abgerechnet\./)).toBeVisible();
+	await expect(invoices.getByRole('listitem').filter({ hasText: `Metzgerei Schmidt ${suffix}` })).toContainText(
+		'46,41 € brutto',
+		{ timeout: 30_000 }
+	);
+	await expect(butcherFailure).toHaveCount(0);
+
+	// The SEPA file and an invoice, downloaded.
+	await page.getByRole('button', { name: 'SEPA-Dateien abrufen' }).click();
+	const file = page.getByRole('link', { name: /^LS-\d{4}-\d{2}-\d+\.xml herunterladen$/ }).first();
+	await expect(file).toBeVisible();
+	const xml = await request.get((await file.getAttribute('href')) ?? '');
+	expect(xml.status()).toBe(200);
+	expect(await xml.text()).toContain('urn:iso:std:iso:20022:tech:xsd:pain.008.001.08');
+	const cafeInvoice = invoices.getByRole('listitem').filter({ hasText: `Konditorei Sonnenschein ${suffix}` });
+	const pdf = await request.get((await cafeInvoice.getByRole('link', { name: 'PDF' }).getAttribute('href')) ?? '');
+	expect(pdf.headers()['content-type']).toBe('application/pdf');
+	await look(page, 'betreiber-abrechnung-sepa');
+	await managerContext.close();
+});
