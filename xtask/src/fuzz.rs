@@ -2002,6 +2002,13 @@ fn stand_ins(platform_id: &str, scoped: &Ids, own: &Own) -> Result<Vec<StandIn>>
             "POST /file-links/customers/{customer_id}/invitation",
             json!({"$path.customer_id": own.invited}),
         ),
+        // A terminal user's username is the merchant's once: each success takes a new one.
+        StandIn::once(
+            "POST /cards/terminal-users",
+            (1..=12)
+                .map(|n| json!({"username": format!("fuzz-kasse-{n}")}))
+                .collect(),
+        ),
         StandIn::once(
             "POST /cards/cards/{number}/transfer",
             own.transfers

@@ -44,24 +44,36 @@ const MAX_RULES: usize = 20;
     "monthly_budget_cents": 50000
 }))]
 pub struct ProgramInput {
+    #[schema(value_type = shared::openapi::Text<120>, inline)]
     pub name: String,
     /// https, on one of the partner's verified domains (`PUT /partners/me/referral-domains`,
     /// then `POST /partners/me/referral-domains/{domain}/verification`).
+    #[schema(pattern = r"^https://[^\s@/]+(/\S*)?$", max_length = 1000)]
     pub landing_url: String,
+    /// 1 to 20 rules, each event once.
+    #[schema(min_items = 1, max_items = 20)]
     pub rewards: Vec<RewardRule>,
+    /// 0 to 120; none: as long as the friend stays a customer.
     #[serde(default)]
+    #[schema(maximum = 120, nullable)]
     pub recurring_months: Option<u32>,
+    /// 1 to 100.000; none: unlimited.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000, nullable)]
     pub cap_per_referrer: Option<u32>,
     #[serde(default)]
+    #[schema(maximum = 100, nullable)]
     pub friend_share_percent: Option<u32>,
+    #[schema(minimum = 1, maximum = 365)]
     pub attribution_days: u32,
     pub attribution: Attribution,
+    #[schema(maximum = 365)]
     pub hold_days: u32,
     #[serde(default)]
     pub voucher_rate: Option<VoucherRate>,
     /// Cash rewards (cents) the program may grant per calendar month; the partner is billed
     /// for the rewards it grants.
+    #[schema(minimum = 1, maximum = 10_000_000)]
     pub monthly_budget_cents: i64,
 }
 
@@ -441,5 +453,39 @@ mod tests {
             assert!(check_landing(&mut v, bad, &domains).is_none(), "{bad}");
             assert!(v.finish().is_err(), "{bad}");
         }
+    }
+
+    /// What the document states of a program (the fuzzer and the web app's client generate
+    /// from it) is what the checks accept: the landing page's form, and the bounds.
+    #[test]
+    fn the_documented_program_is_what_the_checks_accept() {
+        let doc = serde_json::to_value(crate::openapi()).unwrap();
+        let input = &doc["components"]["schemas"]["ProgramInput"]["properties"];
+        let landing = regex::Regex::new(input["landing_url"]["pattern"].as_str().unwrap()).unwrap();
+        let domains = vec!["baeckerei-mueller.de".to_string()];
+        for ok in [
+            "https://baeckerei-mueller.de",
+            "https://shop.baeckerei-mueller.de/aktion?utm_source=empfehlung",
+        ] {
+            assert!(landing.is_match(ok), "{ok}");
+            let mut v = Validator::new();
+            assert!(check_landing(&mut v, ok, &domains).is_some(), "{ok}");
+        }
+        for bad in [
+            "http://baeckerei-mueller.de/",
+            "https://user@baeckerei-mueller.de/",
+            "https://baeckerei-mueller.de/ x",
+            "",
+        ] {
+            assert!(!landing.is_match(bad), "{bad}");
+        }
+        assert_eq!(input["rewards"]["minItems"], 1);
+        assert_eq!(input["rewards"]["maxItems"], MAX_RULES);
+        assert_eq!(input["attribution_days"]["maximum"], MAX_DAYS);
+        assert_eq!(input["hold_days"]["maximum"], MAX_DAYS);
+        assert_eq!(input["monthly_budget_cents"]["maximum"], Cents::MAX_INPUT.0);
+        let rate = &doc["components"]["schemas"]["VoucherRate"]["properties"];
+        assert_eq!(rate["value_cents"]["minimum"], 1);
+        assert_eq!(rate["value_cents"]["maximum"], Cents::MAX_INPUT.0);
     }
 }

@@ -239,17 +239,21 @@ pub enum Attribution {
 pub enum Reward {
     /// A fixed amount of money.
     Fixed {
+        #[schema(value_type = i64, minimum = 1, maximum = 10_000_000)]
         amount_cents: Cents,
     },
     /// A share of the purchase in basis points (500 = 5 %), rounded half up to the cent.
     Percent {
+        #[schema(minimum = 1, maximum = 10_000)]
         basis_points: u32,
     },
     Points {
+        #[schema(minimum = 1, maximum = 1_000_000)]
         points: i64,
     },
     /// A voucher of this value.
     Voucher {
+        #[schema(value_type = i64, minimum = 1, maximum = 10_000_000)]
         value_cents: Cents,
     },
 }
@@ -257,7 +261,7 @@ pub enum Reward {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RewardRule {
     /// `signup`, `purchase` or a named action (`a-z`, `0-9`, `_`, `-`).
-    #[schema(example = "purchase")]
+    #[schema(example = "purchase", pattern = "^[a-z0-9_-]{1,40}$")]
     pub event: String,
     pub reward: Reward,
 }
@@ -265,7 +269,9 @@ pub struct RewardRule {
 /// Points to voucher: `points` buy a voucher of `value_cents`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VoucherRate {
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub points: i64,
+    #[schema(value_type = i64, minimum = 1, maximum = 10_000_000)]
     pub value_cents: Cents,
 }
 

@@ -4224,7 +4224,10 @@ export interface components {
             attribution: components["schemas"]["Attribution"];
             /** Format: int32 */
             attribution_days: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description 1 to 100.000; none: unlimited.
+             */
             cap_per_referrer?: number | null;
             /** Format: int32 */
             friend_share_percent?: number | null;
@@ -4242,8 +4245,12 @@ export interface components {
              */
             monthly_budget_cents: number;
             name: string;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description 0 to 120; none: as long as the friend stays a customer.
+             */
             recurring_months?: number | null;
+            /** @description 1 to 20 rules, each event once. */
             rewards: components["schemas"]["RewardRule"][];
             voucher_rate?: components["schemas"]["VoucherRate"] | null;
         };
@@ -4387,7 +4394,8 @@ export interface components {
         };
         /** @description What a referrer earns for an event. */
         Reward: {
-            amount_cents: components["schemas"]["Cents"];
+            /** Format: int64 */
+            amount_cents: number;
             /** @enum {string} */
             kind: "fixed";
         } | {
@@ -4403,7 +4411,8 @@ export interface components {
         } | {
             /** @enum {string} */
             kind: "voucher";
-            value_cents: components["schemas"]["Cents"];
+            /** Format: int64 */
+            value_cents: number;
         };
         /** @description The cash referral rewards confirmed in one month, which billing charges. */
         RewardMonthExport: {
@@ -4837,7 +4846,8 @@ export interface components {
         VoucherRate: {
             /** Format: int64 */
             points: number;
-            value_cents: components["schemas"]["Cents"];
+            /** Format: int64 */
+            value_cents: number;
         };
         /** @enum {string} */
         VoucherStatus: "issued" | "redeemed" | "revoked";
