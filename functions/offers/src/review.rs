@@ -13,8 +13,7 @@ use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::mail::pending::PendingMails;
 use shared::model::from_item;
-use shared::model::partners::{Partner, partner_key};
-use shared::model::platforms::{Platform, platform_key, platform_pk};
+use shared::model::platforms::platform_pk;
 use shared::openapi::{
     Conflict, Unprocessable, closed_object, multiline_text, one_of_strings, optional_multiline_text,
 };
@@ -28,6 +27,7 @@ use crate::drafts::OfferView;
 use crate::offer::{
     self, Checks, Content, Live, OnPlatform, Status, changed_meanwhile, review_key, save_op, step,
 };
+use crate::parties::{load_partner, platform_name};
 use crate::withdrawal::{self, Withdrawal};
 use crate::{images, listing, mails, subscription};
 
@@ -68,22 +68,6 @@ impl Submission {
             format!("{}#{}", self.submitted_at, self.offer_id).into(),
         );
         Ok(item)
-    }
-}
-
-async fn load_partner(state: &AppState, partner: &PartnerId) -> Result<Partner> {
-    let item = state
-        .table
-        .get(&partner_key(partner))
-        .await?
-        .ok_or_else(|| Error::NotFound("Partnerkonto nicht gefunden.".into()))?;
-    from_item(item)
-}
-
-async fn platform_name(state: &AppState, platform: &PlatformId) -> Result<String> {
-    match state.table.get(&platform_key(platform)).await? {
-        Some(item) => Ok(from_item::<Platform>(item)?.name),
-        None => Ok(platform.to_string()),
     }
 }
 
