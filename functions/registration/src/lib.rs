@@ -20,6 +20,7 @@ pub mod replies;
 pub mod sessions;
 pub mod signed_in;
 pub mod signup;
+pub mod suspension;
 
 use axum::Router;
 use shared::auth::Role;
@@ -78,6 +79,16 @@ pub fn routes() -> Vec<Route<AppState>> {
             POST "/platforms/{platform_id}/applications/{partner_id}/decision",
             MANAGER.owning(&["platform_id", "partner_id"]),
             applications::decide
+        ),
+        route!(
+            POST "/platforms/{platform_id}/partners/{partner_id}/suspension",
+            MANAGER.owning(&["platform_id", "partner_id"]),
+            suspension::suspend
+        ),
+        route!(
+            DELETE "/platforms/{platform_id}/partners/{partner_id}/suspension",
+            MANAGER.owning(&["platform_id", "partner_id"]),
+            suspension::reinstate
         ),
     ]
 }

@@ -17,7 +17,7 @@ fn document() -> Value {
 fn the_template_and_the_document_list_exactly_the_route_table() {
     checks::assert_one_list_of_routes(
         "RegistrationFunction",
-        27,
+        29,
         &registration::routes(),
         &document(),
     );

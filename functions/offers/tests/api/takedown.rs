@@ -170,3 +170,44 @@ async fn taking_down_clears_a_revision_waiting_in_the_queue() {
     assert!(queue.body["reviews"].as_array().unwrap().is_empty());
     assert!(w.feed(&w.pa).await.is_empty());
 }
+
+/// A partner suspended on a platform (registration writes the suspension into its
+/// subscription) is shown nowhere there at once, and back when reinstated.
+#[tokio::test]
+async fn a_suspended_partners_offers_leave_the_feed_and_return_when_reinstated() {
+    use shared::model::subscriptions::{Application, Suspension, application_key};
+    use shared::store::{Cond, Table};
+    let w = World::new().await;
+    let offer = w.published_on_a(&w.partner).await;
+    let key = application_key(&w.partner.id, &w.pa);
+    let mut app: Application =
+        shared::model::from_item(w.kit.table.get(&key).await.unwrap().unwrap()).unwrap();
+    app.suspension = Some(Suspension {
+        reason: "Beschwerden".into(),
+        suspended_at: shared::clock::Clock::now(w.kit.clock.as_ref()),
+    });
+    w.kit
+        .table
+        .put(app.to_item().unwrap(), Cond::Always)
+        .await
+        .unwrap();
+
+    assert!(w.feed(&w.pa).await.is_empty());
+    let detail = w
+        .call(
+            "GET",
+            &format!("/offers/{offer}?platform_id={}", w.pa),
+            None,
+            None,
+        )
+        .await;
+    assert_problem(&detail, StatusCode::NOT_FOUND, None);
+
+    app.suspension = None;
+    w.kit
+        .table
+        .put(app.to_item().unwrap(), Cond::Always)
+        .await
+        .unwrap();
+    assert_eq!(w.feed(&w.pa).await, vec![offer]);
+}
