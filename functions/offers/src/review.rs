@@ -13,7 +13,6 @@ use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::mail::pending::PendingMails;
 use shared::model::from_item;
-use shared::model::platforms::platform_pk;
 use shared::openapi::{
     Conflict, Unprocessable, closed_object, multiline_text, one_of_strings, optional_multiline_text,
 };
@@ -34,10 +33,7 @@ use crate::{images, listing, mails, subscription};
 /// The submission's time: a decision deletes exactly the submission it decided.
 const SUBMITTED_AT: shared::store::Attr = "submitted_at";
 
-/// The index partition of a platform's review queue, oldest first.
-pub fn review_index(platform: &PlatformId) -> String {
-    format!("{}#REVIEWS", platform_pk(platform))
-}
+pub use shared::model::reviews::review_index;
 
 /// What a manager reviews: the submitted version, frozen at submit.
 #[derive(Debug, Clone, Serialize, Deserialize)]

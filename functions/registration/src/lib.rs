@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod bodies;
 pub mod closure;
+pub mod digest;
 pub mod email_change;
 pub mod export;
 pub mod login;
