@@ -581,6 +581,7 @@ impl Fixtures<'_> {
             rejection_reason: None,
             cancelled_at: None,
             ends_on: None,
+            suspension: None,
         };
         self.table
             .transact(vec![

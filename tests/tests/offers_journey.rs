@@ -669,3 +669,97 @@ async fn an_offer_on_twenty_platforms_with_placements_is_withdrawn_everywhere() 
         assert_eq!(listed["total_cents"], if i == 0 { 20 * 1900 } else { 0 });
     }
 }
+
+/// The manager's measures on DynamoDB: an offer taken down leaves the feed and is mailed once;
+/// a partner suspended (the suspension written under the condition of the state read, an
+/// attribute holding a map) leaves the feed with every offer and returns when reinstated.
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn a_manager_takes_an_offer_down_and_suspends_and_reinstates_a_partner() {
+    let j = Journey::start().await;
+    let anna = j.partner_on("anna", &[(&j.pa, &j.manager_a)]).await;
+    let first = j.publish(&anna, "15 % auf alle Torten", &[&j.pa]).await;
+    j.approve(&j.manager_a, &j.pa, &first).await;
+    let second = j.publish(&anna, "Kaffee gratis", &[&j.pa]).await;
+    j.approve(&j.manager_a, &j.pa, &second).await;
+    let mut shown = j.feed_ids(&j.pa).await;
+    shown.sort();
+    let mut both = vec![first.clone(), second.clone()];
+    both.sort();
+    assert_eq!(shown, both);
+
+    let reason = "Der beworbene Rabatt wird im Shop nicht gewährt.";
+    let path = format!("/platforms/{}/offers/{first}/take-down", j.pa);
+    for _ in 0..2 {
+        let down = j
+            .call(
+                "POST",
+                &path,
+                Some(json!({"reason": reason})),
+                Some(&j.manager_a.token),
+            )
+            .await;
+        assert_eq!(down["status"], "taken_down");
+    }
+    assert_eq!(j.feed_ids(&j.pa).await, vec![second.clone()]);
+    let taken_down_mails = mails_to(anna.email.as_str())
+        .await
+        .into_iter()
+        .filter(|m| m.subject.contains("aus dem Angebot genommen"))
+        .count();
+    assert_eq!(taken_down_mails, 1);
+    let mine = j
+        .call(
+            "GET",
+            &format!("/partners/me/offers/{first}"),
+            None,
+            Some(&anna.token),
+        )
+        .await;
+    assert_eq!(mine["offer"]["platforms"][0]["status"], "taken_down");
+    assert_eq!(mine["offer"]["platforms"][0]["rejection_reason"], reason);
+
+    let suspension = format!("/platforms/{}/partners/{}/suspension", j.pa, anna.id);
+    let suspended = j
+        .call(
+            "POST",
+            &suspension,
+            Some(json!({"reason": "Mehrere Beschwerden über nicht eingelöste Gutscheine."})),
+            Some(&j.manager_a.token),
+        )
+        .await;
+    assert!(suspended["suspension"]["suspended_at"].is_string());
+    assert!(j.feed_ids(&j.pa).await.is_empty());
+    let platforms = j
+        .call("GET", "/partners/me/platforms", None, Some(&anna.token))
+        .await;
+    assert_eq!(
+        platforms["applications"][0]["suspension"]["reason"],
+        "Mehrere Beschwerden über nicht eingelöste Gutscheine."
+    );
+
+    let reinstated = j
+        .call("DELETE", &suspension, None, Some(&j.manager_a.token))
+        .await;
+    assert!(reinstated.get("suspension").is_none());
+    assert_eq!(j.feed_ids(&j.pa).await, vec![second]);
+    let again = j
+        .call("DELETE", &suspension, None, Some(&j.manager_a.token))
+        .await;
+    assert!(again.get("suspension").is_none());
+    let mails = mails_to(anna.email.as_str()).await;
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.contains("gesperrt"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.contains("wieder freigeschaltet"))
+            .count(),
+        1
+    );
+}

@@ -48,6 +48,12 @@ pub fn showable_in(
             "Auf dieser Plattform sind Sie nicht als Partner freigeschaltet.",
         ));
     };
+    if app.suspension.is_some() {
+        return Err(FieldError::new(
+            "platform_id",
+            "Ihre Teilnahme an dieser Plattform ist gesperrt.",
+        ));
+    }
     if !subscription::runs(app, first) {
         let reason = match app.ends_on {
             Some(end) => format!(
@@ -148,6 +154,7 @@ mod tests {
             rejection_reason: None,
             cancelled_at: None,
             ends_on,
+            suspension: None,
         }
     }
 

@@ -29,7 +29,8 @@ use crate::withdrawal::{self, Deletion};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlatformStateView {
     pub platform_id: PlatformId,
-    /// `draft` (never submitted there), `in_review`, `approved`, `rejected` or `withdrawn`.
+    /// `draft` (never submitted there), `in_review`, `approved`, `rejected`, `withdrawn` or
+    /// `taken_down` (by the platform's manager, the reason in `rejection_reason`).
     pub status: String,
     /// Whether an approved version is shown there.
     pub live: bool,
@@ -39,6 +40,7 @@ pub struct PlatformStateView {
     pub submitted_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<Timestamp>,
+    /// The manager's reason of a rejection or a take-down.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,6 +74,7 @@ impl<L: ShownVersion> From<Offer<L>> for OfferView {
                         Status::Approved => "approved",
                         Status::Rejected => "rejected",
                         Status::Withdrawn => "withdrawn",
+                        Status::TakenDown => "taken_down",
                     }
                     .into(),
                     live: s.live.is_some(),

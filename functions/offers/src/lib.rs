@@ -11,10 +11,12 @@ pub mod listing;
 pub mod mails;
 pub mod offer;
 pub mod own;
+pub mod parties;
 pub mod placements;
 pub mod review;
 pub mod stats;
 pub mod subscription;
+pub mod takedown;
 pub mod withdrawal;
 
 use axum::Router;
@@ -60,6 +62,11 @@ pub fn routes() -> Vec<Route<AppState>> {
             POST "/platforms/{platform_id}/reviews/{offer_id}/decision",
             MANAGER.owning(&["platform_id"]),
             review::decide
+        ),
+        route!(
+            POST "/platforms/{platform_id}/offers/{offer_id}/take-down",
+            MANAGER.owning(&["platform_id"]),
+            takedown::take_down
         ),
         route!(GET "/platforms/{platform_id}/offers", Access::Public, feed::feed),
         route!(GET "/offers/{offer_id}", Access::Public, feed::detail),

@@ -14,6 +14,7 @@ macro_rules! template {
 
 pub const OFFER_APPROVED: Template = template!("offer_approved");
 pub const OFFER_REJECTED: Template = template!("offer_rejected");
+pub const OFFER_TAKEN_DOWN: Template = template!("offer_taken_down");
 
 /// Renders a mail for the outbox: the caller writes it in the transaction of the decision
 /// it reports, then delivers it.

@@ -242,6 +242,9 @@ pub enum Status {
     Approved,
     Rejected,
     Withdrawn,
+    /// Taken off the platform by its manager, with a reason (in `rejection_reason`); the
+    /// partner may edit and submit it again.
+    TakenDown,
 }
 
 /// What the manager confirmed with a decision.

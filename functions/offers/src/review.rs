@@ -13,8 +13,6 @@ use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, ApiQuery, Validator};
 use shared::mail::pending::PendingMails;
 use shared::model::from_item;
-use shared::model::partners::{Partner, partner_key};
-use shared::model::platforms::{Platform, platform_key, platform_pk};
 use shared::openapi::{
     Conflict, Unprocessable, closed_object, multiline_text, one_of_strings, optional_multiline_text,
 };
@@ -28,16 +26,14 @@ use crate::drafts::OfferView;
 use crate::offer::{
     self, Checks, Content, Live, OnPlatform, Status, changed_meanwhile, review_key, save_op, step,
 };
+use crate::parties::{load_partner, platform_name};
 use crate::withdrawal::{self, Withdrawal};
 use crate::{images, listing, mails, subscription};
 
 /// The submission's time: a decision deletes exactly the submission it decided.
 const SUBMITTED_AT: shared::store::Attr = "submitted_at";
 
-/// The index partition of a platform's review queue, oldest first.
-pub fn review_index(platform: &PlatformId) -> String {
-    format!("{}#REVIEWS", platform_pk(platform))
-}
+pub use shared::model::reviews::review_index;
 
 /// What a manager reviews: the submitted version, frozen at submit.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,22 +64,6 @@ impl Submission {
             format!("{}#{}", self.submitted_at, self.offer_id).into(),
         );
         Ok(item)
-    }
-}
-
-async fn load_partner(state: &AppState, partner: &PartnerId) -> Result<Partner> {
-    let item = state
-        .table
-        .get(&partner_key(partner))
-        .await?
-        .ok_or_else(|| Error::NotFound("Partnerkonto nicht gefunden.".into()))?;
-    from_item(item)
-}
-
-async fn platform_name(state: &AppState, platform: &PlatformId) -> Result<String> {
-    match state.table.get(&platform_key(platform)).await? {
-        Some(item) => Ok(from_item::<Platform>(item)?.name),
-        None => Ok(platform.to_string()),
     }
 }
 
@@ -268,17 +248,67 @@ pub async fn image_views(
     Ok(out)
 }
 
-/// One offer waiting for review.
+/// The version the platform shows now, beside a revision in review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LiveVersion {
+    pub content: Content,
+    /// The benefit in German, as the feed shows it.
+    pub benefit_text: String,
+    /// Its images in order, each viewable for an hour.
+    pub images: Vec<ImageView>,
+    /// The company name the feed shows.
+    pub company: String,
+    /// First approval on the platform.
+    pub published_at: Timestamp,
+    /// Approval of this version.
+    pub approved_at: Timestamp,
+}
+
+/// One offer waiting for review: the submitted version as the feed will show it, and for a
+/// revision the version shown now beside it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueEntry {
     pub offer_id: String,
     pub partner_id: PartnerId,
+    /// The company name the feed will show.
     pub company: String,
     pub content: Content,
+    /// The benefit in German, as the feed will show it (e.g. `15 % Rabatt`).
+    pub benefit_text: String,
+    /// In display order (the feed's card shows the first), each viewable for an hour.
     pub images: Vec<ImageView>,
     /// A revision of a version already shown.
     pub revision: bool,
+    /// For a revision: the version the platform shows now.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveVersion>,
+    /// Waiting since (the submission).
     pub submitted_at: Timestamp,
+}
+
+/// The version `platform` shows of a revision's offer, if it still shows one.
+async fn live_beside(
+    state: &AppState,
+    offer_id: &str,
+    platform: &PlatformId,
+) -> Result<Option<LiveVersion>> {
+    let offer = match offer::load(state.table.as_ref(), offer_id).await {
+        Ok(offer) => offer,
+        Err(Error::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let Some(live) = offer.states.get(platform).and_then(|s| s.live.clone()) else {
+        return Ok(None);
+    };
+    Ok(Some(LiveVersion {
+        images: image_views(&state.blobs, &live.content.images).await?,
+        benefit_text: live.content.benefit.headline(),
+        content: live.content,
+        company: live.company,
+        published_at: live.published_at,
+        approved_at: live.approved_at,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -297,7 +327,8 @@ pub struct QueueParams {
     pub limit: Option<u32>,
 }
 
-/// The platform's review queue, oldest first.
+/// The platform's review queue, oldest first: each submission as the feed will show it,
+/// waiting since `submitted_at`, and for a revision the version shown now.
 #[utoipa::path(get, path = "/platforms/{platform_id}/reviews", tag = "review",
     params(("platform_id" = PlatformId, Path, description = "A platform the caller manages."), QueueParams),
     responses((status = 200, description = "One page of the queue.", body = Queue)))]
@@ -320,8 +351,15 @@ pub async fn queue(
     let mut reviews = Vec::with_capacity(page.items.len());
     for item in page.items {
         let s: Submission = from_item(item)?;
+        let live = if s.revision {
+            live_beside(&state, &s.offer_id, &platform_id).await?
+        } else {
+            None
+        };
         reviews.push(QueueEntry {
             images: image_views(&state.blobs, &s.content.images).await?,
+            benefit_text: s.content.benefit.headline(),
+            live,
             offer_id: s.offer_id,
             partner_id: s.partner_id,
             company: s.company,

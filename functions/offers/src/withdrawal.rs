@@ -92,6 +92,15 @@ pub async fn delete(state: &AppState, partner: &PartnerId, offer_id: &str) -> Re
     }
 }
 
+/// How an offer leaves a platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leaving {
+    /// Its partner withdrew it.
+    Withdrawn,
+    /// The platform's manager took it down, with the reason the partner reads.
+    TakenDown { reason: String },
+}
+
 /// What taking the offer off one platform changes: its state there and the writes that go
 /// with it.
 struct Unit {
@@ -106,6 +115,7 @@ fn unit(
     to_come: &[PlacementBooking],
     current: Month,
     now: Timestamp,
+    leaving: &Leaving,
 ) -> Result<Unit> {
     let mut after = offer.clone();
     let mut ops = Vec::new();
@@ -120,7 +130,13 @@ fn unit(
             );
         }
         if s.live.is_some() || s.status == Status::InReview {
-            s.status = Status::Withdrawn;
+            match leaving {
+                Leaving::Withdrawn => s.status = Status::Withdrawn,
+                Leaving::TakenDown { reason } => {
+                    s.status = Status::TakenDown;
+                    s.rejection_reason = Some(reason.clone());
+                }
+            }
             s.decided_at = Some(now);
             s.live = None;
         }
@@ -136,6 +152,38 @@ fn unit(
         state: after.states.remove(platform),
         ops,
     })
+}
+
+/// The offer taken off one platform (its version counted up) and the writes that do it, the
+/// offer's own conditioned on the version read: for one transaction together with whatever
+/// reports it (the take-down's mail).
+pub async fn leave_one(
+    state: &AppState,
+    offer: &Offer,
+    platform: &PlatformId,
+    leaving: &Leaving,
+) -> Result<(Offer, Vec<Named>)> {
+    let now = state.clock.now();
+    let current = Month::of(state.clock.today());
+    let to_come = bookings::still_to_come(
+        state.table.as_ref(),
+        &offer.partner_id,
+        &offer.offer_id,
+        current,
+    )
+    .await?;
+    let booked: Vec<PlacementBooking> = to_come
+        .into_iter()
+        .filter(|b| &b.platform_id == platform)
+        .collect();
+    let unit = unit(offer, platform, &booked, current, now, leaving)?;
+    let mut after = offer.clone();
+    apply(&mut after, &unit);
+    after.updated_at = now;
+    after.version += 1;
+    let mut ops = vec![save_op(&after, offer.version)?.named(step::OFFER)];
+    ops.extend(unit.ops);
+    Ok((after, ops))
 }
 
 fn apply(offer: &mut Offer, unit: &Unit) {
@@ -172,7 +220,7 @@ async fn take_off(
         .iter()
         .map(|platform| {
             let booked = by_platform.get(platform).map_or(&[][..], Vec::as_slice);
-            unit(&offer, platform, booked, current, now)
+            unit(&offer, platform, booked, current, now, &Leaving::Withdrawn)
         })
         .collect::<Result<Vec<_>>>()?
         .into_iter()

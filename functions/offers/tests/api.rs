@@ -12,5 +12,7 @@ mod feed;
 mod placements;
 #[path = "api/review.rs"]
 mod review;
+#[path = "api/takedown.rs"]
+mod takedown;
 #[path = "api/withdrawal.rs"]
 mod withdrawal;

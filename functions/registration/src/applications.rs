@@ -28,7 +28,7 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{OneOfBuilder, Schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use crate::replies::{Cancellation, MyApplications, PlatformApplications};
+use crate::replies::{Cancellation, MyApplications, PlatformApplication, PlatformApplications};
 use crate::{mails, notice, platforms, profile};
 
 async fn load(
@@ -170,6 +170,7 @@ pub async fn apply(
         rejection_reason: None,
         cancelled_at: None,
         ends_on: None,
+        suspension: None,
     };
     save_from(&state, &app, existing.map(|e| e.status), None).await?;
     tracing::info!(
@@ -216,7 +217,8 @@ pub struct ListParams {
     pub limit: Option<u32>,
 }
 
-/// A platform's applications, by status and date, page by page.
+/// A platform's applications, by status and date (with `status=pending`: the queue, oldest
+/// first), page by page, each with the partner's company data (address, VAT id, contact).
 #[utoipa::path(get, path = "/platforms/{platform_id}/applications", tag = "applications",
     params(("platform_id" = PlatformId, Path, description = "A platform the caller manages."), ListParams),
     responses((status = 200, description = "One page.", body = PlatformApplications)))]
@@ -249,11 +251,26 @@ pub async fn list_for_platform(
                 .cursor(params.cursor),
         )
         .await?;
-    let apps = page
-        .items
-        .into_iter()
-        .map(from_item::<Application>)
-        .collect::<Result<Vec<_>>>()?;
+    let mut apps = Vec::with_capacity(page.items.len());
+    for item in page.items {
+        let application = from_item::<Application>(item)?;
+        let partner = match state
+            .table
+            .get(&shared::model::partners::partner_key(
+                &application.partner_id,
+            ))
+            .await?
+        {
+            Some(item) => Some(from_item::<Partner>(item)?),
+            None => None,
+        };
+        apps.push(PlatformApplication {
+            application,
+            address: partner.as_ref().and_then(|p| p.address.clone()),
+            vat_id: partner.as_ref().and_then(|p| p.vat_id.clone()),
+            contact_name: partner.map(|p| p.contact_name),
+        });
+    }
     Ok(Json(
         json!({ "applications": apps, "next_cursor": page.cursor }),
     ))

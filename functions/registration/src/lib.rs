@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod bodies;
 pub mod closure;
+pub mod digest;
 pub mod email_change;
 pub mod export;
 pub mod login;
@@ -20,6 +21,7 @@ pub mod replies;
 pub mod sessions;
 pub mod signed_in;
 pub mod signup;
+pub mod suspension;
 
 use axum::Router;
 use shared::auth::Role;
@@ -78,6 +80,16 @@ pub fn routes() -> Vec<Route<AppState>> {
             POST "/platforms/{platform_id}/applications/{partner_id}/decision",
             MANAGER.owning(&["platform_id", "partner_id"]),
             applications::decide
+        ),
+        route!(
+            POST "/platforms/{platform_id}/partners/{partner_id}/suspension",
+            MANAGER.owning(&["platform_id", "partner_id"]),
+            suspension::suspend
+        ),
+        route!(
+            DELETE "/platforms/{platform_id}/partners/{partner_id}/suspension",
+            MANAGER.owning(&["platform_id", "partner_id"]),
+            suspension::reinstate
         ),
     ]
 }

@@ -24,6 +24,9 @@ pub const PASSWORD_CHANGED: Template = template!("password_changed");
 pub const EMAIL_CHANGE: Template = template!("email_change");
 pub const EMAIL_CHANGED: Template = template!("email_changed");
 pub const ACCOUNT_CLOSED: Template = template!("account_closed");
+pub const PARTNER_SUSPENDED: Template = template!("partner_suspended");
+pub const PARTNER_REINSTATED: Template = template!("partner_reinstated");
+pub const MANAGER_DIGEST: Template = template!("manager_digest");
 
 /// Renders a mail for the outbox (`shared::mail::pending`): the caller writes it in the
 /// transaction of the change it reports, then delivers it.

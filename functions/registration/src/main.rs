@@ -1,5 +1,6 @@
 //! Lambda entry point: configuration, clients and the runtime; nothing else. One binary
-//! serves the HTTP API's events and the bucket's `Object Created` events of logo uploads.
+//! serves the HTTP API's events, the bucket's `Object Created` events of logo uploads and
+//! the daily schedule of the managers' digest.
 
 use lambda_http::request::LambdaRequest;
 use lambda_http::{Adapter, Error, LambdaEvent, Service, service_fn};
@@ -23,6 +24,10 @@ async fn main() -> Result<(), Error> {
         let state = state.clone();
         let router = router.clone();
         async move {
+            if registration::digest::is_schedule(&event.payload) {
+                let summary = registration::digest::handle(&state).await?;
+                return Ok::<Value, Error>(serde_json::to_value(summary)?);
+            }
             if let Some(key) = registration::logo::object_created(&event.payload) {
                 let adoption = registration::logo::adopt(&state, &key).await?;
                 return Ok::<Value, Error>(Value::String(format!("{adoption:?}")));

@@ -65,10 +65,30 @@ pub struct MyApplications {
     pub cancellation_ends_on: jiff::civil::Date,
 }
 
+/// An application as the platform's manager reviews it: the application (waiting since
+/// `applied_at`) and the partner's company data as its profile holds it now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlatformApplication {
+    #[serde(flatten)]
+    pub application: Application,
+    /// The company's postal address, when the partner has given one.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<shared::model::partners::Address>,
+    /// The company's VAT id, when the partner has given one.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    /// The contact person's name.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+}
+
 /// One page of a platform's applications.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlatformApplications {
-    pub applications: Vec<Application>,
+    pub applications: Vec<PlatformApplication>,
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }

@@ -17,7 +17,7 @@ fn document() -> Value {
 fn the_template_and_the_document_list_exactly_the_route_table() {
     checks::assert_one_list_of_routes(
         "RegistrationFunction",
-        27,
+        29,
         &registration::routes(),
         &document(),
     );
@@ -78,6 +78,12 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         .ids("partner_id", a, partner_b.id.as_str());
     let report = matrix.check(&registration::routes()).await;
     report.assert_clean(&registration::routes());
+    // The managers' digest (B's application still waits) reaches the managers' index,
+    // the queues and its markers.
+    let digest = registration::digest::run(&env, shared::clock::Clock::today(kit.clock.as_ref()))
+        .await
+        .unwrap();
+    assert!(digest.sent >= 1, "{digest:?}");
     // Every key the code reached is one its policy grants.
     shared::routes::policy::assert_allowed("RegistrationFunction", &audit.accesses());
 }

@@ -289,6 +289,32 @@ pub async fn billing_run(
     Ok(summary)
 }
 
+/// One run of the managers' daily digest for `day` (`cargo run -p local-api --
+/// manager-digest [date]`): each manager with applications or offers waiting on their
+/// platforms gets one mail in the outbox; a rerun of the same day sends nothing new.
+pub async fn manager_digest(
+    config: &LocalConfig,
+    day: Option<jiff::civil::Date>,
+) -> anyhow::Result<registration::digest::DigestSummary> {
+    use shared::clock::Clock;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let keys = keys::load_or_create(&config.data_dir.join("keys"))?;
+    // Its own port: the API (and its S3) may be running at the same time.
+    let s3 = EmbeddedS3::start(
+        &config.data_dir.join("s3"),
+        BUCKET,
+        ([127, 0, 0, 1], 0).into(),
+    )
+    .await
+    .context("starting the embedded S3")?;
+    let (env, _) = local_env(config, &s3, keys, config.public_base_url())?;
+    let day = day.unwrap_or_else(|| env.clock.today());
+    registration::digest::run(&env, day)
+        .await
+        .map_err(|e| anyhow::anyhow!("the managers' digest: {e}"))
+}
+
 /// One run of the cards' daily schedule for `day` (`cargo run -p local-api -- cards-daily
 /// [date]`): the code the deployed function runs, over the local SQLite data. A rerun of
 /// the same day changes nothing.

@@ -11,6 +11,8 @@
 //! `cargo run -p local-api -- referrals-daily [YYYY-MM-DD]` confirms the referral rewards whose
 //! hold ended by that day (default today) and makes payable the cash rewards an issued invoice
 //! billed, as the deployed nightly schedule does.
+//! `cargo run -p local-api -- manager-digest [YYYY-MM-DD]` mails each platform manager what
+//! waits on their platforms (default today), into the outbox, as the daily schedule does.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -31,12 +33,13 @@ async fn main() -> anyhow::Result<()> {
         Some("billing-run") => billing_run(&config, args.get(1)).await,
         Some("cards-daily") => cards_daily(&config, args.get(1)).await,
         Some("referrals-daily") => referrals_daily(&config, args.get(1)).await,
+        Some("manager-digest") => manager_digest(&config, args.get(1)).await,
         Some("openapi") => {
             println!("{}", local_api::openapi().to_pretty_json()?);
             Ok(())
         }
         Some(other) => bail!(
-            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry`, `billing-run <YYYY-MM>`, `cards-daily [YYYY-MM-DD]`, `referrals-daily [YYYY-MM-DD]` or `openapi`"
+            "unknown command {other}; use `serve` (default), `create-operator <email> [name] [--dynamodb-table <name>]`, `mail-retry`, `billing-run <YYYY-MM>`, `cards-daily [YYYY-MM-DD]`, `referrals-daily [YYYY-MM-DD]`, `manager-digest [YYYY-MM-DD]` or `openapi`"
         ),
     }
 }
@@ -84,6 +87,21 @@ async fn billing_run(
     .await?;
     bar.finish_and_clear();
     println!("{summary}");
+    Ok(())
+}
+
+async fn manager_digest(
+    config: &local_api::LocalConfig,
+    day: Option<&String>,
+) -> anyhow::Result<()> {
+    let day = day
+        .map(|day| {
+            day.parse::<jiff::civil::Date>()
+                .with_context(|| format!("{day} is no date (YYYY-MM-DD)"))
+        })
+        .transpose()?;
+    let summary = local_api::manager_digest(config, day).await?;
+    println!("manager-digest: {summary}");
     Ok(())
 }
 

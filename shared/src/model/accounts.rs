@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::Result;
 use crate::auth::{Role, Scope};
 use crate::domain::{AccountId, Email, PlatformId};
-use crate::store::{Cond, Item, Key, Named, Table, TxOp};
+use crate::store::{Cond, GSI1PK, GSI1SK, Item, Key, Named, Table, TxOp};
 
 use super::stored_email::StoredEmail;
 
@@ -114,6 +114,9 @@ pub fn login_key(scope: &Scope, login: &LoginName) -> Key {
     Key::new(format!("{LOGIN_PREFIX}{scope}#{login}"), LOGIN_SK)
 }
 
+/// The index partition of every platform manager's login, by account id.
+pub const MANAGERS_INDEX: &str = "MANAGERS";
+
 /// The login guard and credentials of one account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Login {
@@ -166,8 +169,14 @@ impl Login {
         login_key(&self.scope, &self.login)
     }
 
+    /// The item; a manager's also in [`MANAGERS_INDEX`] (the daily digest finds them there).
     pub fn to_item(&self) -> Result<Item> {
-        super::to_item(&self.key(), self)
+        let mut item = super::to_item(&self.key(), self)?;
+        if self.role == Role::Manager {
+            item.insert(GSI1PK.into(), MANAGERS_INDEX.into());
+            item.insert(GSI1SK.into(), self.account_id.as_str().into());
+        }
+        Ok(item)
     }
 
     /// The put that claims the login name in its scope; fails as [`LOGIN_GUARD`].

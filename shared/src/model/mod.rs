@@ -8,6 +8,7 @@ pub mod partners;
 pub mod placements;
 pub mod platforms;
 pub mod referrals;
+pub mod reviews;
 pub mod rewards;
 pub mod stored_email;
 pub mod subscriptions;

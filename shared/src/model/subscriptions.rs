@@ -89,6 +89,18 @@ pub struct Application {
     /// Last day of the subscription after a cancellation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<Date>,
+    /// Set while the platform's manager suspends the partner there: none of its offers or
+    /// programs is shown, and no month starting meanwhile is billed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspension: Option<Suspension>,
+}
+
+/// A partner suspended on a platform by its manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Suspension {
+    /// Why, as the partner was mailed it.
+    pub reason: String,
+    pub suspended_at: Timestamp,
 }
 
 impl Application {
@@ -115,8 +127,15 @@ impl Application {
     }
 
     /// A subscription that runs on `day`: approved, or cancelled and not yet ended (the
-    /// condition for being shown on the platform and for running programs there).
+    /// condition for being shown on the platform and for running programs there), and not
+    /// suspended by the platform's manager.
     pub fn subscribed_on(&self, day: Date) -> bool {
+        self.contracted_on(day) && self.suspension.is_none()
+    }
+
+    /// The contract runs on `day` (approved, or cancelled and not yet ended), suspended or
+    /// not: what a suspension needs.
+    pub fn contracted_on(&self, day: Date) -> bool {
         matches!(
             self.status,
             ApplicationStatus::Approved | ApplicationStatus::Cancelled

@@ -30,9 +30,9 @@ use crate::routes::{Access, Route};
 mod schemas;
 
 pub use schemas::{
-    MultilineText, Text, closed_object, multiline_text, multiline_text_pattern, one_of_strings,
-    optional_multiline_text, optional_multiline_text_pattern, optional_text, optional_text_pattern,
-    text_pattern,
+    MultilineText, Text, closed_object, multiline_text, multiline_text_between,
+    multiline_text_pattern, one_of_strings, optional_multiline_text,
+    optional_multiline_text_pattern, optional_text, optional_text_pattern, text_pattern,
 };
 
 pub use crate::error::PROBLEM_JSON;

@@ -97,6 +97,21 @@ pub fn multiline_text(max: usize) -> ObjectBuilder {
         .pattern(Some(multiline_text_pattern()))
 }
 
+/// A required free text that may span lines of `min` (at least 3) to `max` characters
+/// after trimming: two characters that are not white space with `min - 2` or more between
+/// them, none forbidden (a reason a manager gives a partner).
+pub fn multiline_text_between(min: usize, max: usize) -> ObjectBuilder {
+    let between = min.saturating_sub(2).max(1);
+    let f = FORBIDDEN_MULTILINE;
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(min))
+        .max_length(Some(max))
+        .pattern(Some(format!(
+            r"^[^{f}]*[^\s{f}][^{f}]{{{between},}}[^\s{f}][^{f}]*$"
+        )))
+}
+
 /// An optional free text that may span lines: absent, `null`, blank, or up to `max`
 /// characters.
 pub fn optional_multiline_text(max: usize) -> ObjectBuilder {
@@ -245,6 +260,25 @@ mod tests {
             let refused = v.finish().is_err();
             assert_eq!(optional.is_match(sample), !refused, "{sample:?}");
             assert_eq!(required.is_match(sample), taken.is_some(), "{sample:?}");
+        }
+    }
+
+    /// A reason of 3 to 1000 characters: the pattern takes a text exactly when its trimmed
+    /// form has at least 3 characters.
+    #[test]
+    fn a_reason_pattern_counts_the_trimmed_text() {
+        let schema = serde_json::to_value(super::multiline_text_between(3, 1000).build()).unwrap();
+        let pattern = regex::Regex::new(schema["pattern"].as_str().unwrap()).unwrap();
+        for (sample, taken) in [
+            ("abc", true),
+            ("  a b  ", true),
+            ("Zeile 1\nZeile 2", true),
+            ("ab", false),
+            ("  ab   ", false),
+            ("a\u{0}bc", false),
+            ("   ", false),
+        ] {
+            assert_eq!(pattern.is_match(sample), taken, "{sample:?}");
         }
     }
 }

@@ -6,7 +6,8 @@
 //!   December run bills 16–30 Nov = 15/30 × 49.00 = 24.50 and December 49.00.
 //!
 //! Nothing is billed before the approval, nor for pending, rejected or withdrawn
-//! applications.
+//! applications, nor in a run while the platform's manager suspends the partner there (a
+//! month that starts suspended is not billed; the month billed before is not refunded).
 
 use jiff::civil::Date;
 use shared::domain::Cents;
@@ -21,6 +22,9 @@ pub fn lines(app: &Application, fee: Cents, month: Month) -> Vec<InvoiceLine> {
     let Some(approved) = app.approved_on else {
         return Vec::new();
     };
+    if app.suspension.is_some() {
+        return Vec::new();
+    }
     let end: Option<Date> = match app.status {
         ApplicationStatus::Approved => None,
         ApplicationStatus::Cancelled => app.ends_on,
@@ -102,6 +106,7 @@ mod tests {
             rejection_reason: None,
             cancelled_at: None,
             ends_on: ends,
+            suspension: None,
         }
     }
 
@@ -209,5 +214,17 @@ mod tests {
         );
         assert_eq!(amounts(&lines(&a, FEE, month("2026-12"))), vec![1797, 4900]);
         assert!(lines(&a, FEE, month("2027-01")).is_empty());
+    }
+
+    #[test]
+    fn a_suspended_subscription_bills_nothing_while_suspended() {
+        let mut app = approved(date(2026, 10, 16));
+        let month: Month = "2026-12".parse().unwrap();
+        assert_eq!(lines(&app, FEE, month).len(), 1);
+        app.suspension = Some(shared::model::subscriptions::Suspension {
+            reason: "Beschwerden von Kundinnen und Kunden".into(),
+            suspended_at: Timestamp::UNIX_EPOCH,
+        });
+        assert!(lines(&app, FEE, month).is_empty());
     }
 }

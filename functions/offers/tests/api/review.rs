@@ -441,3 +441,54 @@ async fn another_partner_cannot_submit_and_an_end_user_cannot_review() {
         .await;
     assert_problem(&queue, StatusCode::FORBIDDEN, None);
 }
+
+/// The console's queue: oldest first, each waiting since its submission, as the feed will
+/// show it, and a revision with the version shown now beside it.
+#[tokio::test]
+async fn the_queue_shows_a_revision_beside_the_live_version_oldest_first() {
+    let w = World::new().await;
+    let live = w.published_on_a(&w.partner).await;
+    let mut body = w.offer_body(&[&w.pa]);
+    body["title"] = json!("20 % auf alle Torten");
+    body["benefit"] = json!({"kind": "percent", "value": 20});
+    let edited = w
+        .call(
+            "PUT",
+            &format!("/offers/{live}"),
+            Some(body),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(w.submit(&w.partner, &live).await.status, StatusCode::OK);
+    let revised_at = shared::clock::Clock::now(w.kit.clock.as_ref());
+    w.kit.clock.advance(jiff::SignedDuration::from_mins(5));
+    w.approve_on(&w.other.id, &w.pa).await;
+    let fresh = w.create_offer(&w.other, &[&w.pa]).await;
+    assert_eq!(w.submit(&w.other, &fresh).await.status, StatusCode::OK);
+
+    let queue = w
+        .call(
+            "GET",
+            &format!("/platforms/{}/reviews", w.pa),
+            None,
+            Some(&w.manager_a.token),
+        )
+        .await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let reviews = queue.body["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 2);
+    let revision = &reviews[0];
+    assert_eq!(revision["offer_id"], live.as_str());
+    assert_eq!(revision["submitted_at"], revised_at.to_string());
+    assert_eq!(revision["revision"], true);
+    assert_eq!(revision["content"]["title"], "20 % auf alle Torten");
+    assert_eq!(revision["benefit_text"], "20 % Rabatt");
+    assert_eq!(revision["live"]["content"]["title"], "15 % auf alle Torten");
+    assert_eq!(revision["live"]["benefit_text"], "15 % Rabatt");
+    let first = &reviews[1];
+    assert_eq!(first["offer_id"], fresh.as_str());
+    assert_eq!(first["revision"], false);
+    assert!(first.get("live").is_none());
+    assert_eq!(first["benefit_text"], "15 % Rabatt");
+}

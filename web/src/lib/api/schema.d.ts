@@ -1691,7 +1691,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A platform's applications, by status and date, page by page. */
+        /**
+         * A platform's applications, by status and date (with `status=pending`: the queue, oldest
+         *     first), page by page, each with the partner's company data (address, VAT id, contact).
+         */
         get: operations["get_platforms_platform_id_applications"];
         put?: never;
         post?: never;
@@ -1779,6 +1782,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/platforms/{platform_id}/offers/{offer_id}/take-down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a live offer off the platform with a reason the partner is mailed: it leaves the
+         *     feed, its detail page and click-out there at once. Taking it down again changes nothing
+         *     and mails nothing.
+         */
+        post: operations["post_platforms_platform_id_offers_offer_id_take_down"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/partners/{partner_id}/suspension": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend a partner on the platform with a reason the partner is mailed: all of its offers
+         *     leave the platform's feed at once, and months that start while it is suspended are not
+         *     billed. Suspending again changes nothing and mails nothing.
+         */
+        post: operations["post_platforms_platform_id_partners_partner_id_suspension"];
+        /**
+         * Reinstate a suspended partner on the platform: its offers approved there are shown again
+         *     at once and the partner is mailed. Reinstating one not suspended changes nothing.
+         */
+        delete: operations["delete_platforms_platform_id_partners_partner_id_suspension"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/platforms/{platform_id}/placement-kinds": {
         parameters: {
             query?: never;
@@ -1841,7 +1890,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The platform's review queue, oldest first. */
+        /**
+         * The platform's review queue, oldest first: each submission as the feed will show it,
+         *     waiting since `submitted_at`, and for a revision the version shown now.
+         */
         get: operations["get_platforms_platform_id_reviews"];
         put?: never;
         post?: never;
@@ -2150,6 +2202,7 @@ export interface components {
             platform_name: string;
             rejection_reason?: string | null;
             status: components["schemas"]["ApplicationStatus"];
+            suspension?: components["schemas"]["Suspension"] | null;
         };
         /** @enum {string} */
         ApplicationStatus: "pending" | "approved" | "rejected" | "withdrawn" | "cancelled";
@@ -3249,6 +3302,26 @@ export interface components {
             name: string;
             url: string;
         };
+        /** @description The version the platform shows now, beside a revision in review. */
+        LiveVersion: {
+            /**
+             * Format: date-time
+             * @description Approval of this version.
+             */
+            approved_at: string;
+            /** @description The benefit in German, as the feed shows it. */
+            benefit_text: string;
+            /** @description The company name the feed shows. */
+            company: string;
+            content: components["schemas"]["Content"];
+            /** @description Its images in order, each viewable for an hour. */
+            images: components["schemas"]["ImageView"][];
+            /**
+             * Format: date-time
+             * @description First approval on the platform.
+             */
+            published_at: string;
+        };
         /** @description The version a platform shows. */
         LiveView: {
             /**
@@ -3991,9 +4064,21 @@ export interface components {
              */
             this_month: components["schemas"]["Month"];
         };
+        /**
+         * @description An application as the platform's manager reviews it: the application (waiting since
+         *     `applied_at`) and the partner's company data as its profile holds it now.
+         */
+        PlatformApplication: components["schemas"]["Application"] & {
+            /** @description The company's postal address, when the partner has given one. */
+            address?: components["schemas"]["Address"];
+            /** @description The contact person's name. */
+            contact_name?: string;
+            /** @description The company's VAT id, when the partner has given one. */
+            vat_id?: string;
+        };
         /** @description One page of a platform's applications. */
         PlatformApplications: {
-            applications: components["schemas"]["Application"][];
+            applications: components["schemas"]["PlatformApplication"][];
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
@@ -4011,10 +4096,14 @@ export interface components {
             live: boolean;
             placed_months: components["schemas"]["Month"][];
             platform_id: components["schemas"]["PlatformId"];
+            /** @description The manager's reason of a rejection or a take-down. */
             rejection_reason?: string | null;
             /** @description The draft differs from the version shown: a revision to submit or in review. */
             revision_pending: boolean;
-            /** @description `draft` (never submitted there), `in_review`, `approved`, `rejected` or `withdrawn`. */
+            /**
+             * @description `draft` (never submitted there), `in_review`, `approved`, `rejected`, `withdrawn` or
+             *     `taken_down` (by the platform's manager, the reason in `rejection_reason`).
+             */
             status: string;
             /** Format: date-time */
             submitted_at?: string | null;
@@ -4268,16 +4357,28 @@ export interface components {
             next_cursor?: string | null;
             reviews: components["schemas"]["QueueEntry"][];
         };
-        /** @description One offer waiting for review. */
+        /**
+         * @description One offer waiting for review: the submitted version as the feed will show it, and for a
+         *     revision the version shown now beside it.
+         */
         QueueEntry: {
+            /** @description The benefit in German, as the feed will show it (e.g. `15 % Rabatt`). */
+            benefit_text: string;
+            /** @description The company name the feed will show. */
             company: string;
             content: components["schemas"]["Content"];
+            /** @description In display order (the feed's card shows the first), each viewable for an hour. */
             images: components["schemas"]["ImageView"][];
+            /** @description For a revision: the version the platform shows now. */
+            live?: components["schemas"]["LiveVersion"];
             offer_id: string;
             partner_id: components["schemas"]["PartnerId"];
             /** @description A revision of a version already shown. */
             revision: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Waiting since (the submission).
+             */
             submitted_at: string;
         };
         /** @description The invoice's recipient as it was on the invoice date. */
@@ -4690,6 +4791,42 @@ export interface components {
             slug: string;
             /** @description The supplier's id: `tenant` of the customers' login (`scope` `customer`). */
             tenant: components["schemas"]["PartnerId"];
+        };
+        /**
+         * @example {
+         *       "reason": "Mehrere Beschwerden über nicht eingelöste Gutscheine."
+         *     }
+         */
+        SuspendBody: {
+            /** @description Why the partner is suspended (3 to 1000 characters); the partner reads it. */
+            reason: string;
+        };
+        /** @description A partner suspended on a platform by its manager. */
+        Suspension: {
+            /** @description Why, as the partner was mailed it. */
+            reason: string;
+            /** Format: date-time */
+            suspended_at: string;
+        };
+        /**
+         * @example {
+         *       "reason": "Der beworbene Rabatt wird im Shop nicht gewährt."
+         *     }
+         */
+        TakeDownBody: {
+            /** @description Why the offer is taken down (3 to 1000 characters); the partner reads it. */
+            reason: string;
+        };
+        /** @description The offer's state on the platform after the take-down. */
+        TakenDownView: {
+            offer_id: string;
+            platform_id: components["schemas"]["PlatformId"];
+            /** @description The reason the partner was mailed. */
+            reason: string;
+            /** @description Always `taken_down`. */
+            status: string;
+            /** Format: date-time */
+            taken_down_at: string;
         };
         TerminalUser: {
             active: boolean;
@@ -8409,6 +8546,111 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_platforms_platform_id_offers_offer_id_take_down: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A platform the caller manages. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description An offer shown on the platform. */
+                offer_id: components["schemas"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakeDownBody"];
+            };
+        };
+        responses: {
+            /** @description Taken down (now or before). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TakenDownView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_platforms_platform_id_partners_partner_id_suspension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A platform the caller manages. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description A partner subscribed there. */
+                partner_id: components["schemas"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspendBody"];
+            };
+        };
+        responses: {
+            /** @description Suspended (now or before): the application with its `suspension`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_platforms_platform_id_partners_partner_id_suspension: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A platform the caller manages. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description A partner subscribed there. */
+                partner_id: components["schemas"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not suspended (now or before): the application. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             503: components["responses"]["Unavailable"];
         };
     };
