@@ -1,10 +1,11 @@
-// The consoles of the operator and of a bank platform's manager, as Issue "Done when" walks
-// them: the operator creates a platform with a placement kind and invites its manager; the
-// manager sets a password from the mail, opens the queue, approves two applications and an
-// offer that then shows in the platform's feed, and rejects another offer with a reason the
-// partner reads in the portal; the operator runs the month's billing in the console, sees a
-// partner fail for a missing address, retries it once the address is there, and downloads
-// the SEPA file and an invoice.
+// The consoles of the operator and of a bank platform's manager, end to end: the operator
+// creates a platform with a placement kind and invites its manager; the manager sets a
+// password from the mail, gets the morning's digest and opens the queue from it, approves two
+// applications and an offer that then shows in the platform's feed, rejects another offer
+// with a reason the partner reads in the portal, takes a live offer down and suspends and
+// reinstates a partner; the operator runs the month's billing in the console, sees a partner
+// fail for a missing address, retries it once the address is there, and downloads the SEPA
+// file and an invoice.
 //
 // No date comes from this machine's clock: the day is the one the API approved on.
 
@@ -125,10 +126,10 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	await look(page, 'betreiber-plattform');
 
 	// Two partners apply; one has no address yet.
-	const cafe = await applicant(request, `Konditorei Sonnenschein ${suffix}`, platformId, true);
+	const konditorei = await applicant(request, `Konditorei Sonnenschein ${suffix}`, platformId, true);
 	const metzgerei = await applicant(request, `Metzgerei Schmidt ${suffix}`, platformId, false);
 
-	// The manager: the password from the invitation, then the console's login.
+	// The manager: the password from the invitation; the page leads on to the console's login.
 	const managerContext = await browser.newContext({ baseURL: test.info().project.use.baseURL });
 	const manager = await managerContext.newPage();
 	await manager.goto(await linkMailedTo(request, managerEmail, '/einladung'));
@@ -138,6 +139,19 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	await manager.getByRole('link', { name: 'Zur Anmeldung' }).click();
 	await expect(manager).toHaveURL(/\/plattform\/anmelden$/);
 	await look(manager, 'plattform-anmelden');
+
+	// The morning's digest names what waits and links to the platform's queue.
+	const digest = await request.post(`${API}/_dev/manager-digest`);
+	expect(digest.ok(), await digest.text()).toBe(true);
+	const outbox = (await (await request.get(`${API}/_dev/outbox`)).json()) as {
+		mails: { to: string; subject: string; text: string }[];
+	};
+	const digestMail = outbox.mails.filter((m) => m.to === managerEmail).pop();
+	expect(digestMail?.subject).toBe('2 Vorgänge warten auf Ihre Prüfung');
+	expect(digestMail?.text).toContain(`Konditorei Sonnenschein ${suffix}`);
+	expect(digestMail?.text).toContain(`Metzgerei Schmidt ${suffix}`);
+	await manager.goto(await linkMailedTo(request, managerEmail, `/plattform/${platformId}`));
+	await expect(manager).toHaveURL(/\/plattform\/anmelden\?weiter=/);
 	await logIn(manager, managerEmail);
 	await expect(manager).toHaveURL(new RegExp(`/plattform/${platformId}$`));
 	await expect(manager.getByRole('heading', { name: platformName, level: 1 })).toBeVisible();
@@ -148,11 +162,12 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	await look(manager, 'plattform-uebersicht');
 
 	// Both applications approved; the first one's page shows the company's data.
-	for (const partner of [cafe, metzgerei]) {
+	for (const partner of [konditorei, metzgerei]) {
 		await applications.getByRole('link', { name: new RegExp(suffix) }).first().click();
 		await expect(manager.getByRole('heading', { name: /^Antrag von / })).toBeVisible();
-		if (partner === cafe) {
-			await expect(manager.locator('dl.facts')).toContainText(cafe.email);
+		if (partner === konditorei) {
+			await expect(manager.locator('dl.facts')).toContainText(konditorei.email);
+			await expect(manager.locator('dl.facts')).toContainText('Marktplatz 1, 20095 Hamburg');
 			await look(manager, 'plattform-antrag');
 		}
 		await manager.getByRole('button', { name: 'Freigeben' }).click();
@@ -162,7 +177,7 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	await expect(manager.getByText('Kein Antrag wartet.')).toBeVisible();
 
 	// The day the API approved on, for the offers and the month.
-	const mine = (await (await request.get(`${API}/partners/me/platforms`, { headers: cafe.headers })).json()) as {
+	const mine = (await (await request.get(`${API}/partners/me/platforms`, { headers: konditorei.headers })).json()) as {
 		applications: { platform_id: string; approved_on?: string }[];
 	};
 	const today = mine.applications.find((a) => a.platform_id === platformId)?.approved_on ?? '';
@@ -170,8 +185,8 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	const month = today.slice(0, 7);
 
 	// Two offers of the konditorei wait: one approved after both checks, one rejected with a reason.
-	const torten = await submittedOffer(request, cafe.headers, platformId, `Torten ${suffix}`, today);
-	await submittedOffer(request, cafe.headers, platformId, `Gratis-Kaffee ${suffix}`, today);
+	const torten = await submittedOffer(request, konditorei.headers, platformId, `Torten ${suffix}`, today);
+	await submittedOffer(request, konditorei.headers, platformId, `Gratis-Kaffee ${suffix}`, today);
 	await manager.reload();
 	const reviews = manager.getByRole('region', { name: /Angebote zur Prüfung/ });
 	await expect(reviews.getByRole('listitem')).toHaveCount(2);
@@ -203,13 +218,13 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	await expect(manager.getByText(`Gratis-Kaffee ${suffix}`)).toHaveCount(0);
 
 	// The konditorei reads the reason in the portal.
-	const cafeContext = await browser.newContext({ baseURL: test.info().project.use.baseURL });
-	const cafePage = await cafeContext.newPage();
-	await cafePage.goto('/partner/angebote');
-	await logIn(cafePage, cafe.email);
-	await expect(row(cafePage, `Gratis-Kaffee ${suffix}`)).toContainText(`Begründung: ${reason}`);
-	await expect(row(cafePage, `Torten ${suffix}`)).toContainText('Freigegeben');
-	await cafeContext.close();
+	const konditoreiContext = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+	const konditoreiPage = await konditoreiContext.newPage();
+	await konditoreiPage.goto('/partner/angebote');
+	await logIn(konditoreiPage, konditorei.email);
+	await expect(row(konditoreiPage, `Gratis-Kaffee ${suffix}`)).toContainText(`Begründung: ${reason}`);
+	await expect(row(konditoreiPage, `Torten ${suffix}`)).toContainText('Freigegeben');
+	await konditoreiContext.close();
 
 	// Placements this month for both partners (the butcher's offer approved through the API),
 	// so that both have something due in the month's run.
@@ -225,7 +240,7 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	).json()) as { kinds: { kind_id: string }[] };
 	const kindId = kinds.kinds[0]?.kind_id ?? '';
 	for (const [partner, offerId] of [
-		[cafe, torten],
+		[konditorei, torten],
 		[metzgerei, wurst]
 	] as const) {
 		const placed = await request.post(`${API}/offers/${offerId}/placements`, {
@@ -234,6 +249,43 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 		});
 		expect(placed.ok(), await placed.text()).toBe(true);
 	}
+
+	// The manager takes the cakes down: out of the feed at once, the reason in the portal.
+	const consoleNav = manager.getByRole('navigation', { name: 'Plattform-Konsole' });
+	await manager.goto(`/plattform/${platformId}`);
+	await consoleNav.getByRole('link', { name: 'Angebote im Feed' }).click();
+	const cakes = manager.getByRole('listitem').filter({ hasText: `Torten ${suffix}` });
+	await cakes.getByRole('button', { name: 'Herausnehmen …' }).click();
+	await cakes.getByRole('button', { name: 'Angebot herausnehmen' }).click();
+	await expect(cakes.getByText('Bitte nennen Sie den Grund')).toBeVisible();
+	const takeDownReason = 'Die Torten sind nicht mehr im Sortiment, wie Kunden uns melden.';
+	await cakes.getByLabel('Grund (der Partner liest ihn)').fill(takeDownReason);
+	await look(manager, 'plattform-angebote-herausnehmen');
+	await cakes.getByRole('button', { name: 'Angebot herausnehmen' }).click();
+	await expect(manager.getByText(`„Torten ${suffix}“ ist aus dem Feed genommen`)).toBeVisible();
+	await expect(cakes).toHaveCount(0);
+	const feed = (await (await request.get(`${API}/platforms/${platformId}/offers`)).json()) as {
+		offers: { title: string }[];
+	};
+	expect(feed.offers.map((o) => o.title)).not.toContain(`Torten ${suffix}`);
+	const konditoreiAgain = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+	const portal = await konditoreiAgain.newPage();
+	await portal.goto('/partner/angebote');
+	await logIn(portal, konditorei.email);
+	await expect(row(portal, `Torten ${suffix}`)).toContainText('Vom Plattform-Manager aus dem Feed genommen');
+	await expect(row(portal, `Torten ${suffix}`)).toContainText(`Begründung: ${takeDownReason}`);
+	await konditoreiAgain.close();
+
+	// The butcher suspended on the platform, then reinstated.
+	await consoleNav.getByRole('link', { name: 'Partner' }).click();
+	const butcher = row(manager, `Metzgerei Schmidt ${suffix}`);
+	await butcher.getByRole('button', { name: 'Sperren …' }).click();
+	await butcher.getByLabel('Grund der Sperre (der Partner liest ihn)').fill('Bitte klären Sie die offenen Kundenbeschwerden mit uns.');
+	await butcher.getByRole('button', { name: 'Partner sperren' }).click();
+	await expect(butcher).toContainText('Gesperrt seit');
+	await look(manager, 'plattform-partner');
+	await butcher.getByRole('button', { name: 'Sperre aufheben' }).click();
+	await expect(manager.getByText(`Metzgerei Schmidt ${suffix} nimmt wieder teil`)).toBeVisible();
 
 	// The operator bills the month in the console: the butcher fails for the missing address.
 	const nav = page.getByRole('navigation', { name: 'Betreiber-Konsole' });
@@ -275,8 +327,8 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	const xml = await request.get((await file.getAttribute('href')) ?? '');
 	expect(xml.status()).toBe(200);
 	expect(await xml.text()).toContain('urn:iso:std:iso:20022:tech:xsd:pain.008.001.08');
-	const cafeInvoice = invoices.getByRole('listitem').filter({ hasText: `Konditorei Sonnenschein ${suffix}` });
-	const pdf = await request.get((await cafeInvoice.getByRole('link', { name: 'PDF' }).getAttribute('href')) ?? '');
+	const konditoreiInvoice = invoices.getByRole('listitem').filter({ hasText: `Konditorei Sonnenschein ${suffix}` });
+	const pdf = await request.get((await konditoreiInvoice.getByRole('link', { name: 'PDF' }).getAttribute('href')) ?? '');
 	expect(pdf.headers()['content-type']).toBe('application/pdf');
 	await look(page, 'betreiber-abrechnung-sepa');
 	await managerContext.close();

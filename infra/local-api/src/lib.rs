@@ -422,6 +422,16 @@ async fn list_outbox(
     Ok(Json(serde_json::json!({ "mails": mails })))
 }
 
+/// Today's managers' digest, as the 07:00 schedule sends it (`POST /_dev/manager-digest`):
+/// the journeys read it from the outbox. A second call the same day sends nothing new.
+async fn send_manager_digest(
+    State(env): State<Env>,
+) -> Result<Json<registration::digest::DigestSummary>, shared::Error> {
+    use shared::clock::Clock;
+    let day = env.clock.today();
+    Ok(Json(registration::digest::run(&env, day).await?))
+}
+
 /// Starts S3, the API and (when built) the web app; `until` ends the servers (Ctrl-C in the
 /// binary).
 pub async fn start(
@@ -469,6 +479,14 @@ pub async fn start(
                 Router::new()
                     .route("/_dev/outbox", get(list_outbox))
                     .with_state(DevState { outbox }),
+            )
+            .merge(
+                Router::new()
+                    .route(
+                        "/_dev/manager-digest",
+                        axum::routing::post(send_manager_digest),
+                    )
+                    .with_state(env.clone()),
             )
             .merge(
                 Router::new()

@@ -18,6 +18,8 @@ export function managerSections(platform: string): NavSection[] {
 	const home = platformHome(platform);
 	return [
 		{ key: 'start', label: 'Übersicht', path: home },
+		{ key: 'angebote', label: 'Angebote im Feed', path: `${home}/angebote` },
+		{ key: 'partner', label: 'Partner', path: `${home}/partner` },
 		// The feed as end customers see it: the public page of the platform.
 		{ key: 'feed', label: 'Feed ansehen', path: `/vorteile/${platform}` }
 	];

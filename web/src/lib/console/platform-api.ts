@@ -4,7 +4,7 @@
 import { attempt, type Outcome } from '$lib/api/client';
 import type { components } from '$lib/api/schema';
 
-type Application = components['schemas']['Application'];
+type Application = components['schemas']['PlatformApplication'];
 type Review = components['schemas']['QueueEntry'];
 
 /** At most this many pages are read looking for one item. */

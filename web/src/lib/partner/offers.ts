@@ -247,19 +247,22 @@ export function stateText(s: PlatformState): string {
 				: `Abgelehnt${since(s.decided_at)}`;
 		case 'withdrawn':
 			return 'Zurückgezogen, nicht mehr sichtbar';
+		case 'taken_down':
+			return `Vom Plattform-Manager aus dem Feed genommen${since(s.decided_at)}; überarbeiten Sie es und reichen Sie es neu ein`;
 		default:
 			return s.status;
 	}
 }
 
 /** Whether anything of the offer waits to be submitted: a platform never submitted to, a
- *  rejected or withdrawn one, or a revision of a shown version. */
+ *  rejected, withdrawn or taken-down one, or a revision of a shown version. */
 export function submittable(o: OfferView): boolean {
 	return o.platforms.some(
 		(p) =>
 			p.status === 'draft' ||
 			p.status === 'rejected' ||
 			p.status === 'withdrawn' ||
+			p.status === 'taken_down' ||
 			(p.status === 'approved' && p.revision_pending)
 	);
 }

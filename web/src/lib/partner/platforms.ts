@@ -37,6 +37,13 @@ export function platformState(a: Application | undefined, today: string): Platfo
 				action: 'withdraw'
 			};
 		case 'approved':
+			if (a.suspension) {
+				return {
+					state: `Gesperrt seit dem ${formatDate(a.suspension.suspended_at)}: Ihre Angebote sind dort nicht zu sehen.`,
+					reason: a.suspension.reason,
+					action: 'cancel'
+				};
+			}
 			return {
 				state: `Sie nehmen teil seit dem ${formatDate(a.approved_on ?? a.decided_at ?? a.applied_at)}.`,
 				action: 'cancel'
