@@ -238,6 +238,7 @@ async fn offers(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scen
         rejection_reason: None,
         cancelled_at: None,
         ends_on: None,
+        partner_disabled_at: None,
     };
     table.put(app.to_item()?, Cond::Always).await?;
     for n in 0..20 {

@@ -396,6 +396,8 @@ async fn a_partner_that_cannot_be_billed_is_listed_and_billed_by_a_retry() {
             name: "Unbekannt".into(),
             monthly_fee: Cents(1000),
             created_at: Timestamp::UNIX_EPOCH,
+            fee_changes: Vec::new(),
+            revision: 0,
         }
         .to_item()
         .unwrap(),
@@ -1479,4 +1481,69 @@ async fn a_partner_that_closed_its_account_is_refused_at_once() {
     );
     let (function, audit) = &s.audits[0];
     shared::routes::policy::assert_allowed(function, &audit.accesses());
+}
+
+/// A fee changed from January, as the operator's `POST /platforms/{id}/fee-changes` stores
+/// it in the platform record.
+async fn change_fee(s: &Setup, platform: &PlatformId, from: &str, cents: i64) {
+    use shared::model::platforms::{Platform, attr, platform_key};
+    let item = Table::get(s.kit.table.as_ref(), &platform_key(platform))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored: Platform = shared::model::from_item(item).unwrap();
+    let changes =
+        stored.with_fee_from(Month::parse(from).unwrap(), Cents(cents), s.kit.clock.now());
+    Table::update(
+        s.kit.table.as_ref(),
+        &platform_key(platform),
+        &[Update::Set(
+            attr::FEE_CHANGES,
+            serde_json::to_value(&changes).unwrap(),
+        )],
+        stored.unchanged(),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_fee_change_bills_the_old_fee_before_its_month_and_the_new_one_from_it() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    // Approved on 16 December: January's invoice bills the rest of December at December's
+    // fee and January at January's.
+    let berta = s.partner("berta@blumen.de").await;
+    s.approve(&berta, &platform, "Sparkasse", date(2026, 12, 16))
+        .await;
+
+    // The December run reads the platform (a warm worker keeps what it read).
+    s.run("2026-12").await;
+    assert_eq!(amounts(&s.invoices_of(&anna).await[0]), vec![4900]);
+
+    s.kit
+        .clock
+        .set("2026-12-06T09:00:00Z".parse::<Timestamp>().unwrap());
+    change_fee(&s, &platform, "2027-01", 5900).await;
+
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    let january = s.run("2027-01").await;
+    assert_eq!(january["invoices"], 2, "{january}");
+    let anna_invoices = s.invoices_of(&anna).await;
+    assert_eq!(anna_invoices[0]["period"], "2027-01");
+    assert_eq!(amounts(&anna_invoices[0]), vec![5900]);
+    assert_eq!(
+        amounts(&anna_invoices[1]),
+        vec![4900],
+        "December keeps its fee"
+    );
+    // 16–31 December = 16/31 × 49,00 € = 25,29 €; January 59,00 €.
+    let berta_invoices = s.invoices_of(&berta).await;
+    assert_eq!(amounts(&berta_invoices[0]), vec![2529, 5900]);
+    s.assert_within_policy();
 }

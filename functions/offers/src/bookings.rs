@@ -148,6 +148,7 @@ mod tests {
             rejection_reason: None,
             cancelled_at: None,
             ends_on,
+            partner_disabled_at: None,
         }
     }
 

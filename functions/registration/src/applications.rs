@@ -170,6 +170,7 @@ pub async fn apply(
         rejection_reason: None,
         cancelled_at: None,
         ends_on: None,
+        partner_disabled_at: None,
     };
     save_from(&state, &app, existing.map(|e| e.status), None).await?;
     tracing::info!(

@@ -24,6 +24,7 @@ pub const PASSWORD_CHANGED: Template = template!("password_changed");
 pub const EMAIL_CHANGE: Template = template!("email_change");
 pub const EMAIL_CHANGED: Template = template!("email_changed");
 pub const ACCOUNT_CLOSED: Template = template!("account_closed");
+pub const ACCOUNT_DISABLED: Template = template!("account_disabled");
 
 /// Renders a mail for the outbox (`shared::mail::pending`): the caller writes it in the
 /// transaction of the change it reports, then delivers it.

@@ -9,6 +9,7 @@ pub mod placements;
 pub mod platforms;
 pub mod referrals;
 pub mod rewards;
+pub mod runs;
 pub mod stored_email;
 pub mod subscriptions;
 pub mod tokens;

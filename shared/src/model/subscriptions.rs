@@ -89,7 +89,14 @@ pub struct Application {
     /// Last day of the subscription after a cancellation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<Date>,
+    /// The operator disabled the partner's account then: the subscription shows nothing on
+    /// the platform any more (its billing is unchanged, docs/billing.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_disabled_at: Option<Timestamp>,
 }
+
+/// The attribute [`Application::partner_disabled_at`] is stored under.
+pub const PARTNER_DISABLED_AT: Attr = "partner_disabled_at";
 
 impl Application {
     pub fn key(&self) -> Key {
@@ -117,10 +124,12 @@ impl Application {
     /// A subscription that runs on `day`: approved, or cancelled and not yet ended (the
     /// condition for being shown on the platform and for running programs there).
     pub fn subscribed_on(&self, day: Date) -> bool {
-        matches!(
-            self.status,
-            ApplicationStatus::Approved | ApplicationStatus::Cancelled
-        ) && self.runs_on(day)
+        self.partner_disabled_at.is_none()
+            && matches!(
+                self.status,
+                ApplicationStatus::Approved | ApplicationStatus::Cancelled
+            )
+            && self.runs_on(day)
     }
 
     /// The item with its keys and index attributes.

@@ -83,6 +83,7 @@ impl World {
             rejection_reason: None,
             cancelled_at: None,
             ends_on,
+            partner_disabled_at: None,
         };
         self.kit
             .table
