@@ -1547,3 +1547,73 @@ async fn a_fee_change_bills_the_old_fee_before_its_month_and_the_new_one_from_it
     assert_eq!(amounts(&berta_invoices[0]), vec![2529, 5900]);
     s.assert_within_policy();
 }
+
+#[tokio::test]
+async fn the_operator_lists_a_partners_invoices_with_their_state() {
+    let s = setup().await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    for p in [&anna, &bert] {
+        s.approve(p, &platform, "Sparkasse", date(2026, 1, 10))
+            .await;
+    }
+    s.give_mandate(&anna.id).await;
+    s.run("2026-12").await;
+    let path = format!("/billing/partners/{}/invoices", anna.id);
+    let listed = s.call("GET", &path, None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let invoice = &listed.body["invoices"][0];
+    let number = invoice["number"].as_str().unwrap().to_string();
+    assert_eq!(invoice["period"], "2026-12");
+    assert_eq!(invoice["gross_cents"], 5831);
+    assert_eq!(invoice["gross"], "58,31 €");
+    assert_eq!(invoice["state"], "debit_due");
+    let berts = s
+        .call(
+            "GET",
+            &format!("/billing/partners/{}/invoices", bert.id),
+            None,
+        )
+        .await;
+    assert_eq!(berts.body["invoices"][0]["state"], "transfer", "no mandate");
+
+    let cancelled = s
+        .call(
+            "POST",
+            &format!("/billing/runs/2026-12/invoices/{number}/cancellation"),
+            Some(json!({"reason": "Doppelt berechnet."})),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        cancelled.body
+    );
+    let listed = s.call("GET", &path, None).await;
+    let docs = listed.body["invoices"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    let credit = docs.iter().find(|d| d["kind"] == "credit_note").unwrap();
+    let original = docs
+        .iter()
+        .find(|d| d["number"] == number.as_str())
+        .unwrap();
+    assert_eq!(original["state"], "cancelled");
+    assert_eq!(original["related"], credit["number"]);
+    assert_eq!(credit["state"], "credit_note");
+    assert_eq!(credit["related"], number.as_str());
+    assert_eq!(credit["gross_cents"], -5831);
+
+    // Only the operator: a partner, even for its own id, and a manager get 403.
+    let manager = s
+        .kit
+        .fixtures()
+        .manager_of("max@sparkasse.de", &platform)
+        .await;
+    for token in [&anna.token, &manager.token] {
+        let r = s.client.call("GET", &path, None, Some(token)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    s.assert_within_policy();
+}

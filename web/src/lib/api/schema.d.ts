@@ -167,6 +167,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/billing/partners/{partner_id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's invoices and credit notes with their state, newest first. */
+        get: operations["get_billing_partners_partner_id_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/billing/runs": {
         parameters: {
             query?: never;
@@ -3286,6 +3303,11 @@ export interface components {
         InvoiceList: {
             invoices: components["schemas"]["InvoiceView"][];
         };
+        /**
+         * @description Where an invoice stands.
+         * @enum {string}
+         */
+        InvoiceState: "transfer" | "debit_due" | "debit_in_file" | "cancelled" | "credit_note";
         /** @description An invoice (or a credit note) as its recipient sees it. */
         InvoiceView: {
             cancels?: components["schemas"]["InvoiceCancellation"] | null;
@@ -4001,6 +4023,32 @@ export interface components {
          * @description A partner (merchant), UUIDv7.
          */
         PartnerId: string;
+        /** @description One invoice or credit note of a partner. */
+        PartnerInvoice: {
+            /** @description Gross, German notation (`205,28 €`). */
+            gross: string;
+            /** Format: int64 */
+            gross_cents: number;
+            /** Format: date */
+            issued_on: string;
+            kind: components["schemas"]["DocumentKind"];
+            /** Format: int64 */
+            net_cents: number;
+            number: string;
+            /** @description Presigned download link of the PDF, valid at least 15 minutes. */
+            pdf_url: string;
+            /** @example 2026-12 */
+            period: string;
+            /** @description The credit note that cancels it, or on a credit note the invoice it cancels. */
+            related?: string | null;
+            /** @description The SEPA file that collects it. */
+            sepa_file?: string | null;
+            state: components["schemas"]["InvoiceState"];
+        };
+        PartnerInvoiceList: {
+            /** @description Newest first. */
+            invoices: components["schemas"]["PartnerInvoice"][];
+        };
         /**
          * @description Everything the operator's console shows of a partner beside its invoices
          *     (`GET /billing/partners/{partner_id}/invoices`).
@@ -5456,6 +5504,34 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_billing_partners_partner_id_invoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The partner. */
+                partner_id: components["schemas"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerInvoiceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
