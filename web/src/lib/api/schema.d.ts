@@ -1912,11 +1912,55 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A platform's placement kinds with their current prices. */
+        /** A platform's placement kinds with their current prices, retired ones too. */
         get: operations["get_platforms_platform_id_placement_kinds"];
         put?: never;
         /** Define a placement kind on a platform. */
         post: operations["post_platforms_platform_id_placement_kinds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/placement-kinds/{kind_id}/price-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reprice a placement kind from a month on.
+         * @description New bookings of that month and later ones cost the new price (a change stated before for
+         *     a later month is replaced); bookings already made keep the price they were booked at,
+         *     so no booked or billed month changes. A month that has passed is refused (422 naming
+         *     `from`).
+         */
+        post: operations["post_platforms_platform_id_placement_kinds_kind_id_price_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/placement-kinds/{kind_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a placement kind.
+         * @description It takes no new bookings and leaves the partners' slot list; bookings already made stay,
+         *     are shown and billed. Retiring again changes nothing.
+         */
+        post: operations["post_platforms_platform_id_placement_kinds_kind_id_retire"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3376,7 +3420,38 @@ export interface components {
             slots_per_month: number;
         };
         KindList: {
+            /**
+             * @description Each with the price of the current month (Europe/Berlin) in `price_cents`, the
+             *     changes stated for later months in `price_changes`, and `retired_at` once retired.
+             */
             kinds: components["schemas"]["PlacementKind"][];
+        };
+        /** @description A kind's price from a month on. */
+        KindPriceChange: {
+            /** Format: date-time */
+            changed_at: string;
+            /** @example 2027-01 */
+            from: string;
+            /** Format: int64 */
+            price_cents: number;
+        };
+        /**
+         * @example {
+         *       "from": "2027-01",
+         *       "price_cents": 5900
+         *     }
+         */
+        KindPriceInput: {
+            /**
+             * @description The first month booked at the new price: this month or a later one.
+             * @example 2027-01
+             */
+            from: string;
+            /**
+             * Format: int64
+             * @description Net price per calendar month, up to 100.000,00 €.
+             */
+            price_cents: number;
         };
         /** @description A placement kind with its free slots in each bookable month. */
         KindSlots: {
@@ -3384,7 +3459,7 @@ export interface components {
             /** @description This month and the six after it, in order. */
             months: components["schemas"]["MonthSlots"][];
             name: string;
-            /** @description Net price per calendar month. */
+            /** @description Net price per calendar month, this month's (each month's in `months`). */
             price_cents: components["schemas"]["Cents"];
             /** Format: int32 */
             slots_per_month: number;
@@ -3598,6 +3673,8 @@ export interface components {
              */
             free: number;
             month: components["schemas"]["Month"];
+            /** @description Net price of a booking for this month. */
+            price_cents: components["schemas"]["Cents"];
         };
         /** @description The partner's own applications and subscriptions. */
         MyApplications: {
@@ -4245,6 +4322,21 @@ export interface components {
             platform_id: components["schemas"]["PlatformId"];
             /** @description Net price per calendar month. */
             price_cents: components["schemas"]["Cents"];
+            /**
+             * @description New prices from a month on, sorted by month; a booking keeps the price of its month
+             *     as it was when booked.
+             */
+            price_changes?: components["schemas"]["KindPriceChange"][];
+            /**
+             * Format: date-time
+             * @description Retired by the operator then: no new bookings; existing ones stay.
+             */
+            retired_at?: string | null;
+            /**
+             * Format: int64
+             * @description Counts every change, so two changes at once cannot both build on one read.
+             */
+            revision?: number;
             /**
              * Format: int32
              * @description How many partners may book it per month.
@@ -9001,6 +9093,75 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_platforms_platform_id_placement_kinds_kind_id_price_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description The placement kind. */
+                kind_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KindPriceInput"];
+            };
+        };
+        responses: {
+            /** @description The kind with this month's price and the changes after it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacementKind"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_platforms_platform_id_placement_kinds_kind_id_retire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description The placement kind. */
+                kind_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The retired kind. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacementKind"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             503: components["responses"]["Unavailable"];
         };
     };
