@@ -382,6 +382,11 @@ async fn a_partner_that_cannot_be_billed_is_listed_and_billed_by_a_retry() {
             .unwrap()
             .contains("Plattform")
     );
+    assert_eq!(
+        run["failures"][0]["company"], "Bäckerei Müller",
+        "the console names whom it concerns"
+    );
+    assert_eq!(run["failures"][0]["customer_number"], Value::Null);
 
     let list = s.call("GET", "/billing/runs", None).await;
     assert_eq!(list.status, StatusCode::OK);

@@ -3134,6 +3134,13 @@ export interface components {
             /** @description Why, without personal data. */
             reason: string;
         };
+        /** @description A partner of a run not billed yet, with the German reason and whom it concerns. */
+        FailureView: components["schemas"]["Failure"] & {
+            /** @description The partner's company, as its profile names it (none without a profile). */
+            company?: string | null;
+            /** @description The partner's customer number, once it has one. */
+            customer_number?: string | null;
+        };
         /**
          * @example {
          *       "from": "2027-01",
@@ -4893,7 +4900,7 @@ export interface components {
             debits_due?: number | null;
             /** @description Partners not billed yet because of their data (listed in `failures` of a single run). */
             failed: number;
-            failures?: components["schemas"]["Failure"][] | null;
+            failures?: components["schemas"]["FailureView"][] | null;
             /**
              * @description The run's SEPA files, first first (the next fetch of `/sepa` writes one for the
              *     debits still due).
