@@ -526,6 +526,7 @@ impl Fixtures<'_> {
             terms_accepted_at: now,
             created_at: now,
             closed_at: None,
+            disabled: None,
         };
         self.table
             .transact(vec![
@@ -551,6 +552,8 @@ impl Fixtures<'_> {
             name: name.into(),
             monthly_fee: fee,
             created_at: self.clock.now(),
+            fee_changes: Vec::new(),
+            revision: 0,
         };
         self.table
             .put(platform.to_item().unwrap(), Cond::NotExists)
@@ -582,6 +585,7 @@ impl Fixtures<'_> {
             cancelled_at: None,
             ends_on: None,
             suspension: None,
+            partner_disabled_at: None,
         };
         self.table
             .transact(vec![

@@ -239,6 +239,7 @@ async fn offers(root: &Path, table: &DynamoTable, endpoint: &str) -> Result<Scen
         cancelled_at: None,
         ends_on: None,
         suspension: None,
+        partner_disabled_at: None,
     };
     table.put(app.to_item()?, Cond::Always).await?;
     for n in 0..20 {

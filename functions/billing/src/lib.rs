@@ -19,6 +19,7 @@ pub mod document;
 pub mod invoice;
 pub mod lines;
 pub mod partner;
+pub mod partner_invoices;
 pub mod queue;
 pub mod routes;
 pub mod run;
@@ -110,6 +111,11 @@ pub fn routes() -> Vec<Route<BillingState>> {
             POST "/billing/runs/{period}/invoices/{number}/cancellation",
             OPERATOR,
             routes::cancel_invoice
+        ),
+        route!(
+            GET "/billing/partners/{partner_id}/invoices",
+            OPERATOR,
+            partner_invoices::list
         ),
         route!(GET "/partners/me/invoices", PARTNER, routes::my_invoices),
         route!(GET "/partners/me/sepa-creditor", PARTNER, routes::sepa_creditor),

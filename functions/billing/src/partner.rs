@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use jiff::civil::Date;
-use shared::domain::{Cents, PartnerId, PlatformId};
+use shared::domain::{PartnerId, PlatformId};
 use shared::model::contracts::cards::CardContract;
 use shared::model::contracts::file_links::FileLinksContract;
 use shared::model::contracts::{ContractKind, contract_key};
@@ -94,29 +94,33 @@ pub async fn load(
     Ok(out)
 }
 
-/// The monthly fees of the platforms, read once per worker and kept: a run reads each
-/// platform once, not once per partner. A platform not found is asked for again next time.
+/// The platforms' fee schedules, read once per worker and run month and kept: a run reads
+/// each platform once, not once per partner. A platform not found is asked for again next
+/// time. Kept per month, so a fee changed for a later month (allowed only while no run of
+/// that month exists) is read afresh by that month's run.
 #[derive(Debug, Default)]
-pub struct Fees(Mutex<HashMap<PlatformId, Cents>>);
+pub struct Fees(Mutex<HashMap<(PlatformId, Month), Platform>>);
 
 impl Fees {
     pub async fn of(
         &self,
         table: &dyn Table,
         platform: &PlatformId,
-    ) -> Result<Option<Cents>, StoreError> {
+        period: Month,
+    ) -> Result<Option<Platform>, StoreError> {
         let mut known = self.0.lock().await;
-        if let Some(fee) = known.get(platform) {
-            return Ok(Some(*fee));
+        let cache_key = (platform.clone(), period);
+        if let Some(found) = known.get(&cache_key) {
+            return Ok(Some(found.clone()));
         }
-        let fee = match table.get(&platform_key(platform)).await? {
-            Some(item) => from_item::<Platform>(item).ok().map(|p| p.monthly_fee),
+        let found = match table.get(&platform_key(platform)).await? {
+            Some(item) => from_item::<Platform>(item).ok(),
             None => None,
         };
-        if let Some(fee) = fee {
-            known.insert(platform.clone(), fee);
+        if let Some(found) = &found {
+            known.insert(cache_key, found.clone());
         }
-        Ok(fee)
+        Ok(found)
     }
 }
 
@@ -162,10 +166,14 @@ pub async fn due_lines(
     apps.sort_by(|a, b| (a.approved_on, &a.platform_name).cmp(&(b.approved_on, &b.platform_name)));
     let mut lines = Vec::new();
     for app in apps {
-        let Some(fee) = fees.of(table, &app.platform_id).await? else {
+        let Some(platform) = fees.of(table, &app.platform_id, period).await? else {
             return Ok(Err(format!("Plattform {} nicht gefunden", app.platform_id)));
         };
-        lines.extend(sources::subscriptions::lines(app, fee, period));
+        lines.extend(sources::subscriptions::lines_with(
+            app,
+            |month| platform.fee_in(month),
+            period,
+        ));
     }
     lines.extend(sources::placements::lines(&records.placements, period));
     if let Some(contract) = &records.card_contract {

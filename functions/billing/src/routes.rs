@@ -16,6 +16,7 @@ use shared::{Error, Result};
 use utoipa::ToSchema;
 
 use crate::BillingState;
+use crate::customer;
 use crate::debit::{Collection, FileState, SepaFile, Sequence, collections_of};
 use crate::invoice::{
     Cancellation, DirectDebit, DocumentKind, Invoice, Recipient, invoices_in, invoices_of,
@@ -25,6 +26,7 @@ use crate::run::{Failure, Run, runs};
 use crate::runner;
 use crate::{collect, correction};
 use shared::domain::Month;
+use shared::model::partners::{Partner, partner_key};
 
 /// How long a download link of an invoice stays valid.
 const LINK_VALIDITY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
@@ -41,7 +43,7 @@ pub struct RunView {
     /// Partners not billed yet because of their data (listed in `failures` of a single run).
     pub failed: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failures: Option<Vec<Failure>>,
+    pub failures: Option<Vec<FailureView>>,
     /// The run's SEPA files, first first (the next fetch of `/sepa` writes one for the
     /// debits still due).
     pub sepa_files: Vec<SepaFileView>,
@@ -49,6 +51,42 @@ pub struct RunView {
     /// single run only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debits_due: Option<usize>,
+}
+
+/// A partner of a run not billed yet, with the German reason and whom it concerns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailureView {
+    #[serde(flatten)]
+    pub failure: Failure,
+    /// The partner's company, as its profile names it (none without a profile).
+    pub company: Option<String>,
+    /// The partner's customer number, once it has one.
+    pub customer_number: Option<String>,
+}
+
+async fn failure_views(state: &BillingState, failures: Vec<Failure>) -> Result<Vec<FailureView>> {
+    let table = state.env.table.as_ref();
+    let mut out = Vec::with_capacity(failures.len());
+    for failure in failures {
+        let company = table
+            .get(&partner_key(&failure.partner_id))
+            .await?
+            .map(from_item::<Partner>)
+            .transpose()?
+            .map(|p| p.company);
+        let customer_number = table
+            .get(&customer::customer_number_key(&failure.partner_id))
+            .await?
+            .map(from_item::<customer::CustomerNumber>)
+            .transpose()?
+            .map(|c| c.number);
+        out.push(FailureView {
+            failure,
+            company,
+            customer_number,
+        });
+    }
+    Ok(out)
 }
 
 /// A SEPA file of a run.
@@ -165,7 +203,7 @@ pub async fn get_run(
     Ok(Json(RunView {
         failed: summary.failed.len(),
         run: summary.run,
-        failures: Some(summary.failed),
+        failures: Some(failure_views(&state, summary.failed).await?),
         sepa_files: file_views(&state, period).await?,
         debits_due: Some(collect::due(&state, period).await?.len()),
     }))

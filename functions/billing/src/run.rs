@@ -12,8 +12,7 @@ use utoipa::ToSchema;
 use crate::lines::Totals;
 use shared::domain::Month;
 
-const RUN_PREFIX: &str = "RUN#";
-const RUN_SK: &str = "RUN";
+pub use shared::model::runs::{run_key, run_pk};
 const FAILED_PREFIX: &str = "FAILED#";
 /// The index partition listing every run by month.
 pub const RUNS_INDEX: &str = "RUNS";
@@ -28,14 +27,6 @@ pub mod attr {
     pub const NET: Attr = "net_cents";
     pub const VAT: Attr = "vat_cents";
     pub const GROSS: Attr = "gross_cents";
-}
-
-pub fn run_pk(period: Month) -> String {
-    format!("{RUN_PREFIX}{period}")
-}
-
-pub fn run_key(period: Month) -> Key {
-    Key::new(run_pk(period), RUN_SK)
 }
 
 pub fn failed_key(period: Month, partner: &PartnerId) -> Key {

@@ -382,6 +382,11 @@ async fn a_partner_that_cannot_be_billed_is_listed_and_billed_by_a_retry() {
             .unwrap()
             .contains("Plattform")
     );
+    assert_eq!(
+        run["failures"][0]["company"], "Bäckerei Müller",
+        "the console names whom it concerns"
+    );
+    assert_eq!(run["failures"][0]["customer_number"], Value::Null);
 
     let list = s.call("GET", "/billing/runs", None).await;
     assert_eq!(list.status, StatusCode::OK);
@@ -396,6 +401,8 @@ async fn a_partner_that_cannot_be_billed_is_listed_and_billed_by_a_retry() {
             name: "Unbekannt".into(),
             monthly_fee: Cents(1000),
             created_at: Timestamp::UNIX_EPOCH,
+            fee_changes: Vec::new(),
+            revision: 0,
         }
         .to_item()
         .unwrap(),
@@ -1486,4 +1493,139 @@ async fn a_partner_that_closed_its_account_is_refused_at_once() {
     );
     let (function, audit) = &s.audits[0];
     shared::routes::policy::assert_allowed(function, &audit.accesses());
+}
+
+/// A fee changed from January, as the operator's `POST /platforms/{id}/fee-changes` stores
+/// it in the platform record.
+async fn change_fee(s: &Setup, platform: &PlatformId, from: &str, cents: i64) {
+    use shared::model::platforms::{Platform, attr, platform_key};
+    let item = Table::get(s.kit.table.as_ref(), &platform_key(platform))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored: Platform = shared::model::from_item(item).unwrap();
+    let changes =
+        stored.with_fee_from(Month::parse(from).unwrap(), Cents(cents), s.kit.clock.now());
+    Table::update(
+        s.kit.table.as_ref(),
+        &platform_key(platform),
+        &[Update::Set(
+            attr::FEE_CHANGES,
+            serde_json::to_value(&changes).unwrap(),
+        )],
+        stored.unchanged(),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_fee_change_bills_the_old_fee_before_its_month_and_the_new_one_from_it() {
+    let s = setup().await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    s.approve(&anna, &platform, "Sparkasse", date(2026, 1, 10))
+        .await;
+    // Approved on 16 December: January's invoice bills the rest of December at December's
+    // fee and January at January's.
+    let berta = s.partner("berta@blumen.de").await;
+    s.approve(&berta, &platform, "Sparkasse", date(2026, 12, 16))
+        .await;
+
+    // The December run reads the platform (a warm worker keeps what it read).
+    s.run("2026-12").await;
+    assert_eq!(amounts(&s.invoices_of(&anna).await[0]), vec![4900]);
+
+    s.kit
+        .clock
+        .set("2026-12-06T09:00:00Z".parse::<Timestamp>().unwrap());
+    change_fee(&s, &platform, "2027-01", 5900).await;
+
+    s.kit
+        .clock
+        .set("2027-01-01T01:00:00Z".parse::<Timestamp>().unwrap());
+    let january = s.run("2027-01").await;
+    assert_eq!(january["invoices"], 2, "{january}");
+    let anna_invoices = s.invoices_of(&anna).await;
+    assert_eq!(anna_invoices[0]["period"], "2027-01");
+    assert_eq!(amounts(&anna_invoices[0]), vec![5900]);
+    assert_eq!(
+        amounts(&anna_invoices[1]),
+        vec![4900],
+        "December keeps its fee"
+    );
+    // 16–31 December = 16/31 × 49,00 € = 25,29 €; January 59,00 €.
+    let berta_invoices = s.invoices_of(&berta).await;
+    assert_eq!(amounts(&berta_invoices[0]), vec![2529, 5900]);
+    s.assert_within_policy();
+}
+
+#[tokio::test]
+async fn the_operator_lists_a_partners_invoices_with_their_state() {
+    let s = setup().await;
+    let platform = s.platform("Sparkasse", 4900).await;
+    let anna = s.partner("anna@baeckerei.de").await;
+    let bert = s.partner("bert@metzgerei.de").await;
+    for p in [&anna, &bert] {
+        s.approve(p, &platform, "Sparkasse", date(2026, 1, 10))
+            .await;
+    }
+    s.give_mandate(&anna.id).await;
+    s.run("2026-12").await;
+    let path = format!("/billing/partners/{}/invoices", anna.id);
+    let listed = s.call("GET", &path, None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let invoice = &listed.body["invoices"][0];
+    let number = invoice["number"].as_str().unwrap().to_string();
+    assert_eq!(invoice["period"], "2026-12");
+    assert_eq!(invoice["gross_cents"], 5831);
+    assert_eq!(invoice["gross"], "58,31 €");
+    assert_eq!(invoice["state"], "debit_due");
+    let berts = s
+        .call(
+            "GET",
+            &format!("/billing/partners/{}/invoices", bert.id),
+            None,
+        )
+        .await;
+    assert_eq!(berts.body["invoices"][0]["state"], "transfer", "no mandate");
+
+    let cancelled = s
+        .call(
+            "POST",
+            &format!("/billing/runs/2026-12/invoices/{number}/cancellation"),
+            Some(json!({"reason": "Doppelt berechnet."})),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::CREATED,
+        "{:?}",
+        cancelled.body
+    );
+    let listed = s.call("GET", &path, None).await;
+    let docs = listed.body["invoices"].as_array().unwrap();
+    assert_eq!(docs.len(), 2);
+    let credit = docs.iter().find(|d| d["kind"] == "credit_note").unwrap();
+    let original = docs
+        .iter()
+        .find(|d| d["number"] == number.as_str())
+        .unwrap();
+    assert_eq!(original["state"], "cancelled");
+    assert_eq!(original["related"], credit["number"]);
+    assert_eq!(credit["state"], "credit_note");
+    assert_eq!(credit["related"], number.as_str());
+    assert_eq!(credit["gross_cents"], -5831);
+
+    // Only the operator: a partner, even for its own id, and a manager get 403.
+    let manager = s
+        .kit
+        .fixtures()
+        .manager_of("max@sparkasse.de", &platform)
+        .await;
+    for token in [&anna.token, &manager.token] {
+        let r = s.client.call("GET", &path, None, Some(token)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    s.assert_within_policy();
 }

@@ -29,7 +29,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("BillingFunction", 9, &billing::routes(), &document());
+    checks::assert_one_list_of_routes("BillingFunction", 10, &billing::routes(), &document());
 }
 
 #[tokio::test]

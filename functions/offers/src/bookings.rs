@@ -155,6 +155,7 @@ mod tests {
             cancelled_at: None,
             ends_on,
             suspension: None,
+            partner_disabled_at: None,
         }
     }
 

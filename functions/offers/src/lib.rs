@@ -7,6 +7,7 @@ pub mod drafts;
 pub mod feed;
 pub mod images;
 pub mod input;
+pub mod kind_admin;
 pub mod listing;
 pub mod mails;
 pub mod offer;
@@ -81,6 +82,16 @@ pub fn routes() -> Vec<Route<AppState>> {
             GET "/platforms/{platform_id}/placement-kinds",
             PRICES,
             placements::list_kinds
+        ),
+        route!(
+            POST "/platforms/{platform_id}/placement-kinds/{kind_id}/price-changes",
+            OPERATOR,
+            kind_admin::reprice
+        ),
+        route!(
+            POST "/platforms/{platform_id}/placement-kinds/{kind_id}/retire",
+            OPERATOR,
+            kind_admin::retire
         ),
         route!(
             GET "/platforms/{platform_id}/placement-slots",

@@ -45,6 +45,8 @@ pub mod step {
     pub const SLOT: &str = "slot";
     /// A placement booking.
     pub const BOOKING: &str = "booking";
+    /// The placement kind, still offered (not retired).
+    pub const KIND: &str = "kind";
     /// The partner's marker for billing.
     pub const BILLABLE: &str = "billable";
 }

@@ -77,6 +77,9 @@ pub async fn create_kind(
         price,
         slots_per_month: body.slots_per_month,
         created_at: state.clock.now(),
+        price_changes: Vec::new(),
+        retired_at: None,
+        revision: 0,
     };
     state.table.put(kind.to_item()?, Cond::NotExists).await?;
     Ok((StatusCode::CREATED, Json(kind)))
@@ -84,10 +87,12 @@ pub async fn create_kind(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KindList {
+    /// Each with the price of the current month (Europe/Berlin) in `price_cents`, the
+    /// changes stated for later months in `price_changes`, and `retired_at` once retired.
     pub kinds: Vec<PlacementKind>,
 }
 
-/// A platform's placement kinds with their current prices.
+/// A platform's placement kinds with their current prices, retired ones too.
 #[utoipa::path(get, path = "/platforms/{platform_id}/placement-kinds", tag = "placements",
     params(("platform_id" = PlatformId, Path, description = "The platform.")),
     responses((status = 200, description = "Every kind.", body = KindList)))]
@@ -97,10 +102,11 @@ pub async fn list_kinds(
     ApiPath(platform_id): ApiPath<PlatformId>,
 ) -> Result<Json<KindList>> {
     sees_prices(&claims)?;
+    let this_month = Month::of(state.clock.today());
     let items = state.table.query_all(kinds_of(&platform_id)).await?;
     let kinds = items
         .into_iter()
-        .map(from_item::<PlacementKind>)
+        .map(|item| from_item::<PlacementKind>(item).map(|k| k.as_of(this_month)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Json(KindList { kinds }))
 }
@@ -125,6 +131,8 @@ pub struct MonthSlots {
     pub month: Month,
     /// Slots still free (0 when every slot is booked).
     pub free: u32,
+    /// Net price of a booking for this month.
+    pub price_cents: Cents,
 }
 
 /// A placement kind with its free slots in each bookable month.
@@ -132,7 +140,7 @@ pub struct MonthSlots {
 pub struct KindSlots {
     pub kind_id: String,
     pub name: String,
-    /// Net price per calendar month.
+    /// Net price per calendar month, this month's (each month's in `months`).
     pub price_cents: Cents,
     pub slots_per_month: u32,
     /// This month and the six after it, in order.
@@ -182,7 +190,8 @@ pub async fn slots(
         .map(from_item::<PlacementKind>)
         .collect::<Result<Vec<_>>>()?;
     let mut out = Vec::with_capacity(kinds.len());
-    for kind in kinds {
+    // A retired kind takes no more bookings.
+    for kind in kinds.into_iter().filter(|k| k.retired_at.is_none()) {
         let counters = state
             .table
             .query_all(slots_between(&platform_id, &kind.kind_id, this_month, last))
@@ -203,11 +212,12 @@ pub async fn slots(
                 .map(|&month| MonthSlots {
                     month,
                     free: kind.slots_per_month.saturating_sub(taken(month)),
+                    price_cents: kind.price_in(month),
                 })
                 .collect(),
+            price_cents: kind.price_in(this_month),
             kind_id: kind.kind_id,
             name: kind.name,
-            price_cents: kind.price,
             slots_per_month: kind.slots_per_month,
         });
     }
@@ -226,6 +236,14 @@ pub struct BookingInput {
     pub platform_id: PlatformId,
     pub kind_id: String,
     pub month: Month,
+}
+
+/// Why a retired kind is not booked.
+fn retired() -> FieldError {
+    FieldError::new(
+        "kind_id",
+        "wird nicht mehr angeboten; bitte wählen Sie eine andere Platzierungsart",
+    )
 }
 
 fn month_rules(v: &mut Validator, month: Month, current: Month) {
@@ -251,6 +269,8 @@ pub enum BookingOutcome {
     },
     /// The offer cannot be shown there in that month: the field at fault and why.
     NotShowable(FieldError),
+    /// The operator retired the kind: it takes no new bookings.
+    Retired,
 }
 
 /// Book a placement of an approved offer for a platform and month while a slot is free, in a
@@ -285,6 +305,10 @@ pub async fn book(
             ),
             errors: vec![error],
         }),
+        BookingOutcome::Retired => Err(Error::UnprocessableFields {
+            detail: "Diese Platzierungsart wird nicht mehr angeboten.".into(),
+            errors: vec![retired()],
+        }),
     }
 }
 
@@ -315,6 +339,9 @@ pub async fn book_placement(
             ));
         }
     };
+    if kind.retired_at.is_some() {
+        return Ok(BookingOutcome::Retired);
+    }
     let key = booking_key(partner, input.month, &input.platform_id, &offer.offer_id);
     // A cancelled booking keeps its key: it may be booked again, a booked one not twice.
     let booking_cond = match state.table.get(&key).await? {
@@ -365,7 +392,7 @@ pub async fn book_placement(
         kind_id: kind.kind_id.clone(),
         kind_name: kind.name.clone(),
         month: input.month,
-        price: kind.price,
+        price: kind.price_in(input.month),
         state: BookingState::Booked,
         booked_at: state.clock.now(),
         cancelled_at: None,
@@ -384,10 +411,21 @@ pub async fn book_placement(
         .named(step::BOOKING),
         save_op(&offer, read)?.named(step::OFFER),
         billable::mark(partner).named(step::BILLABLE),
+        // Retired meanwhile, and it takes no booking; repriced meanwhile, and the price
+        // read is no longer the one to fix.
+        TxOp::Check {
+            key: kind_key(&input.platform_id, &kind.kind_id),
+            cond: Cond::All(vec![
+                Cond::Absent(shared::model::placements::kind_attr::RETIRED_AT),
+                kind.unchanged(),
+            ]),
+        }
+        .named(step::KIND),
     ];
     ops.extend(listing::sync(&before, &offer, &input.platform_id)?);
     match state.table.transact(ops).await {
         Ok(()) => {}
+        Err(StoreError::TxCancelled { failed: step::KIND }) => return Err(changed_meanwhile()),
         Err(StoreError::TxCancelled { failed: step::SLOT }) => {
             return Ok(BookingOutcome::SoldOut {
                 kind: kind.name,

@@ -16,7 +16,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("OffersFunction", 24, &offers::routes(), &document());
+    checks::assert_one_list_of_routes("OffersFunction", 26, &offers::routes(), &document());
 }
 
 /// The answer to an image request is documented as what it is: the image and its
@@ -106,6 +106,20 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         offers.push(offer);
     }
 
+    let mut kinds = Vec::new();
+    for platform in [&pa, &pb] {
+        let kind = client
+            .call(
+                "POST",
+                &format!("/platforms/{platform}/placement-kinds"),
+                Some(json!({"name": "Top", "price_cents": 4900, "slots_per_month": 3})),
+                Some(&operator.token),
+            )
+            .await;
+        assert_eq!(kind.status, StatusCode::CREATED, "{:?}", kind.body);
+        kinds.push(kind.body["kind_id"].as_str().unwrap().to_string());
+    }
+
     let a = partner_a.id.as_str();
     let matrix = Matrix::new(&kit, router, &offers::openapi())
         .own_side(OwnSide {
@@ -116,7 +130,8 @@ async fn every_protected_route_refuses_the_wrong_caller_and_changes_nothing() {
         })
         .ids("platform_id", pa.as_str(), pb.as_str())
         .ids("offer_id", offers[0].as_str(), offers[1].as_str())
-        .ids("month", "2026-12", "2026-12");
+        .ids("month", "2026-12", "2026-12")
+        .ids("kind_id", kinds[0].as_str(), kinds[1].as_str());
     let report = matrix.check(&offers::routes()).await;
     report.assert_clean(&offers::routes());
     // Every key the code reached is one its policy grants.
@@ -153,7 +168,7 @@ async fn every_sample_event_reaches_its_handler() {
         let route_key = event["routeKey"].as_str().unwrap().to_string();
         let token = if route_key.contains("/reviews") || route_key.ends_with("/take-down") {
             token(Role::Manager, None, &[platform])
-        } else if route_key == "POST /platforms/{platform_id}/placement-kinds" {
+        } else if route_key.starts_with("POST /platforms/{platform_id}/placement-kinds") {
             token(Role::Operator, None, &[])
         } else {
             token(Role::Partner, Some("p-1"), &[])

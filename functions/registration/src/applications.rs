@@ -171,6 +171,7 @@ pub async fn apply(
         cancelled_at: None,
         ends_on: None,
         suspension: None,
+        partner_disabled_at: None,
     };
     save_from(&state, &app, existing.map(|e| e.status), None).await?;
     tracing::info!(

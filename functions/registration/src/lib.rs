@@ -5,6 +5,7 @@ pub mod applications;
 pub mod bodies;
 pub mod closure;
 pub mod digest;
+pub mod contract_views;
 pub mod email_change;
 pub mod export;
 pub mod login;
@@ -12,9 +13,11 @@ pub mod logo;
 pub mod mails;
 pub mod mandate;
 pub mod notice;
+pub mod operator_partners;
 pub mod operators;
 pub mod password_change;
 pub mod passwords;
+pub mod platform_admin;
 pub mod platforms;
 pub mod profile;
 pub mod replies;
@@ -61,6 +64,8 @@ pub fn routes() -> Vec<Route<AppState>> {
         route!(GET "/partners/me/closure", PARTNER, closure::preview),
         route!(POST "/partners/me/closure", PARTNER, closure::close),
         route!(GET "/partners/me/platforms", PARTNER, applications::list_mine),
+        route!(GET "/partners", OPERATOR, operator_partners::search),
+        route!(GET "/partners/{partner_id}", OPERATOR, operator_partners::overview),
         // Applying is open to every platform; withdrawing only where the partner applied.
         route!(POST "/partners/me/platforms/{platform_id}", PARTNER, applications::apply),
         route!(
@@ -70,7 +75,15 @@ pub fn routes() -> Vec<Route<AppState>> {
         ),
         route!(GET "/platforms", Access::Public, platforms::list),
         route!(POST "/platforms", OPERATOR, platforms::create),
+        route!(PATCH "/platforms/{platform_id}", OPERATOR, platform_admin::rename),
+        route!(POST "/platforms/{platform_id}/fee-changes", OPERATOR, platform_admin::change_fee),
+        route!(GET "/platforms/{platform_id}/managers", OPERATOR, platform_admin::list_managers),
         route!(POST "/platforms/{platform_id}/managers", OPERATOR, platforms::invite_manager),
+        route!(
+            DELETE "/platforms/{platform_id}/managers/{account_id}",
+            OPERATOR,
+            platform_admin::remove_manager
+        ),
         route!(
             GET "/platforms/{platform_id}/applications",
             MANAGER.owning(&["platform_id"]),
@@ -91,6 +104,8 @@ pub fn routes() -> Vec<Route<AppState>> {
             MANAGER.owning(&["platform_id", "partner_id"]),
             suspension::reinstate
         ),
+        // Last: the access matrix acts as the own side's partner on the routes after it.
+        route!(POST "/partners/{partner_id}/disable", OPERATOR, operator_partners::disable),
     ]
 }
 

@@ -27,6 +27,7 @@ pub const ACCOUNT_CLOSED: Template = template!("account_closed");
 pub const PARTNER_SUSPENDED: Template = template!("partner_suspended");
 pub const PARTNER_REINSTATED: Template = template!("partner_reinstated");
 pub const MANAGER_DIGEST: Template = template!("manager_digest");
+pub const ACCOUNT_DISABLED: Template = template!("account_disabled");
 
 /// Renders a mail for the outbox (`shared::mail::pending`): the caller writes it in the
 /// transaction of the change it reports, then delivers it.

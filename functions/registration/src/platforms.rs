@@ -6,12 +6,12 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use shared::auth::{OperatorAuth, Role, Scope};
-use shared::domain::{AccountId, Email, PartnerId, PlatformId};
+use shared::domain::{AccountId, Email, Month, PartnerId, PlatformId};
 use shared::env::AppState;
 use shared::http::{ApiJson, ApiPath, Validator};
 use shared::mail::pending::PendingMails;
 use shared::model::accounts::{self, LOGIN_GUARD, Login, LoginName, login_key};
-use shared::model::platforms::{PLATFORMS_INDEX, Platform, platform_key};
+use shared::model::platforms::{ManagerEntry, PLATFORMS_INDEX, Platform, platform_key};
 use shared::model::stored_email::StoredEmail;
 use shared::model::tokens::{self, TokenFor, TokenKind};
 use shared::model::{from_item, partners};
@@ -31,20 +31,92 @@ const MANAGER_LOGIN_PAGE: &str = "/plattform/anmelden";
 pub struct PlatformView {
     pub id: PlatformId,
     pub name: String,
-    /// Net, in euro cents.
+    /// Net, in euro cents: the fee of the current month (Europe/Berlin).
     pub monthly_fee_cents: i64,
     /// The same, German notation (`49,00 €`).
     pub monthly_fee: String,
+    /// Fee changes from a later month on, oldest first.
+    pub upcoming_fees: Vec<UpcomingFee>,
 }
 
-impl From<Platform> for PlatformView {
-    fn from(p: Platform) -> Self {
+/// A monthly fee that applies from a later month on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpcomingFee {
+    /// The first month billed at the fee.
+    #[schema(value_type = String, example = "2027-01")]
+    pub from: Month,
+    /// Net, in euro cents.
+    pub monthly_fee_cents: i64,
+    /// The same, German notation.
+    pub monthly_fee: String,
+}
+
+impl PlatformView {
+    /// The platform as it is billed in `this_month`, with the changes after it.
+    pub fn of(p: Platform, this_month: Month) -> Self {
+        let fee = p.fee_in(this_month);
         Self {
-            monthly_fee: p.monthly_fee.to_string(),
+            upcoming_fees: p
+                .fee_changes
+                .iter()
+                .filter(|c| c.from > this_month)
+                .map(|c| UpcomingFee {
+                    from: c.from,
+                    monthly_fee_cents: c.fee.0,
+                    monthly_fee: c.fee.to_string(),
+                })
+                .collect(),
+            monthly_fee: fee.to_string(),
+            monthly_fee_cents: fee.0,
             id: p.platform_id,
             name: p.name,
-            monthly_fee_cents: p.monthly_fee.0,
         }
+    }
+}
+
+/// The names of the steps of inviting a manager.
+mod step {
+    pub const ADD_PLATFORM: &str = "add_platform";
+    pub const MANAGER_ENTRY: &str = "manager_entry";
+}
+
+/// The manager's entry in the platform's list of managers (the operator's console reads it).
+fn entry_put(entry: &ManagerEntry, platform: &PlatformId) -> Result<shared::store::Named> {
+    Ok(TxOp::Put {
+        item: entry.to_item(platform)?,
+        cond: Cond::Always,
+    }
+    .named(step::MANAGER_ENTRY))
+}
+
+/// A manager who manages the platform already: 409, unless it was invited before the
+/// platform listed its managers, whose entry is written now (200), so the operator can see
+/// and remove it.
+async fn listed_already(
+    state: &AppState,
+    platform_id: &PlatformId,
+    existing: &Login,
+    email: &Email,
+) -> Result<(StatusCode, Json<Value>)> {
+    let entry = ManagerEntry {
+        account_id: existing.account_id.clone(),
+        name: existing.name.clone(),
+        email: email.as_str().to_string(),
+        invited_at: existing.created_at,
+    };
+    match state
+        .table
+        .put(entry.to_item(platform_id)?, Cond::NotExists)
+        .await
+    {
+        Ok(()) => Ok((
+            StatusCode::OK,
+            Json(json!({ "status": "added", "platform_id": platform_id })),
+        )),
+        Err(StoreError::ConditionFailed) => Err(Error::Conflict(
+            "Diese Person verwaltet die Plattform bereits.".into(),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -61,12 +133,13 @@ pub async fn load_platform(state: &AppState, platform_id: &PlatformId) -> Result
 #[utoipa::path(get, path = "/platforms", tag = "platforms",
     responses((status = 200, description = "The platforms.", body = Platforms)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>> {
+    let this_month = Month::of(state.clock.today());
     let platforms = state
         .table
         .query_all(Query::partition(Index::Gsi1, PLATFORMS_INDEX))
         .await?
         .into_iter()
-        .map(|item| from_item::<Platform>(item).map(PlatformView::from))
+        .map(|item| from_item::<Platform>(item).map(|p| PlatformView::of(p, this_month)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Json(json!({ "platforms": platforms })))
 }
@@ -105,13 +178,19 @@ pub async fn create(
         name,
         monthly_fee: fee,
         created_at: state.clock.now(),
+        fee_changes: Vec::new(),
+        revision: 0,
     };
     state
         .table
         .put(platform.to_item()?, Cond::NotExists)
         .await?;
     tracing::info!(platform_id = %platform.platform_id, "platform created");
-    Ok((StatusCode::CREATED, Json(platform.into())))
+    let this_month = Month::of(state.clock.today());
+    Ok((
+        StatusCode::CREATED,
+        Json(PlatformView::of(platform, this_month)),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -162,12 +241,16 @@ pub async fn invite_manager(
             ));
         }
         if existing.platforms.contains(&platform_id) {
-            return Err(Error::Conflict(
-                "Diese Person verwaltet die Plattform bereits.".into(),
-            ));
+            return listed_already(&state, &platform_id, &existing, &email).await;
         }
         let mut platforms = existing.platforms.clone();
         platforms.push(platform_id.clone());
+        let entry = ManagerEntry {
+            account_id: existing.account_id.clone(),
+            name: existing.name.clone(),
+            email: email.as_str().to_string(),
+            invited_at: state.clock.now(),
+        };
         let outgoing = PendingMails::of(&state);
         let (mail, mail_op) = outgoing.enqueue(mails::render(
             &email,
@@ -179,16 +262,18 @@ pub async fn invite_manager(
             .transact(vec![
                 TxOp::Update {
                     key,
-                    ops: vec![Update::Set(
-                        accounts::attr::PLATFORMS,
-                        serde_json::to_value(&platforms)?,
-                    )],
+                    // A manager removed from every platform before works again.
+                    ops: vec![
+                        Update::Set(accounts::attr::PLATFORMS, serde_json::to_value(&platforms)?),
+                        Update::Set(accounts::attr::DISABLED, false.into()),
+                    ],
                     cond: Cond::Eq(
                         accounts::attr::PLATFORMS,
                         serde_json::to_value(&existing.platforms)?,
                     ),
                 }
-                .named("add_platform"),
+                .named(step::ADD_PLATFORM),
+                entry_put(&entry, &platform_id)?,
                 mail_op,
             ])
             .await?;
@@ -233,7 +318,13 @@ pub async fn invite_manager(
             ("token", &token),
         ],
     ))?;
-    let mut ops = vec![token_put, mail_op];
+    let entry = ManagerEntry {
+        account_id: manager_id.clone(),
+        name: name.clone(),
+        email: email.as_str().to_string(),
+        invited_at: now,
+    };
+    let mut ops = vec![token_put, entry_put(&entry, &platform_id)?, mail_op];
     match &unconfirmed {
         // Its links die with it; its partner profile goes.
         Some(old) => ops.extend([

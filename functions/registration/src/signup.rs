@@ -117,6 +117,7 @@ pub async fn register(
         terms_accepted_at: now,
         created_at: now,
         closed_at: None,
+        disabled: None,
     };
     let (mail, mut ops) = sign_up_ops(&state, &login, &partner)?;
     ops.insert(0, until_confirmed(&state, login.guard_put()?));
@@ -163,6 +164,10 @@ fn sign_up_ops(
     let (mail, [token_put, mail_op]) = confirmation_mail(state, login, partner)?;
     let mut item = shared::model::to_item(&partner_key(&partner.partner_id), partner)?;
     item.insert(TTL.into(), sign_up_expiry(state).into());
+    // Listed for the operator's search.
+    let (index, sort_key) = partners::index_keys(partner);
+    item.insert(shared::store::GSI1PK.into(), index.into());
+    item.insert(shared::store::GSI1SK.into(), sort_key.into());
     let ops = vec![
         TxOp::Put {
             item,

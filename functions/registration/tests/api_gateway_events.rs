@@ -57,7 +57,13 @@ async fn every_sample_event_reaches_its_handler() {
         }
         let route_key = route["routeKey"].as_str().unwrap().to_string();
         // Each event carries `{{token}}` where a bearer token goes: fill in the right role.
-        let token = if route_key.contains("/managers") || route_key == "POST /platforms" {
+        let token = if route_key.contains("/managers")
+            || route_key == "POST /platforms"
+            || route_key.starts_with("PATCH /platforms")
+            || route_key.contains("/fee-changes")
+            || route_key == "GET /partners"
+            || route_key.contains("{partner_id}") && !route_key.contains("/applications")
+        {
             app.operator_token()
         } else if route_key.contains("/applications") || route_key.ends_with("/suspension") {
             app.token("m-1", Role::Manager, None, &[platform])

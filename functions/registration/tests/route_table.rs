@@ -17,7 +17,7 @@ fn document() -> Value {
 fn the_template_and_the_document_list_exactly_the_route_table() {
     checks::assert_one_list_of_routes(
         "RegistrationFunction",
-        29,
+        36,
         &registration::routes(),
         &document(),
     );
@@ -186,5 +186,61 @@ async fn the_account_journey_reaches_only_what_the_policy_grants() {
     )
     .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
+
+    // The operator's console: a platform renamed, its fee changed, a manager removed.
+    let ops = kit
+        .fixtures()
+        .operator("betrieb@partnernetz.de")
+        .await
+        .token;
+    let created = client
+        .call(
+            "POST",
+            "/platforms",
+            Some(json!({"name": "Sparkasse", "monthly_fee_cents": 4900})),
+            Some(&ops),
+        )
+        .await;
+    let platform = created.body["id"].as_str().unwrap().to_string();
+    let path = |tail: &str| format!("/platforms/{platform}{tail}");
+    let this_month = shared::domain::Month::of(shared::clock::Clock::today(kit.clock.as_ref()));
+    for (method, path, body) in [
+        ("PATCH", path(""), Some(json!({"name": "Sparkasse Plus"}))),
+        (
+            "POST",
+            path("/fee-changes"),
+            Some(json!({"from": this_month.to_string(), "monthly_fee_cents": 5900})),
+        ),
+        (
+            "POST",
+            path("/managers"),
+            Some(json!({"email": "max@sparkasse.example", "name": "Max"})),
+        ),
+    ] {
+        let r = client.call(method, &path, body, Some(&ops)).await;
+        assert!(r.status.is_success(), "{method} {path}: {:?}", r.body);
+    }
+    let token = kit.token_from_mail("max@sparkasse.example").await;
+    let r = call(
+        "POST",
+        "/auth/invitations/accept",
+        json!({"token": token, "password": "manager-passwort-1"}),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let managers = client
+        .call("GET", &path("/managers"), None, Some(&ops))
+        .await;
+    let manager = managers.body["managers"][0]["account_id"].as_str().unwrap();
+    let r = client
+        .call(
+            "DELETE",
+            &path(&format!("/managers/{manager}")),
+            None,
+            Some(&ops),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     shared::routes::policy::assert_allowed("RegistrationFunction", &audit.accesses());
 }

@@ -119,17 +119,22 @@ impl ManagerAuth {
     }
 }
 
+/// A manager's token is also checked, with one read, against a revocation written since it
+/// was issued ([`super::revocation`]): removed from a platform by the operator.
 impl<S> FromRequestParts<S> for ManagerAuth
 where
     TokenCheck: FromRef<S>,
+    Revocations: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        with_role(parts, state, &[Role::Manager, Role::Operator])
-            .await
-            .map(ManagerAuth)
+        let claims = with_role(parts, state, &[Role::Manager, Role::Operator]).await?;
+        if claims.role == Role::Manager {
+            Revocations::from_ref(state).check(&claims).await?;
+        }
+        Ok(ManagerAuth(claims))
     }
 }
 

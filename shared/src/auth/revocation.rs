@@ -35,6 +35,9 @@ pub enum Ended {
     Deleted,
     /// A partner closed its own account: 401, saying so.
     Closed,
+    /// What the account may do changed (a manager removed from one of its platforms): 401,
+    /// asking to log in again.
+    Changed,
 }
 
 impl Ended {
@@ -43,6 +46,7 @@ impl Ended {
             Ended::Disabled => "disabled",
             Ended::Deleted => "deleted",
             Ended::Closed => "closed",
+            Ended::Changed => "changed",
         }
     }
 }
@@ -96,6 +100,10 @@ impl Revocations {
         if reason == Some(Ended::Disabled.as_str()) {
             Err(Error::Forbidden(
                 "Ihr Zugang ist gesperrt. Bitte wenden Sie sich an den Anbieter, der ihn eingerichtet hat.".into(),
+            ))
+        } else if reason == Some(Ended::Changed.as_str()) {
+            Err(Error::Unauthorized(
+                "Ihre Berechtigungen wurden geändert. Bitte melden Sie sich erneut an.".into(),
             ))
         } else if reason == Some(Ended::Closed.as_str()) {
             Err(Error::Unauthorized(

@@ -10,6 +10,7 @@ pub mod platforms;
 pub mod referrals;
 pub mod reviews;
 pub mod rewards;
+pub mod runs;
 pub mod stored_email;
 pub mod subscriptions;
 pub mod tokens;

@@ -9,6 +9,9 @@ use crate::store::{Cond, Key, Named, TTL, TxOp, Update};
 
 pub const PARTNER_PREFIX: &str = "PARTNER#";
 const PROFILE_SK: &str = "PROFILE";
+/// The index partition listing every partner's profile, by sign-up time (the operator's
+/// search pages through it).
+pub const PARTNERS_INDEX: &str = "PARTNERS";
 
 /// The largest logo a partner may upload (5 MB, as an offer's images); documents read no
 /// more of one than this.
@@ -30,6 +33,16 @@ pub mod attr {
     pub const EMAIL: Attr = "email";
     /// When the partner closed its account ([`super::Partner::closed_at`]).
     pub const CLOSED_AT: Attr = "closed_at";
+    /// When and why the operator disabled the account ([`super::Partner::disabled`]).
+    pub const DISABLED: Attr = "disabled";
+}
+
+/// The profile's place in [`PARTNERS_INDEX`]: `(gsi1pk, gsi1sk)`.
+pub fn index_keys(partner: &Partner) -> (&'static str, String) {
+    (
+        PARTNERS_INDEX,
+        format!("{}#{}", partner.created_at, partner.partner_id),
+    )
 }
 
 /// The partition of everything a partner owns.
@@ -115,4 +128,14 @@ pub struct Partner {
     /// (docs/registration.md, Closing the account).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Timestamp>,
+    /// The operator disabled the account: nobody logs in, its offers are in no feed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<Disabled>,
+}
+
+/// When and why the operator disabled a partner account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Disabled {
+    pub at: Timestamp,
+    pub reason: String,
 }

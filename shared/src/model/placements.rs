@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Cents, Month, PartnerId, PlatformId};
-use crate::store::{Attr, Index, Item, Key, Query, SkCond};
+use crate::store::{Attr, Cond, Index, Item, Key, Query, SkCond};
 
 use super::partners::partner_pk;
 use super::platforms::platform_pk;
@@ -36,6 +36,35 @@ pub struct PlacementKind {
     /// How many partners may book it per month.
     pub slots_per_month: u32,
     pub created_at: Timestamp,
+    /// New prices from a month on, sorted by month; a booking keeps the price of its month
+    /// as it was when booked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_changes: Vec<KindPriceChange>,
+    /// Retired by the operator then: no new bookings; existing ones stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired_at: Option<Timestamp>,
+    /// Counts every change, so two changes at once cannot both build on one read.
+    #[serde(default)]
+    pub revision: i64,
+}
+
+/// A kind's price from a month on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct KindPriceChange {
+    #[schema(value_type = String, example = "2027-01")]
+    pub from: Month,
+    #[serde(rename = "price_cents")]
+    #[schema(value_type = i64)]
+    pub price: Cents,
+    pub changed_at: Timestamp,
+}
+
+/// Attribute names of the kind record that are updated in place.
+pub mod kind_attr {
+    use crate::store::Attr;
+    pub const PRICE_CHANGES: Attr = "price_changes";
+    pub const RETIRED_AT: Attr = "retired_at";
+    pub const REVISION: Attr = "revision";
 }
 
 pub fn kind_key(platform: &PlatformId, kind_id: &str) -> Key {
@@ -54,6 +83,53 @@ pub fn kinds_of(platform: &PlatformId) -> Query {
 impl PlacementKind {
     pub fn to_item(&self) -> Result<Item, crate::Error> {
         super::to_item(&kind_key(&self.platform_id, &self.kind_id), self)
+    }
+
+    /// The price of a booking for `month`: the last change from that month or before, else
+    /// the price the kind was defined with.
+    pub fn price_in(&self, month: Month) -> Cents {
+        self.price_changes
+            .iter()
+            .rev()
+            .find(|c| c.from <= month)
+            .map_or(self.price, |c| c.price)
+    }
+
+    /// The changes with `price` from `from` on, replacing those from that month on.
+    pub fn with_price_from(
+        &self,
+        from: Month,
+        price: Cents,
+        now: Timestamp,
+    ) -> Vec<KindPriceChange> {
+        let mut changes: Vec<KindPriceChange> = self
+            .price_changes
+            .iter()
+            .filter(|c| c.from < from)
+            .cloned()
+            .collect();
+        changes.push(KindPriceChange {
+            from,
+            price,
+            changed_at: now,
+        });
+        changes
+    }
+
+    /// The kind as a list shows it in `month`: its price then, the changes after it.
+    pub fn as_of(mut self, month: Month) -> Self {
+        self.price = self.price_in(month);
+        self.price_changes.retain(|c| c.from > month);
+        self
+    }
+
+    /// The condition of a change built on this record as read.
+    pub fn unchanged(&self) -> Cond {
+        if self.revision == 0 {
+            Cond::LtOrAbsent(kind_attr::REVISION, 1)
+        } else {
+            Cond::Eq(kind_attr::REVISION, self.revision.into())
+        }
     }
 }
 

@@ -89,6 +89,10 @@ pub struct Application {
     /// Last day of the subscription after a cancellation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends_on: Option<Date>,
+    /// The operator disabled the partner's account then: the subscription shows nothing on
+    /// the platform any more (its billing is unchanged, docs/billing.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_disabled_at: Option<Timestamp>,
     /// Set while the platform's manager suspends the partner there: none of its offers or
     /// programs is shown, and no month starting meanwhile is billed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +106,9 @@ pub struct Suspension {
     pub reason: String,
     pub suspended_at: Timestamp,
 }
+
+/// The attribute [`Application::partner_disabled_at`] is stored under.
+pub const PARTNER_DISABLED_AT: Attr = "partner_disabled_at";
 
 impl Application {
     pub fn key(&self) -> Key {
@@ -127,10 +134,10 @@ impl Application {
     }
 
     /// A subscription that runs on `day`: approved, or cancelled and not yet ended (the
-    /// condition for being shown on the platform and for running programs there), and not
-    /// suspended by the platform's manager.
+    /// condition for being shown on the platform and for running programs there), neither
+    /// suspended by the platform's manager nor of a partner the operator disabled.
     pub fn subscribed_on(&self, day: Date) -> bool {
-        self.contracted_on(day) && self.suspension.is_none()
+        self.contracted_on(day) && self.suspension.is_none() && self.partner_disabled_at.is_none()
     }
 
     /// The contract runs on `day` (approved, or cancelled and not yet ended), suspended or

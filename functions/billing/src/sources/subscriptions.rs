@@ -19,6 +19,17 @@ use shared::domain::Month;
 
 /// The lines of one subscription in the run for `month`; `fee` is the platform's monthly fee.
 pub fn lines(app: &Application, fee: Cents, month: Month) -> Vec<InvoiceLine> {
+    lines_with(app, |_| fee, month)
+}
+
+/// The lines of one subscription in the run for `month`, each month at the fee `fee_in`
+/// gives for it: a fee changed from a month on bills that month and later at the new fee,
+/// and the rest of the month before at the fee that applied then.
+pub fn lines_with(
+    app: &Application,
+    fee_in: impl Fn(Month) -> Cents,
+    month: Month,
+) -> Vec<InvoiceLine> {
     let Some(approved) = app.approved_on else {
         return Vec::new();
     };
@@ -38,6 +49,7 @@ pub fn lines(app: &Application, fee: Cents, month: Month) -> Vec<InvoiceLine> {
 
     // The rest of the month of the approval, when that was the month before.
     if previous.contains(approved) {
+        let fee = fee_in(previous);
         let to = end.map_or(previous.last(), |e| e.min(previous.last()));
         if to >= approved {
             let days = (to - approved).get_days() as i64 + 1;
@@ -71,6 +83,7 @@ pub fn lines(app: &Application, fee: Cents, month: Month) -> Vec<InvoiceLine> {
     // All of the month, in advance, when the subscription started before it and runs in it.
     let runs_in_month = end.is_none_or(|e| e >= month.first());
     if approved <= previous.last() && runs_in_month {
+        let fee = fee_in(month);
         out.push(InvoiceLine::new(
             Product::PlatformSubscription,
             format!("Plattform-Abo {name}, {}", month.german()),
@@ -107,6 +120,7 @@ mod tests {
             cancelled_at: None,
             ends_on: ends,
             suspension: None,
+            partner_disabled_at: None,
         }
     }
 
@@ -226,5 +240,22 @@ mod tests {
             suspended_at: Timestamp::UNIX_EPOCH,
         });
         assert!(lines(&app, FEE, month).is_empty());
+    }
+
+    #[test]
+    fn each_month_is_billed_at_the_fee_valid_for_it() {
+        let change = month("2026-12");
+        let fee_in = |m: Month| if m < change { FEE } else { Cents(5900) };
+        let app = approved(date(2026, 11, 16));
+        assert_eq!(
+            amounts(&lines_with(&app, fee_in, month("2026-12"))),
+            vec![2450, 5900],
+            "November's rest at the old fee, December at the new one"
+        );
+        let before = approved(date(2026, 9, 16));
+        assert_eq!(
+            amounts(&lines_with(&before, fee_in, month("2026-11"))),
+            vec![4900]
+        );
     }
 }

@@ -134,6 +134,37 @@ async fn a_rejected_partner_leaves_the_feed() {
 }
 
 #[tokio::test]
+async fn a_partner_the_operator_disabled_leaves_every_feed_at_once() {
+    let w = World::new().await;
+    let offer = w.published_on_a(&w.partner).await;
+    assert_eq!(w.feed(&w.pa).await, vec![offer.clone()]);
+    // As registration's `POST /partners/{partner_id}/disable` marks each subscription.
+    let now = shared::clock::Clock::now(w.kit.clock.as_ref());
+    w.kit
+        .table
+        .update(
+            &shared::model::subscriptions::application_key(&w.partner.id, &w.pa),
+            &[Update::Set(
+                shared::model::subscriptions::PARTNER_DISABLED_AT,
+                serde_json::to_value(now).unwrap(),
+            )],
+            Cond::Exists,
+        )
+        .await
+        .unwrap();
+    assert!(w.feed(&w.pa).await.is_empty());
+    let detail = w
+        .call(
+            "GET",
+            &format!("/offers/{offer}?platform_id={}", w.pa),
+            None,
+            None,
+        )
+        .await;
+    assert_problem(&detail, StatusCode::NOT_FOUND, None);
+}
+
+#[tokio::test]
 async fn an_offer_leaves_the_feed_after_its_last_valid_day() {
     let w = World::new().await;
     let offer = w.published_on_a(&w.partner).await;

@@ -630,3 +630,118 @@ async fn upcoming_bookings_are_this_months_and_later_ones() {
         .await;
     assert_problem(&both, StatusCode::BAD_REQUEST, Some("upcoming"));
 }
+
+async fn reprice(
+    w: &World,
+    kind: &str,
+    from: Month,
+    cents: i64,
+    token: &str,
+) -> shared::testing::Reply {
+    w.call(
+        "POST",
+        &format!("/platforms/{}/placement-kinds/{kind}/price-changes", w.pa),
+        Some(json!({"from": from.to_string(), "price_cents": cents})),
+        Some(token),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_kind_repriced_from_a_month_costs_the_new_price_from_then_and_bookings_keep_theirs() {
+    let w = World::new().await;
+    let offer = w.published_on_a(&w.partner).await;
+    let kind = kind(&w, 3).await;
+    let this_month = Month::of(w.today());
+    let next = this_month.next();
+    // Booked for next month at the old price before the change.
+    booked(&w, &offer, &kind, next).await;
+
+    let changed = reprice(&w, &kind, next, 5900, &w.operator.token).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(
+        changed.body["price_cents"], 4900,
+        "this month keeps its price"
+    );
+    assert_eq!(changed.body["price_changes"][0]["from"], next.to_string());
+    assert_eq!(changed.body["price_changes"][0]["price_cents"], 5900);
+    let slots = w
+        .call(
+            "GET",
+            &format!("/platforms/{}/placement-slots", w.pa),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    let months = &slots.body["kinds"][0]["months"];
+    assert_eq!(months[0]["price_cents"], 4900);
+    assert_eq!(months[1]["price_cents"], 5900);
+
+    // The booking made before keeps its price; this month's booking costs the old one.
+    let (_, next_total) = bookings_of(&w, next).await;
+    assert_eq!(next_total, 4900);
+    booked(&w, &offer, &kind, this_month).await;
+    let (_, this_total) = bookings_of(&w, this_month).await;
+    assert_eq!(this_total, 4900);
+    // A month booked after the change: the new price.
+    let later = next.next();
+    booked(&w, &offer, &kind, later).await;
+    let (_, later_total) = bookings_of(&w, later).await;
+    assert_eq!(later_total, 5900);
+
+    let past = reprice(&w, &kind, this_month.previous(), 100, &w.operator.token).await;
+    assert_problem(&past, StatusCode::UNPROCESSABLE_ENTITY, Some("from"));
+    for token in [&w.partner.token, &w.manager_a.token] {
+        let refused = reprice(&w, &kind, next, 100, token).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn a_retired_kind_takes_no_new_bookings_and_keeps_those_made() {
+    let w = World::new().await;
+    let offer = w.published_on_a(&w.partner).await;
+    let kind = kind(&w, 3).await;
+    let this_month = Month::of(w.today());
+    let next = this_month.next();
+    booked(&w, &offer, &kind, next).await;
+    let path = format!("/platforms/{}/placement-kinds/{kind}/retire", w.pa);
+    for token in [&w.partner.token, &w.manager_a.token] {
+        let refused = w.call("POST", &path, None, Some(token)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+
+    let retired = w.call("POST", &path, None, Some(&w.operator.token)).await;
+    assert_eq!(retired.status, StatusCode::OK, "{}", retired.body);
+    assert!(retired.body["retired_at"].is_string());
+    let again = w.call("POST", &path, None, Some(&w.operator.token)).await;
+    assert_eq!(again.body["retired_at"], retired.body["retired_at"]);
+
+    let refused = w
+        .call(
+            "POST",
+            &format!("/offers/{offer}/placements"),
+            Some(booking(&w, &kind, this_month)),
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, Some("kind_id"));
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nicht mehr angeboten")
+    );
+    let slots = w
+        .call(
+            "GET",
+            &format!("/platforms/{}/placement-slots", w.pa),
+            None,
+            Some(&w.partner.token),
+        )
+        .await;
+    assert_eq!(slots.body["kinds"], json!([]), "no longer offered");
+    let (states, total) = bookings_of(&w, next).await;
+    assert_eq!(states, ["booked"], "the booking made stays");
+    assert_eq!(total, 4900);
+}

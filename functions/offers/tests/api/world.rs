@@ -84,6 +84,7 @@ impl World {
             cancelled_at: None,
             ends_on,
             suspension: None,
+            partner_disabled_at: None,
         };
         self.kit
             .table

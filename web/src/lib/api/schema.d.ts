@@ -167,6 +167,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/billing/partners/{partner_id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's invoices and credit notes with their state, newest first. */
+        get: operations["get_billing_partners_partner_id_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/billing/runs": {
         parameters: {
             query?: never;
@@ -1236,7 +1253,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Find partners by part of their company name or e-mail address (any case), newest
+         *     sign-up first; without `q`, every partner.
+         */
+        get: operations["get_partners"];
         put?: never;
         /**
          * Sign up a partner.
@@ -1632,6 +1653,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/partners/{partner_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One partner as the operator sees it: company data, subscriptions with state, fee and
+         *     end, the card contract and the customer account's tier.
+         */
+        get: operations["get_partners_partner_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/{partner_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a partner account.
+         * @description At once: its tokens are refused (403), its sessions end, its login is refused, its
+         *     offers leave every feed and it can submit none. Contracts are not cancelled and are
+         *     billed as before (docs/billing.md). The partner is mailed the reason. A second call
+         *     answers the account as disabled the first time and writes nothing.
+         */
+        post: operations["post_partners_partner_id_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payouts": {
         parameters: {
             query?: never;
@@ -1682,6 +1746,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a platform.
+         * @description The list of platforms and new applications show the new name; a subscription keeps the
+         *     name it was approved under on its invoices and in the partner's list.
+         */
+        patch: operations["patch_platforms_platform_id"];
         trace?: never;
     };
     "/platforms/{platform_id}/applications": {
@@ -1741,7 +1826,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/platforms/{platform_id}/managers": {
+    "/platforms/{platform_id}/fee-changes": {
         parameters: {
             query?: never;
             header?: never;
@@ -1751,12 +1836,57 @@ export interface paths {
         get?: never;
         put?: never;
         /**
+         * Change a platform's monthly fee from a month on.
+         * @description The fee applies to that month and every later one (a change stated before for a later
+         *     month is replaced); months before keep theirs. A month that has passed, or whose billing
+         *     run has started, is refused (422 naming `from`): no billed month changes.
+         */
+        post: operations["post_platforms_platform_id_fee_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/managers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The managers of a platform. */
+        get: operations["get_platforms_platform_id_managers"];
+        put?: never;
+        /**
          * Invite a manager of a platform.
          * @description A new address gets an invitation with a set-password link (valid for 7 days); an existing
          *     manager gets the platform added to its list.
          */
         post: operations["post_platforms_platform_id_managers"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/managers/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a manager from a platform.
+         * @description The manager's tokens are refused at once and its sessions end at their next refresh; one
+         *     who manages other platforms logs in again for those, one who managed only this one can no
+         *     longer log in (as a disabled account) until invited again.
+         */
+        delete: operations["delete_platforms_platform_id_managers_account_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1835,11 +1965,55 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A platform's placement kinds with their current prices. */
+        /** A platform's placement kinds with their current prices, retired ones too. */
         get: operations["get_platforms_platform_id_placement_kinds"];
         put?: never;
         /** Define a placement kind on a platform. */
         post: operations["post_platforms_platform_id_placement_kinds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/placement-kinds/{kind_id}/price-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reprice a placement kind from a month on.
+         * @description New bookings of that month and later ones cost the new price (a change stated before for
+         *     a later month is replaced); bookings already made keep the price they were booked at,
+         *     so no booked or billed month changes. A month that has passed is refused (422 naming
+         *     `from`).
+         */
+        post: operations["post_platforms_platform_id_placement_kinds_kind_id_price_changes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platforms/{platform_id}/placement-kinds/{kind_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retire a placement kind.
+         * @description It takes no new bookings and leaves the partners' slot list; bookings already made stay,
+         *     are shown and billed. Retiring again changes nothing.
+         */
+        post: operations["post_platforms_platform_id_placement_kinds_kind_id_retire"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2117,6 +2291,8 @@ export interface components {
          * @description An account; a partner's account id is its partner id. UUIDv7.
          */
         AccountId: string;
+        /** @enum {string} */
+        AccountState: "active" | "disabled" | "closed";
         /** @description The contract as its supplier sees it. */
         AccountView: {
             /** @description The supplier's own login page for its customers. */
@@ -2197,6 +2373,12 @@ export interface components {
              * @description Last day of the subscription after a cancellation.
              */
             ends_on?: string | null;
+            /**
+             * Format: date-time
+             * @description The operator disabled the partner's account then: the subscription shows nothing on
+             *     the platform any more (its billing is unchanged, docs/billing.md).
+             */
+            partner_disabled_at?: string | null;
             partner_id: components["schemas"]["PartnerId"];
             platform_id: components["schemas"]["PlatformId"];
             platform_name: string;
@@ -2885,6 +3067,20 @@ export interface components {
             valid_to: string;
         };
         /**
+         * @example {
+         *       "reason": "Die Lastschriften wurden wiederholt zurückgegeben."
+         *     }
+         */
+        DisableInput: {
+            reason: string & Record<string, never>;
+        };
+        /** @description When and why the operator disabled a partner account. */
+        Disabled: {
+            /** Format: date-time */
+            at: string;
+            reason: string;
+        };
+        /**
          * @description An invoice, or a credit note that cancels one.
          * @enum {string}
          */
@@ -2994,6 +3190,32 @@ export interface components {
             partner_id: string;
             /** @description Why, without personal data. */
             reason: string;
+        };
+        /** @description A partner of a run not billed yet, with the German reason and whom it concerns. */
+        FailureView: components["schemas"]["Failure"] & {
+            /** @description The partner's company, as its profile names it (none without a profile). */
+            company?: string | null;
+            /** @description The partner's customer number, once it has one. */
+            customer_number?: string | null;
+        };
+        /**
+         * @example {
+         *       "from": "2027-01",
+         *       "monthly_fee_cents": 5900
+         *     }
+         */
+        FeeChangeInput: {
+            /**
+             * @description The first month billed at the new fee: the current month while its billing run has
+             *     not started, or a later one.
+             * @example 2027-01
+             */
+            from: string;
+            /**
+             * Format: int64
+             * @description Net, in euro cents, up to 100.000,00 €.
+             */
+            monthly_fee_cents: number;
         };
         /** @description An offer in a feed. */
         FeedCard: {
@@ -3189,6 +3411,11 @@ export interface components {
         InvoiceList: {
             invoices: components["schemas"]["InvoiceView"][];
         };
+        /**
+         * @description Where an invoice stands.
+         * @enum {string}
+         */
+        InvoiceState: "transfer" | "debit_due" | "debit_in_file" | "cancelled" | "credit_note";
         /** @description An invoice (or a credit note) as its recipient sees it. */
         InvoiceView: {
             cancels?: components["schemas"]["InvoiceCancellation"] | null;
@@ -3257,7 +3484,38 @@ export interface components {
             slots_per_month: number;
         };
         KindList: {
+            /**
+             * @description Each with the price of the current month (Europe/Berlin) in `price_cents`, the
+             *     changes stated for later months in `price_changes`, and `retired_at` once retired.
+             */
             kinds: components["schemas"]["PlacementKind"][];
+        };
+        /** @description A kind's price from a month on. */
+        KindPriceChange: {
+            /** Format: date-time */
+            changed_at: string;
+            /** @example 2027-01 */
+            from: string;
+            /** Format: int64 */
+            price_cents: number;
+        };
+        /**
+         * @example {
+         *       "from": "2027-01",
+         *       "price_cents": 5900
+         *     }
+         */
+        KindPriceInput: {
+            /**
+             * @description The first month booked at the new price: this month or a later one.
+             * @example 2027-01
+             */
+            from: string;
+            /**
+             * Format: int64
+             * @description Net price per calendar month, up to 100.000,00 €.
+             */
+            price_cents: number;
         };
         /** @description A placement kind with its free slots in each bookable month. */
         KindSlots: {
@@ -3265,7 +3523,7 @@ export interface components {
             /** @description This month and the six after it, in order. */
             months: components["schemas"]["MonthSlots"][];
             name: string;
-            /** @description Net price per calendar month. */
+            /** @description Net price per calendar month, this month's (each month's in `months`). */
             price_cents: components["schemas"]["Cents"];
             /** Format: int32 */
             slots_per_month: number;
@@ -3413,6 +3671,27 @@ export interface components {
             platform_id: components["schemas"]["PlatformId"];
             status: string;
         };
+        ManagerList: {
+            /** @description By name. */
+            managers: components["schemas"]["ManagerView"][];
+        };
+        ManagerRemoved: {
+            /** @description The platforms the account still manages; none: its login is disabled. */
+            remaining_platforms: components["schemas"]["PlatformId"][];
+            /** @description Always `removed`. */
+            status: string;
+        };
+        /** @description A manager of a platform in the operator's list. */
+        ManagerView: {
+            /** @description Whether the manager accepted the invitation (set a password). */
+            accepted: boolean;
+            account_id: components["schemas"]["AccountId"];
+            /** Format: email */
+            email: string;
+            /** Format: date-time */
+            invited_at: string;
+            name: string;
+        };
         /** @description The SEPA direct-debit mandate, the IBAN in full: it is the partner's own. */
         MandateExport: {
             account_holder: string;
@@ -3433,6 +3712,14 @@ export interface components {
             account_holder: string;
             /** @description With or without spaces; checked for country format and check digits. */
             iban: string;
+        };
+        /** @description The SEPA mandate, masked. */
+        MandateSummary: {
+            account_holder: string;
+            iban: string;
+            reference: string;
+            /** Format: date */
+            signed_on: string;
         };
         /** @description The SEPA direct-debit mandate as its owner sees it. */
         MandateView: {
@@ -3472,6 +3759,8 @@ export interface components {
              */
             free: number;
             month: components["schemas"]["Month"];
+            /** @description Net price of a booking for this month. */
+            price_cents: components["schemas"]["Cents"];
         };
         /** @description The partner's own applications and subscriptions. */
         MyApplications: {
@@ -3897,6 +4186,77 @@ export interface components {
          * @description A partner (merchant), UUIDv7.
          */
         PartnerId: string;
+        /** @description One invoice or credit note of a partner. */
+        PartnerInvoice: {
+            /** @description Gross, German notation (`205,28 €`). */
+            gross: string;
+            /** Format: int64 */
+            gross_cents: number;
+            /** Format: date */
+            issued_on: string;
+            kind: components["schemas"]["DocumentKind"];
+            /** Format: int64 */
+            net_cents: number;
+            number: string;
+            /** @description Presigned download link of the PDF, valid at least 15 minutes. */
+            pdf_url: string;
+            /** @example 2026-12 */
+            period: string;
+            /** @description The credit note that cancels it, or on a credit note the invoice it cancels. */
+            related?: string | null;
+            /** @description The SEPA file that collects it. */
+            sepa_file?: string | null;
+            state: components["schemas"]["InvoiceState"];
+        };
+        PartnerInvoiceList: {
+            /** @description Newest first. */
+            invoices: components["schemas"]["PartnerInvoice"][];
+        };
+        /**
+         * @description Everything the operator's console shows of a partner beside its invoices
+         *     (`GET /billing/partners/{partner_id}/invoices`).
+         */
+        PartnerOverview: {
+            address?: components["schemas"]["Address"] | null;
+            card_contract?: components["schemas"]["CardContractExport"] | null;
+            /** Format: date-time */
+            closed_at?: string | null;
+            company: string;
+            contact_name: string;
+            /** Format: date-time */
+            created_at: string;
+            customer_account?: components["schemas"]["CustomerAccountExport"] | null;
+            disabled?: components["schemas"]["Disabled"] | null;
+            email: string;
+            email_confirmed: boolean;
+            mandate?: components["schemas"]["MandateSummary"] | null;
+            partner_id: components["schemas"]["PartnerId"];
+            phone?: string | null;
+            state: components["schemas"]["AccountState"];
+            subscriptions: components["schemas"]["SubscriptionSummary"][];
+            vat_id?: string | null;
+        };
+        PartnerPage: {
+            /**
+             * @description Present when more partners may follow (with `q`, a page may hold fewer than `limit`,
+             *     even none, and still be followed by more).
+             */
+            next_cursor?: string | null;
+            /** @description Newest sign-up first. */
+            partners: components["schemas"]["PartnerSummary"][];
+        };
+        /** @description A partner in the operator's list. */
+        PartnerSummary: {
+            company: string;
+            contact_name: string;
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            email_confirmed: boolean;
+            partner_id: components["schemas"]["PartnerId"];
+            /** @description `active`, `disabled` (by the operator) or `closed` (by the partner). */
+            state: components["schemas"]["AccountState"];
+        };
         /**
          * @example {
          *       "current_password": "mein-bisheriges-passwort",
@@ -4049,6 +4409,21 @@ export interface components {
             /** @description Net price per calendar month. */
             price_cents: components["schemas"]["Cents"];
             /**
+             * @description New prices from a month on, sorted by month; a booking keeps the price of its month
+             *     as it was when booked.
+             */
+            price_changes?: components["schemas"]["KindPriceChange"][];
+            /**
+             * Format: date-time
+             * @description Retired by the operator then: no new bookings; existing ones stay.
+             */
+            retired_at?: string | null;
+            /**
+             * Format: int64
+             * @description Counts every change, so two changes at once cannot both build on one read.
+             */
+            revision?: number;
+            /**
              * Format: int32
              * @description How many partners may book it per month.
              */
@@ -4083,6 +4458,14 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * @example {
+         *       "name": "Sparkasse Vorteilswelt Plus"
+         *     }
+         */
+        PlatformEdit: {
+            name: string;
+        };
+        /**
          * Format: uuid
          * @description A bank customer platform, UUIDv7.
          */
@@ -4115,10 +4498,12 @@ export interface components {
             monthly_fee: string;
             /**
              * Format: int64
-             * @description Net, in euro cents.
+             * @description Net, in euro cents: the fee of the current month (Europe/Berlin).
              */
             monthly_fee_cents: number;
             name: string;
+            /** @description Fee changes from a later month on, oldest first. */
+            upcoming_fees: components["schemas"]["UpcomingFee"][];
         };
         /** @description Every platform, by name. */
         Platforms: {
@@ -4636,7 +5021,7 @@ export interface components {
             debits_due?: number | null;
             /** @description Partners not billed yet because of their data (listed in `failures` of a single run). */
             failed: number;
-            failures?: components["schemas"]["Failure"][] | null;
+            failures?: components["schemas"]["FailureView"][] | null;
             /**
              * @description The run's SEPA files, first first (the next fetch of `/sepa` writes one for the
              *     debits still due).
@@ -4774,6 +5159,28 @@ export interface components {
             outcome: components["schemas"]["Outcome"];
             platform_id: components["schemas"]["PlatformId"];
             platform_name: string;
+        };
+        /** @description A platform subscription (or application) in the operator's overview. */
+        SubscriptionSummary: {
+            /** Format: date */
+            approved_on?: string | null;
+            /**
+             * Format: date
+             * @description The last day, once cancelled.
+             */
+            ends_on?: string | null;
+            /**
+             * Format: int64
+             * @description The platform's fee in the current month, net in euro cents; billed while the
+             *     subscription runs.
+             */
+            monthly_fee_cents?: number | null;
+            platform_id: components["schemas"]["PlatformId"];
+            /** @description The platform's current name. */
+            platform_name: string;
+            /** @description Whether the partner's offers show on the platform today. */
+            shown: boolean;
+            status: components["schemas"]["ApplicationStatus"];
         };
         /** @description The supplier's business contact, shown on its customers' login page. */
         SupplierContact: {
@@ -4931,6 +5338,21 @@ export interface components {
              * @description Net per month, in cents.
              */
             monthly_price_cents: number;
+        };
+        /** @description A monthly fee that applies from a later month on. */
+        UpcomingFee: {
+            /**
+             * @description The first month billed at the fee.
+             * @example 2027-01
+             */
+            from: string;
+            /** @description The same, German notation. */
+            monthly_fee: string;
+            /**
+             * Format: int64
+             * @description Net, in euro cents.
+             */
+            monthly_fee_cents: number;
         };
         /** @description A presigned upload: send the file with exactly this method, URL and headers. */
         Upload: {
@@ -5339,6 +5761,34 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_billing_partners_partner_id_invoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The partner. */
+                partner_id: components["schemas"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerInvoiceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -7563,6 +8013,37 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_partners: {
+        parameters: {
+            query?: {
+                /** @description Part of the company name or the e-mail address, in any case. */
+                q?: string;
+                /** @description `next_cursor` of the previous page (of the same search). */
+                cursor?: string;
+                /** @description Entries per page, 1–100; 20 unless asked otherwise. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     post_partners: {
         parameters: {
             query?: never;
@@ -8262,6 +8743,69 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    get_partners_partner_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The partner. */
+                partner_id: components["schemas"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerOverview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_partners_partner_id_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The partner. */
+                partner_id: components["schemas"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableInput"];
+            };
+        };
+        responses: {
+            /** @description Disabled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerSummary"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     get_payouts: {
         parameters: {
             query?: never;
@@ -8360,6 +8904,41 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patch_platforms_platform_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlatformEdit"];
+            };
+        };
+        responses: {
+            /** @description The platform. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -8474,6 +9053,70 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    post_platforms_platform_id_fee_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeeChangeInput"];
+            };
+        };
+        responses: {
+            /** @description The platform with its current and upcoming fees. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_platforms_platform_id_managers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its managers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagerList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     post_platforms_platform_id_managers: {
         parameters: {
             query?: never;
@@ -8515,6 +9158,37 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    delete_platforms_platform_id_managers_account_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description The manager's account. */
+                account_id: components["schemas"]["AccountId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManagerRemoved"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -8713,6 +9387,75 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_platforms_platform_id_placement_kinds_kind_id_price_changes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description The placement kind. */
+                kind_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KindPriceInput"];
+            };
+        };
+        responses: {
+            /** @description The kind with this month's price and the changes after it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacementKind"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    post_platforms_platform_id_placement_kinds_kind_id_retire: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The platform. */
+                platform_id: components["schemas"]["PlatformId"];
+                /** @description The placement kind. */
+                kind_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The retired kind. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlacementKind"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             503: components["responses"]["Unavailable"];
         };
     };
