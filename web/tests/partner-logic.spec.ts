@@ -193,7 +193,7 @@ test('each platform says where the application stands and what can be done', () 
 	expect(platformState(application('cancelled', { ends_on: '2026-11-30' }), today).action).toBe('apply');
 	expect(
 		cancellationText(
-			{ id: 'pl', name: 'Sparkasse Vorteilswelt', monthly_fee_cents: 4900, monthly_fee: '49,00 €' },
+			{ id: 'pl', name: 'Sparkasse Vorteilswelt', monthly_fee_cents: 4900, monthly_fee: '49,00 €', upcoming_fees: [] },
 			'2027-01-31'
 		)
 	).toBe(
