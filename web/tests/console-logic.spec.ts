@@ -4,6 +4,12 @@
 import { expect, test } from '@playwright/test';
 import { queue, reasonProblem } from '../src/lib/console/manager';
 import {
+	accountStateText,
+	changeableMonths,
+	invoiceStateText,
+	startableMonths
+} from '../src/lib/console/operator';
+import {
 	easterSunday,
 	isWorkingDay,
 	oldestFirst,
@@ -65,4 +71,12 @@ test('queues list the oldest first', () => {
 		'2026-11-30T09:00:00Z',
 		'2026-12-03T10:00:00Z'
 	]);
+});
+
+test('the operator changes prices from this month or a later one, and reads states in words', () => {
+	expect(startableMonths('2027-01-15')).toEqual(['2027-01', '2026-12', '2026-11']);
+	expect(changeableMonths('2026-12-06', 3)).toEqual(['2026-12', '2027-01', '2027-02']);
+	expect(invoiceStateText('debit_in_file', 'LS-2026-12-1')).toBe('Lastschrift in LS-2026-12-1');
+	expect(invoiceStateText('cancelled', null, '2026-000003')).toBe('storniert durch 2026-000003');
+	expect(accountStateText('disabled')).toBe('gesperrt');
 });
