@@ -14,6 +14,7 @@ pub mod offer;
 pub mod own;
 pub mod parties;
 pub mod placements;
+pub mod platform_stats;
 pub mod review;
 pub mod stats;
 pub mod subscription;
@@ -68,6 +69,11 @@ pub fn routes() -> Vec<Route<AppState>> {
             POST "/platforms/{platform_id}/offers/{offer_id}/take-down",
             MANAGER.owning(&["platform_id"]),
             takedown::take_down
+        ),
+        route!(
+            GET "/platforms/{platform_id}/stats",
+            MANAGER.owning(&["platform_id"]),
+            platform_stats::of_platform
         ),
         route!(GET "/platforms/{platform_id}/offers", Access::Public, feed::feed),
         route!(GET "/offers/{offer_id}", Access::Public, feed::detail),

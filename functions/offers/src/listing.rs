@@ -25,7 +25,8 @@ use crate::offer::{Benefit, Category, Live, Offer, offer_pk, step};
 /// The facet of the whole feed (every category).
 pub const ALL: &str = "alle";
 const ENTRY_PREFIX: &str = "FEED#";
-const NEWEST: &str = "N#";
+/// The sort-key prefix of the newest-order entries (one per offer and facet).
+pub const NEWEST: &str = "N#";
 const PLACED: &str = "P#";
 
 /// The index partition of a platform's feed facet.

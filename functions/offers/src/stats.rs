@@ -15,6 +15,8 @@ use shared::model::from_item;
 use shared::store::{Attr, Cond, Index, Key, Query, SkCond, Table, Update};
 use utoipa::ToSchema;
 
+use shared::model::platforms::platform_pk;
+
 use crate::offer::{self, offer_pk};
 
 const STATS_PREFIX: &str = "STATS#";
@@ -25,6 +27,19 @@ fn stats_key(offer_id: &str, platform: &PlatformId, day: Date) -> Key {
     Key::new(
         offer_pk(offer_id),
         format!("{STATS_PREFIX}{day}#{platform}"),
+    )
+}
+
+/// The counts of all offers on `platform` on `day`.
+pub fn platform_stats_key(platform: &PlatformId, day: Date) -> Key {
+    Key::new(platform_pk(platform), format!("{STATS_PREFIX}{day}"))
+}
+
+/// The sort-key range of a platform's days from `from` to `to`.
+pub fn platform_days(from: Date, to: Date) -> SkCond {
+    SkCond::Between(
+        format!("{STATS_PREFIX}{from}"),
+        format!("{STATS_PREFIX}{to}"),
     )
 }
 
@@ -47,16 +62,15 @@ pub async fn count(
         Event::ClickOut => CLICK_OUTS,
     };
     let key = stats_key(offer_id, platform, day);
+    let updates = [
+        Update::Add(attr, 1),
+        Update::Set(DAY, serde_json::to_value(day)?),
+        Update::Set(PLATFORM, platform.as_str().into()),
+    ];
+    table.update(&key, &updates, Cond::Always).await?;
+    // The platform's own day, for its manager's figures.
     table
-        .update(
-            &key,
-            &[
-                Update::Add(attr, 1),
-                Update::Set(DAY, serde_json::to_value(day)?),
-                Update::Set(PLATFORM, platform.as_str().into()),
-            ],
-            Cond::Always,
-        )
+        .update(&platform_stats_key(platform, day), &updates, Cond::Always)
         .await?;
     Ok(())
 }

@@ -10,6 +10,8 @@ mod drafts;
 mod feed;
 #[path = "api/placements.rs"]
 mod placements;
+#[path = "api/platform_stats.rs"]
+mod platform_stats;
 #[path = "api/review.rs"]
 mod review;
 #[path = "api/takedown.rs"]

@@ -16,7 +16,7 @@ fn document() -> Value {
 
 #[test]
 fn the_template_and_the_document_list_exactly_the_route_table() {
-    checks::assert_one_list_of_routes("OffersFunction", 26, &offers::routes(), &document());
+    checks::assert_one_list_of_routes("OffersFunction", 27, &offers::routes(), &document());
 }
 
 /// The answer to an image request is documented as what it is: the image and its
@@ -166,7 +166,10 @@ async fn every_sample_event_reaches_its_handler() {
         let raw = std::fs::read_to_string(&path).unwrap();
         let event: Value = serde_json::from_str(&raw).unwrap();
         let route_key = event["routeKey"].as_str().unwrap().to_string();
-        let token = if route_key.contains("/reviews") || route_key.ends_with("/take-down") {
+        let token = if route_key.contains("/reviews")
+            || route_key.ends_with("/take-down")
+            || route_key.ends_with("/stats") && route_key.contains("/platforms/")
+        {
             token(Role::Manager, None, &[platform])
         } else if route_key.starts_with("POST /platforms/{platform_id}/placement-kinds") {
             token(Role::Operator, None, &[])

@@ -2097,6 +2097,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/platforms/{platform_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offers live, views and click-outs per day on the platform, over `from`..`to`. Offers live
+         *     on a day: the offers in the feed today that were published and valid that day (offers
+         *     withdrawn, taken down or expired since no longer count for past days: no history of the
+         *     feed is kept).
+         */
+        get: operations["get_platforms_platform_id_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/programs": {
         parameters: {
             query?: never;
@@ -4457,6 +4479,20 @@ export interface components {
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
             next_cursor?: string | null;
         };
+        /** @description One day's figures. */
+        PlatformDay: {
+            /** Format: int64 */
+            click_outs: number;
+            /** Format: date */
+            day: string;
+            /**
+             * Format: int64
+             * @description Offers shown in the feed that day (see the route's description).
+             */
+            offers_live: number;
+            /** Format: int64 */
+            views: number;
+        };
         /**
          * @example {
          *       "name": "Sparkasse Vorteilswelt Plus"
@@ -4490,6 +4526,15 @@ export interface components {
             status: string;
             /** Format: date-time */
             submitted_at?: string | null;
+        };
+        PlatformStats: {
+            /** @description Every day of the range, oldest first, days without events at 0. */
+            days: components["schemas"]["PlatformDay"][];
+            platform_id: components["schemas"]["PlatformId"];
+            /** Format: int64 */
+            total_click_outs: number;
+            /** Format: int64 */
+            total_views: number;
         };
         /** @description A bank customer platform and its monthly fee. */
         PlatformView: {
@@ -9580,6 +9625,39 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_platforms_platform_id_stats: {
+        parameters: {
+            query?: {
+                /** @description First day (Europe/Berlin), `YYYY-MM-DD`; 29 days before `to` when absent. */
+                from?: string;
+                /** @description Last day, not before `from`, at most 92 days in all; today when absent. */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A platform the caller manages. */
+                platform_id: components["schemas"]["PlatformId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The aggregates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
