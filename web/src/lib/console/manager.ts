@@ -20,6 +20,7 @@ export function managerSections(platform: string): NavSection[] {
 		{ key: 'start', label: 'Übersicht', path: home },
 		{ key: 'angebote', label: 'Angebote im Feed', path: `${home}/angebote` },
 		{ key: 'partner', label: 'Partner', path: `${home}/partner` },
+		{ key: 'statistik', label: 'Statistik', path: `${home}/statistik` },
 		// The feed as end customers see it: the public page of the platform.
 		{ key: 'feed', label: 'Feed ansehen', path: `/vorteile/${platform}` }
 	];
