@@ -35,8 +35,9 @@ pub struct PlatformView {
     pub monthly_fee_cents: i64,
     /// The same, German notation (`49,00 €`).
     pub monthly_fee: String,
-    /// Fee changes from a later month on, oldest first.
-    pub upcoming_fees: Vec<UpcomingFee>,
+    /// Fee changes from a later month on, oldest first; absent when none is stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upcoming_fees: Option<Vec<UpcomingFee>>,
 }
 
 /// A monthly fee that applies from a later month on.
@@ -55,17 +56,18 @@ impl PlatformView {
     /// The platform as it is billed in `this_month`, with the changes after it.
     pub fn of(p: Platform, this_month: Month) -> Self {
         let fee = p.fee_in(this_month);
+        let upcoming: Vec<UpcomingFee> = p
+            .fee_changes
+            .iter()
+            .filter(|c| c.from > this_month)
+            .map(|c| UpcomingFee {
+                from: c.from,
+                monthly_fee_cents: c.fee.0,
+                monthly_fee: c.fee.to_string(),
+            })
+            .collect();
         Self {
-            upcoming_fees: p
-                .fee_changes
-                .iter()
-                .filter(|c| c.from > this_month)
-                .map(|c| UpcomingFee {
-                    from: c.from,
-                    monthly_fee_cents: c.fee.0,
-                    monthly_fee: c.fee.to_string(),
-                })
-                .collect(),
+            upcoming_fees: (!upcoming.is_empty()).then_some(upcoming),
             monthly_fee: fee.to_string(),
             monthly_fee_cents: fee.0,
             id: p.platform_id,

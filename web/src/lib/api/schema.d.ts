@@ -4547,8 +4547,8 @@ export interface components {
              */
             monthly_fee_cents: number;
             name: string;
-            /** @description Fee changes from a later month on, oldest first. */
-            upcoming_fees: components["schemas"]["UpcomingFee"][];
+            /** @description Fee changes from a later month on, oldest first; absent when none is stated. */
+            upcoming_fees?: components["schemas"]["UpcomingFee"][] | null;
         };
         /** @description Every platform, by name. */
         Platforms: {
