@@ -298,7 +298,7 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	await page.getByRole('button', { name: `Ja, ${monthName(month)} abrechnen` }).click();
 	await expect(page.getByRole('heading', { name: `Abrechnung ${monthName(month)}`, level: 1 })).toBeVisible();
 	const failures = page.getByRole('region', { name: /Fehlgeschlagen/ });
-	const butcherFailure = failures.getByRole('listitem').filter({ hasText: metzgerei.id });
+	const butcherFailure = failures.getByRole('listitem').filter({ hasText: `Metzgerei Schmidt ${suffix}` });
 	await expect(butcherFailure).toContainText('Anschrift des Partners fehlt', { timeout: 30_000 });
 	const invoices = page.getByRole('region', { name: /Rechnungen/ });
 	await expect(invoices.getByRole('listitem').filter({ hasText: `Konditorei Sonnenschein ${suffix}` })).toContainText(
@@ -331,5 +331,41 @@ test('the operator sets up a platform, its manager decides, and the month is bil
 	const pdf = await request.get((await konditoreiInvoice.getByRole('link', { name: 'PDF' }).getAttribute('href')) ?? '');
 	expect(pdf.headers()['content-type']).toBe('application/pdf');
 	await look(page, 'betreiber-abrechnung-sepa');
+
+	// The operator finds the butcher, sees its platform and invoice, and raises the platform's
+	// fee from next month; the manager is listed with the account set up.
+	await nav.getByRole('link', { name: 'Partner' }).click();
+	await page.getByLabel('Firma oder E-Mail-Adresse').fill(`metzgerei schmidt ${suffix}`);
+	await page.getByRole('button', { name: 'Suchen' }).click();
+	await expect(page.getByRole('heading', { level: 2 })).toHaveText([`Metzgerei Schmidt ${suffix}`]);
+	await page.getByRole('link', { name: `Metzgerei Schmidt ${suffix}` }).click();
+	await expect(page.locator('dl.facts')).toContainText('Marktplatz 1, 20095 Hamburg');
+	await expect(row(page, platformName)).toContainText('Angebote sichtbar');
+	const butcherInvoice = page.getByRole('region', { name: /Rechnungen/ }).getByRole('listitem').first();
+	await expect(butcherInvoice).toContainText('46,41 € brutto');
+	await expect(butcherInvoice).toContainText(/Lastschrift in LS-\d{4}-\d{2}-\d+/);
+	await look(page, 'betreiber-partner');
+	await nav.getByRole('link', { name: 'Plattformen' }).click();
+	await page.getByRole('link', { name: platformName }).click();
+	const next = nextMonth(month);
+	await page.getByLabel('Neue Gebühr ab').selectOption(next);
+	await page.getByLabel('Neue Monatsgebühr in Euro (netto)').fill('39');
+	await page.getByRole('button', { name: 'Gebühr ändern' }).click();
+	await expect(page.getByText(`Ab ${monthName(next)} beträgt die Monatsgebühr 39,00 €.`)).toBeVisible();
+	await expect(page.getByText(`Ab ${monthName(next)}: 39,00 €`)).toBeVisible();
+	await expect(row(page, 'Max Manager')).toContainText('Zugang eingerichtet');
+	await look(page, 'betreiber-plattform-gebuehr');
+
+	// The manager's figures.
+	await manager.goto(`/plattform/${platformId}/statistik`);
+	await expect(manager.getByRole('heading', { name: 'Statistik', level: 1 })).toBeVisible();
+	await expect(manager.getByRole('table', { name: 'Aufrufe und Klicks zum Shop je Tag' })).toBeVisible();
+	await look(manager, 'plattform-statistik');
 	await managerContext.close();
 });
+
+/** The month after `YYYY-MM`. */
+function nextMonth(month: string): string {
+	const [year, m] = month.split('-').map(Number) as [number, number];
+	return m === 12 ? `${year + 1}-01` : `${year}-${String(m + 1).padStart(2, '0')}`;
+}
