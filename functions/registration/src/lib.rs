@@ -4,8 +4,8 @@
 pub mod applications;
 pub mod bodies;
 pub mod closure;
-pub mod digest;
 pub mod contract_views;
+pub mod digest;
 pub mod email_change;
 pub mod export;
 pub mod login;
