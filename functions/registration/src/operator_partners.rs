@@ -323,11 +323,14 @@ async fn applications_of(state: &AppState, partner: &PartnerId) -> Result<Vec<Ap
         .collect()
 }
 
+/// Why the account is disabled (`reason`, 1–1000 characters, may span lines): mailed to
+/// the partner.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Die Lastschriften wurden wiederholt zurückgegeben."}))]
 pub struct DisableInput {
-    /// Mailed to the partner; 1–1000 characters, may span lines.
+    // Described on the struct: a description here would wrap the inline text schema in
+    // an `allOf` with an object schema that no string matches.
     #[schema(value_type = shared::openapi::MultilineText<1000>, inline)]
     pub reason: String,
 }

@@ -3089,12 +3089,14 @@ export interface components {
             valid_to: string;
         };
         /**
+         * @description Why the account is disabled (`reason`, 1–1000 characters, may span lines): mailed to
+         *     the partner.
          * @example {
          *       "reason": "Die Lastschriften wurden wiederholt zurückgegeben."
          *     }
          */
         DisableInput: {
-            reason: string & Record<string, never>;
+            reason: string;
         };
         /** @description When and why the operator disabled a partner account. */
         Disabled: {
