@@ -274,10 +274,6 @@ pub struct CustomerPage {
 
 /// Customers and reveals come 50 to a page unless asked otherwise.
 pub const PAGE_SIZE: u32 = 50;
-/// With `q`, how many customers one request reads at most before it answers with a cursor.
-pub const SEARCH_BUDGET: usize = 1000;
-/// Customers read per round trip while searching.
-const SEARCH_CHUNK: u32 = 100;
 /// The longest search text.
 const MAX_SEARCH_LEN: usize = 100;
 
@@ -316,7 +312,8 @@ pub fn matches(c: &Customer, text: &str) -> bool {
             .is_some_and(|u| u.as_str().to_lowercase().contains(text))
 }
 
-/// The customers of one page (all of them, or those found), with the cursor that follows.
+/// One page of the supplier's customers (all, or those a search finds), and the cursor
+/// that follows (`shared::model::search`).
 async fn customers_page(
     state: &AppState,
     partner: &PartnerId,
@@ -324,52 +321,13 @@ async fn customers_page(
     limit: u32,
     cursor: Option<String>,
 ) -> Result<(Vec<Customer>, Option<String>)> {
-    let query = |limit: u32, cursor: Option<String>| {
-        Query::partition(Index::Primary, shared::model::partners::partner_pk(partner))
-            .sk(customers())
-            .limit(limit)
-            .cursor(cursor)
-    };
-    let Some(text) = search else {
-        let page = state.table.query(query(limit, cursor)).await?;
-        let found = page
-            .items
-            .into_iter()
-            .map(from_item)
-            .collect::<Result<_>>()?;
-        return Ok((found, page.cursor));
-    };
-    // Read on from the cursor, keeping what matches, until the page is full, the
-    // customers end, or the budget of one request is read.
-    let mut found = Vec::new();
-    let mut read = 0usize;
-    let mut cursor = cursor;
-    loop {
-        let q = query(SEARCH_CHUNK, cursor.take());
-        let page = state.table.query(q.clone()).await?;
-        let count = page.items.len();
-        read += count;
-        for (i, item) in page.items.iter().enumerate() {
-            let customer: Customer = from_item(item.clone())?;
-            if matches(&customer, text) {
-                found.push(customer);
-            }
-            if found.len() == limit as usize {
-                let more = i + 1 < count || page.cursor.is_some();
-                let next = if more {
-                    Some(q.cursor_after(item)?)
-                } else {
-                    None
-                };
-                return Ok((found, next));
-            }
-        }
-        match page.cursor {
-            Some(next) if read >= SEARCH_BUDGET => return Ok((found, Some(next))),
-            Some(next) => cursor = Some(next),
-            None => return Ok((found, None)),
-        }
-    }
+    let query = Query::partition(Index::Primary, shared::model::partners::partner_pk(partner))
+        .sk(customers());
+    let keep = search.map(|text| move |c: &Customer| matches(c, text));
+    let keep = keep
+        .as_ref()
+        .map(|k| k as &(dyn Fn(&Customer) -> bool + Sync));
+    shared::model::search::matching_page(state.table.as_ref(), query, keep, limit, cursor).await
 }
 
 /// The customers with their state (invited, active, disabled) and last login, oldest first;

@@ -32,10 +32,6 @@ use crate::profile::load_partner;
 
 /// Partners come 20 to a page unless asked otherwise.
 pub const PAGE_SIZE: u32 = 20;
-/// With `q`, how many partners one request reads at most before it answers with a cursor.
-pub const SEARCH_BUDGET: usize = 1000;
-/// Partners read per round trip while searching.
-const SEARCH_CHUNK: u32 = 100;
 const MAX_SEARCH_LEN: usize = 100;
 /// The longest reason for disabling an account, in characters.
 pub const REASON_MAX: usize = 1000;
@@ -129,55 +125,20 @@ fn matches(p: &Partner, text: &str) -> bool {
     p.company.to_lowercase().contains(text) || p.email.as_str().to_lowercase().contains(text)
 }
 
-/// One page of partners (all, or those found), with the cursor that follows: a search
-/// reads on from the cursor until the page is full, the partners end, or the budget of one
-/// request is read.
+/// One page of partners (all, or those a search finds), newest sign-up first, with the
+/// cursor that follows (`shared::model::search`).
 async fn partners_page(
     state: &AppState,
     search: Option<&str>,
     limit: u32,
     cursor: Option<String>,
 ) -> Result<(Vec<Partner>, Option<String>)> {
-    let query = |limit: u32, cursor: Option<String>| {
-        Query::partition(Index::Gsi1, PARTNERS_INDEX)
-            .backwards()
-            .limit(limit)
-            .cursor(cursor)
-    };
-    let mut found = Vec::new();
-    let mut read = 0usize;
-    let mut cursor = cursor;
-    let chunk = if search.is_some() {
-        SEARCH_CHUNK
-    } else {
-        limit
-    };
-    loop {
-        let q = query(chunk, cursor.take());
-        let page = state.table.query(q.clone()).await?;
-        let count = page.items.len();
-        read += count;
-        for (i, item) in page.items.iter().enumerate() {
-            let partner: Partner = from_item(item.clone())?;
-            if search.is_none_or(|text| matches(&partner, text)) {
-                found.push(partner);
-            }
-            if found.len() == limit as usize {
-                let more = i + 1 < count || page.cursor.is_some();
-                let next = if more {
-                    Some(q.cursor_after(item)?)
-                } else {
-                    None
-                };
-                return Ok((found, next));
-            }
-        }
-        match page.cursor {
-            Some(next) if read >= SEARCH_BUDGET => return Ok((found, Some(next))),
-            Some(next) => cursor = Some(next),
-            None => return Ok((found, None)),
-        }
-    }
+    let query = Query::partition(Index::Gsi1, PARTNERS_INDEX).backwards();
+    let keep = search.map(|text| move |p: &Partner| matches(p, text));
+    let keep = keep
+        .as_ref()
+        .map(|k| k as &(dyn Fn(&Partner) -> bool + Sync));
+    shared::model::search::matching_page(state.table.as_ref(), query, keep, limit, cursor).await
 }
 
 /// Find partners by part of their company name or e-mail address (any case), newest

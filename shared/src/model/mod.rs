@@ -11,6 +11,7 @@ pub mod referrals;
 pub mod reviews;
 pub mod rewards;
 pub mod runs;
+pub mod search;
 pub mod stored_email;
 pub mod subscriptions;
 pub mod tokens;
