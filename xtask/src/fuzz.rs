@@ -1790,13 +1790,15 @@ impl Fixtures {
     }
 
     fn login(&self, email: &str) -> Result<String> {
-        let reply = self.call(
-            "POST",
-            "/auth/login",
-            None,
-            json!({"email": email, "password": PASSWORD}),
-            200,
-        )?;
+        let reply = self
+            .call(
+                "POST",
+                "/auth/login",
+                None,
+                json!({"email": email, "password": PASSWORD}),
+                200,
+            )
+            .with_context(|| format!("logging in {email}"))?;
         reply["access_token"]
             .as_str()
             .map(str::to_owned)

@@ -19,6 +19,9 @@ use crate::login;
 /// The field a signed-in request names the current password in.
 pub const CURRENT_PASSWORD: &str = "current_password";
 
+/// The partition prefix of [`subject_key`].
+const SUBJECT_PREFIX: &str = "SUBJECT#";
+
 /// The current password as a request gives it: 1 to 128 characters (no password is longer).
 pub fn check_current(v: &mut Validator, value: &str) {
     let n = value.chars().count();
@@ -81,7 +84,6 @@ pub async fn own_login(
         }
         (_, None) => return Err(Error::field("login", "fehlt")),
     };
-    let key = login_key(&Scope::Platform, &name);
     let found = accounts::find(state.table.as_ref(), &Scope::Platform, &name)
         .await?
         .filter(|f| {
@@ -89,10 +91,21 @@ pub async fn own_login(
                 && f.login.role == claims.role
                 && !f.state.disabled
         });
-    Ok(OwnLogin {
-        key: found.as_ref().map_or(key, |f| f.login.key()),
-        found,
-    })
+    // A record not the caller's own is never confirmed, and the attempt counts on the
+    // caller: naming another account must not run that account's login into the throttle.
+    let key = match &found {
+        Some(own) => own.login.key(),
+        None if named.is_none() => login_key(&Scope::Platform, &name),
+        None => subject_key(claims),
+    };
+    Ok(OwnLogin { key, found })
+}
+
+/// Where the attempts of a signed-in caller are counted when the login it named is not its
+/// own: a counter of the token's subject, apart from every login record (only its hash
+/// names the throttle's record, `login::attempt`).
+fn subject_key(claims: &Claims) -> Key {
+    Key::new(format!("{SUBJECT_PREFIX}{}", claims.sub), SUBJECT_PREFIX)
 }
 
 /// The 422 of a wrong current password, at its field.

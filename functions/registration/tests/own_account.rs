@@ -257,6 +257,28 @@ async fn managers_and_the_operator_change_theirs_by_naming_their_own_login() {
         login(&app, "olga@betreiber.de", PASSWORD).await.status,
         StatusCode::OK
     );
+    // Guessing at the operator's address from the manager's token runs only the manager
+    // into the throttle: the operator still logs in.
+    let guess = json!({"current_password": "geraten-123", "new_password": "ein-ganz-neues-passwort",
+                       "login": "olga@betreiber.de"});
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        answers.push(
+            post(&app, "/auth/password", guess.clone(), &manager.token)
+                .await
+                .status,
+        );
+    }
+    assert_eq!(
+        answers.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{answers:?}"
+    );
+    assert_eq!(
+        login(&app, "olga@betreiber.de", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    app.clock.advance(SignedDuration::from_mins(15));
 
     for (account, token) in [
         ("max@sparkasse.de", &manager.token),
