@@ -10,7 +10,8 @@ gets the set-up's values in their place, until the operation has answered `quota
 with success in the current phase (examples, coverage, fuzzing, stateful); then generated
 values go out as they are. A value marked `once` is used up by its success (a token, a card,
 an account closed); `swap` names two fields exchanged after each success (a password changed
-to the other one and back). Keys `$path.<name>` set a path parameter.
+to the other one and back). Keys `$path.<name>` set a path parameter, `$query.<name>` a
+query parameter.
 
 `PARTNERNETZ_FUZZ_SECRETS` names the phase's JSON file: per operation (`POST /path`), a list
 of stand-ins, each with `values` (objects of fields), `once`, `quota` and optionally `swap`.
@@ -32,6 +33,7 @@ _USED = {}
 _GIVEN = {}
 
 PATH = "$path."
+QUERY = "$query."
 
 
 def _phase(case):
@@ -55,6 +57,7 @@ def before_call(context, case, kwargs):
     phase = _phase(case)
     body = case.body if isinstance(case.body, dict) else None
     path = dict(case.path_parameters or {})
+    query = dict(case.query or {})
     given = []
     for position, stand_in in enumerate(STAND_INS[label]):
         if _ACCEPTED.get((label, position, phase), 0) >= stand_in["quota"]:
@@ -62,7 +65,9 @@ def before_call(context, case, kwargs):
         index = _next_value(label, position, stand_in)
         if index is None:
             continue
-        fields = {k: v for k, v in stand_in["values"][index].items() if not k.startswith(PATH)}
+        fields = {
+            k: v for k, v in stand_in["values"][index].items() if not k.startswith((PATH, QUERY))
+        }
         if fields and body is None:
             continue
         if fields:
@@ -71,6 +76,8 @@ def before_call(context, case, kwargs):
         for key, value in stand_in["values"][index].items():
             if key.startswith(PATH):
                 path[key[len(PATH):]] = value
+            elif key.startswith(QUERY):
+                query[key[len(QUERY):]] = value
         given.append((position, index))
     if not given:
         return
@@ -78,6 +85,8 @@ def before_call(context, case, kwargs):
         case.body = body
     if path != (case.path_parameters or {}):
         case.path_parameters = path
+    if query != (case.query or {}):
+        case.query = query
     _GIVEN[case.id] = (label, phase, given)
 
 

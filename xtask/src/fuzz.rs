@@ -92,6 +92,13 @@ const ACCOUNT_OPERATIONS: [(&str, &[&str]); 4] = [
 /// A browser's user agent: the redirect counts its click (a crawler's it would not).
 const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
+/// What refusing invalid input may answer: schemathesis' own list (a 5xx is
+/// `not_a_server_error`'s), and 413 for a body over the size limit, refused before it is
+/// read (`shared::http`).
+const REJECTIONS: [&str; 13] = [
+    "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx",
+];
+
 /// The identities schemathesis acts as, one phase each, and the address each logs in with.
 /// The operator comes last: its cases disable partners and remove managers, whose logins
 /// the phases after it would need.
@@ -528,7 +535,8 @@ struct Records {
 struct StandIn {
     /// The operation's label, `POST /path`.
     operation: String,
-    /// The run's values, an object of the fields each (`$path.<name>` for a path parameter).
+    /// The run's values, an object of the fields each (`$path.<name>` for a path parameter,
+    /// `$query.<name>` for a query parameter).
     values: Vec<Value>,
     /// A success uses its value up (a token, a card, a platform applied to).
     once: bool,
@@ -765,7 +773,12 @@ impl Config {
         );
         out.push_str("\n[checks]\nenabled = false\n");
         for check in CHECKS {
-            out.push_str(&format!("{check} = {{ enabled = true }}\n"));
+            let statuses = if *check == "negative_data_rejection" {
+                format!(", expected-statuses = {REJECTIONS:?}")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!("{check} = {{ enabled = true{statuses} }}\n"));
         }
         for (name, values) in &self.dictionaries {
             let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
@@ -1641,6 +1654,26 @@ impl Fixtures {
             "POST /partners/me/platforms/{platform_id}",
             platforms,
         )];
+        // Managers of the platform that only the operator's cases remove, one each.
+        if role == "operator" {
+            let removable = (0..FOR_HOOKS)
+                .map(|i| {
+                    let invited = self.call(
+                        "POST",
+                        &format!("/platforms/{platform_id}/managers"),
+                        Some(operator),
+                        json!({"email": format!("abschied-{i}@{PHASE_DOMAIN}"), "name": "Mia Fuzz"}),
+                        201,
+                    )?;
+                    let id = id_of(&invited, "manager_id", "POST /platforms/{platform_id}/managers")?;
+                    Ok(json!({"$path.platform_id": platform_id, "$path.account_id": id}))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            stand_ins.push(StandIn::once(
+                "DELETE /platforms/{platform_id}/managers/{account_id}",
+                removable,
+            ));
+        }
         let mut tokens = Vec::new();
         for (i, (label, roles)) in ACCOUNT_OPERATIONS.iter().enumerate() {
             if !roles.contains(&role) {
@@ -1989,14 +2022,44 @@ fn stand_ins(platform_id: &str, scoped: &Ids, own: &Own) -> Result<Vec<StandIn>>
             })
         })
         .collect();
-    Ok(vec![
+    let mut stand_ins = vec![
         StandIn::record("POST /offers", offer.clone()),
         StandIn::record("PUT /offers/{offer_id}", offer),
         StandIn::once("POST /offers/{offer_id}/placements", placements),
+        // The platform's fee from next month on (a month already billed is refused).
         StandIn::record(
-            "POST /offers/{offer_id}/click-out",
-            json!({"platform_id": platform_id}),
+            "POST /platforms/{platform_id}/fee-changes",
+            json!({"$path.platform_id": platform_id, "from": month_after(today)?.0,
+                   "monthly_fee_cents": 5900}),
         ),
+        // A sign-up answers alike for a new and a known address (no probing).
+        StandIn::record(
+            "POST /platforms/{platform_id}/endusers",
+            json!({"$path.platform_id": platform_id, "email": "kundin@fuzz.example.de",
+                   "name": "Kim Fuzz", "accept_terms": true}),
+        ),
+        StandIn::record(
+            "POST /cards/programs/{program_id}/batches",
+            json!({"$path.program_id": own.card_program, "count": 2}),
+        ),
+    ];
+    // The offer the platform shows, on that platform: no example in the document names it.
+    for live_offer in scoped.get("live_offer_id") {
+        stand_ins.push(StandIn::record(
+            "POST /offers/{offer_id}/click-out",
+            json!({"$path.offer_id": live_offer, "platform_id": platform_id}),
+        ));
+        for view in [
+            "GET /offers/{offer_id}",
+            "GET /offers/{offer_id}/coupon.pdf",
+        ] {
+            stand_ins.push(StandIn::record(
+                view,
+                json!({"$path.offer_id": live_offer, "$query.platform_id": platform_id}),
+            ));
+        }
+    }
+    stand_ins.extend([
         StandIn::record(
             "PUT /offers/{offer_id}/images",
             json!({"$path.offer_id": own.reordered.0, "image_ids": own.reordered.1}),
@@ -2020,7 +2083,8 @@ fn stand_ins(platform_id: &str, scoped: &Ids, own: &Own) -> Result<Vec<StandIn>>
                 .map(|(from, to)| json!({"$path.number": from, "to_number": to}))
                 .collect(),
         ),
-    ])
+    ]);
+    Ok(stand_ins)
 }
 
 /// The cards of a print shop's file (a German CSV: BOM, `;`, the number in blocks of
@@ -2148,6 +2212,12 @@ mod tests {
             config.contains("[checks]\nenabled = false\nnot_a_server_error = { enabled = true }\n")
         );
         assert!(!config.contains("positive_data_acceptance"));
+        // A body over the size limit is refused with 413, which counts as refusing it.
+        let rejection = config
+            .lines()
+            .find(|l| l.starts_with("negative_data_rejection"))
+            .unwrap();
+        assert!(rejection.contains("\"413\"") && rejection.contains("\"422\""));
         assert!(
             config.contains("\"path.number\" = { dictionary = \"number\", probability = 0.5 }")
         );

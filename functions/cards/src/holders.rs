@@ -61,7 +61,8 @@ pub struct Registration {
     #[serde(default)]
     #[schema(pattern = "^([0-9]{5})?$")]
     pub postal_code: Option<String>,
-    /// Consent to storing the data for the card program; required.
+    // Consent to storing the data for the card program; required.
+    #[schema(value_type = shared::openapi::Consent, inline)]
     pub consent: bool,
     /// Consent to being counted in the merchant's statistics (gender, age band, postal
     /// area); optional, never assumed.

@@ -37,8 +37,9 @@ pub struct SignupInput {
     pub email: String,
     #[schema(value_type = shared::openapi::Text<120>, inline)]
     pub name: String,
-    /// The terms of participation in their current version ([`TERMS_VERSION`]) are accepted.
+    // The terms of participation in their current version ([`TERMS_VERSION`]) are accepted.
     #[serde(default)]
+    #[schema(value_type = shared::openapi::Consent, inline)]
     pub accept_terms: bool,
 }
 

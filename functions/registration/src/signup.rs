@@ -42,7 +42,8 @@ pub struct SignUp {
     pub email: String,
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,
-    /// Must be `true`: the terms and the privacy notice are accepted.
+    // Must be `true`: the terms and the privacy notice are accepted.
+    #[schema(value_type = shared::openapi::Consent, inline)]
     pub accept_terms: bool,
 }
 

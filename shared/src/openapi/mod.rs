@@ -30,7 +30,7 @@ use crate::routes::{Access, Route};
 mod schemas;
 
 pub use schemas::{
-    MultilineText, Text, closed_object, multiline_text, multiline_text_between,
+    Consent, MultilineText, Text, closed_object, multiline_text, multiline_text_between,
     multiline_text_pattern, one_of_strings, optional_multiline_text,
     optional_multiline_text_pattern, optional_text, optional_text_pattern, text_pattern,
 };

@@ -166,6 +166,28 @@ pub fn one_of_strings(values: &[&str]) -> ObjectBuilder {
         .enum_values(Some(values.iter().copied()))
 }
 
+/// A consent the request cannot go without: a boolean that must be `true` (`false` is a
+/// 422 at the field). For `#[schema(value_type = Consent, inline)]` on a `bool` field, so
+/// the document states what the code checks. Say what is consented to in a comment, not a
+/// doc comment: a field's description would wrap the schema in an `allOf` with an object.
+pub struct Consent;
+
+impl PartialSchema for Consent {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([true]))
+            .description(Some("A consent: must be `true`."))
+            .into()
+    }
+}
+
+impl ToSchema for Consent {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Consent".into()
+    }
+}
+
 /// A single-line text of 1 to `MAX` characters (after trimming) as
 /// `http::Validator::text` checks it: for `#[schema(value_type = Text<100>, inline)]` on a
 /// `String` field, so the document states what the code validates.

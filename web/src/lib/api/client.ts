@@ -130,3 +130,10 @@ export async function attempt<T>(
 		return { ok: false, problem: NETWORK_PROBLEM };
 	}
 }
+
+/** A consent box as the API takes it. The document accepts only `true`; an unchecked box
+ *  still goes out, so that the API names the missing consent at its field in its own words,
+ *  as it does for every other field. */
+export function consent(checked: boolean): true {
+	return checked as true;
+}

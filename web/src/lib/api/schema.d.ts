@@ -4854,8 +4854,11 @@ export interface components {
              * @description From 1900 to the current year.
              */
             birth_year?: number | null;
-            /** @description Consent to storing the data for the card program; required. */
-            consent: boolean;
+            /**
+             * @description A consent: must be `true`.
+             * @enum {boolean}
+             */
+            consent: true;
             /** Format: email */
             email: string;
             first_name: string;
@@ -5141,8 +5144,11 @@ export interface components {
          *     }
          */
         SignUp: {
-            /** @description Must be `true`: the terms and the privacy notice are accepted. */
-            accept_terms: boolean;
+            /**
+             * @description A consent: must be `true`.
+             * @enum {boolean}
+             */
+            accept_terms: true;
             company: string;
             contact_name: string;
             /**
@@ -5160,8 +5166,11 @@ export interface components {
          *     }
          */
         SignupInput: {
-            /** @description The terms of participation in their current version ([`TERMS_VERSION`]) are accepted. */
-            accept_terms?: boolean;
+            /**
+             * @description A consent: must be `true`.
+             * @enum {boolean}
+             */
+            accept_terms?: true;
             /** Format: email */
             email: string;
             name: string;
