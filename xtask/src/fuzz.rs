@@ -125,6 +125,9 @@ const SECRET_BODIES: [(&str, &[&str]); 6] = [
     ("/auth/login", &["login", "password"]),
 ];
 
+/// A manager takes an offer down from the platform.
+const TAKE_DOWN: &str = "/platforms/{platform_id}/offers/{offer_id}/take-down";
+
 /// The public views of an offer: a new offer is a draft, which the public does not see
 /// (404 until a manager approves it). schemathesis' stateful phase expects what `POST
 /// /offers` created to be found by every operation under its path, so its "created
@@ -585,6 +588,9 @@ struct Phase {
     applicants: Vec<String>,
     /// Offers waiting in the platform's review queue.
     in_review: Vec<String>,
+    /// Live offers that only this phase's cases take down (the manager's): the offers the
+    /// other operations show stay up.
+    to_take_down: Vec<String>,
     /// Fresh secrets for each of `SECRET_BODIES`: one object of its fields per secret.
     secrets: Vec<(&'static str, Vec<Value>)>,
     /// What this phase's cases use up or change: platforms to apply to, cards to transfer,
@@ -653,6 +659,12 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
         "POST",
         "/platforms/{platform_id}/reviews/{offer_id}/decision",
         &[("path.offer_id", "offer_in_review")],
+    );
+    config.dictionary("offer_to_take_down", &phase.to_take_down);
+    config.operation(
+        "POST",
+        TAKE_DOWN,
+        &[("path.offer_id", "offer_to_take_down")],
     );
     for (path, fresh) in &phase.secrets {
         let fields = SECRET_BODIES
@@ -1612,7 +1624,25 @@ impl Fixtures {
         let applicant_id = self.apply(&applicant, platform_id)?;
         let bert = self.login(SECOND_PARTNER_EMAIL)?;
         let in_review = self.offer_in_review(&bert, platform_id)?;
-        let (stand_ins, tokens) = self.phase_stand_ins(role, &operator, platform_id)?;
+        let (mut stand_ins, tokens) = self.phase_stand_ins(role, &operator, platform_id)?;
+        // Only a manager takes offers down: fresh ones for that phase, one per success.
+        let mut to_take_down = Vec::new();
+        if role == "manager" {
+            for _ in 0..FRESH_SECRETS {
+                to_take_down.push(self.live_offer(&token, &bert, platform_id)?);
+            }
+            stand_ins.push(StandIn::once(
+                &format!("POST {TAKE_DOWN}"),
+                to_take_down[..FOR_HOOKS]
+                    .iter()
+                    .map(|offer_id| {
+                        json!({"$path.platform_id": platform_id, "$path.offer_id": offer_id,
+                               "reason": "Das Angebot widerspricht den Teilnahmebedingungen."})
+                    })
+                    .collect(),
+            ));
+            to_take_down.drain(..FOR_HOOKS);
+        }
         println!(
             "xtask: set up the {role} phase's own records in {:.0} s",
             started.elapsed().as_secs_f64()
@@ -1622,6 +1652,7 @@ impl Fixtures {
             token,
             applicants: vec![applicant_id],
             in_review: vec![in_review],
+            to_take_down,
             secrets,
             stand_ins,
             tokens,
@@ -2026,10 +2057,11 @@ fn stand_ins(platform_id: &str, scoped: &Ids, own: &Own) -> Result<Vec<StandIn>>
         StandIn::record("POST /offers", offer.clone()),
         StandIn::record("PUT /offers/{offer_id}", offer),
         StandIn::once("POST /offers/{offer_id}/placements", placements),
-        // The platform's fee from next month on (a month already billed is refused).
+        // The platform's fee from the month after next on: next month's billing run is
+        // part of the set-up, and a month whose run has started is refused.
         StandIn::record(
             "POST /platforms/{platform_id}/fee-changes",
-            json!({"$path.platform_id": platform_id, "from": month_after(today)?.0,
+            json!({"$path.platform_id": platform_id, "from": later,
                    "monthly_fee_cents": 5900}),
         ),
         // A sign-up answers alike for a new and a known address (no probing).
@@ -2171,6 +2203,7 @@ mod tests {
             token: "jwt".to_string(),
             applicants: vec!["p-1".to_string()],
             in_review: Vec::new(),
+            to_take_down: Vec::new(),
             secrets: vec![(
                 "/partners/confirm",
                 (1..=9).map(|t| json!({"token": format!("t{t}")})).collect(),
