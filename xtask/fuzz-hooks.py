@@ -15,6 +15,9 @@ query parameter.
 
 `PARTNERNETZ_FUZZ_SECRETS` names the phase's JSON file: per operation (`POST /path`), a list
 of stand-ins, each with `values` (objects of fields), `once`, `quota` and optionally `swap`.
+Under `$protected`, per operation, path parameters and the records no case may name (what
+the other operations show: the stateful phase follows links from lists to them); a case
+that names one, valid or not, names an unknown record instead.
 """
 
 import json
@@ -24,6 +27,9 @@ import schemathesis
 
 with open(os.environ["PARTNERNETZ_FUZZ_SECRETS"], encoding="utf-8") as file:
     STAND_INS = json.load(file)
+PROTECTED = STAND_INS.pop("$protected", {})
+# A well-formed id no record has.
+UNKNOWN = "00000000-0000-7000-8000-000000000000"
 
 # Successes per (operation, stand-in, phase).
 _ACCEPTED = {}
@@ -48,8 +54,21 @@ def _next_value(label, position, stand_in):
     return None
 
 
+def _spare_protected(case):
+    protected = PROTECTED.get(case.operation.label)
+    if not protected or not case.path_parameters:
+        return
+    path = dict(case.path_parameters)
+    for name, values in protected.items():
+        if path.get(name) in values:
+            path[name] = UNKNOWN
+    if path != case.path_parameters:
+        case.path_parameters = path
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
+    _spare_protected(case)
     label = case.operation.label
     meta = case.meta
     if label not in STAND_INS or meta is None or not meta.generation.mode.is_positive:

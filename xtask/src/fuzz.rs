@@ -529,6 +529,8 @@ struct Records {
     card_program: String,
     /// Body fields that name the set-up's records or days (`stand_ins`).
     stand_ins: Vec<StandIn>,
+    /// What no case may take away (`protected`).
+    protected: Value,
 }
 
 /// Fields of an operation that name what only a real run has (a secret, a record, a day):
@@ -625,8 +627,35 @@ impl Phase {
                 groups.push(stand_in.json());
             }
         }
+        out.insert(PROTECTED.to_string(), records.protected.clone());
         Value::Object(out)
     }
+}
+
+/// The key of the hooks' file under which `protected` goes.
+const PROTECTED: &str = "$protected";
+
+/// The records the other operations show, which no case may take away: the offers the public
+/// views and the placements show (not taken down, withdrawn or deleted) and the partners
+/// behind them (not suspended or disabled). A case naming one, whatever its phase (the
+/// stateful phase follows links from lists to them), names an unknown record instead
+/// (xtask/fuzz-hooks.py): by operation, path parameter → values.
+fn protected(offers: &[String], partners: &[String]) -> Value {
+    let mut out = serde_json::Map::new();
+    for label in [
+        format!("POST {TAKE_DOWN}"),
+        "POST /offers/{offer_id}/withdraw".to_string(),
+        "DELETE /offers/{offer_id}".to_string(),
+    ] {
+        out.insert(label, json!({"offer_id": offers}));
+    }
+    for label in [
+        "POST /platforms/{platform_id}/partners/{partner_id}/suspension",
+        "POST /partners/{partner_id}/disable",
+    ] {
+        out.insert(label.to_string(), json!({"partner_id": partners}));
+    }
+    Value::Object(out)
 }
 
 /// The phase's schemathesis config. Half of the generated values of each path parameter,
@@ -838,6 +867,8 @@ impl Config {
 /// The second partner's token and the end user's link to its referral program.
 struct Referrals {
     partner: String,
+    /// The partner's id.
+    partner_id: String,
     code: String,
 }
 
@@ -959,7 +990,7 @@ impl Fixtures {
         let partner = self.confirmed_partner(PARTNER_EMAIL, "Bäckerei Müller")?;
         let partner_id = self.apply(&partner, &platform_id)?;
         self.approve(&manager, &platform_id, &partner_id)?;
-        ids.add("partner_id", partner_id);
+        ids.add("partner_id", partner_id.clone());
         let end_user = self.end_user(&platform_id)?;
         let (live_offer, bert) =
             self.published_offer(&manager, &platform_id, &end_user, &mut ids)?;
@@ -980,12 +1011,19 @@ impl Fixtures {
         )?;
         self.rewards_billed_and_paid_out(&operator, &bert, &own, &end_user, &mut ids, &mut scoped)?;
         let stand_ins = stand_ins(&platform_id, &scoped, &own)?;
+        let shown_partners = [partner_id, bert.partner_id.clone()];
+        let shown_offers: Vec<String> = ["live_offer_id", "own_live_offer"]
+            .iter()
+            .flat_map(|name| scoped.get(name).iter().cloned())
+            .collect();
+        let protected = protected(&shown_offers, &shown_partners);
         Ok(Records {
             ids,
             platform_id,
             scoped,
             card_program: own.card_program,
             stand_ins,
+            protected,
         })
     }
 
@@ -1063,6 +1101,7 @@ impl Fixtures {
             offer_id,
             Referrals {
                 partner: bert,
+                partner_id: bert_id,
                 code,
             },
         ))
@@ -2233,6 +2272,7 @@ mod tests {
                 json!({"platform_id": "pl-1"}),
             )],
             card_program: "cp-1".to_string(),
+            protected: protected(&["o-1".to_string()], &["p-1".to_string()]),
         }
     }
 
@@ -2288,6 +2328,13 @@ mod tests {
                     {"values": [{"platform_id": "pl-1"}], "once": false, "quota": QUOTA, "swap": null}],
                 "POST /partners/me/platforms/{platform_id}": [
                     {"values": [{"$path.platform_id": "pl-2"}], "once": true, "quota": QUOTA, "swap": null}],
+                "$protected": {
+                    "POST /platforms/{platform_id}/offers/{offer_id}/take-down": {"offer_id": ["o-1"]},
+                    "POST /offers/{offer_id}/withdraw": {"offer_id": ["o-1"]},
+                    "DELETE /offers/{offer_id}": {"offer_id": ["o-1"]},
+                    "POST /platforms/{platform_id}/partners/{partner_id}/suspension": {"partner_id": ["p-1"]},
+                    "POST /partners/{partner_id}/disable": {"partner_id": ["p-1"]},
+                },
             })
         );
     }
