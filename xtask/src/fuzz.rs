@@ -639,8 +639,9 @@ const PROTECTED: &str = "$protected";
 /// views and the placements show (not taken down, withdrawn or deleted) and the partners
 /// behind them (not suspended or disabled). A case naming one, whatever its phase (the
 /// stateful phase follows links from lists to them), names an unknown record instead
-/// (xtask/fuzz-hooks.py): by operation, path parameter → values.
-fn protected(offers: &[String], partners: &[String]) -> Value {
+/// (xtask/fuzz-hooks.py): by operation, path parameter → values. The offer whose images
+/// `PUT /offers/{offer_id}/images` reorders keeps the images its stand-in names.
+fn protected(offers: &[String], partners: &[String], arranged: &str) -> Value {
     let mut out = serde_json::Map::new();
     for label in [
         format!("POST {TAKE_DOWN}"),
@@ -654,6 +655,12 @@ fn protected(offers: &[String], partners: &[String]) -> Value {
         "POST /partners/{partner_id}/disable",
     ] {
         out.insert(label.to_string(), json!({"partner_id": partners}));
+    }
+    for label in [
+        "POST /offers/{offer_id}/images",
+        "DELETE /offers/{offer_id}/images/{image_id}",
+    ] {
+        out.insert(label.to_string(), json!({"offer_id": [arranged]}));
     }
     Value::Object(out)
 }
@@ -1016,7 +1023,7 @@ impl Fixtures {
             .iter()
             .flat_map(|name| scoped.get(name).iter().cloned())
             .collect();
-        let protected = protected(&shown_offers, &shown_partners);
+        let protected = protected(&shown_offers, &shown_partners, &own.reordered.0);
         Ok(Records {
             ids,
             platform_id,
@@ -2272,7 +2279,7 @@ mod tests {
                 json!({"platform_id": "pl-1"}),
             )],
             card_program: "cp-1".to_string(),
-            protected: protected(&["o-1".to_string()], &["p-1".to_string()]),
+            protected: protected(&["o-1".to_string()], &["p-1".to_string()], "o-2"),
         }
     }
 
@@ -2334,6 +2341,8 @@ mod tests {
                     "DELETE /offers/{offer_id}": {"offer_id": ["o-1"]},
                     "POST /platforms/{platform_id}/partners/{partner_id}/suspension": {"partner_id": ["p-1"]},
                     "POST /partners/{partner_id}/disable": {"partner_id": ["p-1"]},
+                    "POST /offers/{offer_id}/images": {"offer_id": ["o-2"]},
+                    "DELETE /offers/{offer_id}/images/{image_id}": {"offer_id": ["o-2"]},
                 },
             })
         );
