@@ -127,6 +127,18 @@ const SECRET_BODIES: [(&str, &[&str]); 6] = [
 
 /// A manager takes an offer down from the platform.
 const TAKE_DOWN: &str = "/platforms/{platform_id}/offers/{offer_id}/take-down";
+/// The partner withdraws an offer from every platform.
+const WITHDRAW: &str = "/offers/{offer_id}/withdraw";
+/// The partner deletes a draft.
+const DELETE_OFFER: &str = "/offers/{offer_id}";
+
+/// The operations that take an offer away, each bound to the phase's expendable offers
+/// (`Phase::expendable`).
+const TAKING_AWAY: [(&str, &str); 3] = [
+    ("POST", TAKE_DOWN),
+    ("POST", WITHDRAW),
+    ("DELETE", DELETE_OFFER),
+];
 
 /// The public views of an offer: a new offer is a draft, which the public does not see
 /// (404 until a manager approves it). schemathesis' stateful phase expects what `POST
@@ -590,9 +602,11 @@ struct Phase {
     applicants: Vec<String>,
     /// Offers waiting in the platform's review queue.
     in_review: Vec<String>,
-    /// Live offers that only this phase's cases take down (the manager's): the offers the
-    /// other operations show stay up.
-    to_take_down: Vec<String>,
+    /// Live offers that only this phase's cases take away (the manager's take down, the
+    /// partner's withdraw and delete): the offers the other operations show stay up.
+    /// Generated cases name these, never a shown one: an id the hooks swap for an unknown
+    /// one after `POST /offers` reads to schemathesis as a created offer not found.
+    expendable: Vec<String>,
     /// Fresh secrets for each of `SECRET_BODIES`: one object of its fields per secret.
     secrets: Vec<(&'static str, Vec<Value>)>,
     /// What this phase's cases use up or change: platforms to apply to, cards to transfer,
@@ -643,12 +657,8 @@ const PROTECTED: &str = "$protected";
 /// `PUT /offers/{offer_id}/images` reorders keeps the images its stand-in names.
 fn protected(offers: &[String], partners: &[String], arranged: &str) -> Value {
     let mut out = serde_json::Map::new();
-    for label in [
-        format!("POST {TAKE_DOWN}"),
-        "POST /offers/{offer_id}/withdraw".to_string(),
-        "DELETE /offers/{offer_id}".to_string(),
-    ] {
-        out.insert(label, json!({"offer_id": offers}));
+    for (method, path) in TAKING_AWAY {
+        out.insert(format!("{method} {path}"), json!({"offer_id": offers}));
     }
     for label in [
         "POST /platforms/{platform_id}/partners/{partner_id}/suspension",
@@ -696,12 +706,10 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
         "/platforms/{platform_id}/reviews/{offer_id}/decision",
         &[("path.offer_id", "offer_in_review")],
     );
-    config.dictionary("offer_to_take_down", &phase.to_take_down);
-    config.operation(
-        "POST",
-        TAKE_DOWN,
-        &[("path.offer_id", "offer_to_take_down")],
-    );
+    config.dictionary("offer_to_take_away", &phase.expendable);
+    for (method, path) in TAKING_AWAY {
+        config.operation(method, path, &[("path.offer_id", "offer_to_take_away")]);
+    }
     for (path, fresh) in &phase.secrets {
         let fields = SECRET_BODIES
             .iter()
@@ -1671,24 +1679,8 @@ impl Fixtures {
         let bert = self.login(SECOND_PARTNER_EMAIL)?;
         let in_review = self.offer_in_review(&bert, platform_id)?;
         let (mut stand_ins, tokens) = self.phase_stand_ins(role, &operator, platform_id)?;
-        // Only a manager takes offers down: fresh ones for that phase, one per success.
-        let mut to_take_down = Vec::new();
-        if role == "manager" {
-            for _ in 0..FRESH_SECRETS {
-                to_take_down.push(self.live_offer(&token, &bert, platform_id)?);
-            }
-            stand_ins.push(StandIn::once(
-                &format!("POST {TAKE_DOWN}"),
-                to_take_down[..FOR_HOOKS]
-                    .iter()
-                    .map(|offer_id| {
-                        json!({"$path.platform_id": platform_id, "$path.offer_id": offer_id,
-                               "reason": "Das Angebot widerspricht den Teilnahmebedingungen."})
-                    })
-                    .collect(),
-            ));
-            to_take_down.drain(..FOR_HOOKS);
-        }
+        let expendable =
+            self.expendable_offers(role, &token, &bert, platform_id, &mut stand_ins)?;
         println!(
             "xtask: set up the {role} phase's own records in {:.0} s",
             started.elapsed().as_secs_f64()
@@ -1698,11 +1690,53 @@ impl Fixtures {
             token,
             applicants: vec![applicant_id],
             in_review: vec![in_review],
-            to_take_down,
+            expendable,
             secrets,
             stand_ins,
             tokens,
         })
+    }
+
+    /// Fresh live offers that only `role`'s cases take away, one per success: the manager
+    /// takes the second partner's down, the partner (`token`) withdraws its own. The first
+    /// `FOR_HOOKS` go to the hooks, the others to the generated cases.
+    fn expendable_offers(
+        &self,
+        role: &str,
+        token: &str,
+        bert: &str,
+        platform_id: &str,
+        stand_ins: &mut Vec<StandIn>,
+    ) -> Result<Vec<String>> {
+        let (manager, owner, label, body) = match role {
+            "manager" => (
+                token.to_string(),
+                bert,
+                format!("POST {TAKE_DOWN}"),
+                json!({"$path.platform_id": platform_id,
+                       "reason": "Das Angebot widerspricht den Teilnahmebedingungen."}),
+            ),
+            "partner" => (
+                self.login(MANAGER_EMAIL)?,
+                token,
+                format!("POST {WITHDRAW}"),
+                json!({}),
+            ),
+            _ => return Ok(Vec::new()),
+        };
+        let mut offers = (0..FRESH_SECRETS)
+            .map(|_| self.live_offer(&manager, owner, platform_id))
+            .collect::<Result<Vec<_>>>()?;
+        let values = offers
+            .drain(..FOR_HOOKS)
+            .map(|offer_id| {
+                let mut value = body.clone();
+                value["$path.offer_id"] = json!(offer_id);
+                value
+            })
+            .collect();
+        stand_ins.push(StandIn::once(&label, values));
+        Ok(offers)
     }
 
     /// What a phase's cases use up or change, with the tokens they are sent with: fresh
@@ -2249,7 +2283,7 @@ mod tests {
             token: "jwt".to_string(),
             applicants: vec!["p-1".to_string()],
             in_review: Vec::new(),
-            to_take_down: Vec::new(),
+            expendable: vec!["o-9".to_string()],
             secrets: vec![(
                 "/partners/confirm",
                 (1..=9).map(|t| json!({"token": format!("t{t}")})).collect(),
@@ -2318,6 +2352,16 @@ mod tests {
         assert!(config.contains(
             "[[operations]]\ninclude-name = \"POST /auth/password\"\nheaders = { Authorization = \"Bearer jwt-2\" }"
         ));
+        // What takes an offer away names only the phase's expendable offers.
+        for label in [
+            "POST /offers/{offer_id}/withdraw",
+            "DELETE /offers/{offer_id}",
+        ] {
+            assert!(config.contains(&format!(
+                "include-name = \"{label}\"\nparameters = {{ \"path.offer_id\" = {{ dictionary = \"offer_to_take_away\""
+            )));
+        }
+        assert!(config.contains("[dictionaries.offer_to_take_away]\nvalues = [\"o-9\"]"));
         // Nothing waits in review: no empty dictionary, no binding to one.
         assert!(!config.contains("offer_in_review"));
         assert!(!config.contains("[parameters]\n\n"));
