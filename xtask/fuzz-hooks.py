@@ -16,8 +16,9 @@ query parameter.
 `PARTNERNETZ_FUZZ_SECRETS` names the phase's JSON file: per operation (`POST /path`), a list
 of stand-ins, each with `values` (objects of fields), `once`, `quota` and optionally `swap`.
 Under `$protected`, per operation, path parameters and the records no case may name (what
-the other operations show: the stateful phase follows links from lists to them); a case
-that names one, valid or not, names an unknown record instead.
+the other operations show). Generated values never name them (the config binds the
+parameter to a dictionary without them), but the stateful phase follows links from lists
+to them; a case that names one, valid or not, names an unknown record instead.
 """
 
 import json

@@ -542,7 +542,7 @@ struct Records {
     /// Body fields that name the set-up's records or days (`stand_ins`).
     stand_ins: Vec<StandIn>,
     /// What no case may take away (`protected`).
-    protected: Value,
+    protected: Vec<Protected>,
 }
 
 /// Fields of an operation that name what only a real run has (a secret, a record, a day):
@@ -641,36 +641,67 @@ impl Phase {
                 groups.push(stand_in.json());
             }
         }
-        out.insert(PROTECTED.to_string(), records.protected.clone());
+        out.insert(PROTECTED.to_string(), protected_json(&records.protected));
         Value::Object(out)
     }
 }
 
+/// A well-formed id no record has (as in xtask/fuzz-hooks.py).
+const UNKNOWN_ID: &str = "00000000-0000-7000-8000-000000000000";
+
 /// The key of the hooks' file under which `protected` goes.
 const PROTECTED: &str = "$protected";
 
+/// Records one operation's cases may not name in one path parameter.
+struct Protected {
+    /// The operation (`POST /path`).
+    label: String,
+    parameter: &'static str,
+    ids: Vec<String>,
+}
+
 /// The records the other operations show, which no case may take away: the offers the public
 /// views and the placements show (not taken down, withdrawn or deleted) and the partners
-/// behind them (not suspended or disabled). A case naming one, whatever its phase (the
-/// stateful phase follows links from lists to them), names an unknown record instead
-/// (xtask/fuzz-hooks.py): by operation, path parameter → values. The offer whose images
-/// `PUT /offers/{offer_id}/images` reorders keeps the images its stand-in names.
-fn protected(offers: &[String], partners: &[String], arranged: &str) -> Value {
-    let mut out = serde_json::Map::new();
-    for (method, path) in TAKING_AWAY {
-        out.insert(format!("{method} {path}"), json!({"offer_id": offers}));
-    }
+/// behind them (not suspended or disabled). The offer whose images `PUT
+/// /offers/{offer_id}/images` reorders keeps the images its stand-in names.
+///
+/// Generated cases never name them: the operation's parameter draws from its dictionary
+/// without them (`schemathesis_config`). The stateful phase follows links from lists to
+/// them; such a case names an unknown record instead (xtask/fuzz-hooks.py).
+fn protected(offers: &[String], partners: &[String], arranged: &str) -> Vec<Protected> {
+    let entry = |label: String, parameter, ids: &[String]| Protected {
+        label,
+        parameter,
+        ids: ids.to_vec(),
+    };
+    let mut out: Vec<Protected> = TAKING_AWAY
+        .iter()
+        .map(|(method, path)| entry(format!("{method} {path}"), "offer_id", offers))
+        .collect();
     for label in [
         "POST /platforms/{platform_id}/partners/{partner_id}/suspension",
         "POST /partners/{partner_id}/disable",
     ] {
-        out.insert(label.to_string(), json!({"partner_id": partners}));
+        out.push(entry(label.to_string(), "partner_id", partners));
     }
     for label in [
         "POST /offers/{offer_id}/images",
         "DELETE /offers/{offer_id}/images/{image_id}",
     ] {
-        out.insert(label.to_string(), json!({"offer_id": [arranged]}));
+        out.push(entry(
+            label.to_string(),
+            "offer_id",
+            &[arranged.to_string()],
+        ));
+    }
+    out
+}
+
+/// `protected` as the hooks read it: by operation, path parameter → ids.
+fn protected_json(protected: &[Protected]) -> Value {
+    let mut out = serde_json::Map::new();
+    for entry in protected {
+        out.insert(entry.label.clone(), json!({ entry.parameter: entry.ids }));
     }
     Value::Object(out)
 }
@@ -694,6 +725,31 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
     for (method, path, bindings) in OPERATION_BINDINGS {
         config.operation(method, path, bindings);
     }
+    // One dictionary per distinct set of spared records.
+    let mut spared_sets: Vec<Vec<String>> = Vec::new();
+    for entry in &records.protected {
+        let mut spared: Vec<String> = (records.ids.get(entry.parameter).iter())
+            .filter(|id| !entry.ids.contains(id))
+            .cloned()
+            .collect();
+        if spared.is_empty() {
+            // An empty dictionary would leave the parameter to the global one.
+            spared.push(UNKNOWN_ID.to_string());
+        }
+        let index = spared_sets.iter().position(|set| *set == spared);
+        let index = index.unwrap_or_else(|| {
+            config.dictionary(&format!("spared_{}", spared_sets.len()), &spared);
+            spared_sets.push(spared);
+            spared_sets.len() - 1
+        });
+        let name = format!("spared_{index}");
+        let (method, path) = entry.label.split_once(' ').unwrap_or(("", &entry.label));
+        config.operation(
+            method,
+            path,
+            &[(&format!("path.{}", entry.parameter), &name)],
+        );
+    }
     config.dictionary("applicant", &phase.applicants);
     config.operation(
         "POST",
@@ -706,9 +762,11 @@ fn schemathesis_config(records: &Records, phase: &Phase, hooks: &Path) -> String
         "/platforms/{platform_id}/reviews/{offer_id}/decision",
         &[("path.offer_id", "offer_in_review")],
     );
-    config.dictionary("offer_to_take_away", &phase.expendable);
-    for (method, path) in TAKING_AWAY {
-        config.operation(method, path, &[("path.offer_id", "offer_to_take_away")]);
+    if !phase.expendable.is_empty() {
+        config.dictionary("offer_to_take_away", &phase.expendable);
+        for (method, path) in TAKING_AWAY {
+            config.operation(method, path, &[("path.offer_id", "offer_to_take_away")]);
+        }
     }
     for (path, fresh) in &phase.secrets {
         let fields = SECRET_BODIES
@@ -786,12 +844,14 @@ impl Config {
     }
 
     fn operation(&mut self, method: &str, path: &str, bindings: &[(&str, &str)]) {
-        let bindings = bindings
-            .iter()
-            .map(|(key, dictionary)| (key.to_string(), dictionary.to_string()));
-        self.entry(&format!("{method} {path}"))
-            .bindings
-            .extend(bindings);
+        let operation = self.entry(&format!("{method} {path}"));
+        for (key, dictionary) in bindings {
+            // A later binding of the same parameter replaces the earlier one.
+            operation.bindings.retain(|(k, _)| k != key);
+            operation
+                .bindings
+                .push((key.to_string(), dictionary.to_string()));
+        }
     }
 
     /// `label` does not see what `POST` on its path's prefix creates: no availability check.
@@ -2300,6 +2360,8 @@ mod tests {
         let mut ids = Ids::default();
         ids.add("platform_id", "pl-1".to_string());
         ids.add("number", "9276".to_string());
+        ids.add("offer_id", "o-1".to_string());
+        ids.add("offer_id", "o-3".to_string());
         Records {
             ids,
             platform_id: "pl-1".to_string(),
@@ -2362,6 +2424,23 @@ mod tests {
             )));
         }
         assert!(config.contains("[dictionaries.offer_to_take_away]\nvalues = [\"o-9\"]"));
+        // What would take a shown record away draws from the others only.
+        let images = config
+            .split("[[operations]]")
+            .find(|o| o.contains("include-name = \"POST /offers/{offer_id}/images\""))
+            .unwrap();
+        let spared = images.split('"').nth(5).unwrap();
+        assert!(config.contains(&format!(
+            "[dictionaries.{spared}]\nvalues = [\"o-1\", \"o-3\"]"
+        )));
+        let disable = config
+            .split("[[operations]]")
+            .find(|o| o.contains("include-name = \"POST /partners/{partner_id}/disable\""))
+            .unwrap();
+        let spared = disable.split('"').nth(5).unwrap();
+        assert!(config.contains(&format!(
+            "[dictionaries.{spared}]\nvalues = [\"{UNKNOWN_ID}\"]"
+        )));
         // Nothing waits in review: no empty dictionary, no binding to one.
         assert!(!config.contains("offer_in_review"));
         assert!(!config.contains("[parameters]\n\n"));
