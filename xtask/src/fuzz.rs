@@ -157,6 +157,12 @@ type Bindings = &'static [(&'static str, &'static str)];
 /// elsewhere (an invoice's `number` or a card's; any offer, or one in a certain state; a
 /// link's `code` or a voucher's), and body fields that name a record.
 const OPERATION_BINDINGS: &[(&str, &str, Bindings)] = &[
+    // The others are disabled or deleted by the fuzzer's cases, and then answer 422 or 404.
+    (
+        "POST",
+        "/file-links/customers/{customer_id}/invitation",
+        &[("path.customer_id", "invited_customer")],
+    ),
     (
         "POST",
         "/offers/{offer_id}/click-out",
@@ -663,12 +669,18 @@ struct Protected {
 /// The records the other operations show, which no case may take away: the offers the public
 /// views and the placements show (not taken down, withdrawn or deleted) and the partners
 /// behind them (not suspended or disabled). The offer whose images `PUT
-/// /offers/{offer_id}/images` reorders keeps the images its stand-in names.
+/// /offers/{offer_id}/images` reorders keeps the images its stand-in names, and the customer
+/// whose invitation is resent stays invited.
 ///
 /// Generated cases never name them: the operation's parameter draws from its dictionary
 /// without them (`schemathesis_config`). The stateful phase follows links from lists to
 /// them; such a case names an unknown record instead (xtask/fuzz-hooks.py).
-fn protected(offers: &[String], partners: &[String], arranged: &str) -> Vec<Protected> {
+fn protected(
+    offers: &[String],
+    partners: &[String],
+    arranged: &str,
+    invited: &str,
+) -> Vec<Protected> {
     let entry = |label: String, parameter, ids: &[String]| Protected {
         label,
         parameter,
@@ -692,6 +704,16 @@ fn protected(offers: &[String], partners: &[String], arranged: &str) -> Vec<Prot
             label.to_string(),
             "offer_id",
             &[arranged.to_string()],
+        ));
+    }
+    for label in [
+        "POST /file-links/customers/{customer_id}/disable",
+        "DELETE /file-links/customers/{customer_id}",
+    ] {
+        out.push(entry(
+            label.to_string(),
+            "customer_id",
+            &[invited.to_string()],
         ));
     }
     out
@@ -1091,7 +1113,12 @@ impl Fixtures {
             .iter()
             .flat_map(|name| scoped.get(name).iter().cloned())
             .collect();
-        let protected = protected(&shown_offers, &shown_partners, &own.reordered.0);
+        let protected = protected(
+            &shown_offers,
+            &shown_partners,
+            &own.reordered.0,
+            &own.invited,
+        );
         Ok(Records {
             ids,
             platform_id,
@@ -1479,6 +1506,7 @@ impl Fixtures {
             201,
         )?;
         let invited = id_of(&invited, "id", "POST /file-links/customers")?;
+        scoped.add("invited_customer", invited.clone());
         let link = self.call(
             "POST",
             "/file-links/links",
@@ -2375,7 +2403,7 @@ mod tests {
                 json!({"platform_id": "pl-1"}),
             )],
             card_program: "cp-1".to_string(),
-            protected: protected(&["o-1".to_string()], &["p-1".to_string()], "o-2"),
+            protected: protected(&["o-1".to_string()], &["p-1".to_string()], "o-2", "c-1"),
         }
     }
 
@@ -2466,6 +2494,8 @@ mod tests {
                     "POST /partners/{partner_id}/disable": {"partner_id": ["p-1"]},
                     "POST /offers/{offer_id}/images": {"offer_id": ["o-2"]},
                     "DELETE /offers/{offer_id}/images/{image_id}": {"offer_id": ["o-2"]},
+                    "POST /file-links/customers/{customer_id}/disable": {"customer_id": ["c-1"]},
+                    "DELETE /file-links/customers/{customer_id}": {"customer_id": ["c-1"]},
                 },
             })
         );
