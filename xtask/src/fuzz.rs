@@ -2453,22 +2453,24 @@ mod tests {
         }
         assert!(config.contains("[dictionaries.offer_to_take_away]\nvalues = [\"o-9\"]"));
         // What would take a shown record away draws from the others only.
-        let images = config
-            .split("[[operations]]")
-            .find(|o| o.contains("include-name = \"POST /offers/{offer_id}/images\""))
-            .unwrap();
-        let spared = images.split('"').nth(5).unwrap();
-        assert!(config.contains(&format!(
-            "[dictionaries.{spared}]\nvalues = [\"o-1\", \"o-3\"]"
-        )));
-        let disable = config
-            .split("[[operations]]")
-            .find(|o| o.contains("include-name = \"POST /partners/{partner_id}/disable\""))
-            .unwrap();
-        let spared = disable.split('"').nth(5).unwrap();
-        assert!(config.contains(&format!(
-            "[dictionaries.{spared}]\nvalues = [\"{UNKNOWN_ID}\"]"
-        )));
+        let values_bound_to = |label: &str| {
+            let operation = config
+                .split("[[operations]]")
+                .find(|o| o.contains(&format!("include-name = \"{label}\"")))
+                .unwrap();
+            let dictionary = operation.split('"').nth(5).unwrap();
+            let section = format!("[dictionaries.{dictionary}]\nvalues = ");
+            let start = config.find(&section).unwrap() + section.len();
+            config[start..].lines().next().unwrap().to_string()
+        };
+        assert_eq!(
+            values_bound_to("POST /offers/{offer_id}/images"),
+            r#"["o-1", "o-3"]"#
+        );
+        assert_eq!(
+            values_bound_to("POST /partners/{partner_id}/disable"),
+            format!("[\"{UNKNOWN_ID}\"]")
+        );
         // Nothing waits in review: no empty dictionary, no binding to one.
         assert!(!config.contains("offer_in_review"));
         assert!(!config.contains("[parameters]\n\n"));
