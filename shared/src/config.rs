@@ -113,6 +113,48 @@ pub fn dynamodb_client(sdk: &SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(conf.build())
 }
 
+/// Opens the connection to DynamoDB during init (TCP and the TLS handshake, on the process's
+/// shared pool), so the first request of a new sandbox does not pay for it. At 128 MB the
+/// handshake costs the first request one or more of the CPU quota's 100 ms periods; during
+/// init it costs less (docs/performance.md, "First request with TLS"). A failure is only
+/// logged: the first request then connects itself, as it would have anyway.
+pub async fn open_dynamodb(sdk: &SdkConfig) {
+    open_dynamodb_connections(sdk, 1).await;
+}
+
+/// As [`open_dynamodb`], `count` connections side by side: for a function whose first
+/// request sends that many DynamoDB requests at once (HTTP/1.1 sends one request per
+/// connection at a time, so each would otherwise open a connection of its own).
+pub async fn open_dynamodb_connections(sdk: &SdkConfig, count: usize) {
+    #[cfg(feature = "bench-root")]
+    if flag("PARTNERNETZ_BENCH_LAZY_CONNECT") {
+        return;
+    }
+    let endpoint = endpoint_override("DYNAMODB").or_else(|| {
+        sdk.region()
+            .map(|region| format!("https://dynamodb.{region}.amazonaws.com"))
+    });
+    let Some(endpoint) = endpoint else {
+        return;
+    };
+    let mut opening = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let endpoint = endpoint.clone();
+        opening.spawn(async move { crate::http_client::open_connection(&endpoint).await });
+    }
+    while let Some(opened) = opening.join_next().await {
+        match opened {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(%endpoint, error = %error, "could not open a DynamoDB connection at init");
+            }
+            Err(error) => {
+                tracing::warn!(%endpoint, error = %error, "opening a DynamoDB connection at init failed");
+            }
+        }
+    }
+}
+
 #[cfg(feature = "ses")]
 pub fn ses_client(sdk: &SdkConfig) -> aws_sdk_ses::Client {
     let mut conf = aws_sdk_ses::config::Builder::from(sdk);

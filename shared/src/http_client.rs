@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::error::Error as StdError;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -30,52 +30,148 @@ pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 /// The hyper client: pooled HTTP/1.1 connections over rustls (or plain TCP for http URLs).
 pub(crate) type Http1Client = Client<HttpsConnector<TcpConnector>, SdkBody>;
 
-/// Amazon's roots over aws-lc, TLS 1.2 and 1.3.
-fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(crate::config::amazon_roots());
-    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth())
+/// Where the bench's TLS proxy keeps its root certificate (PEM), read only by builds with
+/// the `bench-root` feature.
+#[cfg(feature = "bench-root")]
+pub const BENCH_ROOT_ENV: &str = "PARTNERNETZ_BENCH_ROOT_PEM";
+
+/// The one TLS context of the process, built on first use: every client (the SDK's, the
+/// blobs') shares its root store, and its session cache, so a second connection to a host
+/// resumes the first one's session instead of a full handshake.
+fn tls_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
+    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, rustls::Error>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| new_tls_config().map(Arc::new))
+        .clone()
 }
 
-fn build(tls: rustls::ClientConfig, connect_timeout: Duration) -> Http1Client {
+/// Amazon's roots over aws-lc, TLS 1.2 and 1.3.
+fn new_tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(crate::config::amazon_roots());
+    #[cfg(feature = "bench-root")]
+    add_bench_root(&mut roots)?;
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::new(provider()))
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// aws-lc's provider as rustls ships it: the post-quantum hybrid X25519MLKEM768 first, with
+/// an X25519 share beside it. The bench found no cost of the hybrid above its noise
+/// (docs/performance.md, "First request with TLS"), so recorded traffic keeps its protection.
+#[cfg(not(feature = "bench-root"))]
+fn provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
+}
+
+/// The bench measures the key exchanges side by side: `PARTNERNETZ_BENCH_TLS_KX=x25519`
+/// offers only the classical X25519 (and P-256), without the post-quantum hybrid.
+#[cfg(feature = "bench-root")]
+fn provider() -> rustls::crypto::CryptoProvider {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    if std::env::var("PARTNERNETZ_BENCH_TLS_KX").as_deref() == Ok("x25519") {
+        provider.kx_groups = vec![
+            rustls::crypto::aws_lc_rs::kx_group::X25519,
+            rustls::crypto::aws_lc_rs::kx_group::SECP256R1,
+        ];
+    }
+    provider
+}
+
+/// The bench's root certificate, when the bench named one.
+#[cfg(feature = "bench-root")]
+fn add_bench_root(roots: &mut rustls::RootCertStore) -> Result<(), rustls::Error> {
+    use rustls::pki_types::pem::PemObject;
+    let Some(path) = std::env::var_os(BENCH_ROOT_ENV) else {
+        return Ok(());
+    };
+    let unreadable = |e: rustls::pki_types::pem::Error| {
+        rustls::Error::General(format!("{BENCH_ROOT_ENV} {}: {e}", path.display()))
+    };
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(&path).map_err(unreadable)? {
+        roots.add(cert.map_err(unreadable)?)?;
+    }
+    Ok(())
+}
+
+fn build(tls: Arc<rustls::ClientConfig>, connect_timeout: Duration) -> Http1Client {
     let mut tcp = TcpConnector::new();
     tcp.enforce_http(false);
     tcp.set_connect_timeout(Some(connect_timeout));
     tcp.set_nodelay(true);
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
+        .with_tls_config(Arc::unwrap_or_clone(tls))
         .https_or_http()
         .enable_http1()
         .wrap_connector(tcp);
     Client::builder(TokioExecutor::new()).build(connector)
 }
 
-/// A client of its own (Blobs' requests).
+/// The process's client with the default connect timeout, and its one connection pool:
+/// the SDK clients, the blobs and [`open_connection`] share it, so a connection opened at
+/// cold start serves the first request of whichever client needs it.
+///
+/// One pool per tokio runtime: a pooled connection is driven by a task of the runtime that
+/// opened it, and a request sent on it from another runtime fails once that runtime is gone
+/// ("runtime dropped the dispatch task"). A Lambda function has one runtime; tests have one
+/// each.
+fn pooled() -> Result<Http1Client, rustls::Error> {
+    static POOLS: LazyLock<Mutex<HashMap<tokio::runtime::Id, Http1Client>>> =
+        LazyLock::new(Mutex::default);
+    let tls = tls_config()?;
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return Ok(build(tls, CONNECT_TIMEOUT));
+    };
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    Ok(pools
+        .entry(runtime.id())
+        .or_insert_with(|| build(tls, CONNECT_TIMEOUT))
+        .clone())
+}
+
+/// A client with `connect_timeout`: the shared one for the default.
+fn client_for(connect_timeout: Duration) -> Result<Http1Client, rustls::Error> {
+    if connect_timeout == CONNECT_TIMEOUT {
+        pooled()
+    } else {
+        tls_config().map(|tls| build(tls, connect_timeout))
+    }
+}
+
+/// The client of Blobs' requests.
 #[cfg(feature = "s3")]
 pub(crate) fn hyper_client(connect_timeout: Duration) -> Result<Http1Client, rustls::Error> {
-    Ok(build(tls_config()?, connect_timeout))
+    client_for(connect_timeout)
+}
+
+/// Opens a connection to `endpoint` (TCP, and the TLS handshake for https) and leaves it in
+/// the pool for the first request: a `GET /` whose answer, whatever its status, is read to
+/// the end. At cold start, this moves the handshake out of the first user's request.
+pub async fn open_connection(endpoint: &str) -> Result<(), BoxError> {
+    use http_body_util::BodyExt;
+    let client = pooled()?;
+    let uri: http::Uri = endpoint.parse()?;
+    let request = http::Request::get(uri).body(SdkBody::empty())?;
+    let response = tokio::time::timeout(CONNECT_TIMEOUT, client.request(request)).await??;
+    response.into_body().collect().await?;
+    Ok(())
 }
 
 /// The client for `SdkConfig::http_client`.
 pub fn sdk_http_client() -> SharedHttpClient {
     SharedHttpClient::new(SdkClient {
-        tls: tls_config(),
         connectors: Mutex::default(),
     })
 }
 
 /// The SDK asks for a connector per request attempt, with the timeouts of the client's
-/// configuration; one connector (and connection pool) per distinct pair is kept, as the
-/// SDK's own client does. In practice there is one.
+/// configuration; one connector per distinct pair is kept, as the SDK's own client does.
+/// In practice there is one, on the process's shared pool.
 #[derive(Debug)]
 struct SdkClient {
-    /// Built once; should it ever fail, every request fails with the reason.
-    tls: Result<rustls::ClientConfig, rustls::Error>,
     connectors: Mutex<HashMap<Timeouts, SharedHttpConnector>>,
 }
 
@@ -97,10 +193,8 @@ impl HttpClient for SdkClient {
             .entry(key)
             .or_insert_with(|| {
                 SharedHttpConnector::new(Connector {
-                    client: self
-                        .tls
-                        .clone()
-                        .map(|tls| build(tls, key.0.unwrap_or(CONNECT_TIMEOUT))),
+                    // Built once; should it ever fail, every request fails with the reason.
+                    client: client_for(key.0.unwrap_or(CONNECT_TIMEOUT)),
                     read_timeout: key.1,
                 })
             })
@@ -307,5 +401,102 @@ mod tests {
     #[test]
     fn the_tls_configuration_builds() {
         assert!(tls_config().is_ok());
+    }
+
+    #[test]
+    fn every_client_shares_one_tls_context() {
+        let (Ok(a), Ok(b)) = (tls_config(), tls_config()) else {
+            panic!("the TLS configuration did not build");
+        };
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    /// A server on 127.0.0.1 that answers 400 to everything, counting its connections.
+    async fn counting_server() -> (SocketAddr, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        |_: http::Request<hyper::body::Incoming>| async {
+                            http::Response::builder()
+                                .status(400)
+                                .body(Full::new(Bytes::from_static(b"{}")))
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        (addr, accepted)
+    }
+
+    /// The connection opened at cold start is the one the first request uses.
+    #[tokio::test]
+    async fn an_opened_connection_serves_the_next_request() {
+        let (addr, accepted) = counting_server().await;
+        open_connection(&format!("http://{addr}")).await.unwrap();
+        let client = pooled().unwrap();
+        let request = http::Request::get(format!("http://{addr}/x"))
+            .body(SdkBody::empty())
+            .unwrap();
+        let response = client.request(request).await.unwrap();
+        assert_eq!(response.status(), 400);
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// A pooled connection is driven by a task of the runtime that opened it: another
+    /// runtime (each test has its own) must not send on it, or its request waits for a
+    /// runtime that is not running, and fails when that one is dropped.
+    /// A deployed build offers the post-quantum hybrid first, and X25519 for a server
+    /// without it (docs/performance.md, "First request with TLS").
+    #[cfg(not(feature = "bench-root"))]
+    #[test]
+    fn deployed_builds_offer_the_post_quantum_hybrid_first() {
+        let config = tls_config().expect("the TLS context builds");
+        let groups: Vec<_> = config
+            .crypto_provider()
+            .kx_groups
+            .iter()
+            .map(|group| group.name())
+            .collect();
+        assert_eq!(groups.first(), Some(&rustls::NamedGroup::X25519MLKEM768));
+        assert!(groups.contains(&rustls::NamedGroup::X25519));
+    }
+
+    #[test]
+    fn each_runtime_has_a_pool_of_its_own() {
+        let server = tokio::runtime::Runtime::new().unwrap();
+        let (addr, accepted) = server.block_on(counting_server());
+        let current = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        // Opened here, then idle: this runtime is alive but runs nothing any more.
+        let first = current();
+        first
+            .block_on(open_connection(&format!("http://{addr}")))
+            .unwrap();
+        let answer = current().block_on(async {
+            let request = http::Request::get(format!("http://{addr}/x"))
+                .body(SdkBody::empty())
+                .unwrap();
+            // A bound, not a wait: on the first runtime's connection it would never answer.
+            tokio::time::timeout(Duration::from_secs(10), pooled().unwrap().request(request)).await
+        });
+        drop(first);
+        assert_eq!(answer.unwrap().unwrap().status(), 400);
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

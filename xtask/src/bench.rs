@@ -67,6 +67,7 @@ struct Plan<'a> {
     warmup_invocations: usize,
     warm_invocations: usize,
     login_invocations: usize,
+    cold_only: bool,
     functions: Vec<PlanFunction>,
 }
 
@@ -132,6 +133,7 @@ pub struct HandlerCall {
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
     let quick = options.quick;
+    let cold_only = options.cold;
     let counts = if quick { QUICK } else { FULL };
     let target = target_dir(root);
     let out_dir = target.join("bench");
@@ -154,7 +156,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let web_only = options.only.iter().any(|name| name == "web");
     // A figure over its budget fails the bench once everything is measured and written.
     let mut web_over = Ok(());
-    if options.only.is_empty() || web_only {
+    if (options.only.is_empty() || web_only) && !cold_only {
         crate::web::budget::run(root, !quick)?;
         web_over = crate::web::till::run(root, !quick);
     }
@@ -179,7 +181,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         functions.retain(|name| only.contains(name));
     }
     // Before the long builds, so a missing package stops the run at once.
-    let load_tools = if functions.iter().any(|f| f == throughput::FUNCTION) {
+    let load_tools = if !cold_only && functions.iter().any(|f| f == throughput::FUNCTION) {
         Some(tools::ensure_load_tools(root)?)
     } else {
         None
@@ -195,7 +197,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     // SAM deploys.
     let handler_benches: Vec<&String> = functions
         .iter()
-        .filter(|f| has_handler_bench(root, f))
+        .filter(|f| !cold_only && has_handler_bench(root, f))
         .collect();
     for function in &handler_benches {
         process::run(
@@ -211,11 +213,18 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     // unify `shared`'s features, and the redirect (without S3, SES and PDF) would be
     // measured with them.
     for package in &packages {
-        cargo_release(root, &["build"], &[package])?;
+        // The functions trust the bench's TLS root (and nothing else changes): see
+        // BENCH_FEATURES.
+        let features: &[&str] = if *package == BASELINE {
+            &[]
+        } else {
+            &BENCH_FEATURES
+        };
+        cargo_release(root, &["build"], &[package], features)?;
     }
     // Its own invocation: built together, its dependencies' features would unify into
     // the bootstraps and change what is measured. Builds `serve-redirect` too.
-    cargo_release(root, &["build"], &["harness"])?;
+    cargo_release(root, &["build"], &["harness"], &[])?;
 
     let release = target.join("release");
     let mut sizes = Vec::new();
@@ -263,6 +272,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         warmup_invocations: counts.warmup_invocations,
         warm_invocations: counts.warm_invocations,
         login_invocations: counts.login_invocations,
+        cold_only,
         functions: std::iter::once(BASELINE)
             .chain(functions.iter().map(String::as_str))
             .map(|name| PlanFunction {
@@ -327,9 +337,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     fs::write(&json_path, serde_json::to_vec_pretty(&results)?)
         .with_context(|| format!("writing {}", json_path.display()))?;
     println!("\nxtask: wrote {}", json_path.display());
-    if quick {
+    if quick || cold_only {
         println!(
-            "xtask: --quick: {} left as it is (too few samples)",
+            "xtask: {}: {} left as it is",
+            if quick {
+                "--quick (too few samples)"
+            } else {
+                "--cold (cold starts only)"
+            },
             docs::DOC
         );
     } else {
@@ -358,21 +373,26 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
 /// Command-line options of `cargo xtask bench`.
 struct Options {
     quick: bool,
+    /// Cold starts only, plain and with TLS: no web app, handler benches, warm runs or
+    /// throughput; writes no docs.
+    cold: bool,
     /// Functions to measure (the baseline always runs); empty means all of them.
     only: Vec<String>,
 }
 
 impl Options {
     fn parse(args: &[String]) -> Result<Self> {
-        let usage = "usage: cargo xtask bench [--quick] [--only FUNCTION]...";
+        let usage = "usage: cargo xtask bench [--quick] [--cold] [--only FUNCTION]...";
         let mut options = Self {
             quick: false,
+            cold: false,
             only: Vec::new(),
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => options.quick = true,
+                "--cold" => options.cold = true,
                 "--only" => match args.next() {
                     Some(name) => options.only.push(name.clone()),
                     None => bail!("`--only` needs a function name; {usage}"),
@@ -415,11 +435,25 @@ fn has_handler_bench(root: &Path, function: &str) -> bool {
         .is_file()
 }
 
-fn cargo_release(root: &Path, command: &[&str], packages: &[&str]) -> Result<()> {
+/// The features the bench builds every function with: `shared`'s `bench-root`, so the TLS
+/// client also trusts the root of the bench's TLS proxy (named by an environment variable the
+/// harness sets) and reads the harness's switches between TLS settings. Deployed builds never
+/// have it (`deployed_builds_never_trust_the_bench_root` below).
+const BENCH_FEATURES: [&str; 1] = ["shared/bench-root"];
+
+fn cargo_release(
+    root: &Path,
+    command: &[&str],
+    packages: &[&str],
+    features: &[&str],
+) -> Result<()> {
     let mut cargo = process::cargo();
     cargo.current_dir(root).args(command).arg("--release");
     for package in packages {
         cargo.args(["-p", package]);
+    }
+    if !features.is_empty() {
+        cargo.arg("--features").arg(features.join(","));
     }
     // .cargo/config.toml sets it too; said again so a build outside this repo's config
     // (or an overriding environment) cannot drop it.
@@ -556,5 +590,51 @@ name-like = "1"
 "#;
         assert_eq!(other_binaries(manifest, "billing"), ["billing-worker"]);
         assert!(other_binaries("[package]\nname = \"offers\"\n", "offers").is_empty());
+    }
+
+    /// The bench's root is trusted only in the bench: `shared` does not enable `bench-root`
+    /// by default, and neither a function's manifest nor the SAM template (what `sam build`
+    /// and cargo-lambda build from) names it.
+    #[test]
+    fn deployed_builds_never_trust_the_bench_root() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives in the workspace");
+        let shared = fs::read_to_string(root.join("shared/Cargo.toml")).expect("shared's manifest");
+        let default = shared
+            .lines()
+            .find(|l| l.trim_start().starts_with("default"))
+            .expect("shared has default features");
+        assert!(!default.contains("bench-root"), "{default}");
+        // No other feature of shared turns it on either.
+        let enabling: Vec<&str> = shared
+            .lines()
+            .filter(|l| l.contains("\"bench-root\"") || l.contains("/bench-root"))
+            .collect();
+        assert!(enabling.is_empty(), "{enabling:?}");
+
+        let mut deployed = vec![root.join("Cargo.toml"), root.join("infra/template.yaml")];
+        for function in function_crates(root).expect("the function crates") {
+            deployed.push(root.join("functions").join(function).join("Cargo.toml"));
+        }
+        for extra in [
+            "samconfig.toml",
+            "infra/samconfig.toml",
+            ".cargo/config.toml",
+        ] {
+            let path = root.join(extra);
+            if path.is_file() {
+                deployed.push(path);
+            }
+        }
+        for path in deployed {
+            let text = fs::read_to_string(&path).expect("a deploy input");
+            assert!(
+                !text.contains("bench-root"),
+                "{} names the bench-only feature bench-root",
+                path.display()
+            );
+        }
+        assert_eq!(BENCH_FEATURES, ["shared/bench-root"]);
     }
 }

@@ -8,6 +8,7 @@ mod runtime_api;
 mod scenario;
 mod stats;
 mod storage;
+mod tls_proxy;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,6 +34,9 @@ struct Plan {
     warmup_invocations: usize,
     warm_invocations: usize,
     login_invocations: usize,
+    /// Cold starts only (`cargo xtask bench --cold`): no warm runs, no peak memory.
+    #[serde(default)]
+    cold_only: bool,
     functions: Vec<PlanFunction>,
 }
 
@@ -52,6 +56,8 @@ struct FunctionReport {
     name: String,
     cold_uncapped: ColdReport,
     cold_capped: Option<ColdReport>,
+    /// The same cold starts with DynamoDB behind the TLS proxy, per client setting.
+    cold_tls: Vec<TlsColdReport>,
     warm: Vec<RouteReport>,
     /// VmHWM after the read, write and echo routes.
     peak_rss_bytes: u64,
@@ -74,6 +80,29 @@ struct ColdReport {
     /// Starts during which the cgroup's quota ran out before init was done (none uncapped).
     throttled_starts: Option<usize>,
 }
+
+#[derive(Debug, Serialize)]
+struct TlsColdReport {
+    /// How the bootstrap's TLS client was set (`TLS_VARIANTS`).
+    variant: String,
+    uncapped: ColdReport,
+    capped: Option<ColdReport>,
+}
+
+/// The TLS client's settings the bench compares, each a cold start of the same bootstrap
+/// with these variables (read only by builds with `shared`'s `bench-root` feature). The
+/// first is what a deployed build does.
+const TLS_VARIANTS: &[(&str, &[(&str, &str)])] = &[
+    ("connection opened during init", &[]),
+    (
+        "connected by the first request",
+        &[("PARTNERNETZ_BENCH_LAZY_CONNECT", "1")],
+    ),
+    (
+        "opened during init, X25519 only",
+        &[("PARTNERNETZ_BENCH_TLS_KX", "x25519")],
+    ),
+];
 
 #[derive(Debug, Serialize)]
 struct RouteReport {
@@ -116,9 +145,11 @@ async fn run(plan: &Plan) -> Result<Report> {
         .await
         .context("creating the bench table in DynamoDB Local")?;
 
+    let proxy = tls_proxy::start(&plan.dynamodb_endpoint, &plan.log_dir)
+        .context("starting the TLS proxy in front of DynamoDB Local")?;
     let mut functions = Vec::new();
     for function in &plan.functions {
-        functions.push(measure(plan, function, &table, &client).await?);
+        functions.push(measure(plan, function, &table, &client, &proxy).await?);
     }
     Ok(Report { functions })
 }
@@ -128,6 +159,7 @@ async fn measure(
     function: &PlanFunction,
     table: &DynamoTable,
     client: &aws_sdk_dynamodb::Client,
+    proxy: &tls_proxy::TlsProxy,
 ) -> Result<FunctionReport> {
     let name = &function.name;
     let scenario = scenario::prepare(name, &plan.root, table, &plan.dynamodb_endpoint).await?;
@@ -157,6 +189,53 @@ async fn measure(
         }
         None => None,
     };
+
+    // The baseline talks to no AWS service.
+    let mut cold_tls = Vec::new();
+    for (variant, vars) in TLS_VARIANTS.iter().filter(|_| name != "baseline") {
+        let mut tls_launch = launch.clone();
+        for (key, value) in &mut tls_launch.env {
+            if key == "AWS_ENDPOINT_URL_DYNAMODB" {
+                value.clone_from(&proxy.endpoint);
+            }
+        }
+        tls_launch.env.push((
+            "PARTNERNETZ_BENCH_ROOT_PEM".into(),
+            proxy.root_pem.display().to_string(),
+        ));
+        tls_launch
+            .env
+            .extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        progress(
+            name,
+            &format!("{} cold starts with TLS, {variant}", plan.cold_starts),
+        );
+        let uncapped = cold_starts(&tls_launch, first, plan.cold_starts, None).await?;
+        let capped = match &plan.cgroup_procs {
+            Some(procs) => {
+                Some(cold_starts(&tls_launch, first, plan.cold_starts, Some(procs)).await?)
+            }
+            None => None,
+        };
+        cold_tls.push(TlsColdReport {
+            variant: (*variant).to_owned(),
+            uncapped,
+            capped,
+        });
+    }
+
+    if plan.cold_only {
+        return Ok(FunctionReport {
+            name: name.clone(),
+            cold_uncapped,
+            cold_capped,
+            cold_tls,
+            warm: Vec::new(),
+            peak_rss_bytes: 0,
+            peak_rss_after_login_bytes: None,
+            storage: Vec::new(),
+        });
+    }
 
     let running = launch.start(None).await?;
     let mut warm = Vec::new();
@@ -212,6 +291,7 @@ async fn measure(
         name: name.clone(),
         cold_uncapped,
         cold_capped,
+        cold_tls,
         warm,
         peak_rss_bytes,
         peak_rss_after_login_bytes,

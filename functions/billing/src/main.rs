@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
     let billing_config = BillingConfig::from_env()?;
     let queue_url = required("BILLING_QUEUE_URL")?;
     let sdk = shared::config::lambda_aws()?;
+    shared::config::open_dynamodb(&sdk).await;
     let env = Env::from_aws(&config, &sdk)?;
     let queue = Arc::new(SqsQueue::new(billing::sqs_client(&sdk), queue_url));
     let billing = Arc::new(Billing::new(&env, queue, billing_config));

@@ -11,6 +11,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = EnvConfig::from_env()?.require_data_key()?;
     let sdk = shared::config::lambda_aws()?;
+    shared::config::open_dynamodb(&sdk).await;
     let env = Env::from_aws(&config, &sdk)?;
     let router = cards::build(&env);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {

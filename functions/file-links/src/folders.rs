@@ -26,6 +26,10 @@ use crate::records::{Customer, GlobalLink, Reveal, customer_key, link_key, revea
 /// The name the customer's own folder is shown with.
 const OWN_FOLDER: &str = "Mein Ordner";
 
+/// DynamoDB requests a customer's request sends side by side ([`customer_of`]): init opens
+/// as many connections.
+pub const FIRST_READS: usize = 2;
+
 /// The customer behind a token, checked on every request: a deleted customer's token is
 /// refused (401), a disabled one's too (403), and so is every token once the supplier's
 /// account has ended. One read of the customer, one of the contract, side by side.

@@ -9,6 +9,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = EnvConfig::from_env()?.require_data_key()?;
     let sdk = shared::config::lambda_aws()?;
+    shared::config::open_dynamodb_connections(&sdk, file_links::folders::FIRST_READS).await;
     let env = Env::from_aws(&config, &sdk)?;
     lambda_http::run(file_links::build(&env)).await
 }

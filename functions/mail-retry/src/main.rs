@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = mail_retry::Config::from_env()?;
     let sdk = shared::config::lambda_aws()?;
+    shared::config::open_dynamodb(&sdk).await;
     let state = Arc::new(mail_retry::RetryState::from_config(&config, &sdk)?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
         let state = state.clone();

@@ -9,6 +9,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let config = EnvConfig::from_env()?;
     let sdk = shared::config::lambda_aws()?;
+    shared::config::open_dynamodb(&sdk).await;
     let env = Env::from_aws(&config, &sdk)?;
     lambda_http::run(offers::build(&env)).await
 }

@@ -205,8 +205,9 @@ impl Matchers {
     }
 }
 
-/// Built on the first click rather than at cold start: a start that only answers unknown
-/// codes, HEADs or crawlers never pays for it, and init stays the platform's smallest.
+/// Built once, by [`prepare`] during the bootstrap's init (beside opening the DynamoDB
+/// connection, so the first click does not pay for it: docs/performance.md, "First request
+/// with TLS"), else by the first agent checked.
 fn matchers() -> Option<&'static Matchers> {
     static MATCHERS: OnceLock<Option<Matchers>> = OnceLock::new();
     MATCHERS
@@ -281,7 +282,7 @@ fn needle_fires(needle: usize, ua: &[u8], at: usize) -> bool {
     }
 }
 
-/// Builds the automaton now (the bench and warm-up call it).
+/// Builds the filter now (the bootstrap's init and the bench call it).
 pub fn prepare() {
     let _ = matchers();
 }

@@ -17,6 +17,7 @@ async fn main() -> Result<(), Error> {
         .require_signing_key()?
         .require_data_key()?;
     let sdk = shared::config::lambda_aws()?;
+    shared::config::open_dynamodb(&sdk).await;
     let env = Env::from_aws(&config, &sdk)?;
     let state = AppState::new(&env);
     let router = registration::build(&env);

@@ -434,6 +434,7 @@ mod tests {
             name: name.into(),
             cold_uncapped: cold(p90_ms / 2.0, 3.0),
             cold_capped: Some(cold(p90_ms, 4.0)),
+            cold_tls: Vec::new(),
             warm: Vec::new(),
             peak_rss_bytes: peak,
             peak_rss_after_login_bytes: None,
@@ -566,6 +567,58 @@ mod tests {
             .lines()
             .find(|l| l.starts_with(&format!("| {function} |")))
             .unwrap_or_else(|| panic!("no row for {function} in\n{block}"))
+    }
+
+    /// The TLS figures are judged against issue 24's budgets: init + first request under the
+    /// quota against 2.5× the baseline's, and the till's first request against 30 ms.
+    #[test]
+    fn tls_cold_starts_are_judged_against_the_baseline_and_30_ms() {
+        use crate::bench::report::TlsColdReport;
+        // The baseline: 11.7 ms × 0.8 init p50 + 0.2 ms first invocation = 9.56 ms.
+        let mut cards = function("cards", 12.0, 10_000_000);
+        let mut quick = cold(12.0, 4.0);
+        quick.first_invocation = stats(5_000.0, 8_000.0, 9_000.0, 30);
+        let mut slow = cold(12.0, 4.0);
+        slow.first_invocation = stats(90_000.0, 110_000.0, 120_000.0, 30);
+        for (variant, capped) in [("opened", quick), ("lazy", slow)] {
+            cards.cold_tls.push(TlsColdReport {
+                variant: variant.into(),
+                uncapped: cold(6.0, 3.0),
+                capped: Some(capped),
+            });
+        }
+        let harness = HarnessReport {
+            functions: vec![function(BASELINE, 11.7, 3_880_000), cards],
+        };
+        let results = Results::build(
+            meta("2026-12-07", "cargo xtask bench --cold"),
+            &[],
+            &harness,
+            &[],
+            None,
+        );
+        let verdict = |figure: &str| {
+            results
+                .rows
+                .iter()
+                .find(|r| r.figure.starts_with(figure))
+                .map(|r| r.verdict)
+                .unwrap_or_else(|| panic!("no row {figure}"))
+        };
+        // 9.6 + 5 ms against 9.56 ms: 1.5×.
+        assert_eq!(
+            verdict("TLS, opened: init + first request"),
+            Verdict::Within
+        );
+        assert_eq!(
+            verdict("TLS, opened: first request after init"),
+            Verdict::Within
+        );
+        assert_eq!(verdict("TLS, lazy: init + first request"), Verdict::Over);
+        assert_eq!(
+            verdict("TLS, lazy: first request after init"),
+            Verdict::Over
+        );
     }
 
     #[test]

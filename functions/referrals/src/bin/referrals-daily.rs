@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let table_name = required("TABLE_NAME")?;
     let sdk = shared::config::lambda_aws()?;
+    shared::config::open_dynamodb(&sdk).await;
     let table = Arc::new(DynamoTable::new(
         shared::config::dynamodb_client(&sdk),
         table_name,
