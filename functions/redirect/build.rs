@@ -15,10 +15,15 @@
 //! Both lists are also written as they were before they were split (`crawler_names.txt`,
 //! `crawler_pattern.txt`, `isbot_pattern.txt`): the tests compare the filter with them.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, Look};
+
+#[allow(dead_code, reason = "the build packs the values; bots.rs unpacks them")]
+#[path = "src/word_roles.rs"]
+mod word_roles;
 
 fn main() {
     let list = "data/crawler-user-agents.json";
@@ -74,8 +79,7 @@ fn main() {
     std::fs::write(out.join("crawler_pattern.txt"), alternation)
         .unwrap_or_else(|e| panic!("writing the pattern: {e}"));
     isbot(&out, &mut split);
-    std::fs::write(out.join("filter.rs"), split.rust())
-        .unwrap_or_else(|e| panic!("writing the filter: {e}"));
+    split.write(&out);
 }
 
 /// Patterns of `crawler-user-agents` that take real browsers for bots, made exact (`Some`)
@@ -194,8 +198,19 @@ impl Split {
         }
     }
 
-    /// The Rust source of `filter.rs`, for `bots.rs`.
-    fn rust(mut self) -> String {
+    /// Writes the filter for `bots.rs`: `filter.rs` (the anchored and gated patterns) and
+    /// `words.daac`, the automaton of every word, serialized (reading it at init costs a
+    /// twentieth of building it there: docs/performance.md, "First request with TLS").
+    fn write(self, out: &std::path::Path) {
+        let (rust, words) = self.rust();
+        std::fs::write(out.join("filter.rs"), rust)
+            .unwrap_or_else(|e| panic!("writing the filter: {e}"));
+        std::fs::write(out.join("words.daac"), words)
+            .unwrap_or_else(|e| panic!("writing the words' automaton: {e}"));
+    }
+
+    /// The Rust source of `filter.rs` and the serialized automaton.
+    fn rust(mut self) -> (String, Vec<u8>) {
         self.words.sort();
         self.words.dedup();
         let all = self.words.clone();
@@ -203,11 +218,35 @@ impl Split {
             !all.iter()
                 .any(|other| other != word && word.contains(other.as_str()))
         });
-        // The gates are bits of one `u64`.
-        assert!(self.gated.len() <= 64, "more than 64 gated patterns");
+        // The gates are bits of the automaton's values.
+        assert!(
+            self.gated.len() <= word_roles::MAX_GATES,
+            "more gated patterns than the automaton's values have bits for"
+        );
+        let mut roles: BTreeMap<&str, u64> = BTreeMap::new();
+        for (i, needle) in word_roles::NEEDLES.iter().enumerate() {
+            *roles.entry(needle).or_default() |= word_roles::needle(i);
+        }
+        for word in &self.words {
+            *roles.entry(word).or_default() |= word_roles::BOT;
+        }
+        for (i, (_, gate)) in self.gated.iter().enumerate() {
+            if let Gate::Contains(words) = gate {
+                for word in words {
+                    *roles.entry(word).or_default() |= word_roles::gate(i);
+                }
+            }
+        }
+        let automaton = daachorse::DoubleArrayAhoCorasick::<u64>::with_values(roles)
+            .unwrap_or_else(|e| panic!("the words' automaton does not build: {e}"));
         let mut rust = String::from("// Written by build.rs from data/.\n");
-        // One string, a word a line: a slice of `&str` would add 16 bytes a word to the binary.
-        writeln!(rust, "const WORDS: &str = {:?};", self.words.join("\n")).unwrap_or_default();
+        // One string, a word a line, for the tests.
+        writeln!(
+            rust,
+            "#[cfg(test)]\nconst WORDS: &str = {:?};",
+            self.words.join("\n")
+        )
+        .unwrap_or_default();
         writeln!(
             rust,
             "const ANCHORED: &str = {:?};",
@@ -224,7 +263,7 @@ impl Split {
             writeln!(rust, "    ({pattern:?}, {gate}),").unwrap_or_default();
         }
         rust.push_str("];\n");
-        rust
+        (rust, automaton.serialize())
     }
 }
 

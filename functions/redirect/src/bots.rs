@@ -40,9 +40,17 @@
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, packed};
+use daachorse::DoubleArrayAhoCorasick;
 use regex::bytes::Regex;
 
+use crate::word_roles;
+#[cfg(test)]
+use crate::word_roles::NEEDLES;
+
 include!(concat!(env!("OUT_DIR"), "/filter.rs"));
+/// Every word the filter looks for, as a double-array Aho-Corasick automaton built by
+/// `build.rs`; each word's value says what it stands for ([`word_roles`]).
+const WORDS_AUTOMATON: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/words.daac"));
 #[cfg(test)]
 const NAMES: &str = include_str!(concat!(env!("OUT_DIR"), "/crawler_names.txt"));
 #[cfg(test)]
@@ -79,18 +87,16 @@ pub const BROWSER_TOKENS: [&str; 11] = [
     "embedded web browser from: http://bsalsa.com/",
 ];
 
-/// The words of isbot's look-around patterns, first in the automaton: `(?:^|[^g])news(?!sapphire)`,
-/// `(?<! channel/|google/)google(?!(?:wv|app|/google| pixel))`, `(?<! cu)bots?(?:\b|_)`,
-/// `(?<!cam)scan` and `(?<!lib)http`.
-const NEEDLES: [&str; 5] = ["news", "google", "bot", "scan", "http"];
-
 /// Longer user agents are not browsers (and would only cost matching time).
 const MAX_UA_BYTES: usize = 1024;
 
 /// What must be in an agent for a pattern of [`GATED`] to match it (`build.rs`).
 enum Gate {
     /// One of these words, anywhere.
-    Contains(&'static [&'static str]),
+    Contains(
+        #[allow(dead_code, reason = "the automaton's values hold these; the tests read them")]
+        &'static [&'static str],
+    ),
     /// One of these words at the very end.
     EndsWith(&'static [&'static str]),
     /// Nothing known: searched for in every agent.
@@ -103,12 +109,8 @@ struct Matchers {
     token_finder: Option<packed::Searcher>,
     /// The browser tokens, to cut them out.
     browser_tokens: AhoCorasick,
-    /// [`NEEDLES`], then [`WORDS`], then the gates' words.
-    words: AhoCorasick,
-    /// The first gate's word in `words`.
-    first_gate: usize,
-    /// Of each gate's word in `words`, its pattern in `gated`.
-    gate_of: Vec<usize>,
+    /// [`NEEDLES`](word_roles::NEEDLES), the crawler names and other bots' words, and the gates' words.
+    words: DoubleArrayAhoCorasick<u64>,
     /// The gated patterns whose gate is an ending, and those without a gate, as bits.
     ends_with: Vec<(&'static [&'static str], u64)>,
     always: u64,
@@ -122,28 +124,22 @@ impl Matchers {
     fn build() -> Result<Matchers, String> {
         let browser_tokens = AhoCorasick::new(BROWSER_TOKENS)
             .map_err(|e| format!("the browser tokens do not build: {e}"))?;
-        let mut words: Vec<&str> = NEEDLES.iter().copied().chain(WORDS.lines()).collect();
-        let first_gate = words.len();
-        let mut gate_of = Vec::new();
         let mut ends_with = Vec::new();
         let mut always = 0;
         for (i, (_, gate)) in GATED.iter().enumerate() {
             match gate {
-                Gate::Contains(gate) => {
-                    words.extend(gate.iter());
-                    gate_of.extend(gate.iter().map(|_| i));
-                }
+                // In the automaton's values.
+                Gate::Contains(_) => {}
                 Gate::EndsWith(endings) => ends_with.push((*endings, 1 << i)),
                 Gate::Always => always |= 1 << i,
             }
         }
+        let (words, _) = DoubleArrayAhoCorasick::deserialize(WORDS_AUTOMATON)
+            .map_err(|e| format!("the crawler names do not read: {e}"))?;
         Ok(Matchers {
             token_finder: packed::Searcher::new(BROWSER_TOKENS),
             browser_tokens,
-            words: AhoCorasick::new(words)
-                .map_err(|e| format!("the crawler names do not build: {e}"))?,
-            first_gate,
-            gate_of,
+            words,
             ends_with,
             always,
             anchored: Regex::new(ANCHORED)
@@ -165,16 +161,16 @@ impl Matchers {
         // The gated patterns to search, as bits.
         let mut open = self.always;
         for found in self.words.find_overlapping_iter(ua) {
-            let id = found.pattern().as_usize();
-            if id < NEEDLES.len() {
-                if needle_fires(id, ua, found.start()) {
-                    return true;
-                }
-            } else if id < self.first_gate {
+            let value = found.value();
+            if value & word_roles::BOT != 0 {
                 return true;
-            } else if let Some(pattern) = self.gate_of.get(id - self.first_gate) {
-                open |= 1 << pattern;
             }
+            if let Some(needle) = word_roles::needle_of(value)
+                && needle_fires(needle, ua, found.start())
+            {
+                return true;
+            }
+            open |= word_roles::gates_of(value);
         }
         if self.anchored.is_match(ua) {
             return true;
@@ -252,7 +248,7 @@ pub fn is_bot(user_agent: &str) -> bool {
     }
 }
 
-/// isbot's patterns with look-around, as code: whether the [`NEEDLES`] word `needle` found at
+/// isbot's patterns with look-around, as code: whether the [`NEEDLES`](word_roles::NEEDLES) word `needle` found at
 /// `at` of the lower-cased `ua` is a bot's by its neighbours.
 fn needle_fires(needle: usize, ua: &[u8], at: usize) -> bool {
     let before = |s: &str| ua[..at].ends_with(s.as_bytes());

@@ -8,6 +8,7 @@ pub mod links;
 pub mod page;
 pub mod recent;
 pub mod visitor;
+pub mod word_roles;
 
 use std::sync::Arc;
 
