@@ -143,15 +143,12 @@ pub async fn open_dynamodb_connections(sdk: &SdkConfig, count: usize) {
         opening.spawn(async move { crate::http_client::open_connection(&endpoint).await });
     }
     while let Some(opened) = opening.join_next().await {
-        match opened {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                tracing::warn!(%endpoint, error = %error, "could not open a DynamoDB connection at init");
-            }
-            Err(error) => {
-                tracing::warn!(%endpoint, error = %error, "opening a DynamoDB connection at init failed");
-            }
-        }
+        let error = match opened {
+            Ok(Ok(())) => continue,
+            Ok(Err(error)) => error.to_string(),
+            Err(panicked) => panicked.to_string(),
+        };
+        tracing::warn!(%endpoint, %error, "could not open a DynamoDB connection at init");
     }
 }
 
