@@ -20,9 +20,11 @@
 //!   of either list that is only words (`crawl`, `ahrefs(bot|siteaudit)`), the five words of
 //!   isbot's look-around patterns (`news`, `google`, `bot`, `scan`, `http`: a match is a bot
 //!   when its neighbours allow it) and the gates below. The first name or word ends the
-//!   search. (One regex over all 1 500 names outgrows the lazy DFA's cache and falls back to
-//!   a slow engine: tens of microseconds per agent; the automaton as a DFA is 3.4 MB and
-//!   takes 40 ms to build.)
+//!   search. `build.rs` builds it (daachorse's double array, 138 KB) and the binary carries
+//!   it serialized: init reads it in 0.09 ms, where building it took 1.9 ms of the redirect's
+//!   CPU share (docs/performance.md, "First request with TLS"). (One regex over all 1 500
+//!   names outgrows the lazy DFA's cache and falls back to a slow engine: tens of
+//!   microseconds per agent; the automaton as a DFA is 3.4 MB.)
 //! - The patterns anchored at the start (`^python`, `^[^ ]{50,}$`) are one regex that reads
 //!   only as far into the agent as one of them can still match.
 //! - Every other pattern (`agent\b`, `\b\w+\.ai`, `ssl labs$`) is a regex of its own, searched
@@ -107,8 +109,9 @@ enum Gate {
 struct Matchers {
     /// The browser tokens by Teddy (SIMD); `None` where the CPU has no SIMD it uses.
     token_finder: Option<packed::Searcher>,
-    /// The browser tokens, to cut them out.
-    browser_tokens: AhoCorasick,
+    /// The browser tokens, to cut them out: built when first needed, since few agents have
+    /// one (and building it at init cost 0.15 ms).
+    browser_tokens: OnceLock<Option<AhoCorasick>>,
     /// [`NEEDLES`](word_roles::NEEDLES), the crawler names and other bots' words, and the gates' words.
     words: DoubleArrayAhoCorasick<u64>,
     /// The gated patterns whose gate is an ending, and those without a gate, as bits.
@@ -122,8 +125,6 @@ struct Matchers {
 
 impl Matchers {
     fn build() -> Result<Matchers, String> {
-        let browser_tokens = AhoCorasick::new(BROWSER_TOKENS)
-            .map_err(|e| format!("the browser tokens do not build: {e}"))?;
         let mut ends_with = Vec::new();
         let mut always = 0;
         for (i, (_, gate)) in GATED.iter().enumerate() {
@@ -138,7 +139,7 @@ impl Matchers {
             .map_err(|e| format!("the crawler names do not read: {e}"))?;
         Ok(Matchers {
             token_finder: packed::Searcher::new(BROWSER_TOKENS),
-            browser_tokens,
+            browser_tokens: OnceLock::new(),
             words,
             ends_with,
             always,
@@ -148,11 +149,25 @@ impl Matchers {
         })
     }
 
-    /// Whether the lower-cased agent has a browser token.
+    /// The browser tokens' automaton; `None` if it does not build.
+    fn browser_tokens(&self) -> Option<&AhoCorasick> {
+        self.browser_tokens
+            .get_or_init(|| {
+                AhoCorasick::new(BROWSER_TOKENS)
+                    .inspect_err(|error| {
+                        tracing::error!(%error, "the browser tokens do not build");
+                    })
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Whether the lower-cased agent has a browser token (or may have: the tokens' automaton
+    /// does not build).
     fn has_browser_token(&self, ua: &[u8]) -> bool {
         match &self.token_finder {
             Some(finder) => finder.find(ua).is_some(),
-            None => self.browser_tokens.is_match(ua),
+            None => self.browser_tokens().is_none_or(|tokens| tokens.is_match(ua)),
         }
     }
 
@@ -239,9 +254,11 @@ pub fn is_bot(user_agent: &str) -> bool {
         unicode.as_bytes()
     };
     if m.has_browser_token(lower) {
-        let cut = m
-            .browser_tokens
-            .replace_all_bytes(lower, &[" "; BROWSER_TOKENS.len()]);
+        // As without the lists: rather count nothing than everything.
+        let Some(tokens) = m.browser_tokens() else {
+            return true;
+        };
+        let cut = tokens.replace_all_bytes(lower, &[" "; BROWSER_TOKENS.len()]);
         m.matches(&cut)
     } else {
         m.matches(lower)
