@@ -183,7 +183,7 @@ impl Env {
                 clock.clone(),
             )),
             mailer: Arc::new(
-                SesMailer::new(crate::config::ses_client(sdk), &config.sender_address)
+                SesMailer::from_sdk(sdk, &config.sender_address)
                     .with_attachments(Arc::new(blobs.clone())),
             ),
             blobs,

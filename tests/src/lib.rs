@@ -55,6 +55,20 @@ pub fn ses_client() -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::from_conf(conf)
 }
 
+/// The SDK's configuration as a bootstrap builds it, pointed at moto: for what a function
+/// builds from it itself (`SesMailer::from_sdk`).
+pub fn moto_sdk_config() -> shared::config::SdkConfig {
+    shared::config::SdkConfig::builder()
+        .behavior_version(aws_sdk_ses::config::BehaviorVersion::latest())
+        .region(aws_sdk_ses::config::Region::new(REGION))
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            credentials(),
+        ))
+        .endpoint_url(endpoint("MOTO_ENDPOINT"))
+        .http_client(shared::config::https_client())
+        .build()
+}
+
 /// SES switched off: a client for a loopback port nobody listens on, without the SDK's own
 /// retries, so each send fails at once as when SES is unreachable.
 pub fn ses_client_switched_off() -> aws_sdk_ses::Client {

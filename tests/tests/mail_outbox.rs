@@ -27,7 +27,9 @@ use shared::mail::pending::{
 use shared::mail::{Mail, MailError, Mailer, SesMailer};
 use shared::store::{Cond, Index, Key, Query, Table, TxOp, item_with_key};
 use shared::testing::{Client, TestEnv};
-use tests::{SENDER, fresh_table, mails_to, ses_client, ses_client_switched_off, unique_email};
+use tests::{
+    SENDER, fresh_table, mails_to, moto_sdk_config, ses_client, ses_client_switched_off, unique_email,
+};
 
 // ---- The demonstration: a note, saved and reported by mail. ----
 
@@ -407,4 +409,31 @@ async fn concurrent_retry_runs_on_dynamodb_and_moto_send_each_mail_once() {
     for to in &addresses {
         assert_eq!(mails_to(to).await.len(), 1, "{to} got exactly one mail");
     }
+}
+
+#[tokio::test]
+#[ignore = "needs emulators: cargo xtask test"]
+async fn a_mailer_built_from_the_sdk_configuration_sends_through_ses() {
+    ses_client()
+        .verify_email_identity()
+        .email_address(SENDER)
+        .send()
+        .await
+        .expect("verifying the sender in moto");
+    // As the bootstraps build it: the SES client comes to be with the first mail.
+    let mailer = SesMailer::from_sdk(&moto_sdk_config(), SENDER);
+    let to = unique_email("from-sdk");
+    let mail = Mail {
+        to: Email::parse(&to).unwrap(),
+        subject: "Ihre Bestellung".into(),
+        text: "Guten Tag".into(),
+        html: "<p>Guten Tag</p>".into(),
+        attachments: Vec::new(),
+    };
+    mailer.send(mail.clone()).await.unwrap();
+    // A clone shares the client that the first mail built.
+    mailer.clone().send(mail).await.unwrap();
+    let sent = mails_to(&to).await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().all(|m| m.subject == "Ihre Bestellung"), "{sent:?}");
 }

@@ -53,7 +53,7 @@ impl RetryState {
                 clock.clone(),
             )),
             mailer: Arc::new(
-                SesMailer::new(shared::config::ses_client(sdk), &config.sender_address)
+                SesMailer::from_sdk(sdk, &config.sender_address)
                     .with_attachments(Arc::new(Blobs::from_sdk(sdk, &config.bucket_name)?)),
             ),
             clock,
