@@ -61,9 +61,9 @@ pub fn moto_sdk_config() -> shared::config::SdkConfig {
     shared::config::SdkConfig::builder()
         .behavior_version(aws_sdk_ses::config::BehaviorVersion::latest())
         .region(aws_sdk_ses::config::Region::new(REGION))
-        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
-            credentials(),
-        ))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials()),
+        )
         .endpoint_url(endpoint("MOTO_ENDPOINT"))
         .http_client(shared::config::https_client())
         .build()

@@ -28,7 +28,8 @@ use shared::mail::{Mail, MailError, Mailer, SesMailer};
 use shared::store::{Cond, Index, Key, Query, Table, TxOp, item_with_key};
 use shared::testing::{Client, TestEnv};
 use tests::{
-    SENDER, fresh_table, mails_to, moto_sdk_config, ses_client, ses_client_switched_off, unique_email,
+    SENDER, fresh_table, mails_to, moto_sdk_config, ses_client, ses_client_switched_off,
+    unique_email,
 };
 
 // ---- The demonstration: a note, saved and reported by mail. ----
@@ -435,5 +436,8 @@ async fn a_mailer_built_from_the_sdk_configuration_sends_through_ses() {
     mailer.clone().send(mail).await.unwrap();
     let sent = mails_to(&to).await;
     assert_eq!(sent.len(), 2, "{sent:?}");
-    assert!(sent.iter().all(|m| m.subject == "Ihre Bestellung"), "{sent:?}");
+    assert!(
+        sent.iter().all(|m| m.subject == "Ihre Bestellung"),
+        "{sent:?}"
+    );
 }

@@ -96,7 +96,10 @@ const MAX_UA_BYTES: usize = 1024;
 enum Gate {
     /// One of these words, anywhere.
     Contains(
-        #[allow(dead_code, reason = "the automaton's values hold these; the tests read them")]
+        #[allow(
+            dead_code,
+            reason = "the automaton's values hold these; the tests read them"
+        )]
         &'static [&'static str],
     ),
     /// One of these words at the very end.
@@ -167,7 +170,9 @@ impl Matchers {
     fn has_browser_token(&self, ua: &[u8]) -> bool {
         match &self.token_finder {
             Some(finder) => finder.find(ua).is_some(),
-            None => self.browser_tokens().is_none_or(|tokens| tokens.is_match(ua)),
+            None => self
+                .browser_tokens()
+                .is_none_or(|tokens| tokens.is_match(ua)),
         }
     }
 
