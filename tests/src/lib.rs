@@ -55,6 +55,16 @@ pub fn ses_client() -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::from_conf(conf)
 }
 
+/// Verifies the platform's sender in moto, as SES needs before it sends from it.
+pub async fn verify_sender() {
+    ses_client()
+        .verify_email_identity()
+        .email_address(SENDER)
+        .send()
+        .await
+        .expect("verifying the sender in moto");
+}
+
 /// The SDK's configuration as a bootstrap builds it, pointed at moto: for what a function
 /// builds from it itself (`SesMailer::from_sdk`).
 pub fn moto_sdk_config() -> shared::config::SdkConfig {
@@ -150,12 +160,8 @@ impl Stack {
         let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
+        verify_sender().await;
         let ses = ses_client();
-        ses.verify_email_identity()
-            .email_address(SENDER)
-            .send()
-            .await
-            .expect("verifying the sender in moto");
         let pems = generate_ed25519_pems().unwrap();
         let issuer = JwtIssuer::from_pem(&pems.private_pem).unwrap();
         let (table, table_name) = fresh_named_table(clock.clone()).await;

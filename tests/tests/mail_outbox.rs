@@ -29,7 +29,7 @@ use shared::store::{Cond, Index, Key, Query, Table, TxOp, item_with_key};
 use shared::testing::{Client, TestEnv};
 use tests::{
     SENDER, fresh_table, mails_to, moto_sdk_config, ses_client, ses_client_switched_off,
-    unique_email,
+    unique_email, verify_sender,
 };
 
 // ---- The demonstration: a note, saved and reported by mail. ----
@@ -286,12 +286,7 @@ impl Drop for NotesStack {
 
 impl NotesStack {
     async fn start() -> Self {
-        ses_client()
-            .verify_email_identity()
-            .email_address(SENDER)
-            .send()
-            .await
-            .expect("verifying the sender in moto");
+        verify_sender().await;
         let kit = TestEnv::new().await;
         let switch = Arc::new(Switch::new(
             Arc::new(SesMailer::new(ses_client(), SENDER)),
@@ -415,12 +410,7 @@ async fn concurrent_retry_runs_on_dynamodb_and_moto_send_each_mail_once() {
 #[tokio::test]
 #[ignore = "needs emulators: cargo xtask test"]
 async fn a_mailer_built_from_the_sdk_configuration_sends_through_ses() {
-    ses_client()
-        .verify_email_identity()
-        .email_address(SENDER)
-        .send()
-        .await
-        .expect("verifying the sender in moto");
+    verify_sender().await;
     // As the bootstraps build it: the SES client comes to be with the first mail.
     let mailer = SesMailer::from_sdk(&moto_sdk_config(), SENDER);
     let to = unique_email("from-sdk");

@@ -64,12 +64,8 @@ impl Journey {
         let s3 = EmbeddedS3::start(&dir.join("s3"), "assets", "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
+        tests::verify_sender().await;
         let ses = ses_client();
-        ses.verify_email_identity()
-            .email_address(SENDER)
-            .send()
-            .await
-            .unwrap();
         let clock = Arc::new(FixedClock::at(shared::testing::START.parse().unwrap()));
         let table_name = format!("partnernetz-{}", shared::domain::new_id());
         let table = Arc::new(DynamoTable::new(
