@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -46,10 +46,22 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
     }
 }
 
-/// The civil date of an instant in Europe/Berlin (the bundled tz database always has it).
+/// Europe/Berlin, read once from the tz database bundled into the binary (jiff's
+/// `tzdb-bundle-always`). The system's database is never consulted: the first lookup there
+/// walks all of `/usr/share/zoneinfo`, about 0.9 ms of a cold start's CPU share
+/// (docs/performance.md, "First request with TLS"), and Lambda's image need not have it.
+pub fn berlin() -> TimeZone {
+    static BERLIN: LazyLock<TimeZone> = LazyLock::new(|| {
+        jiff::tz::TimeZoneDatabase::bundled()
+            .get(BUSINESS_TZ)
+            .unwrap_or(TimeZone::UTC)
+    });
+    BERLIN.clone()
+}
+
+/// The civil date of an instant in Europe/Berlin.
 pub fn berlin_date(at: Timestamp) -> Date {
-    let tz = TimeZone::get(BUSINESS_TZ).unwrap_or(TimeZone::UTC);
-    at.to_zoned(tz).date()
+    at.to_zoned(berlin()).date()
 }
 
 /// A civil date as Germans write it: `06.12.2026`.
@@ -133,6 +145,17 @@ mod tests {
         // 21:30 UTC in summer is 23:30 in Berlin (UTC+2): still the same day.
         let summer: Timestamp = "2026-07-14T21:30:00Z".parse()?;
         assert_eq!(berlin_date(summer), jiff::civil::date(2026, 7, 14));
+        Ok(())
+    }
+
+    #[test]
+    fn berlin_is_the_bundled_zone_with_its_daylight_saving_time() -> Result<(), jiff::Error> {
+        assert_eq!(berlin().iana_name(), Some(BUSINESS_TZ));
+        // Summer time starts on the last Sunday of March at 02:00 (01:00 UTC).
+        let before: Timestamp = "2030-03-31T00:59:59Z".parse()?;
+        let after: Timestamp = "2030-03-31T01:00:00Z".parse()?;
+        assert_eq!(before.to_zoned(berlin()).offset().seconds(), 3600);
+        assert_eq!(after.to_zoned(berlin()).offset().seconds(), 7200);
         Ok(())
     }
 

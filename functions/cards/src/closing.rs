@@ -8,7 +8,7 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use shared::clock::BUSINESS_TZ;
+use shared::clock::berlin;
 use shared::domain::PartnerId;
 use shared::model::contracts::cards as contract;
 use shared::model::partners::partner_pk;
@@ -52,7 +52,7 @@ pub async fn close(table: &dyn Table, partner: &PartnerId, day: Date) -> Result<
         // Every token issued up to the end of `day` (no login is left to issue one after).
         let until = day
             .tomorrow()
-            .and_then(|d| d.in_tz(BUSINESS_TZ))
+            .and_then(|d| d.to_zoned(berlin()))
             .map_err(Error::internal)?
             .timestamp()
             .as_second();

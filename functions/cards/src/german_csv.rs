@@ -14,8 +14,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use shared::clock::BUSINESS_TZ;
+use shared::clock::berlin;
 use shared::{Error, Result};
 
 /// A spreadsheet would start a formula (or a DDE call) with one of these.
@@ -62,8 +61,9 @@ pub fn date(day: Date) -> String {
 
 /// An instant as the time in Berlin.
 pub fn instant(at: Timestamp) -> String {
-    let tz = TimeZone::get(BUSINESS_TZ).unwrap_or(TimeZone::UTC);
-    at.to_zoned(tz).strftime("%d.%m.%Y %H:%M:%S").to_string()
+    at.to_zoned(berlin())
+        .strftime("%d.%m.%Y %H:%M:%S")
+        .to_string()
 }
 
 /// A file of `headers` and `rows`, each row as many cells as there are headers.

@@ -12,7 +12,6 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use shared::Result;
 use shared::domain::Month;
@@ -81,8 +80,7 @@ impl Entry {
 
 /// The first second (epoch) of a civil day in Europe/Berlin.
 fn berlin_start(day: Date) -> i64 {
-    let tz = TimeZone::get(shared::clock::BUSINESS_TZ).unwrap_or(TimeZone::UTC);
-    day.to_zoned(tz)
+    day.to_zoned(shared::clock::berlin())
         .map(|z| z.timestamp().as_second())
         .unwrap_or(i64::MAX)
 }

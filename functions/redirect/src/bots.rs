@@ -25,8 +25,12 @@
 //!   CPU share (docs/performance.md, "First request with TLS"). (One regex over all 1 500
 //!   names outgrows the lazy DFA's cache and falls back to a slow engine: tens of
 //!   microseconds per agent; the automaton as a DFA is 3.4 MB.)
-//! - The patterns anchored at the start (`^python`, `^[^ ]{50,}$`) are one regex that reads
-//!   only as far into the agent as one of them can still match.
+//! - The patterns anchored at the start that are only words (`^python`, `^clamav[ /]`) are
+//!   those words, sorted: the agent's first byte finds the few to compare
+//!   ([`begins_with_prefix`]).
+//! - The other patterns anchored at the start (`^[^ ]{50,}$`) are one regex that reads only
+//!   as far into the agent as one of them can still match. (All 89 as one regex cost 0.3 ms
+//!   of init to parse and compile; the 9 left cost 0.1 ms.)
 //! - Every other pattern (`agent\b`, `\b\w+\.ai`, `ssl labs$`) is a regex of its own, searched
 //!   only when the automaton found a word that any match of it contains (its gate: `agent`,
 //!   `.ai`), or the agent ends with one (`ssl labs`). Together, as one unanchored regex,
@@ -192,7 +196,7 @@ impl Matchers {
             }
             open |= word_roles::gates_of(value);
         }
-        if self.anchored.is_match(ua) {
+        if begins_with_prefix(ua) || self.anchored.is_match(ua) {
             return true;
         }
         for (endings, bit) in &self.ends_with {
@@ -268,6 +272,19 @@ pub fn is_bot(user_agent: &str) -> bool {
     } else {
         m.matches(lower)
     }
+}
+
+/// Whether the lower-cased agent begins with one of [`PREFIXES`] (sorted): a binary search
+/// finds those with the agent's first byte, a handful at most.
+fn begins_with_prefix(ua: &[u8]) -> bool {
+    let Some(&first) = ua.first() else {
+        return false;
+    };
+    let from = PREFIXES.partition_point(|word| word.as_bytes().first() < Some(&first));
+    PREFIXES[from..]
+        .iter()
+        .take_while(|word| word.as_bytes().first() == Some(&first))
+        .any(|word| ua.starts_with(word.as_bytes()))
 }
 
 /// isbot's patterns with look-around, as code: whether the [`NEEDLES`](word_roles::NEEDLES) word `needle` found at
@@ -505,6 +522,19 @@ mod tests {
     }
 
     #[test]
+    fn an_agent_beginning_with_a_prefix_is_a_bot_and_one_merely_containing_it_is_not() {
+        for word in PREFIXES {
+            assert!(begins_with_prefix(word.as_bytes()), "{word}");
+            let inside = format!("mozilla/5.0 ({word}");
+            assert!(!begins_with_prefix(inside.as_bytes()), "{word}");
+        }
+        assert!(begins_with_prefix(b"python-requests/2.32"));
+        assert!(begins_with_prefix(b"clamav/1.4"));
+        assert!(!begins_with_prefix(b"clamavx"));
+        assert!(!begins_with_prefix(b""));
+    }
+
+    #[test]
     fn every_gated_pattern_compiles() {
         for (pattern, _) in GATED {
             assert!(Regex::new(pattern).is_ok(), "{pattern}");
@@ -521,6 +551,8 @@ mod tests {
             "the names are most of the words"
         );
         assert!(!ANCHORED.is_empty());
+        assert!(PREFIXES.len() > 50, "most anchored patterns are words");
+        assert!(PREFIXES.is_sorted() && PREFIXES.iter().all(|w| !w.is_empty()));
         assert!(GATED.len() > 10);
         for (pattern, gate) in GATED {
             match gate {

@@ -41,8 +41,7 @@ pub use shared::clock::german_date;
 
 /// An instant as Germans read it in a mail: `16.11.2026 um 09:00 Uhr` (Europe/Berlin).
 pub fn german_time(at: jiff::Timestamp) -> String {
-    let tz = jiff::tz::TimeZone::get(shared::clock::BUSINESS_TZ).unwrap_or(jiff::tz::TimeZone::UTC);
-    at.to_zoned(tz)
+    at.to_zoned(shared::clock::berlin())
         .strftime("%d.%m.%Y um %H:%M Uhr")
         .to_string()
 }

@@ -424,6 +424,7 @@ mod tests {
             init: stats(p90_ms * 800.0, p90_ms * 1000.0, p90_ms * 1100.0, 30),
             init_cpu: stats(cpu_ms * 1000.0, cpu_ms * 1200.0, cpu_ms * 1300.0, 30),
             first_invocation: stats(200.0, 250.0, 300.0, 30),
+            first_invocation_cpu: None,
             first_route: "echo".into(),
             throttled_starts: Some(0),
         }
