@@ -48,7 +48,7 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
 
 /// Europe/Berlin, read once from the tz database bundled into the binary (jiff's
 /// `tzdb-bundle-always`). The system's database is never consulted: the first lookup there
-/// walks all of `/usr/share/zoneinfo`, about 0.9 ms of a cold start's CPU share
+/// walks all of `/usr/share/zoneinfo`, about 1.4 ms of the first request's CPU
 /// (docs/performance.md, "First request with TLS"), and Lambda's image need not have it.
 pub fn berlin() -> TimeZone {
     static BERLIN: LazyLock<TimeZone> = LazyLock::new(|| {
